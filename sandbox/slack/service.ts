@@ -1,0 +1,346 @@
+import { createHash } from 'crypto';
+import type {
+  AuthTestResponse,
+  ChatPostMessageResponse,
+  ChatUpdateResponse,
+  ConversationsListResponse,
+} from '@slack/web-api';
+import type { FaultTarget } from '../core/extensions';
+import type { Router, SandboxRequest, SandboxResponse, SandboxService, ServiceContext, ServiceFactory } from '../core/types';
+import { slackError, slackRateLimited } from './errors';
+import {
+  SlackEstate,
+  SlackRateLimitFault,
+  SlackSaved,
+  type SlackRateLimit,
+  type StoredChannel,
+  type StoredMessage,
+} from './schema';
+
+type SlackChannel = NonNullable<ConversationsListResponse['channels']>[number];
+
+/** The state /_sandbox/state shows under `slack` (token names only). */
+export interface SlackSnapshot {
+  team: SlackEstate['team'];
+  tokens: string[];
+  channels: StoredChannel[];
+  rateLimits: Record<string, SlackRateLimit>;
+}
+
+function channelId(name: string, isPrivate: boolean): string {
+  return (isPrivate ? 'G' : 'C') + createHash('md5').update(`channel:${name}`).digest('hex').slice(0, 10).toUpperCase();
+}
+
+/** Form bodies arrive as strings; JSON bodies keep their types. Query parameters count as well (GET calls). */
+function args(req: SandboxRequest): Record<string, unknown> {
+  const out: Record<string, unknown> = Object.fromEntries(req.query);
+  if (req.body && typeof req.body === 'object' && !Array.isArray(req.body)) Object.assign(out, req.body as Record<string, unknown>);
+  return out;
+}
+
+function str(v: unknown): string | undefined {
+  return typeof v === 'string' ? v : typeof v === 'number' ? String(v) : undefined;
+}
+
+/** `blocks`/`attachments` are JSON strings in form bodies and arrays in JSON bodies. */
+function jsonArray(v: unknown): unknown[] | undefined | 'invalid' {
+  if (v === undefined || v === '') return undefined;
+  if (Array.isArray(v)) return v;
+  if (typeof v !== 'string') return 'invalid';
+  try {
+    const parsed: unknown = JSON.parse(v);
+    return Array.isArray(parsed) ? parsed : 'invalid';
+  } catch {
+    return 'invalid';
+  }
+}
+
+function truthy(v: unknown): boolean {
+  return v === true || v === 'true' || v === '1' || v === 1;
+}
+
+interface RuntimeLimit extends SlackRateLimitFault {
+  id: string;
+}
+
+/**
+ * The simulated Slack Web API (/api/{method}): chat.postMessage, chat.update,
+ * conversations.list and auth.test, with per-method rate limits on the virtual clock.
+ */
+export class SlackService implements SandboxService, FaultTarget {
+  readonly name = 'slack';
+  readonly faultKinds = ['slack-ratelimit'] as const;
+  private readonly estate: SlackEstate;
+  private channels: StoredChannel[];
+  private seq = 0;
+  private tsCounter = 0;
+  private runtimeLimits: RuntimeLimit[] = [];
+  private limitCounter = 0;
+  /** Accepted calls per method in the current virtual minute. */
+  private windows = new Map<string, { minute: number; count: number }>();
+
+  constructor(private readonly ctx: ServiceContext) {
+    this.estate = SlackEstate.parse(ctx.estate['slack']);
+    const created = Math.floor(ctx.clock.now() / 1000);
+    this.channels = this.estate.channels.map((c) => ({
+      id: c.id ?? channelId(c.name, c.private),
+      name: c.name,
+      private: c.private,
+      archived: c.archived,
+      member: c.member,
+      purpose: c.purpose,
+      created,
+      messages: [],
+    }));
+  }
+
+  register(router: Router): void {
+    router.route('*', '/api/:method', (req) => this.dispatch(req));
+  }
+
+  snapshot(): SlackSnapshot {
+    return {
+      team: this.estate.team,
+      tokens: this.estate.tokens.map((t) => t.name),
+      channels: this.channels.map((c) => ({ ...c, messages: c.messages.map((m) => ({ ...m })) })),
+      rateLimits: this.effectiveLimits(),
+    };
+  }
+
+  save(): SlackSaved {
+    return { channels: this.channels, seq: this.seq, tsCounter: this.tsCounter };
+  }
+
+  load(saved: unknown): void {
+    const s = SlackSaved.parse(saved);
+    this.channels = s.channels;
+    this.seq = s.seq;
+    this.tsCounter = s.tsCounter;
+  }
+
+  addFault(spec: unknown): { id: string } & Record<string, unknown> {
+    const parsed = SlackRateLimitFault.parse(spec);
+    const limit = { ...parsed, id: `slack-ratelimit-${++this.limitCounter}` };
+    this.runtimeLimits.push(limit);
+    return { ...limit };
+  }
+
+  removeFault(id: string): boolean {
+    const before = this.runtimeLimits.length;
+    this.runtimeLimits = this.runtimeLimits.filter((l) => l.id !== id);
+    return this.runtimeLimits.length !== before;
+  }
+
+  clearFaults(): void {
+    this.runtimeLimits = [];
+  }
+
+  listFaults(): unknown[] {
+    return this.runtimeLimits.map((l) => ({ ...l }));
+  }
+
+  private effectiveLimits(): Record<string, SlackRateLimit> {
+    const out: Record<string, SlackRateLimit> = { ...this.estate.rateLimits };
+    for (const l of this.runtimeLimits) {
+      out[l.method] = { perMinute: l.perMinute, ...(l.retryAfterSeconds !== undefined ? { retryAfterSeconds: l.retryAfterSeconds } : {}) };
+    }
+    return out;
+  }
+
+  /** Counts the call against its method's limit; returns a 429 when the virtual minute is used up. */
+  private rateLimit(method: string): SandboxResponse | undefined {
+    const limit = this.effectiveLimits()[method];
+    if (!limit) return undefined;
+    const now = this.ctx.clock.now();
+    const minute = Math.floor(now / 60000);
+    const w = this.windows.get(method);
+    const window = w && w.minute === minute ? w : { minute, count: 0 };
+    if (window.count >= limit.perMinute) {
+      const untilNextMinute = Math.max(1, Math.ceil(((minute + 1) * 60000 - now) / 1000));
+      return slackRateLimited(limit.retryAfterSeconds ?? untilNextMinute);
+    }
+    window.count += 1;
+    this.windows.set(method, window);
+    return undefined;
+  }
+
+  private dispatch(req: SandboxRequest): SandboxResponse {
+    const method = req.params['method'] ?? '';
+    const a = args(req);
+    const header = req.headers.authorization;
+    const token = header && /^Bearer\s+/i.test(header) ? header.replace(/^Bearer\s+/i, '').trim() : str(a['token']);
+    if (!token) return slackError('not_authed');
+    if (!this.estate.tokens.some((t) => t.value === token)) return slackError('invalid_auth');
+    const handlers: Record<string, (a: Record<string, unknown>) => SandboxResponse> = {
+      'auth.test': () => this.authTest(),
+      'chat.postMessage': (x) => this.postMessage(x),
+      'chat.update': (x) => this.update(x),
+      'conversations.list': (x) => this.list(x),
+    };
+    const handler = handlers[method];
+    if (!handler) return slackError('unknown_method', { req_method: method });
+    return this.rateLimit(method) ?? handler(a);
+  }
+
+  private authTest(): SandboxResponse {
+    const body: AuthTestResponse = {
+      ok: true,
+      url: `https://${this.estate.team.domain}.slack.com/`,
+      team: this.estate.team.name,
+      user: this.estate.bot.name,
+      team_id: this.estate.team.id,
+      user_id: this.estate.bot.userId,
+      bot_id: this.estate.bot.botId,
+      is_enterprise_install: false,
+    };
+    return { status: 200, body };
+  }
+
+  /** Finds a channel by id, by name, or by `#name`. */
+  private findChannel(ref: string | undefined, byIdOnly = false): StoredChannel | undefined {
+    if (!ref) return undefined;
+    const byId = this.channels.find((c) => c.id === ref);
+    if (byId || byIdOnly) return byId;
+    const name = ref.replace(/^#/, '').toLowerCase();
+    return this.channels.find((c) => c.name === name);
+  }
+
+  private nextTs(): string {
+    this.tsCounter += 1;
+    return `${Math.floor(this.ctx.clock.now() / 1000)}.${String(this.tsCounter % 1000000).padStart(6, '0')}`;
+  }
+
+  private messageJson(m: StoredMessage): NonNullable<ChatPostMessageResponse['message']> {
+    return {
+      type: 'message',
+      subtype: 'bot_message',
+      text: m.text,
+      ts: m.ts,
+      user: m.user,
+      bot_id: m.botId,
+      app_id: this.estate.bot.appId,
+      team: this.estate.team.id,
+      ...(m.threadTs ? { thread_ts: m.threadTs } : {}),
+      ...(m.blocks ? { blocks: m.blocks as NonNullable<ChatPostMessageResponse['message']>['blocks'] } : {}),
+    };
+  }
+
+  private postMessage(a: Record<string, unknown>): SandboxResponse {
+    const channel = this.findChannel(str(a['channel']));
+    if (!channel) return slackError('channel_not_found');
+    if (channel.archived) return slackError('is_archived');
+    if (!channel.member) return slackError('not_in_channel');
+    const blocks = jsonArray(a['blocks']);
+    const attachments = jsonArray(a['attachments']);
+    if (blocks === 'invalid') return slackError('invalid_blocks');
+    if (attachments === 'invalid') return slackError('invalid_attachments');
+    const text = str(a['text']) ?? '';
+    if (!text && !blocks?.length && !attachments?.length) return slackError('no_text');
+    if (text.length > 40000) return slackError('msg_too_long');
+    const threadTs = str(a['thread_ts']);
+    if (threadTs && !channel.messages.some((m) => m.ts === threadTs)) return slackError('thread_not_found');
+    const msg: StoredMessage = {
+      seq: ++this.seq,
+      ts: this.nextTs(),
+      text,
+      ...(blocks ? { blocks } : {}),
+      ...(attachments ? { attachments } : {}),
+      ...(threadTs ? { threadTs } : {}),
+      user: this.estate.bot.userId,
+      botId: this.estate.bot.botId,
+      postedAt: new Date(this.ctx.clock.now()).toISOString(),
+      history: [],
+    };
+    channel.messages.push(msg);
+    const body: ChatPostMessageResponse = { ok: true, channel: channel.id, ts: msg.ts, message: this.messageJson(msg) };
+    return { status: 200, body };
+  }
+
+  private update(a: Record<string, unknown>): SandboxResponse {
+    // chat.update takes a channel id, not a name.
+    const channel = this.findChannel(str(a['channel']), true);
+    if (!channel) return slackError('channel_not_found');
+    const ts = str(a['ts']);
+    const msg = channel.messages.find((m) => m.ts === ts);
+    if (!msg) return slackError('message_not_found');
+    if (msg.user !== this.estate.bot.userId) return slackError('cant_update_message');
+    if (channel.archived) return slackError('is_archived');
+    const blocks = jsonArray(a['blocks']);
+    if (blocks === 'invalid') return slackError('invalid_blocks');
+    const text = str(a['text']);
+    if (text === undefined && blocks === undefined) return slackError('no_text');
+    if (text !== undefined && text !== msg.text) msg.history.push(msg.text);
+    if (text !== undefined) msg.text = text;
+    if (blocks !== undefined) msg.blocks = blocks;
+    msg.edited = { ts: this.nextTs(), at: new Date(this.ctx.clock.now()).toISOString() };
+    const body: ChatUpdateResponse = {
+      ok: true,
+      channel: channel.id,
+      ts: msg.ts,
+      text: msg.text,
+      message: { ...this.messageJson(msg), edited: { user: msg.user, ts: msg.edited.ts } } as ChatUpdateResponse['message'],
+    };
+    return { status: 200, body };
+  }
+
+  private channelJson(c: StoredChannel): SlackChannel {
+    return {
+      id: c.id,
+      name: c.name,
+      name_normalized: c.name,
+      is_channel: !c.private,
+      is_group: c.private,
+      is_im: false,
+      is_mpim: false,
+      is_private: c.private,
+      is_archived: c.archived,
+      is_general: false,
+      is_shared: false,
+      is_ext_shared: false,
+      is_org_shared: false,
+      is_member: c.member,
+      created: c.created,
+      creator: this.estate.bot.userId,
+      updated: c.created * 1000,
+      num_members: 12,
+      purpose: { value: c.purpose, creator: '', last_set: 0 },
+      topic: { value: '', creator: '', last_set: 0 },
+      previous_names: [],
+      context_team_id: this.estate.team.id,
+      shared_team_ids: [this.estate.team.id],
+    };
+  }
+
+  /** Cursor pagination: the cursor is base64 of `channel:<id of the next channel>`, like Slack's opaque cursors. */
+  private list(a: Record<string, unknown>): SandboxResponse {
+    const types = (str(a['types']) ?? 'public_channel').split(',').map((t) => t.trim());
+    const known = ['public_channel', 'private_channel', 'mpim', 'im'];
+    if (types.some((t) => !known.includes(t))) return slackError('invalid_types');
+    const limitRaw = str(a['limit']);
+    const limit = limitRaw === undefined ? 100 : Number(limitRaw);
+    if (!Number.isInteger(limit) || limit < 1 || limit > 1000) return slackError('invalid_limit');
+    const excludeArchived = truthy(a['exclude_archived']);
+    const all = this.channels.filter(
+      (c) => (c.private ? types.includes('private_channel') && c.member : types.includes('public_channel')) && !(excludeArchived && c.archived),
+    );
+    let start = 0;
+    const cursor = str(a['cursor']);
+    if (cursor) {
+      const decoded = Buffer.from(cursor, 'base64').toString('utf8');
+      const id = decoded.startsWith('channel:') ? decoded.slice('channel:'.length) : '';
+      start = all.findIndex((c) => c.id === id);
+      if (start < 0) return slackError('invalid_cursor');
+    }
+    const page = all.slice(start, start + limit);
+    const next = all[start + limit];
+    const body: ConversationsListResponse = {
+      ok: true,
+      channels: page.map((c) => this.channelJson(c)),
+      response_metadata: { next_cursor: next ? Buffer.from(`channel:${next.id}`).toString('base64') : '' },
+    };
+    return { status: 200, body };
+  }
+}
+
+/** Factory registered in sandbox/services.ts. */
+export const createSlackService: ServiceFactory = (ctx) => new SlackService(ctx);
