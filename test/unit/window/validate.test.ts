@@ -1,0 +1,230 @@
+import { readFileSync } from 'fs';
+import { join } from 'path';
+import { parse, stringify } from 'yaml';
+import { loadWindowText } from '../../../shared/window/load';
+import { formatProblem, type Problem } from '../../../shared/window/problems';
+
+/** The validator's contract: each broken window yields exactly this field path and reason. */
+
+const BASE_TEXT = readFileSync(join(__dirname, '../../fixtures/windows/base.yaml'), 'utf8');
+
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+type Doc = any;
+
+function problemsAfter(mutate: (doc: Doc) => void): Problem[] {
+  const doc = parse(BASE_TEXT) as Doc;
+  mutate(doc);
+  return loadWindowText(stringify(doc), 'w.yaml').problems;
+}
+
+function only(problems: Problem[]): Pick<Problem, 'path' | 'reason'> {
+  expect(problems.map(formatProblem)).toHaveLength(1);
+  return { path: problems[0]!.path, reason: problems[0]!.reason };
+}
+
+const steps = (doc: Doc, phase: number): Doc[] => doc.phases[phase].steps;
+
+describe('the base fixture', () => {
+  it('is valid', () => {
+    const result = loadWindowText(BASE_TEXT, 'base.yaml');
+    expect(result.problems).toEqual([]);
+    expect(result.window?.id).toBe('base-window');
+  });
+});
+
+describe('schema problems', () => {
+  it('names a misspelt field and suggests the right one', () => {
+    const problems = problemsAfter((d) => {
+      const step = steps(d, 0)[0];
+      step.stagse = step.pipeline.stages;
+      step.pipeline = { name: 'Preparation', stagse: ['Pre-Maintenance'] };
+    });
+    expect(problems.map((p) => [p.path, p.reason.replace(/; allowed: .*/, '')])).toEqual([
+      ['phases[0].steps[0].pipeline.stagse', 'unknown field "stagse" (did you mean "stages"?)'],
+      ['phases[0].steps[0].stagse', 'unknown field "stagse"'],
+    ]);
+  });
+
+  it('reports an unknown top-level field with a suggestion', () => {
+    const problems = problemsAfter((d) => {
+      d.timezone = d.timeZone;
+      delete d.timeZone;
+    });
+    expect(problems.map((p) => [p.path, p.reason])).toEqual(
+      expect.arrayContaining([
+        ['timezone', expect.stringMatching(/^unknown field "timezone" \(did you mean "timeZone"\?\)/)],
+        ['timeZone', 'required field is missing (expected string)'],
+      ]),
+    );
+  });
+
+  it('reports a wrong type with what it got', () => {
+    const p = only(problemsAfter((d) => (d.pools['agw-web'].minHealthy = 'five')));
+    expect(p).toEqual({ path: 'pools.agw-web.minHealthy', reason: 'expected number, got text "five"' });
+  });
+
+  it('reports an unknown step kind with a suggestion', () => {
+    const p = only(problemsAfter((d) => (steps(d, 0)[0].kind = 'pipline')));
+    expect(p.path).toBe('phases[0].steps[0].kind');
+    expect(p.reason).toMatch(/^unknown step kind "pipline" \(did you mean "pipeline"\?\)/);
+  });
+
+  it('reports a bad duration', () => {
+    const p = only(problemsAfter((d) => (steps(d, 1)[0].timeout = 'an hour')));
+    expect(p).toEqual({ path: 'phases[1].steps[0].timeout', reason: '"an hour" is not a duration; write e.g. "30m", "4h" or "1h30m"' });
+  });
+
+  it('reports an unknown time zone', () => {
+    const p = only(problemsAfter((d) => (d.displayZones = ['Asia/Calcutta', 'Mars/Olympus'])));
+    expect(p.path).toBe('displayZones[1]');
+    expect(p.reason).toMatch(/"Mars\/Olympus" is not an IANA time zone/);
+  });
+
+  it('reports a malformed wall-clock time', () => {
+    const p = only(problemsAfter((d) => (d.phases[0].start = 'Saturday at seven')));
+    expect(p.path).toBe('phases[0].start');
+    expect(p.reason).toMatch(/is not a wall-clock time/);
+  });
+
+  it('reports a patch maximum above 235 minutes', () => {
+    const p = only(problemsAfter((d) => (d.serverGroups.web.patch.maxDuration = '4h')));
+    expect(p).toEqual({ path: 'serverGroups.web.patch.maxDuration', reason: "4h is above Azure Update Manager's maximum of 235 minutes" });
+  });
+});
+
+describe('time zone rules', () => {
+  it('refuses a local time in the spring-forward gap', () => {
+    const p = only(problemsAfter((d) => {
+      d.date = '2025-03-09';
+      d.budget = { endsBy: 'Sunday 12:00' };
+      d.phases[1].start = 'Sunday 02:30';
+    }));
+    expect(p).toEqual({
+      path: 'phases[1].start',
+      reason: '2025-03-09 02:30 does not exist in America/New_York (clocks spring forward); use 03:00 or later',
+    });
+  });
+
+  it('refuses an ambiguous fall-back time without an explicit choice, and accepts one with it', () => {
+    const broken = problemsAfter((d) => {
+      d.date = '2025-11-02';
+      d.phases[1].start = 'Sunday 01:30';
+    });
+    expect(only(broken)).toEqual({
+      path: 'phases[1].start',
+      reason:
+        '2025-11-02 01:30 is ambiguous in America/New_York (clocks fall back; it happens at EDT and EST); write "Sunday 01:30 EDT" or "Sunday 01:30 EST"',
+    });
+    const fixed = problemsAfter((d) => {
+      d.date = '2025-11-02';
+      d.phases[1].start = 'Sunday 01:30 EST';
+    });
+    expect(fixed).toEqual([]);
+  });
+
+  it('refuses a zone hint that matches neither side', () => {
+    const p = only(problemsAfter((d) => {
+      d.date = '2025-11-02';
+      d.phases[1].start = 'Sunday 01:30 PST';
+    }));
+    expect(p).toEqual({ path: 'phases[1].start', reason: '2025-11-02 01:30 in America/New_York is EDT or EST, not PST' });
+  });
+});
+
+describe('dependencies', () => {
+  it('reports after: naming an unknown step, with a suggestion', () => {
+    const p = only(problemsAfter((d) => (steps(d, 1)[2].steps[1].after = ['global-infa'])));
+    expect(p).toEqual({ path: 'phases[1].steps[2].steps[1].after[0]', reason: 'unknown step "global-infa" (did you mean "global-infra"?)' });
+  });
+
+  it('prints a dependency cycle', () => {
+    const p = only(problemsAfter((d) => (steps(d, 1)[2].steps[0].after = ['hub-infra'])));
+    expect(p.path).toBe('phases[1].steps[2].steps[0].after[0]');
+    expect(p.reason).toBe('dependency cycle: global-infra → hub-infra → global-infra (each waits for the next)');
+  });
+
+  it('reports a duplicate id', () => {
+    const p = only(problemsAfter((d) => (steps(d, 1)[4].id = 'approve')));
+    expect(p).toEqual({ path: 'phases[1].steps[4].id', reason: 'duplicate id "approve" (first defined at phases[1].steps[0])' });
+  });
+});
+
+describe('capacity floors', () => {
+  it('reports a batch that would take a pool below its floor', () => {
+    const p = only(problemsAfter((d) => (d.serverGroups.web.batchSize = 3)));
+    expect(p).toEqual({
+      path: 'serverGroups.web.batchSize',
+      reason: 'a batch of 3 from server group "web" would leave 1 of 4 member(s) in pool "agw-web", below its floor of 2',
+    });
+  });
+
+  it('reports a patch step whose explicit batch breaks the floor', () => {
+    const p = only(problemsAfter((d) => (steps(d, 0)[1].batchSize = 4)));
+    expect(p).toEqual({
+      path: 'phases[0].steps[1].batchSize',
+      reason: 'a batch of 4 from step "web-patching" would leave 0 of 4 member(s) in pool "agw-web", below its floor of 2',
+    });
+  });
+
+  it('reports a floor above the pool size', () => {
+    const problems = problemsAfter((d) => (d.pools['agw-web'].minHealthy = 5));
+    expect(problems.map((p) => [p.path, p.reason])).toContainEqual(['pools.agw-web.minHealthy', "floor 5 is above the pool's 4 member(s)"]);
+  });
+});
+
+describe('maintenance page and approvals', () => {
+  it('reports a maintenance page put up and never taken down', () => {
+    const p = only(problemsAfter((d) => steps(d, 1).splice(3, 1)));
+    expect(p).toEqual({
+      path: 'phases[1].steps[1]',
+      reason: 'maintenance page "public" is put up here and never taken down; add a maintenance-page step with action "down"',
+    });
+  });
+
+  it('reports a page taken down before it is put up', () => {
+    const p = only(problemsAfter((d) => {
+      const list = steps(d, 1);
+      const [down] = list.splice(3, 1);
+      list.unshift(down);
+    }));
+    expect(p.reason).toBe('maintenance page "public" is taken down by "page-down", which is not ordered after this step; add after: [page-up] there');
+  });
+
+  it('reports an approval gate whose role has no approver', () => {
+    const p = only(problemsAfter((d) => (d.roles['release-manager'].members = [])));
+    expect(p).toEqual({ path: 'phases[1].steps[0].roles.release-manager', reason: 'role "release-manager" has no approver; add people to roles.release-manager.members' });
+  });
+
+  it('reports a quorum larger than the role', () => {
+    const p = only(problemsAfter((d) => (steps(d, 1)[0].roles['platform-approver'] = 3)));
+    expect(p.reason).toBe('needs 3 approval(s) from "platform-approver" but the role has 2 member(s)');
+  });
+
+  it('requires escalateTo when a timeout escalates', () => {
+    const p = only(problemsAfter((d) => (steps(d, 1)[0].onTimeout = 'escalate')));
+    expect(p).toEqual({ path: 'phases[1].steps[0].escalateTo', reason: 'onTimeout "escalate" needs escalateTo (the role to notify)' });
+  });
+});
+
+describe('positions', () => {
+  it('points at the line and column of the offending field', () => {
+    const text = BASE_TEXT.replace('    backendPool: web-pool', '    backendPool: web-pool\n    minHealty: 2');
+    const problems = loadWindowText(text, 'w.yaml').problems;
+    const unknown = problems.find((p) => p.path === 'pools.agw-web.minHealty')!;
+    const line = text.split('\n').findIndex((l) => l.includes('minHealty')) + 1;
+    expect(formatProblem(unknown)).toMatch(new RegExp(`^w\\.yaml:${line}:5  pools\\.agw-web\\.minHealty  unknown field "minHealty" \\(did you mean "minHealthy"\\?\\)`));
+  });
+
+  it('reports YAML syntax errors with a position and no stack', () => {
+    const problems = loadWindowText('id: x\nphases: [\n', 'bad.yaml').problems;
+    expect(problems.length).toBeGreaterThan(0);
+    expect(problems[0]!.path).toBe('(yaml)');
+    expect(problems[0]!.line).toBeGreaterThanOrEqual(2);
+    expect(problems[0]!.reason).not.toMatch(/\n|at .*\.js/);
+  });
+
+  it('reports duplicate keys', () => {
+    const problems = loadWindowText(BASE_TEXT.replace('title: Base window', 'title: Base window\ntitle: Again'), 'd.yaml').problems;
+    expect(problems[0]!.reason).toMatch(/Map keys must be unique/);
+  });
+});
