@@ -110,6 +110,7 @@ function humanise(issue: z.core.$ZodIssue): string {
     return `${issue.message}, got ${received}`;
   }
   if (issue.code === 'invalid_value' && issue.message.startsWith('Invalid option')) {
+    if (issue.input === undefined) return `required field is missing (one of ${issue.values.map((v) => JSON.stringify(v)).join(', ')})`;
     return `expected one of ${issue.values.map((v) => JSON.stringify(v)).join(', ')}, got ${describeReceived(issue.input)}`;
   }
   if (issue.code === 'too_small' && issue.origin === 'array') return issue.message.startsWith('Too small') ? `needs at least ${String(issue.minimum)} item(s)` : issue.message;
