@@ -1,0 +1,71 @@
+param name string
+param location string
+param tags object
+param storageAccountName string
+param deploymentContainerName string
+param appInsightsConnectionString string
+param keyVaultUri string
+param timeZone string
+param taskHubName string
+
+resource storage 'Microsoft.Storage/storageAccounts@2023-05-01' existing = {
+  name: storageAccountName
+}
+
+resource plan 'Microsoft.Web/serverfarms@2024-04-01' = {
+  name: 'plan-${name}'
+  location: location
+  tags: tags
+  kind: 'functionapp'
+  sku: { tier: 'FlexConsumption', name: 'FC1' }
+  properties: { reserved: true }
+}
+
+resource app 'Microsoft.Web/sites@2024-04-01' = {
+  name: name
+  location: location
+  tags: tags
+  kind: 'functionapp,linux'
+  identity: { type: 'SystemAssigned' }
+  properties: {
+    serverFarmId: plan.id
+    httpsOnly: true
+    functionAppConfig: {
+      deployment: {
+        storage: {
+          type: 'blobContainer'
+          value: '${storage.properties.primaryEndpoints.blob}${deploymentContainerName}'
+          authentication: { type: 'SystemAssignedIdentity' }
+        }
+      }
+      runtime: { name: 'node', version: '22' }
+      scaleAndConcurrency: { maximumInstanceCount: 40, instanceMemoryMB: 2048 }
+    }
+    siteConfig: {
+      minTlsVersion: '1.2'
+      appSettings: [
+        { name: 'AzureWebJobsStorage__accountName', value: storageAccountName }
+        { name: 'AzureWebJobsStorage__credential', value: 'managedidentity' }
+        { name: 'APPLICATIONINSIGHTS_CONNECTION_STRING', value: appInsightsConnectionString }
+        { name: 'TASKHUB_NAME', value: taskHubName }
+        { name: 'WEBSITE_TIME_ZONE', value: timeZone }
+        { name: 'MW_KEY_VAULT_URL', value: keyVaultUri }
+      ]
+    }
+  }
+}
+
+// Approvers are identified by App Service authentication (x-ms-client-principal); configure
+// the identity provider (Entra ID) for the app after deployment.
+resource auth 'Microsoft.Web/sites/config@2024-04-01' = {
+  parent: app
+  name: 'authsettingsV2'
+  properties: {
+    globalValidation: { requireAuthentication: false, unauthenticatedClientAction: 'AllowAnonymous' }
+    platform: { enabled: true }
+  }
+}
+
+output name string = app.name
+output principalId string = app.identity.principalId
+output defaultHostName string = app.properties.defaultHostName
