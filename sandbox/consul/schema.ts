@@ -1,0 +1,105 @@
+import { z } from 'zod';
+
+const Access = z.enum(['deny', 'read', 'write']);
+
+/** A Consul ACL token, simplified to one access level per resource kind (plus an optional key prefix). */
+export const ConsulToken = z
+  .object({
+    name: z.string().min(1),
+    accessorId: z.string().uuid(),
+    secretId: z.string().uuid(),
+    key: Access.default('deny'),
+    /** Limits `key` to keys under this prefix ('' = every key). */
+    keyPrefix: z.string().default(''),
+    node: Access.default('deny'),
+    service: Access.default('deny'),
+  })
+  .strict();
+export type ConsulToken = z.infer<typeof ConsulToken>;
+
+/** A service a node registers in the catalog. */
+const ConsulServiceDef = z
+  .object({ id: z.string().min(1), name: z.string().min(1), port: z.number().int().min(1).max(65535), tags: z.array(z.string()).default([]) })
+  .strict();
+
+/** A Windows service on a box (worker services); `consulService` ties its state to that service's health check. */
+const WindowsServiceDef = z
+  .object({
+    name: z.string().min(1),
+    displayName: z.string().min(1),
+    startType: z.enum(['Automatic', 'Manual', 'Disabled']).default('Automatic'),
+    status: z.enum(['Running', 'Stopped']).default('Running'),
+    consulService: z.string().optional(),
+  })
+  .strict();
+
+/** A Windows scheduled task (the scheduled-task box's jobs). */
+const ScheduledTaskDef = z
+  .object({ path: z.string().regex(/^\\(.*\\)?$/, 'a task folder such as \\BillPay\\').default('\\'), name: z.string().min(1), enabled: z.boolean().default(true) })
+  .strict();
+
+/** One machine running a Consul agent. */
+export const ConsulNode = z
+  .object({
+    name: z.string().regex(/^[A-Za-z0-9-]+$/, 'node names are letters, digits and hyphens'),
+    address: z.string().regex(/^\d{1,3}(\.\d{1,3}){3}$/, 'an IPv4 address'),
+    role: z.enum(['server', 'api-ui', 'worker', 'scheduled-tasks', 'haproxy']),
+    services: z.array(ConsulServiceDef).default([]),
+    windowsServices: z.array(WindowsServiceDef).default([]),
+    scheduledTasks: z.array(ScheduledTaskDef).default([]),
+  })
+  .strict();
+export type ConsulNode = z.infer<typeof ConsulNode>;
+
+/** The `consul:` section of the estate YAML. */
+export const ConsulEstate = z
+  .object({
+    datacenter: z.string().min(1),
+    /** The KV key HAProxy watches to redirect outside traffic to the maintenance page. */
+    maintenanceKey: z.string().min(1),
+    tokens: z.array(ConsulToken).min(1),
+    kv: z.record(z.string(), z.string()).default({}),
+    nodes: z.array(ConsulNode).min(1),
+  })
+  .strict()
+  .superRefine((e, ctx) => {
+    const names = new Set<string>();
+    e.nodes.forEach((n, i) => {
+      if (names.has(n.name.toLowerCase())) ctx.addIssue({ code: 'custom', path: ['nodes', i, 'name'], message: `duplicate node ${n.name}` });
+      names.add(n.name.toLowerCase());
+      n.windowsServices.forEach((w, j) => {
+        if (w.consulService && !n.services.some((s) => s.id === w.consulService)) {
+          ctx.addIssue({ code: 'custom', path: ['nodes', i, 'windowsServices', j, 'consulService'], message: `node ${n.name} registers no service ${w.consulService}` });
+        }
+      });
+    });
+  });
+export type ConsulEstate = z.infer<typeof ConsulEstate>;
+
+/** A KV entry as stored. */
+export const KvEntry = z.object({
+  key: z.string(),
+  value: z.string(),
+  flags: z.number(),
+  createIndex: z.number(),
+  modifyIndex: z.number(),
+});
+export type KvEntry = z.infer<typeof KvEntry>;
+
+/** Per-node mutable state: maintenance flags, Windows services and scheduled tasks. */
+export const NodeState = z.object({
+  name: z.string(),
+  maintenance: z.object({ reason: z.string(), since: z.string() }).nullable(),
+  serviceMaintenance: z.record(z.string(), z.object({ reason: z.string(), since: z.string() })),
+  windowsServices: z.array(z.object({ name: z.string(), displayName: z.string(), startType: z.enum(['Automatic', 'Manual', 'Disabled']), status: z.enum(['Running', 'Stopped']), consulService: z.string().optional() })),
+  scheduledTasks: z.array(z.object({ path: z.string(), name: z.string(), enabled: z.boolean() })),
+});
+export type NodeState = z.infer<typeof NodeState>;
+
+/** A change the sandbox records so tests can assert the take-down/restore order. */
+export const ConsulEvent = z.object({ seq: z.number(), at: z.string(), node: z.string().optional(), action: z.string(), target: z.string() });
+export type ConsulEvent = z.infer<typeof ConsulEvent>;
+
+/** Everything save() writes. */
+export const ConsulSaved = z.object({ kv: z.array(KvEntry), nodes: z.array(NodeState), index: z.number(), events: z.array(ConsulEvent) });
+export type ConsulSaved = z.infer<typeof ConsulSaved>;
