@@ -1,0 +1,47 @@
+import type { OperationProgress } from './operations';
+
+export interface PatchRequest {
+  /** Azure Update Manager maximumDuration, at most 235 minutes. */
+  maximumDurationInMinutes: number;
+  rebootSetting: 'IfRequired' | 'Never' | 'Always';
+  classifications: string[];
+  excludeKbs: string[];
+}
+
+export interface PatchOutcome {
+  status: string;
+  installedPatchCount: number;
+  failedPatchCount: number;
+  pendingPatchCount: number;
+  rebootStatus: string;
+  maintenanceWindowExceeded: boolean;
+  patches: { kbId?: string; name?: string; installationState?: string }[];
+}
+
+export interface RunCommandRequest {
+  script: string[];
+  shell: 'powershell' | 'shell';
+  parameters: Record<string, string>;
+}
+
+export interface RunCommandOutcome {
+  exitCode: number;
+  stdout: string;
+  stderr: string;
+}
+
+export interface VmSummary {
+  id: string;
+  name: string;
+  powerState: string;
+  privateIp?: string;
+}
+
+/** Virtual machines: patching through Azure Update Manager and run command. */
+export interface ComputeClient {
+  getVm(vmId: string): Promise<VmSummary>;
+  beginInstallPatches(vmId: string, request: PatchRequest): Promise<string>;
+  pollInstallPatches(resumeToken: string): Promise<OperationProgress<PatchOutcome>>;
+  beginRunCommand(vmId: string, request: RunCommandRequest): Promise<string>;
+  pollRunCommand(resumeToken: string): Promise<OperationProgress<RunCommandOutcome>>;
+}

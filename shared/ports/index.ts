@@ -1,0 +1,39 @@
+import type { AlertSuppressionClient } from './alerts';
+import type { ChatClient } from './chat';
+import type { ComputeClient } from './compute';
+import type { ConsulClient } from './consul';
+import type { DnsClient } from './dns';
+import type { MailKeyClient } from './mail';
+import type { PipelineClient } from './pipelines';
+import type { PoolClient } from './pools';
+import type { ProbeClient } from './probes';
+import type { SecretStoreClient } from './secrets';
+import type { UptimeClient } from './uptime';
+
+/** Everything the activities may touch outside the process, behind small interfaces. */
+export interface Ports {
+  compute: ComputeClient;
+  pools: PoolClient;
+  alerts: AlertSuppressionClient;
+  secrets: SecretStoreClient;
+  dns: DnsClient;
+  chat: ChatClient;
+  pipelines: PipelineClient;
+  uptime: UptimeClient;
+  mail: MailKeyClient;
+  consul: ConsulClient;
+  probes: ProbeClient;
+}
+
+export type * from './alerts';
+export type * from './chat';
+export type * from './compute';
+export type * from './consul';
+export type * from './dns';
+export type * from './mail';
+export type * from './operations';
+export type * from './pipelines';
+export type * from './pools';
+export type * from './probes';
+export type * from './secrets';
+export type * from './uptime';

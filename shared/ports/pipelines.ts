@@ -1,0 +1,25 @@
+export interface PipelineRunRequest {
+  project: string;
+  pipelineName: string;
+  pipelineId?: number;
+  /** Stages to run; the adapter skips the others. Empty = all. */
+  stages: string[];
+  /** Full git ref: refs/tags/... or refs/heads/... */
+  refName?: string;
+  parameters: Record<string, string>;
+}
+
+export interface PipelineRunState {
+  runId: number;
+  state: 'inProgress' | 'completed' | 'canceling' | 'unknown';
+  result?: 'succeeded' | 'failed' | 'canceled' | 'unknown';
+  url?: string;
+}
+
+/** CI/CD pipelines (Azure DevOps). */
+export interface PipelineClient {
+  runPipeline(request: PipelineRunRequest): Promise<PipelineRunState>;
+  getRun(project: string, pipelineId: number, runId: number): Promise<PipelineRunState>;
+  /** The pipeline id for a name (runs are addressed by id). */
+  findPipelineId(project: string, name: string): Promise<number | undefined>;
+}
