@@ -1,0 +1,191 @@
+import http from 'http';
+import https from 'https';
+import type { z } from 'zod';
+
+/** Options for {@link createHttpsFetch}. */
+export interface HttpsFetchOptions {
+  /** Extra CA certificate(s) to trust (PEM), e.g. the simulated estate's CA. Omit to use Node's default trust. */
+  caPem?: string;
+}
+
+/**
+ * A WHATWG `fetch` built on Node's `https` module, trusting an explicit CA. The SDKs that take a
+ * `fetch` (cloudflare, @slack/web-api) need it because Node's global fetch accepts a CA only
+ * through an undici dispatcher, and undici is not a dependency of this project.
+ */
+export function createHttpsFetch(options: HttpsFetchOptions = {}): typeof fetch {
+  const agent = new https.Agent({ keepAlive: true, ...(options.caPem ? { ca: options.caPem } : {}) });
+  const fetchImpl = async (input: string | URL | Request, init?: RequestInit): Promise<Response> => {
+    const request = input instanceof Request ? input : undefined;
+    const url = new URL(typeof input === 'string' ? input : input instanceof URL ? input.href : input.url);
+    const method = (init?.method ?? request?.method ?? 'GET').toUpperCase();
+    const headers = new Headers(init?.headers ?? request?.headers);
+    const signal = init?.signal ?? request?.signal ?? undefined;
+    let payload: Buffer | undefined;
+    const body = init?.body ?? (request && request.body ? await request.arrayBuffer() : undefined);
+    if (body !== undefined && body !== null) {
+      // Response serialises every BodyInit (string, URLSearchParams, FormData, Blob, buffers, streams) and its content type.
+      const serialised = new Response(body as ConstructorParameters<typeof Response>[0]);
+      payload = Buffer.from(await serialised.arrayBuffer());
+      const type = serialised.headers.get('content-type');
+      if (type && !headers.has('content-type')) headers.set('content-type', type);
+    }
+    if (payload) headers.set('content-length', String(payload.length));
+    signal?.throwIfAborted();
+    return new Promise<Response>((resolve, reject) => {
+      const outgoing: Record<string, string> = {};
+      headers.forEach((value, key) => {
+        outgoing[key] = value;
+      });
+      const transport = url.protocol === 'https:' ? https : http;
+      const req = transport.request(url, { method, headers: outgoing, ...(url.protocol === 'https:' ? { agent } : {}) }, (res) => {
+        const chunks: Buffer[] = [];
+        res.on('data', (c: Buffer) => chunks.push(c));
+        res.on('error', reject);
+        res.on('end', () => {
+          const status = res.statusCode ?? 500;
+          const responseHeaders = new Headers();
+          for (const [k, v] of Object.entries(res.headers)) {
+            if (Array.isArray(v)) v.forEach((x) => responseHeaders.append(k, x));
+            else if (v !== undefined) responseHeaders.set(k, v);
+          }
+          const noBody = status === 204 || status === 304 || method === 'HEAD';
+          resolve(new Response(noBody ? null : Buffer.concat(chunks), { status, statusText: res.statusMessage ?? '', headers: responseHeaders }));
+        });
+      });
+      const onAbort = () => req.destroy(signal?.reason instanceof Error ? signal.reason : new DOMException('The operation was aborted.', 'AbortError'));
+      signal?.addEventListener('abort', onAbort, { once: true });
+      req.on('error', reject);
+      req.on('close', () => signal?.removeEventListener('abort', onAbort));
+      req.end(payload);
+    });
+  };
+  return fetchImpl as typeof fetch;
+}
+
+/** A non-2xx answer from a vendor API, with its parsed body; `transient` says whether a retry may help. */
+export class HttpStatusError extends Error {
+  constructor(
+    readonly vendor: string,
+    readonly status: number,
+    readonly body: unknown,
+    message: string,
+  ) {
+    super(message);
+    this.name = 'HttpStatusError';
+  }
+
+  /** 429 and 5xx: the vendor's outage or throttling, not our bug. */
+  get transient(): boolean {
+    return this.status === 429 || this.status >= 500;
+  }
+}
+
+/** Options for {@link JsonHttpsClient}. */
+export interface JsonHttpsClientOptions {
+  /** Vendor name used in errors, e.g. 'pingdom'. */
+  vendor: string;
+  /** Base URL without a trailing slash, e.g. 'https://api.pingdom.com/api/3.1'. */
+  baseUrl: string;
+  /** Headers sent with every request (authentication). */
+  headers: Record<string, string>;
+  /** Extra CA (PEM) to trust. */
+  caPem?: string;
+  /** Retries for transient answers (429, 503; and 500/502/504 or network errors on idempotent methods). Default 3. */
+  maxRetries?: number;
+  /** First retry delay; doubles each time, and Retry-After wins when sent. Default 500. */
+  retryDelayInMs?: number;
+  /** Per-request timeout. Default 30000. */
+  timeoutInMs?: number;
+  /** Builds the error message from a failed response's body. */
+  describeError?: (status: number, body: unknown) => string;
+}
+
+/** One request for {@link JsonHttpsClient.request}. */
+export interface JsonRequest<T> {
+  method: 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
+  path: string;
+  query?: Record<string, string | number | boolean | undefined>;
+  /** JSON body, url-encoded form fields, or raw text. */
+  json?: unknown;
+  form?: Record<string, string | number | boolean | undefined>;
+  text?: string;
+  /** Validates the response body; its output is what `request` returns. */
+  schema: z.ZodType<T>;
+  /** Statuses that resolve to `undefined` instead of throwing (e.g. 404 for "absent"). */
+  absentOn?: number[];
+}
+
+const IDEMPOTENT = new Set(['GET', 'PUT', 'DELETE']);
+
+function sleep(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms));
+}
+
+/**
+ * A small JSON-over-HTTPS client for vendors without an SDK we use (Pingdom, Mailgun, Consul):
+ * explicit CA, bounded retries for transient answers, and zod-validated responses.
+ */
+export class JsonHttpsClient {
+  private readonly fetchImpl: typeof fetch;
+
+  constructor(private readonly options: JsonHttpsClientOptions) {
+    this.fetchImpl = createHttpsFetch(options.caPem ? { caPem: options.caPem } : {});
+  }
+
+  /** Sends the request, retrying transient failures, and returns the validated body (or undefined for `absentOn`). */
+  async request<T>(req: JsonRequest<T> & { absentOn: number[] }): Promise<T | undefined>;
+  async request<T>(req: JsonRequest<T>): Promise<T>;
+  async request<T>(req: JsonRequest<T>): Promise<T | undefined> {
+    const url = new URL(this.options.baseUrl + req.path);
+    for (const [k, v] of Object.entries(req.query ?? {})) if (v !== undefined) url.searchParams.set(k, String(v));
+    const headers: Record<string, string> = { Accept: 'application/json', ...this.options.headers };
+    let body: string | undefined;
+    if (req.json !== undefined) {
+      headers['Content-Type'] = 'application/json';
+      body = JSON.stringify(req.json);
+    } else if (req.form) {
+      headers['Content-Type'] = 'application/x-www-form-urlencoded';
+      const form = new URLSearchParams();
+      for (const [k, v] of Object.entries(req.form)) if (v !== undefined) form.set(k, String(v));
+      body = form.toString();
+    } else if (req.text !== undefined) {
+      headers['Content-Type'] = 'text/plain; charset=utf-8';
+      body = req.text;
+    }
+    const maxRetries = this.options.maxRetries ?? 3;
+    for (let attempt = 0; ; attempt++) {
+      let response: Response;
+      try {
+        response = await this.fetchImpl(url, { method: req.method, headers, ...(body !== undefined ? { body } : {}), signal: AbortSignal.timeout(this.options.timeoutInMs ?? 30000) });
+      } catch (e) {
+        if (attempt < maxRetries && IDEMPOTENT.has(req.method)) {
+          await sleep(this.delay(attempt));
+          continue;
+        }
+        throw e;
+      }
+      const textBody = await response.text();
+      let parsed: unknown = textBody;
+      try {
+        parsed = textBody.length ? JSON.parse(textBody) : undefined;
+      } catch {
+        parsed = textBody;
+      }
+      if (response.ok) return req.schema.parse(parsed);
+      if (req.absentOn?.includes(response.status)) return undefined;
+      const retryable = response.status === 429 || response.status === 503 || (IDEMPOTENT.has(req.method) && response.status >= 500);
+      if (retryable && attempt < maxRetries) {
+        const after = Number(response.headers.get('retry-after'));
+        await sleep(Number.isFinite(after) && response.headers.has('retry-after') ? after * 1000 : this.delay(attempt));
+        continue;
+      }
+      const message = this.options.describeError?.(response.status, parsed) ?? `${this.options.vendor} ${req.method} ${req.path} failed with ${response.status}`;
+      throw new HttpStatusError(this.options.vendor, response.status, parsed, message);
+    }
+  }
+
+  private delay(attempt: number): number {
+    return (this.options.retryDelayInMs ?? 500) * 2 ** attempt;
+  }
+}
