@@ -27,8 +27,6 @@ export const PatchBehaviourSchema = z.object({
   assessMinutes: z.number().positive().default(5),
   /** Final operation status: Succeeded, Failed (operation fails), CompletedWithWarnings (some patches fail). */
   outcome: z.enum(['Succeeded', 'Failed', 'CompletedWithWarnings']).default('Succeeded'),
-  /** Minutes the VM spends rebooting after patches that need it (unhealthy on the probes listener). */
-  rebootMinutes: z.number().nonnegative().default(5),
   /** Patches pending on the VM; installed (or failed) by the next matching installPatches. */
   pending: z.array(PatchSchema).default([]),
   /** Patch level label reported after a successful install, e.g. '2025-06'. */

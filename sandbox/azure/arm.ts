@@ -1,0 +1,84 @@
+import type { FaultTarget } from '../core/extensions';
+import type { SandboxService, ServiceContext } from '../core/types';
+import { registerAlertRules } from './alerts';
+import { registerCompute } from './compute';
+import { isoOf, azureModelFor, type AzureModel } from './model';
+import { registerNetwork } from './network';
+
+/** Pool members named by VM where the address is a known VM's IP. */
+function members(model: AzureModel, addresses: { ipAddress?: string; fqdn?: string }[]): string[] {
+  return addresses.map((a) => (a.ipAddress ? (model.vmByIp(a.ipAddress)?.name ?? a.ipAddress) : (a.fqdn ?? '')));
+}
+
+/** The ARM view in /_sandbox/state: what a test asserts after driving the SDKs. */
+export function armSnapshot(model: AzureModel): unknown {
+  model.advance();
+  const now = model.now();
+  return {
+    subscriptionId: model.subscriptionId,
+    virtualMachines: Object.fromEntries(
+      [...model.vms.values()].map((vm) => [
+        vm.name,
+        {
+          resourceGroup: vm.resourceGroup,
+          role: vm.role,
+          privateIp: vm.privateIp,
+          powerState: vm.powerState,
+          rebooting: vm.rebootingUntil !== undefined && vm.rebootingUntil > now,
+          healthy: model.isHealthy(vm),
+          patchLevel: vm.patchLevel,
+          pendingPatches: vm.patch.pending.map((p) => p.kbId),
+          rebootPending: vm.rebootPending,
+          busyOperationId: vm.busyOperationId ?? null,
+          patchHistory: vm.history,
+          services: vm.services,
+          scheduledTasks: vm.scheduledTasks,
+          appPools: vm.appPools,
+          commands: vm.commands,
+        },
+      ]),
+    ),
+    applicationGateways: Object.fromEntries(
+      [...model.gateways.values()].map((g) => [
+        g.name,
+        {
+          provisioningState: g.updatingUntil !== undefined && g.updatingUntil > now ? 'Updating' : 'Succeeded',
+          updates: g.updates,
+          conflictMode: g.conflictMode,
+          pools: Object.fromEntries(
+            ((g.properties.backendAddressPools as { name: string; properties?: { backendAddresses?: { ipAddress?: string; fqdn?: string }[] } }[] | undefined) ?? []).map((p) => [
+              p.name,
+              members(model, p.properties?.backendAddresses ?? []),
+            ]),
+          ),
+        },
+      ]),
+    ),
+    loadBalancers: Object.fromEntries(
+      [...model.loadBalancers.values()].map((lb) => [lb.name, { frontendIp: lb.frontendIp, pools: Object.fromEntries(Object.values(lb.pools).map((p) => [p.name, members(model, p.addresses.map((a) => a.properties))])) }]),
+    ),
+    alertProcessingRules: Object.fromEntries([...model.alertRules.values()].map((r) => [String(r.name), { id: r.id, properties: r.properties }])),
+    operations: [...model.operations.values()].map((o) => ({ id: o.id, kind: o.kind, vm: o.vm ?? null, resourceId: o.resourceId, status: o.status, startedAt: isoOf(o.startedAt), endsAt: isoOf(o.endsAt), error: o.error ?? null })),
+  };
+}
+
+/** The 'arm' listener's service: Compute, Network and AlertsManagement over one Resource Manager. */
+export function createArmService(ctx: ServiceContext): SandboxService & FaultTarget {
+  const model = azureModelFor(ctx);
+  return {
+    name: 'arm',
+    faultKinds: ['vm'],
+    register: (router) => {
+      registerCompute(router, model);
+      registerNetwork(router, model);
+      registerAlertRules(router, model);
+    },
+    snapshot: () => armSnapshot(model),
+    save: () => model.save(),
+    load: (saved) => model.load(saved),
+    addFault: (spec) => model.addVmFault(spec),
+    removeFault: (id) => model.removeVmFault(id),
+    clearFaults: () => model.clearVmFaults(),
+    listFaults: () => model.vmFaults.map((f) => ({ ...f })),
+  };
+}
