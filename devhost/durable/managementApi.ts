@@ -1,0 +1,198 @@
+/**
+ * The Durable Functions HTTP management API under `/runtime/webhooks/durabletask/`
+ * (the extension's HttpApiHandler), which is also what `df.getClient(context)` calls
+ * through `rpcBaseUrl`. Status codes follow the extension (reference, section 4).
+ */
+import type { RuntimeStatus } from './history';
+import { TaskHubError, type TaskHub } from './taskHub';
+
+export const WEBHOOK_PREFIX = '/runtime/webhooks/durabletask';
+
+/** A minimal request/response pair the host's HTTP server hands over. */
+export interface ApiRequest {
+  method: string;
+  /** Path below the webhook prefix, without a leading slash (e.g. `instances/abc`). */
+  path: string;
+  query: URLSearchParams;
+  headers: Record<string, string | string[] | undefined>;
+  body: Buffer;
+  /** Origin the caller used (`http://127.0.0.1:7071`), for the URLs in responses. */
+  origin: string;
+}
+
+/** What the API answers. */
+export interface ApiResponse {
+  status: number;
+  headers?: Record<string, string>;
+  body?: unknown;
+}
+
+/** The check-status payload (`createCheckStatusResponse`, start responses). */
+export function managementUrls(origin: string, hub: string, instanceId: string): Record<string, string> {
+  const base = `${origin}${WEBHOOK_PREFIX}/instances/${encodeURIComponent(instanceId)}`;
+  const qs = `taskHub=${encodeURIComponent(hub)}&connection=Storage`;
+  return {
+    id: instanceId,
+    purgeHistoryDeleteUri: `${base}?${qs}`,
+    sendEventPostUri: `${base}/raiseEvent/{eventName}?${qs}`,
+    statusQueryGetUri: `${base}?${qs}`,
+    terminatePostUri: `${base}/terminate?reason={text}&${qs}`,
+    suspendPostUri: `${base}/suspend?reason={text}&${qs}`,
+    resumePostUri: `${base}/resume?reason={text}&${qs}`,
+    restartPostUri: `${base}/restart?${qs}`,
+    rewindPostUri: `${base}/rewind?reason={text}&${qs}`,
+  };
+}
+
+/** The `durableClient` input binding data (BindingHelper). */
+export function durableClientData(origin: string, hub: string): Record<string, unknown> {
+  const base = `${origin}${WEBHOOK_PREFIX}`;
+  const qs = `taskHub=${encodeURIComponent(hub)}&connection=Storage`;
+  const mgmt = managementUrls(origin, hub, 'INSTANCEID');
+  return {
+    taskHubName: hub,
+    creationUrls: {
+      createNewInstancePostUri: `${base}/orchestrators/{functionName}[/{instanceId}]?${qs}`,
+      createAndWaitOnNewInstancePostUri: `${base}/orchestrators/{functionName}[/{instanceId}]?timeout={timeoutInSeconds}&pollingInterval={intervalInSeconds}&${qs}`,
+    },
+    managementUrls: mgmt,
+    baseUrl: base,
+    requiredQueryStringParameters: qs,
+    rpcBaseUrl: `${base}/`,
+  };
+}
+
+const STATUS_NAMES: RuntimeStatus[] = ['Pending', 'Running', 'Completed', 'ContinuedAsNew', 'Failed', 'Terminated', 'Suspended', 'Canceled'];
+
+function parseStatuses(value: string | null): RuntimeStatus[] | undefined {
+  if (!value) return undefined;
+  const out: RuntimeStatus[] = [];
+  for (const raw of value.split(',')) {
+    const name = raw.trim();
+    if (!name) continue;
+    const match = STATUS_NAMES.find((s) => s.toLowerCase() === name.toLowerCase());
+    if (!match) throw new TaskHubError(400, `runtimeStatus: unknown status '${name}' (expected one of ${STATUS_NAMES.join(', ')}).`);
+    out.push(match);
+  }
+  return out;
+}
+
+function parseTime(name: string, value: string | null): number | undefined {
+  if (!value) return undefined;
+  const ms = Date.parse(value);
+  if (Number.isNaN(ms)) throw new TaskHubError(400, `${name}: '${value}' is not a valid date-time.`);
+  return ms;
+}
+
+function parseJsonBody(req: ApiRequest): unknown {
+  const text = req.body.toString('utf8');
+  if (text.trim() === '') return undefined;
+  try {
+    return JSON.parse(text);
+  } catch {
+    throw new TaskHubError(400, 'The request body is not valid JSON.');
+  }
+}
+
+/** Handle one management API request. */
+export async function handleManagementRequest(hub: TaskHub, req: ApiRequest): Promise<ApiResponse> {
+  try {
+    return await route(hub, req);
+  } catch (err) {
+    if (err instanceof TaskHubError) return { status: err.status, body: { Message: err.message } };
+    throw err;
+  }
+}
+
+async function route(hub: TaskHub, req: ApiRequest): Promise<ApiResponse> {
+  const parts = req.path.split('/').filter((p) => p !== '').map(decodeURIComponent);
+  const [head, a, b, c] = parts;
+  const method = req.method.toUpperCase();
+
+  if (head === 'orchestrators' && a && method === 'POST' && parts.length <= 3) {
+    const id = await hub.startNew(a, b, parseJsonBody(req), req.query.get('version') ?? '');
+    const payload = managementUrls(req.origin, hub.name, id);
+    return { status: 202, headers: { Location: payload.statusQueryGetUri ?? '', 'Retry-After': '10' }, body: payload };
+  }
+
+  if (head === 'instances' && !a) {
+    if (method === 'GET') {
+      const all = hub.listInstances({
+        createdFrom: parseTime('createdTimeFrom', req.query.get('createdTimeFrom')),
+        createdTo: parseTime('createdTimeTo', req.query.get('createdTimeTo')),
+        statuses: parseStatuses(req.query.get('runtimeStatus')),
+        instanceIdPrefix: req.query.get('instanceIdPrefix') ?? undefined,
+      });
+      const top = Number(req.query.get('top') ?? '0');
+      const token = req.headers['x-ms-continuation-token'];
+      const offset = typeof token === 'string' && /^\d+$/.test(token) ? Number(token) : 0;
+      if (top > 0) {
+        const page = all.slice(offset, offset + top);
+        const headers: Record<string, string> = {};
+        if (offset + top < all.length) headers['x-ms-continuation-token'] = String(offset + top);
+        return { status: 200, headers, body: page };
+      }
+      return { status: 200, body: all.slice(offset) };
+    }
+    if (method === 'DELETE') {
+      const n = await hub.purgeMany({
+        createdFrom: parseTime('createdTimeFrom', req.query.get('createdTimeFrom')),
+        createdTo: parseTime('createdTimeTo', req.query.get('createdTimeTo')),
+        statuses: parseStatuses(req.query.get('runtimeStatus')),
+      });
+      return n === 0 ? { status: 404, body: { instancesDeleted: 0 } } : { status: 200, body: { instancesDeleted: n } };
+    }
+  }
+
+  if (head === 'instances' && a) {
+    if (!b && method === 'GET') {
+      const flag = (name: string, dflt: boolean): boolean => {
+        const v = req.query.get(name);
+        return v === null ? dflt : v.toLowerCase() === 'true';
+      };
+      const status = hub.getStatus(a, { showHistory: flag('showHistory', false), showHistoryOutput: flag('showHistoryOutput', false), showInput: flag('showInput', true) });
+      if (!status) return { status: 404, body: { Message: `No instance with ID '${a}' found.` } };
+      const running = status.runtimeStatus === 'Running' || status.runtimeStatus === 'Pending' || status.runtimeStatus === 'ContinuedAsNew' || status.runtimeStatus === 'Suspended';
+      if (running) {
+        const location = managementUrls(req.origin, hub.name, a).statusQueryGetUri ?? '';
+        return { status: 202, headers: { Location: location, 'Retry-After': '5' }, body: status };
+      }
+      if (status.runtimeStatus === 'Failed' && flag('returnInternalServerErrorOnFailure', false)) return { status: 500, body: status };
+      return { status: 200, body: status };
+    }
+    if (!b && method === 'DELETE') {
+      const n = await hub.purge(a);
+      return n === 0 ? { status: 404, body: { instancesDeleted: 0 } } : { status: 200, body: { instancesDeleted: n } };
+    }
+    if (b === 'raiseEvent' && c && method === 'POST') {
+      const type = String(req.headers['content-type'] ?? '');
+      if (!type.toLowerCase().includes('application/json')) {
+        return { status: 400, body: { Message: "Only 'application/json' request content is supported for raiseEvent." } };
+      }
+      await hub.raiseEvent(a, c, parseJsonBody(req));
+      return { status: 202 };
+    }
+    if ((b === 'terminate' || b === 'suspend' || b === 'resume') && method === 'POST') {
+      await hub.control(a, b, req.query.get('reason'));
+      return { status: 202 };
+    }
+    if (b === 'rewind' && method === 'POST') {
+      if (!hub.getStatus(a)) return { status: 404, body: { Message: `No instance with ID '${a}' found.` } };
+      return { status: 501, body: { Message: 'The rewind operation is not supported by the local host.' } };
+    }
+  }
+
+  if (head === 'entities' && a && b) {
+    if (method === 'GET') {
+      const { exists, state } = hub.readEntityState(a, b);
+      return exists ? { status: 200, body: state } : { status: 404 };
+    }
+    if (method === 'POST') {
+      const op = req.query.get('op') ?? '';
+      await hub.signalEntity(a, b, op, parseJsonBody(req));
+      return { status: 202 };
+    }
+  }
+
+  return { status: 404, body: { Message: `No management API route for ${method} ${req.path}` } };
+}

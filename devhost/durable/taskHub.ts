@@ -1,0 +1,1043 @@
+/**
+ * The durable task hub: orchestration instances, activities, timers and entities,
+ * kept in memory and persisted through the journal (see journal.ts). Orchestrators
+ * are invoked through the app's own programming model with full history (true
+ * replay); replay.ts turns what they return into history and new work.
+ */
+import { randomUUID } from 'node:crypto';
+import { type VirtualClock, VirtualTimerQueue } from '../clock';
+import type { FunctionRegistry, RegisteredFunction } from '../core/functionsCore';
+import { errorMessage, fromTypedData, invokeFunction } from '../core/invoke';
+import type { HostLogger } from '../log';
+import { EventType, type HistoryEvent, type RuntimeStatus, isTerminal, makeEvent, toJsonText } from './history';
+import {
+  type CreateRecord,
+  type EntityData,
+  type HubSnapshot,
+  type InstanceData,
+  Journal,
+  type JournalBackend,
+  type JournalRecord,
+  type OutgoingRecord,
+  type TimerTriggerStatus,
+} from './journal';
+import { type EntityRequest, type ReplayResult, type SdkAction, replayEpisode } from './replay';
+
+const DAY_MS = 24 * 3600 * 1000;
+
+/** Options for {@link TaskHub}. */
+export interface TaskHubOptions {
+  name: string;
+  registry: FunctionRegistry;
+  clock: VirtualClock;
+  backend: JournalBackend;
+  logger: HostLogger;
+  /** Activities running at once (host.json maxConcurrentActivityFunctions). */
+  maxConcurrentActivities?: number;
+  /** Orchestrator episodes running at once. */
+  maxConcurrentOrchestrations?: number;
+  /** Real milliseconds of quiescence before a time skip (default 0). */
+  skipGraceMs?: number;
+  /** Upper bound for a time skip (e.g. the next timer-trigger occurrence). */
+  skipCap?: () => number | undefined;
+}
+
+/** Status as the management API returns it. */
+export interface InstanceStatus {
+  name: string;
+  instanceId: string;
+  runtimeStatus: RuntimeStatus;
+  input: unknown;
+  customStatus: unknown;
+  output: unknown;
+  createdTime: string;
+  lastUpdatedTime: string;
+  historyEvents?: unknown[];
+}
+
+interface ActivityWork {
+  instanceId: string;
+  executionId: string;
+  taskId: number;
+  name: string;
+  input: string;
+}
+
+/** Thrown for requests the caller got wrong; carries the HTTP status to answer with. */
+export class TaskHubError extends Error {
+  constructor(
+    readonly status: number,
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+/** A task hub running in this process. */
+export class TaskHub {
+  readonly name: string;
+  private readonly instances = new Map<string, InstanceData>();
+  private readonly entities = new Map<string, EntityData>();
+  private readonly timerTriggers = new Map<string, TimerTriggerStatus>();
+  private readonly runnable = new Set<string>();
+  private readonly running = new Set<string>();
+  private readonly deferredSince = new Map<string, number>();
+  private readonly runnableEntities = new Set<string>();
+  private readonly runningEntities = new Set<string>();
+  private readonly activityQueue: ActivityWork[] = [];
+  private activeActivities = 0;
+  private readonly timers: VirtualTimerQueue;
+  private readonly timersByInstance = new Map<string, Set<string>>();
+  /** Timers the orchestrator cancelled (runtime only: after a restart they fire and are ignored by the SDK). */
+  private readonly canceledTimers = new Map<string, Set<number>>();
+  private deferTimer: NodeJS.Timeout | undefined;
+  private readonly journal: Journal;
+  private pumpScheduled = false;
+  private skipTimer: NodeJS.Timeout | undefined;
+  private stopped = false;
+  private idleWaiters: (() => void)[] = [];
+  private lastClockRecorded = 0;
+  private readonly stats = { activitiesDone: 0, episodes: 0, replayedEvents: 0 };
+
+  constructor(private options: TaskHubOptions) {
+    this.name = options.name;
+    this.timers = new VirtualTimerQueue(options.clock);
+    this.journal = new Journal(options.backend, (err) => options.logger.log({ level: 'error', msg: 'journal append failed; retrying', error: errorMessage(err) }));
+  }
+
+  // ---------------------------------------------------------------- lifecycle
+
+  /** Recover state from storage and start a fresh generation. Returns the persisted virtual time. */
+  async open(): Promise<number> {
+    const { snapshot, records } = await this.options.backend.open();
+    let clockMs = 0;
+    if (snapshot) {
+      clockMs = snapshot.clockMs;
+      for (const i of snapshot.instances) this.instances.set(i.id, i);
+      for (const e of snapshot.entities) this.entities.set(e.id, e);
+      for (const t of snapshot.timerTriggers) this.timerTriggers.set(t.name, t);
+    }
+    for (const rec of records) {
+      if (rec.k === 'clock') clockMs = Math.max(clockMs, rec.now);
+      else this.apply(rec);
+    }
+    await this.options.backend.writeSnapshot(this.snapshot(clockMs));
+    this.lastClockRecorded = clockMs;
+    return clockMs;
+  }
+
+  /** Re-derive in-flight work (activities, timers, runnable instances) and start running. */
+  start(): void {
+    for (const inst of this.instances.values()) {
+      if (isTerminal(inst.status)) continue;
+      this.scheduleFromHistory(inst, inst.history, true);
+      if (inst.inbox.length > 0) this.markRunnable(inst.id);
+    }
+    for (const ent of this.entities.values()) if (ent.queue.length > 0) this.runnableEntities.add(ent.id);
+    this.pump();
+  }
+
+  /** Stop dispatching, wait for running work to settle briefly and flush the journal. */
+  async stop(): Promise<void> {
+    this.stopped = true;
+    this.timers.stop();
+    if (this.skipTimer) clearTimeout(this.skipTimer);
+    const deadline = Date.now() + 5000;
+    while ((this.activeActivities > 0 || this.running.size > 0 || this.runningEntities.size > 0) && Date.now() < deadline) {
+      await new Promise((r) => setTimeout(r, 10));
+    }
+    this.recordClock();
+    await this.journal.flushed();
+    this.journal.close();
+  }
+
+  /** Bound time skips (e.g. by the next timer-trigger occurrence). */
+  setSkipCap(cap: () => number | undefined): void {
+    this.options.skipCap = cap;
+  }
+
+  /** Resolves when everything recorded so far is durable. */
+  flushed(): Promise<void> {
+    return this.journal.flushed();
+  }
+
+  // ---------------------------------------------------------------- state transitions
+
+  /** Apply one transition to memory; the only place state changes (live and on recovery). */
+  private apply(rec: JournalRecord): void {
+    switch (rec.k) {
+      case 'create': {
+        const started = makeEvent(EventType.ExecutionStarted, rec.at, {
+          Name: rec.name,
+          Version: rec.version,
+          Input: rec.input,
+          OrchestrationInstance: { InstanceId: rec.id, ExecutionId: rec.executionId },
+          ParentInstance: rec.parent
+            ? { Name: rec.parent.name, OrchestrationInstance: { InstanceId: rec.parent.instanceId, ExecutionId: rec.parent.executionId }, TaskScheduleId: rec.parent.taskScheduledId }
+            : null,
+        });
+        this.instances.set(rec.id, {
+          id: rec.id,
+          name: rec.name,
+          version: rec.version,
+          executionId: rec.executionId,
+          status: 'Pending',
+          input: rec.input,
+          output: null,
+          customStatus: null,
+          createdAt: rec.at,
+          updatedAt: rec.at,
+          history: [],
+          inbox: [started],
+          parent: rec.parent,
+        });
+        return;
+      }
+      case 'msg': {
+        const inst = this.instances.get(rec.id);
+        if (!inst || isTerminal(inst.status)) return;
+        if (rec.executionId && rec.executionId !== inst.executionId) return;
+        inst.inbox.push(rec.ev);
+        return;
+      }
+      case 'episode': {
+        const inst = this.instances.get(rec.id);
+        if (!inst) return;
+        inst.inbox.splice(0, rec.consumed);
+        for (const e of inst.history) e.IsPlayed = true;
+        for (const e of rec.events) inst.history.push(e);
+        inst.status = inst.status === 'Suspended' && rec.status === 'Running' ? 'Suspended' : rec.status;
+        inst.output = rec.output;
+        inst.customStatus = rec.customStatus;
+        inst.updatedAt = rec.at;
+        if (rec.continueAsNew) {
+          inst.executionId = rec.continueAsNew.executionId;
+          inst.input = rec.continueAsNew.input;
+          inst.history = [];
+          inst.status = 'Running';
+          inst.inbox.unshift(
+            makeEvent(EventType.ExecutionStarted, rec.at, {
+              Name: inst.name,
+              Version: inst.version,
+              Input: rec.continueAsNew.input,
+              OrchestrationInstance: { InstanceId: inst.id, ExecutionId: rec.continueAsNew.executionId },
+              ParentInstance: null,
+            }),
+          );
+        }
+        for (const o of rec.out) this.apply(o);
+        return;
+      }
+      case 'control': {
+        const inst = this.instances.get(rec.id);
+        if (!inst) return;
+        inst.updatedAt = rec.at;
+        if (rec.op === 'terminate') {
+          inst.status = 'Terminated';
+          inst.output = toJsonText(rec.reason);
+          inst.inbox = [];
+        } else if (rec.op === 'suspend') {
+          inst.suspendedFrom = inst.status;
+          inst.status = 'Suspended';
+        } else {
+          inst.status = inst.suspendedFrom ?? 'Running';
+          inst.suspendedFrom = undefined;
+        }
+        for (const o of rec.out) this.apply(o);
+        return;
+      }
+      case 'purge':
+        this.instances.delete(rec.id);
+        return;
+      case 'ereq': {
+        const ent = this.entities.get(rec.id) ?? { id: rec.id, exists: false, queue: [], updatedAt: rec.at };
+        ent.queue.push(rec.req);
+        this.entities.set(rec.id, ent);
+        return;
+      }
+      case 'entity': {
+        const ent = this.entities.get(rec.id);
+        if (!ent) return;
+        ent.queue.splice(0, rec.consumed);
+        ent.exists = rec.exists;
+        ent.state = rec.state;
+        ent.updatedAt = rec.at;
+        for (const o of rec.out) this.apply(o);
+        return;
+      }
+      case 'entityPurge':
+        this.entities.delete(rec.id);
+        return;
+      case 'timerTrigger':
+        this.timerTriggers.set(rec.status.name, rec.status);
+        return;
+      case 'clock':
+        return;
+    }
+  }
+
+  /** Apply live, journal, and react (new work, runnable instances). */
+  private commit(rec: JournalRecord): void {
+    this.apply(rec);
+    this.journal.record(rec);
+    this.react(rec);
+  }
+
+  private react(rec: JournalRecord): void {
+    switch (rec.k) {
+      case 'create':
+      case 'msg':
+        this.markRunnable(rec.id);
+        return;
+      case 'ereq':
+        this.runnableEntities.add(rec.id);
+        this.pump();
+        return;
+      case 'episode': {
+        const inst = this.instances.get(rec.id);
+        if (inst) {
+          if (isTerminal(inst.status)) this.dropInstanceTimers(inst.id);
+          else if (rec.continueAsNew) this.dropInstanceTimers(inst.id);
+          else this.scheduleFromHistory(inst, rec.events, false);
+          if (inst.inbox.length > 0) this.markRunnable(inst.id);
+        }
+        for (const o of rec.out) this.react(o);
+        return;
+      }
+      case 'control': {
+        const inst = this.instances.get(rec.id);
+        if (inst && isTerminal(inst.status)) this.dropInstanceTimers(inst.id);
+        if (inst && inst.inbox.length > 0) this.markRunnable(inst.id);
+        for (const o of rec.out) this.react(o);
+        this.pump();
+        return;
+      }
+      case 'entity':
+        if ((this.entities.get(rec.id)?.queue.length ?? 0) > 0) this.runnableEntities.add(rec.id);
+        for (const o of rec.out) this.react(o);
+        this.pump();
+        return;
+      default:
+        return;
+    }
+  }
+
+  /**
+   * Start the activities and timers that `events` scheduled and that have no result
+   * yet. On recovery `events` is the whole history, so lost work is redone.
+   */
+  private scheduleFromHistory(inst: InstanceData, events: readonly HistoryEvent[], recovering: boolean): void {
+    let done: Set<number> | undefined;
+    if (recovering) {
+      done = new Set<number>();
+      for (const e of [...inst.history, ...inst.inbox]) {
+        if (e.EventType === EventType.TaskCompleted || e.EventType === EventType.TaskFailed) done.add(e.TaskScheduledId ?? -1);
+        if (e.EventType === EventType.TimerFired) done.add(e.TimerId ?? -1);
+        if (e.EventType === EventType.SubOrchestrationInstanceCompleted || e.EventType === EventType.SubOrchestrationInstanceFailed) done.add(e.TaskScheduledId ?? -1);
+      }
+    }
+    const canceled = this.canceledTimers.get(inst.id);
+    for (const e of events) {
+      if (done?.has(e.EventId)) continue;
+      if (e.EventType === EventType.TaskScheduled) {
+        this.activityQueue.push({ instanceId: inst.id, executionId: inst.executionId, taskId: e.EventId, name: e.Name ?? '', input: e.Input ?? 'null' });
+      } else if (e.EventType === EventType.TimerCreated) {
+        if (canceled?.has(e.EventId)) continue;
+        this.armTimer(inst.id, inst.executionId, e.EventId, Date.parse(e.FireAt ?? e.Timestamp));
+      } else if (recovering && e.EventType === EventType.SubOrchestrationInstanceCreated) {
+        this.redeliverChildResult(inst, e);
+      }
+    }
+    this.pump();
+  }
+
+  /** After a crash between a child's completion and... nothing: both are one record. Kept for purged children. */
+  private redeliverChildResult(parent: InstanceData, created: HistoryEvent): void {
+    const child = this.instances.get(created.InstanceId ?? '');
+    if (child) return;
+    // The child was purged before reporting back: fail the call rather than hang forever.
+    this.journalAndApplyLater({
+      k: 'msg',
+      id: parent.id,
+      executionId: parent.executionId,
+      ev: makeEvent(EventType.SubOrchestrationInstanceFailed, this.now(), {
+        TaskScheduledId: created.EventId,
+        Reason: `Sub-orchestration '${created.InstanceId ?? ''}' no longer exists.`,
+        Details: '',
+      }),
+    });
+  }
+
+  private journalAndApplyLater(rec: JournalRecord): void {
+    setImmediate(() => this.commit(rec));
+  }
+
+  private armTimer(instanceId: string, executionId: string, timerId: number, fireAtMs: number): void {
+    const key = `${instanceId}\u0000${executionId}\u0000${timerId}`;
+    let set = this.timersByInstance.get(instanceId);
+    if (!set) this.timersByInstance.set(instanceId, (set = new Set()));
+    set.add(key);
+    this.timers.set(key, fireAtMs, () => {
+      set?.delete(key);
+      if (this.stopped) return;
+      this.commit({
+        k: 'msg',
+        id: instanceId,
+        executionId,
+        ev: makeEvent(EventType.TimerFired, this.now(), { TimerId: timerId, FireAt: new Date(fireAtMs).toISOString() }),
+      });
+    });
+  }
+
+  private dropTimer(instanceId: string, executionId: string, timerId: number): void {
+    const key = `${instanceId}\u0000${executionId}\u0000${timerId}`;
+    this.timers.delete(key);
+    this.timersByInstance.get(instanceId)?.delete(key);
+  }
+
+  private dropInstanceTimers(instanceId: string): void {
+    for (const key of this.timersByInstance.get(instanceId) ?? []) this.timers.delete(key);
+    this.timersByInstance.delete(instanceId);
+    this.canceledTimers.delete(instanceId);
+  }
+
+  private markRunnable(id: string): void {
+    this.runnable.add(id);
+    this.pump();
+  }
+
+  private now(): number {
+    return this.options.clock.now();
+  }
+
+  // ---------------------------------------------------------------- dispatch
+
+  private pump(): void {
+    if (this.pumpScheduled || this.stopped) return;
+    this.pumpScheduled = true;
+    setImmediate(() => {
+      this.pumpScheduled = false;
+      this.dispatch();
+    });
+  }
+
+  private dispatch(): void {
+    if (this.stopped) return;
+    const maxActivities = this.options.maxConcurrentActivities ?? 100;
+    while (this.activeActivities < maxActivities && this.activityQueue.length > 0) {
+      const work = this.activityQueue.shift();
+      if (work) void this.runActivity(work);
+    }
+    const maxOrch = this.options.maxConcurrentOrchestrations ?? 50;
+    const busyElsewhere = this.activityQueue.length > 0 || this.activeActivities > 0;
+    for (const id of [...this.runnable]) {
+      if (this.running.size >= maxOrch) break;
+      if (this.running.has(id)) continue;
+      const inst = this.instances.get(id);
+      this.runnable.delete(id);
+      if (!inst || isTerminal(inst.status) || inst.inbox.length === 0) continue;
+      if (inst.status === 'Suspended') continue;
+      if (busyElsewhere && this.shouldDefer(inst)) {
+        this.runnable.add(id);
+        continue;
+      }
+      this.deferredSince.delete(id);
+      void this.runEpisode(inst);
+    }
+    for (const id of [...this.runnableEntities]) {
+      if (this.runningEntities.has(id)) continue;
+      this.runnableEntities.delete(id);
+      const ent = this.entities.get(id);
+      if (ent && ent.queue.length > 0) void this.runEntity(ent);
+    }
+    if (this.runnable.size > 0 && !this.deferTimer) {
+      // Deferred instances are re-examined shortly (see shouldDefer).
+      this.deferTimer = setTimeout(() => {
+        this.deferTimer = undefined;
+        this.pump();
+      }, 10);
+      this.deferTimer.unref();
+    }
+    this.checkIdle();
+  }
+
+  /**
+   * Replay cost control: an instance with a long history (a big fan-out) waits while
+   * other work is still producing results for it, so its completions are handled in a
+   * few large episodes instead of one episode each.
+   */
+  private shouldDefer(inst: InstanceData): boolean {
+    if (inst.history.length < 200) return false;
+    const since = this.deferredSince.get(inst.id);
+    const now = performance.now();
+    if (since === undefined) {
+      this.deferredSince.set(inst.id, now);
+      return true;
+    }
+    if (now - since > 250) return false;
+    return inst.inbox.length < inst.history.length / 16;
+  }
+
+  private async runActivity(work: ActivityWork): Promise<void> {
+    this.activeActivities++;
+    const started = performance.now();
+    const fn = this.options.registry.get(work.name);
+    let ev: HistoryEvent;
+    let outcome: 'succeeded' | 'failed' = 'succeeded';
+    let errorText: string | undefined;
+    try {
+      if (!fn || fn.trigger.type !== 'activityTrigger') throw new Error(`The function '${work.name}' doesn't exist, is disabled, or is not an activity function.`);
+      const result = await invokeFunction(this.options.registry, fn, { string: work.input }, { log: this.userLog(work.name, work.instanceId) });
+      if (result.error !== undefined) throw result.error;
+      ev = makeEvent(EventType.TaskCompleted, this.now(), { TaskScheduledId: work.taskId, Result: toJsonText(fromTypedData(result.returnValue)) });
+    } catch (err) {
+      outcome = 'failed';
+      errorText = errorMessage(err);
+      ev = makeEvent(EventType.TaskFailed, this.now(), {
+        TaskScheduledId: work.taskId,
+        Reason: `Activity function '${work.name}' failed: ${errorText}`,
+        Details: JSON.stringify({ Message: errorText, StackTrace: err instanceof Error ? (err.stack ?? '') : '' }),
+      });
+    }
+    this.activeActivities--;
+    this.stats.activitiesDone++;
+    this.options.logger.invocation({ function: work.name, kind: 'activity', instanceId: work.instanceId, durationMs: round(performance.now() - started), outcome, error: errorText });
+    if (!this.stopped) this.commit({ k: 'msg', id: work.instanceId, executionId: work.executionId, ev });
+    this.pump();
+  }
+
+  private userLog(functionName: string, instanceId?: string): (level: string, category: string, message: string) => void {
+    return (level, category, message) => {
+      if (category !== 'user' && level !== 'warning' && level !== 'error') return;
+      this.options.logger.log({ level: level === 'error' ? 'error' : level === 'warning' ? 'warn' : 'info', msg: message, function: functionName, instanceId, category });
+    };
+  }
+
+  private async runEpisode(inst: InstanceData): Promise<void> {
+    this.running.add(inst.id);
+    const started = performance.now();
+    const now = Math.max(this.now(), lastStartedMs(inst));
+    const consumed = inst.inbox.length;
+    const fresh = [makeEvent(EventType.OrchestratorStarted, now), ...inst.inbox.slice(0, consumed)];
+    const past = inst.history;
+    const executionId = inst.executionId;
+    let outcome: 'succeeded' | 'failed' = 'succeeded';
+    let errorText: string | undefined;
+    try {
+      const decision = await this.decide(inst, past, fresh, now);
+      if (decision.status === 'Failed') {
+        outcome = 'failed';
+        errorText = decision.output ?? undefined;
+      }
+      if (this.stopped || inst.executionId !== executionId || isTerminal(inst.status) || this.instances.get(inst.id) !== inst) return;
+      this.commit({ k: 'episode', id: inst.id, consumed, at: now, ...decision });
+    } catch (err) {
+      // A host bug, not a user error: log it and leave the inbox for another try.
+      outcome = 'failed';
+      errorText = errorMessage(err);
+      this.options.logger.log({ level: 'error', msg: 'orchestration episode crashed in the host', instanceId: inst.id, error: errorText, stack: err instanceof Error ? err.stack : undefined });
+    } finally {
+      this.running.delete(inst.id);
+      this.stats.episodes++;
+      this.stats.replayedEvents += past.length + fresh.length;
+      this.options.logger.invocation({ function: inst.name, kind: 'orchestrator', instanceId: inst.id, durationMs: round(performance.now() - started), outcome, error: errorText });
+      if (inst.inbox.length > 0 && !isTerminal(inst.status)) this.markRunnable(inst.id);
+      this.pump();
+    }
+  }
+
+  /** Invoke the orchestrator and turn its answer into an episode record (without id/at/consumed). */
+  private async decide(
+    inst: InstanceData,
+    past: HistoryEvent[],
+    fresh: HistoryEvent[],
+    now: number,
+  ): Promise<Omit<Extract<JournalRecord, { k: 'episode' }>, 'k' | 'id' | 'consumed' | 'at'>> {
+    const fail = (message: string): Omit<Extract<JournalRecord, { k: 'episode' }>, 'k' | 'id' | 'consumed' | 'at'> => {
+      const events = [...fresh, makeEvent(EventType.ExecutionCompleted, now, { OrchestrationStatus: 'Failed', Result: message }), makeEvent(EventType.OrchestratorCompleted, now)];
+      return { events, status: 'Failed', output: toJsonText(message), customStatus: inst.customStatus, out: this.reportToParent(inst, 'Failed', message, now) };
+    };
+    const fn = this.options.registry.get(inst.name);
+    if (!fn || fn.trigger.type !== 'orchestrationTrigger') {
+      return fail(`The function '${inst.name}' doesn't exist, is disabled, or is not an orchestrator function.`);
+    }
+    const binding = {
+      history: past.length === 0 ? fresh : past.concat(fresh),
+      input: inst.input === null ? null : JSON.parse(inst.input),
+      instanceId: inst.id,
+      isReplaying: false,
+      parentInstanceId: inst.parent?.instanceId ?? null,
+      upperSchemaVersion: 1,
+      upperSchemaVersionNew: 3,
+      longRunningTimerIntervalDuration: '3.00:00:00',
+      maximumShortTimerDuration: '6.00:00:00',
+      defaultHttpAsyncRequestSleepTimeMillseconds: 30000,
+    };
+    const result = await invokeFunction(this.options.registry, fn, { string: JSON.stringify(binding) }, { log: this.userLog(inst.name, inst.id) });
+    const state = orchestratorState(result.returnValue, result.error);
+    const actions = flattenTopLevel(state.actions);
+    const replay: ReplayResult = replayEpisode(past, fresh, actions, {
+      instanceId: inst.id,
+      executionId: inst.executionId,
+      maxShortTimerMs: 6 * DAY_MS,
+      longTimerIntervalMs: 3 * DAY_MS,
+    });
+    const customStatus = state.customStatus === undefined ? inst.customStatus : toJsonText(state.customStatus);
+    if (replay.nonDeterminism) return fail(replay.nonDeterminism);
+    if (replay.unsupported) return fail(replay.unsupported);
+    if (state.error !== undefined) return fail(`Orchestrator function '${inst.name}' failed: ${state.error}`);
+    for (const w of replay.scheduled) {
+      if (w.kind === 'ScheduleTask') {
+        const target = this.options.registry.get(w.name);
+        if (!target || target.trigger.type !== 'activityTrigger') return fail(`The function '${w.name}' doesn't exist, is disabled, or is not an activity function.`);
+      } else if (w.kind === 'CreateSubOrchestration') {
+        const target = this.options.registry.get(w.name);
+        if (!target || target.trigger.type !== 'orchestrationTrigger') return fail(`The function '${w.name}' doesn't exist, is disabled, or is not an orchestrator function.`);
+        if (w.instanceId === inst.id) return fail(`A sub-orchestration cannot use the instance ID of its parent ('${inst.id}').`);
+      }
+    }
+    for (const id of replay.canceledTimerIds) this.dropTimer(inst.id, inst.executionId, id);
+    if (replay.canceledTimerIds.length > 0) this.canceledTimers.set(inst.id, new Set(replay.canceledTimerIds));
+
+    const events = [...fresh];
+    const out: OutgoingRecord[] = [];
+    for (const w of replay.scheduled) {
+      switch (w.kind) {
+        case 'ScheduleTask':
+          events.push(makeEvent(EventType.TaskScheduled, now, { Name: w.name, Version: '', Input: w.input }, w.id));
+          break;
+        case 'CreateTimer':
+          events.push(makeEvent(EventType.TimerCreated, now, { FireAt: new Date(w.fireAtMs).toISOString() }, w.id));
+          break;
+        case 'CreateSubOrchestration': {
+          events.push(makeEvent(EventType.SubOrchestrationInstanceCreated, now, { Name: w.name, Version: w.version, InstanceId: w.instanceId, Input: w.input }, w.id));
+          const existing = this.instances.get(w.instanceId);
+          if (existing && !isTerminal(existing.status)) {
+            return fail(`An orchestration instance with ID '${w.instanceId}' already exists and is ${existing.status}.`);
+          }
+          out.push({
+            k: 'create',
+            id: w.instanceId,
+            name: w.name,
+            version: w.version,
+            executionId: randomUUID().replace(/-/g, ''),
+            input: w.input,
+            at: now,
+            parent: { instanceId: inst.id, executionId: inst.executionId, taskScheduledId: w.id, name: inst.name },
+          });
+          break;
+        }
+        case 'SendEvent':
+          events.push(makeEvent(EventType.EventSent, now, { InstanceId: w.targetInstanceId, Name: w.name, Input: w.input }, w.id));
+          out.push({ k: 'ereq', id: w.targetInstanceId, req: w.entity, at: now });
+          break;
+      }
+    }
+    if (state.isDone && replay.continueAsNewInput !== undefined) {
+      events.push(makeEvent(EventType.OrchestratorCompleted, now));
+      return {
+        events,
+        status: 'Running',
+        output: null,
+        customStatus,
+        out,
+        continueAsNew: { executionId: randomUUID().replace(/-/g, ''), input: replay.continueAsNewInput },
+      };
+    }
+    if (state.isDone) {
+      const output = toJsonText(state.output);
+      events.push(makeEvent(EventType.ExecutionCompleted, now, { OrchestrationStatus: 'Completed', Result: output }), makeEvent(EventType.OrchestratorCompleted, now));
+      return { events, status: 'Completed', output, customStatus, out: [...out, ...this.reportToParent(inst, 'Completed', output, now)] };
+    }
+    events.push(makeEvent(EventType.OrchestratorCompleted, now));
+    return { events, status: 'Running', output: null, customStatus, out };
+  }
+
+  private reportToParent(inst: InstanceData, status: 'Completed' | 'Failed', payload: string, now: number): OutgoingRecord[] {
+    const parent = inst.parent;
+    if (!parent) return [];
+    const ev =
+      status === 'Completed'
+        ? makeEvent(EventType.SubOrchestrationInstanceCompleted, now, { TaskScheduledId: parent.taskScheduledId, Result: payload })
+        : makeEvent(EventType.SubOrchestrationInstanceFailed, now, { TaskScheduledId: parent.taskScheduledId, Reason: payload, Details: payload });
+    return [{ k: 'msg', id: parent.instanceId, executionId: parent.executionId, ev }];
+  }
+
+  private async runEntity(ent: EntityData): Promise<void> {
+    this.runningEntities.add(ent.id);
+    const started = performance.now();
+    const ops = ent.queue.slice(0, 100);
+    const { name, key } = parseEntityId(ent.id);
+    const now = this.now();
+    let outcome: 'succeeded' | 'failed' = 'succeeded';
+    let errorText: string | undefined;
+    try {
+      const fn = this.options.registry.get(name);
+      let exists = ent.exists;
+      let state = ent.state;
+      let results: { isError: boolean; result?: string }[] = [];
+      let signals: { target: { name: string; key: string }; name: string; input?: string }[] = [];
+      if (!fn || fn.trigger.type !== 'entityTrigger') {
+        outcome = 'failed';
+        errorText = `The function '${name}' doesn't exist, is disabled, or is not an entity function.`;
+        results = ops.map(() => ({ isError: true, result: JSON.stringify(errorText) }));
+      } else {
+        const binding = { self: { name, key }, exists: ent.exists, state: ent.state, batch: ops.map((o) => ({ id: o.id, name: o.op, signal: o.signal, input: o.input })) };
+        const result = await invokeFunction(this.options.registry, fn, { string: JSON.stringify(binding) }, { log: this.userLog(name, ent.id) });
+        if (result.error !== undefined) {
+          outcome = 'failed';
+          errorText = errorMessage(result.error);
+          results = ops.map(() => ({ isError: true, result: JSON.stringify(errorText) }));
+        } else {
+          const r = fromTypedData(result.returnValue) as {
+            entityExists: boolean;
+            entityState?: string;
+            results: { isError: boolean; result?: string }[];
+            signals: { target: { name: string; key: string }; name: string; input?: string }[];
+          };
+          exists = r.entityExists;
+          state = r.entityExists ? r.entityState : undefined;
+          results = r.results;
+          signals = r.signals ?? [];
+          if (results.some((x) => x.isError)) outcome = 'failed';
+        }
+      }
+      const out: OutgoingRecord[] = [];
+      ops.forEach((op, i) => {
+        if (op.signal || !op.parent) return;
+        const res = results[i] ?? { isError: false };
+        const response: { result?: string; exceptionType?: string } = {};
+        if (res.result !== undefined) response.result = res.result;
+        if (res.isError) response.exceptionType = 'System.Exception';
+        out.push({ k: 'msg', id: op.parent, ev: makeEvent(EventType.EventRaised, now, { Name: op.id, Input: JSON.stringify(response) }) });
+      });
+      for (const s of signals) {
+        const target = `@${s.target.name.toLowerCase()}@${s.target.key}`;
+        const req: EntityRequest = { id: randomUUID(), op: s.name, signal: true };
+        if (s.input) req.input = s.input;
+        out.push({ k: 'ereq', id: target, req, at: now });
+      }
+      if (!this.stopped) this.commit({ k: 'entity', id: ent.id, consumed: ops.length, exists, state, at: now, out });
+    } catch (err) {
+      outcome = 'failed';
+      errorText = errorMessage(err);
+      this.options.logger.log({ level: 'error', msg: 'entity batch crashed in the host', entityId: ent.id, error: errorText });
+    } finally {
+      this.runningEntities.delete(ent.id);
+      this.options.logger.invocation({ function: name, kind: 'entity', instanceId: ent.id, durationMs: round(performance.now() - started), outcome, error: errorText });
+      if (ent.queue.length > 0) this.runnableEntities.add(ent.id);
+      this.pump();
+    }
+  }
+
+  // ---------------------------------------------------------------- time skipping
+
+  /** Whether nothing is running or queued (timers may be pending). */
+  isIdle(): boolean {
+    return (
+      this.activityQueue.length === 0 &&
+      this.activeActivities === 0 &&
+      this.running.size === 0 &&
+      this.runnable.size === 0 &&
+      this.runningEntities.size === 0 &&
+      this.runnableEntities.size === 0
+    );
+  }
+
+  private checkIdle(): void {
+    if (!this.isIdle()) return;
+    const waiters = this.idleWaiters;
+    this.idleWaiters = [];
+    for (const w of waiters) w();
+    if (!this.options.clock.skipping || this.skipTimer) return;
+    this.skipTimer = setTimeout(() => {
+      this.skipTimer = undefined;
+      this.trySkip();
+    }, this.options.skipGraceMs ?? 0);
+    this.skipTimer.unref();
+  }
+
+  /** Jump the clock to the next durable timer when every live instance waits on one. */
+  private trySkip(): void {
+    if (this.stopped || !this.isIdle()) return;
+    const due = this.timers.nextDue();
+    if (due === undefined) return;
+    for (const inst of this.instances.values()) {
+      if (isTerminal(inst.status) || inst.status === 'Suspended') continue;
+      if ((this.timersByInstance.get(inst.id)?.size ?? 0) === 0) return;
+    }
+    const cap = this.options.skipCap?.();
+    const target = cap !== undefined && cap < due ? cap : due;
+    if (this.options.clock.advanceTo(target)) {
+      this.options.logger.log({ level: 'debug', msg: 'time skip', to: new Date(target).toISOString() });
+      this.recordClock();
+    }
+  }
+
+  private recordClock(): void {
+    const now = this.now();
+    if (now > this.lastClockRecorded) {
+      this.lastClockRecorded = now;
+      this.journal.record({ k: 'clock', now });
+    }
+  }
+
+  /** Resolves when the hub is next idle (used by benchmarks and shutdown). */
+  whenIdle(): Promise<void> {
+    if (this.isIdle()) return Promise.resolve();
+    return new Promise((resolve) => this.idleWaiters.push(resolve));
+  }
+
+  // ---------------------------------------------------------------- client operations
+
+  /** Start a new instance (202 semantics); 409 when one with this id is still running. */
+  async startNew(name: string, instanceId: string | undefined, input: unknown, version = ''): Promise<string> {
+    const fn = this.options.registry.get(name);
+    if (!fn || fn.trigger.type !== 'orchestrationTrigger') {
+      throw new TaskHubError(400, `The function '${name}' doesn't exist, is disabled, or is not an orchestrator function. Additional info: No orchestrator functions are currently registered!`);
+    }
+    const id = instanceId ?? randomUUID().replace(/-/g, '');
+    if (id.startsWith('@')) throw new TaskHubError(400, `Instance IDs starting with '@' are reserved for entities: '${id}'.`);
+    const existing = this.instances.get(id);
+    if (existing && !isTerminal(existing.status)) {
+      throw new TaskHubError(409, `An Orchestration instance with the ID '${id}' already exists.`);
+    }
+    const rec: CreateRecord = {
+      k: 'create',
+      id,
+      name: fn.name,
+      version,
+      executionId: randomUUID().replace(/-/g, ''),
+      input: input === undefined ? null : toJsonText(input),
+      at: this.now(),
+    };
+    this.commit(rec);
+    await this.flushed();
+    return id;
+  }
+
+  /** Status of one instance, or undefined. */
+  getStatus(instanceId: string, opts: { showHistory?: boolean; showHistoryOutput?: boolean; showInput?: boolean } = {}): InstanceStatus | undefined {
+    const inst = this.instances.get(instanceId);
+    if (!inst) return undefined;
+    return this.toStatus(inst, opts);
+  }
+
+  /** All instances matching the filter, newest first. */
+  listInstances(filter: { createdFrom?: number; createdTo?: number; statuses?: RuntimeStatus[]; instanceIdPrefix?: string } = {}): InstanceStatus[] {
+    const out: InstanceStatus[] = [];
+    for (const inst of this.instances.values()) {
+      if (filter.createdFrom !== undefined && inst.createdAt < filter.createdFrom) continue;
+      if (filter.createdTo !== undefined && inst.createdAt > filter.createdTo) continue;
+      if (filter.statuses && filter.statuses.length > 0 && !filter.statuses.includes(inst.status)) continue;
+      if (filter.instanceIdPrefix && !inst.id.startsWith(filter.instanceIdPrefix)) continue;
+      out.push(this.toStatus(inst, { showInput: true }));
+    }
+    return out.sort((a, b) => b.createdTime.localeCompare(a.createdTime));
+  }
+
+  /** Raise an event: 404 unknown instance, 410 when it has finished. */
+  async raiseEvent(instanceId: string, name: string, data: unknown): Promise<void> {
+    const inst = this.instances.get(instanceId);
+    if (!inst) throw new TaskHubError(404, `No instance with ID '${instanceId}' found.`);
+    if (isTerminal(inst.status)) throw new TaskHubError(410, `The instance '${instanceId}' has already completed (${inst.status}).`);
+    this.commit({ k: 'msg', id: instanceId, ev: makeEvent(EventType.EventRaised, this.now(), { Name: name, Input: toJsonText(data) }) });
+    await this.flushed();
+  }
+
+  /** Terminate, suspend or resume: 404 unknown, 410 when not applicable to the current state. */
+  async control(instanceId: string, op: 'terminate' | 'suspend' | 'resume', reason: string | null): Promise<void> {
+    const inst = this.instances.get(instanceId);
+    if (!inst) throw new TaskHubError(404, `No instance with ID '${instanceId}' found.`);
+    if (isTerminal(inst.status)) throw new TaskHubError(410, `The instance '${instanceId}' is ${inst.status}.`);
+    if (op === 'suspend' && inst.status === 'Suspended') return;
+    if (op === 'resume' && inst.status !== 'Suspended') return;
+    const now = this.now();
+    const out = op === 'terminate' ? this.reportToParent(inst, 'Failed', `Sub-orchestration '${instanceId}' was terminated: ${reason ?? ''}`, now) : [];
+    this.commit({ k: 'control', id: instanceId, op, reason, at: now, out });
+    await this.flushed();
+  }
+
+  /** Purge one instance: 404 unknown, 412 while it is still running. */
+  async purge(instanceId: string): Promise<number> {
+    const inst = this.instances.get(instanceId);
+    if (!inst) return 0;
+    if (!isTerminal(inst.status)) throw new TaskHubError(412, `The instance '${instanceId}' is ${inst.status}; only completed, failed or terminated instances can be purged.`);
+    this.commit({ k: 'purge', id: instanceId });
+    await this.flushed();
+    return 1;
+  }
+
+  /** Purge every terminal instance matching the filter. */
+  async purgeMany(filter: { createdFrom?: number; createdTo?: number; statuses?: RuntimeStatus[] }): Promise<number> {
+    let n = 0;
+    for (const s of this.listInstances(filter)) {
+      if (isTerminal(s.runtimeStatus)) {
+        this.commit({ k: 'purge', id: s.instanceId });
+        n++;
+      }
+    }
+    await this.flushed();
+    return n;
+  }
+
+  /** Queue an operation on an entity (client signal). */
+  async signalEntity(name: string, key: string, op: string, input: unknown): Promise<void> {
+    const fn = this.options.registry.get(name);
+    if (!fn || fn.trigger.type !== 'entityTrigger') throw new TaskHubError(400, `The function '${name}' doesn't exist, is disabled, or is not an entity function.`);
+    const req: EntityRequest = { id: randomUUID(), op, signal: true };
+    if (input !== undefined) req.input = toJsonText(input);
+    this.commit({ k: 'ereq', id: `@${name.toLowerCase()}@${key}`, req, at: this.now() });
+    await this.flushed();
+  }
+
+  /** Current entity state (parsed JSON), or undefined when it does not exist. */
+  readEntityState(name: string, key: string): { exists: boolean; state: unknown } {
+    const ent = this.entities.get(`@${name.toLowerCase()}@${key}`);
+    if (!ent || !ent.exists) return { exists: false, state: undefined };
+    return { exists: true, state: ent.state === undefined ? null : JSON.parse(ent.state) };
+  }
+
+  /** Timer-trigger schedule status (useMonitor). */
+  getTimerTriggerStatus(name: string): TimerTriggerStatus | undefined {
+    return this.timerTriggers.get(name);
+  }
+
+  /** Persist a timer-trigger schedule status. */
+  setTimerTriggerStatus(status: TimerTriggerStatus): void {
+    this.commit({ k: 'timerTrigger', status });
+  }
+
+  /** Counters for the progress line and benchmarks. */
+  progress(): { running: number; completed: number; failed: number; activitiesDone: number; activitiesQueued: number; virtualNow: number; episodes: number; replayedEvents: number } {
+    let running = 0;
+    let completed = 0;
+    let failed = 0;
+    for (const inst of this.instances.values()) {
+      if (inst.status === 'Completed') completed++;
+      else if (inst.status === 'Failed') failed++;
+      else if (!isTerminal(inst.status)) running++;
+    }
+    return { running, completed, failed, activitiesDone: this.stats.activitiesDone, activitiesQueued: this.activityQueue.length, virtualNow: this.now(), episodes: this.stats.episodes, replayedEvents: this.stats.replayedEvents };
+  }
+
+  private toStatus(inst: InstanceData, opts: { showHistory?: boolean; showHistoryOutput?: boolean; showInput?: boolean }): InstanceStatus {
+    const status: InstanceStatus = {
+      name: inst.name,
+      instanceId: inst.id,
+      runtimeStatus: inst.status,
+      input: opts.showInput === false ? null : parseOrNull(inst.input),
+      customStatus: parseOrNull(inst.customStatus),
+      output: parseOrNull(inst.output),
+      createdTime: isoSeconds(inst.createdAt),
+      lastUpdatedTime: isoSeconds(inst.updatedAt),
+    };
+    if (opts.showHistory) status.historyEvents = toStatusHistory(inst.history, opts.showHistoryOutput ?? false);
+    return status;
+  }
+
+  private snapshot(clockMs: number): HubSnapshot {
+    return {
+      version: 1,
+      clockMs,
+      instances: [...this.instances.values()],
+      entities: [...this.entities.values()],
+      timerTriggers: [...this.timerTriggers.values()],
+    };
+  }
+}
+
+function round(ms: number): number {
+  return Math.round(ms * 100) / 100;
+}
+
+function lastStartedMs(inst: InstanceData): number {
+  for (let i = inst.history.length - 1; i >= 0; i--) {
+    const e = inst.history[i];
+    if (e && e.EventType === EventType.OrchestratorStarted) return Date.parse(e.Timestamp);
+  }
+  return 0;
+}
+
+function parseOrNull(text: string | null): unknown {
+  if (text === null) return null;
+  try {
+    return JSON.parse(text);
+  } catch {
+    return text;
+  }
+}
+
+function isoSeconds(ms: number): string {
+  return new Date(ms).toISOString().replace(/\.\d{3}Z$/, 'Z');
+}
+
+/** Parse "@name@key". */
+export function parseEntityId(id: string): { name: string; key: string } {
+  const pos = id.indexOf('@', 1);
+  return { name: id.substring(1, pos), key: id.substring(pos + 1) };
+}
+
+interface OrchestratorStateJson {
+  isDone: boolean;
+  actions: SdkAction[][];
+  output?: unknown;
+  error?: string;
+  customStatus?: unknown;
+}
+
+/** The SDK's returned state, from the return value or from a thrown `$OutOfProcData$` error. */
+function orchestratorState(returnValue: unknown, error: unknown): OrchestratorStateJson {
+  if (error !== undefined) {
+    const message = errorMessage(error);
+    const marker = '$OutOfProcData$:';
+    const at = message.indexOf(marker);
+    if (at >= 0) {
+      const state = JSON.parse(message.slice(at + marker.length)) as OrchestratorStateJson;
+      if (state.error === undefined) state.error = message.slice(0, at).trim();
+      return state;
+    }
+    return { isDone: false, actions: [[]], error: message };
+  }
+  const state = fromTypedData(returnValue as never) as OrchestratorStateJson | undefined;
+  if (!state || typeof state !== 'object' || !Array.isArray(state.actions)) {
+    return { isDone: false, actions: [[]], error: 'The orchestrator returned no orchestration state (is it registered with df.app.orchestration?).' };
+  }
+  return state;
+}
+
+/** Schema V2+: one inner array holds every action of the execution. */
+function flattenTopLevel(actions: SdkAction[][]): SdkAction[] {
+  if (actions.length <= 1) return actions[0] ?? [];
+  return actions.flat();
+}
+
+const EVENT_TYPE_NAMES = Object.fromEntries(Object.entries(EventType).map(([k, v]) => [v, k])) as Record<number, string>;
+
+/** History as the status API shows it (`showHistory=true`): named event types, DTFx-like fields. */
+function toStatusHistory(history: HistoryEvent[], showOutput: boolean): unknown[] {
+  const scheduledNames = new Map<number, string>();
+  const out: unknown[] = [];
+  for (const e of history) {
+    if (e.EventType === EventType.OrchestratorStarted || e.EventType === EventType.OrchestratorCompleted) continue;
+    const item: Record<string, unknown> = { EventType: EVENT_TYPE_NAMES[e.EventType], EventId: e.EventId, Timestamp: e.Timestamp };
+    if (e.Name !== undefined) item.Name = e.Name;
+    if (e.EventType === EventType.TaskScheduled || e.EventType === EventType.SubOrchestrationInstanceCreated) scheduledNames.set(e.EventId, e.Name ?? '');
+    if (e.TaskScheduledId !== undefined) {
+      item.TaskScheduledId = e.TaskScheduledId;
+      if (!item.Name) item.Name = scheduledNames.get(e.TaskScheduledId);
+    }
+    if (e.TimerId !== undefined) item.TimerId = e.TimerId;
+    if (e.FireAt !== undefined) item.FireAt = e.FireAt;
+    if (e.InstanceId !== undefined) item.InstanceId = e.InstanceId;
+    if (e.Reason !== undefined) item.Reason = e.Reason;
+    if (e.OrchestrationStatus !== undefined) item.OrchestrationStatus = e.OrchestrationStatus;
+    if (e.EventType === EventType.ExecutionStarted && e.Input !== undefined) item.Input = parseOrNull(e.Input ?? null);
+    if (showOutput && e.Result !== undefined) item.Result = parseOrNull(e.Result ?? null);
+    if (showOutput && e.EventType === EventType.EventRaised) item.Input = parseOrNull(e.Input ?? null);
+    out.push(item);
+  }
+  return out;
+}
+
+export type { RegisteredFunction };

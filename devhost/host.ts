@@ -1,0 +1,197 @@
+/**
+ * The programmatic entry point: load an app, open its task hub in storage and serve
+ * it over HTTP on a virtual clock. `main.ts` is the CLI around it.
+ */
+import path from 'node:path';
+import { VirtualClock } from './clock';
+import { FunctionRegistry, type RegisteredFunction, type RpcTypedData } from './core/functionsCore';
+import { loadApp } from './core/loader';
+import { applyAppSettings, expandAppSettings, readHostJson, readLocalSettings } from './core/settings';
+import { type AzuriteProcess, blobEndpoint, isListening, resolveConnectionString, startAzurite } from './azurite';
+import { BlobJournalBackend, type JournalBackend, MemoryJournalBackend } from './durable/journal';
+import { durableClientData } from './durable/managementApi';
+import { TaskHub } from './durable/taskHub';
+import { type FunctionKeyCheck, HttpHost } from './http/server';
+import { type HostLogger, createLogger, startProgressLine } from './log';
+import { TimerTriggers } from './timer/timerTriggers';
+
+/** Options for {@link startHost}. Every field has a default taken from the app's settings. */
+export interface StartHostOptions {
+  /** Directory with package.json, host.json and local.settings.json (default: cwd). */
+  appDir?: string;
+  /** Override package.json `main` (path or glob, relative to appDir). */
+  main?: string;
+  /** HTTP port (default: local.settings.json Host.LocalHttpPort, else 7071; 0 picks a free port). */
+  port?: number;
+  /** Virtual seconds per real second (default 1). */
+  speed?: number;
+  /** Jump to the next durable timer when idle (default true). */
+  skipping?: boolean;
+  /** Real ms of quiescence before a time skip (default 0). */
+  skipGraceMs?: number;
+  /** Virtual start time (ISO string or epoch ms) for a fresh task hub (default: now). */
+  startTime?: string | number;
+  /** 'azurite' (default) persists the task hub in Blob storage; 'memory' keeps nothing. */
+  storage?: 'azurite' | 'memory';
+  /** Storage connection string (default: AzureWebJobsStorage, else UseDevelopmentStorage=true). */
+  connectionString?: string;
+  /** Start Azurite when nothing listens on the configured blob port (default true). */
+  startAzurite?: boolean;
+  /** Azurite data directory when the host starts it (default: <appDir>/.azurite). */
+  azuriteLocation?: string;
+  /** Task hub name (default: host.json durableTask.hubName, expanded, else "TestHubName"). */
+  taskHub?: string;
+  /** Activities running at once (default: host.json maxConcurrentActivityFunctions, else 100). */
+  maxConcurrentActivities?: number;
+  /** Append JSON-line logs to this file instead of stderr. */
+  logFile?: string;
+  /** Drop per-invocation log lines of successful invocations. */
+  quietInvocations?: boolean;
+  /** Print a live progress line every second. */
+  progress?: boolean;
+  /** Log level (default info). */
+  logLevel?: 'debug' | 'info' | 'warn' | 'error';
+  /** Extra function-key check; default: keys from local.settings.json (see functionKeyCheck). */
+  checkKey?: FunctionKeyCheck;
+}
+
+/** A running host. */
+export interface RunningHost {
+  /** Base URL, e.g. `http://127.0.0.1:7071`. */
+  url: string;
+  clock: VirtualClock;
+  hub: TaskHub;
+  registry: FunctionRegistry;
+  logger: HostLogger;
+  /** Stop serving, flush the journal, stop an Azurite this host started. */
+  stop(): Promise<void>;
+}
+
+/** Start the host in this process (one per process: `@azure/functions-core` is process-wide). */
+export async function startHost(options: StartHostOptions = {}): Promise<RunningHost> {
+  const appDir = path.resolve(options.appDir ?? process.cwd());
+  const settings = readLocalSettings(appDir);
+  applyAppSettings(settings);
+  const hostJson = readHostJson(appDir);
+  const durable = hostJson.extensions?.durableTask;
+  const taskHub = options.taskHub ?? (durable?.hubName ? expandAppSettings(durable.hubName, process.env, 'host.json extensions.durableTask.hubName') : 'TestHubName');
+  if (!/^[A-Za-z][A-Za-z0-9]{2,44}$/.test(taskHub)) {
+    throw new Error(`Task hub name '${taskHub}' is invalid: use 3-45 letters and digits, starting with a letter.`);
+  }
+  const port = options.port ?? settings.Host?.LocalHttpPort ?? 7071;
+  const startMs = typeof options.startTime === 'string' ? Date.parse(options.startTime) : options.startTime;
+  if (startMs !== undefined && Number.isNaN(startMs)) throw new Error(`startTime: '${String(options.startTime)}' is not a valid date-time.`);
+
+  const registry = new FunctionRegistry();
+  loadApp(registry, appDir, options.main);
+
+  let azurite: AzuriteProcess | undefined;
+  let backend: JournalBackend = new MemoryJournalBackend();
+  if ((options.storage ?? 'azurite') === 'azurite') {
+    let conn = resolveConnectionString(options.connectionString ?? process.env.AzureWebJobsStorage ?? 'UseDevelopmentStorage=true');
+    const endpoint = blobEndpoint(conn);
+    if (!endpoint) throw new Error('The storage connection string has no BlobEndpoint (or UseDevelopmentStorage=true); the task hub needs Blob storage.');
+    if (!(await isListening(endpoint.port, endpoint.host))) {
+      if (options.startAzurite === false || !['127.0.0.1', 'localhost'].includes(endpoint.host)) {
+        throw new Error(`No storage is listening at ${endpoint.host}:${endpoint.port}; start Azurite or fix AzureWebJobsStorage.`);
+      }
+      azurite = await startAzurite({
+        blobPort: endpoint.port,
+        queuePort: endpoint.port + 1,
+        tablePort: endpoint.port + 2,
+        location: options.azuriteLocation ?? path.join(appDir, '.azurite'),
+      });
+      conn = /UseDevelopmentStorage/i.test(options.connectionString ?? process.env.AzureWebJobsStorage ?? 'UseDevelopmentStorage=true') ? azurite.connectionString : conn;
+    }
+    backend = new BlobJournalBackend(conn, taskHub);
+  }
+
+  const clock = new VirtualClock({ startMs, speed: options.speed, skipping: options.skipping });
+  const logger = createLogger({ file: options.logFile, quietInvocations: options.quietInvocations, virtualNow: () => clock.now(), level: options.logLevel });
+  const hub = new TaskHub({ name: taskHub, registry, clock, backend, logger, maxConcurrentActivities: options.maxConcurrentActivities ?? durable?.maxConcurrentActivityFunctions, skipGraceMs: options.skipGraceMs });
+  // Virtual time never goes back: a restarted hub continues from its persisted time.
+  clock.advanceTo(await hub.open());
+
+  // Assigned once the HTTP port is known (timer functions may take a durable client).
+  const timersRef: { current?: TimerTriggers } = {};
+  const checkKey = options.checkKey ?? functionKeyCheck(settings.Values ?? {});
+  const http = new HttpHost({
+    registry,
+    hub,
+    clock,
+    logger,
+    routePrefix: hostJson.extensions?.http?.routePrefix ?? 'api',
+    checkKey,
+    invokeByName: async (name) => {
+      await timersRef.current?.invokeNow(name);
+    },
+  });
+  const url = await http.listen(port);
+  // The SDK rewrites client URLs to localhost:7071 unless WEBSITE_HOSTNAME is set.
+  process.env.WEBSITE_HOSTNAME = new URL(url).host;
+  const clientInputs = (fn: RegisteredFunction): Record<string, RpcTypedData> => {
+    const out: Record<string, RpcTypedData> = {};
+    for (const [name, b] of Object.entries(fn.metadata.bindings)) {
+      if (b.direction === 'in' && (b.type === 'durableClient' || b.type === 'orchestrationClient')) out[name] = { string: JSON.stringify(durableClientData(url, taskHub)) };
+    }
+    return out;
+  };
+  const timers = new TimerTriggers({ registry, clock, hub, logger, timeZone: process.env.WEBSITE_TIME_ZONE || 'UTC', extraInputs: clientInputs });
+  timersRef.current = timers;
+  hub.setSkipCap(() => timers.nextDue());
+  hub.start();
+  timers.start();
+  const stopProgress = options.progress ? startProgressLine(hub) : undefined;
+  logger.log({
+    level: 'info',
+    msg: 'host started',
+    url,
+    taskHub,
+    storage: backend.describe(),
+    virtualTime: new Date(clock.now()).toISOString(),
+    speed: clock.speed,
+    skipping: clock.skipping,
+    functions: [...registry.functions.values()].map((f) => `${f.name} (${f.trigger.type})`),
+    routes: http.describeRoutes().map((r) => `${r.methods.join(',')} ${r.template}`),
+  });
+
+  let stopping: Promise<void> | undefined;
+  return {
+    url,
+    clock,
+    hub,
+    registry,
+    logger,
+    stop: () =>
+      (stopping ??= (async () => {
+        stopProgress?.();
+        timers.stop();
+        await http.close();
+        await hub.stop();
+        if (azurite) await azurite.stop();
+        logger.log({ level: 'info', msg: 'host stopped' });
+        logger.close();
+      })()),
+  };
+}
+
+/**
+ * Function keys for authLevel function/admin, from local.settings.json Values:
+ * `AzureWebJobs.<FunctionName>.FunctionKey` (one function), `FUNCTIONS_DEFAULT_KEY`
+ * (every function) and `FUNCTIONS_MASTER_KEY` (every function, and admin level).
+ */
+export function functionKeyCheck(values: Record<string, string | number | boolean>): FunctionKeyCheck {
+  const get = (k: string): string | undefined => {
+    const v = process.env[k] ?? values[k];
+    return v === undefined || v === '' ? undefined : String(v);
+  };
+  return (fn, level, provided) => {
+    if (!provided) return false;
+    const master = get('FUNCTIONS_MASTER_KEY');
+    if (master && provided === master) return true;
+    if (level === 'admin') return false;
+    const own = get(`AzureWebJobs.${fn.name}.FunctionKey`);
+    const dflt = get('FUNCTIONS_DEFAULT_KEY');
+    return (own !== undefined && provided === own) || (dflt !== undefined && provided === dflt);
+  };
+}
