@@ -1,0 +1,124 @@
+import { mkdtempSync, rmSync } from 'fs';
+import https from 'https';
+import os from 'os';
+import path from 'path';
+import { parse } from 'yaml';
+import { readFileSync } from 'fs';
+import { startSandbox, type RunningSandbox, type StartSandboxOptions } from '../../../../sandbox/core/sandbox';
+import type { ClockSource } from '../../../../sandbox/core/types';
+import {
+  createArmResourceClient,
+  createComputeClient,
+  createNetworkClient,
+  createSecretClient,
+  createTokenCredential,
+  type AzureRetryOptions,
+} from '../../../../shared/adapters/azure/client';
+
+/** A virtual clock the test moves by hand. */
+export class ManualClock implements ClockSource {
+  constructor(private ms = Date.UTC(2025, 5, 21, 23, 0, 0)) {}
+  now(): number {
+    return this.ms;
+  }
+  advance(ms: number): void {
+    this.ms += ms;
+  }
+}
+
+const estateFile = path.resolve(__dirname, '../../../../sandbox/estate/default.yaml');
+
+/** The Azure section of the default estate, for ids and credentials. */
+export const estate = (parse(readFileSync(estateFile, 'utf8')) as { azure: { tenantId: string; subscriptionId: string; clients: { clientId: string; clientSecret: string }[] } }).azure;
+
+/** A sandbox, its clock and the real SDK clients pointed at it. */
+export interface Harness {
+  sandbox: RunningSandbox;
+  clock: ManualClock;
+  stateDir: string;
+  clients(retry?: AzureRetryOptions): ReturnType<typeof makeClients>;
+  control<T = unknown>(method: string, p: string, body?: unknown): Promise<{ status: number; body: T }>;
+  close(): Promise<void>;
+}
+
+function makeClients(sandbox: RunningSandbox, retry: AzureRetryOptions) {
+  const client = estate.clients[0];
+  if (!client) throw new Error('estate has no client');
+  const credential = createTokenCredential({
+    kind: 'clientSecret',
+    tenantId: estate.tenantId,
+    clientId: client.clientId,
+    clientSecret: client.clientSecret,
+    authorityHost: sandbox.urls.login,
+    disableInstanceDiscovery: true,
+    caPem: sandbox.caPem,
+  });
+  const common = { credential, caPem: sandbox.caPem, retry };
+  return {
+    credential,
+    compute: createComputeClient(estate.subscriptionId, { ...common, endpoint: sandbox.urls.arm }),
+    network: createNetworkClient(estate.subscriptionId, { ...common, endpoint: sandbox.urls.arm }),
+    secrets: createSecretClient(sandbox.urls.keyvault, { ...common, local: true }),
+    arm: createArmResourceClient({ ...common, endpoint: sandbox.urls.arm }),
+  };
+}
+
+/** Plain HTTPS JSON call trusting the sandbox CA. */
+export function httpsJson<T = unknown>(ca: string, method: string, url: string, body?: unknown, headers: Record<string, string> = {}): Promise<{ status: number; body: T; headers: Record<string, string | string[] | undefined> }> {
+  return new Promise((resolve, reject) => {
+    const req = https.request(url, { method, ca, servername: 'localhost', headers: { 'content-type': 'application/json', ...headers } }, (res) => {
+      const chunks: Buffer[] = [];
+      res.on('data', (c: Buffer) => chunks.push(c));
+      res.on('end', () => {
+        const text = Buffer.concat(chunks).toString('utf8');
+        let parsed: unknown = text;
+        try {
+          parsed = text ? JSON.parse(text) : undefined;
+        } catch {
+          /* plain text body */
+        }
+        resolve({ status: res.statusCode ?? 0, body: parsed as T, headers: res.headers });
+      });
+    });
+    req.on('error', reject);
+    req.end(body === undefined ? undefined : JSON.stringify(body));
+  });
+}
+
+/** Starts a sandbox on `basePort` with a fresh state dir and a manual clock. */
+export async function startHarness(basePort: number, extra: Partial<StartSandboxOptions> = {}): Promise<Harness> {
+  const stateDir = extra.stateDir ?? mkdtempSync(path.join(os.tmpdir(), 'mw-sbx-'));
+  const clock = (extra.clock as ManualClock | undefined) ?? new ManualClock();
+  const sandbox = await startSandbox({ basePort, estateFile, stateDir, clock, ...extra });
+  return {
+    sandbox,
+    clock,
+    stateDir,
+    clients: (retry = { maxRetries: 0 }) => makeClients(sandbox, retry),
+    control: async <T = unknown>(method: string, p: string, body?: unknown) => {
+      const res = await httpsJson<T>(sandbox.caPem, method, `${sandbox.urls.control}${p}`, body);
+      return { status: res.status, body: res.body };
+    },
+    close: async () => {
+      await sandbox.stop();
+      if (!extra.stateDir) rmSync(stateDir, { recursive: true, force: true });
+    },
+  };
+}
+
+export const RG_WEB = 'RG-WEB-PRD';
+export const RG_NET = 'RG-NETWORK-PRD';
+export const AGW = 'agw-pri-appgateway0-prd';
+export const ILB = 'IC-LB-WebSVR-4AppSVR';
+
+/** Typed view of the parts of /_sandbox/state the Azure tests read. */
+export interface ArmStateView {
+  arm: {
+    virtualMachines: Record<string, { patchLevel: string; healthy: boolean; pendingPatches: string[]; rebootPending: boolean; patchHistory: { kind: string; status: string; installed: string[]; operationId: string }[]; services: Record<string, string>; scheduledTasks: Record<string, boolean>; appPools: Record<string, { recycles: number }>; commands: { exitCode: number; effects: string[] }[]; powerState: string; rebooting: boolean }>;
+    applicationGateways: Record<string, { provisioningState: string; updates: number; pools: Record<string, string[]> }>;
+    loadBalancers: Record<string, { pools: Record<string, string[]> }>;
+    alertProcessingRules: Record<string, { id: string; properties: Record<string, unknown> }>;
+    operations: { id: string; kind: string; status: string }[];
+  };
+  keyvault: { secrets: Record<string, { versions: { version: string; enabled: boolean }[] }> };
+}
