@@ -4,10 +4,22 @@
  */
 import { createArmService, createKeyVaultService, createLoginService, createProbesService } from './azure';
 import type { ServiceFactory } from './core/types';
+import { createCloudflareService } from './cloudflare/service';
+import { createSlackService } from './slack/service';
+import { createDevOpsService } from './devops/service';
+import { createPingdomService } from './pingdom/service';
+import { createMailgunService } from './mailgun/service';
+import { createConsulService } from './consul/service';
 
 export const serviceFactories: Record<string, ServiceFactory> = {
   arm: createArmService,
   login: createLoginService,
   keyvault: createKeyVaultService,
   probes: createProbesService,
+  cloudflare: createCloudflareService,
+  slack: createSlackService,
+  devops: createDevOpsService,
+  pingdom: createPingdomService,
+  mailgun: createMailgunService,
+  consul: createConsulService,
 };

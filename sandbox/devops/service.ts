@@ -462,7 +462,8 @@ export class DevOpsService implements SandboxService, FaultTarget {
   /** Cancels an in-progress run (`{ "status": "cancelling" }`), as the Builds API does. */
   private updateBuild(req: SandboxRequest, run: StoredRun): SandboxResponse {
     const body = req.body && typeof req.body === 'object' ? (req.body as { status?: unknown }) : {};
-    if (body.status !== 'cancelling' && body.status !== 'Cancelling') {
+    // The REST API takes the enum by name or by number (BuildStatus.Cancelling = 4), as the client sends it.
+    if (body.status !== 'cancelling' && body.status !== 'Cancelling' && body.status !== 4) {
       return DevOpsErrors.badRequest('InvalidRequestException', 'Only { "status": "cancelling" } is supported by the simulator.');
     }
     if (viewRun(run, this.ctx.clock.now()).state === 'inProgress' && run.canceledMs === undefined) run.canceledMs = this.ctx.clock.now();
