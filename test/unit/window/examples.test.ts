@@ -2,6 +2,7 @@ import { readdirSync } from 'fs';
 import { join } from 'path';
 import { DateTime } from 'luxon';
 import { loadWindowFile } from '../../../shared/window/load';
+import { budgetProblems, planWindow, type Plan } from '../../../shared/window/plan';
 import { formatProblem } from '../../../shared/window/problems';
 import { isBlock, type Block, type Item, type Step, type WindowDef } from '../../../shared/window/schema';
 import { parseWallTime, resolveWallTime } from '../../../shared/window/walltime';
@@ -17,6 +18,7 @@ const files = readdirSync(WINDOWS_DIR)
   .sort();
 
 const cache = new Map<string, WindowDef>();
+const plans = new Map<string, Plan>();
 function load(file: string): WindowDef {
   const cached = cache.get(file);
   if (cached) return cached;
@@ -71,6 +73,22 @@ function wallTimeIn(window: WindowDef, text: string | undefined, zone: string): 
   return DateTime.fromMillis(resolved.epochMs, { zone }).toFormat('yyyy-MM-dd HH:mm');
 }
 
+function plan(file: string): Plan {
+  const cached = plans.get(file);
+  if (cached) return cached;
+  const planned = planWindow(load(file), { recommend: false });
+  plans.set(file, planned);
+  return planned;
+}
+
+function plannedStep(file: string, id: string): Plan['steps'][number] {
+  const found = plan(file).steps.find((s) => s.id === id);
+  if (!found) throw new Error(`no planned step "${id}"`);
+  return found;
+}
+
+const localTime = (epochMs: number, zone: string): string => DateTime.fromMillis(epochMs, { zone }).toFormat('yyyy-MM-dd HH:mm');
+
 function webMembers(from: number, to: number): string[] {
   return Array.from({ length: to - from + 1 }, (_, i) => `IC-Web${from + i}`);
 }
@@ -93,6 +111,11 @@ describe('every example window', () => {
     const window = load(file);
     const tickets = [...(window.tickets ?? []), ...steps(window).flatMap((s) => s.tickets ?? [])];
     for (const ticket of tickets) expect(ticket).toMatch(/^(PLAT|JEDI|INFRA|ARC)-\d+$/);
+  });
+
+  it.each(SEED_FILES)('%s plans within its budget', (file) => {
+    expect(budgetProblems(load(file))).toEqual([]);
+    expect(plan(file).budget?.fits).toBe(true);
   });
 
   it.each(SEED_FILES)('%s gives every role at least two people', (file) => {
@@ -130,6 +153,17 @@ describe.each(['2025-02-23-monthly.yaml', '2025-04-13-monthly.yaml', '2025-06-22
     const agw = w.pools['agw-web']!;
     expect(agw.kind === 'application-gateway' && agw.gateway).toMatch(/\/applicationGateways\/agw-pri-appgateway0-prd$/);
     expect(agw.minHealthy).toBe(5);
+  });
+
+  it('plans each web batch as one batch of 5 that never takes a pool below its floor', () => {
+    for (const id of ['web-batch-1', 'web-batch-2']) {
+      const batches = plannedStep(file, id).batches ?? [];
+      expect(batches.map((b) => b.members.length)).toEqual([5]);
+    }
+    for (const pool of plan(file).pools) {
+      expect(pool.size).toBe(10);
+      expect(pool.min).toBeGreaterThanOrEqual(pool.floor);
+    }
   });
 
   it('gates the pipelines on a Release Manager and a Platform Approver', () => {
@@ -254,6 +288,7 @@ describe('2025-06-22 monthly (seed 002)', () => {
     expect(wallTimeIn(w(), step(w(), 'web-batch-1', 'patch').at, 'Asia/Kolkata')).toBe('2025-06-22 09:30');
     expect(wallTimeIn(w(), step(w(), 'web-batch-2', 'patch').at, 'Asia/Kolkata')).toBe('2025-06-22 14:00');
     expect(wallTimeIn(w(), step(w(), 'starting-maintenance-stage', 'pipeline').at, 'Asia/Kolkata')).toBe('2025-06-22 14:15');
+    expect(localTime(plannedStep('2025-06-22-monthly.yaml', 'web-batch-1').start.epochMs, 'Asia/Kolkata')).toBe('2025-06-22 09:30');
   });
 
   it('pulls the webs from both the App Gateway and the internal load balancer', () => {
@@ -334,6 +369,10 @@ describe('2025-09-08 canary (seed 003)', () => {
     expect(wallTimeIn(w(), canary().decisionAt, 'America/New_York')).toBe('2025-09-08 06:00');
     expect(canary().pools).toEqual(['agw-web']);
     expect(canary().defaultOutcome).toBe('no-go');
+  });
+
+  it('plans the canary to last until the decision', () => {
+    expect(localTime(plannedStep('2025-09-08-canary.yaml', 'new-server-canary').end.epochMs, 'Asia/Kolkata')).toBe('2025-09-08 15:30');
   });
 
   it('holds hourly checkpoints answered by the six product teams of the page', () => {
