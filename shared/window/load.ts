@@ -3,6 +3,7 @@ import { isMap, isPair, isScalar, isSeq, LineCounter, parseDocument, type Docume
 import type { z } from 'zod';
 import { formatPath, type PathProblem, type PathSegment, type Problem } from './problems';
 import { UNKNOWN_KEY_SEPARATOR, Window, type WindowDef } from './schema';
+import { budgetProblems } from './plan';
 import { validateWindow } from './validate';
 
 export interface LoadResult {
@@ -59,7 +60,8 @@ export function loadWindowText(text: string, file = '<input>'): LoadResult {
   if (!parsed.success) {
     return { problems: sortProblems(zodProblems(parsed.error.issues).map(locate)) };
   }
-  const semantic = validateWindow(parsed.data);
+  // The budget check plans the window, so it runs only when everything else holds.
+  const semantic = validateWindow(parsed.data, { checkBudget: budgetProblems });
   if (semantic.length > 0) return { problems: sortProblems(semantic.map(locate)) };
   return { window: parsed.data, problems: [] };
 }

@@ -228,3 +228,17 @@ describe('positions', () => {
     expect(problems[0]!.reason).toMatch(/Map keys must be unique/);
   });
 });
+
+describe('time budget', () => {
+  it('reports a plan that cannot fit the budget, with the overrun and the lower bound', () => {
+    const p = only(problemsAfter((d) => (d.budget = { endsBy: 'Sunday 05:30' })));
+    expect(p.path).toBe('budget.endsBy');
+    expect(p.reason).toMatch(/^the plan takes \d+h( \d\dm)? and ends Sun \d\d:\d\d EDT, \d+m past the budget \(endsBy Sun 05:30 EDT\); the lower bound is /);
+  });
+
+  it('reports a maxDuration overrun', () => {
+    const p = only(problemsAfter((d) => (d.budget = { maxDuration: '2h' })));
+    expect(p.path).toBe('budget.maxDuration');
+    expect(p.reason).toMatch(/past the budget \(maxDuration 2h from Sat 19:00 EDT\)/);
+  });
+});

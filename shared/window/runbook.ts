@@ -1,0 +1,436 @@
+import { createHash } from 'crypto';
+import { memberName, memberPools, poolMembership } from './estate';
+import { buildGraph, type WindowGraph } from './graph';
+import type { Plan } from './plan';
+import type { ConsulEstateDef, MemberDef, PipelineRefDef, SanityCheckDef, Step, WindowDef } from './schema';
+import { parseWallTime, resolveWallTime } from './walltime';
+
+/**
+ * The runbook is what the engine runs: a validated, planned window flattened into
+ * steps with resolved dependencies, instants and resource ids. It is computed once
+ * at the start of a run and stored, so every function of that run sees the same one.
+ */
+export interface Runbook {
+  windowId: string;
+  /** sha256 of the window file text: a run always names the exact file it ran. */
+  revision: string;
+  title: string;
+  timeZone: string;
+  displayZones: string[];
+  startAt: string;
+  plannedEndAt: string;
+  budgetEndsAt?: string;
+  channels: { milestones: string[]; failures: string[] };
+  /** Steps in dependency order. */
+  steps: RunbookStep[];
+}
+
+export interface Server {
+  name: string;
+  vmId: string;
+  host: string;
+}
+
+export interface ResolvedPool {
+  id: string;
+  kind: 'application-gateway' | 'load-balancer';
+  resourceId: string;
+  backendPool: string;
+  floor: number;
+  members: string[];
+}
+
+export interface HttpCheck {
+  name: string;
+  url: string;
+  method: 'GET' | 'HEAD' | 'POST';
+  expectStatus: number[];
+  expectBody?: string;
+  timeoutInMs: number;
+  attempts: number;
+}
+
+export interface ResolvedPipeline {
+  project: string;
+  name: string;
+  pipelineId?: number;
+  stages: string[];
+  refName?: string;
+  parameters: Record<string, string>;
+  rerun: boolean;
+}
+
+export type StepSpec =
+  | { kind: 'pipeline'; pipeline: ResolvedPipeline }
+  | { kind: 'script'; targets: Server[]; script: string[]; shell: 'powershell' | 'shell'; parameters: Record<string, string>; serial: boolean }
+  | {
+      kind: 'approval';
+      roles: { role: string; quorum: number; approvers: string[] }[];
+      timeoutMinutes: number;
+      onTimeout: 'reject' | 'approve' | 'escalate';
+      escalateTo?: { role: string; approvers: string[] };
+      maxEscalations: number;
+      channels: string[];
+      message: string;
+    }
+  | {
+      kind: 'maintenance-page';
+      page: string;
+      action: 'up' | 'down';
+      cloudflare?: { zone: string; hostnames: string[]; origin: string; maintenance: string; purgeCache: boolean };
+      consul?: { key: string; value: string; restoreValue?: string };
+      pingdomChecks: (string | number)[];
+      channels: string[];
+    }
+  | { kind: 'notify'; channels: string[]; message: string }
+  | {
+      kind: 'rotate-secret';
+      secret:
+        | { type: 'mailgun'; vault: string; name: string; domain: string }
+        | { type: 'machine-key'; vault: string; name: string; validation: string; decryption: string };
+      validateOn: Server;
+      batches: { members: Server[]; after: string[] }[];
+      recycleIis: boolean;
+      validation: HttpCheck[];
+    }
+  | { kind: 'test'; suite: string; target?: string; checks: HttpCheck[]; pipeline?: ResolvedPipeline }
+  | {
+      kind: 'canary';
+      server: Server;
+      pools: ResolvedPool[];
+      everyMinutes: number;
+      teams: { id: string; title: string; members: string[]; apps: string[] }[];
+      channel: string;
+      decisionAt: string;
+      defaultOutcome: 'go' | 'no-go';
+    }
+  | {
+      kind: 'takedown';
+      action: 'down' | 'restore';
+      estate: { id: string; maintenanceKey: { key: string; value: string; restoreValue?: string }; verifyRedirect: string[]; apiNodes: string[]; workers: { node: string; services: string[] }[]; scheduledTasks?: { node: string; tasks: string[] }; smokeTests: HttpCheck[] };
+    }
+  | { kind: 'manual'; instructions: string; assignee?: string }
+  | {
+      kind: 'patch';
+      group: string;
+      batches: { id: string; members: Server[] }[];
+      pools: ResolvedPool[];
+      /** Pools each member sits in. */
+      memberPools: Record<string, string[]>;
+      patch: { maximumDurationInMinutes: number; rebootSetting: 'IfRequired' | 'Never' | 'Always'; classifications: string[]; excludeKbs: string[] };
+      sanityChecks: HttpCheck[];
+      suppressAlerts: { enabled: boolean; scopes: string[]; also: string[] };
+      errorThreshold: number;
+      /** Chains whose members never overlap. */
+      oneAfterAnother: string[][];
+    };
+
+export interface RunbookStep {
+  id: string;
+  title: string;
+  phaseId: string;
+  deps: string[];
+  /** Steps that must finish before this one can finish (rollout batches). */
+  finishAfter: string[];
+  /** Not before this instant (own `at` or an enclosing phase/block start). */
+  notBefore?: string;
+  plannedStart: string;
+  plannedEnd: string;
+  estimateMinutes: number;
+  tickets: string[];
+  team?: string;
+  skip?: string;
+  continueOnFailure: boolean;
+  spec: StepSpec;
+}
+
+/** The id of a run's revision: a short content hash of the window file. */
+export function revisionOf(text: string): string {
+  return createHash('sha256').update(text).digest('hex').slice(0, 16);
+}
+
+/** Compiles a valid window and its plan into a runbook. */
+export function compileRunbook(window: WindowDef, plan: Plan, revision: string): Runbook {
+  const graph = buildGraph(window);
+  const membership = poolMembership(window);
+  const servers = serverIndex(window);
+  const instant = (text: string): string => {
+    const parsed = parseWallTime(text);
+    if (typeof parsed === 'string') throw new RangeError(parsed);
+    const resolved = resolveWallTime(parsed, window.date, window.timeZone);
+    if (!resolved.ok) throw new RangeError(resolved.reason);
+    return new Date(resolved.epochMs).toISOString();
+  };
+  const server = (name: string): Server => {
+    const found = servers.get(name.toLowerCase());
+    if (found) return found;
+    return { name, vmId: vmIdFor(window, name), host: name };
+  };
+  const expand = (names: string[]): Server[] =>
+    names.flatMap((n) => {
+      if (!n.startsWith('group:')) return [server(n)];
+      const group = window.serverGroups[n.slice('group:'.length)];
+      return group ? group.members.map((m) => server(memberName(m))) : [];
+    });
+  const pool = (id: string): ResolvedPool => {
+    const def = window.pools[id]!;
+    return {
+      id,
+      kind: def.kind,
+      resourceId: def.kind === 'application-gateway' ? def.gateway : def.loadBalancer,
+      backendPool: def.backendPool,
+      floor: def.minHealthy,
+      members: membership.get(id) ?? [],
+    };
+  };
+  const pipeline = (ref: PipelineRefDef): ResolvedPipeline => ({
+    project: ref.project ?? window.devops?.project ?? 'default',
+    name: ref.name,
+    ...(ref.id !== undefined ? { pipelineId: ref.id } : {}),
+    stages: ref.stages,
+    ...(refName(ref) ? { refName: refName(ref)! } : {}),
+    parameters: Object.fromEntries(Object.entries(ref.parameters).map(([k, v]) => [k, String(v)])),
+    rerun: ref.rerun,
+  });
+
+  const planned = new Map(plan.steps.map((s) => [s.id, s]));
+  const steps: RunbookStep[] = [];
+  for (const id of stepOrder(graph)) {
+    const node = graph.nodes.get(id)!;
+    const step = node.step!;
+    const p = planned.get(id)!;
+    const { deps, gates } = collapse(graph, id);
+    const gateInstants = gates.map(instant);
+    const notBefore = gateInstants.sort().at(-1);
+    steps.push({
+      id,
+      title: step.title ?? id,
+      phaseId: node.phaseId,
+      deps,
+      finishAfter: node.finishAfter.flatMap((f) => collapse(graph, f, true).deps),
+      ...(notBefore ? { notBefore } : {}),
+      plannedStart: new Date(p.start.epochMs).toISOString(),
+      plannedEnd: new Date(p.end.epochMs).toISOString(),
+      estimateMinutes: p.estimateMinutes,
+      tickets: step.tickets ?? [],
+      ...(step.team ? { team: step.team } : {}),
+      ...(step.skip !== undefined ? { skip: step.skip === true ? 'not doing' : step.skip } : {}),
+      continueOnFailure: step.continueOnFailure,
+      spec: specOf(step, { window, pool, pipeline, server, expand, instant, plannedBatches: p.batches ?? [], membership }),
+    });
+  }
+
+  return {
+    windowId: window.id,
+    revision,
+    title: window.title,
+    timeZone: window.timeZone,
+    displayZones: window.displayZones,
+    startAt: new Date(plan.start.epochMs).toISOString(),
+    plannedEndAt: new Date(plan.end.epochMs).toISOString(),
+    ...(plan.budget ? { budgetEndsAt: new Date(plan.budget.deadline.epochMs).toISOString() } : {}),
+    channels: { milestones: window.notifications?.channels ?? [], failures: window.notifications?.failures ?? window.notifications?.channels ?? [] },
+    steps,
+  };
+}
+
+interface SpecContext {
+  window: WindowDef;
+  pool: (id: string) => ResolvedPool;
+  pipeline: (ref: PipelineRefDef) => ResolvedPipeline;
+  server: (name: string) => Server;
+  expand: (names: string[]) => Server[];
+  instant: (text: string) => string;
+  plannedBatches: { id: string; members: string[] }[];
+  membership: Map<string, string[]>;
+}
+
+function specOf(step: Step, c: SpecContext): StepSpec {
+  switch (step.kind) {
+    case 'pipeline':
+      return { kind: 'pipeline', pipeline: c.pipeline(step.pipeline) };
+    case 'script':
+      return { kind: 'script', targets: c.expand(step.targets), script: step.script, shell: step.shell, parameters: step.parameters, serial: step.serial };
+    case 'approval':
+      return {
+        kind: 'approval',
+        roles: Object.entries(step.roles).map(([role, quorum]) => ({ role, quorum, approvers: c.window.roles[role]?.members ?? [] })),
+        timeoutMinutes: step.timeout,
+        onTimeout: step.onTimeout,
+        ...(step.escalateTo ? { escalateTo: { role: step.escalateTo, approvers: c.window.roles[step.escalateTo]?.members ?? [] } } : {}),
+        maxEscalations: step.maxEscalations,
+        channels: step.channels.length > 0 ? step.channels : (c.window.notifications?.channels ?? []),
+        message: step.message ?? step.title ?? `Approval needed: ${step.id}`,
+      };
+    case 'maintenance-page': {
+      const page = c.window.maintenancePages[step.page]!;
+      return {
+        kind: 'maintenance-page',
+        page: step.page,
+        action: step.action,
+        ...(page.cloudflare ? { cloudflare: page.cloudflare } : {}),
+        ...(page.consul ? { consul: page.consul } : {}),
+        pingdomChecks: page.pingdom?.checks ?? [],
+        channels: page.channels,
+      };
+    }
+    case 'notify':
+      return { kind: 'notify', channels: step.channels, message: step.message };
+    case 'rotate-secret':
+      return {
+        kind: 'rotate-secret',
+        secret: step.secret,
+        validateOn: c.server(step.rollout.validateOn),
+        batches: step.rollout.batches.map((b) => ({ members: c.expand(b.members), after: b.after ?? [] })),
+        recycleIis: step.rollout.recycleIis,
+        validation: step.rollout.validation.map(httpCheck),
+      };
+    case 'test':
+      return {
+        kind: 'test',
+        suite: step.suite,
+        ...(step.target ? { target: step.target } : {}),
+        checks: step.checks.map(httpCheck),
+        ...(step.pipeline ? { pipeline: c.pipeline(step.pipeline) } : {}),
+      };
+    case 'canary':
+      return {
+        kind: 'canary',
+        server: step.server.vm
+          ? { name: step.server.name, vmId: step.server.vm, host: step.server.host ?? step.server.name }
+          : { ...c.server(step.server.name), ...(step.server.host ? { host: step.server.host } : {}) },
+        pools: step.pools.map(c.pool),
+        everyMinutes: step.checkpoints.every,
+        teams: step.checkpoints.teams.map((id) => {
+          const team = c.window.teams[id]!;
+          return { id, title: team.title, members: team.members, apps: team.apps };
+        }),
+        channel: step.checkpoints.channel,
+        decisionAt: c.instant(step.decisionAt),
+        defaultOutcome: step.defaultOutcome,
+      };
+    case 'takedown':
+      return { kind: 'takedown', action: step.action, estate: estateOf(step.estate, c.window.consulEstates[step.estate]!) };
+    case 'manual':
+      return { kind: 'manual', instructions: step.instructions, ...(step.assignee ? { assignee: step.assignee } : {}) };
+    case 'patch': {
+      const group = c.window.serverGroups[step.group]!;
+      const memberPoolsOf: Record<string, string[]> = {};
+      for (const m of group.members) memberPoolsOf[memberName(m)] = memberPools(m, group.pools);
+      const poolIds = [...new Set(Object.values(memberPoolsOf).flat())];
+      const suppress = group.suppressAlerts;
+      return {
+        kind: 'patch',
+        group: step.group,
+        batches: c.plannedBatches.map((b) => ({ id: b.id, members: b.members.map(c.server) })),
+        pools: poolIds.map(c.pool),
+        memberPools: memberPoolsOf,
+        patch: {
+          maximumDurationInMinutes: group.patch.maxDuration,
+          rebootSetting: group.patch.reboot,
+          classifications: group.patch.classifications,
+          excludeKbs: group.patch.excludeKbs,
+        },
+        sanityChecks: group.sanityChecks.map(httpCheck),
+        suppressAlerts:
+          typeof suppress === 'boolean' ? { enabled: suppress, scopes: [], also: [] } : { enabled: true, scopes: suppress.scopes, also: suppress.also },
+        errorThreshold: group.errorThreshold,
+        oneAfterAnother: group.oneAfterAnother,
+      };
+    }
+  }
+}
+
+function estateOf(id: string, estate: ConsulEstateDef): Extract<StepSpec, { kind: 'takedown' }>['estate'] {
+  return {
+    id,
+    maintenanceKey: estate.maintenanceKey,
+    verifyRedirect: estate.verifyRedirect,
+    apiNodes: estate.apiNodes,
+    workers: estate.workers,
+    ...(estate.scheduledTasks ? { scheduledTasks: estate.scheduledTasks } : {}),
+    smokeTests: estate.smokeTests.map(httpCheck),
+  };
+}
+
+function httpCheck(check: SanityCheckDef): HttpCheck {
+  return {
+    name: check.name ?? check.url,
+    url: check.url,
+    method: check.method,
+    expectStatus: Array.isArray(check.expectStatus) ? check.expectStatus : [check.expectStatus],
+    ...(check.expectBody !== undefined ? { expectBody: check.expectBody } : {}),
+    timeoutInMs: Math.round((check.timeout ?? 0.5) * 60_000),
+    attempts: check.attempts,
+  };
+}
+
+function refName(ref: PipelineRefDef): string | undefined {
+  if (ref.tag) return ref.tag.startsWith('refs/') ? ref.tag : `refs/tags/${ref.tag}`;
+  if (ref.branch) return ref.branch.startsWith('refs/') ? ref.branch : `refs/heads/${ref.branch}`;
+  return undefined;
+}
+
+function vmIdFor(window: WindowDef, name: string): string {
+  const azure = window.azure;
+  if (!azure) return name;
+  return `/subscriptions/${azure.subscriptionId}/resourceGroups/${azure.resourceGroup}/providers/Microsoft.Compute/virtualMachines/${name}`;
+}
+
+function serverIndex(window: WindowDef): Map<string, Server> {
+  const index = new Map<string, Server>();
+  const add = (member: MemberDef) => {
+    const name = memberName(member);
+    const vm = typeof member === 'string' ? undefined : member.vm;
+    const host = typeof member === 'string' ? undefined : member.host;
+    index.set(name.toLowerCase(), { name, vmId: vm ?? vmIdFor(window, name), host: host ?? name });
+  };
+  for (const group of Object.values(window.serverGroups)) group.members.forEach(add);
+  return index;
+}
+
+/** Step ids in an order where every dependency comes first. */
+function stepOrder(graph: WindowGraph): string[] {
+  const order: string[] = [];
+  const done = new Set<string>();
+  const visit = (id: string): void => {
+    if (done.has(id)) return;
+    done.add(id);
+    const node = graph.nodes.get(id);
+    if (!node) return;
+    for (const dep of [...node.deps, ...node.finishAfter]) visit(dep);
+    if (node.type === 'step') order.push(id);
+  };
+  for (const node of graph.steps) visit(node.id);
+  return order;
+}
+
+/**
+ * A step's dependencies with phase and block nodes looked through: the steps it
+ * waits for, and the wall-clock gates (own and inherited) it must not start before.
+ */
+function collapse(graph: WindowGraph, id: string, asTarget = false): { deps: string[]; gates: string[] } {
+  const deps = new Set<string>();
+  const gates: string[] = [];
+  const seen = new Set<string>();
+  const start = graph.nodes.get(id)!;
+  const walk = (nodeId: string): void => {
+    if (seen.has(nodeId)) return;
+    seen.add(nodeId);
+    const node = graph.nodes.get(nodeId);
+    if (!node) return;
+    if (node.type === 'step') {
+      deps.add(nodeId);
+      return;
+    }
+    if (node.notBefore) gates.push(node.notBefore.text);
+    node.deps.forEach(walk);
+  };
+  if (asTarget) {
+    walk(id);
+  } else {
+    if (start.notBefore) gates.push(start.notBefore.text);
+    start.deps.forEach(walk);
+  }
+  return { deps: [...deps], gates };
+}
