@@ -51,13 +51,15 @@ export interface VendorSandbox {
 
 /**
  * Starts the sandbox in-process on ephemeral ports with the default estate
- * (sandbox/estate/default.yaml), the vendor services and a manual clock.
+ * (sandbox/estate/default.yaml), the vendor services and a manual clock. Given a `stateDir`,
+ * it resumes from the state saved there (a restart).
  */
-export async function startVendorSandbox(): Promise<VendorSandbox> {
-  const stateDir = await fs.mkdtemp(path.join(os.tmpdir(), 'mw-vendors-'));
-  const clock = new ManualClock();
+export async function startVendorSandbox(options: { stateDir?: string; clock?: ManualClock } = {}): Promise<VendorSandbox> {
+  const stateDir = options.stateDir ?? (await fs.mkdtemp(path.join(os.tmpdir(), 'mw-vendors-')));
+  const clock = options.clock ?? new ManualClock();
   const estate = await loadEstateFile(defaultEstateFile());
-  const sandbox = await startSandbox({ basePort: 0, estate: { ...estate }, clock, stateDir, resume: false, services: VENDOR_SERVICES });
+  const resume = options.stateDir !== undefined;
+  const sandbox = await startSandbox({ basePort: 0, estate: { ...estate }, clock, stateDir, resume, services: VENDOR_SERVICES });
   const fetchCa = createHttpsFetch({ caPem: sandbox.caPem });
   const control = sandbox.urls.control;
   const getJson = async (url: string): Promise<unknown> => {
@@ -83,7 +85,8 @@ export async function startVendorSandbox(): Promise<VendorSandbox> {
     },
     stop: async () => {
       await sandbox.stop();
-      await fs.rm(stateDir, { recursive: true, force: true });
+      // A caller-provided state dir is the caller's to keep (restart tests).
+      if (!options.stateDir) await fs.rm(stateDir, { recursive: true, force: true });
     },
   };
 }
