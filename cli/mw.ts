@@ -1,5 +1,6 @@
 #!/usr/bin/env node
 import { Command, CommanderError } from 'commander';
+import { registerPlanCommand } from './commands/plan';
 import { registerValidateCommand } from './commands/validate';
 
 /** The `mw` command line: check and plan maintenance windows before the weekend. */
@@ -9,6 +10,7 @@ export function buildProgram(): Command {
     .showHelpAfterError()
     .exitOverride();
   registerValidateCommand(program);
+  registerPlanCommand(program);
   return program;
 }
 
