@@ -107,7 +107,16 @@ export type StepSpec =
   | {
       kind: 'takedown';
       action: 'down' | 'restore';
-      estate: { id: string; maintenanceKey: { key: string; value: string; restoreValue?: string }; verifyRedirect: string[]; apiNodes: string[]; workers: { node: string; services: string[] }[]; scheduledTasks?: { node: string; tasks: string[] }; smokeTests: HttpCheck[] };
+      estate: {
+        id: string;
+        maintenanceKey: { key: string; value: string; restoreValue?: string };
+        verifyRedirect: string[];
+        verifyDown: HttpCheck[];
+        apiNodes: string[];
+        workers: { node: string; services: string[] }[];
+        scheduledTasks?: { node: string; tasks: string[] };
+        smokeTests: HttpCheck[];
+      };
     }
   | { kind: 'manual'; instructions: string; assignee?: string }
   | {
@@ -350,6 +359,7 @@ function estateOf(id: string, estate: ConsulEstateDef): Extract<StepSpec, { kind
     workers: estate.workers,
     ...(estate.scheduledTasks ? { scheduledTasks: estate.scheduledTasks } : {}),
     smokeTests: estate.smokeTests.map(httpCheck),
+    verifyDown: estate.verifyDown.map(httpCheck),
   };
 }
 

@@ -209,6 +209,8 @@ export const ConsulEstate = strict({
   workers: z.array(strict({ node: z.string(), services: z.array(z.string()).min(1) })).default([]),
   scheduledTasks: strict({ node: z.string(), tasks: z.array(z.string()).min(1) }).optional(),
   smokeTests: z.array(SanityCheck).default([]),
+  /** Checks that must see the estate down while it is (the API answering 503). */
+  verifyDown: z.array(SanityCheck).default([]),
   partners: z.array(z.string()).default([]),
 });
 
@@ -368,15 +370,6 @@ const PatchStep = strict({
   batchSize: z.number().int().min(1).optional(),
 });
 
-export interface BlockInput {
-  kind: 'sequence' | 'parallel';
-  id?: string;
-  title?: string;
-  at?: string;
-  after?: string | string[];
-  steps: unknown[];
-}
-
 const stepSchemas = [
   PipelineStep,
   ScriptStep,
@@ -424,6 +417,9 @@ export interface Block {
   kind: 'sequence' | 'parallel';
   id?: string;
   title?: string;
+  tickets?: string[];
+  team?: string;
+  notes?: string[];
   at?: string;
   after?: string[];
   steps: Item[];
@@ -435,6 +431,10 @@ const BlockSchema: z.ZodType<Block> = z.lazy(() =>
     kind: z.enum(BLOCK_KINDS),
     id: Id.optional(),
     title: z.string().optional(),
+    /** A change with several tickets or a change team, as the wiki groups them. */
+    tickets: StringList.optional(),
+    team: z.string().optional(),
+    notes: StringList.optional(),
     at: WallTimeText.optional(),
     after: StringList.optional(),
     steps: z.array(ItemSchema).min(1, 'a block needs at least one step'),
