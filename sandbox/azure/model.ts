@@ -136,7 +136,7 @@ const ISO = (ms: number): string => new Date(ms).toISOString();
  */
 export class AzureModel {
   readonly estate: AzureEstate | undefined;
-  tokens = new TokenIssuer();
+  tokens: TokenIssuer;
   vms = new Map<string, VmState>();
   operations = new Map<string, OperationState>();
   gateways = new Map<string, GatewayState>();
@@ -153,6 +153,8 @@ export class AzureModel {
     readonly baseUrl: (service: string) => string,
   ) {
     this.estate = estateDoc.azure === undefined ? undefined : AzureEstateSchema.parse(estateDoc.azure);
+    // Derived from the estate so tokens cached by clients survive /_sandbox/reset and restarts.
+    this.tokens = new TokenIssuer(createHash('sha256').update(`mw-sandbox-tokens:${this.tenantId}:${this.subscriptionId}:${(this.estate?.clients ?? []).map((c) => c.clientId + c.clientSecret).join(',')}`).digest('base64'));
     this.seed(this.estate);
   }
 
@@ -377,7 +379,6 @@ export class AzureModel {
   /** Full state for persistence. */
   save(): unknown {
     return {
-      tokenKey: this.tokens.exportKey(),
       vms: [...this.vms.values()],
       operations: [...this.operations.values()],
       gateways: [...this.gateways.values()],
@@ -391,7 +392,6 @@ export class AzureModel {
   /** Restores what {@link save} wrote (same sandbox version; trusted local file). */
   load(saved: unknown): void {
     const s = saved as {
-      tokenKey: string;
       vms: VmState[];
       operations: OperationState[];
       gateways: GatewayState[];
@@ -400,7 +400,6 @@ export class AzureModel {
       vmFaults: VmFault[];
       faultCounter: number;
     };
-    this.tokens = new TokenIssuer(s.tokenKey);
     this.vms = new Map(s.vms.map((v) => [v.name.toLowerCase(), v]));
     this.operations = new Map(s.operations.map((o) => [o.id, o]));
     this.gateways = new Map(s.gateways.map((g) => [g.name.toLowerCase(), g]));

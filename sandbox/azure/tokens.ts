@@ -1,4 +1,4 @@
-import { createHmac, randomBytes, timingSafeEqual } from 'crypto';
+import { createHmac, timingSafeEqual } from 'crypto';
 
 /** Claims carried by a sandbox access token. */
 export interface TokenClaims {
@@ -13,19 +13,15 @@ export interface TokenClaims {
 /**
  * Issues and checks the opaque bearer tokens of the local token endpoint: claims plus an HMAC,
  * so ARM and Key Vault accept only tokens this sandbox issued, for the right audience. The key
- * is persisted with the state so tokens cached by clients stay valid across a restart.
+ * is derived from the estate, so tokens cached by clients stay valid across resets and restarts
+ * (this is a local simulator: the HMAC checks wiring, it does not protect anything).
  * Expiry is not enforced: clients refresh on real time while the sandbox may run on virtual time.
  */
 export class TokenIssuer {
-  private key: Buffer;
+  private readonly key: Buffer;
 
-  constructor(key?: string) {
-    this.key = key ? Buffer.from(key, 'base64') : randomBytes(32);
-  }
-
-  /** The signing key, base64, for persistence. */
-  exportKey(): string {
-    return this.key.toString('base64');
+  constructor(keyBase64: string) {
+    this.key = Buffer.from(keyBase64, 'base64');
   }
 
   issue(claims: TokenClaims): string {

@@ -219,7 +219,7 @@ export async function startSandbox(options: StartSandboxOptions = {}): Promise<R
     for (const s of services) if (s.save) saved[s.name] = s.save();
     const doc = { version: 1, savedAt: new Date(clock.now()).toISOString(), ids, services: saved };
     const tmp = `${statePath}.${process.pid}.tmp`;
-    await fs.writeFile(tmp, JSON.stringify(doc));
+    await fs.writeFile(tmp, JSON.stringify(doc), { mode: 0o600 });
     await fs.rename(tmp, statePath);
   };
 
