@@ -583,6 +583,13 @@ export class TaskHub {
       longTimerIntervalMs: 3 * DAY_MS,
     });
     const customStatus = state.customStatus === undefined ? inst.customStatus : toJsonText(state.customStatus);
+    if (customStatus !== null) {
+      // The extension's SetCustomStatus limit: 16 KB of UTF-16 (floor of KB, as .NET computes it).
+      const sizeInKB = Math.floor((customStatus.length * 2) / 1024);
+      if (sizeInKB > 16) {
+        return fail(`Orchestrator function '${inst.name}' failed: The UTF-16 size of the JSON-serialized payload must not exceed 16 KB. The current payload size is ${sizeInKB} KB.`);
+      }
+    }
     if (replay.nonDeterminism) return fail(replay.nonDeterminism);
     if (replay.unsupported) return fail(replay.unsupported);
     if (state.error !== undefined) return fail(`Orchestrator function '${inst.name}' failed: ${state.error}`);
