@@ -1,5 +1,5 @@
 import Cloudflare from 'cloudflare';
-import { createHttpsFetch } from './https';
+import { createHttpsFetch } from '../http/https';
 
 /** Options for {@link createCloudflareClient}; nothing is read from the environment. */
 export interface CloudflareClientOptions {

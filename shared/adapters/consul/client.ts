@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { JsonHttpsClient } from '../cloudflare/https';
+import { JsonHttpsClient } from '../http/https';
 
 /** A health check, as far as the app reads it. */
 export const ConsulCheck = z.object({

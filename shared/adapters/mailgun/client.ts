@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { JsonHttpsClient } from '../cloudflare/https';
+import { JsonHttpsClient } from '../http/https';
 
 /** A key as the Keys API lists it (never with its secret). */
 export const MailgunKey = z.object({

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { JsonHttpsClient } from '../cloudflare/https';
+import { JsonHttpsClient } from '../http/https';
 
 /** A maintenance window as Pingdom 3.1 returns it (times in epoch seconds). */
 export const PingdomMaintenance = z.object({

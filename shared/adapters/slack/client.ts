@@ -1,5 +1,5 @@
 import { LogLevel, WebClient, type RetryOptions } from '@slack/web-api';
-import { createHttpsFetch } from '../cloudflare/https';
+import { createHttpsFetch } from '../http/https';
 
 /** Options for {@link createSlackClient}; nothing is read from the environment. */
 export interface SlackClientOptions {

@@ -1,4 +1,4 @@
-import type { HttpStatusError } from '../../../../shared/adapters/cloudflare/https';
+import type { HttpStatusError } from '../../../../shared/adapters/http/https';
 import { createConsulClient, type ConsulClient } from '../../../../shared/adapters/consul/client';
 import type { ConsulSnapshot } from '../../../../sandbox/consul/service';
 import { startVendorSandbox, type VendorSandbox } from './harness';
@@ -56,7 +56,7 @@ describe('simulated Consul estate (seed 004 take-down and restore)', () => {
 
   it('serves KV in the JSON array form with base64 values and as ?raw', async () => {
     await consul.putKv('billpay/maintenance/message', 'Back at 06:00 ET');
-    const fetchCa = (await import('../../../../shared/adapters/cloudflare/https')).createHttpsFetch({ caPem: env.sandbox.caPem });
+    const fetchCa = (await import('../../../../shared/adapters/http/https')).createHttpsFetch({ caPem: env.sandbox.caPem });
     const headers = { 'X-Consul-Token': TOKEN };
     const json = (await (await fetchCa(`${env.sandbox.urls.consul}/v1/kv/billpay/maintenance/message`, { headers })).json()) as { Key: string; Value: string }[];
     expect(json[0]?.Key).toBe('billpay/maintenance/message');

@@ -5,7 +5,7 @@ import { startSandbox, type RunningSandbox } from '../../../../sandbox/core';
 import type { CallRecord } from '../../../../sandbox/core';
 import type { ClockSource, ServiceFactory } from '../../../../sandbox/core/types';
 import { defaultEstateFile, loadEstateFile } from '../../../../sandbox/estate/load';
-import { createHttpsFetch } from '../../../../shared/adapters/cloudflare/https';
+import { createHttpsFetch } from '../../../../shared/adapters/http/https';
 import { createCloudflareService } from '../../../../sandbox/cloudflare/service';
 import { createSlackService } from '../../../../sandbox/slack/service';
 import { createDevOpsService } from '../../../../sandbox/devops/service';

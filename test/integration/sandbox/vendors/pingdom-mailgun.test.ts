@@ -1,4 +1,4 @@
-import { HttpStatusError } from '../../../../shared/adapters/cloudflare/https';
+import { HttpStatusError } from '../../../../shared/adapters/http/https';
 import { createMailgunClient, type MailgunClient } from '../../../../shared/adapters/mailgun/client';
 import { createPingdomClient, type PingdomClient } from '../../../../shared/adapters/pingdom/client';
 import type { MailgunSnapshot } from '../../../../sandbox/mailgun/service';
