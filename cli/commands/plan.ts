@@ -1,8 +1,10 @@
-import { writeFileSync } from 'fs';
+import { readFileSync, writeFileSync } from 'fs';
 import type { Command } from 'commander';
+import { parse } from 'yaml';
 import { loadWindowFile } from '../../shared/window/load';
 import { planWindow, type Plan } from '../../shared/window/plan';
 import { formatProblem } from '../../shared/window/problems';
+import { Window, type WindowDef } from '../../shared/window/schema';
 import { renderPlanHtml } from '../../shared/window/render-html';
 import { renderPlanJson, renderPlanText } from '../../shared/window/render-text';
 
@@ -15,7 +17,8 @@ interface PlanCommandOptions {
 /**
  * `mw plan FILE [--json] [--html OUT.html] [--zone ZONE...]`: the schedule before the
  * weekend. A window with problems is not planned: they are printed as for `mw validate`
- * and the exit code is 1.
+ * and the exit code is 1. A budget overrun is the one exception: the plan is what shows
+ * where the time goes, so it is still printed (after the problem), and the exit code is 1.
  */
 export function registerPlanCommand(program: Command): void {
   program
@@ -27,14 +30,15 @@ export function registerPlanCommand(program: Command): void {
     .option('--zone <zones...>', 'extra display zones (IANA names, e.g. Europe/London)')
     .action((file: string, options: PlanCommandOptions) => {
       const loaded = loadWindowFile(file);
-      if (!loaded.window || loaded.problems.length > 0) {
-        for (const problem of loaded.problems) console.log(formatProblem(problem));
-        process.exitCode = 1;
-        return;
-      }
+      for (const problem of loaded.problems) console.log(formatProblem(problem));
+      const onlyBudget = loaded.problems.length > 0 && loaded.problems.every((p) => p.path.startsWith('budget.'));
+      // The budget check runs last, so a window failing only that passed every other check.
+      const window: WindowDef | undefined = onlyBudget ? Window.parse(parse(readFileSync(file, 'utf8'))) : loaded.window;
+      if (loaded.problems.length > 0) process.exitCode = 1;
+      if (!window || (loaded.problems.length > 0 && !onlyBudget)) return;
       let plan: Plan;
       try {
-        plan = planWindow(loaded.window, { zones: options.zone ?? [] });
+        plan = planWindow(window, { zones: options.zone ?? [] });
       } catch (error) {
         // Bad input that slipped past validation (e.g. an unknown --zone): one line, no stack.
         console.error(`${file}: cannot plan: ${(error as Error).message}`);

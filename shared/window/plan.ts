@@ -267,6 +267,8 @@ interface Activity {
   durationMs: number;
   uses: Use[];
   members?: string[];
+  /** A "not doing" step: zero length, passed through on the critical path. */
+  notDoing?: boolean;
   /** Per member: patch minutes + batch overhead, and pools drained (for capacity bounds). */
   work?: { member: string; minutes: number; pools: string[] }[];
 }
@@ -297,11 +299,14 @@ interface Context {
   nodeOrder: Map<string, number>;
 }
 
+/** Batch-size caps per patch step chosen by the search (below what the window allows). */
+type Limits = ReadonlyMap<string, number>;
+
 // ---------------------------------------------------------------- entry points
 
 /** Plans a validated window. Throws an Error naming the problem if the window cannot be planned. */
 export function planWindow(window: WindowDef, options: PlanOptions = {}): Plan {
-  return planCore(window, options).plan;
+  return planCore(window, options);
 }
 
 /**
@@ -313,8 +318,10 @@ interface WhatIf {
   detach: Set<string>;
 }
 
-function planCore(window: WindowDef, options: PlanOptions, whatIf: WhatIf = { gates: new Map(), detach: new Set() }): { plan: Plan; schedule: Schedule } {
-  const zones = displayZonesOf(window, options.zones ?? []);
+const NO_WHAT_IF: WhatIf = { gates: new Map(), detach: new Set() };
+
+/** The schedule alone (no output formatting): what the what-if re-plans need. */
+function scheduleCore(window: WindowDef, options: PlanOptions, whatIf: WhatIf): { ctx: Context; best: Candidate } {
   const graph = buildGraph(window);
   const lifted = new Set([...(options.ignoreNotBefore ?? []), ...[...whatIf.gates].filter(([, v]) => v === null).map(([k]) => k)]);
   followWithoutStart(window, graph, lifted);
@@ -332,12 +339,14 @@ function planCore(window: WindowDef, options: PlanOptions, whatIf: WhatIf = { ga
     nodeOrder: new Map([...graph.nodes.keys()].map((id, i) => [id, i])),
   };
 
-  const candidates = (['longest-first', 'file-order'] as const).map((batching) => {
-    const activities = buildActivities(ctx, batching, 'planned');
-    const schedule = runSchedule(activities, ctx, true);
-    return { batching, activities, schedule, end: scheduleEnd(schedule, windowStart) };
-  });
-  const best = candidates.reduce((a, b) => (b.end < a.end ? b : a));
+  const candidates = (['longest-first', 'file-order'] as const).map((batching) => searchBatches(ctx, batching));
+  return { ctx, best: candidates.reduce((a, b) => (b.end < a.end ? b : a)) };
+}
+
+function planCore(window: WindowDef, options: PlanOptions): Plan {
+  const zones = displayZonesOf(window, options.zones ?? []);
+  const { ctx, best } = scheduleCore(window, options, NO_WHAT_IF);
+  const { graph, windowStart } = ctx;
   const freeActivities = buildActivities(ctx, best.batching, 'free');
   const free = runSchedule(freeActivities, ctx, false);
 
@@ -395,7 +404,7 @@ function planCore(window: WindowDef, options: PlanOptions, whatIf: WhatIf = { ga
     recommendations: [],
   };
   if (options.recommend !== false) plan.recommendations = recommend(window, options, plan, links, ctx, byId, time);
-  return { plan, schedule: best.schedule };
+  return plan;
 }
 
 /**
@@ -609,10 +618,10 @@ function buildResources(window: WindowDef): Map<string, Resource> {
  * than its predecessor. Longest-first keeps long servers together so short ones do not
  * wait for them (the classic rule for batches that last as long as their longest job).
  */
-function composeBatches(ctx: Context, step: PatchStepT, members: PatchMember[], batching: Batching, path: string): PatchMember[][] {
+function composeBatches(ctx: Context, step: PatchStepT, members: PatchMember[], batching: Batching, path: string, limits: Limits): PatchMember[][] {
   const group = ctx.window.serverGroups[step.group]!;
   const groupLimit = ctx.resources.get(groupResource(step.group))?.capacity ?? Infinity;
-  const limit = Math.min(step.batchSize ?? group.batchSize ?? group.maxConcurrency ?? members.length, groupLimit);
+  const limit = Math.min(step.batchSize ?? group.batchSize ?? group.maxConcurrency ?? members.length, groupLimit, limits.get(step.id) ?? Infinity);
   const predecessor = chainPredecessors(group.oneAfterAnother);
   const poolCapacity = (pool: string): number => {
     const resource = ctx.resources.get(poolResource(pool));
@@ -663,7 +672,7 @@ function chainPredecessors(chains: string[][]): Map<string, string> {
  * member its own unconstrained unit (chains still in order): the resource-free schedule
  * behind the lower bounds.
  */
-function buildActivities(ctx: Context, batching: Batching, mode: 'planned' | 'free'): Activity[] {
+function buildActivities(ctx: Context, batching: Batching, mode: 'planned' | 'free', limits: Limits = new Map()): Activity[] {
   const activities: Activity[] = [];
   for (const node of ctx.graph.nodes.values()) {
     const order = ctx.nodeOrder.get(node.id)!;
@@ -682,11 +691,17 @@ function buildActivities(ctx: Context, batching: Batching, mode: 'planned' | 'fr
       continue;
     }
     if (step.kind === 'patch' && step.skip === undefined) {
-      activities.push(...patchActivities(ctx, node, step, base, batching, mode));
+      activities.push(...patchActivities(ctx, node, step, base, batching, mode, limits));
       continue;
     }
     const estimate = stepEstimate(ctx.window, step);
-    const activity: Activity = { ...base, id: node.id, type: 'step', durationMs: estimate.minutes * MINUTE };
+    const activity: Activity = {
+      ...base,
+      id: node.id,
+      type: 'step',
+      durationMs: estimate.minutes * MINUTE,
+      ...(step.skip !== undefined ? { notDoing: true } : {}),
+    };
     if (step.skip === undefined && step.kind === 'canary') {
       activity.finishNotBefore = resolveText(ctx.window, step.decisionAt, `${node.path}.decisionAt`);
     }
@@ -706,10 +721,11 @@ function patchActivities(
   base: Omit<Activity, 'id' | 'type' | 'durationMs'>,
   batching: Batching,
   mode: 'planned' | 'free',
+  limits: Limits,
 ): Activity[] {
   const members = patchMembers(ctx.window, step, node.path);
   const overhead = PATCH_BATCH_OVERHEAD_MINUTES;
-  const groups = mode === 'planned' ? composeBatches(ctx, step, members, batching, node.path) : members.map((m) => [m]);
+  const groups = mode === 'planned' ? composeBatches(ctx, step, members, batching, node.path, limits) : members.map((m) => [m]);
   const predecessor = chainPredecessors(ctx.window.serverGroups[step.group]!.oneAfterAnother);
   const ids = groups.map((_, i) => (mode === 'planned' ? `${step.id}#${i + 1}` : `${step.id}~${groups[i]![0]!.name}`));
   const batchOf = new Map<string, string>();
@@ -752,6 +768,53 @@ function patchActivities(
 
 // ---------------------------------------------------------------- scheduling
 
+interface Candidate {
+  batching: Batching;
+  activities: Activity[];
+  schedule: Schedule;
+  end: number;
+}
+
+/** Rounds of the batch-size search; each round tries smaller batches for the steps that waited for a pool. */
+const SEARCH_ROUNDS = 8;
+
+/**
+ * Batches as large as the window allows are best when nothing competes for a pool, but
+ * when patch steps share a pool a big batch can leave spare members idle while another
+ * step's batch waits. Coordinate descent: for each step whose batches waited for a
+ * pool, try smaller batch caps and keep the first that shortens the window.
+ */
+function searchBatches(ctx: Context, batching: Batching): Candidate {
+  const evaluate = (limits: Limits): Candidate => {
+    const activities = buildActivities(ctx, batching, 'planned', limits);
+    const schedule = runSchedule(activities, ctx, true);
+    return { batching, activities, schedule, end: scheduleEnd(schedule, ctx.windowStart) };
+  };
+  let limits: Limits = new Map();
+  let best = evaluate(limits);
+  for (let round = 0; round < SEARCH_ROUNDS; round++) {
+    const waited = [
+      ...new Set(best.activities.filter((a) => a.type === 'batch' && best.schedule.get(a.id)!.startBound.kind === 'pool-wait').map((a) => a.nodeId)),
+    ];
+    let improved = false;
+    for (const stepId of waited) {
+      const largest = Math.max(...best.activities.filter((a) => a.type === 'batch' && a.nodeId === stepId).map((a) => a.members!.length));
+      for (let cap = largest - 1; cap >= 1 && !improved; cap--) {
+        const next = new Map(limits).set(stepId, cap);
+        const attempt = evaluate(next);
+        if (attempt.end < best.end) {
+          best = attempt;
+          limits = next;
+          improved = true;
+        }
+      }
+      if (improved) break;
+    }
+    if (!improved) break;
+  }
+  return best;
+}
+
 interface Interval {
   start: number;
   end: number;
@@ -772,6 +835,7 @@ function runSchedule(activities: Activity[], ctx: Context, limited: boolean): Sc
   const timelines = new Map<string, Interval[]>();
   const placed: Schedule = new Map();
   const pending = new Set(activities.map((a) => a.id));
+  const readyAt = new Map<string, { at: number; bound: Bound }>();
 
   const earliest = (a: Activity): { at: number; bound: Bound } => {
     let at = ctx.windowStart;
@@ -795,8 +859,14 @@ function runSchedule(activities: Activity[], ctx: Context, limited: boolean): Sc
     let chosen: { activity: Activity; at: number; bound: Bound } | undefined;
     for (const id of pending) {
       const activity = byId.get(id)!;
-      if (![...activity.deps, ...activity.finishAfter].every((d) => placed.has(d))) continue;
-      const { at, bound } = earliest(activity);
+      let ready = readyAt.get(id);
+      if (!ready) {
+        if (![...activity.deps, ...activity.finishAfter].every((d) => placed.has(d))) continue;
+        // Fixed once every dependency is placed.
+        ready = earliest(activity);
+        readyAt.set(id, ready);
+      }
+      const { at, bound } = ready;
       if (
         !chosen ||
         at < chosen.at ||
@@ -926,7 +996,7 @@ interface Link {
  * and block starts and ends) and patch steps are passed through to the unit behind them.
  */
 function criticalPath(activities: Activity[], schedule: Schedule, byId: Map<string, Activity>): Link[] {
-  const visible = (a: Activity) => a.type === 'step' || a.type === 'batch';
+  const visible = (a: Activity) => (a.type === 'step' && !a.notDoing) || a.type === 'batch';
   const through = (bound: Bound): Bound => {
     let b = bound;
     for (let guard = 0; guard <= activities.length && 'on' in b; guard++) {
@@ -940,7 +1010,7 @@ function criticalPath(activities: Activity[], schedule: Schedule, byId: Map<stri
     return b;
   };
   const last = activities
-    .filter((a) => a.type !== 'marker')
+    .filter((a) => a.type !== 'marker' && !a.notDoing)
     .reduce<Activity | undefined>((best, a) => (!best || schedule.get(a.id)!.end > schedule.get(best.id)!.end ? a : best), undefined);
   if (!last) return [];
   const first = through({ kind: 'dependency', on: last.id });
@@ -1085,7 +1155,29 @@ function computeLowerBound(ctx: Context, free: Activity[], schedule: Schedule, t
 
 /** Each maintenance page's up interval: from the end of an up step to the start of the next down step. */
 function pageUpIntervals(ctx: Context, schedule: Schedule, free: Schedule, end: number, time: (ms: number) => PlanTime): Plan['pageUp'] {
-  const intervals: PageUpInterval[] = [];
+  const intervals: PageUpInterval[] = pageUpRaw(ctx, schedule, end).map((i) => {
+    const freeFrom = free.get(i.upStep)!.end;
+    const freeTo = i.downStep ? free.get(i.downStep)!.start : scheduleEnd(free, ctx.windowStart);
+    return {
+      page: i.page,
+      upStep: i.upStep,
+      ...(i.downStep ? { downStep: i.downStep } : {}),
+      from: time(i.from),
+      to: time(i.to),
+      minutes: (i.to - i.from) / MINUTE,
+      lowerBoundMinutes: Math.max(0, freeTo - freeFrom) / MINUTE,
+    };
+  });
+  return {
+    minutes: intervals.reduce((sum, i) => sum + i.minutes, 0),
+    lowerBoundMinutes: intervals.reduce((sum, i) => sum + i.lowerBoundMinutes, 0),
+    intervals,
+  };
+}
+
+/** Up/down pairs in epoch ms: each up step with the first unused down step of its page that starts after it. */
+function pageUpRaw(ctx: Context, schedule: Schedule, end: number): { page: string; upStep: string; downStep?: string; from: number; to: number }[] {
+  const intervals: { page: string; upStep: string; downStep?: string; from: number; to: number }[] = [];
   const pages = ctx.graph.steps.filter((n) => n.step?.kind === 'maintenance-page' && n.step.skip === undefined);
   const pageOf = (n: GraphNode) => (n.step as { page: string }).page;
   const actionOf = (n: GraphNode) => (n.step as { action: 'up' | 'down' }).action;
@@ -1100,24 +1192,10 @@ function pageUpIntervals(ctx: Context, schedule: Schedule, free: Schedule, end: 
         .sort((a, b) => schedule.get(a.id)!.start - schedule.get(b.id)!.start)[0];
       if (down) used.add(down.id);
       const to = down ? schedule.get(down.id)!.start : end;
-      const freeFrom = free.get(up.id)!.end;
-      const freeTo = down ? free.get(down.id)!.start : scheduleEnd(free, ctx.windowStart);
-      intervals.push({
-        page: pageId,
-        upStep: up.id,
-        ...(down ? { downStep: down.id } : {}),
-        from: time(from),
-        to: time(to),
-        minutes: (to - from) / MINUTE,
-        lowerBoundMinutes: Math.max(0, freeTo - freeFrom) / MINUTE,
-      });
+      intervals.push({ page: pageId, upStep: up.id, ...(down ? { downStep: down.id } : {}), from, to });
     }
   }
-  return {
-    minutes: intervals.reduce((sum, i) => sum + i.minutes, 0),
-    lowerBoundMinutes: intervals.reduce((sum, i) => sum + i.lowerBoundMinutes, 0),
-    intervals,
-  };
+  return intervals;
 }
 
 /** Members in each pool over time: a step function from the window start. */
@@ -1214,9 +1292,9 @@ function recommend(
   const result: Recommendation[] = [];
   for (const [target, { gateAt, isStep }] of targets) {
     const whatIf = (at: number | null): WhatIf => ({ gates: new Map([[target, at]]), detach: new Set(isStep ? [target] : []) });
-    const lifted = planCore(window, base, whatIf(null));
-    const earliest = lifted.schedule.get(target)?.start;
-    const bestEnd = lifted.plan.end.epochMs;
+    const lifted = scheduleCore(window, base, whatIf(null));
+    const earliest = lifted.best.schedule.get(target)?.start;
+    const bestEnd = lifted.best.end;
     if (earliest === undefined || earliest >= gateAt || bestEnd >= plan.end.epochMs) continue;
 
     // Latest grid time in [earliest, gate) that still ends as early; ends grow with the gate.
@@ -1224,7 +1302,11 @@ function recommend(
     const candidates: number[] = [];
     for (let t = Math.ceil(gateAt / grid) * grid - grid; t >= earliest; t -= grid) candidates.push(t);
     candidates.push(earliest);
-    const replan = (at: number) => planCore(window, base, whatIf(at)).plan;
+    const replan = (at: number) => {
+      const { ctx: c, best } = scheduleCore(window, base, whatIf(at));
+      const pageUpMinutes = pageUpRaw(c, best.schedule, best.end).reduce((sum, i) => sum + (i.to - i.from) / MINUTE, 0);
+      return { end: best.end, makespanMinutes: (best.end - c.windowStart) / MINUTE, pageUpMinutes };
+    };
     let lo = 0;
     let hi = candidates.length - 1;
     let chosen = replan(candidates[hi]!);
@@ -1232,7 +1314,7 @@ function recommend(
     while (lo < hi) {
       const mid = Math.floor((lo + hi) / 2);
       const attempt = replan(candidates[mid]!);
-      if (attempt.end.epochMs <= bestEnd) {
+      if (attempt.end <= bestEnd) {
         chosen = attempt;
         chosenAt = candidates[mid]!;
         hi = mid;
@@ -1240,7 +1322,7 @@ function recommend(
         lo = mid + 1;
       }
     }
-    const saved = (plan.end.epochMs - chosen.end.epochMs) / MINUTE;
+    const saved = (plan.end.epochMs - chosen.end) / MINUTE;
     if (saved <= 0) continue;
 
     const node = ctx.graph.nodes.get(target)!;
@@ -1259,7 +1341,7 @@ function recommend(
       suggestedText: text,
       minutesSaved: saved,
       makespanMinutes: chosen.makespanMinutes,
-      pageUpMinutes: chosen.pageUp.minutes,
+      pageUpMinutes: chosen.pageUpMinutes,
       message:
         `start ${targetType === 'step' ? '' : `${targetType} `}${name} at ${zoneText(chosenAt)} ("${text}") instead of "${node.notBefore!.text}": ` +
         `the window ends ${formatMinutes(saved)} earlier (${formatMinutes(chosen.makespanMinutes)} instead of ${formatMinutes(plan.makespanMinutes)}) ` +
