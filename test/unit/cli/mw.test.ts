@@ -36,7 +36,7 @@ describe('mw validate', () => {
     const problems = lines.slice(1);
     expect(problems).toEqual([
       expect.stringMatching(new RegExp(`^${bad.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}:\\d+:\\d+  phases\\[1\\]\\.steps\\[0\\]\\.onTimeout  required field is missing`)),
-      expect.stringMatching(/:\d+:\d+  phases\[1\]\.steps\[0\]\.onTimout  unknown field "onTimout" \(did you mean "onTimeout"\?\)/),
+      expect.stringMatching(/:\d+:\d+ {2}phases\[1\]\.steps\[0\]\.onTimout {2}unknown field "onTimout" \(did you mean "onTimeout"\?\)/),
     ]);
     expect(run.err).toBe('1 of 2 file(s) have problems\n');
     expect(run.out + run.err).not.toMatch(/\n\s+at /);
@@ -45,7 +45,7 @@ describe('mw validate', () => {
   it('reports a missing file as a problem, not a crash', () => {
     const run = mw('validate', join(dir, 'nope.yaml'));
     expect(run.code).toBe(1);
-    expect(run.out).toMatch(/nope\.yaml:1:1  \(file\)  file not found/);
+    expect(run.out).toMatch(/nope\.yaml:1:1 {2}\(file\) {2}file not found/);
   });
 
   it('exits 2 on a usage error', () => {
