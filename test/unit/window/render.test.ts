@@ -176,7 +176,7 @@ describe('mw plan', () => {
     await run(join(FIXTURES, 'plan-hand.yaml'));
     expect(process.exitCode).toBe(1);
     const text = out.join('');
-    expect(text).toMatch(/plan-hand\.yaml:\d+:\d+  budget\.maxDuration  the plan takes 4h 27m/);
+    expect(text).toMatch(/plan-hand\.yaml:\d+:\d+ {2}budget\.maxDuration {2}the plan takes 4h 27m/);
     expect(text).toContain('OVERRUNS by 27m');
   });
 });
