@@ -12,6 +12,8 @@ const CHART_WIDTH = 960;
 const ROW_HEIGHT = 22;
 const PHASE_HEIGHT = 26;
 const AXIS_HEIGHT = 30;
+/** Room right of the chart for the last axis label. */
+const RIGHT_MARGIN = 60;
 const TICK_CHOICES_MINUTES = [15, 30, 60, 120, 180, 360, 720, 1440];
 const MAX_TICKS = 16;
 
@@ -136,9 +138,13 @@ function gantt(plan: Plan): string {
   let y = top;
   const rowsOut: string[] = [];
   for (const phase of plan.phases) {
+    // The phase's span sits on its heading row, from where the phase starts (or ending at its end near the right edge).
+    const x = scale.x(phase.start.epochMs) + 4;
+    const nearRight = x > LABEL_WIDTH + CHART_WIDTH * 0.7;
+    const heading = phase.title ? `${phase.id} — ${phase.title}` : phase.id;
     rowsOut.push(
-      `<text class="phase-label" x="4" y="${y + 17}">${e(phase.title ? `${phase.id} — ${phase.title}` : phase.id)}</text>` +
-        `<text class="muted" x="${LABEL_WIDTH + CHART_WIDTH}" y="${y + 17}" text-anchor="end">${e(formatZoneRange(phase.start.epochMs, phase.end.epochMs, plan.timeZone))}</text>`,
+      `<text class="phase-label" x="4" y="${y + 17}"><title>${e(heading)}</title>${e(truncate(heading, 36))}</text>` +
+        `<text class="muted" x="${(nearRight ? scale.x(phase.end.epochMs) : x).toFixed(1)}" y="${y + 17}"${nearRight ? ' text-anchor="end"' : ''}>${e(formatZoneRange(phase.start.epochMs, phase.end.epochMs, plan.timeZone))}</text>`,
     );
     y += PHASE_HEIGHT;
     for (const id of phase.steps) {
@@ -148,19 +154,19 @@ function gantt(plan: Plan): string {
     }
   }
   const height = y + 8;
-  const width = LABEL_WIDTH + CHART_WIDTH + 10;
+  const width = LABEL_WIDTH + CHART_WIDTH + RIGHT_MARGIN;
 
   // Grid and axis labels: the window zone on top, each display zone beneath.
   for (const t of ticks(plan, scale)) {
     const x = scale.x(t).toFixed(1);
     parts.push(`<line class="grid" x1="${x}" y1="${top - 4}" x2="${x}" y2="${height - 8}"/>`);
     const labels = [plan.timeZone, ...plan.displayZones].map(
-      (z, i) => `<text class="${i === 0 ? '' : 'muted'}" x="${x}" y="${14 + i * 14}" text-anchor="middle">${e(formatZoneTime(t, z))}</text>`,
+      (z, i) => `<text${i === 0 ? '' : ' class="muted"'} x="${x}" y="${14 + i * 14}" text-anchor="middle">${e(formatZoneTime(t, z))}</text>`,
     );
     parts.push(...labels);
   }
   const zoneNames = [plan.timeZone, ...plan.displayZones]
-    .map((z, i) => `<text class="${i === 0 ? '' : 'muted'}" x="4" y="${14 + i * 14}">${e(`${z} (${zoneAbbreviation(plan.start.epochMs, z)})`)}</text>`)
+    .map((z, i) => `<text${i === 0 ? '' : ' class="muted"'} x="4" y="${14 + i * 14}">${e(`${z} (${zoneAbbreviation(plan.start.epochMs, z)})`)}</text>`)
     .join('');
 
   // Page-up intervals are shaded behind the bars over the whole chart height.
@@ -185,7 +191,7 @@ ${rowsOut.join('\n')}
 function stepRow(plan: Plan, step: PlannedStep, scale: Scale, y: number): string {
   const e = escapeHtml;
   const label = `${step.critical ? '★ ' : ''}${step.id}${step.title ? ` — ${step.title}` : ''}`;
-  const short = label.length > 40 ? `${label.slice(0, 39)}…` : label;
+  const short = truncate(label, 40);
   const x1 = scale.x(step.start.epochMs);
   const x2 = scale.x(step.end.epochMs);
   const classes = ['bar', step.status === 'not-doing' ? 'not-doing' : '', step.critical ? 'critical' : ''].filter(Boolean).join(' ');
@@ -218,7 +224,7 @@ function poolChart(plan: Plan, pool: PoolCapacity): string {
     d += i === 0 ? `M${x.toFixed(1)},${y(point.inPool).toFixed(1)}` : ` H${x.toFixed(1)} V${y(point.inPool).toFixed(1)}`;
   });
   d += ` H${scale.x(scale.to).toFixed(1)}`;
-  const width = LABEL_WIDTH + CHART_WIDTH + 10;
+  const width = LABEL_WIDTH + CHART_WIDTH + RIGHT_MARGIN;
   const floorY = y(pool.floor).toFixed(1);
   const tickLabels = ticks(plan, scale)
     .map((t) => `<text class="muted" x="${scale.x(t).toFixed(1)}" y="${height - 6}" text-anchor="middle">${e(formatZoneTime(t, plan.timeZone))}</text>`)
@@ -232,4 +238,8 @@ function poolChart(plan: Plan, pool: PoolCapacity): string {
 <path class="capacity" d="${d}"><title>${e(pool.timeline.map((p) => `${formatZoneTime(p.at.epochMs, plan.timeZone)}: ${p.inPool}`).join(', '))}</title></path>
 ${tickLabels}
 </svg>`;
+}
+
+function truncate(text: string, length: number): string {
+  return text.length > length ? `${text.slice(0, length - 1)}…` : text;
 }
