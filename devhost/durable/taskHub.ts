@@ -86,6 +86,7 @@ export class TaskHub {
   private readonly runningEntities = new Set<string>();
   private readonly activityQueue: ActivityWork[] = [];
   private activeActivities = 0;
+  private externalWork = 0;
   private readonly timers: VirtualTimerQueue;
   private readonly timersByInstance = new Map<string, Set<string>>();
   /** Timers the orchestrator cancelled (runtime only: after a restart they fire and are ignored by the SDK). */
@@ -739,9 +740,24 @@ export class TaskHub {
 
   // ---------------------------------------------------------------- time skipping
 
+  /**
+   * Count work outside the hub (HTTP requests, timer-trigger invocations) as activity,
+   * so virtual time does not jump while a function is still running.
+   */
+  async track<T>(work: Promise<T>): Promise<T> {
+    this.externalWork++;
+    try {
+      return await work;
+    } finally {
+      this.externalWork--;
+      this.pump();
+    }
+  }
+
   /** Whether nothing is running or queued (timers may be pending). */
   isIdle(): boolean {
     return (
+      this.externalWork === 0 &&
       this.activityQueue.length === 0 &&
       this.activeActivities === 0 &&
       this.running.size === 0 &&

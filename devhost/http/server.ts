@@ -56,7 +56,7 @@ export class HttpHost {
       (r) => r.route,
     );
     this.server = http.createServer((req, res) => {
-      void this.handle(req, res).catch((err: unknown) => {
+      void options.hub.track(this.handle(req, res)).catch((err: unknown) => {
         options.logger.log({ level: 'error', msg: 'request failed in the host', url: req.url, error: errorMessage(err) });
         if (!res.headersSent) res.writeHead(500, { 'Content-Type': 'application/json' });
         res.end(JSON.stringify({ Message: 'The local host failed to process the request.' }));

@@ -96,9 +96,9 @@ export class TimerTriggers {
     if (t.useMonitor) this.persist(t, this.options.hub.getTimerTriggerStatus(t.fn.name)?.last ?? 0, at);
     this.queue.set(t.fn.name, at, () => {
       if (this.stopped) return;
-      void this.fire(t, at, false).then(() => {
-        if (!this.stopped) this.arm(t, nextOccurrence(t.schedule, Math.max(at, this.options.clock.now()), this.options.timeZone));
-      });
+      // Re-arm before invoking so the next occurrence keeps capping time skips.
+      this.arm(t, nextOccurrence(t.schedule, Math.max(at, this.options.clock.now()), this.options.timeZone));
+      void this.fire(t, at, false);
     });
   }
 
@@ -119,7 +119,7 @@ export class TimerTriggers {
     };
     const started = performance.now();
     try {
-      const result = await invokeFunction(this.options.registry, t.fn, { json: JSON.stringify(payload) }, { extraInputs: this.options.extraInputs(t.fn) });
+      const result = await this.options.hub.track(invokeFunction(this.options.registry, t.fn, { json: JSON.stringify(payload) }, { extraInputs: this.options.extraInputs(t.fn) }));
       this.options.logger.invocation({
         function: t.fn.name,
         kind: 'timer',
@@ -132,7 +132,7 @@ export class TimerTriggers {
       this.options.logger.log({ level: 'error', msg: 'timer invocation crashed in the host', function: t.fn.name, error: errorMessage(err) });
     } finally {
       t.running = false;
-      if (t.useMonitor) this.persist(t, occurrence, next);
+      if (t.useMonitor) this.persist(t, occurrence, Math.max(next, t.next));
     }
   }
 }
