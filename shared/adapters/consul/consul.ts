@@ -1,0 +1,70 @@
+import type { ConsulClient as ConsulPort } from '../../ports/consul';
+import { callVendor } from '../http/errors';
+import type { ConsulClient } from './client';
+
+const VENDOR = 'consul';
+
+/** The check Consul registers on a node while it is in maintenance mode. */
+const NODE_MAINTENANCE_CHECK = '_node_maintenance';
+
+function requireName(what: string, value: string): string {
+  const trimmed = value.trim();
+  if (!trimmed) throw new TypeError(`${what} must not be empty`);
+  return trimmed;
+}
+
+/**
+ * The {@link ConsulPort} over the Consul client (`createConsulClient`): KV on the cluster
+ * address, maintenance mode on each node's own agent (`agentUrl(node)`, as `consul maint` talks
+ * to the local agent), and worker services and scheduled tasks through each Windows box's ops agent.
+ */
+export class ConsulMaintenanceClient implements ConsulPort {
+  constructor(private readonly consul: ConsulClient) {}
+
+  /** The key's value, or undefined when it does not exist. */
+  async getKey(key: string): Promise<string | undefined> {
+    const k = requireName('key', key);
+    return callVendor(VENDOR, `read key ${k}`, () => this.consul.getKv(k));
+  }
+
+  async putKey(key: string, value: string): Promise<void> {
+    const k = requireName('key', key);
+    const ok = await callVendor(VENDOR, `set key ${k}`, () => this.consul.putKv(k, value));
+    // Consul answers false only for a failed check-and-set, which this call never asks for.
+    if (!ok) throw new Error(`${VENDOR}: could not set key ${k}: Consul answered false`);
+  }
+
+  /** Deletes the key; a key already absent counts as deleted. */
+  async deleteKey(key: string): Promise<void> {
+    const k = requireName('key', key);
+    await callVendor(VENDOR, `delete key ${k}`, () => this.consul.deleteKv(k));
+  }
+
+  async setNodeMaintenance(node: string, enabled: boolean, reason: string): Promise<void> {
+    const n = requireName('node', node);
+    await callVendor(VENDOR, `${enabled ? 'enable' : 'disable'} maintenance on ${n}`, () => this.consul.setNodeMaintenance(n, enabled, enabled && reason ? reason : undefined));
+  }
+
+  /** Whether the node carries Consul's node-maintenance check (from the cluster's health view). */
+  async isNodeInMaintenance(node: string): Promise<boolean> {
+    const n = requireName('node', node);
+    const checks = await callVendor(VENDOR, `read the health of ${n}`, () => this.consul.listNodeChecks(n));
+    return checks.some((c) => c.CheckID === NODE_MAINTENANCE_CHECK);
+  }
+
+  async setServiceEnabled(node: string, service: string, enabled: boolean): Promise<void> {
+    const n = requireName('node', node);
+    const s = requireName('service', service);
+    const after = await callVendor(VENDOR, `${enabled ? 'enable' : 'disable'} service ${s} on ${n}`, () => this.consul.setWindowsService(n, s, enabled ? 'enable' : 'disable'));
+    const reached = enabled ? after.startType !== 'Disabled' && after.status === 'Running' : after.startType === 'Disabled' && after.status === 'Stopped';
+    if (!reached) throw new Error(`${VENDOR}: service ${s} on ${n} is ${after.status} (${after.startType}) after ${enabled ? 'enable' : 'disable'}`);
+  }
+
+  /** `task` is the task name; a leading task path (`\BillPay\Nightly`) is accepted and ignored. */
+  async setScheduledTaskEnabled(node: string, task: string, enabled: boolean): Promise<void> {
+    const n = requireName('node', node);
+    const name = requireName('task', task).split('\\').filter((p) => p).pop() ?? task;
+    const after = await callVendor(VENDOR, `${enabled ? 'enable' : 'disable'} task ${name} on ${n}`, () => this.consul.setScheduledTask(n, name, enabled ? 'enable' : 'disable'));
+    if ((after.State === 'Disabled') === enabled) throw new Error(`${VENDOR}: task ${name} on ${n} is ${after.State} after ${enabled ? 'enable' : 'disable'}`);
+  }
+}

@@ -1,0 +1,124 @@
+import { ErrorCode, type WebClient } from '@slack/web-api';
+import type { ChatClient } from '../../ports/chat';
+import { TransientVendorError } from '../../ports/operations';
+
+const VENDOR = 'slack';
+
+/** Platform errors that say "try again later" rather than "this request is wrong". */
+const TRANSIENT_PLATFORM_ERRORS = new Set(['ratelimited', 'internal_error', 'fatal_error', 'service_unavailable', 'request_timeout']);
+
+/** Platform errors about the credential, whatever the request. */
+const AUTH_ERRORS = new Set(['not_authed', 'invalid_auth', 'account_inactive', 'token_revoked', 'token_expired', 'no_permission', 'missing_scope']);
+
+/** Slack's conversation ids: C (public), G (private, legacy) or D (direct) followed by upper-case letters and digits. */
+const CHANNEL_ID = /^[CGD][A-Z0-9]{6,}$/;
+
+function hasCode(e: unknown): e is { code: string } {
+  return typeof e === 'object' && e !== null && typeof (e as { code?: unknown }).code === 'string';
+}
+
+/**
+ * Maps the SDK's errors to the ports' contract. The SDK has already applied its `retryConfig`
+ * (429 with Retry-After is waited out and retried there), so what reaches us is final.
+ */
+function toPortError(action: string, e: unknown): Error {
+  if (hasCode(e)) {
+    switch (e.code) {
+      case ErrorCode.PlatformError: {
+        const code = (e as { data?: { error?: unknown } }).data?.error;
+        const error = typeof code === 'string' ? code : 'unknown_error';
+        if (TRANSIENT_PLATFORM_ERRORS.has(error)) return new TransientVendorError(VENDOR, `could not ${action}: ${error}`);
+        if (error === 'channel_not_found') return new Error(`${VENDOR}: could not ${action}: the channel does not exist or the bot cannot see it (channel_not_found)`);
+        if (error === 'not_in_channel') return new Error(`${VENDOR}: could not ${action}: the bot is not a member of the channel; invite it first (not_in_channel)`);
+        if (error === 'is_archived') return new Error(`${VENDOR}: could not ${action}: the channel is archived (is_archived)`);
+        if (AUTH_ERRORS.has(error)) return new Error(`${VENDOR}: could not ${action}: the bot token was refused (${error})`);
+        return new Error(`${VENDOR}: could not ${action}: ${error}`);
+      }
+      case ErrorCode.RateLimitedError: {
+        const retryAfter = (e as { retryAfter?: unknown }).retryAfter;
+        return new TransientVendorError(VENDOR, `could not ${action}: rate limited (retry after ${String(retryAfter)} s)`, 429);
+      }
+      case ErrorCode.HTTPError: {
+        const status = Number((e as { statusCode?: unknown }).statusCode);
+        const transient = status === 408 || status === 429 || status >= 500;
+        return transient ? new TransientVendorError(VENDOR, `could not ${action}: HTTP ${status}`, status) : new Error(`${VENDOR}: could not ${action}: HTTP ${status}`);
+      }
+      case ErrorCode.RequestError:
+        return new TransientVendorError(VENDOR, `could not ${action}: no answer (${(e as { original?: { message?: string } }).original?.message ?? 'request failed'})`);
+    }
+  }
+  // What the SDK throws when its retries run out on 429s (the message carries the URL, never the token).
+  if (e instanceof Error && /rate limit was exceeded|Retry header did not contain/.test(e.message)) {
+    return new TransientVendorError(VENDOR, `could not ${action}: still rate limited after the client's retries`, 429);
+  }
+  return e instanceof Error ? e : new Error(`${VENDOR}: could not ${action}: ${String(e)}`);
+}
+
+/**
+ * {@link ChatClient} over @slack/web-api (build the WebClient with `createSlackClient`; its
+ * `retryConfig` and `rejectRateLimitedCalls` decide how rate limits are waited out).
+ * Channels are accepted as `#name`, `name` or an id; updates resolve names to ids because
+ * `chat.update` takes ids only.
+ */
+export class SlackChatClient implements ChatClient {
+  /** Channel name (lower case, no '#') to id, learnt from posts and from conversations.list. */
+  private readonly ids = new Map<string, string>();
+
+  constructor(private readonly web: WebClient) {}
+
+  /** Posts `text` to the channel; returns the channel id and the message's ts (for updates). */
+  async postMessage(channel: string, text: string): Promise<{ channel: string; ts: string }> {
+    const target = normalise(channel);
+    if (!text) throw new TypeError('text must not be empty');
+    const res = await this.call('post a message', display(target), () => this.web.chat.postMessage({ channel: target, text }));
+    if (!res.channel || !res.ts) throw new Error(`${VENDOR}: chat.postMessage to ${display(target)} answered without channel or ts`);
+    if (!CHANNEL_ID.test(target)) this.ids.set(target, res.channel);
+    return { channel: res.channel, ts: res.ts };
+  }
+
+  /** Replaces the text of a message this bot posted. */
+  async updateMessage(channel: string, ts: string, text: string): Promise<void> {
+    const target = normalise(channel);
+    if (!ts) throw new TypeError('ts must not be empty');
+    const id = await this.channelId(target);
+    await this.call('update a message', display(target), () => this.web.chat.update({ channel: id, ts, text }));
+  }
+
+  private async channelId(target: string): Promise<string> {
+    if (CHANNEL_ID.test(target)) return target;
+    const known = this.ids.get(target);
+    if (known) return known;
+    await this.call('list channels', display(target), async () => {
+      for await (const page of this.web.paginate('conversations.list', { types: 'public_channel,private_channel', exclude_archived: true, limit: 200 })) {
+        for (const c of (page as { channels?: { id?: string; name?: string }[] }).channels ?? []) {
+          if (c.id && c.name) this.ids.set(c.name.toLowerCase(), c.id);
+        }
+        if (this.ids.has(target)) break;
+      }
+    });
+    const id = this.ids.get(target);
+    if (!id) throw new Error(`${VENDOR}: channel ${display(target)} does not exist or the bot cannot see it (channel_not_found)`);
+    return id;
+  }
+
+  private async call<T>(action: string, channel: string, fn: () => Promise<T>): Promise<T> {
+    try {
+      return await fn();
+    } catch (e) {
+      throw toPortError(`${action} in ${channel}`, e);
+    }
+  }
+}
+
+/** `#Maintenance` and `maintenance` name the same channel; ids pass through unchanged. */
+function normalise(channel: string): string {
+  const trimmed = channel.trim();
+  if (CHANNEL_ID.test(trimmed)) return trimmed;
+  const name = trimmed.replace(/^#/, '').toLowerCase();
+  if (!name) throw new TypeError('channel must not be empty');
+  return name;
+}
+
+function display(target: string): string {
+  return CHANNEL_ID.test(target) ? target : `#${target}`;
+}
