@@ -10,6 +10,9 @@ const TRANSIENT_PLATFORM_ERRORS = new Set(['ratelimited', 'internal_error', 'fat
 /** Platform errors about the credential, whatever the request. */
 const AUTH_ERRORS = new Set(['not_authed', 'invalid_auth', 'account_inactive', 'token_revoked', 'token_expired', 'no_permission', 'missing_scope']);
 
+/** What the SDK says when 429s outlast its retries (its messages carry the URL, never the token). */
+const RATE_LIMIT_EXHAUSTED = /rate limit was exceeded|Retry header did not contain/;
+
 /** Slack's conversation ids: C (public), G (private, legacy) or D (direct) followed by upper-case letters and digits. */
 const CHANNEL_ID = /^[CGD][A-Z0-9]{6,}$/;
 
@@ -43,12 +46,15 @@ function toPortError(action: string, e: unknown): Error {
         const transient = status === 408 || status === 429 || status >= 500;
         return transient ? new TransientVendorError(VENDOR, `could not ${action}: HTTP ${status}`, status) : new Error(`${VENDOR}: could not ${action}: HTTP ${status}`);
       }
-      case ErrorCode.RequestError:
-        return new TransientVendorError(VENDOR, `could not ${action}: no answer (${(e as { original?: { message?: string } }).original?.message ?? 'request failed'})`);
+      case ErrorCode.RequestError: {
+        const original = (e as { original?: { message?: string } }).original?.message ?? 'request failed';
+        // The SDK wraps its own "rate limit was exceeded" signal this way when its retries run out on 429s.
+        if (RATE_LIMIT_EXHAUSTED.test(original)) return new TransientVendorError(VENDOR, `could not ${action}: still rate limited after the client's retries`, 429);
+        return new TransientVendorError(VENDOR, `could not ${action}: no answer (${original.replace(/\(url: [^)]*\)/, '').trim()})`);
+      }
     }
   }
-  // What the SDK throws when its retries run out on 429s (the message carries the URL, never the token).
-  if (e instanceof Error && /rate limit was exceeded|Retry header did not contain/.test(e.message)) {
+  if (e instanceof Error && RATE_LIMIT_EXHAUSTED.test(e.message)) {
     return new TransientVendorError(VENDOR, `could not ${action}: still rate limited after the client's retries`, 429);
   }
   return e instanceof Error ? e : new Error(`${VENDOR}: could not ${action}: ${String(e)}`);
