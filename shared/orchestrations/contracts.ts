@@ -1,0 +1,141 @@
+import type { RunbookStep, Runbook, Server, ResolvedPool, HttpCheck, ResolvedPipeline } from '../window/runbook';
+
+/**
+ * The shapes that cross the orchestrator/activity boundary. Types only: history
+ * stores every payload, so they carry ids and small facts, never secrets.
+ */
+
+export type { Runbook, RunbookStep, Server, ResolvedPool, HttpCheck, ResolvedPipeline };
+
+export interface WindowInput {
+  windowId: string;
+  /** Who started the run (four-eyes: they cannot approve it). */
+  startedBy: string;
+  mode: 'scheduled' | 'rehearsal' | 'manual';
+  reason?: string;
+}
+
+export type StepState = 'pending' | 'waiting' | 'doing' | 'waiting-for-approval' | 'done' | 'failed' | 'not-doing' | 'blocked' | 'aborted';
+
+export interface StepInput {
+  windowId: string;
+  revision: string;
+  startedBy: string;
+  step: RunbookStep;
+  timeZone: string;
+  failureChannels: string[];
+  /** Poll interval of monitor loops (minutes of orchestration time). */
+  pollMinutes: number;
+}
+
+export interface StepResult {
+  stepId: string;
+  state: 'done' | 'failed' | 'aborted' | 'not-doing';
+  summary: string;
+  /** Servers the step left out of their pools on purpose (failed patch or probe). */
+  keptOut?: { server: string; pools: string[]; reason: string }[];
+  /** Server-level results of patch steps. */
+  servers?: Record<string, ServerOutcome>;
+}
+
+export interface ServerOutcome {
+  state: 'patched' | 'failed' | 'skipped' | 'pending';
+  detail?: string;
+}
+
+export interface WindowResult {
+  windowId: string;
+  state: 'succeeded' | 'failed' | 'aborted';
+  steps: Record<string, StepResult['state'] | 'blocked'>;
+  failed: string[];
+  notDone: string[];
+  restore: RestoreResult;
+  summary: string;
+}
+
+/** A permanent failure returned by an activity (durable retries are for transient ones). */
+export interface Failure {
+  ok: false;
+  code: string;
+  message: string;
+}
+export type Outcome<T> = ({ ok: true } & T) | Failure;
+
+/** What an activity saw of a long-running vendor operation. */
+export type Progress<T> = { state: 'running'; resumeToken: string } | { state: 'succeeded'; result: T } | { state: 'failed'; code: string; message: string };
+
+// ---------------------------------------------------------------- ledger
+
+/** The inverse of a change, recorded when the change is made. */
+export type LedgerAction =
+  | { type: 'pool-add'; pool: ResolvedPool; servers: { name: string; address: string }[] }
+  | { type: 'lift-alerts'; ruleName: string }
+  | { type: 'dns-restore'; zone: string; hostname: string; content: string }
+  | { type: 'purge-cache'; zone: string; hostnames: string[] }
+  | { type: 'end-uptime-maintenance'; maintenanceId: number }
+  | { type: 'consul-key'; key: string; value?: string }
+  | { type: 'node-maintenance-off'; node: string }
+  | { type: 'worker-service-on'; node: string; service: string }
+  | { type: 'scheduled-task-on'; node: string; task: string }
+  | { type: 'pool-remove'; pool: ResolvedPool; servers: { name: string; address: string }[] };
+
+export interface LedgerEntry {
+  /** Deterministic: the same change always has the same key, so retries upsert. */
+  key: string;
+  stepId: string;
+  /** Orchestration time of the change (epoch ms) and a tie-breaker; restore walks descending. */
+  order: number;
+  action: LedgerAction;
+  description: string;
+  state: 'open' | 'undone' | 'kept' | 'failed';
+  note?: string;
+}
+
+export interface RestoreResult {
+  undone: string[];
+  kept: { key: string; description: string; note: string }[];
+  failed: { key: string; description: string; error: string }[];
+}
+
+// ---------------------------------------------------------------- activity inputs
+
+export interface RecordStepInput {
+  windowId: string;
+  stepId: string;
+  state: StepState;
+  at: string;
+  detail?: string;
+}
+
+export interface NotifyInput {
+  windowId: string;
+  /** Deterministic per message so a retried activity posts once. */
+  key: string;
+  channels: string[];
+  text: string;
+}
+
+export interface PoolWriteInput {
+  windowId: string;
+  key: string;
+  pool: ResolvedPool;
+  remove: string[];
+  add: string[];
+}
+
+export interface PatchBeginInput {
+  windowId: string;
+  key: string;
+  server: Server;
+  patch: { maximumDurationInMinutes: number; rebootSetting: 'IfRequired' | 'Never' | 'Always'; classifications: string[]; excludeKbs: string[] };
+}
+
+export interface ProbeInput {
+  server: Server;
+  checks: HttpCheck[];
+}
+
+export interface ProbeOutcome {
+  ok: boolean;
+  failures: string[];
+}

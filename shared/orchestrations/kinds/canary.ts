@@ -1,0 +1,91 @@
+import type { Task } from 'durable-functions';
+import type { Outcome } from '../contracts';
+import { Activities, Events } from '../names';
+import { RetryPolicies } from '../retry';
+import { nowIso, untilAborted } from '../waits';
+import { aborted, call, failed, keyOf, notify, ok, remember, settle, writePool, type KindRunner } from './common';
+
+/** A team's answer at a checkpoint, raised by the HTTP endpoint. */
+export interface CanaryAnswer {
+  team: string;
+  ok: boolean;
+  note?: string;
+  by: string;
+  at: string;
+}
+
+/**
+ * Canary: one new server joins the pools; every `everyMinutes` the named teams are
+ * asked how it looks; at the deadline go keeps it, no-go (any "not ok", or a
+ * missing answer when the default is no-go) takes it out again.
+ */
+export const runCanary: KindRunner<'canary'> = function* (sc, spec) {
+  const { context, input } = sc;
+  const resolved = (yield call(sc, Activities.resolveServers, { servers: [spec.server] }, RetryPolicies.vendorRead())) as Outcome<{ addresses: Record<string, string> }>;
+  if (!resolved.ok) return failed(sc, `could not read ${spec.server.name}'s address: ${resolved.message}`);
+  const address = resolved.addresses[spec.server.name]!;
+
+  for (const pool of spec.pools) {
+    const key = keyOf(sc, 'pool', pool.id);
+    yield* remember(sc, key, { type: 'pool-remove', pool, servers: [{ name: spec.server.name, address }] }, `canary ${spec.server.name} out of ${pool.id}`);
+    const added = yield* writePool(sc, { key: `${key}:add`, pool, remove: [], add: [address] });
+    if (!added.ok) return failed(sc, `could not add ${spec.server.name} to ${pool.id}: ${added.message}`);
+  }
+  yield* notify(sc, [spec.channel], `:hatching_chick: Canary ${spec.server.name} is serving traffic in ${spec.pools.map((p) => p.id).join(', ')}. Checkpoints every ${spec.everyMinutes}m; go/no-go at ${spec.decisionAt} (default ${spec.defaultOutcome}).`, 'joined');
+
+  const latest = new Map<string, CanaryAnswer>();
+  const teams = new Set(spec.teams.map((t) => t.id));
+  const decisionAt = new Date(spec.decisionAt);
+  let checkpoint = 0;
+  while (context.df.currentUtcDateTime.getTime() < decisionAt.getTime()) {
+    checkpoint++;
+    const next = new Date(Math.min(decisionAt.getTime(), context.df.currentUtcDateTime.getTime() + spec.everyMinutes * 60_000));
+    const waiting = spec.teams.filter((t) => !latest.has(t.id)).map((t) => t.title);
+    yield* notify(sc, [spec.channel], `:mag: Canary checkpoint ${checkpoint} for ${spec.server.name}: each team, answer ok / not ok with a note.${waiting.length ? ` Not heard from: ${waiting.join(', ')}.` : ''}`, 'checkpoint', checkpoint);
+    for (;;) {
+      const timer = context.df.createTimer(next);
+      const answer = context.df.waitForExternalEvent(Events.canaryAnswer);
+      const waited = yield* untilAborted<Task>(context, sc.abort, context.df.Task.any([timer, answer]));
+      if (waited.aborted) {
+        timer.cancel();
+        yield* takeOut(sc, spec, address, 'aborted');
+        return aborted(sc, 'during the canary; the canary was taken out');
+      }
+      if (waited.value === timer) break;
+      timer.cancel();
+      const a = answer.result as CanaryAnswer;
+      const counted = teams.has(a.team);
+      yield call(sc, Activities.recordEvent, { windowId: input.windowId, stepId: input.step.id, type: 'canary-answer', at: nowIso(context), data: { ...a, checkpoint, counted } }, RetryPolicies.store());
+      if (counted) latest.set(a.team, a);
+    }
+  }
+
+  const notOk = [...latest.values()].filter((a) => !a.ok);
+  const missing = spec.teams.filter((t) => !latest.has(t.id));
+  const go = notOk.length === 0 && (missing.length === 0 || spec.defaultOutcome === 'go');
+  const reasons = [
+    ...notOk.map((a) => `${a.team} not ok${a.note ? ` (${a.note})` : ''}`),
+    ...(missing.length > 0 ? [`no answer from ${missing.map((t) => t.id).join(', ')} (default ${spec.defaultOutcome})`] : []),
+  ];
+  yield call(sc, Activities.recordEvent, { windowId: input.windowId, stepId: input.step.id, type: 'canary-decision', at: nowIso(context), data: { decision: go ? 'go' : 'no-go', reasons, answers: [...latest.values()] } }, RetryPolicies.store());
+
+  if (go) {
+    for (const pool of spec.pools) yield* settle(sc, keyOf(sc, 'pool', pool.id), 'kept', `go decision: ${spec.server.name} stays in ${pool.id}`);
+    yield* notify(sc, [spec.channel, ...input.failureChannels], `:white_check_mark: GO: canary ${spec.server.name} stays in ${spec.pools.map((p) => p.id).join(', ')}.`, 'decision');
+    return ok(sc, `go: ${spec.server.name} stays in the pool`);
+  }
+  const out = yield* takeOut(sc, spec, address, reasons.join('; '));
+  yield* notify(sc, [spec.channel, ...input.failureChannels], `:no_entry: NO-GO: ${reasons.join('; ')}. Canary ${spec.server.name} ${out ? 'could NOT be taken out: ' + out : 'taken out of the pool'}.`, 'decision');
+  if (out) return failed(sc, `no-go, and ${spec.server.name} could not be taken out: ${out}`);
+  return ok(sc, `no-go (${reasons.join('; ')}): ${spec.server.name} taken out of the pool`);
+};
+
+function* takeOut(sc: Parameters<KindRunner<'canary'>>[0], spec: Parameters<KindRunner<'canary'>>[1], address: string, why: string): Generator<Task, string | undefined, unknown> {
+  for (const pool of spec.pools) {
+    const key = keyOf(sc, 'pool', pool.id);
+    const removed = yield* writePool(sc, { key: `${key}:remove`, pool, remove: [address], add: [] });
+    if (!removed.ok) return `${pool.id}: ${removed.message}`;
+    yield* settle(sc, key, 'undone', why);
+  }
+  return undefined;
+}

@@ -1,0 +1,138 @@
+import * as df from 'durable-functions';
+import type { OrchestrationContext, Task } from 'durable-functions';
+import type { LedgerAction, LedgerEntry, Outcome, Progress, ResolvedPipeline, StepInput, StepResult, StepState } from '../contracts';
+import type { StepSpec } from '../../window/runbook';
+import { Activities, Entities, type ActivityName } from '../names';
+import { RetryPolicies } from '../retry';
+import { sleep } from '../waits';
+
+/** What every step kind gets: the durable context, its input, the abort waiter and a few helpers. */
+export interface StepContext {
+  context: OrchestrationContext;
+  input: StepInput;
+  abort: Task;
+  spec: StepSpec;
+  /** A ledger order: orchestration time, then a counter, so restore walks back in the order things were done. */
+  nextOrder(): number;
+  record(state: StepState, detail?: string): Generator<Task, void, unknown>;
+}
+
+export type KindRunner<K extends StepSpec['kind']> = (sc: StepContext, spec: Extract<StepSpec, { kind: K }>) => Generator<Task, StepResult, unknown>;
+
+export function ok(sc: StepContext, summary: string, extra: Partial<StepResult> = {}): StepResult {
+  return { stepId: sc.input.step.id, state: 'done', summary, ...extra };
+}
+
+export function failed(sc: StepContext, summary: string, extra: Partial<StepResult> = {}): StepResult {
+  return { stepId: sc.input.step.id, state: 'failed', summary, ...extra };
+}
+
+export function aborted(sc: StepContext, what: string): StepResult {
+  return { stepId: sc.input.step.id, state: 'aborted', summary: `aborted ${what}` };
+}
+
+/** Calls an activity with a named retry policy. */
+export function call(sc: StepContext, name: ActivityName, input: unknown, policy: df.RetryOptions = RetryPolicies.vendorWrite()): Task {
+  return sc.context.df.callActivityWithRetry(name, policy, input);
+}
+
+/** A deterministic key for things this step does (idempotency and ledger). */
+export function keyOf(sc: StepContext, ...parts: (string | number)[]): string {
+  return [sc.input.step.id, ...parts].join(':');
+}
+
+export function* notify(sc: StepContext, channels: string[], text: string, ...keyParts: (string | number)[]): Generator<Task, void, unknown> {
+  if (channels.length === 0) return;
+  yield call(sc, Activities.notify, { windowId: sc.input.windowId, key: keyOf(sc, 'notify', ...keyParts), channels, text }, RetryPolicies.chat());
+}
+
+/** Records the inverse of a change the step is about to make. */
+export function* remember(sc: StepContext, key: string, action: LedgerAction, description: string): Generator<Task, void, unknown> {
+  const entry: LedgerEntry = { key, stepId: sc.input.step.id, order: sc.nextOrder(), action, description, state: 'open' };
+  yield call(sc, Activities.recordLedger, { windowId: sc.input.windowId, entry }, RetryPolicies.store());
+}
+
+/** Marks a ledger entry undone (the step reversed it itself) or kept (left on purpose, reported). */
+export function* settle(sc: StepContext, key: string, state: 'undone' | 'kept', note?: string): Generator<Task, void, unknown> {
+  yield call(sc, Activities.settleLedger, { windowId: sc.input.windowId, key, state, ...(note ? { note } : {}) }, RetryPolicies.store());
+}
+
+/**
+ * Watches long operations: durable timer, then one activity that checks them all,
+ * until none is running, the deadline passes or the step is aborted.
+ */
+export function* monitor<T>(
+  sc: StepContext,
+  pollActivity: ActivityName,
+  tokens: Record<string, string>,
+  deadline: Date,
+  options: { interruptible: boolean } = { interruptible: true },
+): Generator<Task, { aborted: boolean; timedOut: string[]; outcomes: Record<string, Progress<T>> }, unknown> {
+  const outcomes: Record<string, Progress<T>> = {};
+  let pending = { ...tokens };
+  while (Object.keys(pending).length > 0) {
+    if (sc.context.df.currentUtcDateTime.getTime() >= deadline.getTime()) {
+      return { aborted: false, timedOut: Object.keys(pending), outcomes };
+    }
+    if (options.interruptible) {
+      const slept = yield* sleep(sc.context, sc.abort, sc.input.pollMinutes);
+      if (!slept) return { aborted: true, timedOut: [], outcomes };
+    } else {
+      // Work already started on a server (a patch) is watched to its end even after an abort.
+      yield sc.context.df.createTimer(new Date(sc.context.df.currentUtcDateTime.getTime() + sc.input.pollMinutes * 60_000));
+    }
+    const polled = (yield call(sc, pollActivity, { tokens: pending }, RetryPolicies.vendorRead())) as Record<string, Progress<T>>;
+    const next: Record<string, string> = {};
+    for (const [id, progress] of Object.entries(polled)) {
+      if (progress.state === 'running') next[id] = progress.resumeToken;
+      else outcomes[id] = progress;
+    }
+    pending = next;
+  }
+  return { aborted: false, timedOut: [], outcomes };
+}
+
+/**
+ * One backend pool write, serialised with every other write to the same gateway
+ * or load balancer across the whole app (whole-object PUTs conflict otherwise).
+ */
+export function* writePool(sc: StepContext, input: { key: string; pool: import('../contracts').ResolvedPool; remove: string[]; add: string[] }): Generator<Task, Outcome<{ members: number }>, unknown> {
+  const lockId = new df.EntityId(Entities.poolWriter, input.pool.resourceId.toLowerCase().replace(/[^a-z0-9-]/g, '_'));
+  const lock = (yield sc.context.df.lock(lockId)) as df.DurableLock;
+  try {
+    const begun = (yield call(sc, Activities.beginPoolWrite, { windowId: sc.input.windowId, ...input })) as Outcome<{ token?: string; members: number }>;
+    if (!begun.ok) return begun;
+    if (!begun.token) return { ok: true, members: begun.members };
+    let token = begun.token;
+    // Gateway updates take a few minutes; poll briefly (abort waits for the write to finish).
+    for (let i = 0; i < 60; i++) {
+      yield sc.context.df.createTimer(new Date(sc.context.df.currentUtcDateTime.getTime() + 30_000));
+      const progress = (yield call(sc, Activities.pollPoolWrite, { token }, RetryPolicies.vendorRead())) as Progress<{ members: number }>;
+      if (progress.state === 'succeeded') return { ok: true, members: progress.result.members };
+      if (progress.state === 'failed') return { ok: false, code: progress.code, message: progress.message };
+      token = progress.resumeToken;
+    }
+    return { ok: false, code: 'PoolWriteTimeout', message: `the write to ${input.pool.id} did not finish in 30 minutes` };
+  } finally {
+    lock.release();
+  }
+}
+
+/** Runs a pipeline and waits for it; returns a failure message or undefined. */
+export function* runPipelineToEnd(sc: StepContext, pipeline: ResolvedPipeline, key: string): Generator<Task, { aborted: boolean; error?: string; runId?: number }, unknown> {
+  const started = (yield call(sc, Activities.startPipeline, { windowId: sc.input.windowId, key, pipeline })) as Outcome<{ runId: number; pipelineId: number; url?: string }>;
+  if (!started.ok) return { aborted: false, error: started.message };
+  const deadline = new Date(sc.context.df.currentUtcDateTime.getTime() + 12 * 3600_000);
+  for (;;) {
+    const slept = yield* sleep(sc.context, sc.abort, Math.min(sc.input.pollMinutes, 2));
+    if (!slept) return { aborted: true, runId: started.runId };
+    const run = (yield call(sc, Activities.getPipelineRun, { project: pipeline.project, pipelineId: started.pipelineId, runId: started.runId }, RetryPolicies.vendorRead())) as {
+      state: string;
+      result?: string;
+    };
+    if (run.state === 'completed') {
+      return run.result === 'succeeded' ? { aborted: false, runId: started.runId } : { aborted: false, runId: started.runId, error: `run ${started.runId} ended ${run.result ?? 'without a result'}` };
+    }
+    if (sc.context.df.currentUtcDateTime.getTime() > deadline.getTime()) return { aborted: false, runId: started.runId, error: `run ${started.runId} still running after 12 hours` };
+  }
+}

@@ -1,0 +1,74 @@
+import { Activities } from '../names';
+import type { Outcome } from '../contracts';
+import { call, failed, notify, ok, type KindRunner, type StepContext } from './common';
+import type { Task } from 'durable-functions';
+
+/** Ledger keys are per page, not per step, so the `down` step finds what `up` saved. */
+const dnsKey = (page: string, hostname: string) => `page:${page}:dns:${hostname}`;
+const uptimeKey = (page: string) => `page:${page}:uptime`;
+const consulKey = (page: string) => `page:${page}:consul`;
+
+/**
+ * Maintenance page up: save each record, point it at the maintenance target, purge,
+ * pause uptime checks. Down: restore exactly what was saved, purge, resume checks.
+ */
+export const runPage: KindRunner<'maintenance-page'> = function* (sc, spec) {
+  const { windowId } = sc.input;
+  if (spec.action === 'up') {
+    if (spec.cloudflare) {
+      const cf = spec.cloudflare;
+      for (const hostname of cf.hostnames) {
+        const set = (yield call(sc, Activities.setDnsRecord, {
+          windowId,
+          zone: cf.zone,
+          hostname,
+          content: cf.maintenance,
+          ledger: { key: dnsKey(spec.page, hostname), stepId: sc.input.step.id, order: sc.nextOrder(), description: `DNS ${hostname} back to its saved value` },
+        })) as Outcome<{ previous: string }>;
+        if (!set.ok) return failed(sc, `could not point ${hostname} at ${cf.maintenance}: ${set.message}`);
+      }
+      if (cf.purgeCache) yield call(sc, Activities.purgeCache, { zone: cf.zone, hostnames: cf.hostnames });
+    }
+    if (spec.consul) {
+      const put = (yield call(sc, Activities.setConsulKey, {
+        windowId,
+        key: spec.consul.key,
+        value: spec.consul.value,
+        ledger: { key: consulKey(spec.page), stepId: sc.input.step.id, order: sc.nextOrder(), description: `Consul key ${spec.consul.key} back to its saved value` },
+      })) as Outcome<object>;
+      if (!put.ok) return failed(sc, `could not set ${spec.consul.key}: ${put.message}`);
+    }
+    if (spec.pingdomChecks.length > 0) {
+      const paused = (yield call(sc, Activities.startUptimeMaintenance, {
+        windowId,
+        checks: spec.pingdomChecks,
+        description: `${sc.input.windowId}: maintenance page ${spec.page}`,
+        ledger: { key: uptimeKey(spec.page), stepId: sc.input.step.id, order: sc.nextOrder(), description: `Pingdom checks of page ${spec.page} out of maintenance` },
+      })) as Outcome<{ maintenanceId: number }>;
+      if (!paused.ok) return failed(sc, `could not pause Pingdom checks: ${paused.message}`);
+    }
+    yield* notify(sc, spec.channels, `:construction: Maintenance page ${spec.page} is UP${spec.cloudflare ? ` for ${spec.cloudflare.hostnames.join(', ')}` : ''}.`, 'up');
+    return ok(sc, `maintenance page ${spec.page} up`);
+  }
+
+  const keys = [
+    ...(spec.cloudflare ? spec.cloudflare.hostnames.map((h) => dnsKey(spec.page, h)) : []),
+    ...(spec.consul ? [consulKey(spec.page)] : []),
+    ...(spec.pingdomChecks.length > 0 ? [uptimeKey(spec.page)] : []),
+  ];
+  const problems = yield* undoAll(sc, keys);
+  if (spec.cloudflare?.purgeCache) yield call(sc, Activities.purgeCache, { zone: spec.cloudflare.zone, hostnames: spec.cloudflare.hostnames });
+  if (problems.length > 0) return failed(sc, `maintenance page ${spec.page} may still be up: ${problems.join('; ')}`);
+  yield* notify(sc, spec.channels, `:white_check_mark: Maintenance page ${spec.page} is DOWN; records restored${spec.cloudflare?.purgeCache ? ' and cache purged' : ''}.`, 'down');
+  return ok(sc, `maintenance page ${spec.page} down`);
+};
+
+/** Undoes ledger entries by key (missing ones are fine: nothing was changed). */
+export function* undoAll(sc: StepContext, keys: string[]): Generator<Task, string[], unknown> {
+  const problems: string[] = [];
+  for (const key of keys) {
+    const undone = (yield call(sc, Activities.undoLedger, { windowId: sc.input.windowId, key })) as Outcome<object>;
+    if (!undone.ok) problems.push(`${key}: ${undone.message}`);
+  }
+  return problems;
+}

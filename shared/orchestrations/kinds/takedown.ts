@@ -1,0 +1,70 @@
+import type { Outcome, ProbeOutcome } from '../contracts';
+import { Activities } from '../names';
+import { RetryPolicies } from '../retry';
+import { call, failed, notify, ok, settle, type KindRunner } from './common';
+import { undoAll } from './page';
+
+/** Ledger keys are per estate, so `restore` finds what `down` changed. */
+const k = {
+  key: (estate: string) => `estate:${estate}:key`,
+  maint: (estate: string, node: string) => `estate:${estate}:maint:${node}`,
+  service: (estate: string, node: string, service: string) => `estate:${estate}:svc:${node}:${service}`,
+  task: (estate: string, node: string, task: string) => `estate:${estate}:task:${node}:${task}`,
+};
+
+/**
+ * The Consul/HAProxy take-down of seed 004, and its restore in exact reverse order
+ * with a smoke test before outside traffic comes back.
+ */
+export const runTakedown: KindRunner<'takedown'> = function* (sc, spec) {
+  const e = spec.estate;
+  const ledger = (key: string, description: string) => ({ key, stepId: sc.input.step.id, order: sc.nextOrder(), description });
+  const windowId = sc.input.windowId;
+  if (spec.action === 'down') {
+    const set = (yield call(sc, Activities.setConsulKey, { windowId, key: e.maintenanceKey.key, value: e.maintenanceKey.value, ledger: ledger(k.key(e.id), `Consul key ${e.maintenanceKey.key} back (outside traffic restored)`) })) as Outcome<object>;
+    if (!set.ok) return failed(sc, `could not set the maintenance key: ${set.message}`);
+    const checks = [...e.verifyRedirect.map((url) => ({ name: `redirect ${url}`, url, method: 'GET' as const, expectStatus: [200, 301, 302, 303, 307, 503], timeoutInMs: 10_000, attempts: 3 })), ...e.verifyDown];
+    if (checks.length > 0) {
+      const verified = (yield call(sc, Activities.runProbes, { checks }, RetryPolicies.vendorRead())) as ProbeOutcome;
+      if (!verified.ok) return failed(sc, `traffic is not redirected yet: ${verified.failures.join('; ')}`);
+    }
+    for (const node of e.apiNodes) {
+      const r = (yield call(sc, Activities.setNodeMaintenance, { windowId, node, enabled: true, reason: `${windowId} maintenance`, ledger: ledger(k.maint(e.id, node), `${node} out of Consul maintenance`) })) as Outcome<object>;
+      if (!r.ok) return failed(sc, `consul maint --enable on ${node} failed: ${r.message}`);
+    }
+    for (const worker of e.workers) {
+      for (const service of worker.services) {
+        const r = (yield call(sc, Activities.setWorkerService, { windowId, node: worker.node, service, enabled: false, ledger: ledger(k.service(e.id, worker.node, service), `${service} on ${worker.node} enabled`) })) as Outcome<object>;
+        if (!r.ok) return failed(sc, `could not disable ${service} on ${worker.node}: ${r.message}`);
+      }
+    }
+    if (e.scheduledTasks) {
+      for (const task of e.scheduledTasks.tasks) {
+        const r = (yield call(sc, Activities.setScheduledTask, { windowId, node: e.scheduledTasks.node, task, enabled: false, ledger: ledger(k.task(e.id, e.scheduledTasks.node, task), `scheduled task ${task} enabled`) })) as Outcome<object>;
+        if (!r.ok) return failed(sc, `could not disable ${task}: ${r.message}`);
+      }
+    }
+    yield* notify(sc, sc.input.failureChannels, `:construction: ${e.id} is down for maintenance: key set, ${e.apiNodes.length} API/UI node(s) in maint, workers and jobs disabled.`, 'down');
+    return ok(sc, `${e.id} taken down`);
+  }
+
+  // Restore: exact reverse of the take-down.
+  const reverse = [
+    ...(e.scheduledTasks ? [...e.scheduledTasks.tasks].reverse().map((t) => k.task(e.id, e.scheduledTasks!.node, t)) : []),
+    ...[...e.workers].reverse().flatMap((w) => [...w.services].reverse().map((s) => k.service(e.id, w.node, s))),
+    ...[...e.apiNodes].reverse().map((n) => k.maint(e.id, n)),
+  ];
+  const problems = yield* undoAll(sc, reverse);
+  if (problems.length > 0) return failed(sc, `restore incomplete: ${problems.join('; ')}; outside traffic still redirected`);
+  if (e.smokeTests.length > 0) {
+    const smoke = (yield call(sc, Activities.runProbes, { checks: e.smokeTests }, RetryPolicies.vendorRead())) as ProbeOutcome;
+    if (!smoke.ok) {
+      yield* settle(sc, k.key(e.id), 'kept', `smoke tests failed (${smoke.failures.join('; ')}): HAProxy still sends outside traffic to the maintenance message; clear ${e.maintenanceKey.key} by hand once fixed`);
+      return failed(sc, `smoke tests failed: ${smoke.failures.join('; ')}; outside traffic stays redirected`);
+    }
+  }
+  const cleared = yield* undoAll(sc, [k.key(e.id)]);
+  if (cleared.length > 0) return failed(sc, `could not clear the maintenance key: ${cleared.join('; ')}`);
+  yield* notify(sc, sc.input.failureChannels, `:white_check_mark: ${e.id} restored: jobs, workers and API/UI nodes back, smoke tests passed, outside traffic restored.`, 'restored');
+  return ok(sc, `${e.id} restored`);
+};

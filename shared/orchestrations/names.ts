@@ -1,0 +1,75 @@
+/** Every orchestration, activity, entity and event name, defined once. */
+
+export const Orchestrations = {
+  window: 'windowOrchestrator',
+  step: 'stepOrchestrator',
+  restore: 'restoreOrchestrator',
+} as const;
+
+export const Activities = {
+  prepareRun: 'prepareRun',
+  recordStep: 'recordStepState',
+  recordRun: 'recordRunState',
+  recordEvent: 'recordEvent',
+  readStepStates: 'readStepStates',
+  signalInstances: 'signalInstances',
+  notify: 'notify',
+  // ledger
+  recordLedger: 'recordLedgerEntry',
+  listLedger: 'listLedger',
+  settleLedger: 'settleLedgerEntry',
+  undoLedger: 'undoLedgerEntry',
+  // patching and pools
+  resolveServers: 'resolveServers',
+  readPool: 'readPool',
+  beginPoolWrite: 'beginPoolWrite',
+  pollPoolWrite: 'pollPoolWrite',
+  suppressAlerts: 'suppressAlerts',
+  liftAlerts: 'liftAlerts',
+  beginPatch: 'beginPatch',
+  pollPatches: 'pollPatches',
+  runProbes: 'runProbes',
+  beginRunCommand: 'beginRunCommand',
+  pollRunCommands: 'pollRunCommands',
+  // pipelines
+  startPipeline: 'startPipeline',
+  getPipelineRun: 'getPipelineRun',
+  // maintenance page
+  setDnsRecord: 'setDnsRecord',
+  purgeCache: 'purgeCache',
+  startUptimeMaintenance: 'startUptimeMaintenance',
+  endUptimeMaintenance: 'endUptimeMaintenance',
+  // consul
+  setConsulKey: 'setConsulKey',
+  setNodeMaintenance: 'setNodeMaintenance',
+  setWorkerService: 'setWorkerService',
+  setScheduledTask: 'setScheduledTask',
+  // secrets
+  createMailgunKey: 'createMailgunKey',
+  verifyMailgunKey: 'verifyMailgunKey',
+  deleteMailgunKey: 'deleteMailgunKey',
+  generateMachineKey: 'generateMachineKey',
+  rollbackSecret: 'rollbackSecret',
+} as const;
+
+export type ActivityName = (typeof Activities)[keyof typeof Activities];
+
+export const Events = {
+  abort: 'abort',
+  approval: 'approval',
+  manualDone: 'manual-done',
+  canaryAnswer: 'canary-answer',
+} as const;
+
+export const Entities = {
+  /** One per gateway or load balancer: its backend pool writes are serialised through a lock on it. */
+  poolWriter: 'poolwriter',
+} as const;
+
+/** Deterministic instance ids: a duplicate or late start never makes a second run. */
+export const InstanceIds = {
+  window: (windowId: string): string => `window-${windowId}`,
+  step: (windowId: string, stepId: string): string => `window-${windowId}:${stepId}`,
+  restore: (windowId: string): string => `window-${windowId}:restore`,
+  windowIdOf: (instanceId: string): string | undefined => /^window-([^:]+)$/.exec(instanceId)?.[1],
+};

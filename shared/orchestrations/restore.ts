@@ -1,0 +1,44 @@
+import type { OrchestrationContext, Task } from 'durable-functions';
+import type { LedgerEntry, Outcome, RestoreResult } from './contracts';
+import { Activities } from './names';
+import { RetryPolicies } from './retry';
+
+export interface RestoreInput {
+  windowId: string;
+  failureChannels: string[];
+  reason: string;
+}
+
+/**
+ * Walks the restore ledger newest first and undoes every change still open. A
+ * failing inverse is retried by policy, then reported loudly; never swallowed.
+ */
+export function* restoreOrchestrator(context: OrchestrationContext): Generator<Task, RestoreResult, unknown> {
+  const input = context.df.getInput() as RestoreInput;
+  const entries = (yield context.df.callActivityWithRetry(Activities.listLedger, RetryPolicies.store(), { windowId: input.windowId })) as LedgerEntry[];
+  const result: RestoreResult = { undone: [], kept: [], failed: [] };
+  for (const entry of [...entries].sort((a, b) => b.order - a.order)) {
+    if (entry.state === 'kept') {
+      result.kept.push({ key: entry.key, description: entry.description, note: entry.note ?? 'kept on purpose' });
+      continue;
+    }
+    if (entry.state !== 'open' && entry.state !== 'failed') continue;
+    let outcome: Outcome<object>;
+    try {
+      outcome = (yield context.df.callActivityWithRetry(Activities.undoLedger, RetryPolicies.restore(), { windowId: input.windowId, key: entry.key })) as Outcome<object>;
+    } catch (error) {
+      outcome = { ok: false, code: 'RetriesExhausted', message: String((error as Error).message ?? error).split('\n')[0]!.slice(0, 300) };
+    }
+    if (outcome.ok) result.undone.push(entry.key);
+    else result.failed.push({ key: entry.key, description: entry.description, error: outcome.message });
+  }
+  if (result.failed.length > 0) {
+    yield context.df.callActivityWithRetry(Activities.notify, RetryPolicies.chat(), {
+      windowId: input.windowId,
+      key: 'restore-failed',
+      channels: input.failureChannels,
+      text: `:rotating_light: RESTORE FAILED for ${input.windowId} (${input.reason}). Still to do by hand:\n${result.failed.map((f) => `• ${f.description}: ${f.error}`).join('\n')}`,
+    });
+  }
+  return result;
+}

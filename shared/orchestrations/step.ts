@@ -1,0 +1,97 @@
+import type { OrchestrationContext, Task } from 'durable-functions';
+import type { StepInput, StepResult, StepState } from './contracts';
+import { Activities } from './names';
+import { RetryPolicies } from './retry';
+import { abortSignal, nowIso, sleepUntil } from './waits';
+import { runApproval } from './kinds/approval';
+import { runCanary } from './kinds/canary';
+import { runPage } from './kinds/page';
+import { runPatch } from './kinds/patch';
+import { runManual, runNotify, runPipeline } from './kinds/simple';
+import { runRotation } from './kinds/rotate';
+import { runTakedown } from './kinds/takedown';
+import { runScript, runTest } from './kinds/checks';
+import type { StepContext } from './kinds/common';
+
+/**
+ * One step of a window: wait for its not-before time, run its kind, record what
+ * happened. Never throws: a failure is a result the window orchestrator acts on.
+ */
+export function* stepOrchestrator(context: OrchestrationContext): Generator<Task, StepResult, unknown> {
+  const input = context.df.getInput() as StepInput;
+  const { step } = input;
+  const abort = abortSignal(context);
+  let seq = 0;
+  const sc: StepContext = {
+    context,
+    input,
+    abort,
+    spec: step.spec,
+    nextOrder: () => context.df.currentUtcDateTime.getTime() * 1000 + (seq++ % 1000),
+    record: function* (state: StepState, detail?: string) {
+      yield context.df.callActivityWithRetry(Activities.recordStep, RetryPolicies.store(), {
+        windowId: input.windowId,
+        stepId: step.id,
+        state,
+        at: nowIso(context),
+        ...(detail ? { detail } : {}),
+      });
+    },
+  };
+
+  if (step.notBefore) {
+    yield* sc.record('waiting', `not before ${step.notBefore}`);
+    const reached = yield* sleepUntil(context, abort, new Date(step.notBefore));
+    if (!reached) return yield* finish(sc, { stepId: step.id, state: 'aborted', summary: 'aborted before it started' });
+  }
+  yield* sc.record('doing');
+
+  let result: StepResult;
+  try {
+    result = yield* dispatch(sc);
+  } catch (error) {
+    // A bug or an activity that exhausted its retries: report it as the step's failure.
+    result = { stepId: step.id, state: 'failed', summary: String((error as Error).message ?? error).slice(0, 500) };
+  }
+  return yield* finish(sc, result);
+}
+
+function* dispatch(sc: StepContext): Generator<Task, StepResult, unknown> {
+  switch (sc.spec.kind) {
+    case 'notify':
+      return yield* runNotify(sc, sc.spec);
+    case 'pipeline':
+      return yield* runPipeline(sc, sc.spec);
+    case 'manual':
+      return yield* runManual(sc, sc.spec);
+    case 'approval':
+      return yield* runApproval(sc, sc.spec);
+    case 'maintenance-page':
+      return yield* runPage(sc, sc.spec);
+    case 'patch':
+      return yield* runPatch(sc, sc.spec);
+    case 'test':
+      return yield* runTest(sc, sc.spec);
+    case 'script':
+      return yield* runScript(sc, sc.spec);
+    case 'rotate-secret':
+      return yield* runRotation(sc, sc.spec);
+    case 'canary':
+      return yield* runCanary(sc, sc.spec);
+    case 'takedown':
+      return yield* runTakedown(sc, sc.spec);
+  }
+}
+
+function* finish(sc: StepContext, result: StepResult): Generator<Task, StepResult, unknown> {
+  yield* sc.record(result.state, result.summary);
+  if (result.state === 'failed') {
+    yield sc.context.df.callActivityWithRetry(Activities.notify, RetryPolicies.chat(), {
+      windowId: sc.input.windowId,
+      key: `step-failed:${sc.input.step.id}`,
+      channels: sc.input.failureChannels,
+      text: `:x: ${sc.input.step.title} (${sc.input.step.id}) failed: ${result.summary}`,
+    });
+  }
+  return result;
+}

@@ -1,0 +1,215 @@
+import type { OrchestrationContext, Task } from 'durable-functions';
+import type { Outcome, RestoreResult, Runbook, RunbookStep, StepInput, StepResult, StepState, WindowInput, WindowResult } from './contracts';
+import { Activities, Events, InstanceIds, Orchestrations } from './names';
+import { RetryPolicies } from './retry';
+import { nowIso } from './waits';
+
+/** Custom status of a window run: small, no secrets, read by the status API and page. */
+export interface WindowStatus {
+  windowId: string;
+  revision: string;
+  state: 'preparing' | 'running' | 'stopping' | 'restoring' | 'succeeded' | 'failed' | 'aborted';
+  startedBy: string;
+  startedAt: string;
+  plannedEndAt: string;
+  /** Step id → state; the runbook gives titles and order. */
+  steps: Record<string, StepState>;
+  /** Why the window stopped, when it did. */
+  stopReason?: string;
+  updatedAt: string;
+}
+
+/** Minutes between polls of long vendor operations (patches, pipelines, pool writes). */
+const POLL_MINUTES = 5;
+
+/**
+ * Runs one window: every step as a sub-orchestration once its dependencies have
+ * settled, parallel where the dependency graph allows, then the restore ledger.
+ * A failed step (unless it may fail) or an abort stops new steps, interrupts the
+ * running ones and walks the ledger back, so nothing is left drained or down.
+ */
+export function* windowOrchestrator(context: OrchestrationContext): Generator<Task, WindowResult, unknown> {
+  const input = context.df.getInput() as WindowInput;
+  const startedAt = nowIso(context);
+  const prepared = (yield context.df.callActivityWithRetry(Activities.prepareRun, RetryPolicies.store(), {
+    ...input,
+    instanceId: context.df.instanceId,
+    at: startedAt,
+  })) as Outcome<{ runbook: Runbook }>;
+
+  if (!prepared.ok) {
+    const summary = `window ${input.windowId} could not start: ${prepared.message}`;
+    context.df.setCustomStatus({ windowId: input.windowId, state: 'failed', stopReason: summary, updatedAt: nowIso(context) });
+    return { windowId: input.windowId, state: 'failed', steps: {}, failed: [], notDone: [], restore: { undone: [], kept: [], failed: [] }, summary };
+  }
+
+  const runbook = prepared.runbook;
+  const states = new Map<string, StepState>(runbook.steps.map((s) => [s.id, 'pending']));
+  const results = new Map<string, StepResult>();
+  const byId = new Map(runbook.steps.map((s) => [s.id, s]));
+  const status: WindowStatus = {
+    windowId: runbook.windowId,
+    revision: runbook.revision,
+    state: 'running',
+    startedBy: input.startedBy,
+    startedAt,
+    plannedEndAt: runbook.plannedEndAt,
+    steps: Object.fromEntries(states),
+    updatedAt: startedAt,
+  };
+  const publish = (): void => {
+    status.steps = Object.fromEntries(states);
+    status.updatedAt = nowIso(context);
+    context.df.setCustomStatus(status);
+  };
+  publish();
+
+  yield context.df.callActivityWithRetry(Activities.notify, RetryPolicies.chat(), {
+    windowId: runbook.windowId,
+    key: 'window-start',
+    channels: runbook.channels.milestones,
+    text: `:construction: ${runbook.title} has started (${input.mode}, by ${input.startedBy}). ${runbook.steps.length} steps, planned to end ${runbook.plannedEndAt}.`,
+  });
+
+  const running = new Map<string, Task>();
+  const abort = context.df.waitForExternalEvent(Events.abort);
+  let stopping: string | undefined;
+
+  const settled = (id: string): boolean => ['done', 'failed', 'not-doing', 'blocked', 'aborted'].includes(states.get(id)!);
+  const blocks = (dep: RunbookStep): boolean => states.get(dep.id) !== 'done' && states.get(dep.id) !== 'not-doing' && !(states.get(dep.id) === 'failed' && dep.continueOnFailure);
+
+  for (;;) {
+    if (!stopping) {
+      for (const step of runbook.steps) {
+        if (states.get(step.id) !== 'pending') continue;
+        const waitsOn = [...step.deps];
+        if (!waitsOn.every(settled)) continue;
+        const blocker = waitsOn.map((d) => byId.get(d)!).find(blocks);
+        if (blocker) {
+          states.set(step.id, 'blocked');
+          continue;
+        }
+        if (step.skip !== undefined) {
+          states.set(step.id, 'not-doing');
+          results.set(step.id, { stepId: step.id, state: 'not-doing', summary: `not doing: ${step.skip}` });
+          continue;
+        }
+        const stepInput: StepInput = {
+          windowId: runbook.windowId,
+          revision: runbook.revision,
+          startedBy: input.startedBy,
+          step,
+          timeZone: runbook.timeZone,
+          failureChannels: runbook.channels.failures,
+          pollMinutes: POLL_MINUTES,
+        };
+        running.set(step.id, context.df.callSubOrchestrator(Orchestrations.step, stepInput, InstanceIds.step(runbook.windowId, step.id)));
+        states.set(step.id, step.notBefore && step.notBefore > nowIso(context) ? 'waiting' : 'doing');
+      }
+      publish();
+    }
+    if (running.size === 0) break;
+
+    const tasks = [...running.values()];
+    const winner = (yield context.df.Task.any(stopping || abort.isCompleted ? tasks : [...tasks, abort])) as Task;
+    if (winner === abort) {
+      const by = (abort.result as { by?: string; reason?: string } | undefined) ?? {};
+      stopping = `aborted by ${by.by ?? 'someone'}${by.reason ? `: ${by.reason}` : ''}`;
+      yield* interrupt(context, runbook.windowId, [...running.keys()], stopping);
+      status.state = 'stopping';
+      status.stopReason = stopping;
+      publish();
+      continue;
+    }
+    const stepId = [...running.entries()].find(([, t]) => t === winner)![0];
+    running.delete(stepId);
+    const result: StepResult = winner.isFaulted
+      ? { stepId, state: 'failed', summary: `the step's orchestration failed: ${String((winner.result as Error | undefined)?.message ?? winner.result).slice(0, 500)}` }
+      : (winner.result as StepResult);
+    results.set(stepId, result);
+    states.set(stepId, result.state);
+    const step = byId.get(stepId)!;
+    if (result.state === 'failed' && !step.continueOnFailure && !stopping) {
+      stopping = `step ${stepId} failed: ${result.summary}`;
+      yield* interrupt(context, runbook.windowId, [...running.keys()], stopping);
+      status.state = 'stopping';
+      status.stopReason = stopping;
+    }
+    publish();
+  }
+
+  // Anything that never ran is reported, not silently dropped.
+  for (const [id, state] of states) if (state === 'pending') states.set(id, stopping ? 'aborted' : 'blocked');
+  status.state = 'restoring';
+  publish();
+
+  const restore = (yield context.df.callSubOrchestrator(
+    Orchestrations.restore,
+    { windowId: runbook.windowId, failureChannels: runbook.channels.failures, reason: stopping ?? 'end of window' },
+    InstanceIds.restore(runbook.windowId),
+  )) as RestoreResult;
+
+  const failed = [...states].filter(([, s]) => s === 'failed').map(([id]) => id);
+  const notDone = [...states].filter(([, s]) => s === 'blocked' || s === 'aborted').map(([id]) => id);
+  const aborted = stopping?.startsWith('aborted') ?? false;
+  const outcome: WindowResult['state'] = aborted ? 'aborted' : failed.some((id) => !byId.get(id)!.continueOnFailure) || restore.failed.length > 0 ? 'failed' : 'succeeded';
+  const summary = summarise(runbook, states, results, restore, outcome, stopping);
+
+  status.state = outcome;
+  if (stopping) status.stopReason = stopping;
+  publish();
+
+  yield context.df.callActivityWithRetry(Activities.notify, RetryPolicies.chat(), {
+    windowId: runbook.windowId,
+    key: 'window-finish',
+    channels: outcome === 'succeeded' ? runbook.channels.milestones : [...new Set([...runbook.channels.milestones, ...runbook.channels.failures])],
+    text: summary,
+  });
+  yield context.df.callActivityWithRetry(Activities.recordRun, RetryPolicies.store(), {
+    windowId: runbook.windowId,
+    state: outcome,
+    at: nowIso(context),
+    summary,
+  });
+
+  return {
+    windowId: runbook.windowId,
+    state: outcome,
+    steps: Object.fromEntries([...states].map(([id, s]) => [id, s === 'pending' || s === 'waiting' || s === 'doing' || s === 'waiting-for-approval' ? 'blocked' : s])) as WindowResult['steps'],
+    failed,
+    notDone,
+    restore,
+    summary,
+  };
+}
+
+/** Tells running steps to stop at their next safe point. */
+function* interrupt(context: OrchestrationContext, windowId: string, stepIds: string[], reason: string): Generator<Task, void, unknown> {
+  if (stepIds.length === 0) return;
+  yield context.df.callActivityWithRetry(Activities.signalInstances, RetryPolicies.store(), {
+    instanceIds: stepIds.map((id) => InstanceIds.step(windowId, id)),
+    eventName: Events.abort,
+    data: { by: 'window', reason },
+  });
+}
+
+function summarise(
+  runbook: Runbook,
+  states: Map<string, StepState>,
+  results: Map<string, StepResult>,
+  restore: RestoreResult,
+  outcome: WindowResult['state'],
+  stopping: string | undefined,
+): string {
+  const count = (s: StepState) => [...states.values()].filter((x) => x === s).length;
+  const icon = outcome === 'succeeded' ? ':white_check_mark:' : outcome === 'aborted' ? ':octagonal_sign:' : ':x:';
+  const lines = [
+    `${icon} ${runbook.title} ${outcome}${stopping ? ` (${stopping})` : ''}.`,
+    `Done ${count('done')}, not doing ${count('not-doing')}, failed ${count('failed')}, not run ${count('blocked') + count('aborted')}.`,
+  ];
+  for (const [id, r] of results) if (r.state === 'failed') lines.push(`FAILED ${id}: ${r.summary}`);
+  for (const [, r] of results) for (const k of r.keptOut ?? []) lines.push(`OUT OF POOL ${k.server} (${k.pools.join(', ')}): ${k.reason}`);
+  for (const k of restore.kept) lines.push(`LEFT AS IS ${k.description}: ${k.note}`);
+  for (const f of restore.failed) lines.push(`RESTORE FAILED ${f.description}: ${f.error} — needs a human now`);
+  return lines.join('\n');
+}
