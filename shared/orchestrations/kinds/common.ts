@@ -1,6 +1,6 @@
 import * as df from 'durable-functions';
 import type { OrchestrationContext, Task } from 'durable-functions';
-import type { LedgerAction, LedgerEntry, Outcome, Progress, ResolvedPipeline, StepInput, StepResult, StepState } from '../contracts';
+import type { LedgerAction, LedgerEntry, Outcome, Progress, ResolvedPipeline, ResolvedPool, StepInput, StepResult, StepState } from '../contracts';
 import type { StepSpec } from '../../window/runbook';
 import { Activities, Entities, type ActivityName } from '../names';
 import { RetryPolicies } from '../retry';
@@ -96,7 +96,7 @@ export function* monitor<T>(
  * One backend pool write, serialised with every other write to the same gateway
  * or load balancer across the whole app (whole-object PUTs conflict otherwise).
  */
-export function* writePool(sc: StepContext, input: { key: string; pool: import('../contracts').ResolvedPool; remove: string[]; add: string[] }): Generator<Task, Outcome<{ members: number }>, unknown> {
+export function* writePool(sc: StepContext, input: { key: string; pool: ResolvedPool; remove: string[]; add: string[] }): Generator<Task, Outcome<{ members: number }>, unknown> {
   const lockId = new df.EntityId(Entities.poolWriter, input.pool.resourceId.toLowerCase().replace(/[^a-z0-9-]/g, '_'));
   const lock = (yield sc.context.df.lock(lockId)) as df.DurableLock;
   try {
