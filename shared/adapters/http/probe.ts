@@ -30,11 +30,12 @@ export interface HttpProbeClientOptions {
 }
 
 /**
- * The override for the simulated estate's probes listener: its web servers answer `GET /health`
- * for the server named by the Host header's first label, so every probe path is sent there.
+ * The override for the simulated estate's probes listener: its web servers answer only their
+ * health route, `/{server}/health` (GET and HEAD), so every probe of `https://ic-web5.icprod.local/...`
+ * is sent to `/ic-web5/health` (the host's first label names the server; the Host header still names the host).
  */
 export function simulatedWebServersOverride(probesBaseUrl: string): ProbeConnectOverride {
-  return { baseUrl: probesBaseUrl, path: () => '/health' };
+  return { baseUrl: probesBaseUrl, path: (url) => `/${encodeURIComponent(url.hostname.split('.')[0] ?? '')}/health` };
 }
 
 /** Why a connected request failed, in words for the report (never a credential: probes send none). */

@@ -1,0 +1,79 @@
+import net from 'net';
+import { HttpProbeClient, simulatedWebServersOverride } from '../../../shared/adapters/http/probe';
+import type { ProbeRequest } from '../../../shared/ports/probes';
+import { expectTransient, startAdapterSandbox, type AdapterSandbox } from './harness';
+
+let env: AdapterSandbox;
+let probes: HttpProbeClient;
+
+function request(url: string, extra: Partial<ProbeRequest> = {}): ProbeRequest {
+  return { url, method: 'GET', expectStatus: [200], timeoutInMs: 5000, ...extra };
+}
+
+/** A loopback port nothing listens on. */
+async function closedPort(): Promise<number> {
+  const server = net.createServer();
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const port = (server.address() as net.AddressInfo).port;
+  await new Promise<void>((resolve) => server.close(() => resolve()));
+  return port;
+}
+
+beforeAll(async () => {
+  env = await startAdapterSandbox();
+  probes = new HttpProbeClient({ caPem: env.sandbox.caPem, connectOverride: simulatedWebServersOverride(env.sandbox.urls.probes) });
+});
+afterEach(async () => {
+  await env.clearFaults();
+});
+afterAll(async () => {
+  await env.stop();
+});
+
+describe('HttpProbeClient against the simulated web servers', () => {
+  it("routes window URLs to the right simulated server by host name, so one server's failure shows on its own probe only", async () => {
+    expect(await probes.probe(request('https://ic-web5.icprod.local/healthcheck.aspx', { expectBody: 'Healthy' }))).toEqual({ ok: true, status: 200 });
+    await env.addFaults({ kind: 'vm', vm: 'IC-Web3', fault: 'unhealthy' });
+    expect(await probes.probe(request('https://ic-web3.icprod.local/healthcheck.aspx', { expectBody: 'Healthy' }))).toEqual({ ok: false, status: 503, reason: 'status 503, expected 200' });
+    expect(await probes.probe(request('https://IC-Web4.icprod.local/MyIIS/Account/Login', { expectStatus: [200, 302] }))).toEqual({ ok: true, status: 200 });
+    // HEAD and the consul window's plain-http URLs reach the same listener.
+    expect(await probes.probe(request('http://ic-web5.icprod.local/', { method: 'HEAD' }))).toEqual({ ok: true, status: 200 });
+
+    const calls = (await env.calls({ listener: 'probes' })).slice(-4);
+    expect(calls.map((c) => [c.method, c.path, c.status])).toEqual([
+      ['GET', '/ic-web5/health', 200],
+      ['GET', '/ic-web3/health', 503],
+      ['GET', '/ic-web4/health', 200],
+      ['HEAD', '/ic-web5/health', 200],
+    ]);
+  });
+
+  it('fails a check, without throwing, on a missing text, an unknown server, a slow answer or an untrusted certificate', async () => {
+    expect(await probes.probe(request('https://ic-web1.icprod.local/healthcheck.aspx', { expectBody: 'OK' }))).toEqual({ ok: false, status: 200, reason: "body does not contain 'OK'" });
+    expect(await probes.probe(request('https://ic-web99.icprod.local/'))).toMatchObject({ ok: false, status: 404 });
+
+    await env.addFaults({ listener: 'probes', path: '/ic-web2/health', latencyMs: 700, count: 1 });
+    expect(await probes.probe(request('https://ic-web2.icprod.local/', { timeoutInMs: 150 }))).toEqual({ ok: false, reason: 'no response within 150 ms' });
+
+    const untrusting = new HttpProbeClient({ connectOverride: simulatedWebServersOverride(env.sandbox.urls.probes) });
+    const refused = await untrusting.probe(request('https://ic-web2.icprod.local/'));
+    expect(refused.ok).toBe(false);
+    expect(refused.reason).toMatch(/certificate/i);
+  });
+
+  it('probes a URL directly (no override) with the CA, by the /{vm}/health route', async () => {
+    const direct = new HttpProbeClient({ caPem: env.sandbox.caPem });
+    expect(await direct.probe(request(`${env.sandbox.urls.probes}/IC-Web7/health`, { expectBody: '"server":"IC-Web7"' }))).toEqual({ ok: true, status: 200 });
+    expect(await direct.probe(request(`${env.sandbox.urls.probes}/IC-Web7/health`, { expectStatus: [204] }))).toEqual({ ok: false, status: 200, reason: 'status 200, expected 204' });
+  });
+
+  it('throws TransientVendorError only when it cannot connect at all', async () => {
+    const port = await closedPort();
+    const nowhere = new HttpProbeClient({ caPem: env.sandbox.caPem, connectOverride: { baseUrl: `https://127.0.0.1:${port}` } });
+    const err = await expectTransient(nowhere.probe(request('https://ic-web1.icprod.local/healthcheck.aspx')), 'probe');
+    expect(err.message).toMatch(/could not connect to 127\.0\.0\.1:\d+ for ic-web1\.icprod\.local: ECONNREFUSED/);
+    await expectTransient(new HttpProbeClient().probe(request('https://host.invalid/', { timeoutInMs: 2000 })), 'probe');
+    await expect(probes.probe(request('ftp://ic-web1/'))).rejects.toThrow(TypeError);
+    await expect(probes.probe(request('https://ic-web1/', { timeoutInMs: 0 }))).rejects.toThrow(RangeError);
+  });
+});
