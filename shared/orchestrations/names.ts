@@ -38,7 +38,6 @@ export const Activities = {
   setDnsRecord: 'setDnsRecord',
   purgeCache: 'purgeCache',
   startUptimeMaintenance: 'startUptimeMaintenance',
-  endUptimeMaintenance: 'endUptimeMaintenance',
   // consul
   setConsulKey: 'setConsulKey',
   setNodeMaintenance: 'setNodeMaintenance',

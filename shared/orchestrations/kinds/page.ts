@@ -2,6 +2,7 @@ import { Activities } from '../names';
 import type { Outcome } from '../contracts';
 import { call, failed, notify, ok, type KindRunner, type StepContext } from './common';
 import type { Task } from 'durable-functions';
+import { nowIso } from '../waits';
 
 /** Ledger keys are per page, not per step, so the `down` step finds what `up` saved. */
 const dnsKey = (page: string, hostname: string) => `page:${page}:dns:${hostname}`;
@@ -43,6 +44,7 @@ export const runPage: KindRunner<'maintenance-page'> = function* (sc, spec) {
         windowId,
         checks: spec.pingdomChecks,
         description: `${sc.input.windowId}: maintenance page ${spec.page}`,
+        at: nowIso(sc.context),
         ledger: { key: uptimeKey(spec.page), stepId: sc.input.step.id, order: sc.nextOrder(), description: `Pingdom checks of page ${spec.page} out of maintenance` },
       })) as Outcome<{ maintenanceId: number }>;
       if (!paused.ok) return failed(sc, `could not pause Pingdom checks: ${paused.message}`);

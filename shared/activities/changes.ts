@@ -1,0 +1,86 @@
+import type { LedgerAction, LedgerEntry } from '../orchestrations/contracts';
+import type { ActivityDeps } from './types';
+import { outcome } from './outcome';
+
+/** Ledger fields a change activity records before it acts. */
+export interface LedgerRef {
+  key: string;
+  stepId: string;
+  order: number;
+  description: string;
+}
+
+/**
+ * Changes whose inverse is only known by reading first (a DNS record's content, a
+ * Consul key's value): each activity records the inverse, then acts. A retry finds
+ * the entry already there and never overwrites the saved original.
+ */
+export function changeActivities({ ports, store }: ActivityDeps) {
+  const remember = async (windowId: string, ledger: LedgerRef, action: LedgerAction): Promise<LedgerEntry> =>
+    store.addLedger(windowId, { key: ledger.key, stepId: ledger.stepId, order: ledger.order, action, description: ledger.description, state: 'open' });
+
+  return {
+    setDnsRecord: (input: { windowId: string; zone: string; hostname: string; content: string; ledger: LedgerRef }) =>
+      outcome(async () => {
+        const zoneId = await ports.dns.findZoneId(input.zone);
+        if (!zoneId) throw Object.assign(new Error(`zone ${input.zone} not found`), { code: 'ZoneNotFound' });
+        const record = await ports.dns.findRecord(zoneId, input.hostname);
+        if (!record) throw Object.assign(new Error(`no DNS record for ${input.hostname}`), { code: 'RecordNotFound' });
+        const entry = await remember(input.windowId, input.ledger, { type: 'dns-restore', zone: input.zone, hostname: input.hostname, content: record.content });
+        // An entry reopened for a second "up" (after a down) saves the current content again.
+        if (entry.state !== 'open') {
+          await store.settleLedger(input.windowId, input.ledger.key, 'open');
+        }
+        if (record.content !== input.content) await ports.dns.setRecordContent(zoneId, record.id, input.content);
+        return { previous: entry.action.type === 'dns-restore' ? entry.action.content : record.content };
+      }),
+
+    purgeCache: async (input: { zone: string; hostnames: string[] }) => {
+      const zoneId = await ports.dns.findZoneId(input.zone);
+      if (zoneId) await ports.dns.purgeCache(zoneId, input.hostnames);
+      return null;
+    },
+
+    startUptimeMaintenance: (input: { windowId: string; checks: (string | number)[]; description: string; at: string; ledger: LedgerRef }) =>
+      outcome(async () => {
+        const existing = await store.getLedger(input.windowId, input.ledger.key);
+        if (existing?.state === 'open' && existing.action.type === 'end-uptime-maintenance') return { maintenanceId: existing.action.maintenanceId };
+        const ids = await ports.uptime.findCheckIds(input.checks);
+        // Orchestration time, not the process clock: rehearsals run on a virtual clock.
+        const now = Math.floor(Date.parse(input.at) / 1000);
+        // Twelve hours covers any window; the down step or the restore walk ends it early.
+        const maintenanceId = await ports.uptime.startMaintenance(input.description, ids, now, now + 12 * 3600);
+        await remember(input.windowId, input.ledger, { type: 'end-uptime-maintenance', maintenanceId });
+        return { maintenanceId };
+      }),
+
+    setConsulKey: (input: { windowId: string; key: string; value: string; ledger: LedgerRef }) =>
+      outcome(async () => {
+        const previous = await ports.consul.getKey(input.key);
+        await remember(input.windowId, input.ledger, { type: 'consul-key', key: input.key, ...(previous !== undefined ? { value: previous } : {}) });
+        await ports.consul.putKey(input.key, input.value);
+        return {};
+      }),
+
+    setNodeMaintenance: (input: { windowId: string; node: string; enabled: boolean; reason: string; ledger: LedgerRef }) =>
+      outcome(async () => {
+        await remember(input.windowId, input.ledger, { type: 'node-maintenance-off', node: input.node });
+        await ports.consul.setNodeMaintenance(input.node, input.enabled, input.reason);
+        return {};
+      }),
+
+    setWorkerService: (input: { windowId: string; node: string; service: string; enabled: boolean; ledger: LedgerRef }) =>
+      outcome(async () => {
+        await remember(input.windowId, input.ledger, { type: 'worker-service-on', node: input.node, service: input.service });
+        await ports.consul.setServiceEnabled(input.node, input.service, input.enabled);
+        return {};
+      }),
+
+    setScheduledTask: (input: { windowId: string; node: string; task: string; enabled: boolean; ledger: LedgerRef }) =>
+      outcome(async () => {
+        await remember(input.windowId, input.ledger, { type: 'scheduled-task-on', node: input.node, task: input.task });
+        await ports.consul.setScheduledTaskEnabled(input.node, input.task, input.enabled);
+        return {};
+      }),
+  };
+}

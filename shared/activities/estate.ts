@@ -1,0 +1,117 @@
+import type { HttpCheck, PatchBeginInput, PoolWriteInput, ProbeOutcome, Progress, ResolvedPool, Server } from '../orchestrations/contracts';
+import type { PoolRef, RunCommandRequest } from '../ports';
+import type { ActivityDeps } from './types';
+import { outcome } from './outcome';
+
+const poolRef = (pool: ResolvedPool): PoolRef => ({ kind: pool.kind, resourceId: pool.resourceId, backendPool: pool.backendPool });
+const addressOf = (m: { ipAddress?: string; fqdn?: string }): string => m.ipAddress ?? m.fqdn ?? '';
+
+/** `{host}` / `{name}` in a check URL become the server's host and name. */
+export function expandUrl(url: string, server?: Server): string {
+  if (!server) return url;
+  return url.replace(/\{host\}/g, server.host).replace(/\{name\}/g, server.name);
+}
+
+/** Activities that touch servers and pools: addresses, drains, patches, probes, run command. */
+export function estateActivities({ ports, store }: ActivityDeps) {
+  return {
+    resolveServers: (input: { servers: Server[] }) =>
+      outcome(async () => {
+        const addresses: Record<string, string> = {};
+        for (const server of input.servers) {
+          const vm = await ports.compute.getVm(server.vmId);
+          if (!vm.privateIp) throw Object.assign(new Error(`${server.name} has no private IP address`), { code: 'NoAddress' });
+          addresses[server.name] = vm.privateIp;
+        }
+        return { addresses };
+      }),
+
+    readPool: (input: { pool: ResolvedPool }) => outcome(async () => ({ addresses: (await ports.pools.listMembers(poolRef(input.pool))).map(addressOf) })),
+
+    /** One write that removes and adds members; reads first, so a retry that already landed writes nothing. */
+    beginPoolWrite: (input: PoolWriteInput) =>
+      outcome(async () => {
+        const ref = poolRef(input.pool);
+        const current = (await ports.pools.listMembers(ref)).map(addressOf);
+        const desired = [...current.filter((a) => !input.remove.includes(a)), ...input.add.filter((a) => !current.includes(a))];
+        const removing = current.length - current.filter((a) => !input.remove.includes(a)).length;
+        if (removing > 0 && desired.length < input.pool.floor) {
+          throw Object.assign(new Error(`refusing to leave ${desired.length} member(s) in ${input.pool.id}: its floor is ${input.pool.floor}`), { code: 'FloorWouldBreak' });
+        }
+        const token = await ports.pools.beginSetMembers(ref, desired.map((ipAddress) => ({ ipAddress })));
+        return { ...(token ? { token } : {}), members: desired.length };
+      }),
+
+    pollPoolWrite: async (input: { token: string }): Promise<Progress<{ members: number }>> => {
+      const progress = await ports.pools.pollSetMembers(input.token);
+      if (progress.state === 'succeeded') return { state: 'succeeded', result: { members: progress.result.members.length } };
+      return progress;
+    },
+
+    suppressAlerts: async (input: { ruleName: string; scopes: string[]; description: string }) => {
+      await ports.alerts.upsertSuppression(input.ruleName, input.scopes, input.description);
+      return null;
+    },
+
+    liftAlerts: async (input: { ruleName: string }) => {
+      await ports.alerts.deleteSuppression(input.ruleName);
+      return null;
+    },
+
+    /** Starts Azure Update Manager on one server; the token is kept so a retry resumes instead of restarting. */
+    beginPatch: (input: PatchBeginInput) =>
+      outcome(async () => {
+        const mark = `op:${input.key}`;
+        const existing = await store.getMark(input.windowId, mark);
+        if (existing) return { token: existing };
+        const token = await ports.compute.beginInstallPatches(input.server.vmId, input.patch);
+        await store.setMark(input.windowId, mark, token);
+        return { token };
+      }),
+
+    pollPatches: async (input: { tokens: Record<string, string> }) => {
+      const out: Record<string, unknown> = {};
+      for (const [name, token] of Object.entries(input.tokens)) out[name] = await ports.compute.pollInstallPatches(token);
+      return out;
+    },
+
+    beginRunCommand: (input: { windowId: string; key: string; server: Server; request: RunCommandRequest }) =>
+      outcome(async () => {
+        const mark = `op:${input.key}`;
+        const existing = await store.getMark(input.windowId, mark);
+        if (existing) return { token: existing };
+        const token = await ports.compute.beginRunCommand(input.server.vmId, input.request);
+        await store.setMark(input.windowId, mark, token);
+        return { token };
+      }),
+
+    pollRunCommands: async (input: { tokens: Record<string, string> }) => {
+      const out: Record<string, unknown> = {};
+      for (const [name, token] of Object.entries(input.tokens)) out[name] = await ports.compute.pollRunCommand(token);
+      return out;
+    },
+
+    /** HTTP checks, each retried `attempts` times (servers warm up after a reboot). */
+    runProbes: async (input: { server?: Server; checks: HttpCheck[] }): Promise<ProbeOutcome> => {
+      const failures: string[] = [];
+      for (const check of input.checks) {
+        let last = '';
+        let passed = false;
+        for (let attempt = 0; attempt < check.attempts && !passed; attempt++) {
+          const result = await ports.probes.probe({
+            url: expandUrl(check.url, input.server),
+            method: check.method,
+            expectStatus: check.expectStatus,
+            ...(check.expectBody !== undefined ? { expectBody: check.expectBody } : {}),
+            timeoutInMs: check.timeoutInMs,
+          });
+          passed = result.ok;
+          last = result.reason ?? `status ${result.status ?? '?'}`;
+        }
+        if (!passed) failures.push(`${check.name}: ${last}`);
+      }
+      return { ok: failures.length === 0, failures };
+    },
+  };
+}
+

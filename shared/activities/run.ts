@@ -1,0 +1,76 @@
+import type { LedgerEntry, NotifyInput, RecordStepInput, StepState, WindowInput } from '../orchestrations/contracts';
+import { loadWindowText } from '../window/load';
+import { planWindow } from '../window/plan';
+import { formatProblem } from '../window/problems';
+import { compileRunbook, revisionOf } from '../window/runbook';
+import type { ActivityDeps } from './types';
+import { outcome } from './outcome';
+
+/** Activities about the run itself: prepare, record, notify, ledger bookkeeping. */
+export function runActivities({ store, windows, ports }: ActivityDeps) {
+  return {
+    /** Validates, plans and compiles the window file and opens a fresh record for the run. */
+    prepareRun: (input: WindowInput & { instanceId: string; at: string }) =>
+      outcome(async () => {
+        const found = windows.read(input.windowId);
+        if (!found) throw Object.assign(new Error(`no window file declares id "${input.windowId}"`), { code: 'WindowNotFound' });
+        const loaded = loadWindowText(found.text, found.file);
+        if (!loaded.window) {
+          throw Object.assign(new Error(`the window file has problems: ${loaded.problems.slice(0, 5).map(formatProblem).join(' | ')}`), { code: 'WindowInvalid' });
+        }
+        const revision = revisionOf(found.text);
+        const existing = await store.getRun(input.windowId);
+        // A retried prepare for the same instance keeps the record; a new run starts clean.
+        if (!(existing && existing.instanceId === input.instanceId && existing.startedAt === input.at)) await store.resetRun(input.windowId);
+        const runbook = compileRunbook(loaded.window, planWindow(loaded.window, { recommend: false }), revision);
+        await store.saveRunbook(runbook);
+        await store.upsertRun({ windowId: input.windowId, instanceId: input.instanceId, revision, startedBy: input.startedBy, mode: input.mode, state: 'running', startedAt: input.at, finishedAt: '', summary: '' });
+        return { runbook };
+      }),
+
+    recordStepState: async (input: RecordStepInput) => {
+      await store.setStepState(input.windowId, { stepId: input.stepId, state: input.state, at: input.at, ...(input.detail ? { detail: input.detail } : {}) });
+      return null;
+    },
+
+    recordRunState: async (input: { windowId: string; state: string; at: string; summary: string }) => {
+      await store.upsertRun({ windowId: input.windowId, state: input.state, finishedAt: input.at, summary: input.summary });
+      return null;
+    },
+
+    recordEvent: async (input: { windowId: string; stepId: string; type: string; at: string; data: unknown }) => {
+      await store.appendEvent(input.windowId, { stepId: input.stepId, type: input.type, at: input.at, data: input.data });
+      return null;
+    },
+
+    readStepStates: async (input: { windowId: string; stepIds: string[] }): Promise<Record<string, StepState | undefined>> => {
+      const all = await store.getStepStates(input.windowId);
+      return Object.fromEntries(input.stepIds.map((id) => [id, all[id]?.state]));
+    },
+
+    /** Posts once per channel per key: a retried activity does not post twice. */
+    notify: async (input: NotifyInput) => {
+      const posted: string[] = [];
+      for (const channel of input.channels) {
+        const mark = `msg:${input.key}@${channel}`;
+        if (await store.getMark(input.windowId, mark)) continue;
+        const message = await ports.chat.postMessage(channel, input.text);
+        await store.setMark(input.windowId, mark, message.ts);
+        posted.push(channel);
+      }
+      return { posted };
+    },
+
+    recordLedgerEntry: async (input: { windowId: string; entry: LedgerEntry }) => {
+      await store.addLedger(input.windowId, input.entry);
+      return null;
+    },
+
+    listLedger: (input: { windowId: string }) => store.listLedger(input.windowId),
+
+    settleLedgerEntry: async (input: { windowId: string; key: string; state: LedgerEntry['state']; note?: string }) => {
+      await store.settleLedger(input.windowId, input.key, input.state, input.note);
+      return null;
+    },
+  };
+}

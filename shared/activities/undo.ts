@@ -1,0 +1,73 @@
+import type { LedgerAction } from '../orchestrations/contracts';
+import type { PoolRef } from '../ports';
+import type { ActivityDeps } from './types';
+import { outcome } from './outcome';
+
+/**
+ * Undoes one ledger entry by key and marks it undone. Used by steps that reverse
+ * their own change (page down, restore) and by the restore walk. Idempotent: an
+ * entry already undone, or never recorded, is a success.
+ */
+export function undoActivities(deps: ActivityDeps) {
+  const { store } = deps;
+  return {
+    undoLedgerEntry: (input: { windowId: string; key: string }) =>
+      outcome(async () => {
+        const entry = await store.getLedger(input.windowId, input.key);
+        if (!entry || entry.state === 'undone') return { skipped: true };
+        if (entry.state === 'kept') return { skipped: true, kept: true };
+        await applyInverse(deps, entry.action);
+        await store.settleLedger(input.windowId, input.key, 'undone');
+        return { skipped: false };
+      }),
+  };
+}
+
+async function applyInverse({ ports }: ActivityDeps, action: LedgerAction): Promise<void> {
+  switch (action.type) {
+    case 'pool-add':
+    case 'pool-remove': {
+      const ref: PoolRef = { kind: action.pool.kind, resourceId: action.pool.resourceId, backendPool: action.pool.backendPool };
+      const current = (await ports.pools.listMembers(ref)).map((m) => m.ipAddress ?? m.fqdn ?? '');
+      const addresses = action.servers.map((s) => s.address);
+      const desired = action.type === 'pool-add' ? [...current, ...addresses.filter((a) => !current.includes(a))] : current.filter((a) => !addresses.includes(a));
+      if (desired.length === current.length && desired.every((a) => current.includes(a))) return;
+      let token = await ports.pools.beginSetMembers(ref, desired.map((ipAddress) => ({ ipAddress })));
+      // Restores wait for their write here: the restore walk has nothing else to do meanwhile.
+      for (let i = 0; token && i < 120; i++) {
+        const progress = await ports.pools.pollSetMembers(token);
+        if (progress.state === 'succeeded') return;
+        if (progress.state === 'failed') throw Object.assign(new Error(progress.message), { code: progress.code });
+        token = progress.resumeToken;
+        await new Promise((r) => setTimeout(r, 1000));
+      }
+      if (token) throw Object.assign(new Error(`pool ${action.pool.id} write still running`), { code: 'PoolWriteTimeout', statusCode: 503 });
+      return;
+    }
+    case 'lift-alerts':
+      return ports.alerts.deleteSuppression(action.ruleName);
+    case 'dns-restore': {
+      const zoneId = await ports.dns.findZoneId(action.zone);
+      if (!zoneId) throw Object.assign(new Error(`zone ${action.zone} not found`), { code: 'ZoneNotFound' });
+      const record = await ports.dns.findRecord(zoneId, action.hostname);
+      if (!record) throw Object.assign(new Error(`no DNS record for ${action.hostname}`), { code: 'RecordNotFound' });
+      if (record.content !== action.content) await ports.dns.setRecordContent(zoneId, record.id, action.content);
+      return;
+    }
+    case 'purge-cache': {
+      const zoneId = await ports.dns.findZoneId(action.zone);
+      if (zoneId) await ports.dns.purgeCache(zoneId, action.hostnames);
+      return;
+    }
+    case 'end-uptime-maintenance':
+      return ports.uptime.endMaintenance(action.maintenanceId, Math.floor(Date.now() / 1000));
+    case 'consul-key':
+      return action.value === undefined ? ports.consul.deleteKey(action.key) : ports.consul.putKey(action.key, action.value);
+    case 'node-maintenance-off':
+      return ports.consul.setNodeMaintenance(action.node, false, 'maintenance over');
+    case 'worker-service-on':
+      return ports.consul.setServiceEnabled(action.node, action.service, true);
+    case 'scheduled-task-on':
+      return ports.consul.setScheduledTaskEnabled(action.node, action.task, true);
+  }
+}

@@ -1,0 +1,252 @@
+import { TableClient, TableServiceClient, type TableEntity } from '@azure/data-tables';
+import { BlobServiceClient, type ContainerClient } from '@azure/storage-blob';
+import type { LedgerEntry, Runbook, StepState } from '../orchestrations/contracts';
+
+/**
+ * The persistent window record: what ran, who decided what, and the restore ledger.
+ * Azure Table storage (Azurite locally) for records, Blob storage for runbooks.
+ * Every write is an upsert under a deterministic key, so retried activities are safe.
+ */
+export interface RunRecord {
+  windowId: string;
+  instanceId: string;
+  revision: string;
+  startedBy: string;
+  mode: string;
+  state: string;
+  startedAt: string;
+  finishedAt?: string;
+  summary?: string;
+}
+
+export interface StepRecord {
+  stepId: string;
+  state: StepState;
+  at: string;
+  detail?: string;
+}
+
+export interface EventRecord {
+  stepId: string;
+  type: string;
+  at: string;
+  data: unknown;
+}
+
+export interface WindowStore {
+  saveRunbook(runbook: Runbook): Promise<void>;
+  getRunbook(windowId: string, revision: string): Promise<Runbook | undefined>;
+  upsertRun(record: Partial<RunRecord> & { windowId: string }): Promise<void>;
+  getRun(windowId: string): Promise<RunRecord | undefined>;
+  /** Starts a new run: forget the previous run's steps, events, ledger and marks. */
+  resetRun(windowId: string): Promise<void>;
+  setStepState(windowId: string, record: StepRecord): Promise<void>;
+  getStepStates(windowId: string): Promise<Record<string, StepRecord>>;
+  appendEvent(windowId: string, event: EventRecord): Promise<void>;
+  listEvents(windowId: string): Promise<EventRecord[]>;
+  /** Records a ledger entry unless one with that key exists (a retry never reopens or overwrites it). */
+  addLedger(windowId: string, entry: LedgerEntry): Promise<LedgerEntry>;
+  getLedger(windowId: string, key: string): Promise<LedgerEntry | undefined>;
+  listLedger(windowId: string): Promise<LedgerEntry[]>;
+  settleLedger(windowId: string, key: string, state: LedgerEntry['state'], note?: string): Promise<void>;
+  /** Idempotency marks: vendor operation tokens, posted messages. */
+  getMark(windowId: string, key: string): Promise<string | undefined>;
+  setMark(windowId: string, key: string, value: string): Promise<void>;
+}
+
+const TABLES = { runs: 'mwruns', steps: 'mwsteps', events: 'mwevents', ledger: 'mwledger', marks: 'mwmarks' } as const;
+
+/** Table keys may not contain / \ # ? or control characters. */
+export function safeKey(value: string): string {
+  let out = '';
+  for (const c of value) {
+    const code = c.charCodeAt(0);
+    out += '/\\#?%'.includes(c) || code < 0x20 || (code >= 0x7f && code <= 0x9f) ? `%${code.toString(16).padStart(2, '0')}` : c;
+  }
+  return out;
+}
+
+export interface TableWindowStoreOptions {
+  connectionString: string;
+  /** Prefix for table and container names, so rehearsals and tests can share an account. */
+  prefix?: string;
+}
+
+export class TableWindowStore implements WindowStore {
+  private readonly tables = new Map<string, Promise<TableClient>>();
+  private container?: Promise<ContainerClient>;
+
+  constructor(private readonly options: TableWindowStoreOptions) {}
+
+  private table(name: string): Promise<TableClient> {
+    let client = this.tables.get(name);
+    if (!client) {
+      const full = `${(this.options.prefix ?? '').replace(/[^A-Za-z0-9]/g, '')}${name}`;
+      client = (async () => {
+        const service = TableServiceClient.fromConnectionString(this.options.connectionString, { allowInsecureConnection: true });
+        await service.createTable(full).catch((e: { statusCode?: number }) => {
+          if (e.statusCode !== 409) throw e;
+        });
+        return TableClient.fromConnectionString(this.options.connectionString, full, { allowInsecureConnection: true });
+      })();
+      client.catch(() => this.tables.delete(name));
+      this.tables.set(name, client);
+    }
+    return client;
+  }
+
+  private blobs(): Promise<ContainerClient> {
+    if (!this.container) {
+      const name = `${(this.options.prefix ?? '').toLowerCase().replace(/[^a-z0-9]/g, '')}mwrunbooks`;
+      this.container = (async () => {
+        const container = BlobServiceClient.fromConnectionString(this.options.connectionString).getContainerClient(name);
+        await container.createIfNotExists();
+        return container;
+      })();
+      this.container.catch(() => (this.container = undefined));
+    }
+    return this.container;
+  }
+
+  async saveRunbook(runbook: Runbook): Promise<void> {
+    const body = JSON.stringify(runbook);
+    const blob = (await this.blobs()).getBlockBlobClient(`${runbook.windowId}/${runbook.revision}.json`);
+    await blob.upload(body, Buffer.byteLength(body), { blobHTTPHeaders: { blobContentType: 'application/json' } });
+  }
+
+  async getRunbook(windowId: string, revision: string): Promise<Runbook | undefined> {
+    const blob = (await this.blobs()).getBlockBlobClient(`${windowId}/${revision}.json`);
+    try {
+      return JSON.parse((await blob.downloadToBuffer()).toString('utf8')) as Runbook;
+    } catch (error) {
+      if ((error as { statusCode?: number }).statusCode === 404) return undefined;
+      throw error;
+    }
+  }
+
+  async upsertRun(record: Partial<RunRecord> & { windowId: string }): Promise<void> {
+    const table = await this.table(TABLES.runs);
+    await table.upsertEntity({ partitionKey: safeKey(record.windowId), rowKey: 'run', ...record }, 'Merge');
+  }
+
+  async getRun(windowId: string): Promise<RunRecord | undefined> {
+    return (await this.getEntity<RunRecord>(TABLES.runs, windowId, 'run')) ?? undefined;
+  }
+
+  async resetRun(windowId: string): Promise<void> {
+    for (const name of [TABLES.steps, TABLES.events, TABLES.ledger, TABLES.marks]) {
+      const table = await this.table(name);
+      for await (const entity of table.listEntities({ queryOptions: { filter: `PartitionKey eq '${safeKey(windowId).replace(/'/g, "''")}'`, select: ['rowKey'] } })) {
+        await table.deleteEntity(entity.partitionKey!, entity.rowKey!).catch((e: { statusCode?: number }) => {
+          if (e.statusCode !== 404) throw e;
+        });
+      }
+    }
+  }
+
+  async setStepState(windowId: string, record: StepRecord): Promise<void> {
+    const table = await this.table(TABLES.steps);
+    await table.upsertEntity({ partitionKey: safeKey(windowId), rowKey: safeKey(record.stepId), ...record }, 'Replace');
+  }
+
+  async getStepStates(windowId: string): Promise<Record<string, StepRecord>> {
+    const out: Record<string, StepRecord> = {};
+    for (const entity of await this.list<StepRecord>(TABLES.steps, windowId)) out[entity.stepId] = entity;
+    return out;
+  }
+
+  async appendEvent(windowId: string, event: EventRecord): Promise<void> {
+    const table = await this.table(TABLES.events);
+    const rowKey = safeKey(`${event.at}|${event.stepId}|${event.type}|${hash(JSON.stringify(event.data))}`);
+    await table.upsertEntity({ partitionKey: safeKey(windowId), rowKey, stepId: event.stepId, type: event.type, at: event.at, data: JSON.stringify(event.data) }, 'Replace');
+  }
+
+  async listEvents(windowId: string): Promise<EventRecord[]> {
+    const rows = await this.list<{ stepId: string; type: string; at: string; data: string }>(TABLES.events, windowId);
+    return rows.map((r) => ({ stepId: r.stepId, type: r.type, at: r.at, data: JSON.parse(r.data) as unknown })).sort((a, b) => a.at.localeCompare(b.at));
+  }
+
+  async addLedger(windowId: string, entry: LedgerEntry): Promise<LedgerEntry> {
+    const existing = await this.getLedger(windowId, entry.key);
+    if (existing) return existing;
+    const table = await this.table(TABLES.ledger);
+    await table.createEntity({ partitionKey: safeKey(windowId), rowKey: safeKey(entry.key), ...toRow(entry) }).catch((e: { statusCode?: number }) => {
+      if (e.statusCode !== 409) throw e;
+    });
+    return (await this.getLedger(windowId, entry.key)) ?? entry;
+  }
+
+  async getLedger(windowId: string, key: string): Promise<LedgerEntry | undefined> {
+    const row = await this.getEntity<LedgerRow>(TABLES.ledger, windowId, key);
+    return row ? fromRow(row) : undefined;
+  }
+
+  async listLedger(windowId: string): Promise<LedgerEntry[]> {
+    return (await this.list<LedgerRow>(TABLES.ledger, windowId)).map(fromRow);
+  }
+
+  async settleLedger(windowId: string, key: string, state: LedgerEntry['state'], note?: string): Promise<void> {
+    const table = await this.table(TABLES.ledger);
+    await table.updateEntity({ partitionKey: safeKey(windowId), rowKey: safeKey(key), state, ...(note !== undefined ? { note } : {}) }, 'Merge').catch((e: { statusCode?: number }) => {
+      // Settling an entry that was never recorded (nothing was changed) is not an error.
+      if (e.statusCode !== 404) throw e;
+    });
+  }
+
+  async getMark(windowId: string, key: string): Promise<string | undefined> {
+    return (await this.getEntity<{ value: string }>(TABLES.marks, windowId, key))?.value;
+  }
+
+  async setMark(windowId: string, key: string, value: string): Promise<void> {
+    const table = await this.table(TABLES.marks);
+    await table.upsertEntity({ partitionKey: safeKey(windowId), rowKey: safeKey(key), value }, 'Replace');
+  }
+
+  private async getEntity<T extends object>(name: string, windowId: string, rowKey: string): Promise<T | undefined> {
+    const table = await this.table(name);
+    try {
+      return strip(await table.getEntity<TableEntity<T>>(safeKey(windowId), safeKey(rowKey))) as T;
+    } catch (error) {
+      if ((error as { statusCode?: number }).statusCode === 404) return undefined;
+      throw error;
+    }
+  }
+
+  private async list<T extends object>(name: string, windowId: string): Promise<T[]> {
+    const table = await this.table(name);
+    const out: T[] = [];
+    for await (const entity of table.listEntities<TableEntity<T>>({ queryOptions: { filter: `PartitionKey eq '${safeKey(windowId).replace(/'/g, "''")}'` } })) {
+      out.push(strip(entity) as T);
+    }
+    return out;
+  }
+}
+
+interface LedgerRow {
+  key: string;
+  stepId: string;
+  order: number;
+  action: string;
+  description: string;
+  state: LedgerEntry['state'];
+  note?: string;
+}
+
+function toRow(entry: LedgerEntry): LedgerRow {
+  return { key: entry.key, stepId: entry.stepId, order: entry.order, action: JSON.stringify(entry.action), description: entry.description, state: entry.state, ...(entry.note ? { note: entry.note } : {}) };
+}
+
+function fromRow(row: LedgerRow): LedgerEntry {
+  return { key: row.key, stepId: row.stepId, order: Number(row.order), action: JSON.parse(row.action) as LedgerEntry['action'], description: row.description, state: row.state, ...(row.note ? { note: row.note } : {}) };
+}
+
+function strip<T extends object>(entity: T): Omit<T, 'partitionKey' | 'rowKey' | 'etag' | 'timestamp'> {
+  const { partitionKey: _p, rowKey: _r, etag: _e, timestamp: _t, ...rest } = entity as Record<string, unknown>;
+  return rest as Omit<T, 'partitionKey' | 'rowKey' | 'etag' | 'timestamp'>;
+}
+
+function hash(text: string): string {
+  let h = 2166136261;
+  for (let i = 0; i < text.length; i++) h = Math.imul(h ^ text.charCodeAt(i), 16777619);
+  return (h >>> 0).toString(16);
+}
