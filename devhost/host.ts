@@ -11,7 +11,8 @@ import { type AzuriteProcess, blobEndpoint, isListening, resolveConnectionString
 import { BlobJournalBackend, type JournalBackend, MemoryJournalBackend } from './durable/journal';
 import { durableClientData } from './durable/managementApi';
 import { TaskHub } from './durable/taskHub';
-import { type FunctionKeyCheck, HttpHost } from './http/server';
+import { resolveKeys } from './http/keys';
+import { HttpHost } from './http/server';
 import { type HostLogger, createLogger, startProgressLine } from './log';
 import { TimerTriggers } from './timer/timerTriggers';
 
@@ -51,8 +52,8 @@ export interface StartHostOptions {
   progress?: boolean;
   /** Log level (default info). */
   logLevel?: 'debug' | 'info' | 'warn' | 'error';
-  /** Extra function-key check; default: keys from local.settings.json (see functionKeyCheck). */
-  checkKey?: FunctionKeyCheck;
+  /** local.settings.json to read (default: <appDir>/local.settings.json); its `Keys` section holds function keys. */
+  settingsFile?: string;
 }
 
 /** A running host. */
@@ -70,7 +71,7 @@ export interface RunningHost {
 /** Start the host in this process (one per process: `@azure/functions-core` is process-wide). */
 export async function startHost(options: StartHostOptions = {}): Promise<RunningHost> {
   const appDir = path.resolve(options.appDir ?? process.cwd());
-  const settings = readLocalSettings(appDir);
+  const settings = readLocalSettings(appDir, options.settingsFile);
   applyAppSettings(settings);
   const hostJson = readHostJson(appDir);
   const durable = hostJson.extensions?.durableTask;
@@ -114,14 +115,14 @@ export async function startHost(options: StartHostOptions = {}): Promise<Running
 
   // Assigned once the HTTP port is known (timer functions may take a durable client).
   const timersRef: { current?: TimerTriggers } = {};
-  const checkKey = options.checkKey ?? functionKeyCheck(settings.Values ?? {});
+  const keys = resolveKeys(settings);
   const http = new HttpHost({
     registry,
     hub,
     clock,
     logger,
     routePrefix: hostJson.extensions?.http?.routePrefix ?? 'api',
-    checkKey,
+    keys,
     invokeByName: async (name) => {
       await timersRef.current?.invokeNow(name);
     },
@@ -172,26 +173,5 @@ export async function startHost(options: StartHostOptions = {}): Promise<Running
         logger.log({ level: 'info', msg: 'host stopped' });
         logger.close();
       })()),
-  };
-}
-
-/**
- * Function keys for authLevel function/admin, from local.settings.json Values:
- * `AzureWebJobs.<FunctionName>.FunctionKey` (one function), `FUNCTIONS_DEFAULT_KEY`
- * (every function) and `FUNCTIONS_MASTER_KEY` (every function, and admin level).
- */
-export function functionKeyCheck(values: Record<string, string | number | boolean>): FunctionKeyCheck {
-  const get = (k: string): string | undefined => {
-    const v = process.env[k] ?? values[k];
-    return v === undefined || v === '' ? undefined : String(v);
-  };
-  return (fn, level, provided) => {
-    if (!provided) return false;
-    const master = get('FUNCTIONS_MASTER_KEY');
-    if (master && provided === master) return true;
-    if (level === 'admin') return false;
-    const own = get(`AzureWebJobs.${fn.name}.FunctionKey`);
-    const dflt = get('FUNCTIONS_DEFAULT_KEY');
-    return (own !== undefined && provided === own) || (dflt !== undefined && provided === dflt);
   };
 }

@@ -4,6 +4,7 @@
  * on the virtual clock. Stops cleanly on SIGINT/SIGTERM; a SIGKILL loses nothing that
  * was acknowledged (the task hub resumes from storage on the next start).
  */
+import path from 'node:path';
 import { Command, InvalidArgumentError, Option } from 'commander';
 import { startHost } from './host';
 
@@ -26,6 +27,7 @@ const program = new Command()
   .description('Local Azure Functions + Durable host with a virtual clock (never deployed).')
   .option('--app <dir>', 'function app directory (package.json, host.json, local.settings.json)', process.cwd())
   .option('--main <glob>', 'override package.json "main"')
+  .option('--settings <file>', 'local.settings.json to read (Values become app settings; Keys hold function keys)')
   .option('-p, --port <port>', 'HTTP port (0: any free port); default local.settings.json Host.LocalHttpPort or 7071', portNumber)
   .option('--speed <n>', 'virtual seconds per real second', positiveNumber('speed'), 1)
   .option('--no-skip', 'turn time-skipping off (on by default)')
@@ -47,6 +49,7 @@ async function main(): Promise<void> {
   const o = program.opts<{
     app: string;
     main?: string;
+    settings?: string;
     port?: number;
     speed: number;
     skip: boolean;
@@ -63,11 +66,13 @@ async function main(): Promise<void> {
     progress?: boolean;
     logLevel: 'debug' | 'info' | 'warn' | 'error';
   }>();
+  const settingsFile = o.settings ? path.resolve(o.settings) : undefined;
   // Functions run with the app root as working directory, as on Azure.
   process.chdir(o.app);
   const host = await startHost({
     appDir: process.cwd(),
     main: o.main,
+    settingsFile,
     port: o.port,
     speed: o.speed,
     skipping: o.skip,

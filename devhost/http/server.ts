@@ -11,10 +11,8 @@ import { expandAppSettings } from '../core/settings';
 import { WEBHOOK_PREFIX, durableClientData, handleManagementRequest } from '../durable/managementApi';
 import type { TaskHub } from '../durable/taskHub';
 import type { HostLogger } from '../log';
+import { type AuthLevel, type FunctionKeys, checkAuthorization } from './keys';
 import { type CompiledRoute, compileRoute, matchRoute, sortRoutes } from './routes';
-
-/** Decides whether a request may call a function with authLevel function/admin. */
-export type FunctionKeyCheck = (fn: RegisteredFunction, authLevel: 'function' | 'admin', providedKey: string | undefined) => boolean;
 
 /** Options for {@link HttpHost}. */
 export interface HttpHostOptions {
@@ -24,8 +22,8 @@ export interface HttpHostOptions {
   logger: HostLogger;
   /** host.json extensions.http.routePrefix (default "api"). */
   routePrefix: string;
-  /** Key check for authLevel function/admin; without one such routes answer 401. */
-  checkKey?: FunctionKeyCheck;
+  /** Keys for authLevel function/system/admin routes (local.settings.json `Keys`). */
+  keys: FunctionKeys;
   /** Invoke a non-HTTP function by name (`POST /admin/functions/{name}`). */
   invokeByName?: (name: string, input: unknown) => Promise<void>;
 }
@@ -34,7 +32,7 @@ interface HttpRoute {
   fn: RegisteredFunction;
   route: CompiledRoute;
   methods: string[];
-  authLevel: 'anonymous' | 'function' | 'admin';
+  authLevel: AuthLevel;
 }
 
 /** Serves HTTP triggers and host endpoints on one port. */
@@ -50,7 +48,7 @@ export class HttpHost {
         const template = expandAppSettings(typeof t.route === 'string' && t.route !== '' ? t.route : fn.name, process.env, `function ${fn.name} route`);
         const methods = Array.isArray(t.methods) && t.methods.length > 0 ? (t.methods as string[]).map((m) => m.toUpperCase()) : ['GET', 'POST'];
         const level = String(t.authLevel ?? 'anonymous').toLowerCase();
-        const authLevel = level === 'function' || level === 'admin' ? level : 'anonymous';
+        const authLevel: AuthLevel = level === 'function' || level === 'admin' || level === 'system' ? level : 'anonymous';
         return { fn, route: compileRoute(template, { routePrefix: options.routePrefix }), methods, authLevel };
       }),
       (r) => r.route,
@@ -138,8 +136,9 @@ export class HttpHost {
     }
     const { route, params } = matched;
     if (route.authLevel !== 'anonymous') {
-      const key = url.searchParams.get('code') ?? headerValue(req.headers['x-functions-key']);
-      if (!this.options.checkKey || !this.options.checkKey(route.fn, route.authLevel, key)) {
+      const auth = checkAuthorization(route.authLevel, { query: url.searchParams, headers: req.headers }, this.options.keys, route.fn.name);
+      if (!auth.authorized) {
+        this.options.logger.log({ level: 'warn', msg: 'unauthorized', function: route.fn.name, reason: auth.reason });
         res.writeHead(401).end();
         return;
       }
@@ -199,10 +198,6 @@ function userLog(logger: HostLogger, functionName: string): (level: string, cate
     if (category !== 'user' && level !== 'warning' && level !== 'error') return;
     logger.log({ level: level === 'error' ? 'error' : level === 'warning' ? 'warn' : 'info', msg: message, function: functionName, category });
   };
-}
-
-function headerValue(v: string | string[] | undefined): string | undefined {
-  return Array.isArray(v) ? v[0] : v;
 }
 
 function readBody(req: http.IncomingMessage): Promise<Buffer> {

@@ -1,10 +1,16 @@
 /** HTTP triggers of the conformance app, served by the local host in a child process. */
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
 import { type HostProcess, spawnHost, uniqueHub } from '../../support/devhostProcess';
 
 let host: HostProcess;
 
 beforeAll(async () => {
-  host = await spawnHost({ taskHub: uniqueHub('http'), memory: true, env: { FUNCTIONS_DEFAULT_KEY: 'k-default', 'AzureWebJobs.secured.FunctionKey': 'k-secured' } });
+  // Keys live in local.settings.json (`Keys`), which is never committed: write one for this run.
+  const settings = path.join(os.tmpdir(), `devhost-http-settings-${process.pid}.json`);
+  fs.writeFileSync(settings, JSON.stringify({ IsEncrypted: false, Values: {}, Keys: { host: { default: 'k-default' }, functions: { secured: { default: 'k-secured' } } } }));
+  host = await spawnHost({ taskHub: uniqueHub('http'), memory: true, args: ['--settings', settings] });
 });
 
 afterAll(async () => {
