@@ -95,7 +95,7 @@ export async function startAzurite(options: StartAzuriteOptions): Promise<Azurit
   if (options.detached) child.unref();
   const deadline = Date.now() + (options.timeoutInMs ?? 30_000);
   while (!(await isListening(options.blobPort))) {
-    if (child.exitCode !== null) throw new Error(`Azurite exited with code ${child.exitCode}: ${stderr.trim()}`);
+    if (child.exitCode !== null || child.signalCode !== null) throw new Error(`Azurite exited (${child.exitCode ?? child.signalCode}): ${stderr.trim()}`);
     if (Date.now() > deadline) {
       child.kill();
       throw new Error(`Azurite did not listen on port ${options.blobPort} within ${options.timeoutInMs ?? 30_000} ms.`);
@@ -108,7 +108,8 @@ export async function startAzurite(options: StartAzuriteOptions): Promise<Azurit
     child,
     stop: () =>
       new Promise<void>((resolve) => {
-        if (child.exitCode !== null) return resolve();
+        // Killed by a signal, a child has signalCode set and exitCode null.
+        if (child.exitCode !== null || child.signalCode !== null) return resolve();
         child.once('exit', () => resolve());
         child.kill();
       }),
