@@ -21,6 +21,8 @@ export interface Runbook {
   plannedEndAt: string;
   budgetEndsAt?: string;
   channels: { milestones: string[]; failures: string[] };
+  /** Who may act on the run: approvers, assignees, team members (identity matched by id or email). */
+  people: Record<string, { name: string; email?: string }>;
   /** Steps in dependency order. */
   steps: RunbookStep[];
 }
@@ -239,6 +241,7 @@ export function compileRunbook(window: WindowDef, plan: Plan, revision: string):
     plannedEndAt: new Date(plan.end.epochMs).toISOString(),
     ...(plan.budget ? { budgetEndsAt: new Date(plan.budget.deadline.epochMs).toISOString() } : {}),
     channels: { milestones: window.notifications?.channels ?? [], failures: window.notifications?.failures ?? window.notifications?.channels ?? [] },
+    people: Object.fromEntries(Object.entries(window.people).map(([id, p]) => [id, { name: p.name, ...(p.email ? { email: p.email } : {}) }])),
     steps,
   };
 }

@@ -2,6 +2,7 @@ import type { Task } from 'durable-functions';
 import type { Outcome, ProbeOutcome, ResolvedPool, Server, ServerOutcome, StepResult } from '../contracts';
 import { Activities } from '../names';
 import { RetryPolicies } from '../retry';
+import { nowIso } from '../waits';
 import { call, failed, keyOf, monitor, notify, ok, remember, settle, writePool, type KindRunner, type StepContext } from './common';
 import type { StepSpec } from '../../window/runbook';
 
@@ -172,6 +173,7 @@ function* patchChunk(
   const broken = members.filter((m) => servers[m.name]!.state !== 'patched');
   const restoreError = yield* restorePools(sc, spec, chunkId, drained, healthy, broken, addresses);
   const keptOut = broken.map((m) => ({ server: m.name, pools: poolsOf(m).map((p) => p.id), reason: servers[m.name]!.detail ?? 'failed' }));
+  yield call(sc, Activities.recordEvent, { windowId: sc.input.windowId, stepId: sc.input.step.id, type: 'servers', at: nowIso(context), data: { chunk: chunkId, servers } }, RetryPolicies.store());
   if (healthy.length > 0) {
     yield* notify(sc, sc.input.failureChannels, `:white_check_mark: ${healthy.map((m) => m.name).join(', ')} patched and back in ${drained.map((p) => p.id).join(', ') || 'service'}.`, chunkId, 'back');
   }

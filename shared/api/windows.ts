@@ -1,0 +1,366 @@
+import { z } from 'zod';
+import type { Clock } from '../clock';
+import type { StepState, WindowInput } from '../orchestrations/contracts';
+import { Events, InstanceIds, Orchestrations } from '../orchestrations/names';
+import type { RunRecord, WindowStore } from '../store/windowStore';
+import type { Runbook, RunbookStep } from '../window/runbook';
+import type { WindowSource } from '../window/source';
+import { callerOf, personOf, type Caller, type IdentityOptions } from './identity';
+
+/**
+ * The window HTTP API, independent of the Functions programming model: handlers take
+ * a small request view and return a status and body. Every input is validated; a
+ * user's mistake is a 4xx that names the field, never a 500.
+ */
+export interface ApiRequest {
+  params: Record<string, string | undefined>;
+  headers: { get(name: string): string | null };
+  /** Parsed JSON body, or undefined when absent; `invalidJson` when it did not parse. */
+  body: unknown;
+  invalidJson?: boolean;
+}
+
+export interface ApiResponse {
+  status: number;
+  jsonBody?: unknown;
+  body?: string;
+  headers?: Record<string, string>;
+}
+
+export interface DurableStatusView {
+  runtimeStatus: string;
+  customStatus?: unknown;
+  output?: unknown;
+  createdTime?: string;
+  lastUpdatedTime?: string;
+}
+
+/** What the API needs of the durable client (the real one is adapted in functions/). */
+export interface OrchestrationControl {
+  getStatus(instanceId: string): Promise<DurableStatusView | undefined>;
+  startNew(name: string, instanceId: string, input: unknown): Promise<void>;
+  raiseEvent(instanceId: string, eventName: string, data: unknown): Promise<'raised' | 'gone' | 'missing'>;
+}
+
+export interface ApiDeps {
+  store: WindowStore;
+  windows: WindowSource;
+  clock: Clock;
+  identity: IdentityOptions;
+  durable: OrchestrationControl;
+}
+
+const RUNNING = new Set(['Running', 'Pending', 'ContinuedAsNew', 'Suspended']);
+
+const StartBody = z.strictObject({ mode: z.enum(['rehearsal', 'manual']).default('manual'), reason: z.string().max(500).optional() });
+const AbortBody = z.strictObject({ reason: z.string().min(1, 'say why').max(500) });
+const ApprovalBody = z.strictObject({ decision: z.enum(['approve', 'reject']), comment: z.string().max(1000).optional() });
+const TickBody = z.strictObject({ outcome: z.enum(['done', 'failed']).default('done'), note: z.string().max(1000).optional() });
+const CanaryBody = z.strictObject({ team: z.string().min(1), ok: z.boolean(), note: z.string().max(2000).optional() });
+
+const error = (status: number, code: string, message: string, extra: object = {}): ApiResponse => ({ status, jsonBody: { error: { code, message, ...extra } } });
+
+function parseBody<T extends z.ZodType>(schema: T, req: ApiRequest, optional = false): { ok: true; value: z.output<T> } | { ok: false; response: ApiResponse } {
+  if (req.invalidJson) return { ok: false, response: error(400, 'InvalidJson', 'the body is not valid JSON') };
+  const parsed = schema.safeParse(req.body === undefined && optional ? {} : req.body);
+  if (parsed.success) return { ok: true, value: parsed.data };
+  const issue = parsed.error.issues[0]!;
+  const field = issue.path.map(String).join('.') || '(body)';
+  const message = issue.code === 'unrecognized_keys' ? `unknown field(s): ${issue.keys.join(', ')}` : issue.input === undefined && issue.code === 'invalid_type' ? 'required' : issue.message;
+  return { ok: false, response: error(400, 'InvalidBody', `${field}: ${message}`, { field }) };
+}
+
+interface RunContext {
+  windowId: string;
+  run: RunRecord;
+  runbook: Runbook;
+}
+
+/** Loads the current run of a window, or the 404/409 that says why there is none. */
+async function currentRun(deps: ApiDeps, windowId: string | undefined): Promise<{ ok: true; value: RunContext } | { ok: false; response: ApiResponse }> {
+  if (!windowId || !deps.windows.read(windowId)) return { ok: false, response: error(404, 'WindowNotFound', `no window "${windowId ?? ''}"`) };
+  const run = await deps.store.getRun(windowId);
+  const runbook = run ? await deps.store.getRunbook(windowId, run.revision) : undefined;
+  if (!run || !runbook) return { ok: false, response: error(409, 'NotStarted', `window "${windowId}" has not been started`) };
+  return { ok: true, value: { windowId, run, runbook } };
+}
+
+function requireCaller(deps: ApiDeps, req: ApiRequest): { ok: true; caller: Caller } | { ok: false; response: ApiResponse } {
+  const caller = callerOf(req.headers, deps.identity);
+  if (!caller) return { ok: false, response: error(401, 'Unauthenticated', `sign in (or send ${deps.identity.header} locally)`) };
+  return { ok: true, caller };
+}
+
+function stepOf(runbook: Runbook, stepId: string | undefined, kind: RunbookStep['spec']['kind']): RunbookStep | undefined {
+  return runbook.steps.find((s) => s.id === stepId && s.spec.kind === kind);
+}
+
+export async function startWindow(deps: ApiDeps, req: ApiRequest): Promise<ApiResponse> {
+  const windowId = req.params.windowId;
+  if (!windowId || !deps.windows.read(windowId)) return error(404, 'WindowNotFound', `no window "${windowId ?? ''}"`);
+  const who = requireCaller(deps, req);
+  if (!who.ok) return who.response;
+  const body = parseBody(StartBody, req, true);
+  if (!body.ok) return body.response;
+  const instanceId = InstanceIds.window(windowId);
+  const existing = await deps.durable.getStatus(instanceId);
+  if (existing && RUNNING.has(existing.runtimeStatus)) return error(409, 'AlreadyRunning', `window "${windowId}" is already running`, { instanceId });
+  const input: WindowInput = { windowId, startedBy: who.caller.id, mode: body.value.mode, ...(body.value.reason ? { reason: body.value.reason } : {}) };
+  await deps.durable.startNew(Orchestrations.window, instanceId, input);
+  return { status: 202, jsonBody: { windowId, instanceId, startedBy: who.caller.id, statusUrl: `/api/windows/${windowId}` } };
+}
+
+export async function abortWindow(deps: ApiDeps, req: ApiRequest): Promise<ApiResponse> {
+  const who = requireCaller(deps, req);
+  if (!who.ok) return who.response;
+  const body = parseBody(AbortBody, req);
+  if (!body.ok) return body.response;
+  const current = await currentRun(deps, req.params.windowId);
+  if (!current.ok) return current.response;
+  const raised = await deps.durable.raiseEvent(InstanceIds.window(current.value.windowId), Events.abort, { by: who.caller.id, reason: body.value.reason, at: new Date(await deps.clock.now()).toISOString() });
+  if (raised !== 'raised') return error(409, 'NotRunning', `window "${current.value.windowId}" is not running`);
+  return { status: 202, jsonBody: { windowId: current.value.windowId, aborting: true, by: who.caller.id } };
+}
+
+export async function decideApproval(deps: ApiDeps, req: ApiRequest): Promise<ApiResponse> {
+  const current = await currentRun(deps, req.params.windowId);
+  if (!current.ok) return current.response;
+  const { runbook, run, windowId } = current.value;
+  const gate = stepOf(runbook, req.params.gateId, 'approval');
+  if (!gate || gate.spec.kind !== 'approval') return error(404, 'GateNotFound', `window "${windowId}" has no approval gate "${req.params.gateId ?? ''}"`);
+  const body = parseBody(ApprovalBody, req);
+  if (!body.ok) return body.response;
+  const who = requireCaller(deps, req);
+  if (!who.ok) return who.response;
+  const person = personOf(runbook, who.caller);
+  const approvers = new Set(gate.spec.roles.flatMap((r) => r.approvers));
+  if (!person || !approvers.has(person)) return error(403, 'NotAnApprover', `${who.caller.id} is not an approver of "${gate.id}" (approvers: ${[...approvers].join(', ')})`);
+  if (person === personOf(runbook, run.startedBy) || who.caller.id.toLowerCase() === run.startedBy.toLowerCase()) {
+    return error(403, 'FourEyes', `${who.caller.id} started this window and cannot approve it`);
+  }
+  const state = (await deps.store.getStepStates(windowId))[gate.id]?.state;
+  if (state !== 'waiting-for-approval') return error(409, state && isClosed(state) ? 'GateClosed' : 'GateNotOpen', `gate "${gate.id}" is ${state ?? 'not open yet'}`);
+  const raised = await deps.durable.raiseEvent(InstanceIds.step(windowId, gate.id), Events.approval, {
+    by: person,
+    decision: body.value.decision,
+    ...(body.value.comment ? { comment: body.value.comment } : {}),
+    at: new Date(await deps.clock.now()).toISOString(),
+  });
+  if (raised !== 'raised') return error(409, 'GateClosed', `gate "${gate.id}" is closed`);
+  return { status: 202, jsonBody: { windowId, gate: gate.id, by: person, decision: body.value.decision } };
+}
+
+export async function tickManualStep(deps: ApiDeps, req: ApiRequest): Promise<ApiResponse> {
+  const current = await currentRun(deps, req.params.windowId);
+  if (!current.ok) return current.response;
+  const { runbook, windowId } = current.value;
+  const step = stepOf(runbook, req.params.stepId, 'manual');
+  if (!step) return error(404, 'StepNotFound', `window "${windowId}" has no manual step "${req.params.stepId ?? ''}"`);
+  const body = parseBody(TickBody, req, true);
+  if (!body.ok) return body.response;
+  const who = requireCaller(deps, req);
+  if (!who.ok) return who.response;
+  const state = (await deps.store.getStepStates(windowId))[step.id]?.state;
+  if (state !== 'doing') return error(409, state && isClosed(state) ? 'StepClosed' : 'StepNotReady', `step "${step.id}" is ${state ?? 'not started'}`);
+  const raised = await deps.durable.raiseEvent(InstanceIds.step(windowId, step.id), Events.manualDone, {
+    by: personOf(runbook, who.caller) ?? who.caller.id,
+    outcome: body.value.outcome,
+    ...(body.value.note ? { note: body.value.note } : {}),
+  });
+  if (raised !== 'raised') return error(409, 'StepClosed', `step "${step.id}" is closed`);
+  return { status: 202, jsonBody: { windowId, step: step.id, outcome: body.value.outcome } };
+}
+
+export async function answerCanary(deps: ApiDeps, req: ApiRequest): Promise<ApiResponse> {
+  const current = await currentRun(deps, req.params.windowId);
+  if (!current.ok) return current.response;
+  const { runbook, windowId } = current.value;
+  const step = stepOf(runbook, req.params.stepId, 'canary');
+  if (!step || step.spec.kind !== 'canary') return error(404, 'StepNotFound', `window "${windowId}" has no canary step "${req.params.stepId ?? ''}"`);
+  const body = parseBody(CanaryBody, req);
+  if (!body.ok) return body.response;
+  const who = requireCaller(deps, req);
+  if (!who.ok) return who.response;
+  const team = step.spec.teams.find((t) => t.id === body.value.team);
+  if (!team) return error(400, 'InvalidBody', `team: "${body.value.team}" is not one of ${step.spec.teams.map((t) => t.id).join(', ')}`, { field: 'team' });
+  const person = personOf(runbook, who.caller);
+  if (team.members.length > 0 && (!person || !team.members.includes(person))) return error(403, 'NotOnTeam', `${who.caller.id} does not answer for ${team.id}`);
+  const state = (await deps.store.getStepStates(windowId))[step.id]?.state;
+  if (state !== 'doing') return error(409, state && isClosed(state) ? 'CanaryClosed' : 'CanaryNotStarted', `canary "${step.id}" is ${state ?? 'not started'}`);
+  const raised = await deps.durable.raiseEvent(InstanceIds.step(windowId, step.id), Events.canaryAnswer, {
+    team: team.id,
+    ok: body.value.ok,
+    ...(body.value.note ? { note: body.value.note } : {}),
+    by: person ?? who.caller.id,
+    at: new Date(await deps.clock.now()).toISOString(),
+  });
+  if (raised !== 'raised') return error(409, 'CanaryClosed', `canary "${step.id}" is closed`);
+  return { status: 202, jsonBody: { windowId, step: step.id, team: team.id, ok: body.value.ok } };
+}
+
+function isClosed(state: StepState): boolean {
+  return ['done', 'failed', 'not-doing', 'blocked', 'aborted'].includes(state);
+}
+
+export interface WindowStatusView {
+  windowId: string;
+  title: string;
+  state: string;
+  instanceId: string;
+  revision?: string;
+  startedBy?: string;
+  startedAt?: string;
+  finishedAt?: string;
+  plannedEndAt?: string;
+  eta?: string;
+  slipMinutes?: number;
+  stopReason?: string;
+  summary?: string;
+  counts: Record<string, number>;
+  phases: { id: string; state: string }[];
+  steps: { id: string; title: string; kind: string; phase: string; state: string; plannedStart: string; plannedEnd: string; at?: string; detail?: string; tickets: string[] }[];
+  approvalsPending: { gate: string; title: string; roles: { role: string; quorum: number; approvers: string[] }[] }[];
+  servers: Record<string, { state: string; detail?: string; step: string }>;
+  maintenancePages: Record<string, 'up' | 'down'>;
+  events: { at: string; step: string; type: string; data: unknown }[];
+}
+
+/** Everything the status page shows, from the record, the runbook and the orchestration's status. */
+export async function windowStatus(deps: ApiDeps, windowId: string): Promise<ApiResponse> {
+  const found = deps.windows.read(windowId);
+  if (!found) return error(404, 'WindowNotFound', `no window "${windowId}"`);
+  const instanceId = InstanceIds.window(windowId);
+  const [run, durable] = await Promise.all([deps.store.getRun(windowId), deps.durable.getStatus(instanceId)]);
+  const runbook = run ? await deps.store.getRunbook(windowId, run.revision) : undefined;
+  if (!run || !runbook) {
+    return { status: 200, jsonBody: { windowId, title: windowId, state: 'not-started', instanceId, counts: {}, phases: [], steps: [], approvalsPending: [], servers: {}, maintenancePages: {}, events: [] } };
+  }
+  const [records, events] = await Promise.all([deps.store.getStepStates(windowId), deps.store.listEvents(windowId)]);
+  const custom = (durable?.customStatus ?? {}) as { state?: string; stopReason?: string; steps?: Record<string, StepState> };
+  const stateOf = (id: string): string => records[id]?.state ?? custom.steps?.[id] ?? 'pending';
+  const counts: Record<string, number> = {};
+  for (const s of runbook.steps) counts[stateOf(s.id)] = (counts[stateOf(s.id)] ?? 0) + 1;
+
+  // ETA: the plan shifted by the slip of the latest step that finished.
+  let slip = 0;
+  let latestEnd = '';
+  for (const s of runbook.steps) {
+    const r = records[s.id];
+    if (r && (r.state === 'done' || r.state === 'failed') && r.at > latestEnd) {
+      latestEnd = r.at;
+      slip = (Date.parse(r.at) - Date.parse(s.plannedEnd)) / 60_000;
+    }
+  }
+  const finished = ['succeeded', 'failed', 'aborted'].includes(run.state);
+  const eta = finished ? run.finishedAt : new Date(Date.parse(runbook.plannedEndAt) + Math.max(0, slip) * 60_000).toISOString();
+
+  const servers: WindowStatusView['servers'] = {};
+  for (const e of events.filter((x) => x.type === 'servers')) {
+    const data = e.data as { servers: Record<string, { state: string; detail?: string }> };
+    for (const [name, s] of Object.entries(data.servers)) servers[name] = { ...s, step: e.stepId };
+  }
+  // A page's state is the action of its latest finished up/down step.
+  const pages: Record<string, 'up' | 'down'> = {};
+  const pageSteps = runbook.steps
+    .filter((s) => s.spec.kind === 'maintenance-page' && stateOf(s.id) === 'done')
+    .sort((a, b) => records[a.id]!.at.localeCompare(records[b.id]!.at));
+  for (const s of pageSteps) if (s.spec.kind === 'maintenance-page') pages[s.spec.page] = s.spec.action;
+  const phases = [...new Set(runbook.steps.map((s) => s.phaseId))].map((id) => {
+    const states = runbook.steps.filter((s) => s.phaseId === id).map((s) => stateOf(s.id));
+    const state = states.every((x) => ['done', 'not-doing'].includes(x)) ? 'done' : states.some((x) => ['doing', 'waiting', 'waiting-for-approval'].includes(x)) ? 'doing' : states.some((x) => x === 'failed') ? 'failed' : 'pending';
+    return { id, state };
+  });
+
+  const view: WindowStatusView = {
+    windowId,
+    title: runbook.title,
+    state: custom.state ?? run.state,
+    instanceId,
+    revision: run.revision,
+    startedBy: run.startedBy,
+    startedAt: run.startedAt,
+    ...(run.finishedAt ? { finishedAt: run.finishedAt } : {}),
+    plannedEndAt: runbook.plannedEndAt,
+    ...(eta ? { eta } : {}),
+    slipMinutes: Math.round(slip),
+    ...(custom.stopReason ? { stopReason: custom.stopReason } : {}),
+    ...(run.summary ? { summary: run.summary } : {}),
+    counts,
+    phases,
+    steps: runbook.steps.map((s) => ({
+      id: s.id,
+      title: s.title,
+      kind: s.spec.kind,
+      phase: s.phaseId,
+      state: stateOf(s.id),
+      plannedStart: s.plannedStart,
+      plannedEnd: s.plannedEnd,
+      ...(records[s.id]?.at ? { at: records[s.id]!.at } : {}),
+      ...(records[s.id]?.detail ? { detail: records[s.id]!.detail } : {}),
+      tickets: s.tickets,
+    })),
+    approvalsPending: runbook.steps
+      .filter((s) => s.spec.kind === 'approval' && stateOf(s.id) === 'waiting-for-approval')
+      .map((s) => ({ gate: s.id, title: s.title, roles: (s.spec as Extract<RunbookStep['spec'], { kind: 'approval' }>).roles })),
+    servers,
+    maintenancePages: pages,
+    events: events.map((e) => ({ at: e.at, step: e.stepId, type: e.type, data: e.data })),
+  };
+  return { status: 200, jsonBody: view };
+}
+
+/** Every window file with the state of its last run. */
+export async function listWindows(deps: ApiDeps): Promise<ApiResponse> {
+  const windows = await Promise.all(
+    deps.windows.list().map(async ({ windowId, file }) => {
+      const run = await deps.store.getRun(windowId);
+      return { windowId, file, state: run?.state ?? 'not-started', startedAt: run?.startedAt, finishedAt: run?.finishedAt || undefined, statusUrl: `/api/windows/${windowId}` };
+    }),
+  );
+  return { status: 200, jsonBody: { windows } };
+}
+
+const PageBody = z.strictObject({ action: z.enum(['up', 'down']), reason: z.string().min(1, 'say why').max(500) });
+
+/**
+ * On-call's emergency switch: put a window's maintenance page up or take it down now,
+ * through the same step code and ledger as the window (a later `down` finds what an
+ * emergency `up` saved). Recorded with who and why.
+ */
+export async function emergencyPage(deps: ApiDeps, req: ApiRequest): Promise<ApiResponse> {
+  const current = await currentRun(deps, req.params.windowId);
+  if (!current.ok) return current.response;
+  const { runbook, run, windowId } = current.value;
+  const template = runbook.steps.find((s) => s.spec.kind === 'maintenance-page' && s.spec.page === req.params.pageId);
+  if (!template || template.spec.kind !== 'maintenance-page') return error(404, 'PageNotFound', `window "${windowId}" has no maintenance page "${req.params.pageId ?? ''}"`);
+  const body = parseBody(PageBody, req);
+  if (!body.ok) return body.response;
+  const who = requireCaller(deps, req);
+  if (!who.ok) return who.response;
+  const at = new Date(await deps.clock.now()).toISOString();
+  const stepId = `emergency-${template.spec.page}-${body.value.action}-${at.replace(/[^0-9]/g, '').slice(0, 14)}`;
+  const step: RunbookStep = {
+    ...template,
+    id: stepId,
+    title: `Emergency: maintenance page ${template.spec.page} ${body.value.action} by ${who.caller.id} (${body.value.reason})`,
+    deps: [],
+    finishAfter: [],
+    tickets: [],
+    continueOnFailure: true,
+    spec: { ...template.spec, action: body.value.action },
+  };
+  delete step.notBefore;
+  delete step.skip;
+  await deps.store.appendEvent(windowId, { stepId, type: 'emergency-page', at, data: { by: who.caller.id, action: body.value.action, page: template.spec.page, reason: body.value.reason } });
+  const instanceId = InstanceIds.step(windowId, stepId);
+  await deps.durable.startNew(Orchestrations.step, instanceId, {
+    windowId,
+    revision: run.revision,
+    startedBy: who.caller.id,
+    step,
+    timeZone: runbook.timeZone,
+    failureChannels: runbook.channels.failures,
+    pollMinutes: 1,
+  });
+  return { status: 202, jsonBody: { windowId, page: template.spec.page, action: body.value.action, instanceId } };
+}

@@ -1,0 +1,105 @@
+import { readFileSync } from 'fs';
+import { z } from 'zod';
+
+/**
+ * The only reader of process.env. Validated once at start; a bad setting names the
+ * variable and the reason. Secrets (tokens, keys) come from app settings that are
+ * Key Vault references on Azure and never leave this object except into clients.
+ */
+const optionalUrl = z.string().url().optional();
+
+const Env = z.object({
+  AzureWebJobsStorage: z.string().min(1, 'the storage connection string is required (UseDevelopmentStorage=true locally)'),
+  MW_WINDOWS_DIR: z.string().default('windows'),
+  MW_STORE_PREFIX: z.string().regex(/^[A-Za-z0-9]*$/, 'letters and digits only').default(''),
+  /** Header carrying the caller's identity locally; on Azure x-ms-client-principal is used. */
+  MW_IDENTITY_HEADER: z.string().default('x-mw-user'),
+  MW_TRUST_CLIENT_PRINCIPAL: z.enum(['true', 'false']).default('true'),
+  /** PEM file of an extra CA to trust (the simulated estate's, locally). */
+  MW_CA_FILE: z.string().optional(),
+
+  MW_ARM_ENDPOINT: z.string().url().default('https://management.azure.com'),
+  MW_AZURE_AUTHORITY_HOST: optionalUrl,
+  MW_AZURE_TENANT_ID: z.string().optional(),
+  MW_AZURE_CLIENT_ID: z.string().optional(),
+  MW_AZURE_CLIENT_SECRET: z.string().optional(),
+  /** Subscription and resource group for alert processing rules. */
+  MW_ALERT_RULES_SCOPE: z.string().regex(/^\/subscriptions\/[^/]+\/resourceGroups\/[^/]+$/i, 'expected /subscriptions/<id>/resourceGroups/<name>').optional(),
+  /** `https://{vault}.vault.azure.net` by default; locally one listener serves every vault. */
+  MW_KEYVAULT_URL_TEMPLATE: z.string().default('https://{vault}.vault.azure.net'),
+
+  MW_CLOUDFLARE_BASE_URL: optionalUrl,
+  MW_CLOUDFLARE_API_TOKEN: z.string().default(''),
+  MW_SLACK_API_URL: optionalUrl,
+  MW_SLACK_TOKEN: z.string().default(''),
+  MW_DEVOPS_ORG_URL: optionalUrl,
+  MW_DEVOPS_PAT: z.string().default(''),
+  /** JSON: pipeline name → stage names, for pipelines that have never run (stagesToSkip needs them). */
+  MW_DEVOPS_KNOWN_STAGES: z.string().default('{}'),
+  MW_PINGDOM_BASE_URL: optionalUrl,
+  MW_PINGDOM_TOKEN: z.string().default(''),
+  MW_MAILGUN_BASE_URL: optionalUrl,
+  MW_MAILGUN_API_KEY: z.string().default(''),
+  MW_MAILGUN_KEY_ROLE: z.string().default('sending'),
+  MW_MAILGUN_DOMAIN: z.string().optional(),
+  MW_CONSUL_URL: optionalUrl,
+  MW_CONSUL_TOKEN: z.string().default(''),
+  /** Locally: follow the devhost's virtual clock (GET → { nowMs, speed }). */
+  MW_CLOCK_URL: optionalUrl,
+  /** Locally: send every sanity probe to the simulated web servers' listener. */
+  MW_PROBE_OVERRIDE_URL: optionalUrl,
+});
+
+export type AppConfig = ReturnType<typeof loadConfig>;
+
+export class ConfigError extends Error {
+  constructor(readonly problems: string[]) {
+    super(`invalid configuration: ${problems.join('; ')}`);
+    this.name = 'ConfigError';
+  }
+}
+
+/** Reads and validates the environment; throws ConfigError naming every bad variable. */
+export function loadConfig(env: NodeJS.ProcessEnv = process.env) {
+  const parsed = Env.safeParse(env);
+  if (!parsed.success) throw new ConfigError(parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`));
+  const e = parsed.data;
+  let knownStages: Record<string, string[]>;
+  try {
+    knownStages = z.record(z.string(), z.array(z.string())).parse(JSON.parse(e.MW_DEVOPS_KNOWN_STAGES));
+  } catch {
+    throw new ConfigError(['MW_DEVOPS_KNOWN_STAGES: expected JSON {"Pipeline name": ["Stage", ...]}']);
+  }
+  let caPem: string | undefined;
+  if (e.MW_CA_FILE) {
+    try {
+      caPem = readFileSync(e.MW_CA_FILE, 'utf8');
+    } catch {
+      throw new ConfigError([`MW_CA_FILE: cannot read ${e.MW_CA_FILE}`]);
+    }
+  }
+  return {
+    storage: { connectionString: e.AzureWebJobsStorage, prefix: e.MW_STORE_PREFIX },
+    windowsDir: e.MW_WINDOWS_DIR,
+    identity: { header: e.MW_IDENTITY_HEADER.toLowerCase(), trustClientPrincipal: e.MW_TRUST_CLIENT_PRINCIPAL === 'true' },
+    caPem,
+    caFile: e.MW_CA_FILE,
+    azure: {
+      armEndpoint: e.MW_ARM_ENDPOINT,
+      authorityHost: e.MW_AZURE_AUTHORITY_HOST,
+      tenantId: e.MW_AZURE_TENANT_ID,
+      clientId: e.MW_AZURE_CLIENT_ID,
+      clientSecret: e.MW_AZURE_CLIENT_SECRET,
+      alertRulesScope: e.MW_ALERT_RULES_SCOPE,
+      keyVaultUrlTemplate: e.MW_KEYVAULT_URL_TEMPLATE,
+    },
+    cloudflare: { baseUrl: e.MW_CLOUDFLARE_BASE_URL, apiToken: e.MW_CLOUDFLARE_API_TOKEN },
+    slack: { apiUrl: e.MW_SLACK_API_URL, token: e.MW_SLACK_TOKEN },
+    devops: { orgUrl: e.MW_DEVOPS_ORG_URL, pat: e.MW_DEVOPS_PAT, knownStages },
+    pingdom: { baseUrl: e.MW_PINGDOM_BASE_URL, token: e.MW_PINGDOM_TOKEN },
+    mailgun: { baseUrl: e.MW_MAILGUN_BASE_URL, apiKey: e.MW_MAILGUN_API_KEY, role: e.MW_MAILGUN_KEY_ROLE, domain: e.MW_MAILGUN_DOMAIN },
+    consul: { url: e.MW_CONSUL_URL, token: e.MW_CONSUL_TOKEN },
+    probeOverrideUrl: e.MW_PROBE_OVERRIDE_URL,
+    clockUrl: e.MW_CLOCK_URL,
+  };
+}
