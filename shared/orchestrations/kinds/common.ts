@@ -97,8 +97,14 @@ export function* monitor<T>(
  * or load balancer across the whole app (whole-object PUTs conflict otherwise).
  */
 export function* writePool(sc: StepContext, input: { key: string; pool: ResolvedPool; remove: string[]; add: string[] }): Generator<Task, Outcome<{ members: number }>, unknown> {
-  const lockId = new df.EntityId(Entities.poolWriter, input.pool.resourceId.toLowerCase().replace(/[^a-z0-9-]/g, '_'));
-  const lock = (yield sc.context.df.lock(lockId)) as df.DurableLock;
+  const lease = new df.EntityId(Entities.poolWriter, input.pool.resourceId.toLowerCase().replace(/[^a-z0-9-]/g, '_'));
+  const owner = `${sc.context.df.instanceId}|${input.key}`;
+  // Take the gateway's lease; while another write holds it, wait and ask again.
+  for (;;) {
+    const granted = (yield sc.context.df.callEntity(lease, 'acquire', { owner, nowMs: sc.context.df.currentUtcDateTime.getTime(), ttlMs: 45 * 60_000 })) as boolean;
+    if (granted) break;
+    yield sc.context.df.createTimer(new Date(sc.context.df.currentUtcDateTime.getTime() + 30_000));
+  }
   try {
     const begun = (yield call(sc, Activities.beginPoolWrite, { windowId: sc.input.windowId, ...input })) as Outcome<{ token?: string; members: number }>;
     if (!begun.ok) return begun;
@@ -114,7 +120,7 @@ export function* writePool(sc: StepContext, input: { key: string; pool: Resolved
     }
     return { ok: false, code: 'PoolWriteTimeout', message: `the write to ${input.pool.id} did not finish in 30 minutes` };
   } finally {
-    lock.release();
+    sc.context.df.signalEntity(lease, 'release', { owner });
   }
 }
 
