@@ -6,12 +6,14 @@ import type {
   BackendAddressPool,
   LoadBalancer,
   LoadBalancerBackendAddress,
+  NetworkInterface,
+  NetworkInterfaceIPConfiguration,
 } from '@azure/arm-network';
 import { z } from 'zod';
 import type { Router, SandboxResponse } from '../core/types';
 import { armRoute, armUrl, type ArmRequest } from './armhttp';
 import { ArmErrors } from './errors';
-import { guidOf, type AzureModel, type GatewayState, type LoadBalancerState } from './model';
+import { guidOf, type AzureModel, type GatewayState, type LoadBalancerState, type VmState } from './model';
 import type { ArmList, ArmWire, Jsonify } from './wire';
 
 /** A gateway backend pool on the wire, checked against @azure/arm-network's model. */
@@ -34,12 +36,20 @@ type LoadBalancerWire = Omit<ArmWire<LoadBalancer, 'id' | 'name' | 'etag' | 'typ
   properties: { provisioningState: string; resourceGuid: string; frontendIPConfigurations: unknown[]; backendAddressPools: LbPoolWire[] };
   sku: Jsonify<NonNullable<LoadBalancer['sku']>>;
 };
+type NicIpConfigWire = ArmWire<NetworkInterfaceIPConfiguration, 'id' | 'name' | 'etag' | 'type'>;
+/** A VM's NIC on the wire: the app reads the primary IP configuration's private address. */
+type NetworkInterfaceWire = Omit<ArmWire<NetworkInterface, 'id' | 'name' | 'etag' | 'type' | 'location' | 'tags'>, 'properties'> & {
+  properties: Omit<NonNullable<ArmWire<NetworkInterface, 'id' | 'name' | 'etag' | 'type' | 'location' | 'tags'>['properties']>, 'ipConfigurations'> & { ipConfigurations: NicIpConfigWire[] };
+};
 type BackendHealthWire = Jsonify<Omit<ApplicationGatewayBackendHealth, 'backendAddressPools'>> & {
   backendAddressPools: { backendAddressPool: { id: string }; backendHttpSettingsCollection: { backendHttpSettings: { id: string }; servers: Jsonify<Pick<ApplicationGatewayBackendHealthServer, 'address' | 'health' | 'healthProbeLog'>>[] }[] }[];
 };
 
 const AGW = '/subscriptions/:sub/resourceGroups/:rg/providers/Microsoft.Network/applicationGateways/:name';
 const LB = '/subscriptions/:sub/resourceGroups/:rg/providers/Microsoft.Network/loadBalancers/:lb';
+const NIC = '/subscriptions/:sub/resourceGroups/:rg/providers/Microsoft.Network/networkInterfaces/:nic';
+/** Each VM has one NIC, `<vm>-nic` in the VM's resource group (the id compute's networkProfile names). */
+const NIC_SUFFIX = '-nic';
 
 const BackendAddress = z.object({ ipAddress: z.string().optional(), fqdn: z.string().optional() }).refine((a) => a.ipAddress !== undefined || a.fqdn !== undefined, 'needs ipAddress or fqdn');
 const GatewayPutBody = z.object({
@@ -154,8 +164,53 @@ function lbWire(model: AzureModel, lb: LoadBalancerState): LoadBalancerWire {
   };
 }
 
-/** Registers the Microsoft.Network routes the app uses: gateways, backend health, load balancers. */
+/** The NIC of `vm` as GET returns it: one primary, static IP configuration in the estate's subnet. */
+function nicWire(model: AzureModel, vm: VmState): NetworkInterfaceWire {
+  const id = `/subscriptions/${model.subscriptionId}/resourceGroups/${vm.resourceGroup}/providers/Microsoft.Network/networkInterfaces/${vm.name}${NIC_SUFFIX}`;
+  const vnet = model.estate?.virtualNetwork;
+  const etag = etagOf(`${id}:1`);
+  return {
+    id,
+    name: `${vm.name}${NIC_SUFFIX}`,
+    type: 'Microsoft.Network/networkInterfaces',
+    location: model.location,
+    etag,
+    tags: {},
+    properties: {
+      provisioningState: 'Succeeded',
+      resourceGuid: guidOf(`nic:${id}`),
+      primary: true,
+      virtualMachine: { id: `/subscriptions/${model.subscriptionId}/resourceGroups/${vm.resourceGroup}/providers/Microsoft.Compute/virtualMachines/${vm.name}` },
+      ipConfigurations: [
+        {
+          id: `${id}/ipConfigurations/ipconfig1`,
+          name: 'ipconfig1',
+          etag,
+          type: 'Microsoft.Network/networkInterfaces/ipConfigurations',
+          properties: {
+            provisioningState: 'Succeeded',
+            privateIPAddress: vm.privateIp,
+            privateIPAllocationMethod: 'Static',
+            privateIPAddressVersion: 'IPv4',
+            primary: true,
+            ...(vnet ? { subnet: { id: `${model.vnetId()}/subnets/${vnet.subnet}` } } : {}),
+          },
+        },
+      ],
+    },
+  };
+}
+
+/** Registers the Microsoft.Network routes the app uses: NICs, gateways, backend health, load balancers. */
 export function registerNetwork(router: Router, model: AzureModel): void {
+  armRoute(router, model, 'GET', NIC, (req) => {
+    const name = req.params.nic ?? '';
+    const rg = req.params.rg ?? '';
+    const vm = name.toLowerCase().endsWith(NIC_SUFFIX) ? model.vm(name.slice(0, -NIC_SUFFIX.length)) : undefined;
+    if (!vm || vm.resourceGroup.toLowerCase() !== rg.toLowerCase()) return ArmErrors.resourceNotFound('Microsoft.Network/networkInterfaces', name, rg);
+    return { status: 200, body: nicWire(model, vm) };
+  });
+
   const findGateway = (req: ArmRequest): GatewayState | SandboxResponse => {
     const g = model.gateways.get((req.params.name ?? '').toLowerCase());
     if (!g || g.resourceGroup.toLowerCase() !== (req.params.rg ?? '').toLowerCase()) return ArmErrors.resourceNotFound('Microsoft.Network/applicationGateways', req.params.name ?? '', req.params.rg ?? '');

@@ -174,9 +174,37 @@ export class ArmResourceClient {
     return res.status === 200 || res.status === 202;
   }
 
-  private async send(method: 'GET' | 'PUT' | 'DELETE', resourceId: string, apiVersion: string, body: unknown, options: ArmCallOptions): Promise<{ status: number; body: unknown }> {
+  /**
+   * GET a collection (e.g. `/subscriptions/{sub}/resourceGroups/{rg}/providers/{type}`) and every
+   * further page its `nextLink`s name. A nextLink on another host is refused: the bearer token
+   * would go with it.
+   */
+  async listResources<T = unknown>(collectionId: string, apiVersion: string, options: ArmCallOptions = {}): Promise<T[]> {
+    const items: T[] = [];
+    let url: string | undefined = this.urlOf(collectionId, apiVersion);
+    const origin = new URL(url).origin;
+    for (let pages = 0; url; pages++) {
+      if (pages >= 1000) throw new Error(`ARM GET ${collectionId}: more than 1000 pages`);
+      const res = await this.sendUrl('GET', url, collectionId, undefined, options);
+      const page = res.body as { value?: T[]; nextLink?: string | null } | undefined;
+      items.push(...(page?.value ?? []));
+      const next: string | undefined = page?.nextLink ?? undefined;
+      if (next && new URL(next).origin !== origin) throw new Error(`ARM GET ${collectionId}: nextLink points to another host (${new URL(next).origin})`);
+      url = next;
+    }
+    return items;
+  }
+
+  private urlOf(resourceId: string, apiVersion: string): string {
     if (!resourceId.startsWith('/subscriptions/')) throw new RangeError(`resourceId must start with /subscriptions/: ${resourceId}`);
-    const url = `${this.endpoint.replace(/\/$/, '')}${resourceId}?api-version=${encodeURIComponent(apiVersion)}`;
+    return `${this.endpoint.replace(/\/$/, '')}${resourceId}?api-version=${encodeURIComponent(apiVersion)}`;
+  }
+
+  private send(method: 'GET' | 'PUT' | 'DELETE', resourceId: string, apiVersion: string, body: unknown, options: ArmCallOptions): Promise<{ status: number; body: unknown }> {
+    return this.sendUrl(method, this.urlOf(resourceId, apiVersion), resourceId, body, options);
+  }
+
+  private async sendUrl(method: 'GET' | 'PUT' | 'DELETE', url: string, resourceId: string, body: unknown, options: ArmCallOptions): Promise<{ status: number; body: unknown }> {
     const request = createPipelineRequest({
       url,
       method,

@@ -1,0 +1,214 @@
+import { restorePoller, type ComputeManagementClient, type RunCommandResult, type VirtualMachineInstallPatchesParameters, type VirtualMachineInstallPatchesResult } from '@azure/arm-compute';
+import type { NetworkManagementClient } from '@azure/arm-network';
+import type { OperationState, PollerLike } from '@azure/core-lro';
+import { z } from 'zod';
+import type { ComputeClient, PatchOutcome, PatchRequest, RunCommandOutcome, RunCommandRequest, VmSummary } from '../../ports/compute';
+import type { OperationProgress } from '../../ports/operations';
+import { createComputeClient, createNetworkClient, type AzureClientOptions } from './client';
+import { callAzure, isHttpError, toAzurePortError } from './errors';
+import { parseResourceId, PerSubscription } from './ids';
+
+/** Options for {@link AzureComputeClient}: the same as the client factories'. */
+export interface AzureComputeClientOptions extends AzureClientOptions {
+  /** Resource Manager endpoint; default https://management.azure.com (the sandbox's ARM listener locally). */
+  endpoint?: string;
+}
+
+/** Azure Update Manager refuses a maximumDuration over 235 minutes (PT3H55M). */
+export const MAX_PATCH_MINUTES = 235;
+
+/** Which long-running VM operation a resume token belongs to. */
+type ComputeOperation = 'installPatches' | 'runCommand';
+
+/**
+ * The resume token: the SDK poller's serialized state (absolute operation URLs, so any process
+ * with a client for the subscription can resume it) plus what it is and which VM it runs on.
+ */
+const ComputeToken = z.object({
+  v: z.literal(1),
+  op: z.enum(['installPatches', 'runCommand']),
+  vmId: z.string().min(1),
+  state: z.string().min(1),
+});
+type ComputeToken = z.infer<typeof ComputeToken>;
+
+function encodeToken(op: ComputeOperation, vmId: string, state: string): string {
+  const token: ComputeToken = { v: 1, op, vmId, state };
+  return JSON.stringify(token);
+}
+
+function decodeToken(resumeToken: string, op: ComputeOperation): ComputeToken {
+  let raw: unknown;
+  try {
+    raw = JSON.parse(resumeToken);
+  } catch {
+    throw new TypeError(`resumeToken is not a compute resume token (not JSON)`);
+  }
+  const parsed = ComputeToken.safeParse(raw);
+  if (!parsed.success) throw new TypeError(`resumeToken is not a compute resume token (${parsed.error.issues[0]?.path.join('.') ?? ''}: ${parsed.error.issues[0]?.message ?? 'invalid'})`);
+  if (parsed.data.op !== op) throw new TypeError(`resumeToken belongs to a ${parsed.data.op} operation, not ${op}`);
+  return parsed.data;
+}
+
+/** What core-lro throws when the operation itself ends Failed: "The long-running operation has failed. <code>. <message>". */
+const LRO_FAILED = /^The long-running operation has failed(?:\. ([^.\s]+)\. ([\s\S]*))?/;
+
+/** The failed-operation outcome from the poller's error. */
+function operationFailure(e: unknown, fallbackCode: string): { state: 'failed'; code: string; message: string } {
+  const message = e instanceof Error ? e.message : String(e);
+  const m = LRO_FAILED.exec(message);
+  return { state: 'failed', code: m?.[1] ?? fallbackCode, message: (m?.[2] ?? message).split('\n')[0]?.slice(0, 500) ?? '' };
+}
+
+/** "Script exited with code N." is how RunPowerShellScript reports a non-zero exit on StdErr. */
+const EXIT_LINE = /Script exited with code (-?\d+)\./;
+
+function toRunOutcome(result: RunCommandResult): RunCommandOutcome {
+  const statuses = result.value ?? [];
+  const text = (kind: 'StdOut' | 'StdErr'): string =>
+    statuses
+      .filter((s) => (s.code ?? '').split('/')[1]?.toLowerCase() === kind.toLowerCase())
+      .map((s) => s.message ?? '')
+      .join('\n');
+  const stdout = text('StdOut');
+  const stderr = text('StdErr');
+  const exit = EXIT_LINE.exec(stderr);
+  return { exitCode: exit ? Number(exit[1]) : 0, stdout, stderr };
+}
+
+function toPatchOutcome(r: VirtualMachineInstallPatchesResult): PatchOutcome {
+  return {
+    status: r.status ?? 'Unknown',
+    installedPatchCount: r.installedPatchCount ?? 0,
+    failedPatchCount: r.failedPatchCount ?? 0,
+    pendingPatchCount: r.pendingPatchCount ?? 0,
+    rebootStatus: r.rebootStatus ?? 'Unknown',
+    maintenanceWindowExceeded: r.maintenanceWindowExceeded ?? false,
+    patches: (r.patches ?? []).map((p) => ({
+      ...(p.kbId !== undefined ? { kbId: p.kbId } : {}),
+      ...(p.name !== undefined ? { name: p.name } : {}),
+      ...(p.installationState !== undefined ? { installationState: p.installationState } : {}),
+    })),
+  };
+}
+
+/**
+ * {@link ComputeClient} over @azure/arm-compute (modular 24.x) and @azure/arm-network (for the
+ * VM's NIC). VMs are addressed by full resource id; one SDK client per subscription is kept.
+ *
+ * Long operations follow the start-then-check pattern: `begin*` sends only the POST and returns
+ * the poller's serialized state in a small JSON token; `poll*` restores a poller from it (in any
+ * process), sends one status request and returns running (with a fresh token), succeeded or failed.
+ */
+export class AzureComputeClient implements ComputeClient {
+  private readonly compute: PerSubscription<ComputeManagementClient>;
+  private readonly network: PerSubscription<NetworkManagementClient>;
+
+  constructor(options: AzureComputeClientOptions) {
+    this.compute = new PerSubscription((sub) => createComputeClient(sub, options));
+    this.network = new PerSubscription((sub) => createNetworkClient(sub, options));
+  }
+
+  /** Name, power state (from the instance view) and the private IP of the primary NIC's primary IP configuration. */
+  async getVm(vmId: string): Promise<VmSummary> {
+    const id = parseResourceId(vmId, 'Microsoft.Compute', 'virtualMachines', 'vmId');
+    const vm = await callAzure(`get VM ${id.name}`, () => this.compute.get(id.subscriptionId).virtualMachines.get(id.resourceGroup, id.name, { expand: 'instanceView' }));
+    const power = vm.instanceView?.statuses?.find((s) => s.code?.startsWith('PowerState/'))?.code?.slice('PowerState/'.length) ?? 'unknown';
+    const nics = vm.networkProfile?.networkInterfaces ?? [];
+    const nicId = (nics.find((n) => n.primary) ?? nics[0])?.id;
+    let privateIp: string | undefined;
+    if (nicId) {
+      const nicRef = parseResourceId(nicId, 'Microsoft.Network', 'networkInterfaces', `network interface of ${id.name}`);
+      const nic = await callAzure(`get network interface ${nicRef.name} of VM ${id.name}`, () => this.network.get(nicRef.subscriptionId).networkInterfaces.get(nicRef.resourceGroup, nicRef.name));
+      const configs = nic.ipConfigurations ?? [];
+      privateIp = (configs.find((c) => c.primary) ?? configs[0])?.privateIPAddress;
+    }
+    return { id: vm.id ?? vmId, name: vm.name ?? id.name, powerState: power, ...(privateIp ? { privateIp } : {}) };
+  }
+
+  /**
+   * Starts Azure Update Manager's installPatches (the POST only). The VM is read first: Windows and
+   * Linux take different parameters.
+   */
+  async beginInstallPatches(vmId: string, request: PatchRequest): Promise<string> {
+    const id = parseResourceId(vmId, 'Microsoft.Compute', 'virtualMachines', 'vmId');
+    const minutes = request.maximumDurationInMinutes;
+    if (!Number.isInteger(minutes) || minutes < 1 || minutes > MAX_PATCH_MINUTES) throw new RangeError(`maximumDurationInMinutes must be a whole number from 1 to ${MAX_PATCH_MINUTES}: got ${minutes}`);
+    const client = this.compute.get(id.subscriptionId);
+    const vm = await callAzure(`get VM ${id.name}`, () => client.virtualMachines.get(id.resourceGroup, id.name));
+    const linux = vm.storageProfile?.osDisk?.osType === 'Linux';
+    if (linux && request.excludeKbs.length > 0) throw new TypeError(`excludeKbs applies to Windows VMs only; ${id.name} runs Linux`);
+    const input: VirtualMachineInstallPatchesParameters = {
+      maximumDuration: `PT${minutes}M`,
+      rebootSetting: request.rebootSetting,
+      ...(linux
+        ? { linuxParameters: { classificationsToInclude: request.classifications } }
+        : { windowsParameters: { classificationsToInclude: request.classifications, ...(request.excludeKbs.length > 0 ? { kbNumbersToExclude: request.excludeKbs } : {}) } }),
+    };
+    return callAzure(`start installing patches on ${id.name}`, async () => {
+      const poller = client.virtualMachines.installPatches(id.resourceGroup, id.name, input);
+      await poller.submitted();
+      return encodeToken('installPatches', vmId, await poller.serialize());
+    });
+  }
+
+  /**
+   * One status check. The operation failing is `state: 'failed'` with ARM's code; a result whose
+   * status is Failed is too (nothing useful was installed), with the result's error when present.
+   * Succeeded and CompletedWithWarnings come back as the outcome for the caller to judge.
+   */
+  async pollInstallPatches(resumeToken: string): Promise<OperationProgress<PatchOutcome>> {
+    const token = decodeToken(resumeToken, 'installPatches');
+    const progress = await this.pollOnce(token, (c, state) => restorePoller(c, state, c.virtualMachines.installPatches));
+    if (progress.state !== 'succeeded') return progress;
+    const result = progress.result;
+    if (result.status === 'Failed') {
+      return { state: 'failed', code: result.error?.code ?? 'PatchInstallationFailed', message: result.error?.message ?? `installing patches failed (${result.failedPatchCount ?? 0} patch(es) failed)` };
+    }
+    return { state: 'succeeded', result: toPatchOutcome(result) };
+  }
+
+  /** Starts run command (RunPowerShellScript or RunShellScript), the POST only. */
+  async beginRunCommand(vmId: string, request: RunCommandRequest): Promise<string> {
+    const id = parseResourceId(vmId, 'Microsoft.Compute', 'virtualMachines', 'vmId');
+    if (request.script.length === 0) throw new TypeError('script must have at least one line');
+    const client = this.compute.get(id.subscriptionId);
+    const commandId = request.shell === 'shell' ? 'RunShellScript' : 'RunPowerShellScript';
+    const parameters = Object.entries(request.parameters).map(([name, value]) => ({ name, value }));
+    return callAzure(`start ${commandId} on ${id.name}`, async () => {
+      const poller = client.virtualMachines.runCommand(id.resourceGroup, id.name, { commandId, script: request.script, ...(parameters.length > 0 ? { parameters } : {}) });
+      await poller.submitted();
+      return encodeToken('runCommand', vmId, await poller.serialize());
+    });
+  }
+
+  /** One status check; the exit code comes from StdErr's "Script exited with code N." line, else 0. */
+  async pollRunCommand(resumeToken: string): Promise<OperationProgress<RunCommandOutcome>> {
+    const token = decodeToken(resumeToken, 'runCommand');
+    const progress = await this.pollOnce(token, (c, state) => restorePoller(c, state, c.virtualMachines.runCommand));
+    return progress.state === 'succeeded' ? { state: 'succeeded', result: toRunOutcome(progress.result) } : progress;
+  }
+
+  /** Restores the poller from the token, sends one poll and reports where the operation stands. */
+  private async pollOnce<T>(token: ComputeToken, restore: (client: ComputeManagementClient, state: string) => PollerLike<OperationState<T>, T>): Promise<OperationProgress<T>> {
+    const id = parseResourceId(token.vmId, 'Microsoft.Compute', 'virtualMachines', 'vmId');
+    const action = `check ${token.op} on ${id.name}`;
+    let poller: PollerLike<OperationState<T>, T>;
+    try {
+      poller = restore(this.compute.get(id.subscriptionId), token.state);
+    } catch (e) {
+      throw new TypeError(`resumeToken holds no usable poller state for ${token.op} on ${id.name}: ${e instanceof Error ? e.message.slice(0, 120) : String(e)}`);
+    }
+    try {
+      await poller.poll();
+    } catch (e) {
+      // An HTTP failure of the status request says nothing about the operation: retry later.
+      const status = poller.operationState?.status;
+      if (isHttpError(e) || (status !== 'failed' && status !== 'canceled')) throw toAzurePortError(action, e);
+      return status === 'canceled' ? { state: 'failed', code: 'OperationCanceled', message: `${token.op} on ${id.name} was canceled` } : operationFailure(e, `${token.op}Failed`);
+    }
+    const result = poller.result;
+    if (poller.isDone && result !== undefined) return { state: 'succeeded', result };
+    return callAzure(action, async () => ({ state: 'running', resumeToken: encodeToken(token.op, token.vmId, await poller.serialize()) }));
+  }
+}
