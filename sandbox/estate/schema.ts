@@ -88,6 +88,8 @@ export const LoadBalancerSchema = z.object({
 
 export const SecretSpecSchema = z.object({
   name: z.string().regex(/^[0-9a-zA-Z-]{1,127}$/, 'Key Vault secret names are 1-127 of 0-9, a-z, A-Z, -'),
+  /** The vault holding it (default: keyVault.name). One local listener serves every vault, so names are unique across vaults. */
+  vault: z.string().regex(/^[a-zA-Z][a-zA-Z0-9-]{1,22}[a-zA-Z0-9]$/, 'Key Vault names are 3-24 of a-z, A-Z, 0-9, -').optional(),
   value: z.string(),
   contentType: z.string().optional(),
   tags: z.record(z.string(), z.string()).default({}),
@@ -136,5 +138,10 @@ export const EstateSchema = z
       );
     checkPools('applicationGateways');
     checkPools('loadBalancers');
+    const secretNames = new Set<string>();
+    azure.keyVault.secrets.forEach((secret, i) => {
+      if (secretNames.has(secret.name.toLowerCase())) ctx.addIssue({ code: 'custom', path: ['azure', 'keyVault', 'secrets', i, 'name'], message: `duplicate secret ${secret.name} (one local listener serves every vault)` });
+      secretNames.add(secret.name.toLowerCase());
+    });
   });
 export type Estate = z.infer<typeof EstateSchema>;

@@ -30,12 +30,13 @@ export interface HttpProbeClientOptions {
 }
 
 /**
- * The override for the simulated estate's probes listener: its web servers answer only their
- * health route, `/{server}/health` (GET and HEAD), so every probe of `https://ic-web5.icprod.local/...`
- * is sent to `/ic-web5/health` (the host's first label names the server; the Host header still names the host).
+ * The override for the simulated estate's probes listener: every probe goes there with its own
+ * path and query, and the URL's host stays in the Host header, by which the listener picks the
+ * server (`https://ic-web5.icprod.local/healthcheck.aspx` reaches IC-Web5's `/healthcheck.aspx`)
+ * or another simulated site, as a real request to that host would.
  */
 export function simulatedWebServersOverride(probesBaseUrl: string): ProbeConnectOverride {
-  return { baseUrl: probesBaseUrl, path: (url) => `/${encodeURIComponent(url.hostname.split('.')[0] ?? '')}/health` };
+  return { baseUrl: probesBaseUrl };
 }
 
 /** Why a connected request failed, in words for the report (never a credential: probes send none). */
