@@ -1,0 +1,155 @@
+import { AzureComputeClient } from '../../../shared/adapters/azure/compute';
+import { createTokenCredential } from '../../../shared/adapters/azure/client';
+import type { PatchRequest } from '../../../shared/ports/compute';
+import type { OperationProgress } from '../../../shared/ports/operations';
+import { estate, type ArmStateView } from '../sandbox/azure/harness';
+import { expectPermanent, expectTransient, startAdapterSandbox, type AdapterSandbox } from './harness';
+
+const MINUTE = 60_000;
+const SUB = estate.subscriptionId;
+const vmId = (name: string, rg = 'RG-WEB-PRD'): string => `/subscriptions/${SUB}/resourceGroups/${rg}/providers/Microsoft.Compute/virtualMachines/${name}`;
+const PATCH: PatchRequest = { maximumDurationInMinutes: 235, rebootSetting: 'IfRequired', classifications: ['Critical', 'Security'], excludeKbs: [] };
+
+let env: AdapterSandbox;
+
+/** A new adapter with its own credential and SDK clients, as a fresh activity process would build it. */
+function newCompute(): AzureComputeClient {
+  const client = estate.clients[0]!;
+  const credential = createTokenCredential({
+    kind: 'clientSecret',
+    tenantId: estate.tenantId,
+    clientId: client.clientId,
+    clientSecret: client.clientSecret,
+    authorityHost: env.sandbox.urls.login,
+    disableInstanceDiscovery: true,
+    caPem: env.sandbox.caPem,
+  });
+  return new AzureComputeClient({ credential, endpoint: env.sandbox.urls.arm, caPem: env.sandbox.caPem, retry: { maxRetries: 0 } });
+}
+
+const arm = async (): Promise<ArmStateView['arm']> => env.state<ArmStateView['arm']>('arm');
+
+function succeeded<T>(p: OperationProgress<T>): T {
+  if (p.state !== 'succeeded') throw new Error(`expected succeeded, got ${JSON.stringify(p)}`);
+  return p.result;
+}
+
+beforeAll(async () => {
+  env = await startAdapterSandbox();
+});
+afterEach(async () => {
+  await env.clearFaults();
+});
+afterAll(async () => {
+  await env.stop();
+});
+
+describe('AzureComputeClient against the simulated ARM', () => {
+  it('reads a VM: name, power state from the instance view, private IP through its NIC', async () => {
+    const compute = newCompute();
+    expect(await compute.getVm(vmId('IC-Web3'))).toEqual({ id: vmId('IC-Web3'), name: 'IC-Web3', powerState: 'running', privateIp: '10.20.1.13' });
+    expect((await compute.getVm(vmId('IC-App1', 'RG-APP-PRD'))).privateIp).toBe('10.20.2.11');
+    const nicCalls = await env.calls({ listener: 'arm', method: 'GET', path: '*/networkInterfaces/IC-Web3-nic' });
+    expect(nicCalls.map((c) => c.status)).toEqual([200]);
+
+    await expectPermanent(compute.getVm(vmId('IC-Web99')), /could not get VM IC-Web99: 404 ResourceNotFound/);
+    await expect(compute.getVm('/subscriptions/x/resourceGroups/y/providers/Microsoft.Network/networkInterfaces/z')).rejects.toThrow(TypeError);
+  });
+
+  it('patches: started by one client, finished through its token by a brand-new client on the virtual clock', async () => {
+    const token = await newCompute().beginInstallPatches(vmId('IC-Web1'), PATCH);
+    const posts = await env.calls({ listener: 'arm', method: 'POST', path: '*/IC-Web1/installPatches' });
+    expect(posts).toHaveLength(1);
+    expect(posts[0]?.body).toEqual({ maximumDuration: 'PT235M', rebootSetting: 'IfRequired', windowsParameters: { classificationsToInclude: ['Critical', 'Security'] } });
+    // Only the POST: no status request yet.
+    expect(await env.calls({ listener: 'arm', path: '*/operations/*' })).toHaveLength(0);
+    expect(JSON.parse(token)).toMatchObject({ v: 1, op: 'installPatches', vmId: vmId('IC-Web1') });
+    expect((await arm()).virtualMachines['IC-Web1']?.healthy).toBe(false);
+
+    const checker = newCompute();
+    const first = await checker.pollInstallPatches(token);
+    expect(first.state).toBe('running');
+    if (first.state !== 'running') return;
+    expect(await env.calls({ listener: 'arm', path: '*/operations/*' })).toHaveLength(1);
+
+    // IC-Web1 takes 206 virtual minutes.
+    env.clock.advance(206 * MINUTE);
+    const outcome = succeeded(await newCompute().pollInstallPatches(first.resumeToken));
+    expect(outcome).toMatchObject({ status: 'Succeeded', installedPatchCount: 2, failedPatchCount: 0, pendingPatchCount: 0, rebootStatus: 'Completed', maintenanceWindowExceeded: false });
+    expect(outcome.patches.map((p) => p.kbId).sort()).toEqual(['5060526', '5061010']);
+    expect(outcome.patches.every((p) => p.installationState === 'Installed')).toBe(true);
+
+    const vm = (await arm()).virtualMachines['IC-Web1'];
+    expect(vm?.patchLevel).toBe('2025-06');
+    expect(vm?.healthy).toBe(true);
+    expect(vm?.patchHistory.at(-1)).toMatchObject({ kind: 'installPatches', status: 'Succeeded' });
+  });
+
+  it('a window shorter than the patching time comes back CompletedWithWarnings with the window exceeded', async () => {
+    const compute = newCompute();
+    const token = await compute.beginInstallPatches(vmId('IC-Web2'), { ...PATCH, maximumDurationInMinutes: 120, excludeKbs: ['890830'] });
+    const post = (await env.calls({ listener: 'arm', method: 'POST', path: '*/IC-Web2/installPatches' }))[0];
+    expect(post?.body).toMatchObject({ maximumDuration: 'PT120M', windowsParameters: { kbNumbersToExclude: ['890830'] } });
+    env.clock.advance(120 * MINUTE);
+    expect(succeeded(await compute.pollInstallPatches(token))).toMatchObject({ status: 'CompletedWithWarnings', maintenanceWindowExceeded: true, installedPatchCount: 0 });
+  });
+
+  it('a permanent patch failure is a failed operation with ARM code, whether the operation or its result fails', async () => {
+    await env.addFaults([
+      { kind: 'vm', vm: 'IC-Web7', fault: 'patchFailure', mode: 'operation' },
+      { kind: 'vm', vm: 'IC-Web8', fault: 'patchFailure', mode: 'result' },
+    ]);
+    const compute = newCompute();
+    const t7 = await compute.beginInstallPatches(vmId('IC-Web7'), PATCH);
+    const t8 = await compute.beginInstallPatches(vmId('IC-Web8'), PATCH);
+    env.clock.advance(4 * 60 * MINUTE);
+    const p7 = await newCompute().pollInstallPatches(t7);
+    expect(p7).toEqual({ state: 'failed', code: 'PatchInstallationFailed', message: expect.stringContaining("Patch installation failed on VM 'IC-Web7'") });
+    const p8 = await newCompute().pollInstallPatches(t8);
+    expect(p8).toEqual({ state: 'failed', code: 'PatchInstallationFailed', message: '2 patch(es) failed to install on IC-Web8.' });
+    const vms = (await arm()).virtualMachines;
+    expect(vms['IC-Web7']?.patchLevel).toBe('2025-05');
+    expect(vms['IC-Web7']?.patchHistory.at(-1)?.status).toBe('OperationFailed');
+  });
+
+  it('refuses bad requests before calling Azure, and maps a busy VM and an outage to transient errors', async () => {
+    const compute = newCompute();
+    await expect(compute.beginInstallPatches(vmId('IC-Web4'), { ...PATCH, maximumDurationInMinutes: 236 })).rejects.toThrow(RangeError);
+    await expect(compute.pollRunCommand('{"v":1}')).rejects.toThrow(/not a compute resume token/);
+
+    const token = await compute.beginInstallPatches(vmId('IC-Web4'), PATCH);
+    await expect(compute.pollRunCommand(token)).rejects.toThrow(/belongs to a installPatches operation, not runCommand/);
+    // A second start while the first runs: ARM's 409 OperationNotAllowed "still in progress" is worth a retry later.
+    await expectTransient(compute.beginRunCommand(vmId('IC-Web4'), { script: ['Write-Output hi'], shell: 'powershell', parameters: {} }), 'azure', 409);
+
+    await env.addFaults({ listener: 'arm', method: 'GET', path: '*/operations/*', status: 503 });
+    const outage = await expectTransient(newCompute().pollInstallPatches(token), 'azure', 503);
+    expect(outage.message).toMatch(/check installPatches on IC-Web4/);
+    await env.clearFaults();
+    env.clock.advance(224 * MINUTE);
+    expect(succeeded(await newCompute().pollInstallPatches(token)).status).toBe('Succeeded');
+  });
+
+  it('runs commands: stdout and stderr from the result, exit code from "Script exited with code N.", parameters passed', async () => {
+    const compute = newCompute();
+    const run = async (vm: string, script: string[], parameters: Record<string, string> = {}, shell: 'powershell' | 'shell' = 'powershell') => {
+      const token = await compute.beginRunCommand(vmId(vm), { script, shell, parameters });
+      const running = await newCompute().pollRunCommand(token);
+      expect(running.state).toBe('running');
+      env.clock.advance(MINUTE);
+      return succeeded(await newCompute().pollRunCommand(running.state === 'running' ? running.resumeToken : token));
+    };
+    expect(await run('IC-Web5', ['Restart-WebAppPool -Name $pool', 'Write-Output "recycled"'], { pool: 'MyIIS' })).toEqual({ exitCode: 0, stdout: 'recycled', stderr: '' });
+    expect((await arm()).virtualMachines['IC-Web5']?.appPools.MyIIS?.recycles).toBe(1);
+    const post = (await env.calls({ listener: 'arm', method: 'POST', path: '*/IC-Web5/runCommand' }))[0];
+    // The call log redacts parameter values; the recycled MyIIS pool above shows the value arrived.
+    expect(post?.body).toEqual({ commandId: 'RunPowerShellScript', script: ['Restart-WebAppPool -Name $pool', 'Write-Output "recycled"'], parameters: [{ name: 'pool', value: '[redacted]' }] });
+
+    expect(await run('IC-Web6', ['Write-Output "checking"', 'exit 3'])).toEqual({ exitCode: 3, stdout: 'checking', stderr: 'Script exited with code 3.' });
+    expect((await arm()).virtualMachines['IC-Web6']?.commands.at(-1)?.exitCode).toBe(3);
+
+    await run('IC-Web6', ['uptime'], {}, 'shell');
+    const shellPost = (await env.calls({ listener: 'arm', method: 'POST', path: '*/IC-Web6/runCommand' })).at(-1);
+    expect(shellPost?.body).toMatchObject({ commandId: 'RunShellScript', script: ['uptime'] });
+  });
+});
