@@ -1,0 +1,159 @@
+import { AzurePoolClient } from '../../../shared/adapters/azure/pools';
+import { createNetworkClient, createTokenCredential } from '../../../shared/adapters/azure/client';
+import type { OperationProgress } from '../../../shared/ports/operations';
+import type { PoolMember, PoolRef } from '../../../shared/ports/pools';
+import { estate, type ArmStateView } from '../sandbox/azure/harness';
+import { expectPermanent, expectTransient, startAdapterSandbox, type AdapterSandbox } from './harness';
+
+const SUB = estate.subscriptionId;
+const NET = `/subscriptions/${SUB}/resourceGroups/RG-NETWORK-PRD/providers/Microsoft.Network`;
+const AGW: PoolRef = { kind: 'application-gateway', resourceId: `${NET}/applicationGateways/agw-pri-appgateway0-prd`, backendPool: 'bp-ic-web-prd' };
+const ILB: PoolRef = { kind: 'load-balancer', resourceId: `${NET}/loadBalancers/IC-LB-WebSVR-4AppSVR`, backendPool: 'IC-WebSVR-BackendPool' };
+const WEB_IPS = Array.from({ length: 10 }, (_, i) => `10.20.1.${11 + i}`);
+const ips = (...list: string[]): PoolMember[] => list.map((ipAddress) => ({ ipAddress }));
+const sortedIps = (members: PoolMember[]): string[] => members.map((m) => m.ipAddress ?? m.fqdn ?? '').sort();
+const without = (...drop: string[]): PoolMember[] => ips(...WEB_IPS.filter((ip) => !drop.includes(ip)));
+/** The gateway takes this long (virtual) to apply an update. */
+const GATEWAY_UPDATE_MS = 45_000;
+
+let env: AdapterSandbox;
+
+function credential() {
+  const client = estate.clients[0]!;
+  return createTokenCredential({
+    kind: 'clientSecret',
+    tenantId: estate.tenantId,
+    clientId: client.clientId,
+    clientSecret: client.clientSecret,
+    authorityHost: env.sandbox.urls.login,
+    disableInstanceDiscovery: true,
+    caPem: env.sandbox.caPem,
+  });
+}
+
+/** A new adapter with its own credential and SDK clients, as a fresh activity process would build it. */
+function newPools(): AzurePoolClient {
+  return new AzurePoolClient({ credential: credential(), endpoint: env.sandbox.urls.arm, caPem: env.sandbox.caPem, retry: { maxRetries: 0 } });
+}
+
+const arm = async (): Promise<ArmStateView['arm']> => env.state<ArmStateView['arm']>('arm');
+const gatewayPool = async (): Promise<string[]> => (await arm()).applicationGateways['agw-pri-appgateway0-prd']?.pools['bp-ic-web-prd'] ?? [];
+const lbPool = async (): Promise<string[]> => (await arm()).loadBalancers['IC-LB-WebSVR-4AppSVR']?.pools['IC-WebSVR-BackendPool'] ?? [];
+const lastSeq = async (): Promise<number> => (await env.calls()).at(-1)?.seq ?? 0;
+const putsSince = async (seq: number, path: string) => (await env.calls({ listener: 'arm', method: 'PUT', path })).filter((c) => c.seq > seq);
+
+/** Polls (with a new client each time, moving the clock) until the write is done. */
+async function finish(token: string): Promise<OperationProgress<{ members: PoolMember[] }>> {
+  let progress = await newPools().pollSetMembers(token);
+  for (let i = 0; progress.state === 'running' && i < 5; i++) {
+    env.clock.advance(GATEWAY_UPDATE_MS);
+    progress = await newPools().pollSetMembers(progress.resumeToken);
+  }
+  return progress;
+}
+
+beforeAll(async () => {
+  env = await startAdapterSandbox();
+});
+afterEach(async () => {
+  await env.clearFaults();
+});
+afterAll(async () => {
+  await env.stop();
+});
+
+describe('AzurePoolClient: Application Gateway backend pool', () => {
+  it('drains two servers and restores them, one whole-gateway PUT per call, resumed by new clients', async () => {
+    const pools = newPools();
+    expect(await pools.listMembers(AGW)).toEqual(ips(...WEB_IPS));
+
+    const before = await lastSeq();
+    const drain = await pools.beginSetMembers(AGW, without('10.20.1.13', '10.20.1.14'));
+    expect(drain).toBeDefined();
+    // The token goes into orchestration history: operation URLs, not the gateway.
+    expect(JSON.parse(drain ?? '')).toMatchObject({ v: 1, kind: 'application-gateway', resourceId: AGW.resourceId, backendPool: AGW.backendPool, state: expect.any(String) });
+    expect(drain).not.toContain('backendAddresses');
+    expect(drain?.length).toBeLessThan(2000);
+    const puts = await putsSince(before, '*/applicationGateways/agw-pri-appgateway0-prd');
+    expect(puts).toHaveLength(1);
+    // The PUT carries the whole gateway: the pool without the two servers, the rest unchanged.
+    const body = puts[0]?.body as { properties: { backendAddressPools: { name: string; properties: { backendAddresses: PoolMember[] } }[]; requestRoutingRules: unknown[] } };
+    expect(body.properties.backendAddressPools[0]?.properties.backendAddresses).toEqual(without('10.20.1.13', '10.20.1.14'));
+    expect(body.properties.requestRoutingRules).toHaveLength(1);
+    expect(await gatewayPool()).not.toContain('IC-Web3');
+    expect((await arm()).applicationGateways['agw-pri-appgateway0-prd']?.provisioningState).toBe('Updating');
+
+    const drained = await finish(drain ?? '');
+    expect(drained).toEqual({ state: 'succeeded', result: { members: without('10.20.1.13', '10.20.1.14') } });
+    expect(await putsSince(before, '*/applicationGateways/*')).toHaveLength(1);
+
+    const restoreFrom = await lastSeq();
+    const restore = await newPools().beginSetMembers(AGW, ips(...WEB_IPS));
+    expect(await putsSince(restoreFrom, '*/applicationGateways/*')).toHaveLength(1);
+    expect(await finish(restore ?? '')).toMatchObject({ state: 'succeeded' });
+    expect((await gatewayPool()).sort()).toEqual(Array.from({ length: 10 }, (_, i) => `IC-Web${i + 1}`).sort());
+    expect((await arm()).applicationGateways['agw-pri-appgateway0-prd']?.updates).toBe(2);
+  });
+
+  it('writes nothing when the pool already has exactly those members (in any order)', async () => {
+    const before = await lastSeq();
+    expect(await newPools().beginSetMembers(AGW, ips(...[...WEB_IPS].reverse()))).toBeUndefined();
+    expect(await putsSince(before, '*')).toHaveLength(0);
+  });
+
+  it('a write while the gateway is busy is transient, and the first write is not lost', async () => {
+    const first = await newPools().beginSetMembers(AGW, without('10.20.1.20'));
+    const before = await lastSeq();
+    const conflict = await expectTransient(newPools().beginSetMembers(AGW, without('10.20.1.19')), 'azure', 409);
+    expect(conflict.message).toMatch(/AnotherOperationInProgress/);
+    expect((await putsSince(before, '*')).map((c) => c.status)).toEqual([409]);
+    const done = await finish(first ?? '');
+    // Members put back earlier were appended, so compare as sets.
+    expect(done.state === 'succeeded' ? sortedIps(done.result.members) : done).toEqual(WEB_IPS.filter((ip) => ip !== '10.20.1.20').sort());
+    expect(await gatewayPool()).toContain('IC-Web9');
+    expect(await gatewayPool()).not.toContain('IC-Web10');
+
+    // 429 RetryableErrorDueToAnotherOperation (the SDK's own retries spent) is transient too.
+    await env.addFaults({ listener: 'arm', method: 'PUT', path: '*/applicationGateways/*', status: 429, body: { error: { code: 'RetryableErrorDueToAnotherOperation', message: 'Operation is in progress.' } } });
+    await expectTransient(newPools().beginSetMembers(AGW, ips(...WEB_IPS)), 'azure', 429);
+    await env.clearFaults();
+    expect(await finish((await newPools().beginSetMembers(AGW, ips(...WEB_IPS))) ?? '')).toMatchObject({ state: 'succeeded' });
+    expect(await gatewayPool()).toHaveLength(10);
+  });
+
+  it('names a missing backend pool and refuses malformed members and tokens', async () => {
+    await expectPermanent(newPools().listMembers({ ...AGW, backendPool: 'pool-api' }), /has no backend pool pool-api \(it has: bp-ic-web-prd\)/);
+    await expect(newPools().beginSetMembers(AGW, [{ ipAddress: '10.0.0.1', fqdn: 'a.example' }])).rejects.toThrow(/members\[0\] must have exactly one of ipAddress and fqdn/);
+    await expect(newPools().pollSetMembers('nope')).rejects.toThrow(TypeError);
+    await expectPermanent(newPools().listMembers({ ...AGW, resourceId: `${NET}/applicationGateways/agw-missing` }), /404 ResourceNotFound/);
+  });
+});
+
+describe('AzurePoolClient: internal load balancer backend pool', () => {
+  it('drains and restores by IP, keeping existing entries and naming new ones in the same virtual network', async () => {
+    const pools = newPools();
+    expect(await pools.listMembers(ILB)).toEqual(ips(...WEB_IPS));
+    const drain = await pools.beginSetMembers(ILB, without('10.20.1.13'));
+    expect(await finish(drain ?? '')).toEqual({ state: 'succeeded', result: { members: without('10.20.1.13') } });
+    expect(await lbPool()).not.toContain('IC-Web3');
+    expect(await lbPool()).toHaveLength(9);
+
+    const before = await lastSeq();
+    const restore = await newPools().beginSetMembers(ILB, ips(...WEB_IPS));
+    expect(await finish(restore ?? '')).toMatchObject({ state: 'succeeded' });
+    const puts = await putsSince(before, '*/backendAddressPools/IC-WebSVR-BackendPool');
+    expect(puts).toHaveLength(1);
+
+    const network = createNetworkClient(SUB, { credential: credential(), endpoint: env.sandbox.urls.arm, caPem: env.sandbox.caPem });
+    const pool = await network.loadBalancerBackendAddressPools.get('RG-NETWORK-PRD', 'IC-LB-WebSVR-4AppSVR', 'IC-WebSVR-BackendPool');
+    const entries = pool.loadBalancerBackendAddresses ?? [];
+    expect(entries.find((a) => a.ipAddress === '10.20.1.11')?.name).toBe('IC-Web1-ip');
+    expect(entries.find((a) => a.ipAddress === '10.20.1.13')?.name).toBe('mw-10-20-1-13');
+    const vnets = new Set(entries.map((a) => a.virtualNetwork?.id));
+    expect([...vnets]).toEqual([`${NET}/virtualNetworks/vnet-ic-prd`]);
+    expect((await lbPool()).sort()).toEqual(Array.from({ length: 10 }, (_, i) => `IC-Web${i + 1}`).sort());
+
+    expect(await newPools().beginSetMembers(ILB, ips(...WEB_IPS))).toBeUndefined();
+    await expect(newPools().beginSetMembers(ILB, [{ fqdn: 'web.example' }])).rejects.toThrow(/takes IP addresses only/);
+  });
+});
