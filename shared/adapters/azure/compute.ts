@@ -42,7 +42,7 @@ function decodeToken(resumeToken: string, op: ComputeOperation): ComputeToken {
   try {
     raw = JSON.parse(resumeToken);
   } catch {
-    throw new TypeError(`resumeToken is not a compute resume token (not JSON)`);
+    throw new TypeError('resumeToken is not a compute resume token (not JSON)');
   }
   const parsed = ComputeToken.safeParse(raw);
   if (!parsed.success) throw new TypeError(`resumeToken is not a compute resume token (${parsed.error.issues[0]?.path.join('.') ?? ''}: ${parsed.error.issues[0]?.message ?? 'invalid'})`);
@@ -207,8 +207,11 @@ export class AzureComputeClient implements ComputeClient {
       if (isHttpError(e) || (status !== 'failed' && status !== 'canceled')) throw toAzurePortError(action, e);
       return status === 'canceled' ? { state: 'failed', code: 'OperationCanceled', message: `${token.op} on ${id.name} was canceled` } : operationFailure(e, `${token.op}Failed`);
     }
-    const result = poller.result;
-    if (poller.isDone && result !== undefined) return { state: 'succeeded', result };
+    if (poller.isDone) {
+      const result = poller.result;
+      if (result === undefined) throw new Error(`azure: ${token.op} on ${id.name} finished without a result`);
+      return { state: 'succeeded', result };
+    }
     return callAzure(action, async () => ({ state: 'running', resumeToken: encodeToken(token.op, token.vmId, await poller.serialize()) }));
   }
 }

@@ -50,13 +50,13 @@ export function toAzurePortError(action: string, e: unknown): Error {
   if (h) {
     const status = h.statusCode;
     const code = h.code ?? (status !== undefined ? `Status${status}` : 'NoStatus');
-    const why = `${status ?? 'no status'} ${code}: ${short(h.message)}`;
     if (status === undefined) {
       // No HTTP answer: a connection failure is worth a retry, a TLS or request-building failure is not.
       const network = networkErrorCode(e);
       if (network) return new TransientVendorError(AZURE, `could not ${action}: no answer (${network})`);
       return Object.assign(new Error(`${AZURE}: could not ${action}: ${code}: ${short(h.message)}`), { code });
     }
+    const why = `${status} ${code}: ${short(h.message)}`;
     if (status === 408 || status === 429 || status >= 500 || BUSY_CODES.has(code) || (status === 409 && /in progress/i.test(h.message))) {
       return new TransientVendorError(AZURE, `could not ${action}: ${why}`, status);
     }

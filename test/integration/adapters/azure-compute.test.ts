@@ -1,5 +1,5 @@
 import { AzureComputeClient } from '../../../shared/adapters/azure/compute';
-import { createTokenCredential } from '../../../shared/adapters/azure/client';
+import { createNetworkClient, createTokenCredential } from '../../../shared/adapters/azure/client';
 import type { PatchRequest } from '../../../shared/ports/compute';
 import type { OperationProgress } from '../../../shared/ports/operations';
 import { estate, type ArmStateView } from '../sandbox/azure/harness';
@@ -12,10 +12,9 @@ const PATCH: PatchRequest = { maximumDurationInMinutes: 235, rebootSetting: 'IfR
 
 let env: AdapterSandbox;
 
-/** A new adapter with its own credential and SDK clients, as a fresh activity process would build it. */
-function newCompute(): AzureComputeClient {
+function credential() {
   const client = estate.clients[0]!;
-  const credential = createTokenCredential({
+  return createTokenCredential({
     kind: 'clientSecret',
     tenantId: estate.tenantId,
     clientId: client.clientId,
@@ -24,7 +23,11 @@ function newCompute(): AzureComputeClient {
     disableInstanceDiscovery: true,
     caPem: env.sandbox.caPem,
   });
-  return new AzureComputeClient({ credential, endpoint: env.sandbox.urls.arm, caPem: env.sandbox.caPem, retry: { maxRetries: 0 } });
+}
+
+/** A new adapter with its own credential and SDK clients, as a fresh activity process would build it. */
+function newCompute(): AzureComputeClient {
+  return new AzureComputeClient({ credential: credential(), endpoint: env.sandbox.urls.arm, caPem: env.sandbox.caPem, retry: { maxRetries: 0 } });
 }
 
 const arm = async (): Promise<ArmStateView['arm']> => env.state<ArmStateView['arm']>('arm');
@@ -53,6 +56,12 @@ describe('AzureComputeClient against the simulated ARM', () => {
     expect(nicCalls.map((c) => c.status)).toEqual([200]);
 
     await expectPermanent(compute.getVm(vmId('IC-Web99')), /could not get VM IC-Web99: 404 ResourceNotFound/);
+    // The sandbox's NICs: one per VM, `<vm>-nic` in the VM's resource group.
+    const network = createNetworkClient(SUB, { credential: credential(), endpoint: env.sandbox.urls.arm, caPem: env.sandbox.caPem });
+    const nic = await network.networkInterfaces.get('RG-WEB-PRD', 'IC-Web3-nic');
+    expect(nic.ipConfigurations?.map((c) => [c.primary, c.privateIPAddress, c.subnet?.id?.split('/').slice(-3).join('/')])).toEqual([[true, '10.20.1.13', 'vnet-ic-prd/subnets/snet-web']]);
+    await expect(network.networkInterfaces.get('RG-APP-PRD', 'IC-Web3-nic')).rejects.toMatchObject({ statusCode: 404, code: 'ResourceNotFound' });
+    await expect(network.networkInterfaces.get('RG-WEB-PRD', 'IC-Web99-nic')).rejects.toMatchObject({ statusCode: 404, code: 'ResourceNotFound' });
     await expect(compute.getVm('/subscriptions/x/resourceGroups/y/providers/Microsoft.Network/networkInterfaces/z')).rejects.toThrow(TypeError);
   });
 
