@@ -140,6 +140,7 @@ export async function startHost(options: StartHostOptions = {}): Promise<Running
   const timers = new TimerTriggers({ registry, clock, hub, logger, timeZone: process.env.WEBSITE_TIME_ZONE || 'UTC', extraInputs: clientInputs });
   timersRef.current = timers;
   hub.setSkipCap(() => timers.nextDue());
+  hub.setExtraInputs(clientInputs);
   hub.start();
   timers.start();
   const stopProgress = options.progress ? startProgressLine(hub) : undefined;

@@ -40,7 +40,7 @@ const Env = z.object({
   MW_PINGDOM_TOKEN: z.string().default(''),
   MW_MAILGUN_BASE_URL: optionalUrl,
   MW_MAILGUN_API_KEY: z.string().default(''),
-  MW_MAILGUN_KEY_ROLE: z.string().default('sending'),
+  MW_MAILGUN_KEY_ROLE: z.enum(['admin', 'basic', 'sending', 'developer', 'support']).default('sending'),
   MW_MAILGUN_DOMAIN: z.string().optional(),
   MW_CONSUL_URL: optionalUrl,
   MW_CONSUL_TOKEN: z.string().default(''),

@@ -6,7 +6,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import { type VirtualClock, VirtualTimerQueue } from '../clock';
-import type { FunctionRegistry, RegisteredFunction } from '../core/functionsCore';
+import type { FunctionRegistry, RegisteredFunction, RpcTypedData } from '../core/functionsCore';
 import { errorMessage, fromTypedData, invokeFunction } from '../core/invoke';
 import type { HostLogger } from '../log';
 import { EventType, type HistoryEvent, type RuntimeStatus, isTerminal, makeEvent, toJsonText } from './history';
@@ -75,6 +75,7 @@ export class TaskHubError extends Error {
 
 /** A task hub running in this process. */
 export class TaskHub {
+  private extraInputs?: (fn: RegisteredFunction) => Record<string, RpcTypedData>;
   readonly name: string;
   private readonly instances = new Map<string, InstanceData>();
   private readonly entities = new Map<string, EntityData>();
@@ -150,6 +151,11 @@ export class TaskHub {
     this.recordClock();
     await this.journal.flushed();
     this.journal.close();
+  }
+
+  /** Extra input bindings per function (durable client bindings on activities, as the extension allows). */
+  setExtraInputs(extraInputs: (fn: RegisteredFunction) => Record<string, RpcTypedData>): void {
+    this.extraInputs = extraInputs;
   }
 
   /** Bound time skips (e.g. by the next timer-trigger occurrence). */
@@ -488,7 +494,7 @@ export class TaskHub {
     let errorText: string | undefined;
     try {
       if (!fn || fn.trigger.type !== 'activityTrigger') throw new Error(`The function '${work.name}' doesn't exist, is disabled, or is not an activity function.`);
-      const result = await invokeFunction(this.options.registry, fn, { string: work.input }, { log: this.userLog(work.name, work.instanceId) });
+      const result = await invokeFunction(this.options.registry, fn, { string: work.input }, { log: this.userLog(work.name, work.instanceId), ...(this.extraInputs ? { extraInputs: this.extraInputs(fn) } : {}) });
       if (result.error !== undefined) throw result.error;
       ev = makeEvent(EventType.TaskCompleted, this.now(), { TaskScheduledId: work.taskId, Result: toJsonText(fromTypedData(result.returnValue)) });
     } catch (err) {

@@ -9,8 +9,8 @@ import { undoActivities } from './undo';
 
 export type { ActivityDeps } from './types';
 
-/** Handlers by activity name; `signalInstances` needs the durable client and is bound at registration. */
-export type ActivityHandlers = Record<Exclude<ActivityName, 'signalInstances'>, (input: never) => Promise<unknown>>;
+/** Handlers by activity name; `signalInstances` and `startSteps` need the durable client and are bound at registration. */
+export type ActivityHandlers = Record<Exclude<ActivityName, 'signalInstances' | 'startSteps'>, (input: never) => Promise<unknown>>;
 
 /** Every activity, built over the ports, so tests and the local host inject the simulated estate. */
 export function createActivities(deps: ActivityDeps): ActivityHandlers {

@@ -19,6 +19,8 @@ export type StepState = 'pending' | 'waiting' | 'doing' | 'waiting-for-approval'
 
 export interface StepInput {
   windowId: string;
+  /** The window orchestration to tell when this step finishes (absent for emergency actions). */
+  parentInstanceId?: string;
   revision: string;
   startedBy: string;
   step: RunbookStep;

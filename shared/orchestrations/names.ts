@@ -13,6 +13,7 @@ export const Activities = {
   recordEvent: 'recordEvent',
   readStepStates: 'readStepStates',
   signalInstances: 'signalInstances',
+  startSteps: 'startSteps',
   notify: 'notify',
   // ledger
   recordLedger: 'recordLedgerEntry',
@@ -58,6 +59,8 @@ export const Events = {
   approval: 'approval',
   manualDone: 'manual-done',
   canaryAnswer: 'canary-answer',
+  /** A step tells its window it has finished (payload: its StepResult). */
+  stepDone: 'step-done',
 } as const;
 
 export const Entities = {

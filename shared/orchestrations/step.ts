@@ -1,6 +1,6 @@
 import type { OrchestrationContext, Task } from 'durable-functions';
 import type { StepInput, StepResult, StepState } from './contracts';
-import { Activities } from './names';
+import { Activities, Events } from './names';
 import { RetryPolicies } from './retry';
 import { abortSignal, nowIso, sleepUntil } from './waits';
 import { runApproval } from './kinds/approval';
@@ -91,6 +91,13 @@ function* finish(sc: StepContext, result: StepResult): Generator<Task, StepResul
       key: `step-failed:${sc.input.step.id}`,
       channels: sc.input.failureChannels,
       text: `:x: ${sc.input.step.title} (${sc.input.step.id}) failed: ${result.summary}`,
+    });
+  }
+  if (sc.input.parentInstanceId) {
+    yield sc.context.df.callActivityWithRetry(Activities.signalInstances, RetryPolicies.store(), {
+      instanceIds: [sc.input.parentInstanceId],
+      eventName: Events.stepDone,
+      data: result,
     });
   }
   return result;

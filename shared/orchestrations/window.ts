@@ -71,7 +71,10 @@ export function* windowOrchestrator(context: OrchestrationContext): Generator<Ta
     text: `:construction: ${runbook.title} has started (${input.mode}, by ${input.startedBy}). ${runbook.steps.length} steps, planned to end ${runbook.plannedEndAt}.`,
   });
 
-  const running = new Map<string, Task>();
+  // Steps run as their own orchestrations and report back with a `step-done` event. A task
+  // may be yielded in one compound only (the extension re-schedules every action it finds in
+  // a WhenAny), so the loop waits on a fresh event each time instead of on the running set.
+  const running = new Set<string>();
   const abort = context.df.waitForExternalEvent(Events.abort);
   let stopping: string | undefined;
 
@@ -80,11 +83,11 @@ export function* windowOrchestrator(context: OrchestrationContext): Generator<Ta
 
   for (;;) {
     if (!stopping) {
+      const toStart: { instanceId: string; input: StepInput }[] = [];
       for (const step of runbook.steps) {
         if (states.get(step.id) !== 'pending') continue;
-        const waitsOn = [...step.deps];
-        if (!waitsOn.every(settled)) continue;
-        const blocker = waitsOn.map((d) => byId.get(d)!).find(blocks);
+        if (!step.deps.every(settled)) continue;
+        const blocker = step.deps.map((d) => byId.get(d)!).find(blocks);
         if (blocker) {
           states.set(step.id, 'blocked');
           continue;
@@ -94,44 +97,49 @@ export function* windowOrchestrator(context: OrchestrationContext): Generator<Ta
           results.set(step.id, { stepId: step.id, state: 'not-doing', summary: `not doing: ${step.skip}` });
           continue;
         }
-        const stepInput: StepInput = {
-          windowId: runbook.windowId,
-          revision: runbook.revision,
-          startedBy: input.startedBy,
-          step,
-          timeZone: runbook.timeZone,
-          failureChannels: runbook.channels.failures,
-          pollMinutes: POLL_MINUTES,
-        };
-        running.set(step.id, context.df.callSubOrchestrator(Orchestrations.step, stepInput, InstanceIds.step(runbook.windowId, step.id)));
+        toStart.push({
+          instanceId: InstanceIds.step(runbook.windowId, step.id),
+          input: {
+            windowId: runbook.windowId,
+            parentInstanceId: context.df.instanceId,
+            revision: runbook.revision,
+            startedBy: input.startedBy,
+            step,
+            timeZone: runbook.timeZone,
+            failureChannels: runbook.channels.failures,
+            pollMinutes: POLL_MINUTES,
+          },
+        });
+        running.add(step.id);
         states.set(step.id, step.notBefore && step.notBefore > nowIso(context) ? 'waiting' : 'doing');
       }
       publish();
+      if (toStart.length > 0) {
+        yield context.df.callActivityWithRetry(Activities.startSteps, RetryPolicies.store(), { orchestration: Orchestrations.step, steps: toStart });
+      }
     }
     if (running.size === 0) break;
 
-    const tasks = [...running.values()];
-    const winner = (yield context.df.Task.any(stopping || abort.isCompleted ? tasks : [...tasks, abort])) as Task;
+    const done = context.df.waitForExternalEvent(Events.stepDone);
+    const winner = (yield context.df.Task.any(stopping || abort.isCompleted ? [done] : [done, abort])) as Task;
     if (winner === abort) {
       const by = (abort.result as { by?: string; reason?: string } | undefined) ?? {};
       stopping = `aborted by ${by.by ?? 'someone'}${by.reason ? `: ${by.reason}` : ''}`;
-      yield* interrupt(context, runbook.windowId, [...running.keys()], stopping);
+      yield* interrupt(context, runbook.windowId, [...running], stopping);
       status.state = 'stopping';
       status.stopReason = stopping;
       publish();
       continue;
     }
-    const stepId = [...running.entries()].find(([, t]) => t === winner)![0];
-    running.delete(stepId);
-    const result: StepResult = winner.isFaulted
-      ? { stepId, state: 'failed', summary: `the step's orchestration failed: ${String((winner.result as Error | undefined)?.message ?? winner.result).slice(0, 500)}` }
-      : (winner.result as StepResult);
-    results.set(stepId, result);
-    states.set(stepId, result.state);
-    const step = byId.get(stepId)!;
+    const result = done.result as StepResult;
+    if (!running.has(result.stepId)) continue; // a duplicate report of a step already counted
+    running.delete(result.stepId);
+    results.set(result.stepId, result);
+    states.set(result.stepId, result.state);
+    const step = byId.get(result.stepId)!;
     if (result.state === 'failed' && !step.continueOnFailure && !stopping) {
-      stopping = `step ${stepId} failed: ${result.summary}`;
-      yield* interrupt(context, runbook.windowId, [...running.keys()], stopping);
+      stopping = `step ${result.stepId} failed: ${result.summary}`;
+      yield* interrupt(context, runbook.windowId, [...running], stopping);
       status.state = 'stopping';
       status.stopReason = stopping;
     }

@@ -1,0 +1,271 @@
+#!/usr/bin/env node
+/**
+ * The main job (`npm start`): rehearse a window end to end with no Azure account.
+ * Starts Azurite (through the host), the simulated estate and the local host with the
+ * real app, starts the window over HTTP, answers approvals, manual steps and canary
+ * checkpoints as rehearsal people (or asks you, with --interactive), prints live
+ * progress and ends with the summary. Exit code 0 when the window succeeded.
+ */
+import { randomBytes } from 'node:crypto';
+import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { createInterface } from 'node:readline/promises';
+import { Command } from 'commander';
+import { parse } from 'yaml';
+import { startSandbox, type RunningSandbox } from '../sandbox/core/sandbox';
+import { loadWindowFile } from '../shared/window/load';
+import { planWindow } from '../shared/window/plan';
+import { formatProblem } from '../shared/window/problems';
+import type { WindowStatusView } from '../shared/api/windows';
+import { startHost, type RunningHost } from './host';
+
+const ROOT = path.resolve(__dirname, '..', '..');
+const DEFAULT_WINDOW = path.join(ROOT, 'windows', '2025-06-22-monthly.yaml');
+const STARTER = 'rehearsal-runner';
+
+interface Options {
+  interactive?: boolean;
+  serve?: boolean;
+  speed: number;
+  port: number;
+  basePort: number;
+  keep?: boolean;
+  quiet?: boolean;
+}
+
+/** App settings that point the real app at the simulated estate (what an operator sets in Azure). */
+export function rehearsalSettings(sandbox: RunningSandbox, estate: Record<string, unknown>, hostUrl: string, windowsDir: string, timeZone: string, taskHub: string): Record<string, string> {
+  const e = estate as {
+    azure: { tenantId: string; subscriptionId: string; clients: { clientId: string; clientSecret: string }[] };
+    cloudflare: { tokens: { name: string; value: string }[] };
+    slack: { tokens: { value: string }[] };
+    devops: { organization: string; pats: { value: string }[]; projects: { pipelines: { name: string; stages: { name: string }[] }[] }[] };
+    pingdom: { tokens: { name: string; value: string }[] };
+    mailgun: { keys: { role: string; secret: string; domain_name?: string }[] };
+    consul: { tokens: { name: string; secretId: string }[] };
+  };
+  const named = <T extends { name: string }>(list: T[], name: string): T => list.find((t) => t.name === name) ?? list[0]!;
+  const stages: Record<string, string[]> = {};
+  for (const project of e.devops.projects) for (const p of project.pipelines) stages[p.name] = p.stages.map((s) => s.name);
+  const sending = e.mailgun.keys.find((k) => k.role === 'sending');
+  return {
+    FUNCTIONS_WORKER_RUNTIME: 'node',
+    AzureWebJobsStorage: 'UseDevelopmentStorage=true',
+    TASKHUB_NAME: taskHub,
+    WEBSITE_TIME_ZONE: timeZone,
+    MW_SCHEDULER_SCHEDULE: '0 */5 * * * *',
+    MW_WINDOWS_DIR: windowsDir,
+    MW_TRUST_CLIENT_PRINCIPAL: 'false',
+    MW_CLOCK_URL: `${hostUrl}/admin/devhost/clock`,
+    MW_CA_FILE: sandbox.caFile,
+    MW_ARM_ENDPOINT: sandbox.urls.arm,
+    MW_AZURE_AUTHORITY_HOST: sandbox.urls.login,
+    MW_AZURE_TENANT_ID: e.azure.tenantId,
+    MW_AZURE_CLIENT_ID: e.azure.clients[0]!.clientId,
+    MW_AZURE_CLIENT_SECRET: e.azure.clients[0]!.clientSecret,
+    MW_ALERT_RULES_SCOPE: `/subscriptions/${e.azure.subscriptionId}/resourceGroups/RG-MONITOR-PRD`,
+    MW_KEYVAULT_URL_TEMPLATE: sandbox.urls.keyvault,
+    MW_CLOUDFLARE_BASE_URL: `${sandbox.urls.cloudflare}/client/v4`,
+    MW_CLOUDFLARE_API_TOKEN: named(e.cloudflare.tokens, 'mw-automation').value,
+    MW_SLACK_API_URL: `${sandbox.urls.slack}/api/`,
+    MW_SLACK_TOKEN: e.slack.tokens[0]!.value,
+    MW_DEVOPS_ORG_URL: `${sandbox.urls.devops}/${e.devops.organization}`,
+    MW_DEVOPS_PAT: e.devops.pats[0]!.value,
+    MW_DEVOPS_KNOWN_STAGES: JSON.stringify(stages),
+    MW_PINGDOM_BASE_URL: `${sandbox.urls.pingdom}/api/3.1`,
+    MW_PINGDOM_TOKEN: named(e.pingdom.tokens, 'mw-automation').value,
+    MW_MAILGUN_BASE_URL: sandbox.urls.mailgun,
+    MW_MAILGUN_API_KEY: e.mailgun.keys.find((k) => k.role === 'admin')!.secret,
+    MW_MAILGUN_KEY_ROLE: 'sending',
+    ...(sending?.domain_name ? { MW_MAILGUN_DOMAIN: sending.domain_name } : {}),
+    MW_CONSUL_URL: sandbox.urls.consul,
+    MW_CONSUL_TOKEN: named(e.consul.tokens.map((t) => ({ ...t, value: t.secretId })), 'mw-automation').value,
+    MW_PROBE_OVERRIDE_URL: sandbox.urls.probes,
+  };
+}
+
+export interface Rehearsal {
+  host: RunningHost;
+  sandbox: RunningSandbox;
+  windowId: string;
+  /** Calls the app's HTTP API as `who` with the master key. */
+  api(method: 'GET' | 'POST', route: string, who?: string, body?: unknown): Promise<{ status: number; body: unknown }>;
+  stop(): Promise<void>;
+}
+
+/** Starts everything for one window and returns handles; the caller starts and drives it. */
+export async function startRehearsal(windowFile: string, options: Partial<Options> & { log?: (line: string) => void } = {}): Promise<Rehearsal> {
+  const loaded = loadWindowFile(windowFile);
+  if (!loaded.window) throw new Error(`the window has problems:\n${loaded.problems.map(formatProblem).join('\n')}`);
+  const window = loaded.window;
+  const plan = planWindow(window, { recommend: false });
+  const work = mkdtempSync(path.join(tmpdir(), `mw-rehearsal-${window.id}-`));
+  const windowsDir = path.join(work, 'windows');
+  mkdirSync(windowsDir);
+  copyFileSync(windowFile, path.join(windowsDir, path.basename(windowFile)));
+
+  const estateFile = path.join(ROOT, 'sandbox', 'estate', 'default.yaml');
+  const estate = parse(readFileSync(estateFile, 'utf8')) as Record<string, unknown>;
+  // The estate follows the host's virtual clock; until the host exists it reads the start.
+  const startMs = plan.start.epochMs - 35 * 60_000;
+  const hostRef: { current?: RunningHost } = {};
+  const sandbox = await startSandbox({ basePort: options.basePort ?? 7440, estate, stateDir: path.join(work, 'sandbox'), resume: false, clock: { now: () => hostRef.current?.clock.now() ?? startMs } });
+
+  const port = options.port ?? 7071;
+  const hostUrl = `http://127.0.0.1:${port}`;
+  const masterKey = randomBytes(18).toString('base64url');
+  const taskHub = `Rehearsal${window.id.replace(/[^A-Za-z0-9]/g, '')}`.slice(0, 44);
+  const settingsFile = path.join(work, 'local.settings.json');
+  writeFileSync(settingsFile, JSON.stringify({ IsEncrypted: false, Values: rehearsalSettings(sandbox, estate, hostUrl, windowsDir, window.timeZone, taskHub), Host: { LocalHttpPort: port }, Keys: { master: masterKey } }, null, 2));
+
+  let host: RunningHost;
+  try {
+    host = await startHost({
+      appDir: ROOT,
+      settingsFile,
+      port,
+      speed: options.speed ?? 600,
+      skipping: true,
+      startTime: startMs,
+      storage: 'azurite',
+      azuriteLocation: path.join(work, 'azurite'),
+      taskHub,
+      quietInvocations: true,
+      logFile: path.join(work, 'host.log'),
+    });
+  } catch (error) {
+    await sandbox.stop();
+    throw error;
+  }
+  hostRef.current = host;
+  options.log?.(`host ${host.url} (logs ${path.join(work, 'host.log')}), estate ${sandbox.urls.control}`);
+
+  const api: Rehearsal['api'] = async (method, route, who, body) => {
+    const response = await fetch(`${host.url}/api/${route}`, {
+      method,
+      headers: { 'x-functions-key': masterKey, ...(who ? { 'x-mw-user': who } : {}), ...(body !== undefined ? { 'content-type': 'application/json' } : {}) },
+      ...(body !== undefined ? { body: JSON.stringify(body) } : {}),
+    });
+    const text = await response.text();
+    let parsed: unknown = text;
+    try {
+      parsed = JSON.parse(text);
+    } catch {
+      // HTML or empty bodies stay text.
+    }
+    return { status: response.status, body: parsed };
+  };
+
+  return {
+    host,
+    sandbox,
+    windowId: window.id,
+    api,
+    async stop() {
+      await host.stop();
+      await sandbox.stop();
+      if (!options.keep) rmSync(work, { recursive: true, force: true });
+    },
+  };
+}
+
+/** Answers what the window waits for, as rehearsal people; returns what it did. */
+export async function answerPending(rehearsal: Rehearsal, status: WindowStatusView, answered: Set<string>, ask?: (question: string) => Promise<boolean>): Promise<string[]> {
+  const done: string[] = [];
+  for (const gate of status.approvalsPending) {
+    for (const role of gate.roles) {
+      for (const approver of role.approvers.filter((a) => a !== STARTER).slice(0, role.quorum)) {
+        const key = `approval:${gate.gate}:${approver}`;
+        if (answered.has(key)) continue;
+        answered.add(key);
+        const approve = ask ? await ask(`Approve ${gate.gate} (${gate.title}) as ${approver}?`) : true;
+        const r = await rehearsal.api('POST', `windows/${status.windowId}/approvals/${gate.gate}`, approver, { decision: approve ? 'approve' : 'reject', comment: 'rehearsal' });
+        done.push(`${approver} ${approve ? 'approved' : 'rejected'} ${gate.gate} (${r.status})`);
+      }
+    }
+  }
+  for (const step of status.steps.filter((s) => s.kind === 'manual' && s.state === 'doing' && s.detail?.startsWith('waiting for a person'))) {
+    const key = `manual:${step.id}`;
+    if (answered.has(key)) continue;
+    answered.add(key);
+    const ok = ask ? await ask(`Mark manual step ${step.id} (${step.title}) done?`) : true;
+    const r = await rehearsal.api('POST', `windows/${status.windowId}/steps/${step.id}/complete`, STARTER, { outcome: ok ? 'done' : 'failed', note: 'rehearsal' });
+    done.push(`ticked ${step.id} ${ok ? 'done' : 'failed'} (${r.status})`);
+  }
+  return done;
+}
+
+function progressLine(s: WindowStatusView, virtualNow: number, zone: string): string {
+  const c = (k: string) => s.counts[k] ?? 0;
+  const doing = s.steps.filter((x) => ['doing', 'waiting-for-approval'].includes(x.state)).map((x) => x.id);
+  const patched = Object.values(s.servers).filter((x) => x.state === 'patched').length;
+  const pages = Object.entries(s.maintenancePages).map(([p, st]) => `page ${p} ${st}`).join(', ');
+  const t = new Intl.DateTimeFormat('en-US', { timeZone: zone, weekday: 'short', hour: '2-digit', minute: '2-digit', hour12: false, timeZoneName: 'short' }).format(new Date(virtualNow));
+  const phase = s.phases.find((p) => p.state === 'doing')?.id ?? s.phases.find((p) => p.state === 'pending')?.id ?? '-';
+  return `[${t}] ${s.state} · phase ${phase} · done ${c('done')}/${s.steps.length} · doing ${doing.slice(0, 3).join(', ')}${doing.length > 3 ? ` +${doing.length - 3}` : ''} · servers patched ${patched}${pages ? ` · ${pages}` : ''}`;
+}
+
+async function main(argv: string[]): Promise<number> {
+  const program = new Command('rehearse')
+    .description('rehearse a window on the virtual clock against the simulated estate')
+    .argument('[window]', 'window file', DEFAULT_WINDOW)
+    .option('--interactive', 'ask before each approval and manual step')
+    .option('--serve', 'keep the host and the estate running afterwards (Ctrl-C to stop)')
+    .option('--speed <n>', 'virtual seconds per real second between time skips', Number, 600)
+    .option('--port <n>', 'local host HTTP port', Number, 7071)
+    .option('--base-port <n>', 'first port of the simulated estate', Number, 7440)
+    .option('--keep', 'keep the rehearsal folder (logs, storage)')
+    .option('--quiet', 'no live progress lines');
+  program.parse(argv);
+  const options = program.opts<Options>();
+  const windowFile = path.resolve(program.args[0] ?? DEFAULT_WINDOW);
+  const log = (line: string) => process.stdout.write(`${line}\n`);
+
+  const rehearsal = await startRehearsal(windowFile, { ...options, log });
+  const rl = options.interactive ? createInterface({ input: process.stdin, output: process.stdout }) : undefined;
+  const ask = rl ? async (q: string) => !/^n/i.test(await rl.question(`${q} [Y/n] `)) : undefined;
+  try {
+    const started = await rehearsal.api('POST', `windows/${rehearsal.windowId}/start`, STARTER, { mode: 'rehearsal', reason: 'npm start' });
+    if (started.status !== 202) throw new Error(`could not start the window: ${started.status} ${JSON.stringify(started.body)}`);
+    log(`rehearsing ${rehearsal.windowId}; status ${rehearsal.host.url}/api/windows/${rehearsal.windowId}/page (function key required)`);
+    const answered = new Set<string>();
+    let last = '';
+    const zone = loadWindowFile(windowFile).window!.timeZone;
+    for (;;) {
+      const r = await rehearsal.api('GET', `windows/${rehearsal.windowId}`);
+      const status = r.body as WindowStatusView;
+      if (r.status === 200 && status.steps) {
+        for (const line of await answerPending(rehearsal, status, answered, ask)) log(`  ${line}`);
+        const line = progressLine(status, rehearsal.host.clock.now(), zone);
+        // Print when something changed, not every tick of the clock.
+        const key = line.replace(/^\[[^\]]*\] /, '');
+        if (!options.quiet && key !== last) log(line);
+        last = key;
+        if (['succeeded', 'failed', 'aborted'].includes(status.state) && status.summary) {
+          log('');
+          log(status.summary);
+          if (options.serve) {
+            log(`serving at ${rehearsal.host.url}; Ctrl-C to stop`);
+            await new Promise<void>((resolve) => process.once('SIGINT', () => resolve()));
+          }
+          return status.state === 'succeeded' ? 0 : 1;
+        }
+      }
+      await new Promise((resolve) => setTimeout(resolve, 250));
+    }
+  } finally {
+    rl?.close();
+    await rehearsal.stop();
+  }
+}
+
+if (require.main === module) {
+  main(process.argv).then(
+    (code) => process.exit(code),
+    (error: Error) => {
+      process.stderr.write(`rehearse: ${error.message}\n`);
+      process.exit(2);
+    },
+  );
+}

@@ -1,0 +1,60 @@
+import { app, type HttpRequest, type HttpResponseInit, type InvocationContext } from '@azure/functions';
+import * as df from 'durable-functions';
+import type { DurableClient } from 'durable-functions';
+import { durableControl } from '../shared/api/durableControl';
+import { renderStatusPage } from '../shared/api/page';
+import { abortWindow, answerCanary, decideApproval, emergencyPage, listWindows, startWindow, tickManualStep, windowStatus, type ApiDeps, type ApiRequest, type ApiResponse } from '../shared/api/windows';
+import { services } from '../shared/composition';
+
+async function toApiRequest(request: HttpRequest): Promise<ApiRequest> {
+  const text = await request.text();
+  let body: unknown;
+  let invalidJson = false;
+  if (text.trim()) {
+    try {
+      body = JSON.parse(text);
+    } catch {
+      invalidJson = true;
+    }
+  }
+  return { params: request.params, headers: request.headers, body, invalidJson };
+}
+
+function deps(client: DurableClient): ApiDeps {
+  const s = services();
+  return { store: s.store, windows: s.windows, clock: s.clock, identity: s.config.identity, durable: durableControl(client) };
+}
+
+type Handler = (deps: ApiDeps, req: ApiRequest) => Promise<ApiResponse>;
+
+/** Registers one API route: function key required, errors other than the user's become a logged 500. */
+function route(name: string, methods: ('GET' | 'POST')[], path: string, handler: Handler): void {
+  app.http(name, {
+    methods,
+    route: path,
+    authLevel: 'function',
+    extraInputs: [df.input.durableClient()],
+    handler: async (request: HttpRequest, context: InvocationContext): Promise<HttpResponseInit> => {
+      try {
+        return await handler(deps(df.getClient(context)), await toApiRequest(request));
+      } catch (error) {
+        context.error(`${name} failed: ${(error as Error).message}`);
+        return { status: 500, jsonBody: { error: { code: 'InternalError', message: 'the request could not be completed; see the function logs', invocationId: context.invocationId } } };
+      }
+    },
+  });
+}
+
+route('listWindows', ['GET'], 'windows', (d) => listWindows(d));
+route('getWindow', ['GET'], 'windows/{windowId}', (d, r) => windowStatus(d, r.params.windowId ?? ''));
+route('windowPage', ['GET'], 'windows/{windowId}/page', async (d, r) => {
+  const status = await windowStatus(d, r.params.windowId ?? '');
+  if (status.status !== 200) return status;
+  return { status: 200, headers: { 'content-type': 'text/html; charset=utf-8' }, body: renderStatusPage(status.jsonBody as Parameters<typeof renderStatusPage>[0]) };
+});
+route('startWindow', ['POST'], 'windows/{windowId}/start', startWindow);
+route('abortWindow', ['POST'], 'windows/{windowId}/abort', abortWindow);
+route('decideApproval', ['POST'], 'windows/{windowId}/approvals/{gateId}', decideApproval);
+route('tickManualStep', ['POST'], 'windows/{windowId}/steps/{stepId}/complete', tickManualStep);
+route('answerCanary', ['POST'], 'windows/{windowId}/canary/{stepId}/answers', answerCanary);
+route('emergencyPage', ['POST'], 'windows/{windowId}/maintenance-page/{pageId}', emergencyPage);

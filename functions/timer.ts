@@ -1,0 +1,25 @@
+import { app, type InvocationContext, type Timer } from '@azure/functions';
+import * as df from 'durable-functions';
+import { durableControl } from '../shared/api/durableControl';
+import { startDueWindows } from '../shared/api/scheduler';
+import { services } from '../shared/composition';
+
+/** Every five minutes (in WEBSITE_TIME_ZONE): start each window whose time has come, once. */
+app.timer('windowScheduler', {
+  schedule: '%MW_SCHEDULER_SCHEDULE%',
+  runOnStartup: false,
+  useMonitor: true,
+  extraInputs: [df.input.durableClient()],
+  handler: async (timer: Timer, context: InvocationContext) => {
+    const s = services();
+    const client = df.getClient(context);
+    const decisions = await startDueWindows({
+      windows: s.windows,
+      clock: s.clock,
+      durable: durableControl(client),
+    });
+    for (const d of decisions.filter((x) => x.action !== 'not-due' && x.action !== 'already-ran')) {
+      context.log(`window ${d.windowId}: ${d.action}${d.detail ? ` (${d.detail})` : ''}${timer.isPastDue ? ' [past due]' : ''}`);
+    }
+  },
+});

@@ -1,0 +1,33 @@
+import type { DurableClient } from 'durable-functions';
+import type { OrchestrationControl } from './windows';
+
+const RUNNING = new Set(['Running', 'Pending', 'ContinuedAsNew', 'Suspended']);
+
+/**
+ * The durable client narrowed to what the API and scheduler need. The SDK throws on
+ * 404 and is silent on 410, so an instance's status is read before raising an event.
+ */
+export function durableControl(client: DurableClient): OrchestrationControl {
+  const getStatus: OrchestrationControl['getStatus'] = async (instanceId) => {
+    try {
+      const status = await client.getStatus(instanceId);
+      return status?.runtimeStatus ? { runtimeStatus: String(status.runtimeStatus), customStatus: status.customStatus, output: status.output } : undefined;
+    } catch (error) {
+      if (/404/.test(String((error as Error).message))) return undefined;
+      throw error;
+    }
+  };
+  return {
+    getStatus,
+    startNew: async (name, instanceId, input) => {
+      await client.startNew(name, { instanceId, input });
+    },
+    raiseEvent: async (instanceId, eventName, data) => {
+      const status = await getStatus(instanceId);
+      if (!status) return 'missing';
+      if (!RUNNING.has(status.runtimeStatus)) return 'gone';
+      await client.raiseEvent(instanceId, eventName, data);
+      return 'raised';
+    },
+  };
+}

@@ -1,0 +1,102 @@
+import { resolve } from 'path';
+import { createActivities, type ActivityHandlers } from './activities';
+import { AzureAlertSuppressionClient } from './adapters/azure/alerts';
+import { createArmResourceClient, createTokenCredential, type AzureClientOptions } from './adapters/azure/client';
+import { AzureComputeClient } from './adapters/azure/compute';
+import { AzurePoolClient } from './adapters/azure/pools';
+import { KeyVaultSecretStore } from './adapters/azure/secrets';
+import { createCloudflareClient } from './adapters/cloudflare/client';
+import { CloudflareDnsClient } from './adapters/cloudflare/dns';
+import { createConsulClient } from './adapters/consul/client';
+import { ConsulMaintenanceClient } from './adapters/consul/consul';
+import { createDevOpsConnection } from './adapters/devops/client';
+import { DevOpsPipelineClient } from './adapters/devops/pipelines';
+import { HttpProbeClient, simulatedWebServersOverride } from './adapters/http/probe';
+import { MailgunKeyClient } from './adapters/mailgun/keys';
+import { createPingdomClient } from './adapters/pingdom/client';
+import { PingdomUptimeClient } from './adapters/pingdom/uptime';
+import { createSlackClient } from './adapters/slack/client';
+import { SlackChatClient } from './adapters/slack/chat';
+import { remoteClock, systemClock, type Clock } from './clock';
+import { loadConfig, type AppConfig } from './config';
+import type { Ports } from './ports';
+import { TableWindowStore, type WindowStore } from './store/windowStore';
+import { createFolderWindowSource, type WindowSource } from './window/source';
+
+/** The app's composition root: configuration in, ports and stores out, built once per process. */
+export interface Services {
+  config: AppConfig;
+  ports: Ports;
+  store: WindowStore;
+  windows: WindowSource;
+  clock: Clock;
+  activities: ActivityHandlers;
+}
+
+let built: Services | undefined;
+
+/** The services for this process, built on first use from the validated environment. */
+export function services(): Services {
+  built ??= buildServices(loadConfig());
+  return built;
+}
+
+/** Builds every adapter from explicit configuration (tests build their own). */
+export function buildServices(config: AppConfig): Services {
+  const ports = createPorts(config);
+  const store = new TableWindowStore({ connectionString: config.storage.connectionString, prefix: config.storage.prefix });
+  const windows = createFolderWindowSource(resolve(config.windowsDir));
+  const clock = config.clockUrl ? remoteClock(config.clockUrl) : systemClock;
+  return { config, ports, store, windows, clock, activities: createActivities({ ports, store, windows }) };
+}
+
+export function createPorts(config: AppConfig): Ports {
+  const { azure, caPem } = config;
+  const credential =
+    azure.tenantId && azure.clientId && azure.clientSecret
+      ? createTokenCredential({
+          kind: 'clientSecret',
+          tenantId: azure.tenantId,
+          clientId: azure.clientId,
+          clientSecret: azure.clientSecret,
+          ...(azure.authorityHost ? { authorityHost: azure.authorityHost, disableInstanceDiscovery: true } : {}),
+          ...(caPem ? { caPem } : {}),
+          additionallyAllowedTenants: ['*'],
+        })
+      : createTokenCredential({ kind: 'default', ...(azure.clientId ? { managedIdentityClientId: azure.clientId } : {}) });
+  const azureOptions: AzureClientOptions = { credential, ...(caPem ? { caPem } : {}), userAgentPrefix: 'maintenance-windows' };
+  const local = Boolean(caPem);
+
+  return {
+    compute: new AzureComputeClient({ ...azureOptions, endpoint: azure.armEndpoint }),
+    pools: new AzurePoolClient({ ...azureOptions, endpoint: azure.armEndpoint }),
+    alerts: azure.alertRulesScope
+      ? new AzureAlertSuppressionClient({ arm: createArmResourceClient({ ...azureOptions, endpoint: azure.armEndpoint }), scope: azure.alertRulesScope })
+      : unconfigured<Ports['alerts']>('MW_ALERT_RULES_SCOPE (where alert processing rules live) is not set'),
+    secrets: new KeyVaultSecretStore({ ...azureOptions, vaultUrl: (vault: string) => (/^https:\/\//.test(vault) ? vault : azure.keyVaultUrlTemplate.replace('{vault}', vault)), local }),
+    dns: new CloudflareDnsClient(createCloudflareClient({ apiToken: config.cloudflare.apiToken, ...(config.cloudflare.baseUrl ? { baseUrl: config.cloudflare.baseUrl } : {}), ...(caPem ? { caPem } : {}) })),
+    chat: new SlackChatClient(createSlackClient({ token: config.slack.token, ...(config.slack.apiUrl ? { apiUrl: config.slack.apiUrl } : {}), ...(caPem ? { caPem } : {}) })),
+    pipelines: new DevOpsPipelineClient(
+      createDevOpsConnection({ organizationUrl: config.devops.orgUrl ?? 'https://dev.azure.com/unset', pat: config.devops.pat, ...(config.caFile ? { caFile: config.caFile } : {}) }),
+      { knownStages: config.devops.knownStages },
+    ),
+    uptime: new PingdomUptimeClient(createPingdomClient({ apiToken: config.pingdom.token, ...(config.pingdom.baseUrl ? { baseUrl: config.pingdom.baseUrl } : {}), ...(caPem ? { caPem } : {}) })),
+    mail: new MailgunKeyClient({
+      apiKey: config.mailgun.apiKey,
+      ...(config.mailgun.baseUrl ? { baseUrl: config.mailgun.baseUrl } : {}),
+      ...(caPem ? { caPem } : {}),
+      keys: { role: config.mailgun.role, ...(config.mailgun.domain ? { kind: 'domain', domainName: config.mailgun.domain } : {}) },
+    }),
+    consul: new ConsulMaintenanceClient(createConsulClient({ baseUrl: config.consul.url ?? 'https://consul.service.consul:8501', token: config.consul.token, ...(caPem ? { caPem } : {}) })),
+    probes: new HttpProbeClient({ ...(caPem ? { caPem } : {}), ...(config.probeOverrideUrl ? { connectOverride: simulatedWebServersOverride(config.probeOverrideUrl) } : {}) }),
+  };
+}
+
+/** A port whose configuration is missing: every call fails with the setting to fix. */
+function unconfigured<T extends object>(message: string): T {
+  return new Proxy({} as T, {
+    get: () => async () => {
+      throw Object.assign(new Error(message), { code: 'NotConfigured' });
+    },
+  });
+}
