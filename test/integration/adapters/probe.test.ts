@@ -31,28 +31,34 @@ afterAll(async () => {
 });
 
 describe('HttpProbeClient against the simulated web servers', () => {
-  it("routes window URLs to the right simulated server by host name, so one server's failure shows on its own probe only", async () => {
-    expect(await probes.probe(request('https://ic-web5.icprod.local/healthcheck.aspx', { expectBody: 'Healthy' }))).toEqual({ ok: true, status: 200 });
+  it("routes window URLs to the right simulated server by host name, path kept, so one server's failure shows on its own probe only", async () => {
+    expect(await probes.probe(request('https://ic-web5.icprod.local/healthcheck.aspx', { expectBody: 'OK' }))).toEqual({ ok: true, status: 200 });
     await env.addFaults({ kind: 'vm', vm: 'IC-Web3', fault: 'unhealthy' });
-    expect(await probes.probe(request('https://ic-web3.icprod.local/healthcheck.aspx', { expectBody: 'Healthy' }))).toEqual({ ok: false, status: 503, reason: 'status 503, expected 200' });
+    expect(await probes.probe(request('https://ic-web3.icprod.local/healthcheck.aspx', { expectBody: 'OK' }))).toEqual({ ok: false, status: 503, reason: 'status 503, expected 200' });
     expect(await probes.probe(request('https://IC-Web4.icprod.local/MyIIS/Account/Login', { expectStatus: [200, 302] }))).toEqual({ ok: true, status: 200 });
     // HEAD and the consul window's plain-http URLs reach the same listener.
     expect(await probes.probe(request('http://ic-web5.icprod.local/', { method: 'HEAD' }))).toEqual({ ok: true, status: 200 });
+    // The JSON health answer by host, and a site that is not a VM (the 06-22 connection checks).
+    expect(await probes.probe(request('https://ic-web7.icprod.local/health', { expectBody: '"status":"Healthy"' }))).toEqual({ ok: true, status: 200 });
+    expect(await probes.probe(request('https://www2.invoicecloud.com/MyIIS/Account/Login', { expectStatus: [200, 302] }))).toEqual({ ok: true, status: 200 });
 
-    const calls = (await env.calls({ listener: 'probes' })).slice(-4);
+    const calls = (await env.calls({ listener: 'probes' })).slice(-6);
     expect(calls.map((c) => [c.method, c.path, c.status])).toEqual([
-      ['GET', '/ic-web5/health', 200],
-      ['GET', '/ic-web3/health', 503],
-      ['GET', '/ic-web4/health', 200],
-      ['HEAD', '/ic-web5/health', 200],
+      ['GET', '/healthcheck.aspx', 200],
+      ['GET', '/healthcheck.aspx', 503],
+      ['GET', '/MyIIS/Account/Login', 200],
+      ['HEAD', '/', 200],
+      ['GET', '/health', 200],
+      ['GET', '/MyIIS/Account/Login', 200],
     ]);
   });
 
-  it('fails a check, without throwing, on a missing text, an unknown server, a slow answer or an untrusted certificate', async () => {
-    expect(await probes.probe(request('https://ic-web1.icprod.local/healthcheck.aspx', { expectBody: 'OK' }))).toEqual({ ok: false, status: 200, reason: "body does not contain 'OK'" });
+  it('fails a check, without throwing, on a missing text, an unknown server or path, a slow answer or an untrusted certificate', async () => {
+    expect(await probes.probe(request('https://ic-web1.icprod.local/healthcheck.aspx', { expectBody: 'Healthy' }))).toEqual({ ok: false, status: 200, reason: "body does not contain 'Healthy'" });
     expect(await probes.probe(request('https://ic-web99.icprod.local/'))).toMatchObject({ ok: false, status: 404 });
+    expect(await probes.probe(request('https://ic-web1.icprod.local/NoSuchApp/'))).toMatchObject({ ok: false, status: 404 });
 
-    await env.addFaults({ listener: 'probes', path: '/ic-web2/health', latencyMs: 700, count: 1 });
+    await env.addFaults({ listener: 'probes', path: '/', latencyMs: 700, count: 1 });
     expect(await probes.probe(request('https://ic-web2.icprod.local/', { timeoutInMs: 150 }))).toEqual({ ok: false, reason: 'no response within 150 ms' });
 
     const untrusting = new HttpProbeClient({ connectOverride: simulatedWebServersOverride(env.sandbox.urls.probes) });
