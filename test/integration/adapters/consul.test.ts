@@ -5,11 +5,11 @@ import { expectPermanent, expectTransient, startAdapterSandbox, type AdapterSand
 
 const TOKEN = '0f6e2d1c-5b4a-4c3d-9e8f-7a6b5c4d3e2f';
 const READ_ONLY = '1a7f3e2d-6c5b-4d4e-8f9a-8b7c6d5e4f3a';
-const KEY = 'billpay/maintenance/enabled';
-const API_UI = ['billpay-apiui-1', 'billpay-apiui-2'];
-const WORKERS = ['billpay-worker-1', 'billpay-worker-2'];
-const WORKER_SERVICES = ['BillPay.PaymentWorker', 'BillPay.NotificationWorker', 'BillPay.FileExportWorker'];
-const SCHED = 'billpay-sched-1';
+const KEY = 'haproxy/billpay/maintenance';
+const API_UI = ['bp-apiui-01', 'bp-apiui-02'];
+const WORKERS = ['bp-worker-01', 'bp-worker-02'];
+const WORKER_SERVICES = ['BillPay.PaymentProcessor', 'BillPay.NotificationWorker', 'BillPay.FileImportWorker'];
+const SCHED = 'bp-sched-01';
 let env: AdapterSandbox;
 let consul: ConsulMaintenanceClient;
 
@@ -45,10 +45,10 @@ describe('ConsulMaintenanceClient against the simulated Consul estate', () => {
 
     expect(await consul.getKey(KEY)).toBe('true');
     expect(await Promise.all(API_UI.map((n) => consul.isNodeInMaintenance(n)))).toEqual([true, true]);
-    expect(await consul.isNodeInMaintenance('billpay-worker-1')).toBe(false);
+    expect(await consul.isNodeInMaintenance('bp-worker-01')).toBe(false);
     for (const n of WORKERS) expect((await node(n))?.windowsServices.every((s) => s.status === 'Stopped' && s.startType === 'Disabled')).toBe(true);
     expect((await node(SCHED))?.scheduledTasks.every((t) => !t.enabled)).toBe(true);
-    expect((await node('billpay-apiui-1'))?.maintenance?.reason).toBe('Monthly maintenance 2025-06-22');
+    expect((await node('bp-apiui-01'))?.maintenance?.reason).toBe('Monthly maintenance 2025-06-22');
 
     // Maintenance goes to each node's own agent, never to the cluster address.
     const maint = await env.calls({ listener: 'consul', path: '*/v1/agent/maintenance' });
@@ -56,9 +56,9 @@ describe('ConsulMaintenanceClient against the simulated Consul estate', () => {
 
     // Retried steps (as a durable retry would repeat them) leave the same state.
     const downEvents = (await env.state<ConsulSnapshot>('consul')).events.slice(eventsBefore).map((e) => e.action);
-    await consul.setServiceEnabled('billpay-worker-1', 'BillPay.PaymentWorker', false);
+    await consul.setServiceEnabled('bp-worker-01', 'BillPay.PaymentProcessor', false);
     await consul.setScheduledTaskEnabled(SCHED, `\\BillPay\\${tasks[0] ?? ''}`, false);
-    expect((await node('billpay-worker-1'))?.windowsServices.find((s) => s.name === 'BillPay.PaymentWorker')).toMatchObject({ status: 'Stopped', startType: 'Disabled' });
+    expect((await node('bp-worker-01'))?.windowsServices.find((s) => s.name === 'BillPay.PaymentProcessor')).toMatchObject({ status: 'Stopped', startType: 'Disabled' });
     expect((await node(SCHED))?.scheduledTasks.every((t) => !t.enabled)).toBe(true);
     const eventsAfterRetries = (await env.state<ConsulSnapshot>('consul')).events.length;
 
@@ -81,17 +81,17 @@ describe('ConsulMaintenanceClient against the simulated Consul estate', () => {
   });
 
   it('names the node, service or task in permanent errors and keeps the token out of them', async () => {
-    await expectPermanent(consul.setServiceEnabled('billpay-worker-1', 'NoSuch.Service', false), /^consul: could not disable service NoSuch\.Service on billpay-worker-1: 404/);
-    await expectPermanent(consul.setScheduledTaskEnabled(SCHED, 'NoSuchTask', true), /^consul: could not enable task NoSuchTask on billpay-sched-1: 404/);
+    await expectPermanent(consul.setServiceEnabled('bp-worker-01', 'NoSuch.Service', false), /^consul: could not disable service NoSuch\.Service on bp-worker-01: 404/);
+    await expectPermanent(consul.setScheduledTaskEnabled(SCHED, 'NoSuchTask', true), /^consul: could not enable task NoSuchTask on bp-sched-01: 404/);
     await expectPermanent(consul.setNodeMaintenance('no-such-node', true, 'x'), /could not enable maintenance on no-such-node: 404 Unknown node/);
-    await expectPermanent(client(READ_ONLY).setNodeMaintenance('billpay-apiui-1', true, 'x'), /403 Permission denied: .*lacks permission 'node:write'/, [READ_ONLY]);
+    await expectPermanent(client(READ_ONLY).setNodeMaintenance('bp-apiui-01', true, 'x'), /403 Permission denied: .*lacks permission 'node:write'/, [READ_ONLY]);
     await expectPermanent(consul.putKey('haproxy/other', 'x'), /could not set key haproxy\/other: 403/, [TOKEN]);
-    expect((await node('billpay-apiui-1'))?.maintenance).toBeNull();
+    expect((await node('bp-apiui-01'))?.maintenance).toBeNull();
   });
 
   it('reports an unavailable agent as TransientVendorError', async () => {
-    await env.addFaults({ listener: 'consul', method: 'POST', path: '/node/billpay-worker-2/ops/v1/services/*', status: 503, count: 1 });
-    await expectTransient(consul.setServiceEnabled('billpay-worker-2', 'BillPay.PaymentWorker', false), 'consul', 503);
-    expect((await node('billpay-worker-2'))?.windowsServices.find((s) => s.name === 'BillPay.PaymentWorker')?.status).toBe('Running');
+    await env.addFaults({ listener: 'consul', method: 'POST', path: '/node/bp-worker-02/ops/v1/services/*', status: 503, count: 1 });
+    await expectTransient(consul.setServiceEnabled('bp-worker-02', 'BillPay.PaymentProcessor', false), 'consul', 503);
+    expect((await node('bp-worker-02'))?.windowsServices.find((s) => s.name === 'BillPay.PaymentProcessor')?.status).toBe('Running');
   });
 });

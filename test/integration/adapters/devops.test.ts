@@ -29,7 +29,7 @@ describe('DevOpsPipelineClient against the simulated Azure DevOps', () => {
   it('finds pipeline ids by name, case-insensitively', async () => {
     const ado = client();
     expect(await ado.findPipelineId('Platform', 'preparation pipeline')).toBe(101);
-    expect(await ado.findPipelineId('Products', 'MyIIS')).toBe(203);
+    expect(await ado.findPipelineId('Platform', 'MyIIS')).toBe(203);
     expect(await ado.findPipelineId('Platform', 'No Such Pipeline')).toBeUndefined();
     await expectPermanent(ado.findPipelineId('NoProject', 'x'), /^devops: project NoProject was not found$/);
   });
@@ -77,8 +77,8 @@ describe('DevOpsPipelineClient against the simulated Azure DevOps', () => {
   });
 
   it('sends the stages as a template parameter when so configured and the stages are unknown', async () => {
-    const run = await client({ stageParameter: 'stages' }).runPipeline({ project: 'Products', pipelineName: 'MyIIS', stages: ['Deploy Webs 1-5', 'Deploy Webs 6-10'], refName: 'refs/heads/release/2025-06', parameters: {} });
-    expect((await runs()).find((r) => r.id === run.runId)).toMatchObject({ stagesToSkip: [], templateParameters: { stages: 'Deploy Webs 1-5,Deploy Webs 6-10' }, refName: 'refs/heads/release/2025-06' });
+    const run = await client({ stageParameter: 'stages' }).runPipeline({ project: 'Platform', pipelineName: 'MyIIS', stages: ['Staging', 'Production'], refName: 'refs/heads/release/2025-06', parameters: {} });
+    expect((await runs()).find((r) => r.id === run.runId)).toMatchObject({ stagesToSkip: [], templateParameters: { stages: 'Staging,Production' }, refName: 'refs/heads/release/2025-06' });
   });
 
   it('runs infrastructure pipelines at tags with template parameters, in order, and reports failures', async () => {

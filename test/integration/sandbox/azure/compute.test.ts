@@ -18,8 +18,8 @@ describe('sandbox ARM compute through @azure/arm-compute', () => {
     const { compute } = h.clients();
     const names: string[] = [];
     for await (const vm of compute.virtualMachines.list(RG_WEB)) names.push(vm.name ?? '');
-    expect(names).toEqual(Array.from({ length: 10 }, (_, i) => `IC-Web${i + 1}`));
-    // 10 VMs at 8 per page: the SDK followed one absolute nextLink.
+    expect(names).toEqual([...Array.from({ length: 10 }, (_, i) => `IC-Web${i + 1}`), 'IC-W25-Web01']);
+    // 11 VMs at 8 per page: the SDK followed one absolute nextLink.
     expect(h.sandbox.calls({ listener: 'arm', method: 'GET', path: `*/resourceGroups/${RG_WEB}/providers/Microsoft.Compute/virtualMachines` }).length).toBe(2);
 
     const vm: VirtualMachine = await compute.virtualMachines.get(RG_WEB, 'IC-Web3');

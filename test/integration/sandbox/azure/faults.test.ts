@@ -34,7 +34,7 @@ describe('10% transient failures on every Azure route: the SDKs retry to the rig
 
     const names: string[] = [];
     for await (const vm of compute.virtualMachines.list(RG_WEB)) names.push(vm.name ?? '');
-    expect(names).toHaveLength(10);
+    expect(names).toHaveLength(11);
     // Pre-checks a window runs: every web server's instance view and every secret it will rotate.
     for await (const vm of compute.virtualMachines.listAll()) {
       const rg = vm.id?.split('/')[4] ?? '';
@@ -52,11 +52,11 @@ describe('10% transient failures on every Azure route: the SDKs retry to the rig
     h.clock.advance(60_000);
     await put.pollUntilDone();
 
-    const lbPool = await network.loadBalancerBackendAddressPools.get(RG_NET, ILB, 'pool-websvr');
+    const lbPool = await network.loadBalancerBackendAddressPools.get(RG_NET, ILB, 'IC-WebSVR-BackendPool');
     await network.loadBalancerBackendAddressPools.beginCreateOrUpdateAndWait(
       RG_NET,
       ILB,
-      'pool-websvr',
+      'IC-WebSVR-BackendPool',
       { ...lbPool, loadBalancerBackendAddresses: (lbPool.loadBalancerBackendAddresses ?? []).filter((a) => a.ipAddress !== '10.20.1.11') },
       { updateIntervalInMs: 10 },
     );
@@ -83,8 +83,8 @@ describe('10% transient failures on every Azure route: the SDKs retry to the rig
     expect(await arm.deleteResource(ruleId, '2021-08-08')).toBe(true);
 
     const s = h.sandbox.state() as unknown as ArmStateView;
-    expect(s.arm.applicationGateways[AGW]?.pools['pool-web']).toEqual(['IC-Web3', 'IC-Web4', 'IC-Web5', 'IC-Web6', 'IC-Web7', 'IC-Web8', 'IC-Web9', 'IC-Web10']);
-    expect(s.arm.loadBalancers[ILB]?.pools['pool-websvr']).not.toContain('IC-Web1');
+    expect(s.arm.applicationGateways[AGW]?.pools['bp-ic-web-prd']).toEqual(['IC-Web3', 'IC-Web4', 'IC-Web5', 'IC-Web6', 'IC-Web7', 'IC-Web8', 'IC-Web9', 'IC-Web10']);
+    expect(s.arm.loadBalancers[ILB]?.pools['IC-WebSVR-BackendPool']).not.toContain('IC-Web1');
     expect(s.arm.virtualMachines['IC-Web1']?.patchLevel).toBe('2025-06');
     expect(s.arm.virtualMachines['IC-Web2']?.patchLevel).toBe('2025-06');
     expect(s.arm.virtualMachines['IC-Web1']?.patchHistory.filter((x) => x.kind === 'installPatches')).toHaveLength(1);

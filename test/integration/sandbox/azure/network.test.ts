@@ -14,11 +14,11 @@ describe('sandbox ARM network and alert rules through @azure/arm-network and gen
     await h.close();
   });
   const state = (): ArmStateView => h.sandbox.state() as unknown as ArmStateView;
-  const webPool = (): string[] => state().arm.applicationGateways[AGW]?.pools['pool-web'] ?? [];
+  const webPool = (): string[] => state().arm.applicationGateways[AGW]?.pools['bp-ic-web-prd'] ?? [];
 
   async function putWithout(gw: ApplicationGateway, ip: string): Promise<ApplicationGateway> {
-    const pool = gw.backendAddressPools?.find((p) => p.name === 'pool-web');
-    if (!pool) throw new Error('pool-web missing');
+    const pool = gw.backendAddressPools?.find((p) => p.name === 'bp-ic-web-prd');
+    if (!pool) throw new Error('bp-ic-web-prd missing');
     pool.backendAddresses = (pool.backendAddresses ?? []).filter((a) => a.ipAddress !== ip);
     return gw;
   }
@@ -75,17 +75,17 @@ describe('sandbox ARM network and alert rules through @azure/arm-network and gen
   test('load balancer pool: get, PUT without a member, PUT it back', async () => {
     const { network } = h.clients();
     const lb = await network.loadBalancers.get(RG_NET, ILB);
-    expect(lb.backendAddressPools?.[0]?.name).toBe('pool-websvr');
-    const pool = await network.loadBalancerBackendAddressPools.get(RG_NET, ILB, 'pool-websvr');
+    expect(lb.backendAddressPools?.[0]?.name).toBe('IC-WebSVR-BackendPool');
+    const pool = await network.loadBalancerBackendAddressPools.get(RG_NET, ILB, 'IC-WebSVR-BackendPool');
     const full = pool.loadBalancerBackendAddresses ?? [];
     expect(full).toHaveLength(10);
 
-    const without = await network.loadBalancerBackendAddressPools.beginCreateOrUpdateAndWait(RG_NET, ILB, 'pool-websvr', { ...pool, loadBalancerBackendAddresses: full.filter((a) => a.ipAddress !== IP_WEB3) }, { updateIntervalInMs: 10 });
+    const without = await network.loadBalancerBackendAddressPools.beginCreateOrUpdateAndWait(RG_NET, ILB, 'IC-WebSVR-BackendPool', { ...pool, loadBalancerBackendAddresses: full.filter((a) => a.ipAddress !== IP_WEB3) }, { updateIntervalInMs: 10 });
     expect(without.loadBalancerBackendAddresses).toHaveLength(9);
-    expect(state().arm.loadBalancers[ILB]?.pools['pool-websvr']).not.toContain('IC-Web3');
+    expect(state().arm.loadBalancers[ILB]?.pools['IC-WebSVR-BackendPool']).not.toContain('IC-Web3');
 
-    await network.loadBalancerBackendAddressPools.beginCreateOrUpdateAndWait(RG_NET, ILB, 'pool-websvr', { ...pool, loadBalancerBackendAddresses: full }, { updateIntervalInMs: 10 });
-    expect(state().arm.loadBalancers[ILB]?.pools['pool-websvr']).toContain('IC-Web3');
+    await network.loadBalancerBackendAddressPools.beginCreateOrUpdateAndWait(RG_NET, ILB, 'IC-WebSVR-BackendPool', { ...pool, loadBalancerBackendAddresses: full }, { updateIntervalInMs: 10 });
+    expect(state().arm.loadBalancers[ILB]?.pools['IC-WebSVR-BackendPool']).toContain('IC-Web3');
 
     await expect(network.loadBalancerBackendAddressPools.get(RG_NET, ILB, 'nope')).rejects.toMatchObject({ statusCode: 404, code: 'NotFound' });
     await expect(network.loadBalancers.get(RG_NET, 'no-lb')).rejects.toMatchObject({ statusCode: 404, code: 'ResourceNotFound' });

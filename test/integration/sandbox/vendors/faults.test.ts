@@ -81,10 +81,10 @@ describe('10% transient failures on every route of the vendor listeners', () => 
     const { key } = await mailgun.createKey({ role: 'sending', kind: 'domain', domainName: 'mg.invoicecloud.com' });
     await mailgun.deleteKey('5c2e88d0-19ab4f31');
     const consul = createConsulClient({ baseUrl: urls.consul, token: '0f6e2d1c-5b4a-4c3d-9e8f-7a6b5c4d3e2f', caPem, maxRetries: 4, retryDelayInMs: 1 });
-    await consul.putKv('billpay/maintenance/enabled', 'true');
-    for (const node of ['billpay-apiui-1', 'billpay-apiui-2']) await consul.setNodeMaintenance(node, true, 'window');
-    for (const node of ['billpay-worker-1', 'billpay-worker-2']) for (const s of await consul.listWindowsServices(node)) await consul.setWindowsService(node, s.name, 'disable');
-    for (const t of await consul.listScheduledTasks('billpay-sched-1')) await consul.setScheduledTask('billpay-sched-1', t.TaskName, 'disable');
+    await consul.putKv('haproxy/billpay/maintenance', 'true');
+    for (const node of ['bp-apiui-01', 'bp-apiui-02']) await consul.setNodeMaintenance(node, true, 'window');
+    for (const node of ['bp-worker-01', 'bp-worker-02']) for (const s of await consul.listWindowsServices(node)) await consul.setWindowsService(node, s.name, 'disable');
+    for (const t of await consul.listScheduledTasks('bp-sched-01')) await consul.setScheduledTask('bp-sched-01', t.TaskName, 'disable');
 
     await env.clearFaults();
 
@@ -103,7 +103,7 @@ describe('10% transient failures on every route of the vendor listeners', () => 
     expect(mailgunState.keys.map((k) => k.id)).toEqual(['3a9f01c2-77e14b20', key.id]);
     const consulState = await env.state<ConsulSnapshot>('consul');
     expect(consulState.maintenanceValue).toBe('true');
-    expect(consulState.nodes.filter((n) => n.maintenance).map((n) => n.name)).toEqual(['billpay-apiui-1', 'billpay-apiui-2']);
+    expect(consulState.nodes.filter((n) => n.maintenance).map((n) => n.name)).toEqual(['bp-apiui-01', 'bp-apiui-02']);
     expect(consulState.nodes.flatMap((n) => n.windowsServices).every((s) => s.startType === 'Disabled')).toBe(true);
     expect(consulState.nodes.flatMap((n) => n.scheduledTasks).every((t) => !t.enabled)).toBe(true);
 

@@ -28,7 +28,7 @@ describe('vendor state survives a sandbox restart', () => {
     const ado = createDevOpsConnection({ organizationUrl: `${urls.devops}/invoicecloud`, pat: 'ado-sandbox-pat-mw-automation-0001', caFile, maxRetries: 0 });
     const run = await (await ado.getPipelinesApi()).runPipeline({}, 'Platform', 101);
     const { secret } = await createMailgunClient({ apiKey: 'mailgun-sandbox-admin-key-0001', baseUrl: urls.mailgun, caPem, maxRetries: 0 }).createKey({ role: 'admin', description: 'rotated' });
-    await createConsulClient({ baseUrl: urls.consul, token: '0f6e2d1c-5b4a-4c3d-9e8f-7a6b5c4d3e2f', caPem, maxRetries: 0 }).setNodeMaintenance('billpay-apiui-1', true, 'restart test');
+    await createConsulClient({ baseUrl: urls.consul, token: '0f6e2d1c-5b4a-4c3d-9e8f-7a6b5c4d3e2f', caPem, maxRetries: 0 }).setNodeMaintenance('bp-apiui-01', true, 'restart test');
     await first.stop();
 
     const second = await startVendorSandbox({ stateDir, clock });
@@ -37,7 +37,7 @@ describe('vendor state survives a sandbox restart', () => {
       expect(cfState.zones[0]?.records.find((r) => r.id === www.id)?.content).toBe('icmaintenance.azurewebsites.net');
       expect((await second.state<SlackSnapshot>('slack')).channels.find((c) => c.name === 'dailyops')?.messages.map((m) => m.text)).toEqual(['before restart']);
       expect((await second.state<DevOpsSnapshot>('devops')).runs.map((r) => r.id)).toEqual([run.id]);
-      expect((await second.state<ConsulSnapshot>('consul')).nodes.find((n) => n.name === 'billpay-apiui-1')?.maintenance?.reason).toBe('restart test');
+      expect((await second.state<ConsulSnapshot>('consul')).nodes.find((n) => n.name === 'bp-apiui-01')?.maintenance?.reason).toBe('restart test');
       const rotated = createMailgunClient({ apiKey: secret, baseUrl: second.sandbox.urls.mailgun, caPem: second.sandbox.caPem, maxRetries: 0 });
       expect((await rotated.listKeys()).length).toBe((await second.state<MailgunSnapshot>('mailgun')).keys.length);
     } finally {
