@@ -30,6 +30,8 @@ export interface StartHostOptions {
   skipping?: boolean;
   /** Real ms of quiescence before a time skip (default 0). */
   skipGraceMs?: number;
+  /** Event names a person raises: time never skips while an instance waits for one (see TaskHubOptions). */
+  holdSkipOnEvents?: string[];
   /** Virtual start time (ISO string or epoch ms) for a fresh task hub (default: now). */
   startTime?: string | number;
   /** 'azurite' (default) persists the task hub in Blob storage; 'memory' keeps nothing. */
@@ -109,7 +111,7 @@ export async function startHost(options: StartHostOptions = {}): Promise<Running
 
   const clock = new VirtualClock({ startMs, speed: options.speed, skipping: options.skipping });
   const logger = createLogger({ file: options.logFile, quietInvocations: options.quietInvocations, virtualNow: () => clock.now(), level: options.logLevel });
-  const hub = new TaskHub({ name: taskHub, registry, clock, backend, logger, maxConcurrentActivities: options.maxConcurrentActivities ?? durable?.maxConcurrentActivityFunctions, skipGraceMs: options.skipGraceMs });
+  const hub = new TaskHub({ name: taskHub, registry, clock, backend, logger, maxConcurrentActivities: options.maxConcurrentActivities ?? durable?.maxConcurrentActivityFunctions, skipGraceMs: options.skipGraceMs, ...(options.holdSkipOnEvents ? { holdSkipOnEvents: options.holdSkipOnEvents } : {}) });
   // Virtual time never goes back: a restarted hub continues from its persisted time.
   clock.advanceTo(await hub.open());
 

@@ -132,6 +132,8 @@ export async function startRehearsal(windowFile: string, options: Partial<Option
       azuriteLocation: path.join(work, 'azurite'),
       taskHub,
       quietInvocations: true,
+      // A rehearsal approver answers within a second; time must not skip past a question to a person.
+      holdSkipOnEvents: ['approval', 'manual-done', 'canary-answer'],
       logFile: path.join(work, 'host.log'),
     });
   } catch (error) {
@@ -252,7 +254,7 @@ async function main(argv: string[]): Promise<number> {
           return status.state === 'succeeded' ? 0 : 1;
         }
       }
-      await new Promise((resolve) => setTimeout(resolve, 250));
+      await new Promise((resolve) => setTimeout(resolve, 1000));
     }
   } finally {
     rl?.close();

@@ -95,6 +95,8 @@ export interface ReplayResult {
   unsupported?: string;
   /** Input for the next execution when the orchestrator called continueAsNew. */
   continueAsNewInput?: string;
+  /** Event names the orchestrator is still waiting for (lower case). */
+  waitingFor?: string[];
 }
 
 class NonDeterminismError extends Error {}
@@ -449,5 +451,6 @@ export function replayEpisode(past: readonly HistoryEvent[], fresh: readonly His
     throw err;
   }
   const scheduled = [...pending.values()].sort((a, b) => a.id - b.id);
-  return { scheduled, canceledTimerIds: canceled, continueAsNewInput };
+  const waitingFor = [...eventWaiters.entries()].filter(([, list]) => list.some((t) => !t.done)).map(([name]) => name);
+  return { scheduled, canceledTimerIds: canceled, continueAsNewInput, waitingFor };
 }

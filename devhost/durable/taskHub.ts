@@ -40,6 +40,13 @@ export interface TaskHubOptions {
   skipGraceMs?: number;
   /** Upper bound for a time skip (e.g. the next timer-trigger occurrence). */
   skipCap?: () => number | undefined;
+  /**
+   * Event names a person raises (approvals, ticks). When set, time skips whenever the hub is
+   * idle and no instance waits for one of these; instances waiting only on other events (sent
+   * by other instances) no longer hold the clock. Unset: skip only when every live instance
+   * waits on a timer.
+   */
+  holdSkipOnEvents?: string[];
 }
 
 /** Status as the management API returns it. */
@@ -75,6 +82,8 @@ export class TaskHubError extends Error {
 
 /** A task hub running in this process. */
 export class TaskHub {
+  /** Event names each instance waits for, after its latest episode. */
+  private readonly waitingEvents = new Map<string, string[]>();
   private extraInputs?: (fn: RegisteredFunction) => Record<string, RpcTypedData>;
   readonly name: string;
   private readonly instances = new Map<string, InstanceData>();
@@ -610,6 +619,7 @@ export class TaskHub {
         if (w.instanceId === inst.id) return fail(`A sub-orchestration cannot use the instance ID of its parent ('${inst.id}').`);
       }
     }
+    this.waitingEvents.set(inst.id, replay.waitingFor ?? []);
     for (const id of replay.canceledTimerIds) this.dropTimer(inst.id, inst.executionId, id);
     if (replay.canceledTimerIds.length > 0) this.canceledTimers.set(inst.id, new Set(replay.canceledTimerIds));
 
@@ -791,9 +801,12 @@ export class TaskHub {
     if (this.stopped || !this.isIdle()) return;
     const due = this.timers.nextDue();
     if (due === undefined) return;
+    const held = this.options.holdSkipOnEvents?.map((e) => e.toLowerCase());
     for (const inst of this.instances.values()) {
       if (isTerminal(inst.status) || inst.status === 'Suspended') continue;
-      if ((this.timersByInstance.get(inst.id)?.size ?? 0) === 0) return;
+      if (held) {
+        if ((this.waitingEvents.get(inst.id) ?? []).some((e) => held.includes(e))) return;
+      } else if ((this.timersByInstance.get(inst.id)?.size ?? 0) === 0) return;
     }
     const cap = this.options.skipCap?.();
     const target = cap !== undefined && cap < due ? cap : due;

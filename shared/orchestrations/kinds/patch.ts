@@ -2,7 +2,10 @@ import type { Task } from 'durable-functions';
 import type { Outcome, ProbeOutcome, ResolvedPool, Server, ServerOutcome, StepResult } from '../contracts';
 import { Activities } from '../names';
 import { RetryPolicies } from '../retry';
-import { nowIso } from '../waits';
+import { nowIso, sleep } from '../waits';
+
+/** How long a batch waits for another batch to give capacity back before the line stops. */
+const CAPACITY_WAIT_MINUTES = 180;
 import { call, failed, keyOf, monitor, notify, ok, remember, settle, writePool, type KindRunner, type StepContext } from './common';
 import type { StepSpec } from '../../window/runbook';
 
@@ -45,9 +48,16 @@ export const runPatch: KindRunner<'patch'> = function* (sc, spec) {
         stoppedBy = 'aborted';
         break;
       }
-      const fit = yield* fitToFloors(sc, spec, queue);
+      let fit = yield* fitToFloors(sc, spec, queue);
+      // Another batch may still be out (running late): wait for it to come back before failing.
+      const waitUntil = sc.context.df.currentUtcDateTime.getTime() + CAPACITY_WAIT_MINUTES * 60_000;
+      while (!fit.ok && fit.retry && sc.context.df.currentUtcDateTime.getTime() < waitUntil) {
+        yield* sc.record('doing', `waiting for pool capacity: ${fit.message}`);
+        if (!(yield* sleep(sc.context, sc.abort, sc.input.pollMinutes))) break;
+        fit = yield* fitToFloors(sc, spec, queue);
+      }
       if (!fit.ok) {
-        stoppedBy = fit.message;
+        stoppedBy = sc.abort.isCompleted ? 'aborted' : fit.message;
         break;
       }
       queue = queue.filter((m) => !fit.chunk.includes(m));
@@ -79,7 +89,7 @@ export const runPatch: KindRunner<'patch'> = function* (sc, spec) {
  * The largest leading part of `queue` that every pool can spare right now, given
  * the live membership (a failed server from an earlier batch is still out).
  */
-function* fitToFloors(sc: StepContext, spec: PatchSpec, queue: Server[]): Generator<Task, { ok: true; chunk: Server[] } | { ok: false; message: string }, unknown> {
+function* fitToFloors(sc: StepContext, spec: PatchSpec, queue: Server[]): Generator<Task, { ok: true; chunk: Server[] } | { ok: false; message: string; retry?: boolean }, unknown> {
   const touched = spec.pools.filter((p) => queue.some((m) => (spec.memberPools[m.name] ?? []).includes(p.id)));
   const spare = new Map<string, number>();
   for (const pool of touched) {
@@ -96,7 +106,7 @@ function* fitToFloors(sc: StepContext, spec: PatchSpec, queue: Server[]): Genera
   }
   if (chunk.length === 0) {
     const blocked = touched.filter((p) => spare.get(p.id)! <= 0).map((p) => `${p.id} (floor ${p.floor})`);
-    return { ok: false, message: `no capacity to drain ${queue[0]!.name}: pool ${blocked.join(', ')} is at its floor` };
+    return { ok: false, retry: true, message: `no capacity to drain ${queue[0]!.name}: pool ${blocked.join(', ')} is at its floor` };
   }
   return { ok: true, chunk };
 }

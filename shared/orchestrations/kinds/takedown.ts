@@ -57,7 +57,9 @@ export const runTakedown: KindRunner<'takedown'> = function* (sc, spec) {
   const problems = yield* undoAll(sc, reverse);
   if (problems.length > 0) return failed(sc, `restore incomplete: ${problems.join('; ')}; outside traffic still redirected`);
   if (e.smokeTests.length > 0) {
-    const smoke = (yield call(sc, Activities.runProbes, { checks: e.smokeTests }, RetryPolicies.vendorRead())) as ProbeOutcome;
+    // "Smoke test the services via the UI from one of the API/UI boxes": {host} is the first box.
+    const box = e.apiNodes[0]!;
+    const smoke = (yield call(sc, Activities.runProbes, { checks: e.smokeTests, server: { name: box, vmId: '', host: box } }, RetryPolicies.vendorRead())) as ProbeOutcome;
     if (!smoke.ok) {
       yield* settle(sc, k.key(e.id), 'kept', `smoke tests failed (${smoke.failures.join('; ')}): HAProxy still sends outside traffic to the maintenance message; clear ${e.maintenanceKey.key} by hand once fixed`);
       return failed(sc, `smoke tests failed: ${smoke.failures.join('; ')}; outside traffic stays redirected`);
