@@ -10,6 +10,7 @@ import { randomBytes } from 'node:crypto';
 import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+import { request as httpsRequest } from 'node:https';
 import { createInterface } from 'node:readline/promises';
 import { Command } from 'commander';
 import { parse } from 'yaml';
@@ -24,6 +25,25 @@ const ROOT = path.resolve(__dirname, '..', '..');
 const DEFAULT_WINDOW = path.join(ROOT, 'windows', '2025-06-22-monthly.yaml');
 const STARTER = 'rehearsal-runner';
 
+/**
+ * A rehearsal scenario (`--scenario FILE`): faults to inject into the estate before the
+ * window starts, and how the rehearsal people behave. Used by the failure-scenario tests.
+ */
+export interface Scenario {
+  /** Bodies for POST /_sandbox/faults (HTTP faults, or `{ kind: 'vm', vm, fault }`). */
+  faults?: unknown[];
+  /** Gate id → what its approvers do (default approve). */
+  approvals?: Record<string, 'approve' | 'reject' | 'ignore'>;
+  /** Manual step id → outcome (default done). */
+  manual?: Record<string, 'done' | 'failed' | 'ignore'>;
+  /** Canary team id → answer (default ok). */
+  canary?: Record<string, { ok: boolean; note?: string } | 'silent'>;
+  /** Abort once a step reaches a state. */
+  abortWhen?: { step: string; state: string; reason: string };
+  /** Steps to start twice over the API (a duplicate start must not make a second run). */
+  duplicateStart?: boolean;
+}
+
 interface Options {
   interactive?: boolean;
   serve?: boolean;
@@ -32,6 +52,8 @@ interface Options {
   basePort: number;
   keep?: boolean;
   quiet?: boolean;
+  report?: string;
+  scenario?: string;
 }
 
 /** App settings that point the real app at the simulated estate (what an operator sets in Azure). */
@@ -55,6 +77,7 @@ export function rehearsalSettings(sandbox: RunningSandbox, estate: Record<string
     TASKHUB_NAME: taskHub,
     WEBSITE_TIME_ZONE: timeZone,
     MW_SCHEDULER_SCHEDULE: '0 */5 * * * *',
+    MW_STORE_PREFIX: taskHub.slice(0, 12),
     MW_WINDOWS_DIR: windowsDir,
     MW_TRUST_CLIENT_PRINCIPAL: 'false',
     MW_CLOCK_URL: `${hostUrl}/admin/devhost/clock`,
@@ -91,6 +114,10 @@ export interface Rehearsal {
   windowId: string;
   /** Calls the app's HTTP API as `who` with the master key. */
   api(method: 'GET' | 'POST', route: string, who?: string, body?: unknown): Promise<{ status: number; body: unknown }>;
+  /** JSON-lines log of the host (every invocation's outcome). */
+  hostLog: string;
+  /** The teams answering a canary step (from the window file). */
+  canaryTeams(stepId: string): { id: string; members: string[] }[];
   stop(): Promise<void>;
 }
 
@@ -115,7 +142,10 @@ export async function startRehearsal(windowFile: string, options: Partial<Option
   const port = options.port ?? 7071;
   const hostUrl = `http://127.0.0.1:${port}`;
   const masterKey = randomBytes(18).toString('base64url');
-  const taskHub = `Rehearsal${window.id.replace(/[^A-Za-z0-9]/g, '')}`.slice(0, 44);
+  // A fresh task hub and record prefix per rehearsal: an Azurite left running by an earlier
+  // one (or shared with tests) never makes this run see that one's instances.
+  const runTag = randomBytes(4).toString('hex');
+  const taskHub = `R${runTag}${window.id.replace(/[^A-Za-z0-9]/g, '')}`.slice(0, 44);
   const settingsFile = path.join(work, 'local.settings.json');
   writeFileSync(settingsFile, JSON.stringify({ IsEncrypted: false, Values: rehearsalSettings(sandbox, estate, hostUrl, windowsDir, window.timeZone, taskHub), Host: { LocalHttpPort: port }, Keys: { master: masterKey } }, null, 2));
 
@@ -159,11 +189,30 @@ export async function startRehearsal(windowFile: string, options: Partial<Option
     return { status: response.status, body: parsed };
   };
 
+  const canaryTeams = (stepId: string) => {
+    const found = JSON.stringify(window.phases).includes(`"id":"${stepId}"`);
+    if (!found) return [];
+    const walk = (items: unknown[]): { checkpoints: { teams: string[] } } | undefined => {
+      for (const item of items as { id?: string; kind: string; steps?: unknown[]; checkpoints?: { teams: string[] } }[]) {
+        if (item.id === stepId && item.kind === 'canary') return item as { checkpoints: { teams: string[] } };
+        if (item.steps) {
+          const inner = walk(item.steps);
+          if (inner) return inner;
+        }
+      }
+      return undefined;
+    };
+    const step = walk(window.phases.flatMap((p) => p.steps));
+    return (step?.checkpoints.teams ?? []).map((id) => ({ id, members: window.teams[id]?.members ?? [] }));
+  };
+
   return {
     host,
     sandbox,
     windowId: window.id,
     api,
+    canaryTeams,
+    hostLog: path.join(work, 'host.log'),
     async stop() {
       await host.stop();
       await sandbox.stop();
@@ -172,16 +221,35 @@ export async function startRehearsal(windowFile: string, options: Partial<Option
   };
 }
 
+/** A request to the estate's control API (its own CA). */
+export function controlRequest(sandbox: RunningSandbox, method: string, route: string, body?: unknown): Promise<{ status: number; body: string }> {
+  return new Promise((resolve, reject) => {
+    const url = new URL(route, sandbox.urls.control);
+    const payload = body === undefined ? undefined : JSON.stringify(body);
+    const req = httpsRequest(url, { method, ca: sandbox.caPem, headers: payload ? { 'content-type': 'application/json', 'content-length': Buffer.byteLength(payload) } : {} }, (res) => {
+      let text = '';
+      res.setEncoding('utf8');
+      res.on('data', (chunk: string) => (text += chunk));
+      res.on('end', () => resolve({ status: res.statusCode ?? 0, body: text }));
+    });
+    req.on('error', reject);
+    if (payload) req.write(payload);
+    req.end();
+  });
+}
+
 /** Answers what the window waits for, as rehearsal people; returns what it did. */
-export async function answerPending(rehearsal: Rehearsal, status: WindowStatusView, answered: Set<string>, ask?: (question: string) => Promise<boolean>): Promise<string[]> {
+export async function answerPending(rehearsal: Rehearsal, status: WindowStatusView, answered: Set<string>, ask?: (question: string) => Promise<boolean>, scenario: Scenario = {}): Promise<string[]> {
   const done: string[] = [];
   for (const gate of status.approvalsPending) {
+    const plan = scenario.approvals?.[gate.gate] ?? 'approve';
+    if (plan === 'ignore') continue;
     for (const role of gate.roles) {
       for (const approver of role.approvers.filter((a) => a !== STARTER).slice(0, role.quorum)) {
         const key = `approval:${gate.gate}:${approver}`;
         if (answered.has(key)) continue;
         answered.add(key);
-        const approve = ask ? await ask(`Approve ${gate.gate} (${gate.title}) as ${approver}?`) : true;
+        const approve = ask ? await ask(`Approve ${gate.gate} (${gate.title}) as ${approver}?`) : plan === 'approve';
         const r = await rehearsal.api('POST', `windows/${status.windowId}/approvals/${gate.gate}`, approver, { decision: approve ? 'approve' : 'reject', comment: 'rehearsal' });
         done.push(`${approver} ${approve ? 'approved' : 'rejected'} ${gate.gate} (${r.status})`);
       }
@@ -189,11 +257,25 @@ export async function answerPending(rehearsal: Rehearsal, status: WindowStatusVi
   }
   for (const step of status.steps.filter((s) => s.kind === 'manual' && s.state === 'doing' && s.detail?.startsWith('waiting for a person'))) {
     const key = `manual:${step.id}`;
-    if (answered.has(key)) continue;
+    const plan = scenario.manual?.[step.id] ?? 'done';
+    if (answered.has(key) || plan === 'ignore') continue;
     answered.add(key);
-    const ok = ask ? await ask(`Mark manual step ${step.id} (${step.title}) done?`) : true;
+    const ok = ask ? await ask(`Mark manual step ${step.id} (${step.title}) done?`) : plan === 'done';
     const r = await rehearsal.api('POST', `windows/${status.windowId}/steps/${step.id}/complete`, STARTER, { outcome: ok ? 'done' : 'failed', note: 'rehearsal' });
     done.push(`ticked ${step.id} ${ok ? 'done' : 'failed'} (${r.status})`);
+  }
+  for (const step of status.steps.filter((s) => s.kind === 'canary' && s.state === 'doing')) {
+    // The step says which checkpoint is open; each team answers every checkpoint once.
+    const checkpoint = /^checkpoint (\d+)/.exec(step.detail ?? '')?.[1];
+    if (!checkpoint) continue;
+    for (const team of rehearsal.canaryTeams(step.id)) {
+      const plan = scenario.canary?.[team.id] ?? { ok: true, note: 'looks good' };
+      const key = `canary:${step.id}:${checkpoint}:${team.id}`;
+      if (plan === 'silent' || answered.has(key)) continue;
+      answered.add(key);
+      const r = await rehearsal.api('POST', `windows/${status.windowId}/canary/${step.id}/answers`, team.members[0] ?? STARTER, { team: team.id, ok: plan.ok, ...(plan.note ? { note: plan.note } : {}) });
+      done.push(`${team.id} answered checkpoint ${checkpoint} ${plan.ok ? 'ok' : 'not ok'} (${r.status})`);
+    }
   }
   return done;
 }
@@ -218,19 +300,28 @@ async function main(argv: string[]): Promise<number> {
     .option('--port <n>', 'local host HTTP port', Number, 7071)
     .option('--base-port <n>', 'first port of the simulated estate', Number, 7440)
     .option('--keep', 'keep the rehearsal folder (logs, storage)')
-    .option('--quiet', 'no live progress lines');
+    .option('--quiet', 'no live progress lines')
+    .option('--report <file>', 'write the final status, estate state and call log as JSON')
+    .option('--scenario <file>', 'faults and people behaviour for this rehearsal (JSON, see Scenario)');
   program.parse(argv);
   const options = program.opts<Options>();
   const windowFile = path.resolve(program.args[0] ?? DEFAULT_WINDOW);
   const log = (line: string) => process.stdout.write(`${line}\n`);
 
+  const scenario = options.scenario ? (JSON.parse(readFileSync(options.scenario, 'utf8')) as Scenario) : {};
   const rehearsal = await startRehearsal(windowFile, { ...options, log });
+  for (const fault of scenario.faults ?? []) {
+    const r = await controlRequest(rehearsal.sandbox, 'POST', '/_sandbox/faults', fault);
+    if (r.status >= 300) throw new Error(`the estate refused fault ${JSON.stringify(fault)}: ${r.status} ${r.body}`);
+  }
   const rl = options.interactive ? createInterface({ input: process.stdin, output: process.stdout }) : undefined;
   const ask = rl ? async (q: string) => !/^n/i.test(await rl.question(`${q} [Y/n] `)) : undefined;
   try {
     const started = await rehearsal.api('POST', `windows/${rehearsal.windowId}/start`, STARTER, { mode: 'rehearsal', reason: 'npm start' });
     if (started.status !== 202) throw new Error(`could not start the window: ${started.status} ${JSON.stringify(started.body)}`);
     log(`rehearsing ${rehearsal.windowId}; status ${rehearsal.host.url}/api/windows/${rehearsal.windowId}/page (function key required)`);
+    const duplicateStart = scenario.duplicateStart ? (await rehearsal.api('POST', `windows/${rehearsal.windowId}/start`, STARTER, { mode: 'rehearsal' })).status : undefined;
+    let aborted = false;
     const answered = new Set<string>();
     let last = '';
     const zone = loadWindowFile(windowFile).window!.timeZone;
@@ -238,15 +329,28 @@ async function main(argv: string[]): Promise<number> {
       const r = await rehearsal.api('GET', `windows/${rehearsal.windowId}`);
       const status = r.body as WindowStatusView;
       if (r.status === 200 && status.steps) {
-        for (const line of await answerPending(rehearsal, status, answered, ask)) log(`  ${line}`);
+        for (const line of await answerPending(rehearsal, status, answered, ask, scenario)) log(`  ${line}`);
+        const trigger = scenario.abortWhen;
+        if (trigger && !aborted && status.steps.some((s) => s.id === trigger.step && s.state === trigger.state)) {
+          aborted = true;
+          const r = await rehearsal.api('POST', `windows/${rehearsal.windowId}/abort`, 'on-call-engineer', { reason: trigger.reason });
+          log(`  on-call-engineer aborted the window (${r.status}): ${trigger.reason}`);
+        }
         const line = progressLine(status, rehearsal.host.clock.now(), zone);
         // Print when something changed, not every tick of the clock.
         const key = line.replace(/^\[[^\]]*\] /, '');
         if (!options.quiet && key !== last) log(line);
         last = key;
-        if (['succeeded', 'failed', 'aborted'].includes(status.state) && status.summary) {
+        if (['succeeded', 'failed', 'aborted'].includes(status.state) && (status.summary || status.stopReason)) {
           log('');
-          log(status.summary);
+          log(status.summary ?? status.stopReason ?? status.state);
+          if (options.report) {
+            const history = await fetch(`${rehearsal.host.url}/runtime/webhooks/durabletask/instances?showInput=true`).then((res) => res.text());
+            writeFileSync(
+              options.report,
+              JSON.stringify({ windowId: rehearsal.windowId, status, duplicateStart, estate: rehearsal.sandbox.state(), calls: rehearsal.sandbox.calls(), instances: history, hostLog: rehearsal.hostLog }, null, 1),
+            );
+          }
           if (options.serve) {
             log(`serving at ${rehearsal.host.url}; Ctrl-C to stop`);
             await new Promise<void>((resolve) => process.once('SIGINT', () => resolve()));

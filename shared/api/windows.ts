@@ -237,6 +237,11 @@ export async function windowStatus(deps: ApiDeps, windowId: string): Promise<Api
   }
   const [records, events] = await Promise.all([deps.store.getStepStates(windowId), deps.store.listEvents(windowId)]);
   const custom = (durable?.customStatus ?? {}) as { state?: string; stopReason?: string; steps?: Record<string, StepState> };
+  // An orchestration that crashed or was terminated says so, whatever its last custom status was.
+  if (durable && ['Failed', 'Terminated', 'Canceled'].includes(durable.runtimeStatus)) {
+    custom.state = durable.runtimeStatus === 'Failed' ? 'failed' : 'aborted';
+    custom.stopReason = `the window's orchestration ${durable.runtimeStatus.toLowerCase()}: ${String(typeof durable.output === 'string' ? durable.output : JSON.stringify(durable.output ?? '')).slice(0, 500)}`;
+  }
   const stateOf = (id: string): string => records[id]?.state ?? custom.steps?.[id] ?? 'pending';
   const counts: Record<string, number> = {};
   for (const s of runbook.steps) counts[stateOf(s.id)] = (counts[stateOf(s.id)] ?? 0) + 1;
@@ -284,7 +289,7 @@ export async function windowStatus(deps: ApiDeps, windowId: string): Promise<Api
     ...(eta ? { eta } : {}),
     slipMinutes: Math.round(slip),
     ...(custom.stopReason ? { stopReason: custom.stopReason } : {}),
-    ...(run.summary ? { summary: run.summary } : {}),
+    ...(run.summary ? { summary: run.summary } : custom.state === 'failed' || custom.state === 'aborted' ? { summary: custom.stopReason ?? custom.state } : {}),
     counts,
     phases,
     steps: runbook.steps.map((s) => ({

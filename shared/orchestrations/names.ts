@@ -72,6 +72,7 @@ export const Entities = {
 export const InstanceIds = {
   window: (windowId: string): string => `window-${windowId}`,
   step: (windowId: string, stepId: string): string => `window-${windowId}:${stepId}`,
-  restore: (windowId: string): string => `window-${windowId}:restore`,
+  /** `|` cannot appear in a step id, so this never collides with a step's instance. */
+  restore: (windowId: string): string => `window-${windowId}|restore`,
   windowIdOf: (instanceId: string): string | undefined => /^window-([^:]+)$/.exec(instanceId)?.[1],
 };

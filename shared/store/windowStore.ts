@@ -136,8 +136,8 @@ export class TableWindowStore implements WindowStore {
   async resetRun(windowId: string): Promise<void> {
     for (const name of [TABLES.steps, TABLES.events, TABLES.ledger, TABLES.marks]) {
       const table = await this.table(name);
-      for await (const entity of table.listEntities({ queryOptions: { filter: `PartitionKey eq '${safeKey(windowId).replace(/'/g, "''")}'`, select: ['rowKey'] } })) {
-        await table.deleteEntity(entity.partitionKey!, entity.rowKey!).catch((e: { statusCode?: number }) => {
+      for await (const entity of table.listEntities({ queryOptions: { filter: `PartitionKey eq '${safeKey(windowId).replace(/'/g, "''")}'`, select: ['RowKey'] } })) {
+        await table.deleteEntity(safeKey(windowId), entity.rowKey!).catch((e: { statusCode?: number }) => {
           if (e.statusCode !== 404) throw e;
         });
       }

@@ -42,21 +42,27 @@ export const runCanary: KindRunner<'canary'> = function* (sc, spec) {
     const next = new Date(Math.min(decisionAt.getTime(), context.df.currentUtcDateTime.getTime() + spec.everyMinutes * 60_000));
     const waiting = spec.teams.filter((t) => !latest.has(t.id)).map((t) => t.title);
     yield* notify(sc, [spec.channel], `:mag: Canary checkpoint ${checkpoint} for ${spec.server.name}: each team, answer ok / not ok with a note.${waiting.length ? ` Not heard from: ${waiting.join(', ')}.` : ''}`, 'checkpoint', checkpoint);
+    const heard = new Set<string>();
+    yield* sc.record('doing', `checkpoint ${checkpoint}: waiting for ${spec.teams.map((t) => t.id).join(', ')}`);
     for (;;) {
       const timer = context.df.createTimer(next);
-      const answer = context.df.waitForExternalEvent(Events.canaryAnswer);
-      const waited = yield* untilAborted<Task>(context, sc.abort, context.df.Task.any([timer, answer]));
+      // Once every team has answered this checkpoint, only the next checkpoint is awaited.
+      const answer = heard.size < teams.size ? context.df.waitForExternalEvent(Events.canaryAnswer) : undefined;
+      const waited = yield* untilAborted<Task>(context, sc.abort, answer ? context.df.Task.any([timer, answer]) : timer);
       if (waited.aborted) {
         timer.cancel();
         yield* takeOut(sc, spec, address, 'aborted');
         return aborted(sc, 'during the canary; the canary was taken out');
       }
-      if (waited.value === timer) break;
+      if (!answer || waited.value === timer) break;
       timer.cancel();
       const a = answer.result as CanaryAnswer;
       const counted = teams.has(a.team);
       yield call(sc, Activities.recordEvent, { windowId: input.windowId, stepId: input.step.id, type: 'canary-answer', at: nowIso(context), data: { ...a, checkpoint, counted } }, RetryPolicies.store());
-      if (counted) latest.set(a.team, a);
+      if (counted) {
+        latest.set(a.team, a);
+        heard.add(a.team);
+      }
     }
   }
 
