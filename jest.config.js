@@ -8,7 +8,7 @@ module.exports = {
   moduleFileExtensions: ['ts', 'js', 'json'],
   testTimeout: 60000,
   watchman: false,
-  // One Azurite (Blob) for the run; the devhost integration tests persist task hubs in it.
+  // One Azurite for the run: task hubs (Blob) and window records (Table) of every test live in it.
   globalSetup: '<rootDir>/test/support/azuriteGlobal.ts',
   globalTeardown: '<rootDir>/test/support/azuriteGlobalTeardown.ts',
 };

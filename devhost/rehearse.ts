@@ -54,10 +54,12 @@ interface Options {
   quiet?: boolean;
   report?: string;
   scenario?: string;
+  /** Storage connection string (default: UseDevelopmentStorage=true, Azurite started if needed). */
+  storage?: string;
 }
 
 /** App settings that point the real app at the simulated estate (what an operator sets in Azure). */
-export function rehearsalSettings(sandbox: RunningSandbox, estate: Record<string, unknown>, hostUrl: string, windowsDir: string, timeZone: string, taskHub: string): Record<string, string> {
+export function rehearsalSettings(sandbox: RunningSandbox, estate: Record<string, unknown>, hostUrl: string, windowsDir: string, timeZone: string, taskHub: string, storage = 'UseDevelopmentStorage=true'): Record<string, string> {
   const e = estate as {
     azure: { tenantId: string; subscriptionId: string; clients: { clientId: string; clientSecret: string }[] };
     cloudflare: { tokens: { name: string; value: string }[] };
@@ -73,7 +75,7 @@ export function rehearsalSettings(sandbox: RunningSandbox, estate: Record<string
   const sending = e.mailgun.keys.find((k) => k.role === 'sending');
   return {
     FUNCTIONS_WORKER_RUNTIME: 'node',
-    AzureWebJobsStorage: 'UseDevelopmentStorage=true',
+    AzureWebJobsStorage: storage,
     TASKHUB_NAME: taskHub,
     WEBSITE_TIME_ZONE: timeZone,
     MW_SCHEDULER_SCHEDULE: '0 */5 * * * *',
@@ -147,7 +149,7 @@ export async function startRehearsal(windowFile: string, options: Partial<Option
   const runTag = randomBytes(4).toString('hex');
   const taskHub = `R${runTag}${window.id.replace(/[^A-Za-z0-9]/g, '')}`.slice(0, 44);
   const settingsFile = path.join(work, 'local.settings.json');
-  writeFileSync(settingsFile, JSON.stringify({ IsEncrypted: false, Values: rehearsalSettings(sandbox, estate, hostUrl, windowsDir, window.timeZone, taskHub), Host: { LocalHttpPort: port }, Keys: { master: masterKey } }, null, 2));
+  writeFileSync(settingsFile, JSON.stringify({ IsEncrypted: false, Values: rehearsalSettings(sandbox, estate, hostUrl, windowsDir, window.timeZone, taskHub, options.storage), Host: { LocalHttpPort: port }, Keys: { master: masterKey } }, null, 2));
 
   let host: RunningHost;
   try {
@@ -159,9 +161,10 @@ export async function startRehearsal(windowFile: string, options: Partial<Option
       skipping: true,
       startTime: startMs,
       storage: 'azurite',
+      ...(options.storage ? { connectionString: options.storage } : {}),
       azuriteLocation: path.join(work, 'azurite'),
       taskHub,
-      quietInvocations: true,
+      quietInvocations: false,
       // A rehearsal approver answers within a second; time must not skip past a question to a person.
       holdSkipOnEvents: ['approval', 'manual-done', 'canary-answer'],
       logFile: path.join(work, 'host.log'),
@@ -280,6 +283,38 @@ export async function answerPending(rehearsal: Rehearsal, status: WindowStatusVi
   return done;
 }
 
+/**
+ * What a test needs to judge a rehearsal: the final status, the estate and its call log,
+ * every orchestration with its history, the host log, and the secret values the estate
+ * issued (so a test can prove none of them leaked anywhere else).
+ */
+async function buildReport(rehearsal: Rehearsal, status: WindowStatusView, duplicateStart: number | undefined): Promise<unknown> {
+  const base = `${rehearsal.host.url}/runtime/webhooks/durabletask/instances`;
+  const list = (await fetch(`${base}?showInput=true`).then((r) => r.json())) as { instanceId: string }[];
+  const instances = [];
+  for (const item of list) {
+    instances.push(await fetch(`${base}/${encodeURIComponent(item.instanceId)}?showHistory=true&showHistoryOutput=true&showInput=true`).then((r) => r.json()));
+  }
+  await rehearsal.sandbox.save();
+  const saved = JSON.parse(readFileSync(path.join(rehearsal.sandbox.stateDir, 'state.json'), 'utf8')) as {
+    services: { keyvault?: { versions: { value: string }[] }[]; mailgun?: { keys: { secret?: string }[] } };
+  };
+  const issuedSecrets = [
+    ...(saved.services.keyvault ?? []).flatMap((s) => s.versions.map((v) => v.value)),
+    ...(saved.services.mailgun?.keys ?? []).flatMap((k) => (k.secret ? [k.secret] : [])),
+  ];
+  return {
+    windowId: rehearsal.windowId,
+    status,
+    duplicateStart,
+    estate: rehearsal.sandbox.state(),
+    calls: rehearsal.sandbox.calls(),
+    instances,
+    hostLog: readFileSync(rehearsal.hostLog, 'utf8'),
+    issuedSecrets,
+  };
+}
+
 function progressLine(s: WindowStatusView, virtualNow: number, zone: string): string {
   const c = (k: string) => s.counts[k] ?? 0;
   const doing = s.steps.filter((x) => ['doing', 'waiting-for-approval'].includes(x.state)).map((x) => x.id);
@@ -301,6 +336,7 @@ async function main(argv: string[]): Promise<number> {
     .option('--base-port <n>', 'first port of the simulated estate', Number, 7440)
     .option('--keep', 'keep the rehearsal folder (logs, storage)')
     .option('--quiet', 'no live progress lines')
+    .option('--storage <connection>', 'storage connection string (default UseDevelopmentStorage=true; Azurite is started if none listens)')
     .option('--report <file>', 'write the final status, estate state and call log as JSON')
     .option('--scenario <file>', 'faults and people behaviour for this rehearsal (JSON, see Scenario)');
   program.parse(argv);
@@ -314,6 +350,10 @@ async function main(argv: string[]): Promise<number> {
     const r = await controlRequest(rehearsal.sandbox, 'POST', '/_sandbox/faults', fault);
     if (r.status >= 300) throw new Error(`the estate refused fault ${JSON.stringify(fault)}: ${r.status} ${r.body}`);
   }
+  // Ctrl-C or a test's SIGTERM still stops the host, its Azurite and the estate.
+  const stopOnSignal = () => void rehearsal.stop().finally(() => process.exit(130));
+  process.once('SIGINT', stopOnSignal);
+  process.once('SIGTERM', stopOnSignal);
   const rl = options.interactive ? createInterface({ input: process.stdin, output: process.stdout }) : undefined;
   const ask = rl ? async (q: string) => !/^n/i.test(await rl.question(`${q} [Y/n] `)) : undefined;
   try {
@@ -344,16 +384,10 @@ async function main(argv: string[]): Promise<number> {
         if (['succeeded', 'failed', 'aborted'].includes(status.state) && (status.summary || status.stopReason)) {
           log('');
           log(status.summary ?? status.stopReason ?? status.state);
-          if (options.report) {
-            const history = await fetch(`${rehearsal.host.url}/runtime/webhooks/durabletask/instances?showInput=true`).then((res) => res.text());
-            writeFileSync(
-              options.report,
-              JSON.stringify({ windowId: rehearsal.windowId, status, duplicateStart, estate: rehearsal.sandbox.state(), calls: rehearsal.sandbox.calls(), instances: history, hostLog: rehearsal.hostLog }, null, 1),
-            );
-          }
+          if (options.report) writeFileSync(options.report, JSON.stringify(await buildReport(rehearsal, status, duplicateStart), null, 1));
           if (options.serve) {
             log(`serving at ${rehearsal.host.url}; Ctrl-C to stop`);
-            await new Promise<void>((resolve) => process.once('SIGINT', () => resolve()));
+            await new Promise<void>(() => undefined);
           }
           return status.state === 'succeeded' ? 0 : 1;
         }

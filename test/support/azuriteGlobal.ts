@@ -1,6 +1,7 @@
 /**
- * Jest global setup: one in-memory Azurite (Blob service) for the whole run. Test
- * files read its connection string from DEVHOST_TEST_STORAGE, which workers inherit.
+ * Jest global setup: one in-memory Azurite (Blob, Queue, Table) for the whole run. Test
+ * files read its connection string from DEVHOST_TEST_STORAGE, which workers inherit;
+ * the window record needs Table storage, the task hub Blob storage.
  */
 import { freePort, startAzurite } from '../../devhost/azurite';
 
@@ -10,8 +11,8 @@ declare global {
 
 export default async function globalSetup(): Promise<void> {
   if (process.env.DEVHOST_TEST_STORAGE) return;
-  const blobPort = await freePort();
-  const azurite = await startAzurite({ blobPort, queuePort: 0, tablePort: 0, blobOnly: true });
+  const [blobPort, queuePort, tablePort] = [await freePort(), await freePort(), await freePort()];
+  const azurite = await startAzurite({ blobPort, queuePort, tablePort });
   process.env.DEVHOST_TEST_STORAGE = azurite.connectionString;
   globalThis.__DEVHOST_AZURITE__ = azurite;
 }

@@ -1,0 +1,81 @@
+import { spawn } from 'child_process';
+import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'fs';
+import { tmpdir } from 'os';
+import { join } from 'path';
+import type { WindowStatusView } from '../../shared/api/windows';
+import type { Scenario } from '../../devhost/rehearse';
+
+/**
+ * Rehearses a window as `npm start` does (a child process: the local host needs a real
+ * Node module loader) and returns its report: final status, estate, call log, every
+ * orchestration's history, the host log and the secrets the estate issued.
+ */
+export interface CallRecord {
+  seq: number;
+  listener: string;
+  method: string;
+  path: string;
+  status: number;
+  time: string;
+  body?: unknown;
+}
+
+export interface Report {
+  windowId: string;
+  status: WindowStatusView;
+  duplicateStart?: number;
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any
+  estate: any;
+  calls: CallRecord[];
+  instances: { instanceId: string; runtimeStatus: string; customStatus?: unknown; historyEvents?: unknown[]; input?: unknown; output?: unknown }[];
+  hostLog: string;
+  issuedSecrets: string[];
+  stdout: string;
+  exitCode: number | null;
+}
+
+const root = join(__dirname, '../..');
+const worker = Number(process.env.JEST_WORKER_ID ?? '1');
+
+export async function rehearse(windowFile: string, scenario?: Scenario): Promise<Report> {
+  const script = join(root, 'dist/devhost/rehearse.js');
+  if (!existsSync(script)) throw new Error('dist/devhost/rehearse.js is missing: run `npm run build` first (npm test does)');
+  const dir = mkdtempSync(join(tmpdir(), 'mw-e2e-'));
+  const report = join(dir, 'report.json');
+  const args = [script, join(root, windowFile), '--quiet', '--report', report, '--port', String(7100 + worker * 3), '--base-port', String(7600 + worker * 20)];
+  if (process.env.DEVHOST_TEST_STORAGE) args.push('--storage', process.env.DEVHOST_TEST_STORAGE);
+  if (scenario) {
+    writeFileSync(join(dir, 'scenario.json'), JSON.stringify(scenario));
+    args.push('--scenario', join(dir, 'scenario.json'));
+  }
+  const child = spawn(process.execPath, args, { cwd: root, stdio: ['ignore', 'pipe', 'pipe'] });
+  let stdout = '';
+  child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
+  child.stderr.on('data', (d: Buffer) => (stdout += d.toString()));
+  const exitCode = await new Promise<number | null>((resolve) => child.on('exit', resolve));
+  if (!existsSync(report)) throw new Error(`the rehearsal wrote no report (exit ${exitCode}):\n${stdout}`);
+  return { ...(JSON.parse(readFileSync(report, 'utf8')) as Omit<Report, 'stdout' | 'exitCode'>), stdout, exitCode };
+}
+
+/** Members of a backend pool after each PUT the app sent, from the call log. */
+export function gatewayPoolSizes(calls: CallRecord[], gateway: string, pool: string): number[] {
+  return calls
+    .filter((c) => c.listener === 'arm' && c.method === 'PUT' && c.status < 300 && c.path.toLowerCase().endsWith(`/applicationgateways/${gateway.toLowerCase()}`))
+    .map((c) => {
+      const body = c.body as { properties?: { backendAddressPools?: { name: string; properties?: { backendAddresses?: unknown[] } }[] } };
+      return body.properties?.backendAddressPools?.find((p) => p.name === pool)?.properties?.backendAddresses?.length ?? -1;
+    });
+}
+
+export function lbPoolSizes(calls: CallRecord[], lb: string, pool: string): number[] {
+  return calls
+    .filter((c) => c.listener === 'arm' && c.method === 'PUT' && c.status < 300 && c.path.toLowerCase().endsWith(`/loadbalancers/${lb.toLowerCase()}/backendaddresspools/${pool.toLowerCase()}`))
+    .map((c) => ((c.body as { properties?: { loadBalancerBackendAddresses?: unknown[] } }).properties?.loadBalancerBackendAddresses ?? []).length);
+}
+
+/** Every place a secret must never appear: histories, custom status, logs, Slack, the status view. */
+export function leakedSecrets(report: Report): string[] {
+  const slack = JSON.stringify(report.estate.slack?.channels ?? []);
+  const haystacks = [JSON.stringify(report.instances), report.hostLog, slack, JSON.stringify(report.status), report.stdout];
+  return report.issuedSecrets.filter((secret) => secret.length >= 8 && haystacks.some((h) => h.includes(secret)));
+}

@@ -1,0 +1,215 @@
+import { readFileSync } from 'fs';
+import { join } from 'path';
+import { loadWindowText } from '../../shared/window/load';
+import { planWindow } from '../../shared/window/plan';
+import { compileRunbook, type Runbook } from '../../shared/window/runbook';
+import { gatewayPoolSizes, lbPoolSizes, leakedSecrets, rehearse, type Report } from './harness';
+
+/**
+ * Every example window runs end to end through the local host, the simulated estate and
+ * Azurite, with approvals given over HTTP by rehearsal approvers; the final estate is
+ * checked from the estate's own state and call log.
+ */
+
+jest.setTimeout(240_000);
+
+function runbookOf(file: string): Runbook {
+  const text = readFileSync(join(__dirname, '../..', file), 'utf8');
+  const { window } = loadWindowText(text, file);
+  return compileRunbook(window!, planWindow(window!, { recommend: false }), 'test');
+}
+
+const vmName = (id: string) => id.split('/').at(-1)!;
+
+/** Checks every example window shares: success, patched servers back in, nothing left behind, nothing leaked. */
+function commonChecks(file: string, get: () => Report): void {
+  const runbook = runbookOf(file);
+
+  it('succeeds with every step done or not doing', () => {
+    const r = get();
+    expect(r.exitCode).toBe(0);
+    expect(r.status.state).toBe('succeeded');
+    const bad = r.status.steps.filter((s) => !['done', 'not-doing'].includes(s.state)).map((s) => `${s.id}=${s.state}`);
+    expect(bad).toEqual([]);
+    const skipped = runbook.steps.filter((s) => s.skip !== undefined).map((s) => s.id);
+    expect(r.status.steps.filter((s) => s.state === 'not-doing').map((s) => s.id).sort()).toEqual(skipped.sort());
+  });
+
+  it('patches every server of every patch step that runs, once, successfully', () => {
+    const r = get();
+    const vms = r.estate.arm.virtualMachines as Record<string, { patchHistory: { status: string }[]; patchLevel: string }>;
+    for (const step of runbook.steps.filter((s) => s.spec.kind === 'patch' && s.skip === undefined)) {
+      if (step.spec.kind !== 'patch') continue;
+      for (const server of step.spec.batches.flatMap((b) => b.members)) {
+        const vm = vms[vmName(server.vmId)];
+        expect({ server: server.name, history: vm?.patchHistory.map((h) => h.status) }).toEqual({ server: server.name, history: ['Succeeded'] });
+      }
+    }
+  });
+
+  it('leaves every pool whole and no alert suppressed', () => {
+    const r = get();
+    for (const gw of Object.values(r.estate.arm.applicationGateways as Record<string, { pools: Record<string, string[]> }>)) {
+      for (const members of Object.values(gw.pools)) expect(members.length).toBeGreaterThanOrEqual(10);
+    }
+    for (const lb of Object.values(r.estate.arm.loadBalancers as Record<string, { pools: Record<string, string[]> }>)) {
+      for (const members of Object.values(lb.pools)) expect(members.length).toBeGreaterThanOrEqual(10);
+    }
+    expect(r.estate.arm.alertProcessingRules).toEqual({});
+  });
+
+  it('never takes a pool below its floor (every gateway and load-balancer write in the call log)', () => {
+    const r = get();
+    for (const step of runbook.steps) {
+      if (step.spec.kind !== 'patch') continue;
+      for (const pool of step.spec.pools) {
+        const name = vmName(pool.resourceId);
+        const sizes = pool.kind === 'application-gateway' ? gatewayPoolSizes(r.calls, name, pool.backendPool) : lbPoolSizes(r.calls, name, pool.backendPool);
+        for (const size of sizes) expect(size).toBeGreaterThanOrEqual(pool.floor);
+      }
+    }
+  });
+
+  it('posts every notice to the channels the window names', () => {
+    const r = get();
+    const channels = r.estate.slack.channels as { name: string; messages: { text: string }[] }[];
+    const posted = (name: string) => channels.find((c) => c.name === name.replace(/^#/, ''))?.messages ?? [];
+    for (const step of runbook.steps.filter((s) => s.spec.kind === 'notify' && s.skip === undefined)) {
+      if (step.spec.kind !== 'notify') continue;
+      for (const channel of step.spec.channels) expect(posted(channel).map((m) => m.text)).toContain(step.spec.message);
+    }
+    for (const channel of runbook.channels.milestones) {
+      const texts = posted(channel).map((m) => m.text);
+      expect(texts.some((t) => t.includes('has started'))).toBe(true);
+      expect(texts.some((t) => t.includes(`${runbook.title} succeeded`))).toBe(true);
+    }
+  });
+
+  it('runs pipelines at the refs the window names, after what they must wait for', () => {
+    const r = get();
+    const runs = r.estate.devops.runs as { pipelineName: string; refName: string; createdMs: number; finishedDate?: string; seq: number; stages: { name: string; skipped: boolean }[] }[];
+    // A pipeline may run twice in a window with different stages (the Preparation Pipeline does).
+    const runOf = (p: { name: string; refName?: string; stages: string[] }) =>
+      runs.find(
+        (x) =>
+          x.pipelineName === p.name &&
+          (!p.refName || x.refName === p.refName) &&
+          (p.stages.length === 0 || JSON.stringify(x.stages.filter((st) => !st.skipped).map((st) => st.name)) === JSON.stringify(p.stages)),
+      );
+    for (const step of runbook.steps.filter((s) => s.spec.kind === 'pipeline' && s.skip === undefined)) {
+      if (step.spec.kind !== 'pipeline') continue;
+      const pipeline = step.spec.pipeline;
+      const run = runOf(pipeline);
+      expect({ step: step.id, ran: Boolean(run) }).toEqual({ step: step.id, ran: true });
+      for (const dep of step.deps) {
+        const depStep = runbook.steps.find((s) => s.id === dep);
+        if (depStep?.spec.kind !== 'pipeline' || depStep.skip !== undefined) continue;
+        const depPipeline = depStep.spec.pipeline;
+        const depRun = runOf(depPipeline)!;
+        expect(Date.parse(depRun.finishedDate!)).toBeLessThanOrEqual(run!.createdMs);
+      }
+    }
+  });
+
+  it('puts no secret the estate issued into histories, custom status, logs, Slack or the status view', () => {
+    const r = get();
+    expect(r.issuedSecrets.length).toBeGreaterThan(0);
+    expect(leakedSecrets(r)).toEqual([]);
+  });
+}
+
+describe('2025-06-22 monthly (web batches, maintenance page for www/my/sso, Mailgun and machineKey rotations)', () => {
+  let report: Report;
+  beforeAll(async () => {
+    report = await rehearse('windows/2025-06-22-monthly.yaml');
+  });
+  commonChecks('windows/2025-06-22-monthly.yaml', () => report);
+
+  it('writes each pool once to drain and once to restore per web batch, five out at a time', () => {
+    expect(gatewayPoolSizes(report.calls, 'agw-pri-appgateway0-prd', 'bp-ic-web-prd')).toEqual([5, 10, 5, 10]);
+    expect(lbPoolSizes(report.calls, 'IC-LB-WebSVR-4AppSVR', 'IC-WebSVR-BackendPool')).toEqual([5, 10, 5, 10]);
+  });
+
+  it('puts the maintenance page up and back to the saved origin, purging the cache after the restore', () => {
+    const zone = (report.estate.cloudflare.zones as { name: string; records: { name: string; content: string }[] }[]).find((z) => z.name === 'invoicecloud.com')!;
+    for (const host of ['www.invoicecloud.com', 'my.invoicecloud.com', 'sso.invoicecloud.com']) {
+      expect(zone.records.find((x) => x.name === host)?.content).toBe('pal.invoicecloud.com');
+    }
+    const changes = report.estate.cloudflare.changes as { seq: number; name: string; content: string }[];
+    expect(changes.filter((c) => c.content === 'icmaintenance.azurewebsites.net').map((c) => c.name).sort()).toEqual(['my.invoicecloud.com', 'sso.invoicecloud.com', 'www.invoicecloud.com']);
+    const lastRestore = Math.max(...changes.filter((c) => c.content === 'pal.invoicecloud.com').map((c) => c.seq));
+    const purges = report.estate.cloudflare.purges as { seq: number }[];
+    expect(purges.some((p) => p.seq > lastRestore)).toBe(true);
+  });
+
+  it('rotates the Mailgun key (new Key Vault version, old key deleted) and the machineKey', () => {
+    const secrets = report.estate.keyvault.secrets as Record<string, { versions: { enabled: boolean; tags: Record<string, string> }[] }>;
+    const mailgun = secrets['Mailgun-ApiKey']!.versions;
+    const rotated = mailgun.find((v) => v.tags.mwRotation);
+    expect(rotated?.enabled).toBe(true);
+    expect(rotated?.tags.previousKeyId).toBe('5c2e88d0-19ab4f31');
+    expect((report.estate.mailgun.deleted as { id: string }[]).map((d) => d.id)).toContain('5c2e88d0-19ab4f31');
+    expect((report.estate.mailgun.keys as { id: string }[]).map((k) => k.id)).toContain(rotated!.tags.mailgunKeyId);
+    expect(secrets['MyIIS-MachineKey']!.versions.some((v) => v.tags.mwRotation && v.enabled)).toBe(true);
+  });
+
+  it('records who approved each gate, and the starter is not among them', () => {
+    const approvals = report.status.events.filter((e) => e.type === 'approval').map((e) => e.data as { by: string; decision: string; counted: boolean });
+    expect(approvals.length).toBeGreaterThanOrEqual(2);
+    expect(approvals.every((a) => a.decision === 'approve' && a.counted && a.by !== 'rehearsal-runner')).toBe(true);
+  });
+});
+
+describe('2025-02-23 monthly', () => {
+  let report: Report;
+  beforeAll(async () => {
+    report = await rehearse('windows/2025-02-23-monthly.yaml');
+  });
+  commonChecks('windows/2025-02-23-monthly.yaml', () => report);
+});
+
+describe('2025-04-13 monthly', () => {
+  let report: Report;
+  beforeAll(async () => {
+    report = await rehearse('windows/2025-04-13-monthly.yaml');
+  });
+  commonChecks('windows/2025-04-13-monthly.yaml', () => report);
+});
+
+describe('2025-09-08 canary', () => {
+  let report: Report;
+  beforeAll(async () => {
+    report = await rehearse('windows/2025-09-08-canary.yaml');
+  });
+  commonChecks('windows/2025-09-08-canary.yaml', () => report);
+
+  it('adds the new server, hears every team at every checkpoint and keeps it on go', () => {
+    const pools = report.estate.arm.applicationGateways['agw-pri-appgateway0-prd'].pools as Record<string, string[]>;
+    expect(Object.values(pools).some((m) => m.includes('IC-W25-Web01'))).toBe(true);
+    const decision = report.status.events.find((e) => e.type === 'canary-decision')?.data as { decision: string };
+    expect(decision.decision).toBe('go');
+    const answers = report.status.events.filter((e) => e.type === 'canary-answer');
+    const checkpoints = new Set(answers.map((e) => (e.data as { checkpoint: number }).checkpoint));
+    expect(checkpoints.size).toBeGreaterThanOrEqual(5);
+  });
+});
+
+describe('Consul/HAProxy take-down and restore', () => {
+  let report: Report;
+  beforeAll(async () => {
+    report = await rehearse('windows/consul-takedown.yaml');
+  });
+  commonChecks('windows/consul-takedown.yaml', () => report);
+
+  it('takes the estate down and restores it in exact reverse order, clearing the key last', () => {
+    const events = report.estate.consul.events as { action: string; node?: string; target: string }[];
+    const undo: Record<string, string> = { 'kv-put': 'kv-delete', 'maintenance-enable': 'maintenance-disable', 'service-disable': 'service-enable', 'task-disable': 'task-enable' };
+    const down = events.filter((e) => e.action in undo);
+    const up = events.filter((e) => Object.values(undo).includes(e.action));
+    expect(down.map((e) => e.action)).toEqual(['kv-put', 'maintenance-enable', 'maintenance-enable', ...Array(6).fill('service-disable'), ...Array(3).fill('task-disable')]);
+    const target = (e: { target: string }) => e.target.replace(/=.*$/, '');
+    expect(up.map((e) => `${e.action} ${e.node ?? ''} ${target(e)}`)).toEqual([...down].reverse().map((e) => `${undo[e.action]} ${e.node ?? ''} ${target(e)}`));
+    expect(events.indexOf(up.at(-1)!)).toBe(events.length - 1);
+    expect((report.estate.consul.kv as { key: string }[]).map((k) => k.key)).not.toContain('haproxy/billpay/maintenance');
+  });
+});
