@@ -40,8 +40,10 @@ export interface Scenario {
   canary?: Record<string, { ok: boolean; note?: string } | 'silent'>;
   /** Abort once a step reaches a state. */
   abortWhen?: { step: string; state: string; reason: string };
-  /** Steps to start twice over the API (a duplicate start must not make a second run). */
+  /** Start twice over the API (a duplicate start must not make a second run). */
   duplicateStart?: boolean;
+  /** Start by firing the scheduler's timer function twice at once instead of over the API. */
+  startViaTimer?: boolean;
 }
 
 interface Options {
@@ -118,13 +120,15 @@ export interface Rehearsal {
   api(method: 'GET' | 'POST', route: string, who?: string, body?: unknown): Promise<{ status: number; body: unknown }>;
   /** JSON-lines log of the host (every invocation's outcome). */
   hostLog: string;
+  /** The host's master key (admin routes). */
+  masterKey: string;
   /** The teams answering a canary step (from the window file). */
   canaryTeams(stepId: string): { id: string; members: string[] }[];
   stop(): Promise<void>;
 }
 
 /** Starts everything for one window and returns handles; the caller starts and drives it. */
-export async function startRehearsal(windowFile: string, options: Partial<Options> & { log?: (line: string) => void } = {}): Promise<Rehearsal> {
+export async function startRehearsal(windowFile: string, options: Partial<Options> & { log?: (line: string) => void; leadMinutes?: number } = {}): Promise<Rehearsal> {
   const loaded = loadWindowFile(windowFile);
   if (!loaded.window) throw new Error(`the window has problems:\n${loaded.problems.map(formatProblem).join('\n')}`);
   const window = loaded.window;
@@ -137,7 +141,7 @@ export async function startRehearsal(windowFile: string, options: Partial<Option
   const estateFile = path.join(ROOT, 'sandbox', 'estate', 'default.yaml');
   const estate = parse(readFileSync(estateFile, 'utf8')) as Record<string, unknown>;
   // The estate follows the host's virtual clock; until the host exists it reads the start.
-  const startMs = plan.start.epochMs - 35 * 60_000;
+  const startMs = plan.start.epochMs - (options.leadMinutes ?? 35) * 60_000;
   const hostRef: { current?: RunningHost } = {};
   const sandbox = await startSandbox({ basePort: options.basePort ?? 7440, estate, stateDir: path.join(work, 'sandbox'), resume: false, clock: { now: () => hostRef.current?.clock.now() ?? startMs } });
 
@@ -216,6 +220,7 @@ export async function startRehearsal(windowFile: string, options: Partial<Option
     api,
     canaryTeams,
     hostLog: path.join(work, 'host.log'),
+    masterKey,
     async stop() {
       await host.stop();
       await sandbox.stop();
@@ -345,7 +350,8 @@ async function main(argv: string[]): Promise<number> {
   const log = (line: string) => process.stdout.write(`${line}\n`);
 
   const scenario = options.scenario ? (JSON.parse(readFileSync(options.scenario, 'utf8')) as Scenario) : {};
-  const rehearsal = await startRehearsal(windowFile, { ...options, log });
+  // Started by the timer, the clock begins inside the scheduler's lead time (it starts windows 30 minutes early).
+  const rehearsal = await startRehearsal(windowFile, { ...options, log, ...(scenario.startViaTimer ? { leadMinutes: 20 } : {}) });
   for (const fault of scenario.faults ?? []) {
     const r = await controlRequest(rehearsal.sandbox, 'POST', '/_sandbox/faults', fault);
     if (r.status >= 300) throw new Error(`the estate refused fault ${JSON.stringify(fault)}: ${r.status} ${r.body}`);
@@ -357,8 +363,14 @@ async function main(argv: string[]): Promise<number> {
   const rl = options.interactive ? createInterface({ input: process.stdin, output: process.stdout }) : undefined;
   const ask = rl ? async (q: string) => !/^n/i.test(await rl.question(`${q} [Y/n] `)) : undefined;
   try {
-    const started = await rehearsal.api('POST', `windows/${rehearsal.windowId}/start`, STARTER, { mode: 'rehearsal', reason: 'npm start' });
-    if (started.status !== 202) throw new Error(`could not start the window: ${started.status} ${JSON.stringify(started.body)}`);
+    if (scenario.startViaTimer) {
+      const fire = () => fetch(`${rehearsal.host.url}/admin/functions/windowScheduler`, { method: 'POST', headers: { 'x-functions-key': rehearsal.masterKey, 'content-type': 'application/json' }, body: '{}' });
+      const fired = await Promise.all([fire(), fire()]);
+      log(`fired the scheduler twice: ${fired.map((f) => f.status).join(', ')}`);
+    } else {
+      const started = await rehearsal.api('POST', `windows/${rehearsal.windowId}/start`, STARTER, { mode: 'rehearsal', reason: 'npm start' });
+      if (started.status !== 202) throw new Error(`could not start the window: ${started.status} ${JSON.stringify(started.body)}`);
+    }
     log(`rehearsing ${rehearsal.windowId}; status ${rehearsal.host.url}/api/windows/${rehearsal.windowId}/page (function key required)`);
     const duplicateStart = scenario.duplicateStart ? (await rehearsal.api('POST', `windows/${rehearsal.windowId}/start`, STARTER, { mode: 'rehearsal' })).status : undefined;
     let aborted = false;

@@ -1,6 +1,14 @@
 import type { DurableClient } from 'durable-functions';
 import type { OrchestrationControl } from './windows';
 
+/** The instance was started by someone else in the meantime. */
+export class AlreadyStartedError extends Error {
+  constructor(readonly instanceId: string) {
+    super(`instance ${instanceId} already exists`);
+    this.name = 'AlreadyStartedError';
+  }
+}
+
 const RUNNING = new Set(['Running', 'Pending', 'ContinuedAsNew', 'Suspended']);
 
 /**
@@ -20,7 +28,13 @@ export function durableControl(client: DurableClient): OrchestrationControl {
   return {
     getStatus,
     startNew: async (name, instanceId, input) => {
-      await client.startNew(name, { instanceId, input });
+      try {
+        await client.startNew(name, { instanceId, input });
+      } catch (error) {
+        // Two starters raced (a duplicate timer fire): the extension refuses the second with 409.
+        if (/409|already exists/i.test(String((error as Error).message))) throw new AlreadyStartedError(instanceId);
+        throw error;
+      }
     },
     raiseEvent: async (instanceId, eventName, data) => {
       const status = await getStatus(instanceId);

@@ -48,8 +48,13 @@ export async function startDueWindows(deps: { windows: WindowSource; durable: Or
       continue;
     }
     const input: WindowInput = { windowId, startedBy: 'scheduler', mode: 'scheduled' };
-    await deps.durable.startNew(Orchestrations.window, instanceId, input);
-    decisions.push({ windowId, action: 'started' });
+    try {
+      await deps.durable.startNew(Orchestrations.window, instanceId, input);
+      decisions.push({ windowId, action: 'started' });
+    } catch (error) {
+      if ((error as Error).name !== 'AlreadyStartedError') throw error;
+      decisions.push({ windowId, action: 'running', detail: 'started by a concurrent fire' });
+    }
   }
   return decisions;
 }

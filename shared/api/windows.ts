@@ -106,7 +106,12 @@ export async function startWindow(deps: ApiDeps, req: ApiRequest): Promise<ApiRe
   const existing = await deps.durable.getStatus(instanceId);
   if (existing && RUNNING.has(existing.runtimeStatus)) return error(409, 'AlreadyRunning', `window "${windowId}" is already running`, { instanceId });
   const input: WindowInput = { windowId, startedBy: who.caller.id, mode: body.value.mode, ...(body.value.reason ? { reason: body.value.reason } : {}) };
-  await deps.durable.startNew(Orchestrations.window, instanceId, input);
+  try {
+    await deps.durable.startNew(Orchestrations.window, instanceId, input);
+  } catch (e) {
+    if ((e as Error).name === 'AlreadyStartedError') return error(409, 'AlreadyRunning', `window "${windowId}" is already running`, { instanceId });
+    throw e;
+  }
   return { status: 202, jsonBody: { windowId, instanceId, startedBy: who.caller.id, statusUrl: `/api/windows/${windowId}` } };
 }
 

@@ -27,6 +27,7 @@ export function* stepOrchestrator(context: OrchestrationContext): Generator<Task
     input,
     abort,
     spec: step.spec,
+    abortRequested: false,
     nextOrder: () => context.df.currentUtcDateTime.getTime() * 1000 + (seq++ % 1000),
     record: function* (state: StepState, detail?: string) {
       yield context.df.callActivityWithRetry(Activities.recordStep, RetryPolicies.store(), {

@@ -76,6 +76,7 @@ export function* windowOrchestrator(context: OrchestrationContext): Generator<Ta
   // a WhenAny), so the loop waits on a fresh event each time instead of on the running set.
   const running = new Set<string>();
   const abort = context.df.waitForExternalEvent(Events.abort);
+  let done: Task | undefined;
   let stopping: string | undefined;
 
   const settled = (id: string): boolean => ['done', 'failed', 'not-doing', 'blocked', 'aborted'].includes(states.get(id)!);
@@ -120,7 +121,9 @@ export function* windowOrchestrator(context: OrchestrationContext): Generator<Ta
     }
     if (running.size === 0) break;
 
-    const done = context.df.waitForExternalEvent(Events.stepDone);
+    // The same waiter stays open until it fires: a fresh one per loop would leave the old one to
+    // swallow the next event (the SDK hands events to open waiters).
+    if (!done || done.isCompleted) done = context.df.waitForExternalEvent(Events.stepDone);
     const winner = (yield context.df.Task.any(stopping || abort.isCompleted ? [done] : [done, abort])) as Task;
     if (winner === abort) {
       const by = (abort.result as { by?: string; reason?: string } | undefined) ?? {};

@@ -26,8 +26,10 @@ export const runApproval: KindRunner<'approval'> = function* (sc, spec) {
 
   let escalations = 0;
   let deadline = new Date(context.df.currentUtcDateTime.getTime() + spec.timeoutMinutes * 60_000);
+  let event: Task | undefined;
   for (;;) {
-    const event = context.df.waitForExternalEvent(Events.approval);
+    // One open waiter at a time: an abandoned one would swallow a later decision.
+    if (!event || event.isCompleted) event = context.df.waitForExternalEvent(Events.approval);
     const timer = context.df.createTimer(deadline);
     const waited = yield* untilAborted<Task>(context, sc.abort, context.df.Task.any([event, timer]));
     if (waited.aborted) {

@@ -37,6 +37,8 @@ export const runCanary: KindRunner<'canary'> = function* (sc, spec) {
   const teams = new Set(spec.teams.map((t) => t.id));
   const decisionAt = new Date(spec.decisionAt);
   let checkpoint = 0;
+  // One open waiter at a time: an abandoned one would swallow a later answer.
+  let pending: Task | undefined;
   while (context.df.currentUtcDateTime.getTime() < decisionAt.getTime()) {
     checkpoint++;
     const next = new Date(Math.min(decisionAt.getTime(), context.df.currentUtcDateTime.getTime() + spec.everyMinutes * 60_000));
@@ -47,7 +49,8 @@ export const runCanary: KindRunner<'canary'> = function* (sc, spec) {
     for (;;) {
       const timer = context.df.createTimer(next);
       // Once every team has answered this checkpoint, only the next checkpoint is awaited.
-      const answer = heard.size < teams.size ? context.df.waitForExternalEvent(Events.canaryAnswer) : undefined;
+      if (heard.size < teams.size && (!pending || pending.isCompleted)) pending = context.df.waitForExternalEvent(Events.canaryAnswer);
+      const answer = heard.size < teams.size ? pending : undefined;
       const waited = yield* untilAborted<Task>(context, sc.abort, answer ? context.df.Task.any([timer, answer]) : timer);
       if (waited.aborted) {
         timer.cancel();

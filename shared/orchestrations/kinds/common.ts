@@ -12,6 +12,8 @@ export interface StepContext {
   input: StepInput;
   abort: Task;
   spec: StepSpec;
+  /** Set once an abort has been seen while the step kept going (work already started on servers). */
+  abortRequested: boolean;
   /** A ledger order: orchestration time, then a counter, so restore walks back in the order things were done. */
   nextOrder(): number;
   record(state: StepState, detail?: string): Generator<Task, void, unknown>;
@@ -78,8 +80,18 @@ export function* monitor<T>(
       const slept = yield* sleep(sc.context, sc.abort, sc.input.pollMinutes);
       if (!slept) return { aborted: true, timedOut: [], outcomes };
     } else {
-      // Work already started on a server (a patch) is watched to its end even after an abort.
-      yield sc.context.df.createTimer(new Date(sc.context.df.currentUtcDateTime.getTime() + sc.input.pollMinutes * 60_000));
+      // Work already started on a server (a patch) is watched to its end even after an abort,
+      // which is only noted here so the caller starts nothing new.
+      const timer = sc.context.df.createTimer(new Date(sc.context.df.currentUtcDateTime.getTime() + sc.input.pollMinutes * 60_000));
+      if (!sc.abortRequested && !sc.abort.isCompleted) {
+        const winner = (yield sc.context.df.Task.any([timer, sc.abort])) as Task;
+        if (winner === sc.abort) {
+          sc.abortRequested = true;
+          yield timer;
+        }
+      } else {
+        yield timer;
+      }
     }
     const polled = (yield call(sc, pollActivity, { tokens: pending }, RetryPolicies.vendorRead())) as Record<string, Progress<T>>;
     const next: Record<string, string> = {};

@@ -44,7 +44,7 @@ export const runPatch: KindRunner<'patch'> = function* (sc, spec) {
         stoppedBy = `error threshold ${spec.errorThreshold} reached`;
         break;
       }
-      if (sc.abort.isCompleted) {
+      if (sc.abort.isCompleted || sc.abortRequested) {
         stoppedBy = 'aborted';
         break;
       }
@@ -57,7 +57,7 @@ export const runPatch: KindRunner<'patch'> = function* (sc, spec) {
         fit = yield* fitToFloors(sc, spec, queue);
       }
       if (!fit.ok) {
-        stoppedBy = sc.abort.isCompleted ? 'aborted' : fit.message;
+        stoppedBy = sc.abort.isCompleted || sc.abortRequested ? 'aborted' : fit.message;
         break;
       }
       queue = queue.filter((m) => !fit.chunk.includes(m));

@@ -1,0 +1,162 @@
+import { gatewayPoolSizes, lbPoolSizes, leakedSecrets, rehearse, type Report } from './harness';
+
+/**
+ * Failure scenarios, each rehearsed end to end with faults injected into the estate or
+ * people behaving badly, and the final state asserted: nothing left drained, suppressed
+ * or down unless it is reported, and floors never broken anywhere in the call log.
+ */
+
+jest.setTimeout(240_000);
+
+const MINI = 'test/fixtures/windows/e2e-mini.yaml';
+const GW = 'agw-pri-appgateway0-prd';
+const GW_POOL = 'bp-ic-web-prd';
+const LB = 'IC-LB-WebSVR-4AppSVR';
+const LB_POOL = 'IC-WebSVR-BackendPool';
+
+const gatewayMembers = (r: Report): string[] => r.estate.arm.applicationGateways[GW].pools[GW_POOL];
+const lbMembers = (r: Report): string[] => r.estate.arm.loadBalancers[LB].pools[LB_POOL];
+const webs = Array.from({ length: 10 }, (_, i) => `IC-Web${i + 1}`);
+const stepState = (r: Report, id: string) => r.status.steps.find((s) => s.id === id)?.state;
+
+function expectFloorsKept(r: Report): void {
+  for (const size of gatewayPoolSizes(r.calls, GW, GW_POOL)) expect(size).toBeGreaterThanOrEqual(5);
+  for (const size of lbPoolSizes(r.calls, LB, LB_POOL)) expect(size).toBeGreaterThanOrEqual(5);
+}
+
+function expectPageDown(r: Report): void {
+  const zone = (r.estate.cloudflare.zones as { name: string; records: { name: string; content: string }[] }[]).find((z) => z.name === 'invoicecloud.com')!;
+  for (const host of ['www.invoicecloud.com', 'my.invoicecloud.com', 'sso.invoicecloud.com']) expect(zone.records.find((x) => x.name === host)?.content).toBe('pal.invoicecloud.com');
+}
+
+describe('a web server fails patching (below the error threshold)', () => {
+  let r: Report;
+  beforeAll(async () => {
+    r = await rehearse(MINI, { faults: [{ kind: 'vm', vm: 'IC-Web3', fault: 'patchFailure' }] });
+  });
+
+  it('keeps the failed server out of every pool and reports it; the others finish', () => {
+    expect(gatewayMembers(r)).toEqual(webs.filter((w) => w !== 'IC-Web3'));
+    expect(lbMembers(r)).toEqual(webs.filter((w) => w !== 'IC-Web3'));
+    expect(r.status.servers['IC-Web3']).toMatchObject({ state: 'failed' });
+    expect(webs.filter((w) => w !== 'IC-Web3').every((w) => r.status.servers[w]?.state === 'patched')).toBe(true);
+    expect(r.status.summary).toMatch(/OUT OF POOL IC-Web3 \(agw-web, ilb-web\)/);
+    const failures = (r.estate.slack.channels as { name: string; messages: { text: string }[] }[]).find((c) => c.name === 'platform-support')!.messages.map((m) => m.text);
+    expect(failures.some((t) => t.includes('IC-Web3'))).toBe(true);
+  });
+
+  it('never breaks a floor, though the second batch had one member fewer to spare', () => {
+    expectFloorsKept(r);
+    // Batch two could only drain four at first (IC-Web3 was still out), so it took three writes per pool.
+    expect(gatewayPoolSizes(r.calls, GW, GW_POOL)).toEqual([5, 9, 5, 8, 8, 9]);
+  });
+});
+
+describe('a group reaches its error threshold (06-22: threshold 1)', () => {
+  let r: Report;
+  beforeAll(async () => {
+    r = await rehearse('windows/2025-06-22-monthly.yaml', { faults: [{ kind: 'vm', vm: 'IC-Web2', fault: 'probeFailureAfterPatch' }] });
+  });
+
+  it('stops the line and the window, and the ledger puts everything else back', () => {
+    expect(r.status.state).toBe('failed');
+    expect(stepState(r, 'web-batch-1')).toBe('failed');
+    expect(r.status.stopReason).toMatch(/web-batch-1 failed/);
+    // IC-Web2 stays out, reported; the rest of its batch came back; batch two never started.
+    expect(gatewayMembers(r)).toEqual(webs.filter((w) => w !== 'IC-Web2'));
+    expect(lbMembers(r)).toEqual(webs.filter((w) => w !== 'IC-Web2'));
+    expect(stepState(r, 'web-batch-2')).not.toBe('done');
+    expect(r.estate.arm.alertProcessingRules).toEqual({});
+    expectFloorsKept(r);
+  });
+});
+
+describe('abort in the middle', () => {
+  let r: Report;
+  beforeAll(async () => {
+    r = await rehearse(MINI, { abortWhen: { step: 'web', state: 'doing', reason: 'on-call saw errors' } });
+  });
+
+  it('stops cleanly and the ledger restores every pool, every alert and the page', () => {
+    expect(r.status.state).toBe('aborted');
+    expect(r.status.stopReason).toMatch(/aborted by on-call-engineer: on-call saw errors/);
+    expect(gatewayMembers(r)).toEqual(webs);
+    expect(lbMembers(r)).toEqual(webs);
+    expect(r.estate.arm.alertProcessingRules).toEqual({});
+    expectPageDown(r);
+    expectFloorsKept(r);
+  });
+});
+
+describe('approval gates', () => {
+  it('fails the window when the gate times out with onTimeout reject, before anything changes', async () => {
+    const r = await rehearse(MINI, { approvals: { 'go-ahead': 'ignore' } });
+    expect(r.status.state).toBe('failed');
+    expect(r.status.steps.find((s) => s.id === 'go-ahead')?.detail).toMatch(/no approval within 30m \(onTimeout: reject\)/);
+    expect(r.estate.cloudflare.changes).toEqual([]);
+    expect(gatewayPoolSizes(r.calls, GW, GW_POOL)).toEqual([]);
+  });
+
+  it('fails the window on a rejection and records who rejected', async () => {
+    const r = await rehearse(MINI, { approvals: { 'go-ahead': 'reject' } });
+    expect(r.status.state).toBe('failed');
+    expect(r.status.steps.find((s) => s.id === 'go-ahead')?.detail).toMatch(/^rejected by (dana-whitfield|marcus-lee|priya-raman|tom-okafor)/);
+    const decisions = r.status.events.filter((e) => e.type === 'approval').map((e) => (e.data as { decision: string }).decision);
+    expect(decisions).toContain('reject');
+  });
+});
+
+describe('a concurrent gateway update conflict', () => {
+  let r: Report;
+  beforeAll(async () => {
+    r = await rehearse(MINI, {
+      faults: [{ listener: 'arm', method: 'PUT', path: '*/applicationGateways/*', status: 409, body: { error: { code: 'AnotherOperationInProgress', message: 'Another operation is in progress.' } }, count: 2 }],
+    });
+  });
+
+  it('is retried and loses no pool member', () => {
+    expect(r.status.state).toBe('succeeded');
+    const conflicts = r.calls.filter((c) => c.method === 'PUT' && c.path.includes('applicationGateways') && c.status === 409);
+    expect(conflicts).toHaveLength(2);
+    expect(gatewayMembers(r)).toEqual(webs);
+    expectFloorsKept(r);
+  });
+});
+
+describe('a secret rotation whose verification fails', () => {
+  let r: Report;
+  beforeAll(async () => {
+    r = await rehearse(MINI, { faults: [{ listener: 'mailgun', method: 'GET', path: '/v4/domains*', status: 401, body: 'Forbidden', count: 10 }] });
+  });
+
+  it('rolls Key Vault back, deletes the new key and keeps the old one', () => {
+    expect(stepState(r, 'mailgun-rotation')).toBe('failed');
+    expect(r.status.steps.find((s) => s.id === 'mailgun-rotation')?.detail).toMatch(/rolled back to the previous version, old key kept/);
+    const versions = r.estate.keyvault.secrets['Mailgun-ApiKey'].versions as { enabled: boolean; tags: Record<string, string> }[];
+    const created = versions.find((v) => v.tags.mwRotation)!;
+    expect(created.enabled).toBe(false);
+    expect(versions.at(-1)!.tags.mwRollbackOf).toBeDefined();
+    expect(versions.at(-1)!.tags.mailgunKeyId).toBe('5c2e88d0-19ab4f31');
+    const keys = (r.estate.mailgun.keys as { id: string }[]).map((k) => k.id);
+    expect(keys).toContain('5c2e88d0-19ab4f31');
+    expect(keys).not.toContain(created.tags.mailgunKeyId);
+    expectPageDown(r);
+    expect(leakedSecrets(r)).toEqual([]);
+  });
+});
+
+describe('a duplicate timer fire', () => {
+  it('starts exactly one instance', async () => {
+    const r = await rehearse(MINI, { startViaTimer: true });
+    const windows = r.instances.filter((i) => i.instanceId === 'window-e2e-mini');
+    expect(windows).toHaveLength(1);
+    expect(r.status.startedBy).toBe('scheduler');
+    expect(r.status.state).toBe('succeeded');
+  });
+
+  it('refuses a second start over the API with 409', async () => {
+    const r = await rehearse(MINI, { duplicateStart: true });
+    expect(r.duplicateStart).toBe(409);
+    expect(r.status.state).toBe('succeeded');
+  });
+});
