@@ -50,6 +50,9 @@ resource app 'Microsoft.Web/sites@2024-04-01' = {
         { name: 'TASKHUB_NAME', value: taskHubName }
         { name: 'WEBSITE_TIME_ZONE', value: timeZone }
         { name: 'MW_KEY_VAULT_URL', value: keyVaultUri }
+        { name: 'MW_SCHEDULER_SCHEDULE', value: '0 */5 * * * *' }
+        { name: 'MW_WINDOWS_DIR', value: 'windows' }
+        { name: 'MW_TRUST_CLIENT_PRINCIPAL', value: 'true' }
       ]
     }
   }
