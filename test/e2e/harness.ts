@@ -52,7 +52,10 @@ export async function rehearse(windowFile: string, scenario?: Scenario): Promise
   let stdout = '';
   child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
   child.stderr.on('data', (d: Buffer) => (stdout += d.toString()));
+  // A rehearsal that hangs must not outlive the test and hold its ports for the next one.
+  const limit = setTimeout(() => child.kill('SIGKILL'), 200_000);
   const exitCode = await new Promise<number | null>((resolve) => child.on('exit', resolve));
+  clearTimeout(limit);
   if (!existsSync(report)) throw new Error(`the rehearsal wrote no report (exit ${exitCode}):\n${stdout}`);
   return { ...(JSON.parse(readFileSync(report, 'utf8')) as Omit<Report, 'stdout' | 'exitCode'>), stdout, exitCode };
 }
