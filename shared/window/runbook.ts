@@ -23,6 +23,8 @@ export interface Runbook {
   channels: { milestones: string[]; failures: string[] };
   /** Who may act on the run: approvers, assignees, team members (identity matched by id or email). */
   people: Record<string, { name: string; email?: string }>;
+  /** Phases in file order, for notices and the status page. */
+  phases: { id: string; title: string }[];
   /** Steps in dependency order. */
   steps: RunbookStep[];
 }
@@ -241,6 +243,7 @@ export function compileRunbook(window: WindowDef, plan: Plan, revision: string):
     plannedEndAt: new Date(plan.end.epochMs).toISOString(),
     ...(plan.budget ? { budgetEndsAt: new Date(plan.budget.deadline.epochMs).toISOString() } : {}),
     channels: { milestones: window.notifications?.channels ?? [], failures: window.notifications?.failures ?? window.notifications?.channels ?? [] },
+    phases: window.phases.map((p) => ({ id: p.id, title: p.title ?? p.id })),
     people: Object.fromEntries(Object.entries(window.people).map(([id, p]) => [id, { name: p.name, ...(p.email ? { email: p.email } : {}) }])),
     steps,
   };
