@@ -1,6 +1,6 @@
 import { createHash } from 'crypto';
 import { memberName, memberPools, poolMembership } from './estate';
-import { buildGraph, type WindowGraph } from './graph';
+import { buildGraph, topologicalOrder, type WindowGraph } from './graph';
 import type { Plan } from './plan';
 import type { ConsulEstateDef, MemberDef, PipelineRefDef, SanityCheckDef, Step, WindowDef } from './schema';
 import { parseWallTime, resolveWallTime } from './walltime';
@@ -407,18 +407,7 @@ function serverIndex(window: WindowDef): Map<string, Server> {
 
 /** Step ids in an order where every dependency comes first. */
 function stepOrder(graph: WindowGraph): string[] {
-  const order: string[] = [];
-  const done = new Set<string>();
-  const visit = (id: string): void => {
-    if (done.has(id)) return;
-    done.add(id);
-    const node = graph.nodes.get(id);
-    if (!node) return;
-    for (const dep of [...node.deps, ...node.finishAfter]) visit(dep);
-    if (node.type === 'step') order.push(id);
-  };
-  for (const node of graph.steps) visit(node.id);
-  return order;
+  return topologicalOrder(graph).filter((id) => graph.nodes.get(id)?.type === 'step');
 }
 
 /**
