@@ -8,6 +8,8 @@ module.exports = {
   moduleFileExtensions: ['ts', 'js', 'json'],
   testTimeout: 60000,
   watchman: false,
+  // Two workers on the 2-core machines: most e2e time is spent waiting on child hosts, not CPU.
+  maxWorkers: 2,
   // One Azurite for the run: task hubs (Blob) and window records (Table) of every test live in it.
   globalSetup: '<rootDir>/test/support/azuriteGlobal.ts',
   globalTeardown: '<rootDir>/test/support/azuriteGlobalTeardown.ts',

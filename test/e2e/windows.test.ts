@@ -87,14 +87,24 @@ function commonChecks(file: string, get: () => Report): void {
 
   it('runs pipelines at the refs the window names, after what they must wait for', () => {
     const r = get();
-    const runs = r.estate.devops.runs as { pipelineName: string; refName: string; createdMs: number; finishedDate?: string; seq: number; stages: { name: string; skipped: boolean }[] }[];
+    const runs = r.estate.devops.runs as {
+      pipelineName: string;
+      refName: string;
+      createdMs: number;
+      finishedDate?: string;
+      seq: number;
+      stages: { name: string; skipped: boolean }[];
+      templateParameters: Record<string, string>;
+    }[];
     // A pipeline may run twice in a window with different stages (the Preparation Pipeline does).
-    const runOf = (p: { name: string; refName?: string; stages: string[] }) =>
+    // ... and the one-time scripts pipeline runs three times with different parameters.
+    const runOf = (p: { name: string; refName?: string; stages: string[]; parameters: Record<string, string> }) =>
       runs.find(
         (x) =>
           x.pipelineName === p.name &&
           (!p.refName || x.refName === p.refName) &&
-          (p.stages.length === 0 || JSON.stringify(x.stages.filter((st) => !st.skipped).map((st) => st.name)) === JSON.stringify(p.stages)),
+          (p.stages.length === 0 || JSON.stringify(x.stages.filter((st) => !st.skipped).map((st) => st.name)) === JSON.stringify(p.stages)) &&
+          Object.entries(p.parameters).every(([k, v]) => String(x.templateParameters?.[k]) === v),
       );
     for (const step of runbook.steps.filter((s) => s.spec.kind === 'pipeline' && s.skip === undefined)) {
       if (step.spec.kind !== 'pipeline') continue;
