@@ -242,9 +242,14 @@ export function replayEpisode(past: readonly HistoryEvent[], fresh: readonly His
     return result;
   };
 
+  // Event waiters created while invoking the top-level action at the cursor: what the
+  // orchestrator is blocked on when the episode ends.
+  let cursorWaiters: { name: string; task: HostTask }[] = [];
+
   const waitForEvent = (action: SdkAction): HostTask => {
     const name = (action.externalEventName ?? '').toLowerCase();
     const task = new HostTask();
+    cursorWaiters.push({ name, task });
     const buffered = bufferedEvents.get(name) ?? 0;
     if (buffered > 0) {
       bufferedEvents.set(name, buffered - 1);
@@ -309,6 +314,7 @@ export function replayEpisode(past: readonly HistoryEvent[], fresh: readonly His
     while (cursor < actions.length) {
       const action = actions[cursor];
       if (!action) break;
+      cursorWaiters = [];
       const task = invoke(action);
       if (!task.done) {
         task.then(() => {
@@ -428,9 +434,13 @@ export function replayEpisode(past: readonly HistoryEvent[], fresh: readonly His
           response.complete(false);
           return;
         }
+        // The extension keeps waiters on a stack (DurableOrchestrationContext.RaiseEvent): the
+        // newest takes the event. A waiter re-listed in a later WhenAny is a new entry on top,
+        // so the compound the orchestrator is blocked on gets the event, not an older one it
+        // already left behind.
         const key = name.toLowerCase();
         const waiters = eventWaiters.get(key);
-        const waiter = waiters?.shift();
+        const waiter = waiters?.pop();
         if (waiter) waiter.complete(false);
         else bufferedEvents.set(key, (bufferedEvents.get(key) ?? 0) + 1);
         return;
@@ -451,6 +461,13 @@ export function replayEpisode(past: readonly HistoryEvent[], fresh: readonly His
     throw err;
   }
   const scheduled = [...pending.values()].sort((a, b) => a.id - b.id);
-  const waitingFor = [...eventWaiters.entries()].filter(([, list]) => list.some((t) => !t.done)).map(([name]) => name);
+  // Older waiters left open by a WhenAny that another task won stay on the stack but are not
+  // what the orchestrator waits for now. With every action done, the orchestrator may be
+  // waiting on a task it yielded again (no new action): then any open waiter counts.
+  const blocked =
+    cursor < actions.length
+      ? cursorWaiters.filter((w) => !w.task.done).map((w) => w.name)
+      : [...eventWaiters.entries()].filter(([, list]) => list.some((t) => !t.done)).map(([name]) => name);
+  const waitingFor = [...new Set(blocked)];
   return { scheduled, canceledTimerIds: canceled, continueAsNewInput, waitingFor };
 }
