@@ -71,12 +71,14 @@ export function* windowOrchestrator(context: OrchestrationContext): Generator<Ta
     text: `:construction: ${runbook.title} has started (${input.mode}, by ${input.startedBy}). ${runbook.steps.length} steps, planned to end ${runbook.plannedEndAt}.`,
   });
 
-  // Steps run as their own orchestrations and report back with a `step-done` event. A task
-  // may be yielded in one compound only (the extension re-schedules every action it finds in
-  // a WhenAny), so the loop waits on a fresh event each time instead of on the running set.
+  // Steps run as their own orchestrations and report back with a `step-done` event. Each
+  // report waiter is yielded in one WhenAny only and kept until it fires: yielded again while
+  // open, it would get a second slot in the SDK's and the extension's waiter stacks, and that
+  // slot would later swallow a report meant for a newer waiter. A waiter that lost a race (to
+  // the abort) still takes a later report, which is read from it here.
   const running = new Set<string>();
   const abort = context.df.waitForExternalEvent(Events.abort);
-  let done: Task | undefined;
+  const reports: Task[] = [];
   let stopping: string | undefined;
 
   const settled = (id: string): boolean => ['done', 'failed', 'not-doing', 'blocked', 'aborted'].includes(states.get(id)!);
@@ -121,10 +123,14 @@ export function* windowOrchestrator(context: OrchestrationContext): Generator<Ta
     }
     if (running.size === 0) break;
 
-    // The same waiter stays open until it fires: a fresh one per loop would leave the old one to
-    // swallow the next event (the SDK hands events to open waiters).
-    if (!done || done.isCompleted) done = context.df.waitForExternalEvent(Events.stepDone);
-    const winner = (yield context.df.Task.any(stopping || abort.isCompleted ? [done] : [done, abort])) as Task;
+    // Events that came while the window was busy elsewhere (starting or signalling steps) have
+    // already completed their waiters: act on them before waiting again, the abort first.
+    let winner: Task | undefined = !stopping && abort.isCompleted ? abort : reports.find((t) => t.isCompleted);
+    if (!winner) {
+      const report = context.df.waitForExternalEvent(Events.stepDone);
+      reports.push(report);
+      winner = (yield context.df.Task.any(stopping ? [report] : [report, abort])) as Task;
+    }
     if (winner === abort) {
       const by = (abort.result as { by?: string; reason?: string } | undefined) ?? {};
       stopping = `aborted by ${by.by ?? 'someone'}${by.reason ? `: ${by.reason}` : ''}`;
@@ -134,7 +140,8 @@ export function* windowOrchestrator(context: OrchestrationContext): Generator<Ta
       publish();
       continue;
     }
-    const result = done.result as StepResult;
+    reports.splice(reports.indexOf(winner), 1);
+    const result = winner.result as StepResult;
     if (!running.has(result.stepId)) continue; // a duplicate report of a step already counted
     running.delete(result.stepId);
     results.set(result.stepId, result);
