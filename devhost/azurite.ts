@@ -76,8 +76,22 @@ export interface StartAzuriteOptions {
 export interface AzuriteProcess {
   connectionString: string;
   child: ChildProcess;
-  stop(): Promise<void>;
+  /** SIGTERM, then SIGKILL if it has not exited within `timeoutInMs` (default 5000). */
+  stop(timeoutInMs?: number): Promise<void>;
 }
+
+/**
+ * Runs Azurite's entry script (argv[1]) in a child that also ends when its parent goes away,
+ * even by SIGKILL: its stdin is a pipe from the parent, which the OS closes then. Azurite's
+ * own SIGTERM handler closes its servers; the timer makes sure it exits after that.
+ */
+const WATCHDOG = [
+  "process.stdin.on('end', () => { process.kill(process.pid, 'SIGTERM'); setTimeout(() => process.exit(0), 5000).unref(); });",
+  "process.stdin.on('error', () => undefined);",
+  'process.stdin.resume();',
+  'process.stdin.unref();',
+  'require(process.argv[1]);',
+].join('\n');
 
 /** Start Azurite from node_modules and wait until its blob port accepts connections. */
 export async function startAzurite(options: StartAzuriteOptions): Promise<AzuriteProcess> {
@@ -87,7 +101,20 @@ export async function startAzurite(options: StartAzuriteOptions): Promise<Azurit
   if (!options.blobOnly) args.push('--queuePort', String(options.queuePort), '--tablePort', String(options.tablePort));
   if (options.location) args.push('--location', options.location);
   else args.push('--inMemoryPersistence');
-  const child = spawn(process.execPath, [script, ...args], { stdio: ['ignore', 'ignore', 'pipe'], detached: options.detached ?? false });
+  // A detached Azurite is meant to outlive this process; any other one must not.
+  const child = options.detached
+    ? spawn(process.execPath, [script, ...args], { stdio: ['ignore', 'ignore', 'pipe'], detached: true })
+    : spawn(process.execPath, ['-e', WATCHDOG, script, ...args], { stdio: ['pipe', 'ignore', 'pipe'] });
+  const running = (): boolean => child.exitCode === null && child.signalCode === null;
+  // process.exit() (a bounded shutdown giving up) skips every stop(): signal the child on the way out.
+  const onExit = (): void => {
+    if (running()) child.kill('SIGTERM');
+  };
+  if (!options.detached) {
+    process.once('exit', onExit);
+    (child.stdin as unknown as { unref?: () => void } | null)?.unref?.();
+    child.once('exit', () => process.off('exit', onExit));
+  }
   let stderr = '';
   child.stderr?.on('data', (d: Buffer) => {
     stderr += d.toString();
@@ -95,7 +122,7 @@ export async function startAzurite(options: StartAzuriteOptions): Promise<Azurit
   if (options.detached) child.unref();
   const deadline = Date.now() + (options.timeoutInMs ?? 30_000);
   while (!(await isListening(options.blobPort))) {
-    if (child.exitCode !== null || child.signalCode !== null) throw new Error(`Azurite exited (${child.exitCode ?? child.signalCode}): ${stderr.trim()}`);
+    if (!running()) throw new Error(`Azurite exited (${child.exitCode ?? child.signalCode}): ${stderr.trim()}`);
     if (Date.now() > deadline) {
       child.kill();
       throw new Error(`Azurite did not listen on port ${options.blobPort} within ${options.timeoutInMs ?? 30_000} ms.`);
@@ -106,12 +133,17 @@ export async function startAzurite(options: StartAzuriteOptions): Promise<Azurit
   return {
     connectionString: azuriteConnectionString({ blob: options.blobPort, queue: options.blobOnly ? undefined : options.queuePort, table: options.blobOnly ? undefined : options.tablePort }),
     child,
-    stop: () =>
+    stop: (timeoutInMs = 5000) =>
       new Promise<void>((resolve) => {
         // Killed by a signal, a child has signalCode set and exitCode null.
-        if (child.exitCode !== null || child.signalCode !== null) return resolve();
-        child.once('exit', () => resolve());
-        child.kill();
+        if (!running()) return resolve();
+        // Azurite's graceful close waits for open connections; past the deadline it is killed.
+        const kill = setTimeout(() => child.kill('SIGKILL'), timeoutInMs);
+        child.once('exit', () => {
+          clearTimeout(kill);
+          resolve();
+        });
+        child.kill('SIGTERM');
       }),
   };
 }

@@ -168,13 +168,17 @@ export async function startHost(options: StartHostOptions = {}): Promise<Running
     logger,
     stop: () =>
       (stopping ??= (async () => {
-        stopProgress?.();
-        timers.stop();
-        await http.close();
-        await hub.stop();
-        if (azurite) await azurite.stop();
-        logger.log({ level: 'info', msg: 'host stopped' });
-        logger.close();
+        try {
+          stopProgress?.();
+          timers.stop();
+          await http.close();
+          await hub.stop();
+        } finally {
+          // The Azurite this host started goes with it, whatever happened above.
+          if (azurite) await azurite.stop();
+          logger.log({ level: 'info', msg: 'host stopped' });
+          logger.close();
+        }
       })()),
   };
 }

@@ -180,6 +180,7 @@ export async function startRehearsal(windowFile: string, options: Partial<Option
   hostRef.current = host;
   options.log?.(`host ${host.url} (logs ${path.join(work, 'host.log')}), estate ${sandbox.urls.control}`);
 
+  let stopping: Promise<void> | undefined;
   const api: Rehearsal['api'] = async (method, route, who, body) => {
     const response = await fetch(`${host.url}/api/${route}`, {
       method,
@@ -221,12 +222,31 @@ export async function startRehearsal(windowFile: string, options: Partial<Option
     canaryTeams,
     hostLog: path.join(work, 'host.log'),
     masterKey,
-    async stop() {
-      await host.stop();
-      await sandbox.stop();
-      if (!options.keep) rmSync(work, { recursive: true, force: true });
-    },
+    stop: () =>
+      (stopping ??= (async () => {
+        // Each part gets a deadline: a part that hangs (storage gone, a connection held open)
+        // must not keep the others, or the process, from ending.
+        await withDeadline(host.stop(), STOP_HOST_MS);
+        await withDeadline(sandbox.stop(), STOP_SANDBOX_MS);
+        if (!options.keep) rmSync(work, { recursive: true, force: true });
+      })()),
   };
+}
+
+/** How long stopping may take: the host (its task hub settles for up to 5 s, then Azurite), then the estate. */
+const STOP_HOST_MS = 15_000;
+const STOP_SANDBOX_MS = 5_000;
+
+/** Resolves when `work` settles or after `ms`, whichever comes first; never rejects. */
+function withDeadline(work: Promise<unknown>, ms: number): Promise<void> {
+  return new Promise((resolve) => {
+    const timer = setTimeout(resolve, ms);
+    timer.unref();
+    work.then(
+      () => resolve(),
+      () => resolve(),
+    ).finally(() => clearTimeout(timer));
+  });
 }
 
 /** A request to the estate's control API (its own CA). */
@@ -356,8 +376,16 @@ async function main(argv: string[]): Promise<number> {
     const r = await controlRequest(rehearsal.sandbox, 'POST', '/_sandbox/faults', fault);
     if (r.status >= 300) throw new Error(`the estate refused fault ${JSON.stringify(fault)}: ${r.status} ${r.body}`);
   }
-  // Ctrl-C or a test's SIGTERM still stops the host, its Azurite and the estate.
-  const stopOnSignal = () => void rehearsal.stop().finally(() => process.exit(130));
+  // Ctrl-C or a test's SIGTERM still stops the host, its Azurite and the estate, within a
+  // deadline; a second signal, or the deadline, ends the process at once (the host's Azurite
+  // is signalled on exit either way).
+  const stopOnSignal = (signal: NodeJS.Signals) => {
+    const code = signal === 'SIGINT' ? 130 : 143;
+    process.once('SIGINT', () => process.exit(code));
+    process.once('SIGTERM', () => process.exit(code));
+    setTimeout(() => process.exit(code), STOP_HOST_MS + STOP_SANDBOX_MS + 2_000);
+    void rehearsal.stop().finally(() => process.exit(code));
+  };
   process.once('SIGINT', stopOnSignal);
   process.once('SIGTERM', stopOnSignal);
   const rl = options.interactive ? createInterface({ input: process.stdin, output: process.stdout }) : undefined;

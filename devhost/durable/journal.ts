@@ -310,10 +310,11 @@ export class Journal {
         await this.backend.append(lines.join('\n') + '\n');
         this.failures = 0;
       } catch (err) {
-        // Storage hiccup: put the lines back in front and retry with backoff.
+        // Storage hiccup: put the lines back in front and retry with backoff (until closed).
         this.buffer = lines.concat(this.buffer);
         this.failures++;
         this.onError(err);
+        if (this.closed) break;
         await new Promise((r) => setTimeout(r, Math.min(5000, 100 * 2 ** this.failures)));
         continue;
       }

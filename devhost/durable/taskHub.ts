@@ -158,7 +158,13 @@ export class TaskHub {
       await new Promise((r) => setTimeout(r, 10));
     }
     this.recordClock();
-    await this.journal.flushed();
+    // Storage that went away first (an Azurite killed with this process group) never takes
+    // the last records: give up at the deadline rather than retry forever.
+    const flushed = await Promise.race([
+      this.journal.flushed().then(() => true),
+      new Promise<false>((r) => setTimeout(() => r(false), Math.max(1000, deadline - Date.now())).unref()),
+    ]);
+    if (!flushed) this.options.logger.log({ level: 'error', msg: 'task hub stopped with journal records not written', backlog: this.journal.backlog });
     this.journal.close();
   }
 
