@@ -227,7 +227,7 @@ function summarise(
   ];
   for (const [id, r] of results) if (r.state === 'failed') lines.push(`FAILED ${id}: ${r.summary}`);
   for (const [, r] of results) for (const k of r.keptOut ?? []) lines.push(`OUT OF POOL ${k.server} (${k.pools.join(', ')}): ${k.reason}`);
-  for (const k of restore.kept) lines.push(`LEFT AS IS ${k.description}: ${k.note}`);
+  for (const k of restore.kept) lines.push(`LEFT AS IS (not undone: ${k.description}): ${k.note}`);
   for (const f of restore.failed) lines.push(`RESTORE FAILED ${f.description}: ${f.error} — needs a human now`);
   return lines.join('\n');
 }

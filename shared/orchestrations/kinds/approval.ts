@@ -26,33 +26,41 @@ export const runApproval: KindRunner<'approval'> = function* (sc, spec) {
 
   let escalations = 0;
   let deadline = new Date(context.df.currentUtcDateTime.getTime() + spec.timeoutMinutes * 60_000);
-  let event: Task | undefined;
+  // Each decision waiter goes into one race only and is kept until it fires: yielded again
+  // while open it would get a second slot and swallow a later decision. One that lost a race
+  // (to the timeout) may still take a decision, which is read from it first.
+  const waiters: Task[] = [];
   for (;;) {
-    // One open waiter at a time: an abandoned one would swallow a later decision.
-    if (!event || event.isCompleted) event = context.df.waitForExternalEvent(Events.approval);
-    const timer = context.df.createTimer(deadline);
-    const waited = yield* untilAborted<Task>(context, sc.abort, context.df.Task.any([event, timer]));
-    if (waited.aborted) {
-      timer.cancel();
-      return aborted(sc, 'while waiting for approval');
-    }
-    if (waited.value === timer) {
-      if (spec.onTimeout === 'approve') return ok(sc, `approved by timeout after ${spec.timeoutMinutes}m (onTimeout: approve)`);
-      if (spec.onTimeout === 'reject' || !spec.escalateTo || escalations >= spec.maxEscalations) {
-        return failed(sc, `no approval within ${spec.timeoutMinutes * (escalations + 1)}m (onTimeout: ${spec.onTimeout}${escalations > 0 ? `, ${escalations} escalation(s)` : ''})`);
+    let event = waiters.find((w) => w.isCompleted);
+    if (!event) {
+      const fresh = context.df.waitForExternalEvent(Events.approval);
+      waiters.push(fresh);
+      const timer = context.df.createTimer(deadline);
+      const waited = yield* untilAborted<Task>(context, sc.abort, context.df.Task.any([fresh, timer]));
+      if (waited.aborted) {
+        timer.cancel();
+        return aborted(sc, 'while waiting for approval');
       }
-      escalations++;
-      deadline = new Date(context.df.currentUtcDateTime.getTime() + spec.timeoutMinutes * 60_000);
-      yield* notify(
-        sc,
-        spec.channels,
-        `:rotating_light: Escalation ${escalations}/${spec.maxEscalations}: ${input.step.title} still needs ${wanted}. ${spec.escalateTo.role} (${spec.escalateTo.approvers.join(', ')}), please act.`,
-        'escalate',
-        escalations,
-      );
-      continue;
+      if (waited.value === timer) {
+        if (spec.onTimeout === 'approve') return ok(sc, `approved by timeout after ${spec.timeoutMinutes}m (onTimeout: approve)`);
+        if (spec.onTimeout === 'reject' || !spec.escalateTo || escalations >= spec.maxEscalations) {
+          return failed(sc, `no approval within ${spec.timeoutMinutes * (escalations + 1)}m (onTimeout: ${spec.onTimeout}${escalations > 0 ? `, ${escalations} escalation(s)` : ''})`);
+        }
+        escalations++;
+        deadline = new Date(context.df.currentUtcDateTime.getTime() + spec.timeoutMinutes * 60_000);
+        yield* notify(
+          sc,
+          spec.channels,
+          `:rotating_light: Escalation ${escalations}/${spec.maxEscalations}: ${input.step.title} still needs ${wanted}. ${spec.escalateTo.role} (${spec.escalateTo.approvers.join(', ')}), please act.`,
+          'escalate',
+          escalations,
+        );
+        continue;
+      }
+      timer.cancel();
+      event = fresh;
     }
-    timer.cancel();
+    waiters.splice(waiters.indexOf(event), 1);
     const decision = event.result as ApprovalDecision;
     // The endpoint checked these; checking again keeps the gate sound whoever raised the event.
     const valid = listed.has(decision.by) && decision.by !== input.startedBy;

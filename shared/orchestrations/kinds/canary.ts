@@ -37,8 +37,8 @@ export const runCanary: KindRunner<'canary'> = function* (sc, spec) {
   const teams = new Set(spec.teams.map((t) => t.id));
   const decisionAt = new Date(spec.decisionAt);
   let checkpoint = 0;
-  // One open waiter at a time: an abandoned one would swallow a later answer.
-  let pending: Task | undefined;
+  // Each answer waiter goes into one race only and is kept until it fires (see approval.ts).
+  const waiters: Task[] = [];
   while (context.df.currentUtcDateTime.getTime() < decisionAt.getTime()) {
     checkpoint++;
     const next = new Date(Math.min(decisionAt.getTime(), context.df.currentUtcDateTime.getTime() + spec.everyMinutes * 60_000));
@@ -47,18 +47,24 @@ export const runCanary: KindRunner<'canary'> = function* (sc, spec) {
     const heard = new Set<string>();
     yield* sc.record('doing', `checkpoint ${checkpoint}: waiting for ${spec.teams.map((t) => t.id).join(', ')}`);
     for (;;) {
-      const timer = context.df.createTimer(next);
       // Once every team has answered this checkpoint, only the next checkpoint is awaited.
-      if (heard.size < teams.size && (!pending || pending.isCompleted)) pending = context.df.waitForExternalEvent(Events.canaryAnswer);
-      const answer = heard.size < teams.size ? pending : undefined;
-      const waited = yield* untilAborted<Task>(context, sc.abort, answer ? context.df.Task.any([timer, answer]) : timer);
-      if (waited.aborted) {
+      let answer = heard.size < teams.size ? waiters.find((w) => w.isCompleted) : undefined;
+      if (!answer) {
+        // A fresh timer per race (a task yielded in two compounds is scheduled twice by the extension).
+        const timer = context.df.createTimer(next);
+        const fresh = heard.size < teams.size ? context.df.waitForExternalEvent(Events.canaryAnswer) : undefined;
+        if (fresh) waiters.push(fresh);
+        const waited = yield* untilAborted<Task>(context, sc.abort, fresh ? context.df.Task.any([timer, fresh]) : timer);
+        if (waited.aborted) {
+          timer.cancel();
+          yield* takeOut(sc, spec, address, 'aborted');
+          return aborted(sc, 'during the canary; the canary was taken out');
+        }
+        if (!fresh || waited.value === timer) break;
         timer.cancel();
-        yield* takeOut(sc, spec, address, 'aborted');
-        return aborted(sc, 'during the canary; the canary was taken out');
+        answer = fresh;
       }
-      if (!answer || waited.value === timer) break;
-      timer.cancel();
+      waiters.splice(waiters.indexOf(answer), 1);
       const a = answer.result as CanaryAnswer;
       const counted = teams.has(a.team);
       yield call(sc, Activities.recordEvent, { windowId: input.windowId, stepId: input.step.id, type: 'canary-answer', at: nowIso(context), data: { ...a, checkpoint, counted } }, RetryPolicies.store());
