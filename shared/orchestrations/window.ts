@@ -79,6 +79,7 @@ export function* windowOrchestrator(context: OrchestrationContext): Generator<Ta
   const running = new Set<string>();
   const abort = context.df.waitForExternalEvent(Events.abort);
   const reports: Task[] = [];
+  const announced = new Set<string>();
   let stopping: string | undefined;
 
   const settled = (id: string): boolean => ['done', 'failed', 'not-doing', 'blocked', 'aborted'].includes(states.get(id)!);
@@ -119,6 +120,18 @@ export function* windowOrchestrator(context: OrchestrationContext): Generator<Ta
       publish();
       if (toStart.length > 0) {
         yield context.df.callActivityWithRetry(Activities.startSteps, RetryPolicies.store(), { orchestration: Orchestrations.step, steps: toStart });
+        // Each phase is announced once, when its first step starts.
+        for (const phaseId of new Set(toStart.map((s) => s.input.step.phaseId))) {
+          if (announced.has(phaseId)) continue;
+          announced.add(phaseId);
+          const title = runbook.phases?.find((p) => p.id === phaseId)?.title ?? phaseId;
+          yield context.df.callActivityWithRetry(Activities.notify, RetryPolicies.chat(), {
+            windowId: runbook.windowId,
+            key: `phase:${phaseId}`,
+            channels: runbook.channels.milestones,
+            text: `:arrow_forward: ${runbook.title}: phase "${title}" has begun.`,
+          });
+        }
       }
     }
     if (running.size === 0) break;

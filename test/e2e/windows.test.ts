@@ -70,6 +70,24 @@ function commonChecks(file: string, get: () => Report): void {
     }
   });
 
+  it('restores every maintenance page it put up and purges the cache after the restore', () => {
+    const r = get();
+    const zones = r.estate.cloudflare.zones as { name: string; records: { name: string; content: string }[] }[];
+    const changes = r.estate.cloudflare.changes as { seq: number; name: string; content: string }[];
+    const purges = r.estate.cloudflare.purges as { seq: number }[];
+    for (const step of runbook.steps.filter((s) => s.spec.kind === 'maintenance-page' && s.spec.action === 'up' && s.skip === undefined)) {
+      if (step.spec.kind !== 'maintenance-page' || !step.spec.cloudflare) continue;
+      const cf = step.spec.cloudflare;
+      const zone = zones.find((z) => z.name === cf.zone)!;
+      for (const host of cf.hostnames) {
+        expect(zone.records.find((x) => x.name === host)?.content).toBe(cf.origin);
+        expect(changes.some((c) => c.name === host && c.content === cf.maintenance)).toBe(true);
+      }
+      const lastRestore = Math.max(...changes.filter((c) => cf.hostnames.includes(c.name) && c.content === cf.origin).map((c) => c.seq));
+      expect(purges.some((p) => p.seq > lastRestore)).toBe(true);
+    }
+  });
+
   it('posts every notice to the channels the window names', () => {
     const r = get();
     const channels = r.estate.slack.channels as { name: string; messages: { text: string }[] }[];
@@ -81,6 +99,9 @@ function commonChecks(file: string, get: () => Report): void {
     for (const channel of runbook.channels.milestones) {
       const texts = posted(channel).map((m) => m.text);
       expect(texts.some((t) => t.includes('has started'))).toBe(true);
+      for (const phase of runbook.phases) {
+        if (runbook.steps.some((st) => st.phaseId === phase.id && st.skip === undefined)) expect(texts).toContain(`:arrow_forward: ${runbook.title}: phase "${phase.title}" has begun.`);
+      }
       expect(texts.some((t) => t.includes(`${runbook.title} succeeded`))).toBe(true);
     }
   });
