@@ -69,7 +69,17 @@ async function main(): Promise<void> {
   const settingsFile = o.settings ? path.resolve(o.settings) : undefined;
   // Functions run with the app root as working directory, as on Azure.
   process.chdir(o.app);
-  const host = await startHost({
+  // Signals are caught before anything starts: a wrapper that reads the listening line and
+  // signals at once must never meet Node's default handler (which ends the process at once).
+  const started: { host?: Awaited<ReturnType<typeof startHost>> } = {};
+  let stopRequested = false;
+  const shutdown = (): void => {
+    stopRequested = true;
+    if (started.host) void started.host.stop().then(() => process.exit(0));
+  };
+  process.once('SIGINT', shutdown);
+  process.once('SIGTERM', shutdown);
+  const host = (started.host = await startHost({
     appDir: process.cwd(),
     main: o.main,
     settingsFile,
@@ -88,14 +98,10 @@ async function main(): Promise<void> {
     quietInvocations: o.quiet,
     progress: o.progress,
     logLevel: o.logLevel,
-  });
+  }));
   // One machine-readable line on stdout so wrappers (and tests) learn the URL.
   process.stdout.write(JSON.stringify({ devhost: 'listening', url: host.url, taskHub: host.hub.name }) + '\n');
-  const shutdown = (): void => {
-    void host.stop().then(() => process.exit(0));
-  };
-  process.once('SIGINT', shutdown);
-  process.once('SIGTERM', shutdown);
+  if (stopRequested) shutdown();
 }
 
 main().catch((err: unknown) => {
