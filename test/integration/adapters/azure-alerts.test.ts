@@ -1,41 +1,21 @@
 import { AzureAlertSuppressionClient, ALERT_RULES_API_VERSION } from '../../../shared/adapters/azure/alerts';
-import { createArmResourceClient, createTokenCredential, type ArmResourceClient } from '../../../shared/adapters/azure/client';
+import { createArmResourceClient, type ArmResourceClient } from '../../../shared/adapters/azure/client';
 import { estate, type ArmStateView } from '../sandbox/azure/harness';
-import { expectTransient, startAdapterSandbox, type AdapterSandbox } from './harness';
+import { expectTransient, useAdapterSandbox } from './harness';
 
 const SUB = estate.subscriptionId;
 const SCOPE = `/subscriptions/${SUB}/resourceGroups/RG-MGMT-PRD`;
 const WEB1 = `/subscriptions/${SUB}/resourceGroups/RG-WEB-PRD/providers/Microsoft.Compute/virtualMachines/IC-Web1`;
 const WEB2 = `/subscriptions/${SUB}/resourceGroups/RG-WEB-PRD/providers/Microsoft.Compute/virtualMachines/IC-Web2`;
 
-let env: AdapterSandbox;
+const env = useAdapterSandbox();
 
 function newArm(): ArmResourceClient {
-  const client = estate.clients[0]!;
-  const credential = createTokenCredential({
-    kind: 'clientSecret',
-    tenantId: estate.tenantId,
-    clientId: client.clientId,
-    clientSecret: client.clientSecret,
-    authorityHost: env.sandbox.urls.login,
-    disableInstanceDiscovery: true,
-    caPem: env.sandbox.caPem,
-  });
-  return createArmResourceClient({ credential, endpoint: env.sandbox.urls.arm, caPem: env.sandbox.caPem, retry: { maxRetries: 0 } });
+  return createArmResourceClient({ credential: env.armCredential(), endpoint: env.sandbox.urls.arm, caPem: env.sandbox.caPem, retry: { maxRetries: 0 } });
 }
 
 const newAlerts = (): AzureAlertSuppressionClient => new AzureAlertSuppressionClient({ arm: newArm(), scope: SCOPE });
 const rules = async (): Promise<ArmStateView['arm']['alertProcessingRules']> => (await env.state<ArmStateView['arm']>('arm')).alertProcessingRules;
-
-beforeAll(async () => {
-  env = await startAdapterSandbox();
-});
-afterEach(async () => {
-  await env.clearFaults();
-});
-afterAll(async () => {
-  await env.stop();
-});
 
 describe('AzureAlertSuppressionClient against the simulated ARM', () => {
   it('upserts a suppression rule idempotently, lists it, deletes it, and deleting again is fine', async () => {

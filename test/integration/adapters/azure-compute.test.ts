@@ -1,33 +1,20 @@
 import { AzureComputeClient } from '../../../shared/adapters/azure/compute';
-import { createNetworkClient, createTokenCredential } from '../../../shared/adapters/azure/client';
+import { createNetworkClient } from '../../../shared/adapters/azure/client';
 import type { PatchRequest } from '../../../shared/ports/compute';
 import type { OperationProgress } from '../../../shared/ports/operations';
 import { estate, type ArmStateView } from '../sandbox/azure/harness';
-import { expectPermanent, expectTransient, startAdapterSandbox, type AdapterSandbox } from './harness';
+import { expectPermanent, expectTransient, useAdapterSandbox } from './harness';
 
 const MINUTE = 60_000;
 const SUB = estate.subscriptionId;
 const vmId = (name: string, rg = 'RG-WEB-PRD'): string => `/subscriptions/${SUB}/resourceGroups/${rg}/providers/Microsoft.Compute/virtualMachines/${name}`;
 const PATCH: PatchRequest = { maximumDurationInMinutes: 235, rebootSetting: 'IfRequired', classifications: ['Critical', 'Security'], excludeKbs: [] };
 
-let env: AdapterSandbox;
-
-function credential() {
-  const client = estate.clients[0]!;
-  return createTokenCredential({
-    kind: 'clientSecret',
-    tenantId: estate.tenantId,
-    clientId: client.clientId,
-    clientSecret: client.clientSecret,
-    authorityHost: env.sandbox.urls.login,
-    disableInstanceDiscovery: true,
-    caPem: env.sandbox.caPem,
-  });
-}
+const env = useAdapterSandbox();
 
 /** A new adapter with its own credential and SDK clients, as a fresh activity process would build it. */
 function newCompute(): AzureComputeClient {
-  return new AzureComputeClient({ credential: credential(), endpoint: env.sandbox.urls.arm, caPem: env.sandbox.caPem, retry: { maxRetries: 0 } });
+  return new AzureComputeClient({ credential: env.armCredential(), endpoint: env.sandbox.urls.arm, caPem: env.sandbox.caPem, retry: { maxRetries: 0 } });
 }
 
 const arm = async (): Promise<ArmStateView['arm']> => env.state<ArmStateView['arm']>('arm');
@@ -36,16 +23,6 @@ function succeeded<T>(p: OperationProgress<T>): T {
   if (p.state !== 'succeeded') throw new Error(`expected succeeded, got ${JSON.stringify(p)}`);
   return p.result;
 }
-
-beforeAll(async () => {
-  env = await startAdapterSandbox();
-});
-afterEach(async () => {
-  await env.clearFaults();
-});
-afterAll(async () => {
-  await env.stop();
-});
 
 describe('AzureComputeClient against the simulated ARM', () => {
   it('reads a VM: name, power state from the instance view, private IP through its NIC', async () => {
@@ -57,7 +34,7 @@ describe('AzureComputeClient against the simulated ARM', () => {
 
     await expectPermanent(compute.getVm(vmId('IC-Web99')), /could not get VM IC-Web99: 404 ResourceNotFound/);
     // The sandbox's NICs: one per VM, `<vm>-nic` in the VM's resource group.
-    const network = createNetworkClient(SUB, { credential: credential(), endpoint: env.sandbox.urls.arm, caPem: env.sandbox.caPem });
+    const network = createNetworkClient(SUB, { credential: env.armCredential(), endpoint: env.sandbox.urls.arm, caPem: env.sandbox.caPem });
     const nic = await network.networkInterfaces.get('RG-WEB-PRD', 'IC-Web3-nic');
     expect(nic.ipConfigurations?.map((c) => [c.primary, c.privateIPAddress, c.subnet?.id?.split('/').slice(-3).join('/')])).toEqual([[true, '10.20.1.13', 'vnet-ic-prd/subnets/snet-web']]);
     await expect(network.networkInterfaces.get('RG-APP-PRD', 'IC-Web3-nic')).rejects.toMatchObject({ statusCode: 404, code: 'ResourceNotFound' });

@@ -1,43 +1,21 @@
-import { createTokenCredential } from '../../../shared/adapters/azure/client';
 import { KeyVaultSecretStore, vaultUrlFromTemplate, defaultVaultUrl } from '../../../shared/adapters/azure/secrets';
-import { estate } from '../sandbox/azure/harness';
-import { expectPermanent, expectTransient, startAdapterSandbox, type AdapterSandbox } from './harness';
+import { expectPermanent, expectTransient, useAdapterSandbox } from './harness';
 
 /** Values this test writes: none may appear in the sandbox's state, its call log or an error. */
 const V1 = 'mailgun-test-value-0001-Zq7xW2';
 const V2 = 'mailgun-test-value-0002-Kp4vN9';
 const SEEDED = 'mailgun-sandbox-sending-key-0001';
 
-let env: AdapterSandbox;
+const env = useAdapterSandbox();
 
 /** A new store with its own credential, mapping every vault name to the sandbox's one Key Vault listener. */
 function newStore(): KeyVaultSecretStore {
-  const client = estate.clients[0]!;
-  const credential = createTokenCredential({
-    kind: 'clientSecret',
-    tenantId: estate.tenantId,
-    clientId: client.clientId,
-    clientSecret: client.clientSecret,
-    authorityHost: env.sandbox.urls.login,
-    disableInstanceDiscovery: true,
-    caPem: env.sandbox.caPem,
-  });
-  return new KeyVaultSecretStore({ credential, caPem: env.sandbox.caPem, retry: { maxRetries: 0 }, local: true, vaultUrl: vaultUrlFromTemplate(env.sandbox.urls.keyvault) });
+  return new KeyVaultSecretStore({ credential: env.armCredential(), caPem: env.sandbox.caPem, retry: { maxRetries: 0 }, local: true, vaultUrl: vaultUrlFromTemplate(env.sandbox.urls.keyvault) });
 }
 
 interface KvState {
   secrets: Record<string, { versions: { version: string; enabled: boolean; tags: Record<string, string>; created: string }[] }>;
 }
-
-beforeAll(async () => {
-  env = await startAdapterSandbox();
-});
-afterEach(async () => {
-  await env.clearFaults();
-});
-afterAll(async () => {
-  await env.stop();
-});
 
 describe('KeyVaultSecretStore against the simulated Key Vault', () => {
   it('maps vault names to URLs: Azure by default, one local listener through a template without {vault}', () => {

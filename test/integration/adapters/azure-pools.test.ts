@@ -1,9 +1,9 @@
 import { AzurePoolClient } from '../../../shared/adapters/azure/pools';
-import { createNetworkClient, createTokenCredential } from '../../../shared/adapters/azure/client';
+import { createNetworkClient } from '../../../shared/adapters/azure/client';
 import type { OperationProgress } from '../../../shared/ports/operations';
 import type { PoolMember, PoolRef } from '../../../shared/ports/pools';
 import { estate, type ArmStateView } from '../sandbox/azure/harness';
-import { expectPermanent, expectTransient, startAdapterSandbox, type AdapterSandbox } from './harness';
+import { expectPermanent, expectTransient, useAdapterSandbox } from './harness';
 
 const SUB = estate.subscriptionId;
 const NET = `/subscriptions/${SUB}/resourceGroups/RG-NETWORK-PRD/providers/Microsoft.Network`;
@@ -16,24 +16,11 @@ const without = (...drop: string[]): PoolMember[] => ips(...WEB_IPS.filter((ip) 
 /** The gateway takes this long (virtual) to apply an update. */
 const GATEWAY_UPDATE_MS = 45_000;
 
-let env: AdapterSandbox;
-
-function credential() {
-  const client = estate.clients[0]!;
-  return createTokenCredential({
-    kind: 'clientSecret',
-    tenantId: estate.tenantId,
-    clientId: client.clientId,
-    clientSecret: client.clientSecret,
-    authorityHost: env.sandbox.urls.login,
-    disableInstanceDiscovery: true,
-    caPem: env.sandbox.caPem,
-  });
-}
+const env = useAdapterSandbox();
 
 /** A new adapter with its own credential and SDK clients, as a fresh activity process would build it. */
 function newPools(): AzurePoolClient {
-  return new AzurePoolClient({ credential: credential(), endpoint: env.sandbox.urls.arm, caPem: env.sandbox.caPem, retry: { maxRetries: 0 } });
+  return new AzurePoolClient({ credential: env.armCredential(), endpoint: env.sandbox.urls.arm, caPem: env.sandbox.caPem, retry: { maxRetries: 0 } });
 }
 
 const arm = async (): Promise<ArmStateView['arm']> => env.state<ArmStateView['arm']>('arm');
@@ -51,16 +38,6 @@ async function finish(token: string): Promise<OperationProgress<{ members: PoolM
   }
   return progress;
 }
-
-beforeAll(async () => {
-  env = await startAdapterSandbox();
-});
-afterEach(async () => {
-  await env.clearFaults();
-});
-afterAll(async () => {
-  await env.stop();
-});
 
 describe('AzurePoolClient: Application Gateway backend pool', () => {
   it('drains two servers and restores them, one whole-gateway PUT per call, resumed by new clients', async () => {
@@ -144,7 +121,7 @@ describe('AzurePoolClient: internal load balancer backend pool', () => {
     const puts = await putsSince(before, '*/backendAddressPools/IC-WebSVR-BackendPool');
     expect(puts).toHaveLength(1);
 
-    const network = createNetworkClient(SUB, { credential: credential(), endpoint: env.sandbox.urls.arm, caPem: env.sandbox.caPem });
+    const network = createNetworkClient(SUB, { credential: env.armCredential(), endpoint: env.sandbox.urls.arm, caPem: env.sandbox.caPem });
     const pool = await network.loadBalancerBackendAddressPools.get('RG-NETWORK-PRD', 'IC-LB-WebSVR-4AppSVR', 'IC-WebSVR-BackendPool');
     const entries = pool.loadBalancerBackendAddresses ?? [];
     expect(entries.find((a) => a.ipAddress === '10.20.1.11')?.name).toBe('IC-Web1-ip');

@@ -1,12 +1,12 @@
 import { createCloudflareClient } from '../../../shared/adapters/cloudflare/client';
 import { CloudflareDnsClient } from '../../../shared/adapters/cloudflare/dns';
 import type { CloudflareSnapshot } from '../../../sandbox/cloudflare/service';
-import { expectPermanent, expectTransient, startAdapterSandbox, type AdapterSandbox } from './harness';
+import { expectPermanent, expectTransient, useAdapterSandbox } from './harness';
 
 const TOKEN = 'cf-sandbox-token-mw-automation';
 const ORIGIN = 'pal.invoicecloud.com';
 const MAINTENANCE = 'icmaintenance.azurewebsites.net';
-let env: AdapterSandbox;
+const env = useAdapterSandbox();
 let dns: CloudflareDnsClient;
 let zoneId: string;
 
@@ -20,14 +20,10 @@ async function recordsByName(): Promise<Map<string, { id: string; type: string; 
 }
 
 beforeAll(async () => {
-  env = await startAdapterSandbox();
   dns = client();
   const id = await dns.findZoneId('invoicecloud.com');
   if (!id) throw new Error('zone invoicecloud.com not found');
   zoneId = id;
-});
-afterAll(async () => {
-  await env.stop();
 });
 
 describe('CloudflareDnsClient against the simulated Cloudflare', () => {

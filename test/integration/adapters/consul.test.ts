@@ -1,7 +1,7 @@
 import { createConsulClient } from '../../../shared/adapters/consul/client';
 import { ConsulMaintenanceClient } from '../../../shared/adapters/consul/consul';
 import type { ConsulSnapshot } from '../../../sandbox/consul/service';
-import { expectPermanent, expectTransient, startAdapterSandbox, type AdapterSandbox } from './harness';
+import { expectPermanent, expectTransient, useAdapterSandbox } from './harness';
 
 const TOKEN = '0f6e2d1c-5b4a-4c3d-9e8f-7a6b5c4d3e2f';
 const READ_ONLY = '1a7f3e2d-6c5b-4d4e-8f9a-8b7c6d5e4f3a';
@@ -10,7 +10,7 @@ const API_UI = ['bp-apiui-01', 'bp-apiui-02'];
 const WORKERS = ['bp-worker-01', 'bp-worker-02'];
 const WORKER_SERVICES = ['BillPay.PaymentProcessor', 'BillPay.NotificationWorker', 'BillPay.FileImportWorker'];
 const SCHED = 'bp-sched-01';
-let env: AdapterSandbox;
+const env = useAdapterSandbox();
 let consul: ConsulMaintenanceClient;
 
 function client(token = TOKEN): ConsulMaintenanceClient {
@@ -21,15 +21,8 @@ async function node(name: string) {
   return (await env.state<ConsulSnapshot>('consul')).nodes.find((n) => n.name === name);
 }
 
-beforeAll(async () => {
-  env = await startAdapterSandbox();
+beforeAll(() => {
   consul = client();
-});
-afterEach(async () => {
-  await env.clearFaults();
-});
-afterAll(async () => {
-  await env.stop();
 });
 
 describe('ConsulMaintenanceClient against the simulated Consul estate', () => {

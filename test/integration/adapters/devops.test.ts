@@ -1,11 +1,11 @@
 import { createDevOpsConnection } from '../../../shared/adapters/devops/client';
 import { DevOpsPipelineClient, type DevOpsPipelineClientOptions } from '../../../shared/adapters/devops/pipelines';
 import type { DevOpsSnapshot } from '../../../sandbox/devops/service';
-import { expectPermanent, expectTransient, startAdapterSandbox, type AdapterSandbox } from './harness';
+import { expectPermanent, expectTransient, useAdapterSandbox } from './harness';
 
 const PAT = 'ado-sandbox-pat-mw-automation-0001';
 const PREP_STAGES = ['Pre-Maintenance', 'Starting Maintenance', 'Post-Maintenance'];
-let env: AdapterSandbox;
+const env = useAdapterSandbox();
 
 function client(options: DevOpsPipelineClientOptions = {}, pat = PAT): DevOpsPipelineClient {
   return new DevOpsPipelineClient(createDevOpsConnection({ organizationUrl: `${env.sandbox.urls.devops}/invoicecloud`, pat, caFile: env.sandbox.caFile, maxRetries: 0 }), options);
@@ -14,16 +14,6 @@ function client(options: DevOpsPipelineClientOptions = {}, pat = PAT): DevOpsPip
 async function runs() {
   return (await env.state<DevOpsSnapshot>('devops')).runs;
 }
-
-beforeAll(async () => {
-  env = await startAdapterSandbox();
-});
-afterEach(async () => {
-  await env.clearFaults();
-});
-afterAll(async () => {
-  await env.stop();
-});
 
 describe('DevOpsPipelineClient against the simulated Azure DevOps', () => {
   it('finds pipeline ids by name, case-insensitively', async () => {

@@ -1,25 +1,18 @@
 import { MailgunKeyClient } from '../../../shared/adapters/mailgun/keys';
 import type { MailgunSnapshot } from '../../../sandbox/mailgun/service';
-import { expectPermanent, expectTransient, startAdapterSandbox, type AdapterSandbox } from './harness';
+import { expectPermanent, expectTransient, useAdapterSandbox } from './harness';
 
 const ADMIN_KEY = 'mailgun-sandbox-admin-key-0001';
 const OLD_SENDING_KEY = 'mailgun-sandbox-sending-key-0001';
-let env: AdapterSandbox;
+const env = useAdapterSandbox();
 let keys: MailgunKeyClient;
 
 function client(apiKey = ADMIN_KEY, domainName = 'mg.invoicecloud.com'): MailgunKeyClient {
   return new MailgunKeyClient({ apiKey, baseUrl: env.sandbox.urls.mailgun, caPem: env.sandbox.caPem, maxRetries: 0, keys: { role: 'sending', kind: 'domain', domainName } });
 }
 
-beforeAll(async () => {
-  env = await startAdapterSandbox();
+beforeAll(() => {
   keys = client();
-});
-afterEach(async () => {
-  await env.clearFaults();
-});
-afterAll(async () => {
-  await env.stop();
 });
 
 describe('MailgunKeyClient against the simulated Mailgun', () => {

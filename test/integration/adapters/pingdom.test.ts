@@ -1,10 +1,10 @@
 import { createPingdomClient } from '../../../shared/adapters/pingdom/client';
 import { PingdomUptimeClient } from '../../../shared/adapters/pingdom/uptime';
 import type { PingdomSnapshot } from '../../../sandbox/pingdom/service';
-import { expectPermanent, expectTransient, startAdapterSandbox, type AdapterSandbox } from './harness';
+import { expectPermanent, expectTransient, useAdapterSandbox } from './harness';
 
 const TOKEN = 'pingdom-sandbox-token-mw-automation';
-let env: AdapterSandbox;
+const env = useAdapterSandbox();
 let uptime: PingdomUptimeClient;
 
 function client(token = TOKEN): PingdomUptimeClient {
@@ -13,15 +13,8 @@ function client(token = TOKEN): PingdomUptimeClient {
 
 const nowS = () => Math.floor(env.clock.now() / 1000);
 
-beforeAll(async () => {
-  env = await startAdapterSandbox();
+beforeAll(() => {
   uptime = client();
-});
-afterEach(async () => {
-  await env.clearFaults();
-});
-afterAll(async () => {
-  await env.stop();
 });
 
 describe('PingdomUptimeClient against the simulated Pingdom', () => {

@@ -1,9 +1,9 @@
 import net from 'net';
 import { HttpProbeClient, simulatedWebServersOverride } from '../../../shared/adapters/http/probe';
 import type { ProbeRequest } from '../../../shared/ports/probes';
-import { expectTransient, startAdapterSandbox, type AdapterSandbox } from './harness';
+import { expectTransient, useAdapterSandbox } from './harness';
 
-let env: AdapterSandbox;
+const env = useAdapterSandbox();
 let probes: HttpProbeClient;
 
 function request(url: string, extra: Partial<ProbeRequest> = {}): ProbeRequest {
@@ -19,15 +19,8 @@ async function closedPort(): Promise<number> {
   return port;
 }
 
-beforeAll(async () => {
-  env = await startAdapterSandbox();
+beforeAll(() => {
   probes = new HttpProbeClient({ caPem: env.sandbox.caPem, connectOverride: simulatedWebServersOverride(env.sandbox.urls.probes) });
-});
-afterEach(async () => {
-  await env.clearFaults();
-});
-afterAll(async () => {
-  await env.stop();
 });
 
 describe('HttpProbeClient against the simulated web servers', () => {

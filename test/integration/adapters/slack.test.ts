@@ -2,10 +2,10 @@ import { WebClientEvent, type WebClient } from '@slack/web-api';
 import { createSlackClient } from '../../../shared/adapters/slack/client';
 import { SlackChatClient } from '../../../shared/adapters/slack/chat';
 import type { SlackSnapshot } from '../../../sandbox/slack/service';
-import { expectPermanent, expectTransient, startAdapterSandbox, type AdapterSandbox } from './harness';
+import { expectPermanent, expectTransient, useAdapterSandbox } from './harness';
 
 const TOKEN = 'xoxb-sandbox-0001-maintenance-bot';
-let env: AdapterSandbox;
+const env = useAdapterSandbox();
 
 function web(options: { retries?: number; token?: string } = {}): WebClient {
   return createSlackClient({
@@ -19,16 +19,6 @@ function web(options: { retries?: number; token?: string } = {}): WebClient {
 async function channel(name: string) {
   return (await env.state<SlackSnapshot>('slack')).channels.find((c) => c.name === name);
 }
-
-beforeAll(async () => {
-  env = await startAdapterSandbox();
-});
-afterEach(async () => {
-  await env.clearFaults();
-});
-afterAll(async () => {
-  await env.stop();
-});
 
 describe('SlackChatClient against the simulated Slack', () => {
   it("posts to '#name' and 'name' alike and updates by name or id", async () => {

@@ -1,18 +1,11 @@
 import { restorePoller, type VirtualMachine } from '@azure/arm-compute';
-import { startHarness, estate, httpsJson, RG_WEB, type ArmStateView, type Harness } from './harness';
+import { useHarness, estate, httpsJson, RG_WEB } from './harness';
 
 const BASE = 27520;
 const HOUR = 3600_000;
 
 describe('sandbox ARM compute through @azure/arm-compute', () => {
-  let h: Harness;
-  beforeAll(async () => {
-    h = await startHarness(BASE);
-  });
-  afterAll(async () => {
-    await h.close();
-  });
-  const state = (): ArmStateView => h.sandbox.state() as unknown as ArmStateView;
+  const h = useHarness(BASE);
 
   test('lists VMs across pages, gets one and its instance view', async () => {
     const { compute } = h.clients();
@@ -51,7 +44,7 @@ describe('sandbox ARM compute through @azure/arm-compute', () => {
     await poller.submitted();
     const saved = await poller.serialize();
     expect(h.sandbox.calls({ listener: 'arm', path: '*/IC-Web1/installPatches' })).toHaveLength(1);
-    expect(state().arm.virtualMachines['IC-Web1']?.healthy).toBe(false);
+    expect(h.state().arm.virtualMachines['IC-Web1']?.healthy).toBe(false);
     const probe = await httpsJson<{ status: string }>(h.sandbox.caPem, 'GET', `${h.sandbox.urls.probes}/IC-Web1/health`);
     expect(probe.status).toBe(503);
 
@@ -80,7 +73,7 @@ describe('sandbox ARM compute through @azure/arm-compute', () => {
     expect(result.rebootStatus).toBe('Completed');
     expect(result.patches?.map((p) => p.kbId).sort()).toEqual(['5060526', '5061010']);
 
-    const vm = state().arm.virtualMachines['IC-Web1'];
+    const vm = h.state().arm.virtualMachines['IC-Web1'];
     expect(vm?.patchLevel).toBe('2025-06');
     expect(vm?.pendingPatches).toEqual(['890830']);
     expect(vm?.healthy).toBe(true);
@@ -96,7 +89,7 @@ describe('sandbox ARM compute through @azure/arm-compute', () => {
     h.clock.advance(2 * 3600_000);
     const r = await p.pollUntilDone();
     expect(r).toMatchObject({ status: 'CompletedWithWarnings', maintenanceWindowExceeded: true, installedPatchCount: 0 });
-    expect(state().arm.virtualMachines['IC-Web2']?.patchLevel).toBe('2025-05');
+    expect(h.state().arm.virtualMachines['IC-Web2']?.patchLevel).toBe('2025-05');
   });
 
   test('assessPatches reports what is pending', async () => {
@@ -120,16 +113,16 @@ describe('sandbox ARM compute through @azure/arm-compute', () => {
     const iis = await run('IC-Web5', RG_WEB, ['Restart-WebAppPool -Name MyIIS', 'Stop-Service -Name $svc', 'Write-Output "done"'], [{ name: 'svc', value: 'NewRelic.Infrastructure' }]);
     expect(iis.value?.[0]).toMatchObject({ code: 'ComponentStatus/StdOut/succeeded', message: 'done' });
     expect(iis.value?.[1]?.message).toBe('');
-    const vm = state().arm.virtualMachines['IC-Web5'];
+    const vm = h.state().arm.virtualMachines['IC-Web5'];
     expect(vm?.appPools.MyIIS?.recycles).toBe(1);
     expect(vm?.services['NewRelic.Infrastructure']).toBe('Stopped');
 
     await run('IC-App1', 'RG-APP-PRD', ["Disable-ScheduledTask -TaskName 'IC\\NightlyBilling'"]);
-    expect(state().arm.virtualMachines['IC-App1']?.scheduledTasks['IC\\NightlyBilling']).toBe(false);
+    expect(h.state().arm.virtualMachines['IC-App1']?.scheduledTasks['IC\\NightlyBilling']).toBe(false);
 
     const failing = await run('IC-App1', 'RG-APP-PRD', ['Write-Output "checking"', 'exit 3']);
     expect(failing.value?.[1]?.message).toBe('Script exited with code 3.');
-    expect(state().arm.virtualMachines['IC-App1']?.commands.at(-1)?.exitCode).toBe(3);
+    expect(h.state().arm.virtualMachines['IC-App1']?.commands.at(-1)?.exitCode).toBe(3);
 
     const unknown = await run('IC-App1', 'RG-APP-PRD', ['Start-Service -Name NoSuchService']);
     expect(unknown.value?.[1]?.message).toContain("Cannot find any service with service name 'NoSuchService'");
@@ -139,10 +132,10 @@ describe('sandbox ARM compute through @azure/arm-compute', () => {
     const { compute } = h.clients();
     const p = compute.virtualMachines.restart(RG_WEB, 'IC-Web6', { updateIntervalInMs: 10 });
     await p.submitted();
-    expect(state().arm.virtualMachines['IC-Web6']).toMatchObject({ rebooting: true, healthy: false });
+    expect(h.state().arm.virtualMachines['IC-Web6']).toMatchObject({ rebooting: true, healthy: false });
     h.clock.advance(120_000);
     await p.pollUntilDone();
-    expect(state().arm.virtualMachines['IC-Web6']).toMatchObject({ rebooting: false, healthy: true });
+    expect(h.state().arm.virtualMachines['IC-Web6']).toMatchObject({ rebooting: false, healthy: true });
   });
 
   test('VM faults: a permanent patch failure fails the operation; a server can fail its probe after patching', async () => {
@@ -164,7 +157,7 @@ describe('sandbox ARM compute through @azure/arm-compute', () => {
     await expect(p7.pollUntilDone()).rejects.toThrow(/PatchInstallationFailed/);
     expect((await p8.pollUntilDone()).status).toBe('Succeeded');
 
-    const s = state().arm.virtualMachines;
+    const s = h.state().arm.virtualMachines;
     expect(s['IC-Web7']?.patchHistory.at(-1)?.status).toBe('OperationFailed');
     expect(s['IC-Web7']?.patchLevel).toBe('2025-05');
     expect(s['IC-Web8']?.patchLevel).toBe('2025-06');

@@ -1,16 +1,10 @@
 import type { CallRecord } from '../../../../sandbox/core/calls';
-import { startHarness, estate, AGW, ILB, RG_NET, RG_WEB, type ArmStateView, type Harness } from './harness';
+import { useHarness, estate, AGW, ILB, RG_NET, RG_WEB } from './harness';
 
 const BASE = 27600;
 
 describe('10% transient failures on every Azure route: the SDKs retry to the right final state', () => {
-  let h: Harness;
-  beforeAll(async () => {
-    h = await startHarness(BASE, { faultSeed: 1 });
-  });
-  afterAll(async () => {
-    await h.close();
-  });
+  const h = useHarness(BASE, { faultSeed: 1 });
 
   test('bad fault specs are refused with the field named', async () => {
     const res = await h.control<{ error: { field: string; message: string } }>('POST', '/_sandbox/faults', { listener: 'arm', probability: 1.5, status: 503 });
@@ -82,7 +76,7 @@ describe('10% transient failures on every Azure route: the SDKs retry to the rig
 
     expect(await arm.deleteResource(ruleId, '2021-08-08')).toBe(true);
 
-    const s = h.sandbox.state() as unknown as ArmStateView;
+    const s = h.state();
     expect(s.arm.applicationGateways[AGW]?.pools['bp-ic-web-prd']).toEqual(['IC-Web3', 'IC-Web4', 'IC-Web5', 'IC-Web6', 'IC-Web7', 'IC-Web8', 'IC-Web9', 'IC-Web10']);
     expect(s.arm.loadBalancers[ILB]?.pools['IC-WebSVR-BackendPool']).not.toContain('IC-Web1');
     expect(s.arm.virtualMachines['IC-Web1']?.patchLevel).toBe('2025-06');

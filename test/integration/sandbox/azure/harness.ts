@@ -1,11 +1,10 @@
-import { mkdtempSync, rmSync } from 'fs';
+import type { TokenCredential } from '@azure/core-auth';
+import { mkdtempSync, readFileSync, rmSync } from 'fs';
 import https from 'https';
 import os from 'os';
 import path from 'path';
 import { parse } from 'yaml';
-import { readFileSync } from 'fs';
 import { startSandbox, type RunningSandbox, type StartSandboxOptions } from '../../../../sandbox/core/sandbox';
-import type { ClockSource } from '../../../../sandbox/core/types';
 import {
   createArmResourceClient,
   createComputeClient,
@@ -14,17 +13,12 @@ import {
   createTokenCredential,
   type AzureRetryOptions,
 } from '../../../../shared/adapters/azure/client';
+import { ManualClock, useStarted } from '../common';
 
-/** A virtual clock the test moves by hand. */
-export class ManualClock implements ClockSource {
-  constructor(private ms = Date.UTC(2025, 5, 21, 23, 0, 0)) {}
-  now(): number {
-    return this.ms;
-  }
-  advance(ms: number): void {
-    this.ms += ms;
-  }
-}
+export { ManualClock };
+
+/** Where the Azure tests' virtual clock starts: the evening before the 2025-06-22 window. */
+export const AZURE_START = Date.UTC(2025, 5, 21, 23, 0, 0);
 
 const estateFile = path.resolve(__dirname, '../../../../sandbox/estate/default.yaml');
 
@@ -36,23 +30,30 @@ export interface Harness {
   sandbox: RunningSandbox;
   clock: ManualClock;
   stateDir: string;
+  /** The in-process state, typed for the Azure sections. */
+  state(): ArmStateView;
   clients(retry?: AzureRetryOptions): ReturnType<typeof makeClients>;
   control<T = unknown>(method: string, p: string, body?: unknown): Promise<{ status: number; body: T }>;
   close(): Promise<void>;
 }
 
-function makeClients(sandbox: RunningSandbox, retry: AzureRetryOptions) {
+/** A new credential for the estate's first client (the automation), through the sandbox's token endpoint. */
+export function estateCredential(sandbox: Pick<RunningSandbox, 'urls' | 'caPem'>, clientSecret?: string): TokenCredential {
   const client = estate.clients[0];
   if (!client) throw new Error('estate has no client');
-  const credential = createTokenCredential({
+  return createTokenCredential({
     kind: 'clientSecret',
     tenantId: estate.tenantId,
     clientId: client.clientId,
-    clientSecret: client.clientSecret,
+    clientSecret: clientSecret ?? client.clientSecret,
     authorityHost: sandbox.urls.login,
     disableInstanceDiscovery: true,
     caPem: sandbox.caPem,
   });
+}
+
+function makeClients(sandbox: RunningSandbox, retry: AzureRetryOptions) {
+  const credential = estateCredential(sandbox);
   const common = { credential, caPem: sandbox.caPem, retry };
   return {
     credential,
@@ -88,12 +89,13 @@ export function httpsJson<T = unknown>(ca: string, method: string, url: string, 
 /** Starts a sandbox on `basePort` with a fresh state dir and a manual clock. */
 export async function startHarness(basePort: number, extra: Partial<StartSandboxOptions> = {}): Promise<Harness> {
   const stateDir = extra.stateDir ?? mkdtempSync(path.join(os.tmpdir(), 'mw-sbx-'));
-  const clock = (extra.clock as ManualClock | undefined) ?? new ManualClock();
+  const clock = (extra.clock as ManualClock | undefined) ?? new ManualClock(AZURE_START);
   const sandbox = await startSandbox({ basePort, estateFile, stateDir, clock, ...extra });
   return {
     sandbox,
     clock,
     stateDir,
+    state: () => sandbox.state() as unknown as ArmStateView,
     clients: (retry = { maxRetries: 0 }) => makeClients(sandbox, retry),
     control: async <T = unknown>(method: string, p: string, body?: unknown) => {
       const res = await httpsJson<T>(sandbox.caPem, method, `${sandbox.urls.control}${p}`, body);
@@ -104,6 +106,11 @@ export async function startHarness(basePort: number, extra: Partial<StartSandbox
       if (!extra.stateDir) rmSync(stateDir, { recursive: true, force: true });
     },
   };
+}
+
+/** A harness for the enclosing describe block: started before its tests, closed after them. */
+export function useHarness(basePort: number, extra: Partial<StartSandboxOptions> = {}): Harness {
+  return useStarted(() => startHarness(basePort, extra), { stop: (h) => h.close() });
 }
 
 export const RG_WEB = 'RG-WEB-PRD';

@@ -1,18 +1,10 @@
-import { createTokenCredential } from '../../../../shared/adapters/azure/client';
-import { startHarness, estate, type ArmStateView, type Harness } from './harness';
+import { estateCredential, useHarness } from './harness';
 
 const BASE = 27580;
 const SECRET_VALUE = 'rotated-mailgun-key-7f3a9b';
 
 describe('sandbox Key Vault through @azure/keyvault-secrets and the challenge flow', () => {
-  let h: Harness;
-  beforeAll(async () => {
-    h = await startHarness(BASE);
-  });
-  afterAll(async () => {
-    await h.close();
-  });
-  const state = (): ArmStateView => h.sandbox.state() as unknown as ArmStateView;
+  const h = useHarness(BASE);
 
   test('set, get latest and by version, list versions (paged), disable the old version', async () => {
     const { secrets } = h.clients();
@@ -41,7 +33,7 @@ describe('sandbox Key Vault through @azure/keyvault-secrets and the challenge fl
     expect(disabled.enabled).toBe(false);
     await expect(secrets.getSecret('mailgun-api-key', { version: old })).rejects.toMatchObject({ statusCode: 403, code: 'Forbidden' });
 
-    const kv = state().keyvault.secrets['mailgun-api-key'];
+    const kv = h.state().keyvault.secrets['mailgun-api-key'];
     expect(kv?.versions.map((v) => v.enabled)).toEqual([false, true]);
     await expect(secrets.getSecret('no-such-secret')).rejects.toMatchObject({ statusCode: 404, code: 'SecretNotFound' });
   });
@@ -59,15 +51,7 @@ describe('sandbox Key Vault through @azure/keyvault-secrets and the challenge fl
   });
 
   test('a wrong client secret fails at the token endpoint with an Entra error', async () => {
-    const credential = createTokenCredential({
-      kind: 'clientSecret',
-      tenantId: estate.tenantId,
-      clientId: estate.clients[0]?.clientId ?? '',
-      clientSecret: 'not-the-secret',
-      authorityHost: h.sandbox.urls.login,
-      disableInstanceDiscovery: true,
-      caPem: h.sandbox.caPem,
-    });
+    const credential = estateCredential(h.sandbox, 'not-the-secret');
     await expect(credential.getToken('https://management.azure.com/.default')).rejects.toThrow(/invalid_client|AADSTS7000215/);
     expect(h.sandbox.calls({ listener: 'login', method: 'POST' }).at(-1)?.status).toBe(401);
   });

@@ -1,20 +1,13 @@
 import type { ApplicationGateway } from '@azure/arm-network';
-import { startHarness, estate, httpsJson, AGW, ILB, RG_NET, type ArmStateView, type Harness } from './harness';
+import { useHarness, estate, httpsJson, AGW, ILB, RG_NET } from './harness';
 
 const BASE = 27540;
 const IP_WEB3 = '10.20.1.13';
 const RULES_API = '2021-08-08';
 
 describe('sandbox ARM network and alert rules through @azure/arm-network and generic ARM calls', () => {
-  let h: Harness;
-  beforeAll(async () => {
-    h = await startHarness(BASE);
-  });
-  afterAll(async () => {
-    await h.close();
-  });
-  const state = (): ArmStateView => h.sandbox.state() as unknown as ArmStateView;
-  const webPool = (): string[] => state().arm.applicationGateways[AGW]?.pools['bp-ic-web-prd'] ?? [];
+  const h = useHarness(BASE);
+  const webPool = (): string[] => h.state().arm.applicationGateways[AGW]?.pools['bp-ic-web-prd'] ?? [];
 
   async function putWithout(gw: ApplicationGateway, ip: string): Promise<ApplicationGateway> {
     const pool = gw.backendAddressPools?.find((p) => p.name === 'bp-ic-web-prd');
@@ -30,7 +23,7 @@ describe('sandbox ARM network and alert rules through @azure/arm-network and gen
     expect(gw.backendAddressPools?.[0]?.backendAddresses).toHaveLength(10);
 
     const poller = await network.applicationGateways.beginCreateOrUpdate(RG_NET, AGW, await putWithout(gw, IP_WEB3), { updateIntervalInMs: 10 });
-    expect(state().arm.applicationGateways[AGW]?.provisioningState).toBe('Updating');
+    expect(h.state().arm.applicationGateways[AGW]?.provisioningState).toBe('Updating');
     expect(webPool()).not.toContain('IC-Web3');
     await poller.poll();
     expect(poller.isDone()).toBe(false);
@@ -46,7 +39,7 @@ describe('sandbox ARM network and alert rules through @azure/arm-network and gen
     await readd.pollUntilDone();
     expect(webPool()).toHaveLength(10);
     expect(webPool()).toContain('IC-Web3');
-    expect(state().arm.applicationGateways[AGW]?.updates).toBe(2);
+    expect(h.state().arm.applicationGateways[AGW]?.updates).toBe(2);
   });
 
   test('a second update while one is in progress fails with 409 AnotherOperationInProgress (not retried)', async () => {
@@ -82,10 +75,10 @@ describe('sandbox ARM network and alert rules through @azure/arm-network and gen
 
     const without = await network.loadBalancerBackendAddressPools.beginCreateOrUpdateAndWait(RG_NET, ILB, 'IC-WebSVR-BackendPool', { ...pool, loadBalancerBackendAddresses: full.filter((a) => a.ipAddress !== IP_WEB3) }, { updateIntervalInMs: 10 });
     expect(without.loadBalancerBackendAddresses).toHaveLength(9);
-    expect(state().arm.loadBalancers[ILB]?.pools['IC-WebSVR-BackendPool']).not.toContain('IC-Web3');
+    expect(h.state().arm.loadBalancers[ILB]?.pools['IC-WebSVR-BackendPool']).not.toContain('IC-Web3');
 
     await network.loadBalancerBackendAddressPools.beginCreateOrUpdateAndWait(RG_NET, ILB, 'IC-WebSVR-BackendPool', { ...pool, loadBalancerBackendAddresses: full }, { updateIntervalInMs: 10 });
-    expect(state().arm.loadBalancers[ILB]?.pools['IC-WebSVR-BackendPool']).toContain('IC-Web3');
+    expect(h.state().arm.loadBalancers[ILB]?.pools['IC-WebSVR-BackendPool']).toContain('IC-Web3');
 
     await expect(network.loadBalancerBackendAddressPools.get(RG_NET, ILB, 'nope')).rejects.toMatchObject({ statusCode: 404, code: 'NotFound' });
     await expect(network.loadBalancers.get(RG_NET, 'no-lb')).rejects.toMatchObject({ statusCode: 404, code: 'ResourceNotFound' });
@@ -106,13 +99,13 @@ describe('sandbox ARM network and alert rules through @azure/arm-network and gen
     };
     const created = await arm.putResource<{ id: string; name: string }>(id, RULES_API, body);
     expect(created.name).toBe('mw-suppress-web1-5');
-    expect(state().arm.alertProcessingRules['mw-suppress-web1-5']?.properties).toMatchObject({ enabled: true });
+    expect(h.state().arm.alertProcessingRules['mw-suppress-web1-5']?.properties).toMatchObject({ enabled: true });
     expect(await arm.getResource(id, RULES_API)).toMatchObject({ id, type: 'Microsoft.AlertsManagement/actionRules' });
 
     await expect(arm.putResource(id, RULES_API, { location: 'Global', properties: { scopes: [], actions: [] } })).rejects.toMatchObject({ statusCode: 400, code: 'InvalidRequestContent' });
 
     expect(await arm.deleteResource(id, RULES_API)).toBe(true);
-    expect(state().arm.alertProcessingRules['mw-suppress-web1-5']).toBeUndefined();
+    expect(h.state().arm.alertProcessingRules['mw-suppress-web1-5']).toBeUndefined();
     expect(await arm.getResource(id, RULES_API)).toBeUndefined();
     expect(await arm.deleteResource(id, RULES_API)).toBe(false);
   });
@@ -134,13 +127,7 @@ describe('sandbox ARM network and alert rules through @azure/arm-network and gen
 });
 
 describe('gateway conflicts in 429 mode', () => {
-  let h: Harness;
-  beforeAll(async () => {
-    h = await startHarness(27560);
-  });
-  afterAll(async () => {
-    await h.close();
-  });
+  const h = useHarness(27560);
 
   test('RetryableErrorDueToAnotherOperation with Retry-After is retried by the SDK, then surfaces; a later update succeeds', async () => {
     const { sandbox, clock } = h;
@@ -163,6 +150,6 @@ describe('gateway conflicts in 429 mode', () => {
     const second = await network.applicationGateways.beginCreateOrUpdate(RG_NET, AGW, gw, { updateIntervalInMs: 10 });
     clock.advance(45_000);
     await second.pollUntilDone();
-    expect((sandbox.state() as unknown as ArmStateView).arm.applicationGateways[AGW]?.updates).toBe(2);
+    expect(h.state().arm.applicationGateways[AGW]?.updates).toBe(2);
   });
 });

@@ -2,13 +2,13 @@ import { restorePoller } from '@azure/arm-compute';
 import { mkdtempSync, rmSync } from 'fs';
 import os from 'os';
 import path from 'path';
-import { ManualClock, startHarness, RG_WEB, type ArmStateView } from './harness';
+import { AZURE_START, ManualClock, startHarness, RG_WEB } from './harness';
 
 const BASE = 27620;
 
 test('a restarted sandbox with the same state dir resumes an installPatches the poller started before the restart', async () => {
   const stateDir = mkdtempSync(path.join(os.tmpdir(), 'mw-sbx-restart-'));
-  const clock = new ManualClock();
+  const clock = new ManualClock(AZURE_START);
   try {
     const first = await startHarness(BASE, { stateDir, clock, resume: false });
     const caBefore = first.sandbox.caPem;
@@ -27,7 +27,7 @@ test('a restarted sandbox with the same state dir resumes an installPatches the 
       const resumed = restorePoller(clients.compute, saved, clients.compute.virtualMachines.installPatches, { updateIntervalInMs: 10 });
       const result = await resumed.pollUntilDone();
       expect(result).toMatchObject({ status: 'Succeeded', installedPatchCount: 1 });
-      const vm = (second.sandbox.state() as unknown as ArmStateView).arm.virtualMachines['IC-Web10'];
+      const vm = second.state().arm.virtualMachines['IC-Web10'];
       expect(vm?.patchLevel).toBe('2025-06');
       expect(vm?.patchHistory).toHaveLength(1);
       // The old client's token was accepted (signing key persisted): no new token request.

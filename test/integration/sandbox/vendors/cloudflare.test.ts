@@ -2,18 +2,14 @@ import Cloudflare from 'cloudflare';
 import type { RecordResponse } from 'cloudflare/resources/dns/records';
 import { createCloudflareClient } from '../../../../shared/adapters/cloudflare/client';
 import type { CloudflareSnapshot } from '../../../../sandbox/cloudflare/service';
-import { startVendorSandbox, type VendorSandbox } from './harness';
+import { useVendorSandbox } from './harness';
 
 const TOKEN = 'cf-sandbox-token-mw-automation';
-let env: VendorSandbox;
+const env = useVendorSandbox();
 let cf: Cloudflare;
 
-beforeAll(async () => {
-  env = await startVendorSandbox();
+beforeAll(() => {
   cf = createCloudflareClient({ apiToken: TOKEN, baseUrl: `${env.sandbox.urls.cloudflare}/client/v4`, caPem: env.sandbox.caPem, maxRetries: 0 });
-});
-afterAll(async () => {
-  await env.stop();
 });
 
 async function zoneId(): Promise<string> {

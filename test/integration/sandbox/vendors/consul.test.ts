@@ -1,20 +1,16 @@
 import type { HttpStatusError } from '../../../../shared/adapters/http/https';
 import { createConsulClient, type ConsulClient } from '../../../../shared/adapters/consul/client';
 import type { ConsulSnapshot } from '../../../../sandbox/consul/service';
-import { startVendorSandbox, type VendorSandbox } from './harness';
+import { useVendorSandbox } from './harness';
 
 const TOKEN = '0f6e2d1c-5b4a-4c3d-9e8f-7a6b5c4d3e2f';
 const API_UI = ['bp-apiui-01', 'bp-apiui-02'];
 const WORKERS = ['bp-worker-01', 'bp-worker-02'];
-let env: VendorSandbox;
+const env = useVendorSandbox();
 let consul: ConsulClient;
 
-beforeAll(async () => {
-  env = await startVendorSandbox();
+beforeAll(() => {
   consul = createConsulClient({ baseUrl: env.sandbox.urls.consul, token: TOKEN, caPem: env.sandbox.caPem, maxRetries: 0 });
-});
-afterAll(async () => {
-  await env.stop();
 });
 
 describe('simulated Consul estate (seed 004 take-down and restore)', () => {

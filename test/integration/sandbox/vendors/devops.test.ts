@@ -3,18 +3,14 @@ import { RunResult, RunState, type Run } from 'azure-devops-node-api/interfaces/
 import { BuildStatus, TaskResult, TimelineRecordState } from 'azure-devops-node-api/interfaces/BuildInterfaces';
 import { createDevOpsConnection } from '../../../../shared/adapters/devops/client';
 import type { DevOpsSnapshot } from '../../../../sandbox/devops/service';
-import { startVendorSandbox, type VendorSandbox } from './harness';
+import { useVendorSandbox } from './harness';
 
 const PAT = 'ado-sandbox-pat-mw-automation-0001';
-let env: VendorSandbox;
+const env = useVendorSandbox();
 let ado: WebApi;
 
-beforeAll(async () => {
-  env = await startVendorSandbox();
+beforeAll(() => {
   ado = createDevOpsConnection({ organizationUrl: `${env.sandbox.urls.devops}/invoicecloud`, pat: PAT, caFile: env.sandbox.caFile, maxRetries: 0 });
-});
-afterAll(async () => {
-  await env.stop();
 });
 
 describe('simulated Azure DevOps through azure-devops-node-api', () => {

@@ -11,17 +11,9 @@ import { createDevOpsConnection } from '../../../../shared/adapters/devops/clien
 import { createMailgunClient } from '../../../../shared/adapters/mailgun/client';
 import { createPingdomClient } from '../../../../shared/adapters/pingdom/client';
 import { createSlackClient } from '../../../../shared/adapters/slack/client';
-import { startVendorSandbox, type VendorSandbox } from './harness';
+import { useVendorSandbox, VENDOR_LISTENERS } from './harness';
 
-const LISTENERS = ['cloudflare', 'slack', 'devops', 'pingdom', 'mailgun', 'consul'] as const;
-let env: VendorSandbox;
-
-beforeAll(async () => {
-  env = await startVendorSandbox();
-});
-afterAll(async () => {
-  await env.stop();
-});
+const env = useVendorSandbox();
 
 /**
  * Stands in for the app's activity retry policy on calls the SDK never retries (Azure DevOps
@@ -41,7 +33,7 @@ async function withActivityRetry<T>(fn: () => Promise<T>, attempts = 5): Promise
 
 describe('10% transient failures on every route of the vendor listeners', () => {
   it('the clients still reach the right final state, and the call log shows the retries', async () => {
-    const added = await env.addFaults(LISTENERS.map((listener) => ({ listener, probability: 0.1, status: 503, retryAfter: 0 })));
+    const added = await env.addFaults(VENDOR_LISTENERS.map((listener) => ({ listener, probability: 0.1, status: 503, retryAfter: 0 })));
     expect(added.status).toBe(201);
     const { urls, caPem, caFile } = env.sandbox;
 
@@ -108,7 +100,7 @@ describe('10% transient failures on every route of the vendor listeners', () => 
     expect(consulState.nodes.flatMap((n) => n.scheduledTasks).every((t) => !t.enabled)).toBe(true);
 
     // The call log shows faults, each followed by a retry of the same request that succeeded.
-    const calls: CallRecord[] = (await env.calls()).filter((c) => (LISTENERS as readonly string[]).includes(c.listener));
+    const calls: CallRecord[] = (await env.calls()).filter((c) => (VENDOR_LISTENERS as readonly string[]).includes(c.listener));
     const faulted = calls.filter((c) => c.faultId !== undefined);
     expect(faulted.length).toBeGreaterThanOrEqual(3);
     expect(new Set(faulted.map((c) => c.listener)).size).toBeGreaterThanOrEqual(3);

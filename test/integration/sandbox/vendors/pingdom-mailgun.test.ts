@@ -3,19 +3,15 @@ import { createMailgunClient, type MailgunClient } from '../../../../shared/adap
 import { createPingdomClient, type PingdomClient } from '../../../../shared/adapters/pingdom/client';
 import type { MailgunSnapshot } from '../../../../sandbox/mailgun/service';
 import type { PingdomSnapshot } from '../../../../sandbox/pingdom/service';
-import { startVendorSandbox, type VendorSandbox } from './harness';
+import { useVendorSandbox } from './harness';
 
-let env: VendorSandbox;
+const env = useVendorSandbox();
 let pingdom: PingdomClient;
 let mailgun: MailgunClient;
 
-beforeAll(async () => {
-  env = await startVendorSandbox();
+beforeAll(() => {
   pingdom = createPingdomClient({ apiToken: 'pingdom-sandbox-token-mw-automation', baseUrl: `${env.sandbox.urls.pingdom}/api/3.1`, caPem: env.sandbox.caPem, maxRetries: 0 });
   mailgun = createMailgunClient({ apiKey: 'mailgun-sandbox-admin-key-0001', baseUrl: env.sandbox.urls.mailgun, caPem: env.sandbox.caPem, maxRetries: 0 });
-});
-afterAll(async () => {
-  await env.stop();
 });
 
 describe('simulated Pingdom over HTTPS', () => {

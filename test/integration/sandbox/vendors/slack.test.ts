@@ -1,18 +1,14 @@
 import { ErrorCode, type ChatPostMessageResponse, type WebAPIPlatformError, type WebAPIRateLimitedError, type WebClient } from '@slack/web-api';
 import { createSlackClient } from '../../../../shared/adapters/slack/client';
 import type { SlackSnapshot } from '../../../../sandbox/slack/service';
-import { startVendorSandbox, type VendorSandbox } from './harness';
+import { useVendorSandbox } from './harness';
 
 const TOKEN = 'xoxb-sandbox-0001-maintenance-bot';
-let env: VendorSandbox;
+const env = useVendorSandbox();
 let slack: WebClient;
 
-beforeAll(async () => {
-  env = await startVendorSandbox();
+beforeAll(() => {
   slack = createSlackClient({ token: TOKEN, apiUrl: `${env.sandbox.urls.slack}/api/`, caPem: env.sandbox.caPem, retryConfig: { retries: 0 } });
-});
-afterAll(async () => {
-  await env.stop();
 });
 
 describe('simulated Slack through @slack/web-api', () => {
