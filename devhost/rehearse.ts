@@ -424,6 +424,9 @@ async function main(argv: string[]): Promise<number> {
         if (['succeeded', 'failed', 'aborted'].includes(status.state) && (status.summary || status.stopReason)) {
           log('');
           log(status.summary ?? status.stopReason ?? status.state);
+          // What the window left changed, from the restore ledger: nothing, or the reason to look.
+          log(status.stillChanged.length === 0 ? 'Nothing left changed: every pool, alert, page and key is back.' : `STILL CHANGED (${status.stillChanged.length}):`);
+          for (const c of status.stillChanged) log(`  ${c.state.toUpperCase()} ${c.description} (${c.step}${c.note ? `: ${c.note}` : ''})`);
           if (options.report) writeFileSync(options.report, JSON.stringify(await buildReport(rehearsal, status, duplicateStart), null, 1));
           if (options.serve) {
             log(`serving at ${rehearsal.host.url}; Ctrl-C to stop`);

@@ -10,6 +10,8 @@ const BADGE: Record<string, string> = {
   blocked: '#8250df',
   aborted: '#cf222e',
   'not-doing': '#afb8c1',
+  open: '#bf8700',
+  kept: '#8250df',
   pending: '#d0d7de',
   patched: '#1a7f37',
   skipped: '#afb8c1',
@@ -33,6 +35,9 @@ export function renderStatusPage(view: WindowStatusView, options: { zone?: strin
   const doing = view.steps.filter((s) => ['doing', 'waiting', 'waiting-for-approval'].includes(s.state));
   const out = Object.entries(view.servers).filter(([, s]) => s.state === 'failed');
   const pages = Object.entries(view.maintenancePages);
+  // Once the window has ended, anything not put back is an alarm; while it runs, it is expected.
+  const finished = ['succeeded', 'failed', 'aborted'].includes(view.state);
+  const stillChanged = view.stillChanged;
   const byPhase = new Map<string, WindowStatusView['steps']>();
   for (const s of view.steps) byPhase.set(s.phase, [...(byPhase.get(s.phase) ?? []), s]);
 
@@ -56,6 +61,8 @@ ${Object.entries(view.counts).map(([k, v]) => `<div>${e(k)}<b>${v}</b></div>`).j
 </div>
 ${view.stopReason ? `<div class="alert" id="stop-reason"><b>Stopped:</b> ${e(view.stopReason)}</div>` : ''}
 ${pages.map(([p, s]) => `<div class="${s === 'up' ? 'warn' : 'muted'}" data-page="${e(p)}">Maintenance page <b>${e(p)}</b> is <b>${e(s.toUpperCase())}</b></div>`).join('')}
+${Object.entries(view.alertSets).map(([a, s]) => `<div class="${s === 'paused' ? 'warn' : 'muted'}" data-alert-set="${e(a)}">Alerts <b>${e(a)}</b> are <b>${e(s.toUpperCase())}</b></div>`).join('')}
+${stillChanged.length > 0 ? `<div class="${finished ? 'alert' : 'warn'}" id="still-changed"><b>Still changed (${stillChanged.length}):</b><ul>${stillChanged.map((c) => `<li>${badge(c.state)} ${e(c.description)} <span class="muted">(${e(c.step)}${c.note ? `: ${e(c.note)}` : ''})</span></li>`).join('')}</ul></div>` : ''}
 ${out.length > 0 ? `<div class="alert" id="servers-out"><b>Out of their pools:</b> ${out.map(([n, s]) => `${e(n)} (${e(s.detail ?? 'failed')})`).join('; ')}</div>` : ''}
 <h2>Now</h2>
 ${doing.length === 0 ? '<p class="muted">Nothing running.</p>' : `<ul id="now">${doing.map((s) => `<li>${badge(s.state)} <b>${e(s.id)}</b> ${e(s.title)}${s.detail ? ` <span class="muted">— ${e(s.detail)}</span>` : ''}</li>`).join('')}</ul>`}

@@ -227,6 +227,10 @@ export interface WindowStatusView {
   approvalsPending: { gate: string; title: string; roles: { role: string; quorum: number; approvers: string[] }[] }[];
   servers: Record<string, { state: string; detail?: string; step: string }>;
   maintenancePages: Record<string, 'up' | 'down'>;
+  /** Alert sets by state: paused until their resume step (or the restore walk) puts them back. */
+  alertSets: Record<string, 'paused' | 'resumed'>;
+  /** Changes not yet put back (the restore ledger's open, kept and failed entries): what on-call must know is still changed. */
+  stillChanged: { key: string; step: string; description: string; state: 'open' | 'kept' | 'failed'; note?: string }[];
   events: { at: string; step: string; type: string; data: unknown }[];
 }
 
@@ -238,9 +242,15 @@ export async function windowStatus(deps: ApiDeps, windowId: string): Promise<Api
   const [run, durable] = await Promise.all([deps.store.getRun(windowId), deps.durable.getStatus(instanceId)]);
   const runbook = run ? await deps.store.getRunbook(windowId, run.revision) : undefined;
   if (!run || !runbook) {
-    return { status: 200, jsonBody: { windowId, title: windowId, state: 'not-started', instanceId, counts: {}, phases: [], steps: [], approvalsPending: [], servers: {}, maintenancePages: {}, events: [] } };
+    return { status: 200, jsonBody: { windowId, title: windowId, state: 'not-started', instanceId, counts: {}, phases: [], steps: [], approvalsPending: [], servers: {}, maintenancePages: {}, alertSets: {}, stillChanged: [], events: [] } };
   }
-  const [records, events] = await Promise.all([deps.store.getStepStates(windowId), deps.store.listEvents(windowId)]);
+  const [records, events, ledger] = await Promise.all([deps.store.getStepStates(windowId), deps.store.listEvents(windowId), deps.store.listLedger(windowId)]);
+  const stillChanged = ledger
+    .filter((x): x is typeof x & { state: 'open' | 'kept' | 'failed' } => x.state !== 'undone')
+    .sort((a, b) => a.order - b.order)
+    .map((x) => ({ key: x.key, step: x.stepId, description: x.description, state: x.state, ...(x.note ? { note: x.note } : {}) }));
+  // Whether a page or alert set is still changed is the ledger's word: the restore walk may have put it back after its step.
+  const changed = (prefix: string) => stillChanged.some((x) => x.key.startsWith(prefix));
   const custom = (durable?.customStatus ?? {}) as { state?: string; stopReason?: string; steps?: Record<string, StepState> };
   // An orchestration that crashed or was terminated says so, whatever its last custom status was.
   if (durable && ['Failed', 'Terminated', 'Canceled'].includes(durable.runtimeStatus)) {
@@ -275,6 +285,11 @@ export async function windowStatus(deps: ApiDeps, windowId: string): Promise<Api
     .filter((s) => s.spec.kind === 'maintenance-page' && stateOf(s.id) === 'done')
     .sort((a, b) => records[a.id]!.at.localeCompare(records[b.id]!.at));
   for (const s of pageSteps) if (s.spec.kind === 'maintenance-page') pages[s.spec.page] = s.spec.action;
+  for (const page of Object.keys(pages)) pages[page] = changed(`page:${page}:`) ? 'up' : 'down';
+  const alertSets: Record<string, 'paused' | 'resumed'> = {};
+  for (const s of runbook.steps) {
+    if (s.spec.kind === 'alerts' && records[s.id]) alertSets[s.spec.set] = changed(`alerts:${s.spec.set}:`) ? 'paused' : 'resumed';
+  }
   const phases = [...new Set(runbook.steps.map((s) => s.phaseId))].map((id) => {
     const states = runbook.steps.filter((s) => s.phaseId === id).map((s) => stateOf(s.id));
     const state = states.every((x) => ['done', 'not-doing'].includes(x)) ? 'done' : states.some((x) => ['doing', 'waiting', 'waiting-for-approval'].includes(x)) ? 'doing' : states.some((x) => x === 'failed') ? 'failed' : 'pending';
@@ -314,6 +329,8 @@ export async function windowStatus(deps: ApiDeps, windowId: string): Promise<Api
       .map((s) => ({ gate: s.id, title: s.title, roles: (s.spec as Extract<RunbookStep['spec'], { kind: 'approval' }>).roles })),
     servers,
     maintenancePages: pages,
+    alertSets,
+    stillChanged,
     events: events.map((e) => ({ at: e.at, step: e.stepId, type: e.type, data: e.data })),
   };
   return { status: 200, jsonBody: view };

@@ -3,6 +3,7 @@ import type { StepInput, StepResult, StepState } from './contracts';
 import { Activities, Events } from './names';
 import { RetryPolicies } from './retry';
 import { abortSignal, nowIso, sleepUntil } from './waits';
+import { runAlerts } from './kinds/alerts';
 import { runApproval } from './kinds/approval';
 import { runCanary } from './kinds/canary';
 import { runPage } from './kinds/page';
@@ -69,6 +70,8 @@ function* dispatch(sc: StepContext): Generator<Task, StepResult, unknown> {
       return yield* runApproval(sc, sc.spec);
     case 'maintenance-page':
       return yield* runPage(sc, sc.spec);
+    case 'alerts':
+      return yield* runAlerts(sc, sc.spec);
     case 'patch':
       return yield* runPatch(sc, sc.spec);
     case 'test':

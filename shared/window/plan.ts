@@ -18,6 +18,7 @@ export const PLANNER_DEFAULTS = {
     script: 10,
     approval: 15,
     'maintenance-page': 5,
+    alerts: 2,
     notify: 1,
     'rotate-secret': 30,
     test: 20,

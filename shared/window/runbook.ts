@@ -86,6 +86,7 @@ export type StepSpec =
       pingdomChecks: (string | number)[];
       channels: string[];
     }
+  | { kind: 'alerts'; set: string; action: 'pause' | 'resume'; scopes: string[]; pingdomChecks: (string | number)[]; channels: string[] }
   | { kind: 'notify'; channels: string[]; message: string }
   | {
       kind: 'rotate-secret';
@@ -288,6 +289,10 @@ function specOf(step: Step, c: SpecContext): StepSpec {
         pingdomChecks: page.pingdom?.checks ?? [],
         channels: page.channels,
       };
+    }
+    case 'alerts': {
+      const set = c.window.alertSets[step.set]!;
+      return { kind: 'alerts', set: step.set, action: step.action, scopes: set.scopes, pingdomChecks: set.pingdom?.checks ?? [], channels: set.channels };
     }
     case 'notify':
       return { kind: 'notify', channels: step.channels, message: step.message };

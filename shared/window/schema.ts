@@ -189,6 +189,20 @@ export const ConsulKey = strict({
   restoreValue: z.string().optional(),
 });
 
+/**
+ * Alerts paused for a stretch of the window, beyond those a patch step silences for its
+ * own servers (the seeds: "disable other alerts", "continue to pause more alerts").
+ */
+export const AlertSet = strict({
+  title: z.string().optional(),
+  /** Azure resource ids (VMs, resource groups, a subscription) one alert processing rule silences. */
+  scopes: z.array(z.string().regex(/^\/subscriptions\//i, 'an Azure resource id starting /subscriptions/')).default([]),
+  /** Pingdom checks (names, hostnames or ids) put into maintenance. */
+  pingdom: strict({ checks: z.array(z.union([z.string(), z.number()])).min(1) }).optional(),
+  /** Where to say the alerts went off or came back. */
+  channels: z.array(z.string()).default([]),
+});
+
 export const MaintenancePage = strict({
   title: z.string().optional(),
   cloudflare: CloudflarePage.optional(),
@@ -285,6 +299,14 @@ const MaintenancePageStep = strict({
   action: z.enum(['up', 'down']),
 });
 
+const AlertsStep = strict({
+  ...common,
+  kind: z.literal('alerts'),
+  /** An entry of `alertSets`. */
+  set: Id,
+  action: z.enum(['pause', 'resume']),
+});
+
 const NotifyStep = strict({
   ...common,
   kind: z.literal('notify'),
@@ -375,6 +397,7 @@ const stepSchemas = [
   ScriptStep,
   ApprovalStep,
   MaintenancePageStep,
+  AlertsStep,
   NotifyStep,
   RotateSecretStep,
   TestStep,
@@ -389,6 +412,7 @@ export const STEP_KINDS = [
   'script',
   'approval',
   'maintenance-page',
+  'alerts',
   'notify',
   'rotate-secret',
   'test',
@@ -497,6 +521,7 @@ export const Window = strict({
   pools: z.record(Id, Pool).default({}),
   serverGroups: z.record(Id, ServerGroup).default({}),
   maintenancePages: z.record(Id, MaintenancePage).default({}),
+  alertSets: z.record(Id, AlertSet).default({}),
   consulEstates: z.record(Id, ConsulEstate).default({}),
   phases: z.array(Phase).min(1, 'a window needs at least one phase'),
   notes: StringList.optional(),
@@ -509,6 +534,7 @@ export type PoolDef = z.output<typeof Pool>;
 export type MemberDef = z.output<typeof Member>;
 export type SanityCheckDef = z.output<typeof SanityCheck>;
 export type MaintenancePageDef = z.output<typeof MaintenancePage>;
+export type AlertSetDef = z.output<typeof AlertSet>;
 export type ConsulEstateDef = z.output<typeof ConsulEstate>;
 export type PipelineRefDef = z.output<typeof PipelineRef>;
 

@@ -204,6 +204,12 @@ function checkEstate(window: WindowDef, graph: WindowGraph, add: Add): void {
         }
         break;
       }
+      case 'alerts':
+        if (!window.alertSets[step.set]) {
+          const hint = suggest(step.set, Object.keys(window.alertSets));
+          add(`${p}.set`, `unknown alert set "${step.set}"${hint ? ` (did you mean "${hint}"?)` : ''}; declare it under alertSets`);
+        }
+        break;
       case 'takedown':
         if (!window.consulEstates[step.estate]) add(`${p}.estate`, `unknown Consul estate "${step.estate}"; declare it under consulEstates`);
         break;
@@ -234,6 +240,9 @@ function checkEstate(window: WindowDef, graph: WindowGraph, add: Add): void {
     }
   }
 
+  for (const [setId, set] of Object.entries(window.alertSets)) {
+    if (set.scopes.length === 0 && !set.pingdom) add(['alertSets', setId], 'an alert set needs scopes (Azure resource ids) or pingdom checks');
+  }
   for (const [pageId, page] of Object.entries(window.maintenancePages)) {
     if (!page.cloudflare && !page.consul) add(['maintenancePages', pageId], 'a maintenance page needs cloudflare or consul');
     if (page.cloudflare && page.consul) add(['maintenancePages', pageId, 'consul'], 'a maintenance page uses cloudflare or consul, not both');
@@ -268,7 +277,7 @@ function checkFloors(window: WindowDef, groupId: string, members: string[], batc
 /** Maintenance pages and take-downs must be undone, and undone after they are done. */
 function checkPairs(graph: WindowGraph, add: Add): void {
   const steps = graph.steps.filter((n) => !n.step!.skip);
-  const pairs: { up: (s: Step) => string | undefined; down: (s: Step) => string | undefined; what: string; undo: string }[] = [
+  const pairs: { up: (s: Step) => string | undefined; down: (s: Step) => string | undefined; what: string; undo: string; verbs?: [string, string] }[] = [
     {
       up: (s) => (s.kind === 'maintenance-page' && s.action === 'up' ? s.page : undefined),
       down: (s) => (s.kind === 'maintenance-page' && s.action === 'down' ? s.page : undefined),
@@ -281,6 +290,13 @@ function checkPairs(graph: WindowGraph, add: Add): void {
       what: 'Consul estate',
       undo: 'a takedown step with action "restore"',
     },
+    {
+      up: (s) => (s.kind === 'alerts' && s.action === 'pause' ? s.set : undefined),
+      down: (s) => (s.kind === 'alerts' && s.action === 'resume' ? s.set : undefined),
+      what: 'alert set',
+      undo: 'an alerts step with action "resume"',
+      verbs: ['paused', 'resumed'],
+    },
   ];
   for (const pair of pairs) {
     for (const upNode of steps) {
@@ -288,12 +304,12 @@ function checkPairs(graph: WindowGraph, add: Add): void {
       if (key === undefined) continue;
       const downs = steps.filter((n) => pair.down(n.step!) === key);
       if (downs.length === 0) {
-        add(upNode.path, `${pair.what} "${key}" is put up here and never taken down; add ${pair.undo}`);
+        add(upNode.path, `${pair.what} "${key}" is ${pair.verbs?.[0] ?? 'put up'} here and never ${pair.verbs?.[1] ?? 'taken down'}; add ${pair.undo}`);
         continue;
       }
       const ordered = downs.some((d) => ancestors(graph, d.id).has(upNode.id));
       if (!ordered) {
-        add(upNode.path, `${pair.what} "${key}" is taken down by "${downs[0]!.id}", which is not ordered after this step; add after: [${upNode.id}] there`);
+        add(upNode.path, `${pair.what} "${key}" is ${pair.verbs?.[1] ?? 'taken down'} by "${downs[0]!.id}", which is not ordered after this step; add after: [${upNode.id}] there`);
       }
     }
   }

@@ -44,6 +44,9 @@ describe('a web server fails patching (below the error threshold)', () => {
     expect(r.status.summary).toMatch(/OUT OF POOL IC-Web3 \(agw-web, ilb-web\)/);
     const failures = (r.estate.slack.channels as { name: string; messages: { text: string }[] }[]).find((c) => c.name === 'platform-support')!.messages.map((m) => m.text);
     expect(failures.some((t) => t.includes('IC-Web3'))).toBe(true);
+    // On-call's status says what is still changed: IC-Web3 out of its pools, left on purpose.
+    expect(r.status.stillChanged.length).toBeGreaterThan(0);
+    expect(r.status.stillChanged.every((c) => c.state === 'kept' && c.description.includes('IC-Web3'))).toBe(true);
   });
 
   it('never breaks a floor, though the second batch had one member fewer to spare', () => {
@@ -87,6 +90,9 @@ describe('abort in the middle', () => {
     expect(r.estate.arm.alertProcessingRules).toEqual({});
     expectPageDown(r);
     expectFloorsKept(r);
+    // The status agrees with the estate: nothing left changed, the page down though its down step never ran.
+    expect(r.status.stillChanged).toEqual([]);
+    expect(Object.values(r.status.maintenancePages).every((p) => p === 'down')).toBe(true);
   });
 });
 

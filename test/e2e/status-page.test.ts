@@ -41,6 +41,11 @@ const view: WindowStatusView = {
     'IC-Web3': { state: 'failed', step: 'web-batch-1', detail: 'sanity checks failed: IIS health page: status 503' },
   },
   maintenancePages: { public: 'up' },
+  alertSets: { 'other-alerts': 'paused' },
+  stillChanged: [
+    { key: 'page:public:dns:www.invoicecloud.com', step: 'page-up', description: 'DNS www.invoicecloud.com back to its saved value', state: 'open' },
+    { key: 'web-batch-1:c2:pool:agw-web', step: 'web-batch-1', description: 'IC-Web3 back into agw-web', state: 'kept', note: 'failed its sanity checks' },
+  ],
   events: [],
 };
 
@@ -79,6 +84,21 @@ describe('status page in Chromium', () => {
     expect(await page.locator('#servers-out').innerText()).toBe('Out of their pools: IC-Web3 (sanity checks failed: IIS health page: status 503)');
     expect(await page.locator('#approvals').innerText()).toMatch(/1 of release-manager \(dana-whitfield, marcus-lee\)/);
     expect(await page.locator('#now li').count()).toBe(2);
+    expect(await page.locator('[data-alert-set="other-alerts"]').innerText()).toMatch(/Alerts other-alerts are PAUSED/);
+    // While the window runs, what is still changed is a warning, listed in the order it was changed.
+    expect(await page.locator('#still-changed').getAttribute('class')).toBe('warn');
+    expect(await page.locator('#still-changed li').allInnerTexts()).toEqual([
+      'open DNS www.invoicecloud.com back to its saved value (page-up)',
+      'kept IC-Web3 back into agw-web (web-batch-1: failed its sanity checks)',
+    ]);
+    await page.close();
+  });
+
+  it('turns what is still changed into an alarm once the window has ended', async () => {
+    const page = await browser.newPage();
+    await page.setContent(renderStatusPage({ ...view, state: 'aborted' }, { refreshSeconds: 600 }));
+    expect(await page.locator('#still-changed').getAttribute('class')).toBe('alert');
+    expect(await page.locator('#still-changed').innerText()).toMatch(/^Still changed \(2\):/);
     await page.close();
   });
 

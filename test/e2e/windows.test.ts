@@ -56,6 +56,9 @@ function commonChecks(file: string, get: () => Report): void {
       for (const members of Object.values(lb.pools)) expect(members.length).toBeGreaterThanOrEqual(10);
     }
     expect(r.estate.arm.alertProcessingRules).toEqual({});
+    expect(r.status.stillChanged).toEqual([]);
+    expect(Object.values(r.status.maintenancePages).filter((p) => p !== 'down')).toEqual([]);
+    expect(Object.values(r.status.alertSets).filter((a) => a !== 'resumed')).toEqual([]);
   });
 
   it('never takes a pool below its floor (every gateway and load-balancer write in the call log)', () => {
@@ -205,6 +208,22 @@ describe('2025-04-13 monthly', () => {
     report = await rehearse('windows/2025-04-13-monthly.yaml');
   });
   commonChecks('windows/2025-04-13-monthly.yaml', () => report);
+
+  it('pauses the other alerts with one rule while the page is up, and lifts it after the page is down', () => {
+    const rule = report.calls.filter((c) => c.listener === 'arm' && /actionRules\/mw-[^/]*alerts-other-alerts$/i.test(c.path) && c.status < 300);
+    const puts = rule.filter((c) => c.method === 'PUT');
+    const deletes = rule.filter((c) => c.method === 'DELETE');
+    expect(puts).toHaveLength(1);
+    expect(deletes.length).toBeGreaterThanOrEqual(1);
+    // Ordered against the page: the maintenance target written before the rule goes, the origin restored before it is lifted.
+    const dns = report.calls.filter((c) => c.listener === 'cloudflare' && ['PATCH', 'PUT'].includes(c.method) && /dns_records/.test(c.path) && c.status < 300);
+    expect(dns.length).toBeGreaterThanOrEqual(4);
+    expect(Math.min(...deletes.map((c) => c.seq))).toBeGreaterThan(Math.max(...dns.map((c) => c.seq)));
+    expect(puts[0]!.seq).toBeLessThan(Math.max(...dns.map((c) => c.seq)));
+    const channels = report.estate.slack.channels as { name: string; messages: { text: string }[] }[];
+    const notices = (channels.find((c) => c.name === 'engineering-maintenance')?.messages ?? []).filter((m) => /Alerts (paused|back on): other-alerts/.test(m.text));
+    expect(notices.map((m) => m.text.split(':')[1])).toEqual(['no_bell', 'bell']);
+  });
 });
 
 describe('2025-09-08 canary', () => {

@@ -140,6 +140,17 @@ function estateGaps(window: WindowDef, runbook: Runbook, estate: Estate): string
     for (const check of checks) probe(check, check.url.replace(/\{host\}/g, s.host).replace(/\{name\}/g, s.name), `${label} on ${s.name}`);
   };
 
+  const pingdomChecks = (refs: (string | number)[]) => {
+    if (refs.length > 0 && !estate.pingdom.tokens.some((t) => t.name === AUTOMATION && !t.readOnly)) gap(`no writable ${AUTOMATION} Pingdom token`);
+    for (const ref of refs) {
+      const text = String(ref);
+      const found = /^\d+$/.test(text) ? estate.pingdom.checks.find((c) => c.id === Number(text)) : estate.pingdom.checks.find((c) => eq(c.name, text) || eq(c.hostname, text));
+      if (!found) gap(`no Pingdom check ${text}`);
+    }
+  };
+  // Resource groups that hold something of the estate's (alert scopes name them).
+  const resourceGroups = azure.virtualMachines.map((vm) => vm.resourceGroup);
+
   const channel = (name: string) => {
     const bare = name.replace(/^#/, '');
     const found = estate.slack.channels.find((c) => c.name === bare);
@@ -204,16 +215,20 @@ function estateGaps(window: WindowDef, runbook: Runbook, estate: Estate): string
         break;
       case 'maintenance-page': {
         if (spec.cloudflare) dnsRecords(spec.cloudflare.zone, spec.cloudflare.hostnames, spec.cloudflare.origin);
-        if (spec.pingdomChecks.length > 0 && !estate.pingdom.tokens.some((t) => t.name === AUTOMATION && !t.readOnly)) gap(`no writable ${AUTOMATION} Pingdom token`);
-        for (const ref of spec.pingdomChecks) {
-          const text = String(ref);
-          const found = /^\d+$/.test(text) ? estate.pingdom.checks.find((c) => c.id === Number(text)) : estate.pingdom.checks.find((c) => eq(c.name, text) || eq(c.hostname, text));
-          if (!found) gap(`no Pingdom check ${text}`);
-        }
+        pingdomChecks(spec.pingdomChecks);
         if (spec.consul && !(consulToken?.key === 'write' && spec.consul.key.startsWith(consulToken.keyPrefix))) gap(`the ${AUTOMATION} Consul token cannot write ${spec.consul.key}`);
         spec.channels.forEach(channel);
         break;
       }
+      case 'alerts':
+        for (const scope of spec.scopes) {
+          const m = /^\/subscriptions\/([^/]+)\/resourceGroups\/([^/]+)/i.exec(scope);
+          if (!m || !eq(m[1]!, azure.subscriptionId)) gap(`alert scope ${scope} is not in subscription ${azure.subscriptionId}`);
+          else if (!resourceGroups.some((g) => eq(g, m[2]!))) gap(`alert scope ${scope}: no resource group ${m[2]!} in the estate`);
+        }
+        pingdomChecks(spec.pingdomChecks);
+        spec.channels.forEach(channel);
+        break;
       case 'rotate-secret': {
         const { secret } = spec;
         const stored = azure.keyVault.secrets.find((s) => eq(s.name, secret.name) && eq(s.vault ?? azure.keyVault.name, secret.vault));

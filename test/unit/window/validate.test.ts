@@ -190,6 +190,38 @@ describe('maintenance page and approvals', () => {
     expect(p.reason).toBe('maintenance page "public" is taken down by "page-down", which is not ordered after this step; add after: [page-up] there');
   });
 
+  it('reports an alert set paused and never resumed', () => {
+    const p = only(problemsAfter((d) => {
+      d.alertSets = { noisy: { scopes: ['/subscriptions/0000/resourceGroups/rg-app-prd'] } };
+      steps(d, 1).splice(1, 0, { id: 'pause-noisy', kind: 'alerts', set: 'noisy', action: 'pause' });
+    }));
+    expect(p).toEqual({ path: 'phases[1].steps[1]', reason: 'alert set "noisy" is paused here and never resumed; add an alerts step with action "resume"' });
+  });
+
+  it('reports an alerts step naming an unknown set, with a suggestion', () => {
+    const problems = problemsAfter((d) => {
+      d.alertSets = { noisy: { scopes: ['/subscriptions/0000/resourceGroups/rg-app-prd'] } };
+      steps(d, 1).splice(1, 0, { id: 'pause-noisy', kind: 'alerts', set: 'noisy', action: 'pause' });
+      steps(d, 1).push({ id: 'resume-noisy', kind: 'alerts', set: 'noisey', action: 'resume' });
+    });
+    // The misspelt resume also leaves "noisy" paused; both are said.
+    expect(problems.map((p) => [p.path, p.reason])).toEqual([
+      ['phases[1].steps[1]', 'alert set "noisy" is paused here and never resumed; add an alerts step with action "resume"'],
+      ['phases[1].steps[6].set', 'unknown alert set "noisey" (did you mean "noisy"?); declare it under alertSets'],
+    ]);
+  });
+
+  it('reports an alert set with nothing to pause, and a scope that is not a resource id', () => {
+    const problems = problemsAfter((d) => {
+      d.alertSets = { empty: { channels: ['#ops'] }, bad: { scopes: ['rg-app-prd'] } };
+    });
+    expect(problems.map((p) => [p.path, p.reason])).toEqual([
+      ['alertSets.bad.scopes[0]', 'an Azure resource id starting /subscriptions/'],
+    ]);
+    const empty = problemsAfter((d) => (d.alertSets = { empty: { channels: ['#ops'] } }));
+    expect(empty.map((p) => [p.path, p.reason])).toEqual([['alertSets.empty', 'an alert set needs scopes (Azure resource ids) or pingdom checks']]);
+  });
+
   it('reports an approval gate whose role has no approver', () => {
     const p = only(problemsAfter((d) => (d.roles['release-manager'].members = [])));
     expect(p).toEqual({ path: 'phases[1].steps[0].roles.release-manager', reason: 'role "release-manager" has no approver; add people to roles.release-manager.members' });

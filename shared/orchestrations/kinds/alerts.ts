@@ -1,0 +1,50 @@
+import type { Outcome } from '../contracts';
+import { Activities } from '../names';
+import { nowIso } from '../waits';
+import { call, failed, notify, ok, remember, type KindRunner } from './common';
+import { undoAll } from './page';
+
+/** Ledger keys are per alert set, not per step, so `resume` finds what `pause` recorded. */
+const ruleKey = (set: string) => `alerts:${set}:rule`;
+const uptimeKey = (set: string) => `alerts:${set}:uptime`;
+
+/**
+ * Pause: one alert processing rule over the set's scopes (its inverse recorded first) and
+ * its Pingdom checks into maintenance. Resume: undo both. Whatever happens in between, the
+ * restore walk at the end of the window resumes a set nobody resumed.
+ */
+export const runAlerts: KindRunner<'alerts'> = function* (sc, spec) {
+  const { windowId } = sc.input;
+  const what = `alert set ${spec.set}`;
+  if (spec.action === 'pause') {
+    if (spec.scopes.length > 0) {
+      const ruleName = `mw-${windowId}-alerts-${spec.set}`.replace(/[^A-Za-z0-9-]/g, '-').slice(0, 80);
+      yield* remember(sc, ruleKey(spec.set), { type: 'lift-alerts', ruleName }, `alerts of ${spec.set} back on`);
+      yield call(sc, Activities.suppressAlerts, { ruleName, scopes: spec.scopes, description: `${windowId}: ${sc.input.step.title}` });
+    }
+    if (spec.pingdomChecks.length > 0) {
+      const paused = (yield call(sc, Activities.startUptimeMaintenance, {
+        windowId,
+        checks: spec.pingdomChecks,
+        description: `${windowId}: ${what}`,
+        at: nowIso(sc.context),
+        ledger: { key: uptimeKey(spec.set), stepId: sc.input.step.id, order: sc.nextOrder(), description: `Pingdom checks of ${spec.set} out of maintenance` },
+      })) as Outcome<{ maintenanceId: number }>;
+      if (!paused.ok) return failed(sc, `could not pause Pingdom checks of ${spec.set}: ${paused.message}`);
+    }
+    yield* notify(sc, spec.channels, `:no_bell: Alerts paused: ${spec.set} (${describe(spec)}).`, 'pause');
+    return ok(sc, `${what} paused`);
+  }
+
+  const problems = yield* undoAll(sc, [ruleKey(spec.set), uptimeKey(spec.set)]);
+  if (problems.length > 0) return failed(sc, `${what} may still be paused: ${problems.join('; ')}`);
+  yield* notify(sc, spec.channels, `:bell: Alerts back on: ${spec.set} (${describe(spec)}).`, 'resume');
+  return ok(sc, `${what} resumed`);
+};
+
+function describe(spec: { scopes: string[]; pingdomChecks: (string | number)[] }): string {
+  const parts: string[] = [];
+  if (spec.scopes.length > 0) parts.push(`${spec.scopes.length} Azure scope(s)`);
+  if (spec.pingdomChecks.length > 0) parts.push(`Pingdom ${spec.pingdomChecks.join(', ')}`);
+  return parts.join(', ');
+}
