@@ -425,8 +425,12 @@ async function main(argv: string[]): Promise<number> {
           log('');
           log(status.summary ?? status.stopReason ?? status.state);
           // What the window left changed, from the restore ledger: nothing, or the reason to look.
-          log(status.stillChanged.length === 0 ? 'Nothing left changed: every pool, alert, page and key is back.' : `STILL CHANGED (${status.stillChanged.length}):`);
-          for (const c of status.stillChanged) log(`  ${c.state.toUpperCase()} ${c.description} (${c.step}${c.note ? `: ${c.note}` : ''})`);
+          const kept = status.stillChanged.filter((c) => c.state === 'kept');
+          const notBack = status.stillChanged.filter((c) => c.state !== 'kept');
+          const item = (c: (typeof kept)[number]) => `  ${c.state.toUpperCase()} ${c.description} (${c.step}${c.note ? `: ${c.note}` : ''})`;
+          if (status.stillChanged.length === 0) log('Nothing left changed: every pool, alert, page and key is back.');
+          if (notBack.length > 0) log(`STILL CHANGED, NOT PUT BACK (${notBack.length}):\n${notBack.map(item).join('\n')}`);
+          if (kept.length > 0) log(`Left changed on purpose (${kept.length}):\n${kept.map(item).join('\n')}`);
           if (options.report) writeFileSync(options.report, JSON.stringify(await buildReport(rehearsal, status, duplicateStart), null, 1));
           if (options.serve) {
             log(`serving at ${rehearsal.host.url}; Ctrl-C to stop`);

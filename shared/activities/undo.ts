@@ -11,19 +11,20 @@ import { outcome } from './outcome';
 export function undoActivities(deps: ActivityDeps) {
   const { store } = deps;
   return {
-    undoLedgerEntry: (input: { windowId: string; key: string }) =>
+    /** `at`: orchestration time (ISO), so a rehearsal's virtual weekend is what Pingdom hears. */
+    undoLedgerEntry: (input: { windowId: string; key: string; at?: string }) =>
       outcome(async () => {
         const entry = await store.getLedger(input.windowId, input.key);
         if (!entry || entry.state === 'undone') return { skipped: true };
         if (entry.state === 'kept') return { skipped: true, kept: true };
-        await applyInverse(deps, entry.action);
+        await applyInverse(deps, entry.action, input.at ? Date.parse(input.at) : Date.now());
         await store.settleLedger(input.windowId, input.key, 'undone');
         return { skipped: false };
       }),
   };
 }
 
-async function applyInverse({ ports }: ActivityDeps, action: LedgerAction): Promise<void> {
+async function applyInverse({ ports }: ActivityDeps, action: LedgerAction, nowMs: number): Promise<void> {
   switch (action.type) {
     case 'pool-add':
     case 'pool-remove': {
@@ -60,7 +61,7 @@ async function applyInverse({ ports }: ActivityDeps, action: LedgerAction): Prom
       return;
     }
     case 'end-uptime-maintenance':
-      return ports.uptime.endMaintenance(action.maintenanceId, Math.floor(Date.now() / 1000));
+      return ports.uptime.endMaintenance(action.maintenanceId, Math.floor(nowMs / 1000));
     case 'consul-key':
       return action.value === undefined ? ports.consul.deleteKey(action.key) : ports.consul.putKey(action.key, action.value);
     case 'node-maintenance-off':

@@ -35,7 +35,7 @@ export function renderStatusPage(view: WindowStatusView, options: { zone?: strin
   const doing = view.steps.filter((s) => ['doing', 'waiting', 'waiting-for-approval'].includes(s.state));
   const out = Object.entries(view.servers).filter(([, s]) => s.state === 'failed');
   const pages = Object.entries(view.maintenancePages);
-  // Once the window has ended, anything not put back is an alarm; while it runs, it is expected.
+  // Once the window has ended, anything not put back and not kept on purpose is an alarm; while it runs, it is expected.
   const finished = ['succeeded', 'failed', 'aborted'].includes(view.state);
   const stillChanged = view.stillChanged;
   const byPhase = new Map<string, WindowStatusView['steps']>();
@@ -62,7 +62,7 @@ ${Object.entries(view.counts).map(([k, v]) => `<div>${e(k)}<b>${v}</b></div>`).j
 ${view.stopReason ? `<div class="alert" id="stop-reason"><b>Stopped:</b> ${e(view.stopReason)}</div>` : ''}
 ${pages.map(([p, s]) => `<div class="${s === 'up' ? 'warn' : 'muted'}" data-page="${e(p)}">Maintenance page <b>${e(p)}</b> is <b>${e(s.toUpperCase())}</b></div>`).join('')}
 ${Object.entries(view.alertSets).map(([a, s]) => `<div class="${s === 'paused' ? 'warn' : 'muted'}" data-alert-set="${e(a)}">Alerts <b>${e(a)}</b> are <b>${e(s.toUpperCase())}</b></div>`).join('')}
-${stillChanged.length > 0 ? `<div class="${finished ? 'alert' : 'warn'}" id="still-changed"><b>Still changed (${stillChanged.length}):</b><ul>${stillChanged.map((c) => `<li>${badge(c.state)} ${e(c.description)} <span class="muted">(${e(c.step)}${c.note ? `: ${e(c.note)}` : ''})</span></li>`).join('')}</ul></div>` : ''}
+${stillChanged.length > 0 ? `<div class="${finished && stillChanged.some((c) => c.state !== 'kept') ? 'alert' : 'warn'}" id="still-changed"><b>Still changed (${stillChanged.length}):</b><ul>${stillChanged.map((c) => `<li>${badge(c.state)} ${e(c.description)} <span class="muted">(${e(c.step)}${c.note ? `: ${e(c.note)}` : ''})</span></li>`).join('')}</ul></div>` : ''}
 ${out.length > 0 ? `<div class="alert" id="servers-out"><b>Out of their pools:</b> ${out.map(([n, s]) => `${e(n)} (${e(s.detail ?? 'failed')})`).join('; ')}</div>` : ''}
 <h2>Now</h2>
 ${doing.length === 0 ? '<p class="muted">Nothing running.</p>' : `<ul id="now">${doing.map((s) => `<li>${badge(s.state)} <b>${e(s.id)}</b> ${e(s.title)}${s.detail ? ` <span class="muted">— ${e(s.detail)}</span>` : ''}</li>`).join('')}</ul>`}

@@ -2,6 +2,7 @@ import type { OrchestrationContext, Task } from 'durable-functions';
 import type { LedgerEntry, Outcome, RestoreResult } from './contracts';
 import { Activities } from './names';
 import { RetryPolicies } from './retry';
+import { nowIso } from './waits';
 
 export interface RestoreInput {
   windowId: string;
@@ -25,7 +26,7 @@ export function* restoreOrchestrator(context: OrchestrationContext): Generator<T
     if (entry.state !== 'open' && entry.state !== 'failed') continue;
     let outcome: Outcome<object>;
     try {
-      outcome = (yield context.df.callActivityWithRetry(Activities.undoLedger, RetryPolicies.restore(), { windowId: input.windowId, key: entry.key })) as Outcome<object>;
+      outcome = (yield context.df.callActivityWithRetry(Activities.undoLedger, RetryPolicies.restore(), { windowId: input.windowId, key: entry.key, at: nowIso(context) })) as Outcome<object>;
     } catch (error) {
       outcome = { ok: false, code: 'RetriesExhausted', message: String((error as Error).message ?? error).split('\n')[0]!.slice(0, 300) };
     }

@@ -99,6 +99,9 @@ describe('status page in Chromium', () => {
     await page.setContent(renderStatusPage({ ...view, state: 'aborted' }, { refreshSeconds: 600 }));
     expect(await page.locator('#still-changed').getAttribute('class')).toBe('alert');
     expect(await page.locator('#still-changed').innerText()).toMatch(/^Still changed \(2\):/);
+    // What a decision kept (a canary on go, a failed server left out) is not an alarm by itself.
+    await page.setContent(renderStatusPage({ ...view, state: 'succeeded', stillChanged: view.stillChanged.filter((c) => c.state === 'kept') }, { refreshSeconds: 600 }));
+    expect(await page.locator('#still-changed').getAttribute('class')).toBe('warn');
     await page.close();
   });
 

@@ -69,7 +69,7 @@ export const runPage: KindRunner<'maintenance-page'> = function* (sc, spec) {
 export function* undoAll(sc: StepContext, keys: string[]): Generator<Task, string[], unknown> {
   const problems: string[] = [];
   for (const key of keys) {
-    const undone = (yield call(sc, Activities.undoLedger, { windowId: sc.input.windowId, key })) as Outcome<object>;
+    const undone = (yield call(sc, Activities.undoLedger, { windowId: sc.input.windowId, key, at: nowIso(sc.context) })) as Outcome<object>;
     if (!undone.ok) problems.push(`${key}: ${undone.message}`);
   }
   return problems;
