@@ -8,13 +8,14 @@ import { z } from 'zod';
 import { defaultEstateFile, loadEstateFile, parseEstate, type EstateDocument } from '../estate/load';
 import { serviceFactories } from '../services';
 import { CallLog, redact, type CallFilter, type CallRecord } from './calls';
+import { badRequest } from './control';
 import { HttpClockFollower, systemClock } from './clock';
-import { isFaultTarget, type FaultTarget } from './extensions';
+import { isControlTarget, isFaultTarget, type FaultTarget } from './extensions';
 import { FaultTable, HttpFaultSpec, defaultFaultBody } from './faults';
 import { DEFAULT_BASE_PORT, LISTENERS, LISTENER_NAMES, isListenerName, type ListenerName } from './ports';
 import { PathRouter } from './router';
 import { ensureTls } from './tls';
-import type { ClockSource, SandboxRequest, SandboxResponse, SandboxService, ServiceContext, ServiceFactory } from './types';
+import type { ClockSource, RouteHandler, Router, SandboxRequest, SandboxResponse, SandboxService, ServiceContext, ServiceFactory } from './types';
 
 /** Options for {@link startSandbox}. */
 export interface StartSandboxOptions {
@@ -71,13 +72,6 @@ const PersistedState = z.object({
   ids: z.record(z.string(), z.number()),
   services: z.record(z.string(), z.unknown()),
 });
-
-/** 400 body for bad control input: names the field and the reason. */
-function badRequest(error: z.ZodError): SandboxResponse {
-  const issue = error.issues[0];
-  const field = issue ? issue.path.join('.') : '';
-  return { status: 400, body: { error: { code: 'InvalidRequest', field, message: `${field || 'body'}: ${issue?.message ?? 'invalid'}` } } };
-}
 
 function parseBody(raw: Buffer, contentType: string | undefined): unknown {
   if (raw.length === 0) return undefined;
@@ -182,6 +176,8 @@ export async function startSandbox(options: StartSandboxOptions = {}): Promise<R
   let ids: Record<string, number> = {};
   let services: SandboxService[] = [];
   let routers = new Map<string, PathRouter>();
+  /** Control routes the services add (ControlTarget), rebuilt with them. */
+  let serviceControl = new PathRouter();
 
   const ctx = (): ServiceContext => ({
     clock,
@@ -210,6 +206,18 @@ export async function startSandbox(options: StartSandboxOptions = {}): Promise<R
         routers.set(service.name, router);
       }
       service.register(router);
+    }
+    serviceControl = new PathRouter();
+    for (const service of services) {
+      if (!isControlTarget(service)) continue;
+      const prefix = `${CONTROL_PREFIX}${service.name}/`;
+      const scoped: Router = {
+        route: (method: string, pattern: string, handler: RouteHandler) => {
+          if (!pattern.startsWith(prefix)) throw new RangeError(`control route '${pattern}' of service '${service.name}' must start with ${prefix}`);
+          serviceControl.route(method, pattern, handler);
+        },
+      };
+      service.registerControl(scoped);
     }
   };
 
@@ -350,9 +358,13 @@ export async function startSandbox(options: StartSandboxOptions = {}): Promise<R
     const base = { method, path: url.pathname, query: url.searchParams, headers: req.headers, rawBody, body };
 
     if (url.pathname.startsWith(CONTROL_PREFIX) || (listener === 'control' && url.pathname === '/_sandbox')) {
-      const m = control.match(method, url.pathname);
+      const core = control.match(method, url.pathname);
+      const own = core ? undefined : serviceControl.match(method, url.pathname);
+      const m = core ?? own;
       const out = m ? await m.handler({ ...base, params: m.params }) : { status: 404, body: { error: { code: 'NotFound', message: `no control route ${method} ${url.pathname}` } } };
       send(res, out);
+      // A service's control route changes its state (e.g. a Slack click), so it is saved like a vendor call.
+      if (own && method !== 'GET' && method !== 'HEAD') persistSoon();
       return;
     }
 

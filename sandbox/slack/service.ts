@@ -1,31 +1,47 @@
-import { createHash } from 'crypto';
+import { createHash, randomUUID } from 'crypto';
 import type {
   AuthTestResponse,
   ChatPostMessageResponse,
   ChatUpdateResponse,
   ConversationsListResponse,
 } from '@slack/web-api';
-import type { FaultTarget } from '../core/extensions';
+import { badRequest, controlError } from '../core/control';
+import type { ControlTarget, FaultTarget } from '../core/extensions';
 import type { Router, SandboxRequest, SandboxResponse, SandboxService, ServiceContext, ServiceFactory } from '../core/types';
 import { slackError, slackRateLimited } from './errors';
+import { SLACK_ACK_DEADLINE_MS, blockActionsPayload, deliver, findButton, forgedSecret, formBody, slackSignature, withBlockIds } from './interactivity';
 import {
+  ResponseUrlBody,
+  SlackClickBody,
   SlackEstate,
+  SlackInteractivityBody,
   SlackRateLimitFault,
   SlackSaved,
   type SlackRateLimit,
   type StoredChannel,
+  type StoredInteraction,
   type StoredMessage,
+  type StoredResponse,
 } from './schema';
 
 type SlackChannel = NonNullable<ConversationsListResponse['channels']>[number];
 
-/** The state /_sandbox/state shows under `slack` (token names only). */
+/** The state /_sandbox/state shows under `slack` (token names only; never the signing secret). */
 export interface SlackSnapshot {
   team: SlackEstate['team'];
   tokens: string[];
   channels: StoredChannel[];
   rateLimits: Record<string, SlackRateLimit>;
+  /** The app's interactivity Request URL, or null when none is set. */
+  interactivityUrl: string | null;
+  /** Button clicks sent to the app, oldest first. */
+  interactions: StoredInteraction[];
+  /** Posts the app made to response_urls, oldest first. */
+  responses: StoredResponse[];
 }
+
+/** Slack accepts at most this many posts to one response_url. */
+const RESPONSE_URL_USES = 5;
 
 function channelId(name: string, isPrivate: boolean): string {
   return (isPrivate ? 'G' : 'C') + createHash('md5').update(`channel:${name}`).digest('hex').slice(0, 10).toUpperCase();
@@ -59,6 +75,11 @@ function truthy(v: unknown): boolean {
   return v === true || v === 'true' || v === '1' || v === 1;
 }
 
+/** Slack answers response_url posts in plain text (`ok`, or an error name). */
+function plain(status: number, text: string): SandboxResponse {
+  return { status, headers: { 'Content-Type': 'text/plain; charset=utf-8' }, body: text };
+}
+
 interface RuntimeLimit extends SlackRateLimitFault {
   id: string;
 }
@@ -66,8 +87,10 @@ interface RuntimeLimit extends SlackRateLimitFault {
 /**
  * The simulated Slack Web API (/api/{method}): chat.postMessage, chat.update,
  * conversations.list and auth.test, with per-method rate limits on the virtual clock.
+ * Interactivity: /_sandbox/slack/click sends the app a signed block_actions payload, and the
+ * click's response_url (/_responses/{id}) takes the app's answers.
  */
-export class SlackService implements SandboxService, FaultTarget {
+export class SlackService implements SandboxService, FaultTarget, ControlTarget {
   readonly name = 'slack';
   readonly faultKinds = ['slack-ratelimit'] as const;
   private readonly estate: SlackEstate;
@@ -78,6 +101,9 @@ export class SlackService implements SandboxService, FaultTarget {
   private limitCounter = 0;
   /** Accepted calls per method in the current virtual minute. */
   private windows = new Map<string, { minute: number; count: number }>();
+  private interactivityUrl: string | undefined;
+  private interactions: StoredInteraction[] = [];
+  private responses: StoredResponse[] = [];
 
   constructor(private readonly ctx: ServiceContext) {
     this.estate = SlackEstate.parse(ctx.estate['slack']);
@@ -92,10 +118,26 @@ export class SlackService implements SandboxService, FaultTarget {
       created,
       messages: [],
     }));
+    this.interactivityUrl = this.estate.interactivityUrl;
   }
 
   register(router: Router): void {
     router.route('*', '/api/:method', (req) => this.dispatch(req));
+    router.route('POST', '/_responses/:id', (req) => this.respond(req));
+  }
+
+  registerControl(router: Router): void {
+    router.route('PUT', '/_sandbox/slack/interactivity', (req) => {
+      const parsed = SlackInteractivityBody.safeParse(req.body);
+      if (!parsed.success) return badRequest(parsed.error);
+      this.interactivityUrl = parsed.data.url;
+      return { status: 200, body: { url: this.interactivityUrl } };
+    });
+    router.route('DELETE', '/_sandbox/slack/interactivity', () => {
+      this.interactivityUrl = undefined;
+      return { status: 204 };
+    });
+    router.route('POST', '/_sandbox/slack/click', (req) => this.click(req));
   }
 
   snapshot(): SlackSnapshot {
@@ -104,11 +146,21 @@ export class SlackService implements SandboxService, FaultTarget {
       tokens: this.estate.tokens.map((t) => t.name),
       channels: this.channels.map((c) => ({ ...c, messages: c.messages.map((m) => ({ ...m })) })),
       rateLimits: this.effectiveLimits(),
+      interactivityUrl: this.interactivityUrl ?? null,
+      interactions: this.interactions.map((i) => ({ ...i })),
+      responses: this.responses.map((r) => ({ ...r })),
     };
   }
 
   save(): SlackSaved {
-    return { channels: this.channels, seq: this.seq, tsCounter: this.tsCounter };
+    return {
+      channels: this.channels,
+      seq: this.seq,
+      tsCounter: this.tsCounter,
+      interactivityUrl: this.interactivityUrl ?? null,
+      interactions: this.interactions,
+      responses: this.responses,
+    };
   }
 
   load(saved: unknown): void {
@@ -116,6 +168,10 @@ export class SlackService implements SandboxService, FaultTarget {
     this.channels = s.channels;
     this.seq = s.seq;
     this.tsCounter = s.tsCounter;
+    // Absent in state saved before interactivity existed: keep the estate's URL then.
+    if (s.interactivityUrl !== undefined) this.interactivityUrl = s.interactivityUrl ?? undefined;
+    this.interactions = s.interactions;
+    this.responses = s.responses;
   }
 
   addFault(spec: unknown): { id: string } & Record<string, unknown> {
@@ -339,6 +395,155 @@ export class SlackService implements SandboxService, FaultTarget {
       response_metadata: { next_cursor: next ? Buffer.from(`channel:${next.id}`).toString('base64') : '' },
     };
     return { status: 200, body };
+  }
+
+  /**
+   * A person clicks a button: the block_actions payload goes to the Request URL, signed with the
+   * signing secret and stamped with the REAL time (Slack's servers sign with their clock and the
+   * app checks freshness against its own, not a rehearsal's virtual one).
+   */
+  private async click(req: SandboxRequest): Promise<SandboxResponse> {
+    const parsed = SlackClickBody.safeParse(req.body);
+    if (!parsed.success) return badRequest(parsed.error);
+    const c = parsed.data;
+    const channel = this.findChannel(c.channel);
+    if (!channel) return controlError(404, 'ChannelNotFound', `no Slack channel '${c.channel}'`);
+    const msg = channel.messages.find((m) => m.ts === c.ts);
+    if (!msg) return controlError(404, 'MessageNotFound', `no message with ts ${c.ts} in #${channel.name}`);
+    const blocks = withBlockIds(msg.blocks ?? [], msg.ts);
+    const found = findButton(blocks, c.actionId);
+    if (!found) return controlError(404, 'ActionNotFound', `message ${msg.ts} in #${channel.name} has no button with action_id '${c.actionId}'`);
+    const url = this.interactivityUrl;
+    if (!url) return controlError(409, 'InteractivityNotConfigured', 'the Slack app has no interactivity Request URL: PUT /_sandbox/slack/interactivity { url } first');
+
+    const nowMs = Date.now();
+    const responseUrlId = randomUUID();
+    const userName = c.userName ?? c.user.toLowerCase();
+    const message = {
+      ...this.messageJson(msg),
+      ...(msg.blocks ? { blocks } : {}),
+      ...(msg.edited ? { edited: { user: msg.user, ts: msg.edited.ts } } : {}),
+      ts: msg.ts,
+    };
+    const payload = blockActionsPayload({
+      team: this.estate.team,
+      appId: this.estate.bot.appId,
+      user: { id: c.user, name: userName },
+      channel: { id: channel.id, name: channel.name },
+      message,
+      found,
+      responseUrl: `${this.ctx.baseUrl('slack')}/_responses/${responseUrlId}`,
+      nowMs,
+    });
+    const rawBody = formBody(payload);
+    const timestamp = Math.floor(nowMs / 1000) + (c.timestampOffsetSeconds ?? 0);
+    const secret = c.forgeSignature ? forgedSecret(this.estate.signingSecret) : this.estate.signingSecret;
+    const record: StoredInteraction = {
+      id: this.ctx.newId('slack-click'),
+      type: 'block_actions',
+      user: c.user,
+      userName,
+      channel: channel.id,
+      channelName: channel.name,
+      messageTs: msg.ts,
+      actionId: c.actionId,
+      blockId: found.blockId,
+      ...(typeof found.button['value'] === 'string' ? { value: found.button['value'] } : {}),
+      responseUrlId,
+      url,
+      signature: c.forgeSignature ? 'forged' : 'valid',
+      requestTimestamp: timestamp,
+      ...(c.timestampOffsetSeconds ? { timestampOffsetSeconds: c.timestampOffsetSeconds } : {}),
+      at: new Date(this.ctx.clock.now()).toISOString(),
+      status: null,
+    };
+    // Recorded before sending: the app may post to the response_url before it answers the click.
+    this.interactions.push(record);
+    try {
+      const answer = await deliver(url, rawBody, { 'X-Slack-Request-Timestamp': String(timestamp), 'X-Slack-Signature': slackSignature(secret, timestamp, rawBody) });
+      record.status = answer.status;
+      if (answer.elapsedMs > SLACK_ACK_DEADLINE_MS) record.late = true;
+      return { status: 200, body: { status: answer.status, body: answer.body } };
+    } catch (e) {
+      record.error = e instanceof Error ? e.message : String(e);
+      return controlError(502, 'InteractivityUnreachable', `could not deliver the click to ${url}: ${record.error}`);
+    }
+  }
+
+  /**
+   * The app answers a click through its response_url: an ephemeral reply (recorded only, as only
+   * the clicker would see it), an in_channel message, or a replacement or deletion of the original.
+   */
+  private respond(req: SandboxRequest): SandboxResponse {
+    const id = req.params['id'] ?? '';
+    const interaction = this.interactions.find((i) => i.responseUrlId === id);
+    if (!interaction) return plain(404, 'no_service');
+    if (this.responses.filter((r) => r.id === id).length >= RESPONSE_URL_USES) return plain(410, 'used_url');
+    let raw: unknown = req.body;
+    // Like incoming webhooks, a form with a `payload` field holding JSON is accepted too.
+    if (raw && typeof raw === 'object' && typeof (raw as Record<string, unknown>)['payload'] === 'string') {
+      try {
+        raw = JSON.parse((raw as Record<string, string>)['payload'] ?? '');
+      } catch {
+        return plain(400, 'invalid_payload');
+      }
+    }
+    const parsed = ResponseUrlBody.safeParse(raw);
+    if (!parsed.success) return plain(400, 'invalid_payload');
+    const b = parsed.data;
+    const replace = truthy(b.replace_original);
+    const del = truthy(b.delete_original);
+    const text = b.text ?? '';
+    if (!del && !text && !b.blocks?.length && !b.attachments?.length) return plain(400, 'no_text');
+    const channel = this.findChannel(interaction.channel, true);
+    const original = channel?.messages.find((m) => m.ts === interaction.messageTs);
+    if ((replace || del) && (!channel || !original)) return plain(404, 'message_not_found');
+
+    const at = new Date(this.ctx.clock.now()).toISOString();
+    let postedTs: string | undefined;
+    if (del && channel && original) {
+      channel.messages = channel.messages.filter((m) => m !== original);
+    } else if (replace && original) {
+      if (text !== original.text) original.history.push(original.text);
+      original.text = text;
+      // Slack replaces the whole message: parts the answer leaves out are gone.
+      if (b.blocks) original.blocks = b.blocks;
+      else delete original.blocks;
+      if (b.attachments) original.attachments = b.attachments;
+      else delete original.attachments;
+      original.edited = { ts: this.nextTs(), at };
+    } else if (b.response_type === 'in_channel' && channel) {
+      const posted: StoredMessage = {
+        seq: ++this.seq,
+        ts: this.nextTs(),
+        text,
+        ...(b.blocks ? { blocks: b.blocks } : {}),
+        ...(b.attachments ? { attachments: b.attachments } : {}),
+        ...(b.thread_ts ? { threadTs: b.thread_ts } : {}),
+        user: this.estate.bot.userId,
+        botId: this.estate.bot.botId,
+        postedAt: at,
+        history: [],
+      };
+      channel.messages.push(posted);
+      postedTs = posted.ts;
+    }
+    this.responses.push({
+      id,
+      interactionId: interaction.id,
+      clickedBy: interaction.user,
+      channel: interaction.channel,
+      messageTs: interaction.messageTs,
+      text,
+      ...(b.blocks ? { blocks: b.blocks } : {}),
+      responseType: b.response_type ?? 'ephemeral',
+      replaceOriginal: replace,
+      deleteOriginal: del,
+      ...(b.thread_ts ? { threadTs: b.thread_ts } : {}),
+      ...(postedTs ? { postedTs } : {}),
+      at,
+    });
+    return plain(200, 'ok');
   }
 }
 

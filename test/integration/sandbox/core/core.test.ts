@@ -5,6 +5,7 @@ import type { AddressInfo } from 'net';
 import os from 'os';
 import path from 'path';
 import { HttpClockFollower } from '../../../../sandbox/core/clock';
+import type { ControlTarget } from '../../../../sandbox/core/extensions';
 import { PathRouter } from '../../../../sandbox/core/router';
 import { startSandbox, type RunningSandbox } from '../../../../sandbox/core/sandbox';
 import type { SandboxService } from '../../../../sandbox/core/types';
@@ -154,4 +155,29 @@ test('estate files are validated with the failing field named', async () => {
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
+});
+
+describe('service control routes (ControlTarget)', () => {
+  test('are served under /_sandbox/<service>/ on every listener, and may not claim anything else', async () => {
+    const stateDir = mkdtempSync(path.join(os.tmpdir(), 'mw-sbx-control-'));
+    let pokes = 0;
+    const poker: SandboxService & ControlTarget = {
+      name: 'pingdom',
+      register: () => undefined,
+      registerControl: (router) => router.route('POST', '/_sandbox/pingdom/poke', () => ({ status: 200, body: { pokes: ++pokes } })),
+      snapshot: () => ({ pokes }),
+    };
+    const sb = await startSandbox({ basePort: 0, stateDir, estate: {}, services: { pingdom: () => poker } });
+    try {
+      expect(JSON.parse((await call(sb.caPem, 'POST', `${sb.urls.control}/_sandbox/pingdom/poke`)).text)).toEqual({ pokes: 1 });
+      expect(JSON.parse((await call(sb.caPem, 'POST', `${sb.urls.slack}/_sandbox/pingdom/poke`)).text)).toEqual({ pokes: 2 });
+      expect((await call(sb.caPem, 'GET', `${sb.urls.control}/_sandbox/pingdom/poke`)).status).toBe(404);
+      expect(sb.state()['pingdom']).toEqual({ pokes: 2 });
+    } finally {
+      await sb.stop();
+    }
+    const greedy: SandboxService & ControlTarget = { ...poker, registerControl: (router) => router.route('GET', '/_sandbox/state', () => ({ status: 200 })) };
+    await expect(startSandbox({ basePort: 0, stateDir, estate: {}, services: { pingdom: () => greedy } })).rejects.toThrow('must start with /_sandbox/pingdom/');
+    rmSync(stateDir, { recursive: true, force: true });
+  });
 });
