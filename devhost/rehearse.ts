@@ -34,6 +34,10 @@ export interface Scenario {
   faults?: unknown[];
   /** Gate id → what its approvers do (default approve). */
   approvals?: Record<string, 'approve' | 'reject' | 'ignore'>;
+  /** How approvers answer: over the HTTP API (default) or with the buttons under the request in Slack. */
+  approvalsVia?: 'http' | 'slack';
+  /** With Slack approvals: before the approvers, a forged click, a replayed (stale) click and a click by someone who may not approve. */
+  slackProbes?: boolean;
   /** Manual step id → outcome (default done). */
   manual?: Record<string, 'done' | 'failed' | 'ignore'>;
   /** Canary team id → answer (default ok). */
@@ -65,7 +69,7 @@ export function rehearsalSettings(sandbox: RunningSandbox, estate: Record<string
   const e = estate as {
     azure: { tenantId: string; subscriptionId: string; clients: { clientId: string; clientSecret: string }[] };
     cloudflare: { tokens: { name: string; value: string }[] };
-    slack: { tokens: { value: string }[] };
+    slack: { tokens: { value: string }[]; signingSecret?: string };
     devops: { organization: string; pats: { value: string }[]; projects: { pipelines: { name: string; stages: { name: string }[] }[] }[] };
     pingdom: { tokens: { name: string; value: string }[] };
     mailgun: { keys: { role: string; secret: string; domain_name?: string }[] };
@@ -97,6 +101,8 @@ export function rehearsalSettings(sandbox: RunningSandbox, estate: Record<string
     MW_CLOUDFLARE_API_TOKEN: named(e.cloudflare.tokens, 'mw-automation').value,
     MW_SLACK_API_URL: `${sandbox.urls.slack}/api/`,
     MW_SLACK_TOKEN: e.slack.tokens[0]!.value,
+    // The Slack app's signing secret: approval requests get buttons, and their clicks come back signed.
+    MW_SLACK_SIGNING_SECRET: e.slack.signingSecret ?? '',
     MW_DEVOPS_ORG_URL: `${sandbox.urls.devops}/${e.devops.organization}`,
     MW_DEVOPS_PAT: e.devops.pats[0]!.value,
     MW_DEVOPS_KNOWN_STAGES: JSON.stringify(stages),
@@ -124,6 +130,10 @@ export interface Rehearsal {
   masterKey: string;
   /** The teams answering a canary step (from the window file). */
   canaryTeams(stepId: string): { id: string; members: string[] }[];
+  /** A window person's Slack user id (from the window file). */
+  slackIdOf(person: string): string | undefined;
+  /** Every window person with a Slack user id. */
+  people: Record<string, { slack?: string }>;
   stop(): Promise<void>;
 }
 
@@ -178,6 +188,9 @@ export async function startRehearsal(windowFile: string, options: Partial<Option
     throw error;
   }
   hostRef.current = host;
+  // The Slack app's Request URL (Interactivity & Shortcuts): button clicks reach the app's endpoint.
+  const interactivity = await controlRequest(sandbox, 'PUT', '/_sandbox/slack/interactivity', { url: `${host.url}/api/slack/interactions` });
+  if (interactivity.status !== 200) throw new Error(`the estate refused the Slack Request URL: ${interactivity.status} ${interactivity.body}`);
   options.log?.(`host ${host.url} (logs ${path.join(work, 'host.log')}), estate ${sandbox.urls.control}`);
 
   let stopping: Promise<void> | undefined;
@@ -220,6 +233,8 @@ export async function startRehearsal(windowFile: string, options: Partial<Option
     windowId: window.id,
     api,
     canaryTeams,
+    slackIdOf: (person) => window.people[person]?.slack,
+    people: window.people,
     hostLog: path.join(work, 'host.log'),
     masterKey,
     stop: () =>
@@ -266,6 +281,35 @@ export function controlRequest(sandbox: RunningSandbox, method: string, route: s
   });
 }
 
+/** The message asking for a gate's approval, found by its buttons' value in the simulated Slack. */
+async function approvalRequest(rehearsal: Rehearsal, windowId: string, gate: string): Promise<{ channel: string; ts: string } | undefined> {
+  const state = await controlRequest(rehearsal.sandbox, 'GET', '/_sandbox/state');
+  const slack = (JSON.parse(state.body) as { slack: { channels: { id: string; messages: { ts: string; blocks?: { elements?: { value?: string }[] }[] }[] }[] } }).slack;
+  for (const channel of slack.channels) {
+    const message = channel.messages.find((m) => m.blocks?.some((b) => b.elements?.some((el) => el.value === `${windowId}|${gate}`)));
+    if (message) return { channel: channel.id, ts: message.ts };
+  }
+  return undefined;
+}
+
+/** A person clicks a button in Slack; returns the app's answer status, or the estate's refusal. */
+async function click(rehearsal: Rehearsal, body: { channel: string; ts: string; user: string; actionId: string; forgeSignature?: boolean; timestampOffsetSeconds?: number }): Promise<string> {
+  const r = await controlRequest(rehearsal.sandbox, 'POST', '/_sandbox/slack/click', body);
+  if (r.status !== 200) return `estate ${r.status}: ${r.body}`;
+  return `app ${(JSON.parse(r.body) as { status: number }).status}`;
+}
+
+/** What must not count: a forged signature, a replay ten minutes late, someone who may not approve. */
+async function slackProbes(rehearsal: Rehearsal, request: { channel: string; ts: string }, approvers: string[]): Promise<string[]> {
+  const outsider = Object.entries(rehearsal.people).find(([id, p]) => p.slack && !approvers.includes(id));
+  const someone = rehearsal.slackIdOf(approvers[0] ?? '') ?? 'U0NOBODY01';
+  return [
+    `forged click ${await click(rehearsal, { ...request, user: someone, actionId: 'mw-approve', forgeSignature: true })}`,
+    `replayed click ${await click(rehearsal, { ...request, user: someone, actionId: 'mw-approve', timestampOffsetSeconds: -600 })}`,
+    ...(outsider ? [`${outsider[0]} (not an approver) clicked approve: ${await click(rehearsal, { ...request, user: outsider[1].slack!, actionId: 'mw-approve' })}`] : []),
+  ];
+}
+
 /** Answers what the window waits for, as rehearsal people; returns what it did. */
 export async function answerPending(rehearsal: Rehearsal, status: WindowStatusView, answered: Set<string>, ask?: (question: string) => Promise<boolean>, scenario: Scenario = {}): Promise<string[]> {
   const done: string[] = [];
@@ -278,6 +322,20 @@ export async function answerPending(rehearsal: Rehearsal, status: WindowStatusVi
         if (answered.has(key)) continue;
         answered.add(key);
         const approve = ask ? await ask(`Approve ${gate.gate} (${gate.title}) as ${approver}?`) : plan === 'approve';
+        if (scenario.approvalsVia === 'slack') {
+          const request = await approvalRequest(rehearsal, status.windowId, gate.gate);
+          if (!request) {
+            answered.delete(key); // not posted yet: try again on the next tick
+            continue;
+          }
+          if (scenario.slackProbes && !answered.has(`probes:${gate.gate}`)) {
+            answered.add(`probes:${gate.gate}`);
+            done.push(...(await slackProbes(rehearsal, request, gate.roles.flatMap((r) => r.approvers))));
+          }
+          const r = await click(rehearsal, { ...request, user: rehearsal.slackIdOf(approver) ?? `U0${approver.toUpperCase().replace(/[^A-Z0-9]/g, '').slice(0, 8)}`, actionId: approve ? 'mw-approve' : 'mw-reject' });
+          done.push(`${approver} ${approve ? 'approved' : 'rejected'} ${gate.gate} in Slack (${r})`);
+          continue;
+        }
         const r = await rehearsal.api('POST', `windows/${status.windowId}/approvals/${gate.gate}`, approver, { decision: approve ? 'approve' : 'reject', comment: 'rehearsal' });
         done.push(`${approver} ${approve ? 'approved' : 'rejected'} ${gate.gate} (${r.status})`);
       }
@@ -327,6 +385,7 @@ async function buildReport(rehearsal: Rehearsal, status: WindowStatusView, dupli
   const issuedSecrets = [
     ...(saved.services.keyvault ?? []).flatMap((s) => s.versions.map((v) => v.value)),
     ...(saved.services.mailgun?.keys ?? []).flatMap((k) => (k.secret ? [k.secret] : [])),
+    ...credentialsOf(parse(readFileSync(path.join(ROOT, 'sandbox', 'estate', 'default.yaml'), 'utf8')) as EstateCredentials),
   ];
   return {
     windowId: rehearsal.windowId,
@@ -338,6 +397,28 @@ async function buildReport(rehearsal: Rehearsal, status: WindowStatusView, dupli
     hostLog: readFileSync(rehearsal.hostLog, 'utf8'),
     issuedSecrets,
   };
+}
+
+interface EstateCredentials {
+  azure: { clients: { clientSecret: string }[] };
+  cloudflare: { tokens: { value: string }[] };
+  slack: { tokens: { value: string }[]; signingSecret?: string };
+  devops: { pats: { value: string }[] };
+  pingdom: { tokens: { value: string }[] };
+  consul: { tokens: { secretId: string }[] };
+}
+
+/** The credentials the app is configured with: none may show up in what a window leaves behind either. */
+function credentialsOf(e: EstateCredentials): string[] {
+  return [
+    ...e.azure.clients.map((c) => c.clientSecret),
+    ...e.cloudflare.tokens.map((t) => t.value),
+    ...e.slack.tokens.map((t) => t.value),
+    ...(e.slack.signingSecret ? [e.slack.signingSecret] : []),
+    ...e.devops.pats.map((p) => p.value),
+    ...e.pingdom.tokens.map((t) => t.value),
+    ...e.consul.tokens.map((t) => t.secretId),
+  ];
 }
 
 function progressLine(s: WindowStatusView, virtualNow: number, zone: string): string {

@@ -3,6 +3,7 @@ import * as df from 'durable-functions';
 import type { DurableClient } from 'durable-functions';
 import { durableControl } from '../shared/api/durableControl';
 import { renderStatusPage } from '../shared/api/page';
+import { slackInteraction } from '../shared/api/slack';
 import { abortWindow, answerCanary, decideApproval, emergencyPage, listWindows, startWindow, tickManualStep, windowStatus, type ApiDeps, type ApiRequest, type ApiResponse } from '../shared/api/windows';
 import { services } from '../shared/composition';
 
@@ -17,7 +18,7 @@ async function toApiRequest(request: HttpRequest): Promise<ApiRequest> {
       invalidJson = true;
     }
   }
-  return { params: request.params, headers: request.headers, body, invalidJson };
+  return { params: request.params, headers: request.headers, body, invalidJson, rawBody: text };
 }
 
 function deps(client: DurableClient): ApiDeps {
@@ -27,12 +28,12 @@ function deps(client: DurableClient): ApiDeps {
 
 type Handler = (deps: ApiDeps, req: ApiRequest) => Promise<ApiResponse>;
 
-/** Registers one API route: function key required, errors other than the user's become a logged 500. */
-function route(name: string, methods: ('GET' | 'POST')[], path: string, handler: Handler): void {
+/** Registers one API route: function key required (unless the request signs itself), errors other than the user's become a logged 500. */
+function route(name: string, methods: ('GET' | 'POST')[], path: string, handler: Handler, authLevel: 'function' | 'anonymous' = 'function'): void {
   app.http(name, {
     methods,
     route: path,
-    authLevel: 'function',
+    authLevel,
     extraInputs: [df.input.durableClient()],
     handler: async (request: HttpRequest, context: InvocationContext): Promise<HttpResponseInit> => {
       try {
@@ -58,3 +59,5 @@ route('decideApproval', ['POST'], 'windows/{windowId}/approvals/{gateId}', decid
 route('tickManualStep', ['POST'], 'windows/{windowId}/steps/{stepId}/complete', tickManualStep);
 route('answerCanary', ['POST'], 'windows/{windowId}/canary/{stepId}/answers', answerCanary);
 route('emergencyPage', ['POST'], 'windows/{windowId}/maintenance-page/{pageId}', emergencyPage);
+// Slack cannot send a function key: the handler trusts only requests signed with the app's signing secret.
+route('slackInteractions', ['POST'], 'slack/interactions', (d, r) => slackInteraction(d, services().slack, r), 'anonymous');

@@ -11,12 +11,14 @@ import { createConsulClient } from './adapters/consul/client';
 import { ConsulMaintenanceClient } from './adapters/consul/consul';
 import { createDevOpsConnection } from './adapters/devops/client';
 import { DevOpsPipelineClient } from './adapters/devops/pipelines';
+import { createHttpsFetch } from './adapters/http/https';
 import { HttpProbeClient, simulatedWebServersOverride } from './adapters/http/probe';
 import { MailgunKeyClient } from './adapters/mailgun/keys';
 import { createPingdomClient } from './adapters/pingdom/client';
 import { PingdomUptimeClient } from './adapters/pingdom/uptime';
 import { createSlackClient } from './adapters/slack/client';
 import { SlackChatClient } from './adapters/slack/chat';
+import type { SlackInteractivity } from './api/slack';
 import { remoteClock, systemClock, type Clock } from './clock';
 import { loadConfig, type AppConfig } from './config';
 import type { Ports } from './ports';
@@ -31,6 +33,8 @@ export interface Services {
   windows: WindowSource;
   clock: Clock;
   activities: ActivityHandlers;
+  /** Present when the Slack app's signing secret is configured. */
+  slack?: SlackInteractivity;
 }
 
 let built: Services | undefined;
@@ -47,7 +51,24 @@ export function buildServices(config: AppConfig): Services {
   const store = new TableWindowStore({ connectionString: config.storage.connectionString, prefix: config.storage.prefix });
   const windows = createFolderWindowSource(resolve(config.windowsDir));
   const clock = config.clockUrl ? remoteClock(config.clockUrl) : systemClock;
-  return { config, ports, store, windows, clock, activities: createActivities({ ports, store, windows }) };
+  const slack = slackInteractivity(config);
+  return { config, ports, store, windows, clock, activities: createActivities({ ports, store, windows }), ...(slack ? { slack } : {}) };
+}
+
+/** Slack button clicks: verified with the signing secret; answers go only to Slack's own response URLs. */
+function slackInteractivity(config: AppConfig): SlackInteractivity | undefined {
+  const { signingSecret, apiUrl } = config.slack;
+  if (!signingSecret) return undefined;
+  const fetchCa = createHttpsFetch(config.caPem ? { caPem: config.caPem } : {});
+  return {
+    signingSecret,
+    responseOrigins: ['https://hooks.slack.com', ...(apiUrl ? [new URL(apiUrl).origin] : [])],
+    respond: async (url, body) => {
+      const res = await fetchCa(url, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
+      if (!res.ok) throw new Error(`Slack response_url answered ${res.status}`);
+    },
+    nowMs: () => Date.now(),
+  };
 }
 
 export function createPorts(config: AppConfig): Ports {
@@ -75,7 +96,7 @@ export function createPorts(config: AppConfig): Ports {
       : unconfigured<Ports['alerts']>('MW_ALERT_RULES_SCOPE (where alert processing rules live) is not set'),
     secrets: new KeyVaultSecretStore({ ...azureOptions, vaultUrl: (vault: string) => (/^https:\/\//.test(vault) ? vault : azure.keyVaultUrlTemplate.replace('{vault}', vault)), local }),
     dns: new CloudflareDnsClient(createCloudflareClient({ apiToken: config.cloudflare.apiToken, ...(config.cloudflare.baseUrl ? { baseUrl: config.cloudflare.baseUrl } : {}), ...(caPem ? { caPem } : {}) })),
-    chat: new SlackChatClient(createSlackClient({ token: config.slack.token, ...(config.slack.apiUrl ? { apiUrl: config.slack.apiUrl } : {}), ...(caPem ? { caPem } : {}) })),
+    chat: new SlackChatClient(createSlackClient({ token: config.slack.token, ...(config.slack.apiUrl ? { apiUrl: config.slack.apiUrl } : {}), ...(caPem ? { caPem } : {}) }), { interactive: config.slack.signingSecret !== '' }),
     pipelines: new DevOpsPipelineClient(
       createDevOpsConnection({ organizationUrl: config.devops.orgUrl ?? 'https://dev.azure.com/unset', pat: config.devops.pat, ...(config.caFile ? { caFile: config.caFile } : {}) }),
       { knownStages: config.devops.knownStages },

@@ -32,6 +32,8 @@ const Env = z.object({
   MW_CLOUDFLARE_API_TOKEN: z.string().default(''),
   MW_SLACK_API_URL: optionalUrl,
   MW_SLACK_TOKEN: z.string().default(''),
+  /** The Slack app's signing secret: set, approval requests carry buttons and /api/slack/interactions accepts their clicks. */
+  MW_SLACK_SIGNING_SECRET: z.string().default(''),
   MW_DEVOPS_ORG_URL: optionalUrl,
   MW_DEVOPS_PAT: z.string().default(''),
   /** JSON: pipeline name → stage names, for pipelines that have never run (stagesToSkip needs them). */
@@ -94,7 +96,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env) {
       keyVaultUrlTemplate: e.MW_KEYVAULT_URL_TEMPLATE,
     },
     cloudflare: { baseUrl: e.MW_CLOUDFLARE_BASE_URL, apiToken: e.MW_CLOUDFLARE_API_TOKEN },
-    slack: { apiUrl: e.MW_SLACK_API_URL, token: e.MW_SLACK_TOKEN },
+    slack: { apiUrl: e.MW_SLACK_API_URL, token: e.MW_SLACK_TOKEN, signingSecret: e.MW_SLACK_SIGNING_SECRET },
     devops: { orgUrl: e.MW_DEVOPS_ORG_URL, pat: e.MW_DEVOPS_PAT, knownStages },
     pingdom: { baseUrl: e.MW_PINGDOM_BASE_URL, token: e.MW_PINGDOM_TOKEN },
     mailgun: { baseUrl: e.MW_MAILGUN_BASE_URL, apiKey: e.MW_MAILGUN_API_KEY, role: e.MW_MAILGUN_KEY_ROLE, domain: e.MW_MAILGUN_DOMAIN },

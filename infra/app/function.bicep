@@ -53,6 +53,9 @@ resource app 'Microsoft.Web/sites@2024-04-01' = {
         { name: 'MW_SCHEDULER_SCHEDULE', value: '0 */5 * * * *' }
         { name: 'MW_WINDOWS_DIR', value: 'windows' }
         { name: 'MW_TRUST_CLIENT_PRINCIPAL', value: 'true' }
+        // Secrets stay in Key Vault; the app reads them through Key Vault references (managed identity).
+        { name: 'MW_SLACK_TOKEN', value: '@Microsoft.KeyVault(SecretUri=${keyVaultUri}secrets/mw-slack-bot-token/)' }
+        { name: 'MW_SLACK_SIGNING_SECRET', value: '@Microsoft.KeyVault(SecretUri=${keyVaultUri}secrets/mw-slack-signing-secret/)' }
       ]
     }
   }

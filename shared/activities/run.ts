@@ -54,7 +54,7 @@ export function runActivities({ store, windows, ports }: ActivityDeps) {
       for (const channel of input.channels) {
         const mark = `msg:${input.key}@${channel}`;
         if (await store.getMark(input.windowId, mark)) continue;
-        const message = await ports.chat.postMessage(channel, input.text);
+        const message = await ports.chat.postMessage(channel, input.text, input.buttons ? { buttons: input.buttons } : {});
         await store.setMark(input.windowId, mark, message.ts);
         posted.push(channel);
       }

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import type { Clock } from '../clock';
 import type { StepState, WindowInput } from '../orchestrations/contracts';
+import type { ApprovalDecision } from '../orchestrations/kinds/approval';
 import { Events, InstanceIds, Orchestrations } from '../orchestrations/names';
 import type { RunRecord, WindowStore } from '../store/windowStore';
 import type { Runbook, RunbookStep } from '../window/runbook';
@@ -18,6 +19,8 @@ export interface ApiRequest {
   /** Parsed JSON body, or undefined when absent; `invalidJson` when it did not parse. */
   body: unknown;
   invalidJson?: boolean;
+  /** The body as received (signature checks are over the exact bytes). */
+  rawBody?: string;
 }
 
 export interface ApiResponse {
@@ -77,7 +80,7 @@ interface RunContext {
 }
 
 /** Loads the current run of a window, or the 404/409 that says why there is none. */
-async function currentRun(deps: ApiDeps, windowId: string | undefined): Promise<{ ok: true; value: RunContext } | { ok: false; response: ApiResponse }> {
+export async function currentRun(deps: ApiDeps, windowId: string | undefined): Promise<{ ok: true; value: RunContext } | { ok: false; response: ApiResponse }> {
   if (!windowId || !deps.windows.read(windowId)) return { ok: false, response: error(404, 'WindowNotFound', `no window "${windowId ?? ''}"`) };
   const run = await deps.store.getRun(windowId);
   const runbook = run ? await deps.store.getRunbook(windowId, run.revision) : undefined;
@@ -91,7 +94,7 @@ function requireCaller(deps: ApiDeps, req: ApiRequest): { ok: true; caller: Call
   return { ok: true, caller };
 }
 
-function stepOf(runbook: Runbook, stepId: string | undefined, kind: RunbookStep['spec']['kind']): RunbookStep | undefined {
+export function stepOf(runbook: Runbook, stepId: string | undefined, kind: RunbookStep['spec']['kind']): RunbookStep | undefined {
   return runbook.steps.find((s) => s.id === stepId && s.spec.kind === kind);
 }
 
@@ -137,22 +140,40 @@ export async function decideApproval(deps: ApiDeps, req: ApiRequest): Promise<Ap
   if (!body.ok) return body.response;
   const who = requireCaller(deps, req);
   if (!who.ok) return who.response;
-  const person = personOf(runbook, who.caller);
+  return decide(deps, { runbook, run, windowId }, gate, { id: who.caller.id, person: personOf(runbook, who.caller) }, { ...body.value, via: 'http' });
+}
+
+/**
+ * One approver's decision on an open gate, however it came (HTTP or a Slack button): only a
+ * listed approver counts, never the person who started the window, only while the gate is open.
+ */
+export async function decide(
+  deps: ApiDeps,
+  current: { runbook: Runbook; run: { startedBy: string }; windowId: string },
+  gate: RunbookStep,
+  who: { id: string; person: string | undefined },
+  answer: { decision: 'approve' | 'reject'; comment?: string | undefined; via: 'http' | 'slack' },
+): Promise<ApiResponse> {
+  const { runbook, run, windowId } = current;
+  if (gate.spec.kind !== 'approval') return error(404, 'GateNotFound', `window "${windowId}" has no approval gate "${gate.id}"`);
+  const { person } = who;
   const approvers = new Set(gate.spec.roles.flatMap((r) => r.approvers));
-  if (!person || !approvers.has(person)) return error(403, 'NotAnApprover', `${who.caller.id} is not an approver of "${gate.id}" (approvers: ${[...approvers].join(', ')})`);
-  if (person === personOf(runbook, run.startedBy) || who.caller.id.toLowerCase() === run.startedBy.toLowerCase()) {
-    return error(403, 'FourEyes', `${who.caller.id} started this window and cannot approve it`);
+  if (!person || !approvers.has(person)) return error(403, 'NotAnApprover', `${who.id} is not an approver of "${gate.id}" (approvers: ${[...approvers].join(', ')})`);
+  if (person === personOf(runbook, run.startedBy) || who.id.toLowerCase() === run.startedBy.toLowerCase()) {
+    return error(403, 'FourEyes', `${who.id} started this window and cannot approve it`);
   }
   const state = (await deps.store.getStepStates(windowId))[gate.id]?.state;
   if (state !== 'waiting-for-approval') return error(409, state && isClosed(state) ? 'GateClosed' : 'GateNotOpen', `gate "${gate.id}" is ${state ?? 'not open yet'}`);
-  const raised = await deps.durable.raiseEvent(InstanceIds.step(windowId, gate.id), Events.approval, {
+  const decision: ApprovalDecision = {
     by: person,
-    decision: body.value.decision,
-    ...(body.value.comment ? { comment: body.value.comment } : {}),
+    decision: answer.decision,
+    ...(answer.comment ? { comment: answer.comment } : {}),
     at: new Date(await deps.clock.now()).toISOString(),
-  });
+    via: answer.via,
+  };
+  const raised = await deps.durable.raiseEvent(InstanceIds.step(windowId, gate.id), Events.approval, decision);
   if (raised !== 'raised') return error(409, 'GateClosed', `gate "${gate.id}" is closed`);
-  return { status: 202, jsonBody: { windowId, gate: gate.id, by: person, decision: body.value.decision } };
+  return { status: 202, jsonBody: { windowId, gate: gate.id, by: person, decision: answer.decision } };
 }
 
 export async function tickManualStep(deps: ApiDeps, req: ApiRequest): Promise<ApiResponse> {

@@ -115,6 +115,8 @@ export interface NotifyInput {
   key: string;
   channels: string[];
   text: string;
+  /** Shown where the app can take their clicks (Slack interactivity); the text must make sense without them. */
+  buttons?: { actionId: string; text: string; value: string; style?: 'primary' | 'danger' }[];
 }
 
 export interface PoolWriteInput {

@@ -63,6 +63,12 @@ export const Events = {
   stepDone: 'step-done',
 } as const;
 
+/** Slack `action_id`s of the buttons the app posts; /api/slack/interactions acts on them. */
+export const SlackActions = {
+  approve: 'mw-approve',
+  reject: 'mw-reject',
+} as const;
+
 export const Entities = {
   /** One per gateway or load balancer: its backend pool writes are serialised through a lock on it. */
   poolWriter: 'poolwriter',

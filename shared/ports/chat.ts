@@ -1,5 +1,14 @@
 /** Team chat (Slack). Channels may be written with or without '#'. */
 export interface ChatClient {
-  postMessage(channel: string, text: string): Promise<{ channel: string; ts: string }>;
+  /** Buttons are shown only where the app can receive their clicks (Slack interactivity configured). */
+  postMessage(channel: string, text: string, options?: { buttons?: ChatButton[] }): Promise<{ channel: string; ts: string }>;
   updateMessage(channel: string, ts: string, text: string): Promise<void>;
+}
+
+/** A button under a message; a click comes back to the app with `actionId` and `value`. */
+export interface ChatButton {
+  actionId: string;
+  text: string;
+  value: string;
+  style?: 'primary' | 'danger';
 }

@@ -22,7 +22,7 @@ export interface Runbook {
   budgetEndsAt?: string;
   channels: { milestones: string[]; failures: string[] };
   /** Who may act on the run: approvers, assignees, team members (identity matched by id or email). */
-  people: Record<string, { name: string; email?: string }>;
+  people: Record<string, { name: string; email?: string; slack?: string }>;
   /** Phases in file order, for notices and the status page. */
   phases: { id: string; title: string }[];
   /** Steps in dependency order. */
@@ -245,7 +245,7 @@ export function compileRunbook(window: WindowDef, plan: Plan, revision: string):
     ...(plan.budget ? { budgetEndsAt: new Date(plan.budget.deadline.epochMs).toISOString() } : {}),
     channels: { milestones: window.notifications?.channels ?? [], failures: window.notifications?.failures ?? window.notifications?.channels ?? [] },
     phases: window.phases.map((p) => ({ id: p.id, title: p.title ?? p.id })),
-    people: Object.fromEntries(Object.entries(window.people).map(([id, p]) => [id, { name: p.name, ...(p.email ? { email: p.email } : {}) }])),
+    people: Object.fromEntries(Object.entries(window.people).map(([id, p]) => [id, { name: p.name, ...(p.email ? { email: p.email } : {}), ...(p.slack ? { slack: p.slack } : {}) }])),
     steps,
   };
 }

@@ -168,3 +168,54 @@ describe('a duplicate timer fire', () => {
     expect(r.status.state).toBe('succeeded');
   });
 });
+
+describe('approvals with the buttons in Slack', () => {
+  let r: Report;
+  beforeAll(async () => {
+    r = await rehearse(MINI, { approvalsVia: 'slack', slackProbes: true });
+  });
+  type Interaction = { user: string; actionId: string; signature: string; timestampOffsetSeconds?: number; status: number | null; responseUrlId: string };
+  type Response = { id: string; clickedBy: string; text: string; responseType: string };
+  const slack = () => r.estate.slack as { interactions: Interaction[]; responses: Response[]; channels: { messages: { text: string; blocks?: { type: string; elements?: { action_id: string; value: string }[] }[] }[] }[] };
+
+  it('posts the request with Approve and Reject buttons, and the approvers clicks pass the gate', () => {
+    expect(r.status.state).toBe('succeeded');
+    const request = slack().channels.flatMap((c) => c.messages).find((m) => m.text.startsWith(':lock: Approval needed'))!;
+    const buttons = request.blocks?.find((b) => b.type === 'actions')?.elements ?? [];
+    expect(buttons.map((b) => [b.action_id, b.value])).toEqual([
+      ['mw-approve', `${r.windowId}|go-ahead`],
+      ['mw-reject', `${r.windowId}|go-ahead`],
+    ]);
+    const decisions = r.status.events.filter((e) => e.type === 'approval').map((e) => e.data as { by: string; via?: string; counted: boolean });
+    expect(decisions.filter((d) => d.counted).map((d) => [d.by, d.via]).sort()).toEqual([
+      ['dana-whitfield', 'slack'],
+      ['priya-raman', 'slack'],
+    ]);
+  });
+
+  it('refuses a forged signature and a replayed click with 401, recording nothing', () => {
+    const forged = slack().interactions.filter((i) => i.signature === 'forged');
+    const replayed = slack().interactions.filter((i) => i.signature === 'valid' && (i.timestampOffsetSeconds ?? 0) <= -600);
+    expect(forged.map((i) => i.status)).toEqual([401]);
+    expect(replayed.map((i) => i.status)).toEqual([401]);
+    const refusedIds = new Set([...forged, ...replayed].map((i) => i.responseUrlId));
+    expect(slack().responses.filter((x) => refusedIds.has(x.id))).toEqual([]);
+  });
+
+  it('tells someone who may not approve, and only them, that the click did not count', () => {
+    // grace-kim (platform lead, U03PL0GKIM) is in the window but not among the gate's approvers.
+    const outsider = slack().interactions.find((i) => i.user === 'U03PL0GKIM');
+    expect(outsider?.status).toBe(200);
+    const answer = slack().responses.find((x) => x.id === outsider!.responseUrlId)!;
+    expect(answer.responseType).toBe('ephemeral');
+    expect(answer.text).toMatch(/^:no_entry: Not recorded: .* is not an approver of "go-ahead"/);
+    for (const approver of ['U04RM0DANA', 'U05PA0PRIY']) {
+      const click = slack().interactions.find((i) => i.user === approver && i.signature === 'valid' && !i.timestampOffsetSeconds)!;
+      expect(slack().responses.find((x) => x.id === click.responseUrlId)?.text).toMatch(/^:white_check_mark: Your approval of .* is recorded\.$/);
+    }
+  });
+
+  it('leaks neither the signing secret nor any other credential', () => {
+    expect(leakedSecrets(r)).toEqual([]);
+  });
+});

@@ -1,5 +1,5 @@
 import { ErrorCode, type WebClient } from '@slack/web-api';
-import type { ChatClient } from '../../ports/chat';
+import type { ChatButton, ChatClient } from '../../ports/chat';
 import { TransientVendorError } from '../../ports/operations';
 
 const VENDOR = 'slack';
@@ -70,13 +70,20 @@ export class SlackChatClient implements ChatClient {
   /** Channel name (lower case, no '#') to id, learnt from posts and from conversations.list. */
   private readonly ids = new Map<string, string>();
 
-  constructor(private readonly web: WebClient) {}
+  /** `interactive`: the Slack app's Request URL points at this app, so buttons can be answered. */
+  constructor(
+    private readonly web: WebClient,
+    private readonly options: { interactive?: boolean } = {},
+  ) {}
 
   /** Posts `text` to the channel; returns the channel id and the message's ts (for updates). */
-  async postMessage(channel: string, text: string): Promise<{ channel: string; ts: string }> {
+  async postMessage(channel: string, text: string, options: { buttons?: ChatButton[] } = {}): Promise<{ channel: string; ts: string }> {
     const target = normalise(channel);
     if (!text) throw new TypeError('text must not be empty');
-    const res = await this.call('post a message', display(target), () => this.web.chat.postMessage({ channel: target, text }));
+    const buttons = this.options.interactive ? (options.buttons ?? []) : [];
+    // `text` stays the notification and screen-reader fallback when blocks are sent.
+    const blocks = buttons.length > 0 ? buttonBlocks(text, buttons) : undefined;
+    const res = await this.call('post a message', display(target), () => this.web.chat.postMessage({ channel: target, text, ...(blocks ? { blocks } : {}) }));
     if (!res.channel || !res.ts) throw new Error(`${VENDOR}: chat.postMessage to ${display(target)} answered without channel or ts`);
     if (!CHANNEL_ID.test(target)) this.ids.set(target, res.channel);
     return { channel: res.channel, ts: res.ts };
@@ -127,4 +134,16 @@ function normalise(channel: string): string {
 
 function display(target: string): string {
   return CHANNEL_ID.test(target) ? target : `#${target}`;
+}
+
+/** Block Kit: the text as a section, then one actions block with the buttons. */
+function buttonBlocks(text: string, buttons: ChatButton[]) {
+  return [
+    { type: 'section', text: { type: 'mrkdwn', text } },
+    {
+      type: 'actions',
+      block_id: 'mw-actions',
+      elements: buttons.map((b) => ({ type: 'button', action_id: b.actionId, text: { type: 'plain_text', text: b.text }, value: b.value, ...(b.style ? { style: b.style } : {}) })),
+    },
+  ];
 }

@@ -1,8 +1,8 @@
 import type { Task } from 'durable-functions';
-import { Activities, Events } from '../names';
+import { Activities, Events, SlackActions } from '../names';
 import { RetryPolicies } from '../retry';
 import { nowIso, untilAborted } from '../waits';
-import { aborted, call, failed, notify, ok, type KindRunner } from './common';
+import { aborted, call, failed, keyOf, notify, ok, type KindRunner } from './common';
 
 /** What the HTTP approval endpoint raises after checking identity, listing and four-eyes. */
 export interface ApprovalDecision {
@@ -10,6 +10,8 @@ export interface ApprovalDecision {
   decision: 'approve' | 'reject';
   comment?: string;
   at: string;
+  /** How it came: the HTTP API or a Slack button. */
+  via?: 'http' | 'slack';
 }
 
 /**
@@ -21,7 +23,25 @@ export const runApproval: KindRunner<'approval'> = function* (sc, spec) {
   const listed = new Set(spec.roles.flatMap((r) => r.approvers));
   const approvals = new Map<string, ApprovalDecision>();
   const wanted = spec.roles.map((r) => `${r.quorum} of ${r.role} (${r.approvers.join(', ')})`).join(' and ');
-  yield* notify(sc, spec.channels, `:lock: Approval needed for ${input.step.title} (${input.step.id}): ${spec.message}. Needs ${wanted}; times out in ${spec.timeoutMinutes}m (${spec.onTimeout}).`, 'request');
+  if (spec.channels.length > 0) {
+    // Approvers answer with the buttons (Slack interactivity) or over HTTP; the text says how.
+    const value = `${input.windowId}|${input.step.id}`;
+    yield call(
+      sc,
+      Activities.notify,
+      {
+        windowId: input.windowId,
+        key: keyOf(sc, 'notify', 'request'),
+        channels: spec.channels,
+        text: `:lock: Approval needed for ${input.step.title} (${input.step.id}): ${spec.message}. Needs ${wanted}; times out in ${spec.timeoutMinutes}m (${spec.onTimeout}). Answer with the buttons or POST /api/windows/${input.windowId}/approvals/${input.step.id}.`,
+        buttons: [
+          { actionId: SlackActions.approve, text: 'Approve', value, style: 'primary' },
+          { actionId: SlackActions.reject, text: 'Reject', value, style: 'danger' },
+        ],
+      },
+      RetryPolicies.chat(),
+    );
+  }
   yield* sc.record('waiting-for-approval', `needs ${wanted}`);
 
   let escalations = 0;
