@@ -1,9 +1,10 @@
 #!/usr/bin/env node
 import { Command, CommanderError } from 'commander';
+import { registerOpsCommands } from './commands/ops';
 import { registerPlanCommand } from './commands/plan';
 import { registerValidateCommand } from './commands/validate';
 
-/** The `mw` command line: check and plan maintenance windows before the weekend. */
+/** The `mw` command line: check and plan windows before the weekend, and follow and steer them during it. */
 export function buildProgram(): Command {
   const program = new Command('mw')
     .description('maintenance windows as data: validate, plan and rehearse')
@@ -11,6 +12,7 @@ export function buildProgram(): Command {
     .exitOverride();
   registerValidateCommand(program);
   registerPlanCommand(program);
+  registerOpsCommands(program);
   return program;
 }
 

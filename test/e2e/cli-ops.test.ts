@@ -1,0 +1,119 @@
+import { execFile, spawn, type ChildProcess } from 'child_process';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'fs';
+import { tmpdir } from 'os';
+import { dirname, join } from 'path';
+
+/**
+ * The on-call commands against a live window: a rehearsal kept running at real speed
+ * (`--serve --speed 1`) whose approval gate nobody answers, so the window waits while
+ * `mw status`, `mw approve`, `mw reject` and `mw abort` talk to the real API.
+ */
+
+jest.setTimeout(120_000);
+
+const root = join(__dirname, '../..');
+const MW = join(root, 'dist/cli/mw.js');
+const worker = Number(process.env.JEST_WORKER_ID ?? '1');
+
+let child: ChildProcess;
+let env: NodeJS.ProcessEnv;
+let windowId: string;
+let rehearsalDir: string | undefined;
+const dir = mkdtempSync(join(tmpdir(), 'mw-cli-ops-'));
+
+function mw(...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
+  return new Promise((resolve) => {
+    execFile(process.execPath, [MW, ...args], { env }, (error, stdout, stderr) => resolve({ code: error ? Number(error.code ?? 1) : 0, stdout, stderr }));
+  });
+}
+
+async function until<T>(what: string, probe: () => Promise<T | undefined>): Promise<T> {
+  for (let i = 0; i < 600; i++) {
+    const value = await probe();
+    if (value !== undefined) return value;
+    await new Promise((r) => setTimeout(r, 200));
+  }
+  throw new Error(`gave up waiting for ${what}`);
+}
+
+beforeAll(async () => {
+  if (!existsSync(MW)) throw new Error('dist/cli/mw.js is missing: run `npm run build` first (npm test does)');
+  writeFileSync(join(dir, 'scenario.json'), JSON.stringify({ approvals: { 'go-ahead': 'ignore' } }));
+  const args = [join(root, 'dist/devhost/rehearse.js'), join(root, 'test/fixtures/windows/e2e-mini.yaml'), '--serve', '--keep', '--quiet', '--speed', '1', '--scenario', join(dir, 'scenario.json')];
+  args.push('--port', String(7100 + worker * 3), '--base-port', String(7600 + worker * 20));
+  if (process.env.DEVHOST_TEST_STORAGE) args.push('--storage', process.env.DEVHOST_TEST_STORAGE);
+  child = spawn(process.execPath, args, { cwd: root, stdio: ['ignore', 'pipe', 'pipe'] });
+  let out = '';
+  child.stdout?.on('data', (d: Buffer) => (out += d.toString()));
+  child.stderr?.on('data', (d: Buffer) => (out += d.toString()));
+  // The rehearsal says where its host and logs are; its settings file beside the log holds the key.
+  const [, url, log] = await until('the rehearsal host', async () => /host (http:\/\/\S+) \(logs (\S+)\)/.exec(out) ?? undefined);
+  rehearsalDir = dirname(log!);
+  const settings = JSON.parse(readFileSync(join(rehearsalDir, 'local.settings.json'), 'utf8')) as { Keys: { master: string } };
+  env = { ...process.env, MW_API_URL: url, MW_FUNCTION_KEY: settings.Keys.master, MW_USER: 'on-call-engineer' };
+  windowId = 'e2e-mini';
+  await until('the gate to open', async () => {
+    const r = await mw('status', windowId, '--json');
+    return r.code === 0 && (JSON.parse(r.stdout) as { approvalsPending: unknown[] }).approvalsPending.length > 0 ? true : undefined;
+  });
+});
+
+afterAll(async () => {
+  if (child && child.exitCode === null) {
+    const exited = new Promise((r) => child.once('exit', r));
+    child.kill('SIGTERM');
+    await exited;
+  }
+  rmSync(dir, { recursive: true, force: true });
+  // --keep kept the rehearsal's folder (for its settings file); it goes with the test.
+  if (rehearsalDir) rmSync(rehearsalDir, { recursive: true, force: true });
+});
+
+describe('mw on-call commands against a running window', () => {
+  it('lists the window and shows where it stands, with who must approve', async () => {
+    const list = await mw('windows');
+    expect(list.code).toBe(0);
+    expect(list.stdout).toMatch(/^e2e-mini\s+running\s+started /m);
+    const status = await mw('status', windowId);
+    expect(status.code).toBe(0);
+    expect(status.stdout).toMatch(/: RUNNING\n/);
+    expect(status.stdout).toMatch(/needs approval\s+go-ahead: 1 of release-manager \(dana-whitfield, marcus-lee\) and 1 of platform-approver \(priya-raman, tom-okafor\)/);
+  });
+
+  it('records an approval, and refuses the starter and an unknown gate with the reason and exit code 1', async () => {
+    const ok = await mw('approve', windowId, 'go-ahead', '--as', 'marcus-lee', '-m', 'pipelines look right');
+    expect(ok).toMatchObject({ code: 0, stdout: 'go-ahead: approval by marcus-lee recorded\n' });
+    const starter = await mw('approve', windowId, 'go-ahead', '--as', 'rehearsal-runner');
+    expect(starter.code).toBe(1);
+    expect(starter.stderr).toMatch(/^mw: 403 (FourEyes|NotAnApprover): /);
+    const unknown = await mw('reject', windowId, 'no-such-gate', '--as', 'dana-whitfield');
+    expect(unknown).toMatchObject({ code: 1, stderr: 'mw: 404 GateNotFound: window "e2e-mini" has no approval gate "no-such-gate"\n' });
+    // The approval shows up in the record, counted, by the person who gave it.
+    const events = await until('the decision in the record', async () => {
+      const view = JSON.parse((await mw('status', windowId, '--json')).stdout) as { events: { type: string; data: { by: string; counted: boolean; comment?: string } }[] };
+      const found = view.events.filter((e) => e.type === 'approval');
+      return found.length > 0 ? found : undefined;
+    });
+    expect(events.map((e) => e.data)).toEqual([expect.objectContaining({ by: 'marcus-lee', counted: true, comment: 'pipelines look right' })]);
+  });
+
+  it('aborts, and the status then says stopped with nothing left changed', async () => {
+    const noReason = await mw('abort', windowId);
+    expect(noReason.code).not.toBe(0);
+    expect(noReason.stderr).toMatch(/required option '-r, --reason <text>'/);
+    const abort = await mw('abort', windowId, '-r', 'cli test');
+    expect(abort.code).toBe(0);
+    const final = await until('the abort to finish', async () => {
+      const r = await mw('status', windowId);
+      return /: ABORTED\n/.test(r.stdout) ? r.stdout : undefined;
+    });
+    expect(final).toMatch(/STOPPED: .*cli test/);
+    expect(final).toMatch(/nothing left changed$/m);
+  });
+
+  it('says so when the app cannot be reached (exit 2)', async () => {
+    const r = await mw('status', windowId, '--url', 'http://127.0.0.1:9');
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(/^mw: cannot reach http:\/\/127\.0\.0\.1:9/);
+  });
+});
