@@ -31,7 +31,11 @@ export function* restoreOrchestrator(context: OrchestrationContext): Generator<T
       outcome = { ok: false, code: 'RetriesExhausted', message: String((error as Error).message ?? error).split('\n')[0]!.slice(0, 300) };
     }
     if (outcome.ok) result.undone.push(entry.key);
-    else result.failed.push({ key: entry.key, description: entry.description, error: outcome.message });
+    else {
+      result.failed.push({ key: entry.key, description: entry.description, error: outcome.message });
+      // The record says so too: the status API and page list it as failed, with the reason.
+      yield context.df.callActivityWithRetry(Activities.settleLedger, RetryPolicies.store(), { windowId: input.windowId, key: entry.key, state: 'failed', note: outcome.message });
+    }
   }
   if (result.failed.length > 0) {
     yield context.df.callActivityWithRetry(Activities.notify, RetryPolicies.chat(), {

@@ -219,3 +219,31 @@ describe('approvals with the buttons in Slack', () => {
     expect(leakedSecrets(r)).toEqual([]);
   });
 });
+
+describe('an inverse that keeps failing during the restore walk', () => {
+  let r: Report;
+  beforeAll(async () => {
+    // Azure refuses every deletion of alert processing rules: the suppression can never be lifted.
+    const forbidden = { error: { code: 'AuthorizationFailed', message: 'The client does not have authorization to perform action Microsoft.AlertsManagement/actionRules/delete.' } };
+    r = await rehearse(MINI, {
+      faults: [{ listener: 'arm', method: 'DELETE', path: '*/actionRules/*', status: 403, body: forbidden, count: 1000 }],
+      abortWhen: { step: 'web', state: 'doing', reason: 'on-call saw errors' },
+    });
+  });
+
+  it('puts everything else back and says loudly, in Slack and in the status, what it could not', () => {
+    expect(['aborted', 'failed']).toContain(r.status.state);
+    // The walk went on past the failure: pools whole, page down.
+    expect(gatewayMembers(r)).toEqual(webs);
+    expect(lbMembers(r)).toEqual(webs);
+    expectPageDown(r);
+    // The suppression is honestly still there, and said to be.
+    expect(Object.keys(r.estate.arm.alertProcessingRules as object).length).toBeGreaterThan(0);
+    const failed = r.status.stillChanged.filter((c) => c.state === 'failed');
+    expect(failed.length).toBeGreaterThan(0);
+    expect(failed.every((c) => /^alerts back on for /.test(c.description) && /AuthorizationFailed|authorization/i.test(c.note ?? ''))).toBe(true);
+    const support = (r.estate.slack.channels as { name: string; messages: { text: string }[] }[]).find((c) => c.name === 'platform-support')!.messages.map((m) => m.text);
+    expect(support.some((t) => t.startsWith(':rotating_light: RESTORE FAILED') && t.includes('alerts back on for'))).toBe(true);
+    expect(r.stdout).toMatch(/STILL CHANGED, NOT PUT BACK \(\d+\):\n {2}FAILED alerts back on for /);
+  });
+});
