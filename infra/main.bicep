@@ -19,6 +19,9 @@ param taskHubName string = 'MaintenanceWindows'
 @description('Resource ids of the estate the app may change: VM resource groups, gateways, load balancers.')
 param managedScopes array = []
 
+@description('Non-secret vendor settings for the app (MW_DEVOPS_ORG_URL, MW_ALERT_RULES_SCOPE, MW_MAILGUN_DOMAIN, MW_CONSUL_URL, ...). Credentials go into Key Vault as the secrets infra/app/function.bicep names.')
+param vendorSettings object = {}
+
 var suffix = uniqueString(resourceGroup().id, name)
 var tags = { app: 'maintenance-windows', env: name }
 
@@ -49,6 +52,7 @@ module func 'app/function.bicep' = {
     keyVaultUri: vault.outputs.uri
     timeZone: timeZone
     taskHubName: taskHubName
+    vendorSettings: vendorSettings
   }
 }
 

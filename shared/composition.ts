@@ -48,7 +48,12 @@ export function services(): Services {
 /** Builds every adapter from explicit configuration (tests build their own). */
 export function buildServices(config: AppConfig): Services {
   const ports = createPorts(config);
-  const store = new TableWindowStore({ connectionString: config.storage.connectionString, prefix: config.storage.prefix });
+  const { storage } = config;
+  const store = new TableWindowStore(
+    'connectionString' in storage
+      ? { connectionString: storage.connectionString, prefix: storage.prefix }
+      : { tableUrl: storage.tableUrl, blobUrl: storage.blobUrl, prefix: storage.prefix, credential: createTokenCredential({ kind: 'default', ...(storage.clientId ? { managedIdentityClientId: storage.clientId } : {}) }) },
+  );
   const windows = createFolderWindowSource(resolve(config.windowsDir));
   const clock = config.clockUrl ? remoteClock(config.clockUrl) : systemClock;
   const slack = slackInteractivity(config);

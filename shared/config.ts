@@ -9,7 +9,13 @@ import { z } from 'zod';
 const optionalUrl = z.string().url().optional();
 
 const Env = z.object({
-  AzureWebJobsStorage: z.string().min(1, 'the storage connection string is required (UseDevelopmentStorage=true locally)'),
+  /** A connection string (UseDevelopmentStorage=true locally), or the identity-based settings below (Azure, managed identity). */
+  AzureWebJobsStorage: z.string().min(1).optional(),
+  AzureWebJobsStorage__accountName: z.string().regex(/^[a-z0-9]{3,24}$/, 'a storage account name: 3-24 lower-case letters and digits').optional(),
+  AzureWebJobsStorage__tableServiceUri: optionalUrl,
+  AzureWebJobsStorage__blobServiceUri: optionalUrl,
+  /** A user-assigned identity's client id; absent, the system-assigned identity. */
+  AzureWebJobsStorage__clientId: z.string().optional(),
   MW_WINDOWS_DIR: z.string().default('windows'),
   MW_STORE_PREFIX: z.string().regex(/^[A-Za-z0-9]*$/, 'letters and digits only').default(''),
   /** Header carrying the caller's identity locally; on Azure x-ms-client-principal is used. */
@@ -66,6 +72,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env) {
   const parsed = Env.safeParse(env);
   if (!parsed.success) throw new ConfigError(parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`));
   const e = parsed.data;
+  if (!e.AzureWebJobsStorage && !e.AzureWebJobsStorage__accountName) {
+    throw new ConfigError(['AzureWebJobsStorage: set a connection string (UseDevelopmentStorage=true locally) or AzureWebJobsStorage__accountName (managed identity on Azure)']);
+  }
   let knownStages: Record<string, string[]>;
   try {
     knownStages = z.record(z.string(), z.array(z.string())).parse(JSON.parse(e.MW_DEVOPS_KNOWN_STAGES));
@@ -81,7 +90,17 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env) {
     }
   }
   return {
-    storage: { connectionString: e.AzureWebJobsStorage, prefix: e.MW_STORE_PREFIX },
+    storage: {
+      prefix: e.MW_STORE_PREFIX,
+      // The host's own rule: a connection string wins; otherwise the account's endpoints with an identity.
+      ...(e.AzureWebJobsStorage
+        ? { connectionString: e.AzureWebJobsStorage }
+        : {
+            tableUrl: e.AzureWebJobsStorage__tableServiceUri ?? `https://${e.AzureWebJobsStorage__accountName!}.table.core.windows.net`,
+            blobUrl: e.AzureWebJobsStorage__blobServiceUri ?? `https://${e.AzureWebJobsStorage__accountName!}.blob.core.windows.net`,
+            ...(e.AzureWebJobsStorage__clientId ? { clientId: e.AzureWebJobsStorage__clientId } : {}),
+          }),
+    },
     windowsDir: e.MW_WINDOWS_DIR,
     identity: { header: e.MW_IDENTITY_HEADER.toLowerCase(), trustClientPrincipal: e.MW_TRUST_CLIENT_PRINCIPAL === 'true' },
     caPem,

@@ -7,6 +7,19 @@ param appInsightsConnectionString string
 param keyVaultUri string
 param timeZone string
 param taskHubName string
+@description('Non-secret vendor settings (MW_* in shared/config.ts): e.g. { MW_DEVOPS_ORG_URL: ..., MW_ALERT_RULES_SCOPE: ..., MW_MAILGUN_DOMAIN: ..., MW_CONSUL_URL: ... }.')
+param vendorSettings object = {}
+
+// Each vendor credential is a Key Vault secret the app reads through a Key Vault reference.
+var secretSettings = {
+  MW_SLACK_TOKEN: 'mw-slack-bot-token'
+  MW_SLACK_SIGNING_SECRET: 'mw-slack-signing-secret'
+  MW_CLOUDFLARE_API_TOKEN: 'mw-cloudflare-api-token'
+  MW_DEVOPS_PAT: 'mw-devops-pat'
+  MW_PINGDOM_TOKEN: 'mw-pingdom-token'
+  MW_MAILGUN_API_KEY: 'mw-mailgun-admin-key'
+  MW_CONSUL_TOKEN: 'mw-consul-token'
+}
 
 resource storage 'Microsoft.Storage/storageAccounts@2023-05-01' existing = {
   name: storageAccountName
@@ -43,20 +56,16 @@ resource app 'Microsoft.Web/sites@2024-04-01' = {
     }
     siteConfig: {
       minTlsVersion: '1.2'
-      appSettings: [
+      appSettings: concat([
         { name: 'AzureWebJobsStorage__accountName', value: storageAccountName }
         { name: 'AzureWebJobsStorage__credential', value: 'managedidentity' }
         { name: 'APPLICATIONINSIGHTS_CONNECTION_STRING', value: appInsightsConnectionString }
         { name: 'TASKHUB_NAME', value: taskHubName }
         { name: 'WEBSITE_TIME_ZONE', value: timeZone }
-        { name: 'MW_KEY_VAULT_URL', value: keyVaultUri }
         { name: 'MW_SCHEDULER_SCHEDULE', value: '0 */5 * * * *' }
         { name: 'MW_WINDOWS_DIR', value: 'windows' }
         { name: 'MW_TRUST_CLIENT_PRINCIPAL', value: 'true' }
-        // Secrets stay in Key Vault; the app reads them through Key Vault references (managed identity).
-        { name: 'MW_SLACK_TOKEN', value: '@Microsoft.KeyVault(SecretUri=${keyVaultUri}secrets/mw-slack-bot-token/)' }
-        { name: 'MW_SLACK_SIGNING_SECRET', value: '@Microsoft.KeyVault(SecretUri=${keyVaultUri}secrets/mw-slack-signing-secret/)' }
-      ]
+      ], map(items(secretSettings), s => { name: s.key, value: '@Microsoft.KeyVault(SecretUri=${keyVaultUri}secrets/${s.value}/)' }), map(items(vendorSettings), s => { name: s.key, value: string(s.value) }))
     }
   }
 }

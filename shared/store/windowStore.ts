@@ -1,3 +1,4 @@
+import type { TokenCredential } from '@azure/identity';
 import { TableClient, TableServiceClient, type TableEntity } from '@azure/data-tables';
 import { BlobServiceClient, type ContainerClient } from '@azure/storage-blob';
 import type { LedgerEntry, Runbook, StepState } from '../orchestrations/contracts';
@@ -66,11 +67,11 @@ export function safeKey(value: string): string {
   return out;
 }
 
-export interface TableWindowStoreOptions {
-  connectionString: string;
+/** A connection string (Azurite, or an account key), or the account's endpoints and an Entra identity. */
+export type TableWindowStoreOptions = ({ connectionString: string } | { tableUrl: string; blobUrl: string; credential: TokenCredential }) & {
   /** Prefix for table and container names, so rehearsals and tests can share an account. */
   prefix?: string;
-}
+};
 
 export class TableWindowStore implements WindowStore {
   private readonly tables = new Map<string, Promise<TableClient>>();
@@ -83,11 +84,12 @@ export class TableWindowStore implements WindowStore {
     if (!client) {
       const full = `${(this.options.prefix ?? '').replace(/[^A-Za-z0-9]/g, '')}${name}`;
       client = (async () => {
-        const service = TableServiceClient.fromConnectionString(this.options.connectionString, { allowInsecureConnection: true });
+        const o = this.options;
+        const service = 'connectionString' in o ? TableServiceClient.fromConnectionString(o.connectionString, { allowInsecureConnection: true }) : new TableServiceClient(o.tableUrl, o.credential);
         await service.createTable(full).catch((e: { statusCode?: number }) => {
           if (e.statusCode !== 409) throw e;
         });
-        return TableClient.fromConnectionString(this.options.connectionString, full, { allowInsecureConnection: true });
+        return 'connectionString' in o ? TableClient.fromConnectionString(o.connectionString, full, { allowInsecureConnection: true }) : new TableClient(o.tableUrl, full, o.credential);
       })();
       client.catch(() => this.tables.delete(name));
       this.tables.set(name, client);
@@ -99,7 +101,9 @@ export class TableWindowStore implements WindowStore {
     if (!this.container) {
       const name = `${(this.options.prefix ?? '').toLowerCase().replace(/[^a-z0-9]/g, '')}mwrunbooks`;
       this.container = (async () => {
-        const container = BlobServiceClient.fromConnectionString(this.options.connectionString).getContainerClient(name);
+        const o = this.options;
+        const service = 'connectionString' in o ? BlobServiceClient.fromConnectionString(o.connectionString) : new BlobServiceClient(o.blobUrl, o.credential);
+        const container = service.getContainerClient(name);
         await container.createIfNotExists();
         return container;
       })();
