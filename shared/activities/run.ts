@@ -61,6 +61,18 @@ export function runActivities({ store, windows, ports }: ActivityDeps) {
       return { posted };
     },
 
+    closeNotice: async (input: { windowId: string; key: string; channels: string[]; text: string }) => {
+      const closed: string[] = [];
+      for (const channel of input.channels) {
+        const ts = await store.getMark(input.windowId, `msg:${input.key}@${channel}`);
+        // Never posted (no channel then, or it failed): nothing to close.
+        if (!ts) continue;
+        await ports.chat.updateMessage(channel, ts, input.text);
+        closed.push(channel);
+      }
+      return { closed };
+    },
+
     recordLedgerEntry: async (input: { windowId: string; entry: LedgerEntry }) => {
       await store.addLedger(input.windowId, input.entry);
       return null;

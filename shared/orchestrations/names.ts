@@ -15,6 +15,8 @@ export const Activities = {
   signalInstances: 'signalInstances',
   startSteps: 'startSteps',
   notify: 'notify',
+  /** Rewrites a notice the window posted (by its key) and takes its buttons away: the question is closed. */
+  closeNotice: 'closeNotice',
   // ledger
   recordLedger: 'recordLedgerEntry',
   listLedger: 'listLedger',

@@ -2,6 +2,7 @@
 export interface ChatClient {
   /** Buttons are shown only where the app can receive their clicks (Slack interactivity configured). */
   postMessage(channel: string, text: string, options?: { buttons?: ChatButton[] }): Promise<{ channel: string; ts: string }>;
+  /** Replaces a message's text; any buttons under it go (an updated notice is a closed question). */
   updateMessage(channel: string, ts: string, text: string): Promise<void>;
 }
 

@@ -176,16 +176,17 @@ describe('approvals with the buttons in Slack', () => {
   });
   type Interaction = { user: string; actionId: string; signature: string; timestampOffsetSeconds?: number; status: number | null; responseUrlId: string };
   type Response = { id: string; clickedBy: string; text: string; responseType: string };
-  const slack = () => r.estate.slack as { interactions: Interaction[]; responses: Response[]; channels: { messages: { text: string; blocks?: { type: string; elements?: { action_id: string; value: string }[] }[] }[] }[] };
+  type Message = { text: string; history: string[]; blocks?: unknown[] };
+  const slack = () => r.estate.slack as { interactions: (Interaction & { value: string })[]; responses: Response[]; channels: { messages: Message[] }[] };
 
-  it('posts the request with Approve and Reject buttons, and the approvers clicks pass the gate', () => {
+  it('posts the request with Approve and Reject buttons, the approvers clicks pass the gate, and the request is closed', () => {
     expect(r.status.state).toBe('succeeded');
-    const request = slack().channels.flatMap((c) => c.messages).find((m) => m.text.startsWith(':lock: Approval needed'))!;
-    const buttons = request.blocks?.find((b) => b.type === 'actions')?.elements ?? [];
-    expect(buttons.map((b) => [b.action_id, b.value])).toEqual([
-      ['mw-approve', `${r.windowId}|go-ahead`],
-      ['mw-reject', `${r.windowId}|go-ahead`],
-    ]);
+    const clicked = slack().interactions.filter((i) => i.signature === 'valid' && !i.timestampOffsetSeconds);
+    expect([...new Set(clicked.map((i) => `${i.actionId} ${i.value}`))]).toEqual([`mw-approve ${r.windowId}|go-ahead`]);
+    // Once the gate passed, the request says so and its buttons are gone.
+    const request = slack().channels.flatMap((c) => c.messages).find((m) => m.history[0]?.startsWith(':lock: Approval needed'))!;
+    expect(request.text).toMatch(/^:white_check_mark: Approval for .* \(go-ahead\) is closed: approved by dana-whitfield, priya-raman\.$/);
+    expect(request.blocks ?? []).toEqual([]);
     const decisions = r.status.events.filter((e) => e.type === 'approval').map((e) => e.data as { by: string; via?: string; counted: boolean });
     expect(decisions.filter((d) => d.counted).map((d) => [d.by, d.via]).sort()).toEqual([
       ['dana-whitfield', 'slack'],

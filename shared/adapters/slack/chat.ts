@@ -89,12 +89,12 @@ export class SlackChatClient implements ChatClient {
     return { channel: res.channel, ts: res.ts };
   }
 
-  /** Replaces the text of a message this bot posted. */
+  /** Replaces the text of a message this bot posted, and drops its blocks (buttons that could no longer be answered). */
   async updateMessage(channel: string, ts: string, text: string): Promise<void> {
     const target = normalise(channel);
     if (!ts) throw new TypeError('ts must not be empty');
     const id = await this.channelId(target);
-    await this.call('update a message', display(target), () => this.web.chat.update({ channel: id, ts, text }));
+    await this.call('update a message', display(target), () => this.web.chat.update({ channel: id, ts, text, blocks: [] }));
   }
 
   private async channelId(target: string): Promise<string> {

@@ -19,6 +19,25 @@ export interface ApprovalDecision {
  * started the window; a timeout rejects, approves or escalates (notify and wait again).
  */
 export const runApproval: KindRunner<'approval'> = function* (sc, spec) {
+  const result = yield* decideGate(sc, spec);
+  if (spec.channels.length > 0) {
+    // The request in Slack says how it ended and loses its buttons: nobody answers a closed gate.
+    const icon = result.state === 'done' ? ':white_check_mark:' : ':no_entry:';
+    try {
+      yield call(
+        sc,
+        Activities.closeNotice,
+        { windowId: sc.input.windowId, key: keyOf(sc, 'notify', 'request'), channels: spec.channels, text: `${icon} Approval for ${sc.input.step.title} (${sc.input.step.id}) is closed: ${result.summary}.` },
+        RetryPolicies.chat(),
+      );
+    } catch {
+      // Slack being down must not change the gate's outcome; a late click is refused by the API anyway.
+    }
+  }
+  return result;
+};
+
+const decideGate: KindRunner<'approval'> = function* (sc, spec) {
   const { context, input } = sc;
   const listed = new Set(spec.roles.flatMap((r) => r.approvers));
   const approvals = new Map<string, ApprovalDecision>();
