@@ -88,6 +88,7 @@ export function* windowOrchestrator(context: OrchestrationContext): Generator<Ta
   for (;;) {
     if (!stopping) {
       const toStart: { instanceId: string; input: StepInput }[] = [];
+      const notDoing: StepResult[] = [];
       for (const step of runbook.steps) {
         if (states.get(step.id) !== 'pending') continue;
         if (!step.deps.every(settled)) continue;
@@ -96,9 +97,18 @@ export function* windowOrchestrator(context: OrchestrationContext): Generator<Ta
           states.set(step.id, 'blocked');
           continue;
         }
-        if (step.skip !== undefined) {
+        const condition = step.when;
+        const why =
+          step.skip !== undefined
+            ? step.skip
+            : condition && (states.get(condition.step) === 'done') !== condition.done
+              ? `runs only if ${condition.step} is ${condition.done ? '' : 'not '}done; it is ${states.get(condition.step) ?? 'unknown'}`
+              : undefined;
+        if (why !== undefined) {
           states.set(step.id, 'not-doing');
-          results.set(step.id, { stepId: step.id, state: 'not-doing', summary: `not doing: ${step.skip}` });
+          const result: StepResult = { stepId: step.id, state: 'not-doing', summary: `not doing: ${why}` };
+          results.set(step.id, result);
+          notDoing.push(result);
           continue;
         }
         toStart.push({
@@ -118,6 +128,12 @@ export function* windowOrchestrator(context: OrchestrationContext): Generator<Ta
         states.set(step.id, step.notBefore && step.notBefore > nowIso(context) ? 'waiting' : 'doing');
       }
       publish();
+      // The record says why a step is not done, as it does for every step that ran.
+      if (notDoing.length > 0) {
+        yield context.df.Task.all(
+          notDoing.map((r) => context.df.callActivityWithRetry(Activities.recordStep, RetryPolicies.store(), { windowId: runbook.windowId, stepId: r.stepId, state: r.state, at: nowIso(context), detail: r.summary })),
+        );
+      }
       if (toStart.length > 0) {
         yield context.df.callActivityWithRetry(Activities.startSteps, RetryPolicies.store(), { orchestration: Orchestrations.step, steps: toStart });
         // Each phase is announced once, when its first step starts.

@@ -45,6 +45,9 @@ export function buildGraph(window: WindowDef): WindowGraph {
   };
 
   const refsOf = (after: string[] | undefined, path: string) => (after ?? []).map((target, i) => ({ target, path: `${path}.after[${i}]` }));
+  // A condition on a step waits for it: its outcome must be known first.
+  const whenRefs = (when: { done?: string; notDone?: string } | undefined, path: string) =>
+    when ? (['done', 'notDone'] as const).flatMap((k) => (when[k] ? [{ target: when[k], path: `${path}.when.${k}` }] : [])) : [];
 
   /** Adds an item with the deps its position gives it; returns the id of its end node. */
   const addItem = (item: Item, path: string, phaseId: string, deps: string[]): string => {
@@ -73,7 +76,7 @@ export function buildGraph(window: WindowDef): WindowGraph {
       step: item,
       deps: [...deps],
       finishAfter: [],
-      refs: refsOf(item.after, path),
+      refs: [...refsOf(item.after, path), ...whenRefs(item.when, path)],
       ...(item.at ? { notBefore: { text: item.at, path: `${path}.at` } } : {}),
     };
     if (item.kind === 'rotate-secret') {

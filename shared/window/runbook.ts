@@ -154,6 +154,8 @@ export interface RunbookStep {
   tickets: string[];
   team?: string;
   skip?: string;
+  /** Run only if `step` ended done (`done: true`) or did not (`done: false`); otherwise not doing. */
+  when?: { step: string; done: boolean };
   continueOnFailure: boolean;
   spec: StepSpec;
 }
@@ -229,6 +231,7 @@ export function compileRunbook(window: WindowDef, plan: Plan, revision: string):
       tickets: step.tickets ?? [],
       ...(step.team ? { team: step.team } : {}),
       ...(step.skip !== undefined ? { skip: step.skip === true ? 'not doing' : step.skip } : {}),
+      ...(step.when?.done ? { when: { step: step.when.done, done: true } } : step.when?.notDone ? { when: { step: step.when.notDone, done: false } } : {}),
       continueOnFailure: step.continueOnFailure,
       spec: specOf(step, { window, pool, pipeline, server, expand, instant, plannedBatches: p.batches ?? [], membership }),
     });

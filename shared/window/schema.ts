@@ -259,6 +259,8 @@ const common = {
   estimate: Duration.optional(),
   /** "Not doing": kept in the plan and the record, never run. */
   skip: z.union([z.literal(true), z.string()]).optional(),
+  /** Run only if another step was done (or was not): "only if putting up the maintenance page". Waits for that step. */
+  when: strict({ done: Id.optional(), notDone: Id.optional() }).optional(),
   notes: StringList.optional(),
   /** A failure here is reported but does not stop the window. */
   continueOnFailure: z.boolean().default(false),

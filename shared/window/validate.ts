@@ -155,6 +155,12 @@ function checkEstate(window: WindowDef, graph: WindowGraph, add: Add): void {
   for (const node of graph.steps) {
     const step = node.step!;
     const p = node.path;
+    if (step.when) {
+      const keys = (['done', 'notDone'] as const).filter((k) => step.when![k] !== undefined);
+      if (keys.length !== 1) add(`${p}.when`, 'when needs exactly one of done or notDone (a step id)');
+      const target = keys.length === 1 ? graph.nodes.get(step.when[keys[0]!]!) : undefined;
+      if (target && target.type !== 'step') add(`${p}.when.${keys[0]!}`, `"${target.id}" is a ${target.type.replace(/-.*/, '')}, not a step: a condition names one step`);
+    }
     switch (step.kind) {
       case 'patch': {
         const group = window.serverGroups[step.group];

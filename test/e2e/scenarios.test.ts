@@ -216,6 +216,11 @@ describe('approvals with the buttons in Slack', () => {
     }
   });
 
+  it('decides conditional steps at run time: the page went up, so only the note that says so ran', () => {
+    expect(stepState(r, 'page-was-up-note')).toBe('done');
+    expect(r.status.steps.find((s) => s.id === 'no-page-note')).toMatchObject({ state: 'not-doing', detail: 'not doing: runs only if page-up is not done; it is done' });
+  });
+
   it('leaks neither the signing secret nor any other credential', () => {
     expect(leakedSecrets(r)).toEqual([]);
   });

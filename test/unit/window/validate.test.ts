@@ -222,6 +222,20 @@ describe('maintenance page and approvals', () => {
     expect(empty.map((p) => [p.path, p.reason])).toEqual([['alertSets.empty', 'an alert set needs scopes (Azure resource ids) or pingdom checks']]);
   });
 
+  it('reports a condition on an unknown step, on a phase, and with both keys', () => {
+    const unknown = only(problemsAfter((d) => (steps(d, 1)[4].when = { done: 'page-upp' })));
+    expect(unknown).toEqual({ path: 'phases[1].steps[4].when.done', reason: 'unknown step "page-upp" (did you mean "page-up"?)' });
+    const phase = only(problemsAfter((d) => (steps(d, 1)[4].when = { done: 'pre-work' })));
+    expect(phase).toEqual({ path: 'phases[1].steps[4].when.done', reason: '"pre-work" is a phase, not a step: a condition names one step' });
+    const both = only(problemsAfter((d) => (steps(d, 1)[4].when = { done: 'page-up', notDone: 'page-up' })));
+    expect(both).toEqual({ path: 'phases[1].steps[4].when', reason: 'when needs exactly one of done or notDone (a step id)' });
+  });
+
+  it('makes a condition wait for its step: naming a later step is a cycle', () => {
+    const p = only(problemsAfter((d) => (steps(d, 1)[1].when = { done: 'page-down' })));
+    expect(p.reason).toMatch(/^dependency cycle: /);
+  });
+
   it('reports an approval gate whose role has no approver', () => {
     const p = only(problemsAfter((d) => (d.roles['release-manager'].members = [])));
     expect(p).toEqual({ path: 'phases[1].steps[0].roles.release-manager', reason: 'role "release-manager" has no approver; add people to roles.release-manager.members' });
