@@ -88,6 +88,8 @@ export interface PlannedStep {
   /** `not-doing` steps are kept in the plan, take no time and are never run. */
   status: 'planned' | 'not-doing';
   notDoingReason?: string;
+  /** Runs only if this step ends done (or not done): planned as if it runs, decided on the day. */
+  condition?: string;
   start: PlanTime;
   end: PlanTime;
   minutes: number;
@@ -1092,6 +1094,7 @@ function plannedStep(
     path: node.path,
     status: notDoing ? 'not-doing' : 'planned',
     ...(notDoing && typeof step.skip === 'string' ? { notDoingReason: step.skip } : {}),
+    ...(step.when?.done ? { condition: `if ${step.when.done} is done` } : step.when?.notDone ? { condition: `if ${step.when.notDone} is not done` } : {}),
     start: time(placed.start),
     end: time(placed.end),
     minutes: (placed.end - placed.start) / MINUTE,

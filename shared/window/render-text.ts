@@ -78,7 +78,7 @@ export function renderPlanText(plan: Plan): string {
 function stepLine(step: PlannedStep, idWidth: number, kindWidth: number, span: (a: number, b: number) => string): string {
   const mark = step.status === 'not-doing' ? NOT_DOING_MARK : step.critical ? CRITICAL_MARK : ' ';
   const head = `  ${mark} ${step.id.padEnd(idWidth)}  ${step.kind.padEnd(kindWidth)}`;
-  const title = step.title ? `  ${step.title}` : '';
+  const title = `${step.title ? `  ${step.title}` : ''}${step.condition ? `  [only ${step.condition}]` : ''}`;
   if (step.status === 'not-doing') return `${head}  not doing${step.notDoingReason ? ` (${step.notDoingReason})` : ''}${title}`;
   return `${head}  ${span(step.start.epochMs, step.end.epochMs)}  ${formatMinutes(step.minutes).padStart(7)}${title}`;
 }

@@ -34,6 +34,15 @@ describe('text', () => {
     expect(text).toMatch(/^ {2}- legacy +manual +not doing \(not this month\)$/m);
   });
 
+  it('plans a conditional step as if it runs, and says on what it depends', () => {
+    const doc = raw('plan-hand.yaml');
+    const last = doc.phases.at(-1).steps.find((x: Doc) => x.id === 'done');
+    last.when = { done: 'page-down' };
+    const conditional = planWindow(Window.parse(doc));
+    expect(conditional.steps.find((x) => x.id === 'done')).toMatchObject({ status: 'planned', condition: 'if page-down is done' });
+    expect(renderPlanText(conditional)).toMatch(/^ {2}\* done +notify +.*  \[only if page-down is done\]$/m);
+  });
+
   it('prints makespan and page-up minutes beside their lower bounds', () => {
     expect(text).toMatch(/^Makespan +4h 27m +\| lower bound 4h 27m +\(critical path 4h 27m; patch capacity 4h 20m \(pool agw\); the critical path binds\)$/m);
     expect(text).toMatch(/^Page up +3h 28m +\| lower bound 3h 28m +public Sun 01:52–05:20 EDT \| Sun 11:22–14:50 IST$/m);
