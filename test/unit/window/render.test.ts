@@ -40,7 +40,7 @@ describe('text', () => {
     last.when = { done: 'page-down' };
     const conditional = planWindow(Window.parse(doc));
     expect(conditional.steps.find((x) => x.id === 'done')).toMatchObject({ status: 'planned', condition: 'if page-down is done' });
-    expect(renderPlanText(conditional)).toMatch(/^ {2}\* done +notify +.*  \[only if page-down is done\]$/m);
+    expect(renderPlanText(conditional)).toMatch(/^ {2}\* done +notify +.* {2}\[only if page-down is done\]$/m);
   });
 
   it('prints makespan and page-up minutes beside their lower bounds', () => {
