@@ -1,7 +1,7 @@
 import { app, type InvocationContext, type Timer } from '@azure/functions';
 import * as df from 'durable-functions';
 import { durableControl } from '../shared/api/durableControl';
-import { startDueWindows } from '../shared/api/scheduler';
+import { announceOnce, startDueWindows } from '../shared/api/scheduler';
 import { services } from '../shared/composition';
 
 /** Every five minutes (in WEBSITE_TIME_ZONE): start each window whose time has come, once. */
@@ -17,6 +17,7 @@ app.timer('windowScheduler', {
       windows: s.windows,
       clock: s.clock,
       durable: durableControl(client),
+      announce: announceOnce({ store: s.store, chat: s.ports.chat }),
     });
     for (const d of decisions.filter((x) => x.action !== 'not-due' && x.action !== 'already-ran')) {
       context.log(`window ${d.windowId}: ${d.action}${d.detail ? ` (${d.detail})` : ''}${timer.isPastDue ? ' [past due]' : ''}`);

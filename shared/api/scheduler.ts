@@ -1,17 +1,46 @@
 import type { Clock } from '../clock';
+import type { ChatClient } from '../ports/chat';
+import type { WindowStore } from '../store/windowStore';
 import type { WindowInput } from '../orchestrations/contracts';
 import { InstanceIds, Orchestrations } from '../orchestrations/names';
 import { loadWindowText } from '../window/load';
-import { planWindow } from '../window/plan';
+import { formatZoneTime, planWindow } from '../window/plan';
 import type { WindowSource } from '../window/source';
 import type { OrchestrationControl } from './windows';
 
 /** The window orchestrator starts this long before the first step (it posts the start notice, steps wait on their own times). */
 export const START_LEAD_MINUTES = 30;
 
+/** A window is announced this long before its first step: who must be around, when it should end. */
+export const HEADS_UP_HOURS = 24;
+
+/** Posts once per window, key and channel, so every five-minute fire may ask again. */
+export type Announce = (input: { windowId: string; key: string; channels: string[]; text: string }) => Promise<unknown>;
+
+/**
+ * Claim, then post: two fires at once (a duplicate or a catch-up after downtime) post once. A post
+ * that fails gives its claim back, so the next fire tries again rather than staying silent.
+ */
+export function announceOnce(deps: { store: Pick<WindowStore, 'claimMark' | 'clearMark'>; chat: Pick<ChatClient, 'postMessage'> }): Announce {
+  return async ({ windowId, key, channels, text }) => {
+    for (const channel of channels) {
+      const mark = `announce:${key}@${channel}`;
+      if (!(await deps.store.claimMark(windowId, mark, 'posting'))) continue;
+      try {
+        await deps.chat.postMessage(channel, text);
+      } catch (error) {
+        await deps.store.clearMark(windowId, mark);
+        throw error;
+      }
+    }
+  };
+}
+
 export interface ScheduleDecision {
   windowId: string;
   action: 'started' | 'running' | 'already-ran' | 'not-due' | 'missed' | 'invalid';
+  /** A heads-up or a missed-window alarm went to Slack (or was already there). */
+  announced?: boolean;
   detail?: string;
 }
 
@@ -20,7 +49,7 @@ export interface ScheduleDecision {
  * The instance id is deterministic, so a duplicate or late fire finds the instance
  * and starts nothing; a window whose whole budget has passed is reported as missed.
  */
-export async function startDueWindows(deps: { windows: WindowSource; durable: OrchestrationControl; clock: Clock }): Promise<ScheduleDecision[]> {
+export async function startDueWindows(deps: { windows: WindowSource; durable: OrchestrationControl; clock: Clock; announce?: Announce }): Promise<ScheduleDecision[]> {
   const now = await deps.clock.now();
   const decisions: ScheduleDecision[] = [];
   for (const { windowId } of deps.windows.list()) {
@@ -30,11 +59,29 @@ export async function startDueWindows(deps: { windows: WindowSource; durable: Or
       decisions.push({ windowId, action: 'invalid', detail: `${loaded?.problems.length ?? 0} problem(s); run mw validate` });
       continue;
     }
-    const plan = planWindow(loaded.window, { recommend: false });
+    const window = loaded.window;
+    const plan = planWindow(window, { recommend: false });
     const startAt = plan.start.epochMs - START_LEAD_MINUTES * 60_000;
     const endAt = plan.budget?.deadline.epochMs ?? plan.end.epochMs;
+    const milestones = window.notifications?.channels ?? [];
+    const failures = window.notifications?.failures.length ? window.notifications.failures : milestones;
+    // The day before: who must be around and when it should end, so nobody learns of it at 7 pm on Saturday.
+    // Only before a run exists: a run owns the window's record from then on.
+    const headsUp = async (): Promise<boolean> => {
+      if (!deps.announce || milestones.length === 0 || now < plan.start.epochMs - HEADS_UP_HOURS * 3_600_000) return false;
+      const at = (ms: number) => [plan.timeZone, ...plan.displayZones].map((z) => formatZoneTime(ms, z)).join(' | ');
+      const people = [...new Set(Object.values(window.roles).flatMap((r) => r.members))].map((p) => window.people[p]?.name ?? p);
+      await deps.announce({
+        windowId,
+        key: 'heads-up',
+        channels: milestones,
+        text: `:calendar: ${window.title} starts ${at(plan.start.epochMs)} and should end ${at(plan.end.epochMs)} (${plan.steps.length} steps). People named in it: ${people.join(', ') || 'none'}. Follow it with: mw status ${windowId}`,
+      });
+      return true;
+    };
     if (now < startAt) {
-      decisions.push({ windowId, action: 'not-due', detail: `starts ${new Date(startAt).toISOString()}` });
+      const announced = await headsUp();
+      decisions.push({ windowId, action: 'not-due', detail: `starts ${new Date(startAt).toISOString()}`, ...(announced ? { announced } : {}) });
       continue;
     }
     const instanceId = InstanceIds.window(windowId);
@@ -44,9 +91,15 @@ export async function startDueWindows(deps: { windows: WindowSource; durable: Or
       continue;
     }
     if (now >= endAt) {
-      decisions.push({ windowId, action: 'missed', detail: `its budget ended ${new Date(endAt).toISOString()}` });
+      // Loud, once: a window that never ran (the app was down, the schedule was off) is news.
+      if (deps.announce && failures.length > 0) {
+        await deps.announce({ windowId, key: 'missed', channels: failures, text: `:rotating_light: ${window.title} did not start: its time ended ${new Date(endAt).toISOString()} and no run exists. Start it by hand or reschedule it.` });
+      }
+      decisions.push({ windowId, action: 'missed', detail: `its budget ended ${new Date(endAt).toISOString()}`, announced: Boolean(deps.announce && failures.length > 0) });
       continue;
     }
+    // A fire inside the lead time with no heads-up yet (the app was down the day before) still gives one.
+    await headsUp();
     const input: WindowInput = { windowId, startedBy: 'scheduler', mode: 'scheduled' };
     try {
       await deps.durable.startNew(Orchestrations.window, instanceId, input);

@@ -53,6 +53,9 @@ export interface WindowStore {
   /** Idempotency marks: vendor operation tokens, posted messages. */
   getMark(windowId: string, key: string): Promise<string | undefined>;
   setMark(windowId: string, key: string, value: string): Promise<void>;
+  /** Sets a mark only if absent: true for the one caller that set it (concurrent timer fires race here). */
+  claimMark(windowId: string, key: string, value: string): Promise<boolean>;
+  clearMark(windowId: string, key: string): Promise<void>;
 }
 
 const TABLES = { runs: 'mwruns', steps: 'mwsteps', events: 'mwevents', ledger: 'mwledger', marks: 'mwmarks' } as const;
@@ -204,6 +207,24 @@ export class TableWindowStore implements WindowStore {
   async setMark(windowId: string, key: string, value: string): Promise<void> {
     const table = await this.table(TABLES.marks);
     await table.upsertEntity({ partitionKey: safeKey(windowId), rowKey: safeKey(key), value }, 'Replace');
+  }
+
+  async claimMark(windowId: string, key: string, value: string): Promise<boolean> {
+    const table = await this.table(TABLES.marks);
+    try {
+      await table.createEntity({ partitionKey: safeKey(windowId), rowKey: safeKey(key), value });
+      return true;
+    } catch (error) {
+      if ((error as { statusCode?: number }).statusCode === 409) return false;
+      throw error;
+    }
+  }
+
+  async clearMark(windowId: string, key: string): Promise<void> {
+    const table = await this.table(TABLES.marks);
+    await table.deleteEntity(safeKey(windowId), safeKey(key)).catch((e: { statusCode?: number }) => {
+      if (e.statusCode !== 404) throw e;
+    });
   }
 
   private async getEntity<T extends object>(name: string, windowId: string, rowKey: string): Promise<T | undefined> {

@@ -160,6 +160,13 @@ describe('a duplicate timer fire', () => {
     expect(windows).toHaveLength(1);
     expect(r.status.startedBy).toBe('scheduler');
     expect(r.status.state).toBe('succeeded');
+    // Both fires found the window within a day of its start: one heads-up, posted before the window's own start notice.
+    const channels = r.estate.slack.channels as { name: string; messages: { text: string }[] }[];
+    const texts = channels.find((c) => c.name === 'eng-monthlymaintenance')!.messages.map((m) => m.text);
+    const headsUp = texts.filter((t) => t.startsWith(':calendar: '));
+    expect(headsUp).toHaveLength(1);
+    expect(headsUp[0]).toMatch(/^:calendar: .* starts Sat 23:00 EDT \| Sun 08:30 IST and should end .*People named in it: .*Dana Whitfield.*Follow it with: mw status e2e-mini$/);
+    expect(texts.indexOf(headsUp[0]!)).toBeLessThan(texts.findIndex((t) => t.startsWith(':construction: ')));
   });
 
   it('refuses a second start over the API with 409', async () => {
