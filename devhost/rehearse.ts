@@ -130,10 +130,10 @@ export interface Rehearsal {
   masterKey: string;
   /** The teams answering a canary step (from the window file). */
   canaryTeams(stepId: string): { id: string; members: string[] }[];
-  /** A window person's Slack user id (from the window file). */
-  slackIdOf(person: string): string | undefined;
-  /** Every window person with a Slack user id. */
+  /** The window's people (from the window file), with their Slack user ids. */
   people: Record<string, { slack?: string }>;
+  /** The credentials the app was configured with: none may show up in what a window leaves behind. */
+  credentials: string[];
   stop(): Promise<void>;
 }
 
@@ -163,7 +163,8 @@ export async function startRehearsal(windowFile: string, options: Partial<Option
   const runTag = randomBytes(4).toString('hex');
   const taskHub = `R${runTag}${window.id.replace(/[^A-Za-z0-9]/g, '')}`.slice(0, 44);
   const settingsFile = path.join(work, 'local.settings.json');
-  writeFileSync(settingsFile, JSON.stringify({ IsEncrypted: false, Values: rehearsalSettings(sandbox, estate, hostUrl, windowsDir, window.timeZone, taskHub, options.storage), Host: { LocalHttpPort: port }, Keys: { master: masterKey } }, null, 2));
+  const settings = rehearsalSettings(sandbox, estate, hostUrl, windowsDir, window.timeZone, taskHub, options.storage);
+  writeFileSync(settingsFile, JSON.stringify({ IsEncrypted: false, Values: settings, Host: { LocalHttpPort: port }, Keys: { master: masterKey } }, null, 2));
 
   let host: RunningHost;
   try {
@@ -233,8 +234,8 @@ export async function startRehearsal(windowFile: string, options: Partial<Option
     windowId: window.id,
     api,
     canaryTeams,
-    slackIdOf: (person) => window.people[person]?.slack,
     people: window.people,
+    credentials: Object.entries(settings).filter(([name, value]) => /SECRET|TOKEN|_PAT$|API_KEY/.test(name) && value !== '').map(([, value]) => value),
     hostLog: path.join(work, 'host.log'),
     masterKey,
     stop: () =>
@@ -302,7 +303,7 @@ async function click(rehearsal: Rehearsal, body: { channel: string; ts: string; 
 /** What must not count: a forged signature, a replay ten minutes late, someone who may not approve. */
 async function slackProbes(rehearsal: Rehearsal, request: { channel: string; ts: string }, approvers: string[]): Promise<string[]> {
   const outsider = Object.entries(rehearsal.people).find(([id, p]) => p.slack && !approvers.includes(id));
-  const someone = rehearsal.slackIdOf(approvers[0] ?? '') ?? 'U0NOBODY01';
+  const someone = rehearsal.people[approvers[0] ?? '']?.slack ?? 'U0NOBODY01';
   return [
     `forged click ${await click(rehearsal, { ...request, user: someone, actionId: 'mw-approve', forgeSignature: true })}`,
     `replayed click ${await click(rehearsal, { ...request, user: someone, actionId: 'mw-approve', timestampOffsetSeconds: -600 })}`,
@@ -322,7 +323,9 @@ export async function answerPending(rehearsal: Rehearsal, status: WindowStatusVi
         if (answered.has(key)) continue;
         answered.add(key);
         const approve = ask ? await ask(`Approve ${gate.gate} (${gate.title}) as ${approver}?`) : plan === 'approve';
-        if (scenario.approvalsVia === 'slack') {
+        const slackId = rehearsal.people[approver]?.slack;
+        // An approver without a Slack id answers over HTTP, as such a person would.
+        if (scenario.approvalsVia === 'slack' && slackId) {
           const request = await approvalRequest(rehearsal, status.windowId, gate.gate);
           if (!request) {
             answered.delete(key); // not posted yet: try again on the next tick
@@ -332,7 +335,7 @@ export async function answerPending(rehearsal: Rehearsal, status: WindowStatusVi
             answered.add(`probes:${gate.gate}`);
             done.push(...(await slackProbes(rehearsal, request, gate.roles.flatMap((r) => r.approvers))));
           }
-          const r = await click(rehearsal, { ...request, user: rehearsal.slackIdOf(approver) ?? `U0${approver.toUpperCase().replace(/[^A-Z0-9]/g, '').slice(0, 8)}`, actionId: approve ? 'mw-approve' : 'mw-reject' });
+          const r = await click(rehearsal, { ...request, user: slackId, actionId: approve ? 'mw-approve' : 'mw-reject' });
           done.push(`${approver} ${approve ? 'approved' : 'rejected'} ${gate.gate} in Slack (${r})`);
           continue;
         }
@@ -385,7 +388,7 @@ async function buildReport(rehearsal: Rehearsal, status: WindowStatusView, dupli
   const issuedSecrets = [
     ...(saved.services.keyvault ?? []).flatMap((s) => s.versions.map((v) => v.value)),
     ...(saved.services.mailgun?.keys ?? []).flatMap((k) => (k.secret ? [k.secret] : [])),
-    ...credentialsOf(parse(readFileSync(path.join(ROOT, 'sandbox', 'estate', 'default.yaml'), 'utf8')) as EstateCredentials),
+    ...rehearsal.credentials,
   ];
   return {
     windowId: rehearsal.windowId,
@@ -397,28 +400,6 @@ async function buildReport(rehearsal: Rehearsal, status: WindowStatusView, dupli
     hostLog: readFileSync(rehearsal.hostLog, 'utf8'),
     issuedSecrets,
   };
-}
-
-interface EstateCredentials {
-  azure: { clients: { clientSecret: string }[] };
-  cloudflare: { tokens: { value: string }[] };
-  slack: { tokens: { value: string }[]; signingSecret?: string };
-  devops: { pats: { value: string }[] };
-  pingdom: { tokens: { value: string }[] };
-  consul: { tokens: { secretId: string }[] };
-}
-
-/** The credentials the app is configured with: none may show up in what a window leaves behind either. */
-function credentialsOf(e: EstateCredentials): string[] {
-  return [
-    ...e.azure.clients.map((c) => c.clientSecret),
-    ...e.cloudflare.tokens.map((t) => t.value),
-    ...e.slack.tokens.map((t) => t.value),
-    ...(e.slack.signingSecret ? [e.slack.signingSecret] : []),
-    ...e.devops.pats.map((p) => p.value),
-    ...e.pingdom.tokens.map((t) => t.value),
-    ...e.consul.tokens.map((t) => t.secretId),
-  ];
 }
 
 function progressLine(s: WindowStatusView, virtualNow: number, zone: string): string {

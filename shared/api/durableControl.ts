@@ -1,13 +1,5 @@
 import type { DurableClient } from 'durable-functions';
-import type { OrchestrationControl } from './windows';
-
-/** The instance was started by someone else in the meantime. */
-export class AlreadyStartedError extends Error {
-  constructor(readonly instanceId: string) {
-    super(`instance ${instanceId} already exists`);
-    this.name = 'AlreadyStartedError';
-  }
-}
+import { AlreadyStartedError, type OrchestrationControl } from './windows';
 
 const RUNNING = new Set(['Running', 'Pending', 'ContinuedAsNew', 'Suspended']);
 

@@ -4,9 +4,10 @@ import type { WindowStore } from '../store/windowStore';
 import type { WindowInput } from '../orchestrations/contracts';
 import { InstanceIds, Orchestrations } from '../orchestrations/names';
 import { loadWindowText } from '../window/load';
+import { channelsOf } from '../window/runbook';
 import { formatZoneTime, planWindow } from '../window/plan';
 import type { WindowSource } from '../window/source';
-import type { OrchestrationControl } from './windows';
+import { AlreadyStartedError, type OrchestrationControl } from './windows';
 
 /** The window orchestrator starts this long before the first step (it posts the start notice, steps wait on their own times). */
 export const START_LEAD_MINUTES = 30;
@@ -39,8 +40,6 @@ export function announceOnce(deps: { store: Pick<WindowStore, 'claimMark' | 'cle
 export interface ScheduleDecision {
   windowId: string;
   action: 'started' | 'running' | 'already-ran' | 'not-due' | 'missed' | 'invalid';
-  /** A heads-up or a missed-window alarm went to Slack (or was already there). */
-  announced?: boolean;
   detail?: string;
 }
 
@@ -63,12 +62,11 @@ export async function startDueWindows(deps: { windows: WindowSource; durable: Or
     const plan = planWindow(window, { recommend: false });
     const startAt = plan.start.epochMs - START_LEAD_MINUTES * 60_000;
     const endAt = plan.budget?.deadline.epochMs ?? plan.end.epochMs;
-    const milestones = window.notifications?.channels ?? [];
-    const failures = window.notifications?.failures.length ? window.notifications.failures : milestones;
+    const { milestones, failures } = channelsOf(window);
     // The day before: who must be around and when it should end, so nobody learns of it at 7 pm on Saturday.
     // Only before a run exists: a run owns the window's record from then on.
-    const headsUp = async (): Promise<boolean> => {
-      if (!deps.announce || milestones.length === 0 || now < plan.start.epochMs - HEADS_UP_HOURS * 3_600_000) return false;
+    const headsUp = async (): Promise<void> => {
+      if (!deps.announce || milestones.length === 0 || now < plan.start.epochMs - HEADS_UP_HOURS * 3_600_000) return;
       const at = (ms: number) => [plan.timeZone, ...plan.displayZones].map((z) => formatZoneTime(ms, z)).join(' | ');
       const people = [...new Set(Object.values(window.roles).flatMap((r) => r.members))].map((p) => window.people[p]?.name ?? p);
       await deps.announce({
@@ -77,11 +75,10 @@ export async function startDueWindows(deps: { windows: WindowSource; durable: Or
         channels: milestones,
         text: `:calendar: ${window.title} starts ${at(plan.start.epochMs)} and should end ${at(plan.end.epochMs)} (${plan.steps.length} steps). People named in it: ${people.join(', ') || 'none'}. Follow it with: mw status ${windowId}`,
       });
-      return true;
     };
     if (now < startAt) {
-      const announced = await headsUp();
-      decisions.push({ windowId, action: 'not-due', detail: `starts ${new Date(startAt).toISOString()}`, ...(announced ? { announced } : {}) });
+      await headsUp();
+      decisions.push({ windowId, action: 'not-due', detail: `starts ${new Date(startAt).toISOString()}` });
       continue;
     }
     const instanceId = InstanceIds.window(windowId);
@@ -95,7 +92,7 @@ export async function startDueWindows(deps: { windows: WindowSource; durable: Or
       if (deps.announce && failures.length > 0) {
         await deps.announce({ windowId, key: 'missed', channels: failures, text: `:rotating_light: ${window.title} did not start: its time ended ${new Date(endAt).toISOString()} and no run exists. Start it by hand or reschedule it.` });
       }
-      decisions.push({ windowId, action: 'missed', detail: `its budget ended ${new Date(endAt).toISOString()}`, announced: Boolean(deps.announce && failures.length > 0) });
+      decisions.push({ windowId, action: 'missed', detail: `its budget ended ${new Date(endAt).toISOString()}` });
       continue;
     }
     // A fire inside the lead time with no heads-up yet (the app was down the day before) still gives one.
@@ -105,7 +102,7 @@ export async function startDueWindows(deps: { windows: WindowSource; durable: Or
       await deps.durable.startNew(Orchestrations.window, instanceId, input);
       decisions.push({ windowId, action: 'started' });
     } catch (error) {
-      if ((error as Error).name !== 'AlreadyStartedError') throw error;
+      if (!(error instanceof AlreadyStartedError)) throw error;
       decisions.push({ windowId, action: 'running', detail: 'started by a concurrent fire' });
     }
   }

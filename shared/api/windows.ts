@@ -2,7 +2,7 @@ import { z } from 'zod';
 import type { Clock } from '../clock';
 import type { StepState, WindowInput } from '../orchestrations/contracts';
 import type { ApprovalDecision } from '../orchestrations/kinds/approval';
-import { Events, InstanceIds, Orchestrations } from '../orchestrations/names';
+import { Events, InstanceIds, LedgerKeys, Orchestrations } from '../orchestrations/names';
 import type { RunRecord, WindowStore } from '../store/windowStore';
 import type { Runbook, RunbookStep } from '../window/runbook';
 import type { WindowSource } from '../window/source';
@@ -41,8 +41,17 @@ export interface DurableStatusView {
 /** What the API needs of the durable client (the real one is adapted in functions/). */
 export interface OrchestrationControl {
   getStatus(instanceId: string): Promise<DurableStatusView | undefined>;
+  /** Throws {@link AlreadyStartedError} when another starter got there first. */
   startNew(name: string, instanceId: string, input: unknown): Promise<void>;
   raiseEvent(instanceId: string, eventName: string, data: unknown): Promise<'raised' | 'gone' | 'missing'>;
+}
+
+/** The instance was started by someone else in the meantime. */
+export class AlreadyStartedError extends Error {
+  constructor(readonly instanceId: string) {
+    super(`instance ${instanceId} already exists`);
+    this.name = 'AlreadyStartedError';
+  }
 }
 
 export interface ApiDeps {
@@ -112,7 +121,7 @@ export async function startWindow(deps: ApiDeps, req: ApiRequest): Promise<ApiRe
   try {
     await deps.durable.startNew(Orchestrations.window, instanceId, input);
   } catch (e) {
-    if ((e as Error).name === 'AlreadyStartedError') return error(409, 'AlreadyRunning', `window "${windowId}" is already running`, { instanceId });
+    if (e instanceof AlreadyStartedError) return error(409, 'AlreadyRunning', `window "${windowId}" is already running`, { instanceId });
     throw e;
   }
   return { status: 202, jsonBody: { windowId, instanceId, startedBy: who.caller.id, statusUrl: `/api/windows/${windowId}` } };
@@ -270,8 +279,15 @@ export async function windowStatus(deps: ApiDeps, windowId: string): Promise<Api
     .filter((x): x is typeof x & { state: 'open' | 'kept' | 'failed' } => x.state !== 'undone')
     .sort((a, b) => a.order - b.order)
     .map((x) => ({ key: x.key, step: x.stepId, description: x.description, state: x.state, ...(x.note ? { note: x.note } : {}) }));
-  // Whether a page or alert set is still changed is the ledger's word: the restore walk may have put it back after its step.
-  const changed = (prefix: string) => stillChanged.some((x) => x.key.startsWith(prefix));
+  // Pages and alert sets are the ledger's word, not their steps': the restore walk may have put one back after its step.
+  const pages: Record<string, 'up' | 'down'> = {};
+  const alertSets: Record<string, 'paused' | 'resumed'> = {};
+  for (const x of ledger) {
+    const owner = LedgerKeys.owner(x.key);
+    const open = x.state !== 'undone';
+    if (owner?.kind === 'page') pages[owner.id] = open || pages[owner.id] === 'up' ? 'up' : 'down';
+    if (owner?.kind === 'alerts') alertSets[owner.id] = open || alertSets[owner.id] === 'paused' ? 'paused' : 'resumed';
+  }
   const custom = (durable?.customStatus ?? {}) as { state?: string; stopReason?: string; steps?: Record<string, StepState> };
   // An orchestration that crashed or was terminated says so, whatever its last custom status was.
   if (durable && ['Failed', 'Terminated', 'Canceled'].includes(durable.runtimeStatus)) {
@@ -299,17 +315,6 @@ export async function windowStatus(deps: ApiDeps, windowId: string): Promise<Api
   for (const e of events.filter((x) => x.type === 'servers')) {
     const data = e.data as { servers: Record<string, { state: string; detail?: string }> };
     for (const [name, s] of Object.entries(data.servers)) servers[name] = { ...s, step: e.stepId };
-  }
-  // A page's state is the action of its latest finished up/down step.
-  const pages: Record<string, 'up' | 'down'> = {};
-  const pageSteps = runbook.steps
-    .filter((s) => s.spec.kind === 'maintenance-page' && stateOf(s.id) === 'done')
-    .sort((a, b) => records[a.id]!.at.localeCompare(records[b.id]!.at));
-  for (const s of pageSteps) if (s.spec.kind === 'maintenance-page') pages[s.spec.page] = s.spec.action;
-  for (const page of Object.keys(pages)) pages[page] = changed(`page:${page}:`) ? 'up' : 'down';
-  const alertSets: Record<string, 'paused' | 'resumed'> = {};
-  for (const s of runbook.steps) {
-    if (s.spec.kind === 'alerts' && records[s.id]) alertSets[s.spec.set] = changed(`alerts:${s.spec.set}:`) ? 'paused' : 'resumed';
   }
   const phases = [...new Set(runbook.steps.map((s) => s.phaseId))].map((id) => {
     const states = runbook.steps.filter((s) => s.phaseId === id).map((s) => stateOf(s.id));

@@ -1,3 +1,4 @@
+import type { ChatButton } from '../ports/chat';
 import type { RunbookStep, Runbook, Server, ResolvedPool, HttpCheck, ResolvedPipeline } from '../window/runbook';
 
 /**
@@ -116,7 +117,7 @@ export interface NotifyInput {
   channels: string[];
   text: string;
   /** Shown where the app can take their clicks (Slack interactivity); the text must make sense without them. */
-  buttons?: { actionId: string; text: string; value: string; style?: 'primary' | 'danger' }[];
+  buttons?: ChatButton[];
 }
 
 export interface PoolWriteInput {

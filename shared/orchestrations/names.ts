@@ -65,6 +65,21 @@ export const Events = {
   stepDone: 'step-done',
 } as const;
 
+/**
+ * Restore-ledger keys of what outlives its step: per maintenance page and per alert set, not per
+ * step, so the `down`/`resume` step finds what `up`/`pause` recorded, and the status API can tell
+ * from the ledger alone whether a page is up or a set paused.
+ */
+export const LedgerKeys = {
+  page: (page: string, ...parts: string[]): string => ['page', page, ...parts].join(':'),
+  alertSet: (set: string, ...parts: string[]): string => ['alerts', set, ...parts].join(':'),
+  /** The page or alert set a key belongs to (ids never contain ':'). */
+  owner: (key: string): { kind: 'page' | 'alerts'; id: string } | undefined => {
+    const m = /^(page|alerts):([^:]+):/.exec(key);
+    return m ? { kind: m[1] as 'page' | 'alerts', id: m[2]! } : undefined;
+  },
+};
+
 /** Slack `action_id`s of the buttons the app posts; /api/slack/interactions acts on them. */
 export const SlackActions = {
   approve: 'mw-approve',

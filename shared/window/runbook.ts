@@ -246,7 +246,7 @@ export function compileRunbook(window: WindowDef, plan: Plan, revision: string):
     startAt: new Date(plan.start.epochMs).toISOString(),
     plannedEndAt: new Date(plan.end.epochMs).toISOString(),
     ...(plan.budget ? { budgetEndsAt: new Date(plan.budget.deadline.epochMs).toISOString() } : {}),
-    channels: { milestones: window.notifications?.channels ?? [], failures: window.notifications?.failures ?? window.notifications?.channels ?? [] },
+    channels: channelsOf(window),
     phases: window.phases.map((p) => ({ id: p.id, title: p.title ?? p.id })),
     people: Object.fromEntries(Object.entries(window.people).map(([id, p]) => [id, { name: p.name, ...(p.email ? { email: p.email } : {}), ...(p.slack ? { slack: p.slack } : {}) }])),
     steps,
@@ -446,4 +446,11 @@ function collapse(graph: WindowGraph, id: string, asTarget = false): { deps: str
     start.deps.forEach(walk);
   }
   return { deps: [...deps], gates };
+}
+
+/** Where a window's notices go: milestones to its channels, failures to `failures` or, when it names none, the same channels. */
+export function channelsOf(window: WindowDef): { milestones: string[]; failures: string[] } {
+  const milestones = window.notifications?.channels ?? [];
+  const failures = window.notifications?.failures ?? [];
+  return { milestones, failures: failures.length > 0 ? failures : milestones };
 }

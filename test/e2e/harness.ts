@@ -76,6 +76,12 @@ export function lbPoolSizes(calls: CallRecord[], lb: string, pool: string): numb
     .map((c) => ((c.body as { properties?: { loadBalancerBackendAddresses?: unknown[] } }).properties?.loadBalancerBackendAddresses ?? []).length);
 }
 
+/** The texts posted to a Slack channel (with or without '#'), oldest first. */
+export function slackTexts(report: Report, channel: string): string[] {
+  const channels = report.estate.slack.channels as { name: string; messages: { text: string }[] }[];
+  return (channels.find((c) => c.name === channel.replace(/^#/, ''))?.messages ?? []).map((m) => m.text);
+}
+
 /** Every place a secret must never appear: histories, custom status, logs, Slack, the status view. */
 export function leakedSecrets(report: Report): string[] {
   const slack = JSON.stringify(report.estate.slack?.channels ?? []);

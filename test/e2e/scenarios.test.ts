@@ -1,4 +1,4 @@
-import { gatewayPoolSizes, lbPoolSizes, leakedSecrets, rehearse, type Report } from './harness';
+import { gatewayPoolSizes, lbPoolSizes, leakedSecrets, rehearse, slackTexts, type Report } from './harness';
 
 /**
  * Failure scenarios, each rehearsed end to end with faults injected into the estate or
@@ -42,7 +42,7 @@ describe('a web server fails patching (below the error threshold)', () => {
     expect(r.status.servers['IC-Web3']).toMatchObject({ state: 'failed' });
     expect(webs.filter((w) => w !== 'IC-Web3').every((w) => r.status.servers[w]?.state === 'patched')).toBe(true);
     expect(r.status.summary).toMatch(/OUT OF POOL IC-Web3 \(agw-web, ilb-web\)/);
-    const failures = (r.estate.slack.channels as { name: string; messages: { text: string }[] }[]).find((c) => c.name === 'platform-support')!.messages.map((m) => m.text);
+    const failures = slackTexts(r, 'platform-support');
     expect(failures.some((t) => t.includes('IC-Web3'))).toBe(true);
     // On-call's status says what is still changed: IC-Web3 out of its pools, left on purpose.
     expect(r.status.stillChanged.length).toBeGreaterThan(0);
@@ -161,8 +161,7 @@ describe('a duplicate timer fire', () => {
     expect(r.status.startedBy).toBe('scheduler');
     expect(r.status.state).toBe('succeeded');
     // Both fires found the window within a day of its start: one heads-up, posted before the window's own start notice.
-    const channels = r.estate.slack.channels as { name: string; messages: { text: string }[] }[];
-    const texts = channels.find((c) => c.name === 'eng-monthlymaintenance')!.messages.map((m) => m.text);
+    const texts = slackTexts(r, 'eng-monthlymaintenance');
     const headsUp = texts.filter((t) => t.startsWith(':calendar: '));
     expect(headsUp).toHaveLength(1);
     expect(headsUp[0]).toMatch(/^:calendar: .* starts Sat 23:00 EDT \| Sun 08:30 IST and should end .*People named in it: .*Dana Whitfield.*Follow it with: mw status e2e-mini$/);
@@ -255,7 +254,7 @@ describe('an inverse that keeps failing during the restore walk', () => {
     const failed = r.status.stillChanged.filter((c) => c.state === 'failed');
     expect(failed.length).toBeGreaterThan(0);
     expect(failed.every((c) => /^alerts back on for /.test(c.description) && /AuthorizationFailed|authorization/i.test(c.note ?? ''))).toBe(true);
-    const support = (r.estate.slack.channels as { name: string; messages: { text: string }[] }[]).find((c) => c.name === 'platform-support')!.messages.map((m) => m.text);
+    const support = slackTexts(r, 'platform-support');
     expect(support.some((t) => t.startsWith(':rotating_light: RESTORE FAILED') && t.includes('alerts back on for'))).toBe(true);
     expect(r.stdout).toMatch(/STILL CHANGED, NOT PUT BACK \(\d+\):\n {2}FAILED alerts back on for /);
   });

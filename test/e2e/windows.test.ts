@@ -3,7 +3,7 @@ import { join } from 'path';
 import { loadWindowText } from '../../shared/window/load';
 import { planWindow } from '../../shared/window/plan';
 import { compileRunbook, type Runbook } from '../../shared/window/runbook';
-import { gatewayPoolSizes, lbPoolSizes, leakedSecrets, rehearse, type Report } from './harness';
+import { gatewayPoolSizes, lbPoolSizes, leakedSecrets, rehearse, slackTexts, type Report } from './harness';
 
 /**
  * Every example window runs end to end through the local host, the simulated estate and
@@ -20,6 +20,16 @@ function runbookOf(file: string): Runbook {
 }
 
 const vmName = (id: string) => id.split('/').at(-1)!;
+
+/** Rehearses `file` once for the enclosing describe, with the checks every window shares; returns the report. */
+function rehearsedWindow(file: string): () => Report {
+  let report: Report;
+  beforeAll(async () => {
+    report = await rehearse(file);
+  });
+  commonChecks(file, () => report);
+  return () => report;
+}
 
 /** Checks every example window shares: success, patched servers back in, nothing left behind, nothing leaked. */
 function commonChecks(file: string, get: () => Report): void {
@@ -96,14 +106,12 @@ function commonChecks(file: string, get: () => Report): void {
 
   it('posts every notice to the channels the window names', () => {
     const r = get();
-    const channels = r.estate.slack.channels as { name: string; messages: { text: string }[] }[];
-    const posted = (name: string) => channels.find((c) => c.name === name.replace(/^#/, ''))?.messages ?? [];
     for (const step of runbook.steps.filter((s) => s.spec.kind === 'notify' && s.skip === undefined)) {
       if (step.spec.kind !== 'notify') continue;
-      for (const channel of step.spec.channels) expect(posted(channel).map((m) => m.text)).toContain(step.spec.message);
+      for (const channel of step.spec.channels) expect(slackTexts(r, channel)).toContain(step.spec.message);
     }
     for (const channel of runbook.channels.milestones) {
-      const texts = posted(channel).map((m) => m.text);
+      const texts = slackTexts(r, channel);
       expect(texts.some((t) => t.includes('has started'))).toBe(true);
       for (const phase of runbook.phases) {
         if (runbook.steps.some((st) => st.phaseId === phase.id && st.skip === undefined)) expect(texts).toContain(`:arrow_forward: ${runbook.title}: phase "${phase.title}" has begun.`);
@@ -156,107 +164,86 @@ function commonChecks(file: string, get: () => Report): void {
 }
 
 describe('2025-06-22 monthly (web batches, maintenance page for www/my/sso, Mailgun and machineKey rotations)', () => {
-  let report: Report;
-  beforeAll(async () => {
-    report = await rehearse('windows/2025-06-22-monthly.yaml');
-  });
-  commonChecks('windows/2025-06-22-monthly.yaml', () => report);
+  const report = rehearsedWindow('windows/2025-06-22-monthly.yaml');
 
   it('writes each pool once to drain and once to restore per web batch, five out at a time', () => {
-    expect(gatewayPoolSizes(report.calls, 'agw-pri-appgateway0-prd', 'bp-ic-web-prd')).toEqual([5, 10, 5, 10]);
-    expect(lbPoolSizes(report.calls, 'IC-LB-WebSVR-4AppSVR', 'IC-WebSVR-BackendPool')).toEqual([5, 10, 5, 10]);
+    expect(gatewayPoolSizes(report().calls, 'agw-pri-appgateway0-prd', 'bp-ic-web-prd')).toEqual([5, 10, 5, 10]);
+    expect(lbPoolSizes(report().calls, 'IC-LB-WebSVR-4AppSVR', 'IC-WebSVR-BackendPool')).toEqual([5, 10, 5, 10]);
   });
 
   it('puts the maintenance page up and back to the saved origin, purging the cache after the restore', () => {
-    const zone = (report.estate.cloudflare.zones as { name: string; records: { name: string; content: string }[] }[]).find((z) => z.name === 'invoicecloud.com')!;
+    const zone = (report().estate.cloudflare.zones as { name: string; records: { name: string; content: string }[] }[]).find((z) => z.name === 'invoicecloud.com')!;
     for (const host of ['www.invoicecloud.com', 'my.invoicecloud.com', 'sso.invoicecloud.com']) {
       expect(zone.records.find((x) => x.name === host)?.content).toBe('pal.invoicecloud.com');
     }
-    const changes = report.estate.cloudflare.changes as { seq: number; name: string; content: string }[];
+    const changes = report().estate.cloudflare.changes as { seq: number; name: string; content: string }[];
     expect(changes.filter((c) => c.content === 'icmaintenance.azurewebsites.net').map((c) => c.name).sort()).toEqual(['my.invoicecloud.com', 'sso.invoicecloud.com', 'www.invoicecloud.com']);
     const lastRestore = Math.max(...changes.filter((c) => c.content === 'pal.invoicecloud.com').map((c) => c.seq));
-    const purges = report.estate.cloudflare.purges as { seq: number }[];
+    const purges = report().estate.cloudflare.purges as { seq: number }[];
     expect(purges.some((p) => p.seq > lastRestore)).toBe(true);
   });
 
   it('rotates the Mailgun key (new Key Vault version, old key deleted) and the machineKey', () => {
-    const secrets = report.estate.keyvault.secrets as Record<string, { versions: { enabled: boolean; tags: Record<string, string> }[] }>;
+    const secrets = report().estate.keyvault.secrets as Record<string, { versions: { enabled: boolean; tags: Record<string, string> }[] }>;
     const mailgun = secrets['Mailgun-ApiKey']!.versions;
     const rotated = mailgun.find((v) => v.tags.mwRotation);
     expect(rotated?.enabled).toBe(true);
     expect(rotated?.tags.previousKeyId).toBe('5c2e88d0-19ab4f31');
-    expect((report.estate.mailgun.deleted as { id: string }[]).map((d) => d.id)).toContain('5c2e88d0-19ab4f31');
-    expect((report.estate.mailgun.keys as { id: string }[]).map((k) => k.id)).toContain(rotated!.tags.mailgunKeyId);
+    expect((report().estate.mailgun.deleted as { id: string }[]).map((d) => d.id)).toContain('5c2e88d0-19ab4f31');
+    expect((report().estate.mailgun.keys as { id: string }[]).map((k) => k.id)).toContain(rotated!.tags.mailgunKeyId);
     expect(secrets['MyIIS-MachineKey']!.versions.some((v) => v.tags.mwRotation && v.enabled)).toBe(true);
   });
 
   it('records who approved each gate, and the starter is not among them', () => {
-    const approvals = report.status.events.filter((e) => e.type === 'approval').map((e) => e.data as { by: string; decision: string; counted: boolean });
+    const approvals = report().status.events.filter((e) => e.type === 'approval').map((e) => e.data as { by: string; decision: string; counted: boolean });
     expect(approvals.length).toBeGreaterThanOrEqual(2);
     expect(approvals.every((a) => a.decision === 'approve' && a.counted && a.by !== 'rehearsal-runner')).toBe(true);
   });
 });
 
 describe('2025-02-23 monthly', () => {
-  let report: Report;
-  beforeAll(async () => {
-    report = await rehearse('windows/2025-02-23-monthly.yaml');
-  });
-  commonChecks('windows/2025-02-23-monthly.yaml', () => report);
+  rehearsedWindow('windows/2025-02-23-monthly.yaml');
 });
 
 describe('2025-04-13 monthly', () => {
-  let report: Report;
-  beforeAll(async () => {
-    report = await rehearse('windows/2025-04-13-monthly.yaml');
-  });
-  commonChecks('windows/2025-04-13-monthly.yaml', () => report);
+  const report = rehearsedWindow('windows/2025-04-13-monthly.yaml');
 
   it('pauses the other alerts with one rule while the page is up, and lifts it after the page is down', () => {
-    const rule = report.calls.filter((c) => c.listener === 'arm' && /actionRules\/mw-[^/]*alerts-other-alerts$/i.test(c.path) && c.status < 300);
+    const rule = report().calls.filter((c) => c.listener === 'arm' && /actionRules\/mw-[^/]*alerts-other-alerts$/i.test(c.path) && c.status < 300);
     const puts = rule.filter((c) => c.method === 'PUT');
     const deletes = rule.filter((c) => c.method === 'DELETE');
     expect(puts).toHaveLength(1);
     expect(deletes.length).toBeGreaterThanOrEqual(1);
     // Ordered against the page: the maintenance target written before the rule goes, the origin restored before it is lifted.
-    const dns = report.calls.filter((c) => c.listener === 'cloudflare' && ['PATCH', 'PUT'].includes(c.method) && /dns_records/.test(c.path) && c.status < 300);
+    const dns = report().calls.filter((c) => c.listener === 'cloudflare' && ['PATCH', 'PUT'].includes(c.method) && /dns_records/.test(c.path) && c.status < 300);
     expect(dns.length).toBeGreaterThanOrEqual(4);
     expect(Math.min(...deletes.map((c) => c.seq))).toBeGreaterThan(Math.max(...dns.map((c) => c.seq)));
     expect(puts[0]!.seq).toBeLessThan(Math.max(...dns.map((c) => c.seq)));
-    const channels = report.estate.slack.channels as { name: string; messages: { text: string }[] }[];
-    const notices = (channels.find((c) => c.name === 'engineering-maintenance')?.messages ?? []).filter((m) => /Alerts (paused|back on): other-alerts/.test(m.text));
-    expect(notices.map((m) => m.text.split(':')[1])).toEqual(['no_bell', 'bell']);
+    const notices = slackTexts(report(), 'engineering-maintenance').filter((t) => /Alerts (paused|back on): other-alerts/.test(t));
+    expect(notices.map((t) => t.split(':')[1])).toEqual(['no_bell', 'bell']);
   });
 });
 
 describe('2025-09-08 canary', () => {
-  let report: Report;
-  beforeAll(async () => {
-    report = await rehearse('windows/2025-09-08-canary.yaml');
-  });
-  commonChecks('windows/2025-09-08-canary.yaml', () => report);
+  const report = rehearsedWindow('windows/2025-09-08-canary.yaml');
 
   it('adds the new server, hears every team at every checkpoint and keeps it on go', () => {
-    expect(report.status.stillChanged.map((c) => [c.state, c.key, c.note])).toEqual([['kept', 'new-server-canary:pool:agw-web', 'go decision: IC-W25-Web01 stays in agw-web']]);
-    const pools = report.estate.arm.applicationGateways['agw-pri-appgateway0-prd'].pools as Record<string, string[]>;
+    expect(report().status.stillChanged.map((c) => [c.state, c.key, c.note])).toEqual([['kept', 'new-server-canary:pool:agw-web', 'go decision: IC-W25-Web01 stays in agw-web']]);
+    const pools = report().estate.arm.applicationGateways['agw-pri-appgateway0-prd'].pools as Record<string, string[]>;
     expect(Object.values(pools).some((m) => m.includes('IC-W25-Web01'))).toBe(true);
-    const decision = report.status.events.find((e) => e.type === 'canary-decision')?.data as { decision: string };
+    const decision = report().status.events.find((e) => e.type === 'canary-decision')?.data as { decision: string };
     expect(decision.decision).toBe('go');
-    const answers = report.status.events.filter((e) => e.type === 'canary-answer');
+    const answers = report().status.events.filter((e) => e.type === 'canary-answer');
     const checkpoints = new Set(answers.map((e) => (e.data as { checkpoint: number }).checkpoint));
     expect(checkpoints.size).toBeGreaterThanOrEqual(5);
   });
 });
 
 describe('Consul/HAProxy take-down and restore', () => {
-  let report: Report;
-  beforeAll(async () => {
-    report = await rehearse('windows/consul-takedown.yaml');
-  });
-  commonChecks('windows/consul-takedown.yaml', () => report);
+  const report = rehearsedWindow('windows/consul-takedown.yaml');
 
   it('takes the estate down and restores it in exact reverse order, clearing the key last', () => {
-    const events = report.estate.consul.events as { action: string; node?: string; target: string }[];
+    const events = report().estate.consul.events as { action: string; node?: string; target: string }[];
     const undo: Record<string, string> = { 'kv-put': 'kv-delete', 'maintenance-enable': 'maintenance-disable', 'service-disable': 'service-enable', 'task-disable': 'task-enable' };
     const down = events.filter((e) => e.action in undo);
     const up = events.filter((e) => Object.values(undo).includes(e.action));
@@ -264,6 +251,6 @@ describe('Consul/HAProxy take-down and restore', () => {
     const target = (e: { target: string }) => e.target.replace(/=.*$/, '');
     expect(up.map((e) => `${e.action} ${e.node ?? ''} ${target(e)}`)).toEqual([...down].reverse().map((e) => `${undo[e.action]} ${e.node ?? ''} ${target(e)}`));
     expect(events.indexOf(up.at(-1)!)).toBe(events.length - 1);
-    expect((report.estate.consul.kv as { key: string }[]).map((k) => k.key)).not.toContain('haproxy/billpay/maintenance');
+    expect((report().estate.consul.kv as { key: string }[]).map((k) => k.key)).not.toContain('haproxy/billpay/maintenance');
   });
 });

@@ -1,12 +1,10 @@
 import type { Outcome } from '../contracts';
-import { Activities } from '../names';
+import { Activities, LedgerKeys } from '../names';
 import { nowIso } from '../waits';
-import { call, failed, notify, ok, remember, type KindRunner } from './common';
-import { undoAll } from './page';
+import { call, failed, notify, ok, suppressAlerts, undoAll, type KindRunner } from './common';
 
-/** Ledger keys are per alert set, not per step, so `resume` finds what `pause` recorded. */
-const ruleKey = (set: string) => `alerts:${set}:rule`;
-const uptimeKey = (set: string) => `alerts:${set}:uptime`;
+const ruleKey = (set: string) => LedgerKeys.alertSet(set, 'rule');
+const uptimeKey = (set: string) => LedgerKeys.alertSet(set, 'uptime');
 
 /**
  * Pause: one alert processing rule over the set's scopes (its inverse recorded first) and
@@ -18,9 +16,7 @@ export const runAlerts: KindRunner<'alerts'> = function* (sc, spec) {
   const what = `alert set ${spec.set}`;
   if (spec.action === 'pause') {
     if (spec.scopes.length > 0) {
-      const ruleName = `mw-${windowId}-alerts-${spec.set}`.replace(/[^A-Za-z0-9-]/g, '-').slice(0, 80);
-      yield* remember(sc, ruleKey(spec.set), { type: 'lift-alerts', ruleName }, `alerts of ${spec.set} back on`);
-      yield call(sc, Activities.suppressAlerts, { ruleName, scopes: spec.scopes, description: `${windowId}: ${sc.input.step.title}` });
+      yield* suppressAlerts(sc, ruleKey(spec.set), [windowId, 'alerts', spec.set], spec.scopes, `${windowId}: ${sc.input.step.title}`, `alerts of ${spec.set} back on`);
     }
     if (spec.pingdomChecks.length > 0) {
       const paused = (yield call(sc, Activities.startUptimeMaintenance, {

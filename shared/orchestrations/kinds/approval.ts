@@ -2,7 +2,7 @@ import type { Task } from 'durable-functions';
 import { Activities, Events, SlackActions } from '../names';
 import { RetryPolicies } from '../retry';
 import { nowIso, untilAborted } from '../waits';
-import { aborted, call, failed, keyOf, notify, ok, type KindRunner } from './common';
+import { aborted, ask, call, failed, noticeKey, notify, ok, type KindRunner } from './common';
 
 /** What the HTTP approval endpoint raises after checking identity, listing and four-eyes. */
 export interface ApprovalDecision {
@@ -27,7 +27,7 @@ export const runApproval: KindRunner<'approval'> = function* (sc, spec) {
       yield call(
         sc,
         Activities.closeNotice,
-        { windowId: sc.input.windowId, key: keyOf(sc, 'notify', 'request'), channels: spec.channels, text: `${icon} Approval for ${sc.input.step.title} (${sc.input.step.id}) is closed: ${result.summary}.` },
+        { windowId: sc.input.windowId, key: noticeKey(sc, 'request'), channels: spec.channels, text: `${icon} Approval for ${sc.input.step.title} (${sc.input.step.id}) is closed: ${result.summary}.` },
         RetryPolicies.chat(),
       );
     } catch {
@@ -42,25 +42,18 @@ const decideGate: KindRunner<'approval'> = function* (sc, spec) {
   const listed = new Set(spec.roles.flatMap((r) => r.approvers));
   const approvals = new Map<string, ApprovalDecision>();
   const wanted = spec.roles.map((r) => `${r.quorum} of ${r.role} (${r.approvers.join(', ')})`).join(' and ');
-  if (spec.channels.length > 0) {
-    // Approvers answer with the buttons (Slack interactivity) or over HTTP; the text says how.
-    const value = `${input.windowId}|${input.step.id}`;
-    yield call(
-      sc,
-      Activities.notify,
-      {
-        windowId: input.windowId,
-        key: keyOf(sc, 'notify', 'request'),
-        channels: spec.channels,
-        text: `:lock: Approval needed for ${input.step.title} (${input.step.id}): ${spec.message}. Needs ${wanted}; times out in ${spec.timeoutMinutes}m (${spec.onTimeout}). Answer with the buttons or POST /api/windows/${input.windowId}/approvals/${input.step.id}.`,
-        buttons: [
-          { actionId: SlackActions.approve, text: 'Approve', value, style: 'primary' },
-          { actionId: SlackActions.reject, text: 'Reject', value, style: 'danger' },
-        ],
-      },
-      RetryPolicies.chat(),
-    );
-  }
+  // Approvers answer with the buttons (Slack interactivity) or over HTTP; the text says how.
+  const value = `${input.windowId}|${input.step.id}`;
+  yield* ask(
+    sc,
+    spec.channels,
+    `:lock: Approval needed for ${input.step.title} (${input.step.id}): ${spec.message}. Needs ${wanted}; times out in ${spec.timeoutMinutes}m (${spec.onTimeout}). Answer with the buttons or POST /api/windows/${input.windowId}/approvals/${input.step.id}.`,
+    [
+      { actionId: SlackActions.approve, text: 'Approve', value, style: 'primary' },
+      { actionId: SlackActions.reject, text: 'Reject', value, style: 'danger' },
+    ],
+    'request',
+  );
   yield* sc.record('waiting-for-approval', `needs ${wanted}`);
 
   let escalations = 0;

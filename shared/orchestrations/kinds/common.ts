@@ -1,10 +1,11 @@
 import * as df from 'durable-functions';
 import type { OrchestrationContext, Task } from 'durable-functions';
-import type { LedgerAction, LedgerEntry, Outcome, Progress, ResolvedPipeline, ResolvedPool, StepInput, StepResult, StepState } from '../contracts';
+import type { ChatButton } from '../../ports/chat';
+import type { LedgerAction, LedgerEntry, NotifyInput, Outcome, Progress, ResolvedPipeline, ResolvedPool, StepInput, StepResult, StepState } from '../contracts';
 import type { StepSpec } from '../../window/runbook';
 import { Activities, Entities, type ActivityName } from '../names';
 import { RetryPolicies } from '../retry';
-import { sleep } from '../waits';
+import { nowIso, sleep } from '../waits';
 
 /** What every step kind gets: the durable context, its input, the abort waiter and a few helpers. */
 export interface StepContext {
@@ -44,14 +45,50 @@ export function keyOf(sc: StepContext, ...parts: (string | number)[]): string {
 }
 
 export function* notify(sc: StepContext, channels: string[], text: string, ...keyParts: (string | number)[]): Generator<Task, void, unknown> {
+  yield* post(sc, channels, text, keyParts);
+}
+
+/** A notice with buttons under it (shown where the app can take their clicks); the text must stand without them. */
+export function* ask(sc: StepContext, channels: string[], text: string, buttons: ChatButton[], ...keyParts: (string | number)[]): Generator<Task, void, unknown> {
+  yield* post(sc, channels, text, keyParts, buttons);
+}
+
+/** The deterministic key of a notice, for closing it later (`closeNotice`). */
+export function noticeKey(sc: StepContext, ...keyParts: (string | number)[]): string {
+  return keyOf(sc, 'notify', ...keyParts);
+}
+
+function* post(sc: StepContext, channels: string[], text: string, keyParts: (string | number)[], buttons?: ChatButton[]): Generator<Task, void, unknown> {
   if (channels.length === 0) return;
-  yield call(sc, Activities.notify, { windowId: sc.input.windowId, key: keyOf(sc, 'notify', ...keyParts), channels, text }, RetryPolicies.chat());
+  const input: NotifyInput = { windowId: sc.input.windowId, key: noticeKey(sc, ...keyParts), channels, text, ...(buttons ? { buttons } : {}) };
+  yield call(sc, Activities.notify, input, RetryPolicies.chat());
 }
 
 /** Records the inverse of a change the step is about to make. */
 export function* remember(sc: StepContext, key: string, action: LedgerAction, description: string): Generator<Task, void, unknown> {
   const entry: LedgerEntry = { key, stepId: sc.input.step.id, order: sc.nextOrder(), action, description, state: 'open' };
   yield call(sc, Activities.recordLedger, { windowId: sc.input.windowId, entry }, RetryPolicies.store());
+}
+
+/**
+ * One alert processing rule over `scopes`, its inverse recorded first (ledger `key`); the rule
+ * name is derived from `nameParts`, so a retry upserts the same rule. Returns the rule name.
+ */
+export function* suppressAlerts(sc: StepContext, key: string, nameParts: string[], scopes: string[], description: string, undoDescription: string): Generator<Task, string, unknown> {
+  const ruleName = ['mw', ...nameParts].join('-').replace(/[^A-Za-z0-9-]/g, '-').slice(0, 80);
+  yield* remember(sc, key, { type: 'lift-alerts', ruleName }, undoDescription);
+  yield call(sc, Activities.suppressAlerts, { ruleName, scopes, description });
+  return ruleName;
+}
+
+/** Undoes ledger entries by key (missing ones are fine: nothing was changed); returns what failed. */
+export function* undoAll(sc: StepContext, keys: string[]): Generator<Task, string[], unknown> {
+  const problems: string[] = [];
+  for (const key of keys) {
+    const undone = (yield call(sc, Activities.undoLedger, { windowId: sc.input.windowId, key, at: nowIso(sc.context) })) as Outcome<object>;
+    if (!undone.ok) problems.push(`${key}: ${undone.message}`);
+  }
+  return problems;
 }
 
 /** Marks a ledger entry undone (the step reversed it itself) or kept (left on purpose, reported). */

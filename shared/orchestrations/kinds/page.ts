@@ -1,13 +1,11 @@
-import { Activities } from '../names';
+import { Activities, LedgerKeys } from '../names';
 import type { Outcome } from '../contracts';
-import { call, failed, notify, ok, type KindRunner, type StepContext } from './common';
-import type { Task } from 'durable-functions';
+import { call, failed, notify, ok, undoAll, type KindRunner } from './common';
 import { nowIso } from '../waits';
 
-/** Ledger keys are per page, not per step, so the `down` step finds what `up` saved. */
-const dnsKey = (page: string, hostname: string) => `page:${page}:dns:${hostname}`;
-const uptimeKey = (page: string) => `page:${page}:uptime`;
-const consulKey = (page: string) => `page:${page}:consul`;
+const dnsKey = (page: string, hostname: string) => LedgerKeys.page(page, 'dns', hostname);
+const uptimeKey = (page: string) => LedgerKeys.page(page, 'uptime');
+const consulKey = (page: string) => LedgerKeys.page(page, 'consul');
 
 /**
  * Maintenance page up: save each record, point it at the maintenance target, purge,
@@ -64,13 +62,3 @@ export const runPage: KindRunner<'maintenance-page'> = function* (sc, spec) {
   yield* notify(sc, spec.channels, `:white_check_mark: Maintenance page ${spec.page} is DOWN; records restored${spec.cloudflare?.purgeCache ? ' and cache purged' : ''}.`, 'down');
   return ok(sc, `maintenance page ${spec.page} down`);
 };
-
-/** Undoes ledger entries by key (missing ones are fine: nothing was changed). */
-export function* undoAll(sc: StepContext, keys: string[]): Generator<Task, string[], unknown> {
-  const problems: string[] = [];
-  for (const key of keys) {
-    const undone = (yield call(sc, Activities.undoLedger, { windowId: sc.input.windowId, key, at: nowIso(sc.context) })) as Outcome<object>;
-    if (!undone.ok) problems.push(`${key}: ${undone.message}`);
-  }
-  return problems;
-}

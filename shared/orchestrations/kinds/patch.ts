@@ -6,7 +6,7 @@ import { nowIso, sleep } from '../waits';
 
 /** How long a batch waits for another batch to give capacity back before the line stops. */
 const CAPACITY_WAIT_MINUTES = 180;
-import { call, failed, keyOf, monitor, notify, ok, remember, settle, writePool, type KindRunner, type StepContext } from './common';
+import { call, failed, keyOf, monitor, notify, ok, remember, settle, suppressAlerts, writePool, type KindRunner, type StepContext } from './common';
 import type { StepSpec } from '../../window/runbook';
 
 type PatchSpec = Extract<StepSpec, { kind: 'patch' }>;
@@ -125,12 +125,10 @@ function* patchChunk(
   const touched = spec.pools.filter((p) => members.some((m) => poolsOf(m).includes(p)));
 
   // 1. Alerts off for the members (and whatever else the group names).
-  const ruleName = `mw-${sc.input.windowId}-${sc.input.step.id}-${chunkId}`.replace(/[^A-Za-z0-9-]/g, '-').slice(0, 80);
   const alertKey = keyOf(sc, chunkId, 'alerts');
-  if (spec.suppressAlerts.enabled) {
-    yield* remember(sc, alertKey, { type: 'lift-alerts', ruleName }, `alerts back on for ${names}`);
-    yield call(sc, Activities.suppressAlerts, { ruleName, scopes: [...members.map((m) => m.vmId), ...spec.suppressAlerts.scopes], description: `${sc.input.windowId} ${sc.input.step.id}: patching ${names}` });
-  }
+  const ruleName = spec.suppressAlerts.enabled
+    ? yield* suppressAlerts(sc, alertKey, [sc.input.windowId, sc.input.step.id, chunkId], [...members.map((m) => m.vmId), ...spec.suppressAlerts.scopes], `${sc.input.windowId} ${sc.input.step.id}: patching ${names}`, `alerts back on for ${names}`)
+    : '';
 
   // 2. Drain: one write per pool for the whole chunk.
   const drained: ResolvedPool[] = [];

@@ -1,8 +1,7 @@
 import type { Outcome, ProbeOutcome } from '../contracts';
 import { Activities } from '../names';
 import { RetryPolicies } from '../retry';
-import { call, failed, notify, ok, settle, type KindRunner } from './common';
-import { undoAll } from './page';
+import { call, failed, notify, ok, settle, undoAll, type KindRunner } from './common';
 
 /** Ledger keys are per estate, so `restore` finds what `down` changed. */
 const k = {

@@ -1,4 +1,4 @@
-import type { TokenCredential } from '@azure/core-auth';
+import type { TokenCredential } from '@azure/identity';
 import { TransientVendorError } from '../../../shared/ports/operations';
 import { estateCredential } from '../sandbox/azure/harness';
 import { startControlledSandbox, useStarted, type ControlledSandbox } from '../sandbox/common';

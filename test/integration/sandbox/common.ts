@@ -1,4 +1,5 @@
 import { promises as fs } from 'fs';
+import https from 'https';
 import os from 'os';
 import path from 'path';
 import { startSandbox, type CallRecord, type RunningSandbox } from '../../../sandbox/core';
@@ -108,5 +109,27 @@ export function useStarted<T extends object>(start: () => Promise<T>, hooks: { a
       const value: unknown = Reflect.get(started, key);
       return typeof value === 'function' ? value.bind(started) : value;
     },
+  });
+}
+
+/** Plain HTTPS JSON call trusting the sandbox CA. */
+export function httpsJson<T = unknown>(ca: string, method: string, url: string, body?: unknown, headers: Record<string, string> = {}): Promise<{ status: number; body: T; headers: Record<string, string | string[] | undefined> }> {
+  return new Promise((resolve, reject) => {
+    const req = https.request(url, { method, ca, servername: 'localhost', headers: { 'content-type': 'application/json', ...headers } }, (res) => {
+      const chunks: Buffer[] = [];
+      res.on('data', (c: Buffer) => chunks.push(c));
+      res.on('end', () => {
+        const text = Buffer.concat(chunks).toString('utf8');
+        let parsed: unknown = text;
+        try {
+          parsed = text ? JSON.parse(text) : undefined;
+        } catch {
+          /* plain text body */
+        }
+        resolve({ status: res.statusCode ?? 0, body: parsed as T, headers: res.headers });
+      });
+    });
+    req.on('error', reject);
+    req.end(body === undefined ? undefined : JSON.stringify(body));
   });
 }

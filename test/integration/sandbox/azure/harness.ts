@@ -1,6 +1,5 @@
-import type { TokenCredential } from '@azure/core-auth';
+import type { TokenCredential } from '@azure/identity';
 import { mkdtempSync, readFileSync, rmSync } from 'fs';
-import https from 'https';
 import os from 'os';
 import path from 'path';
 import { parse } from 'yaml';
@@ -13,9 +12,9 @@ import {
   createTokenCredential,
   type AzureRetryOptions,
 } from '../../../../shared/adapters/azure/client';
-import { ManualClock, useStarted } from '../common';
+import { httpsJson, ManualClock, useStarted } from '../common';
 
-export { ManualClock };
+export { httpsJson, ManualClock };
 
 /** Where the Azure tests' virtual clock starts: the evening before the 2025-06-22 window. */
 export const AZURE_START = Date.UTC(2025, 5, 21, 23, 0, 0);
@@ -62,28 +61,6 @@ function makeClients(sandbox: RunningSandbox, retry: AzureRetryOptions) {
     secrets: createSecretClient(sandbox.urls.keyvault, { ...common, local: true }),
     arm: createArmResourceClient({ ...common, endpoint: sandbox.urls.arm }),
   };
-}
-
-/** Plain HTTPS JSON call trusting the sandbox CA. */
-export function httpsJson<T = unknown>(ca: string, method: string, url: string, body?: unknown, headers: Record<string, string> = {}): Promise<{ status: number; body: T; headers: Record<string, string | string[] | undefined> }> {
-  return new Promise((resolve, reject) => {
-    const req = https.request(url, { method, ca, servername: 'localhost', headers: { 'content-type': 'application/json', ...headers } }, (res) => {
-      const chunks: Buffer[] = [];
-      res.on('data', (c: Buffer) => chunks.push(c));
-      res.on('end', () => {
-        const text = Buffer.concat(chunks).toString('utf8');
-        let parsed: unknown = text;
-        try {
-          parsed = text ? JSON.parse(text) : undefined;
-        } catch {
-          /* plain text body */
-        }
-        resolve({ status: res.statusCode ?? 0, body: parsed as T, headers: res.headers });
-      });
-    });
-    req.on('error', reject);
-    req.end(body === undefined ? undefined : JSON.stringify(body));
-  });
 }
 
 /** Starts a sandbox on `basePort` with a fresh state dir and a manual clock. */

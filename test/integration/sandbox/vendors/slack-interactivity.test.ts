@@ -6,8 +6,8 @@ import os from 'os';
 import path from 'path';
 import type { WebClient } from '@slack/web-api';
 import type { SlackSnapshot } from '../../../../sandbox/slack/service';
-import { createHttpsFetch } from '../../../../shared/adapters/http/https';
 import { createSlackClient } from '../../../../shared/adapters/slack/client';
+import { httpsJson } from '../common';
 import { ManualClock, startVendorSandbox, useVendorSandbox, type VendorSandbox } from './harness';
 
 const TOKEN = 'xoxb-sandbox-0001-maintenance-bot';
@@ -75,21 +75,10 @@ function errorOf(res: { body: unknown }): { code: string; field?: string; messag
   return (res.body as { error: { code: string; field?: string; message: string } }).error;
 }
 
-/** JSON or text from the control API (or any sandbox URL), over HTTPS with the sandbox CA. */
+/** JSON or text from the control API (a path) or any sandbox URL, over HTTPS with the sandbox CA. */
 async function call(sandbox: VendorSandbox, method: string, url: string, body?: unknown): Promise<{ status: number; body: unknown }> {
-  const fetchCa = createHttpsFetch({ caPem: sandbox.sandbox.caPem });
-  const res = await fetchCa(url.startsWith('https://') ? url : `${sandbox.sandbox.urls.control}${url}`, {
-    method,
-    ...(body !== undefined ? { headers: { 'Content-Type': 'application/json' }, body: JSON.stringify(body) } : {}),
-  });
-  const text = await res.text();
-  let parsed: unknown = text;
-  try {
-    parsed = text ? JSON.parse(text) : text;
-  } catch {
-    parsed = text;
-  }
-  return { status: res.status, body: parsed };
+  const res = await httpsJson(sandbox.sandbox.caPem, method, url.startsWith('https://') ? url : `${sandbox.sandbox.urls.control}${url}`, body);
+  return { status: res.status, body: res.body };
 }
 
 /** An approval request as the app posts it: a section and an actions block with two buttons. */
