@@ -19,11 +19,15 @@ import { loadWindowFile } from '../shared/window/load';
 import { planWindow } from '../shared/window/plan';
 import { formatProblem } from '../shared/window/problems';
 import type { WindowStatusView } from '../shared/api/windows';
+import { InstanceIds } from '../shared/orchestrations/names';
+import type { ClockParticipant } from './durable/timeKeeper';
 import { startHost, type RunningHost } from './host';
 
 const ROOT = path.resolve(__dirname, '..', '..');
 const DEFAULT_WINDOW = path.join(ROOT, 'windows', '2025-06-22-monthly.yaml');
 const STARTER = 'rehearsal-runner';
+/** Events a person raises: in paced mode (`--speed`) time does not skip while the window waits for one. */
+const PERSON_EVENTS = ['approval', 'manual-done', 'canary-answer'];
 
 /**
  * A rehearsal scenario (`--scenario FILE`): faults to inject into the estate before the
@@ -53,7 +57,10 @@ export interface Scenario {
 interface Options {
   interactive?: boolean;
   serve?: boolean;
-  speed: number;
+  /** Paced mode (see PERSON_EVENTS): time flows at this many virtual seconds per real second while a person is asked. Unset: event-driven. */
+  speed?: number;
+  /** Slow every activity by a random 0..N real ms (the load-independence test). */
+  activityJitterMs?: number;
   port: number;
   basePort: number;
   keep?: boolean;
@@ -120,6 +127,8 @@ export function rehearsalSettings(sandbox: RunningSandbox, estate: Record<string
 
 export interface Rehearsal {
   host: RunningHost;
+  /** The rehearsal people's part in the clock: time moves only after they have seen the hub's state. */
+  turns: ClockParticipant;
   sandbox: RunningSandbox;
   windowId: string;
   /** Calls the app's HTTP API as `who` with the master key. */
@@ -172,16 +181,20 @@ export async function startRehearsal(windowFile: string, options: Partial<Option
       appDir: ROOT,
       settingsFile,
       port,
-      speed: options.speed ?? 600,
+      // Event-driven by default: time stands still while anything runs and jumps to the next
+      // timer once the hub is quiescent and the rehearsal people have seen its state. With
+      // --speed (paced) it flows instead while the window waits for a person.
+      speed: options.speed ?? 0,
       skipping: true,
+      holdSkipOnEvents: options.speed === undefined ? [] : PERSON_EVENTS,
+      ...(options.activityJitterMs ? { activityJitterMs: options.activityJitterMs } : {}),
       startTime: startMs,
       storage: 'azurite',
       ...(options.storage ? { connectionString: options.storage } : {}),
       azuriteLocation: path.join(work, 'azurite'),
       taskHub,
       quietInvocations: false,
-      // A rehearsal approver answers within a second; time must not skip past a question to a person.
-      holdSkipOnEvents: ['approval', 'manual-done', 'canary-answer'],
+      participant: 'rehearsal people',
       logFile: path.join(work, 'host.log'),
     });
   } catch (error) {
@@ -230,6 +243,7 @@ export async function startRehearsal(windowFile: string, options: Partial<Option
 
   return {
     host,
+    turns: host.participant!,
     sandbox,
     windowId: window.id,
     api,
@@ -418,7 +432,8 @@ async function main(argv: string[]): Promise<number> {
     .argument('[window]', 'window file', DEFAULT_WINDOW)
     .option('--interactive', 'ask before each approval and manual step')
     .option('--serve', 'keep the host and the estate running afterwards (Ctrl-C to stop)')
-    .option('--speed <n>', 'virtual seconds per real second between time skips', Number, 600)
+    .option('--speed <n>', 'paced: while the window waits for a person, virtual seconds per real second (default: event-driven, time jumps to the next timer)', Number)
+    .option('--activity-jitter-ms <ms>', 'slow every activity by a random 0..N real ms (outcomes must not change)', Number)
     .option('--port <n>', 'local host HTTP port', Number, 7071)
     .option('--base-port <n>', 'first port of the simulated estate', Number, 7440)
     .option('--keep', 'keep the rehearsal folder (logs, storage)')
@@ -451,7 +466,20 @@ async function main(argv: string[]): Promise<number> {
   process.once('SIGINT', stopOnSignal);
   process.once('SIGTERM', stopOnSignal);
   const rl = options.interactive ? createInterface({ input: process.stdin, output: process.stdout }) : undefined;
-  const ask = rl ? async (q: string) => !/^n/i.test(await rl.question(`${q} [Y/n] `)) : undefined;
+  // A question to the person at the keyboard holds the clock until it is answered.
+  const ask = rl
+    ? async (q: string) => {
+        const hold = rehearsal.host.hub.time.hold(`asking: ${q}`);
+        try {
+          return !/^n/i.test(await rl.question(`${q} [Y/n] `));
+        } finally {
+          hold.release();
+        }
+      }
+    : undefined;
+  // The rehearsal people take part in every move of time: they see each quiescent state of
+  // the hub, answer what waits for them, and only then let time move on.
+  const turns = rehearsal.turns;
   try {
     if (scenario.startViaTimer) {
       const fire = () => fetch(`${rehearsal.host.url}/admin/functions/windowScheduler`, { method: 'POST', headers: { 'x-functions-key': rehearsal.masterKey, 'content-type': 'application/json' }, body: '{}' });
@@ -467,7 +495,24 @@ async function main(argv: string[]): Promise<number> {
     const answered = new Set<string>();
     let last = '';
     const zone = loadWindowFile(windowFile).window!.timeZone;
+    // What the people look at is the status view; reading it at every move of the clock is
+    // costly, so they read it when something may want them: an instance newly waiting for a
+    // person, the window's orchestration over, an abort condition to watch; and, only for the
+    // progress lines, about once a second.
+    let lookedAt: string | undefined;
+    let lastRead = 0;
     for (;;) {
+      const turn = await turns.turn();
+      if (!turn) throw new Error('the local host stopped during the rehearsal');
+      const windowRun = rehearsal.host.hub.getStatus(InstanceIds.window(rehearsal.windowId), { showInput: false });
+      const look = JSON.stringify([rehearsal.host.hub.waitingFor(PERSON_EVENTS), windowRun?.runtimeStatus]);
+      const display = !options.quiet && performance.now() - lastRead > 1000;
+      if (look === lookedAt && !scenario.abortWhen && !display) {
+        turns.ack(turn.seq);
+        continue;
+      }
+      lookedAt = look;
+      lastRead = performance.now();
       const r = await rehearsal.api('GET', `windows/${rehearsal.windowId}`);
       const status = r.body as WindowStatusView;
       if (r.status === 200 && status.steps) {
@@ -478,8 +523,8 @@ async function main(argv: string[]): Promise<number> {
           const r = await rehearsal.api('POST', `windows/${rehearsal.windowId}/abort`, 'on-call-engineer', { reason: trigger.reason });
           log(`  on-call-engineer aborted the window (${r.status}): ${trigger.reason}`);
         }
-        const line = progressLine(status, rehearsal.host.clock.now(), zone);
-        // Print when something changed, not every tick of the clock.
+        const line = progressLine(status, turn.nowMs, zone);
+        // Print when something changed, not every move of the clock.
         const key = line.replace(/^\[[^\]]*\] /, '');
         if (!options.quiet && key !== last) log(line);
         last = key;
@@ -495,15 +540,21 @@ async function main(argv: string[]): Promise<number> {
           if (kept.length > 0) log(`Left changed on purpose (${kept.length}):\n${kept.map(item).join('\n')}`);
           if (options.report) writeFileSync(options.report, JSON.stringify(await buildReport(rehearsal, status, duplicateStart), null, 1));
           if (options.serve) {
-            log(`serving at ${rehearsal.host.url}; Ctrl-C to stop`);
+            // Kept running for people to look around: real time from here, and no skipping
+            // past a question to a person (the rehearsal people have left).
+            turns.leave();
+            rehearsal.host.hub.setHoldSkipOnEvents(PERSON_EVENTS);
+            rehearsal.host.clock.setSpeed(1);
+            log(`serving at ${rehearsal.host.url} on real time; Ctrl-C to stop`);
             await new Promise<void>(() => undefined);
           }
           return status.state === 'succeeded' ? 0 : 1;
         }
       }
-      await new Promise((resolve) => setTimeout(resolve, 1000));
+      turns.ack(turn.seq);
     }
   } finally {
+    turns.leave();
     rl?.close();
     await rehearsal.stop();
   }
