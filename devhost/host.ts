@@ -33,6 +33,8 @@ export interface StartHostOptions {
   holdSkipOnEvents?: string[];
   /** Slow every activity by a random 0..N real ms (see TaskHubOptions.activityJitterMs). */
   activityJitterMs?: number;
+  /** One work item at a time in a fixed order (see TaskHubOptions.ordered). */
+  ordered?: boolean;
   /**
    * Join the clock as this participant before anything runs (a driver that must see every
    * quiescent state, even of a resumed task hub): `RunningHost.participant`.
@@ -128,6 +130,7 @@ export async function startHost(options: StartHostOptions = {}): Promise<Running
     maxConcurrentActivities: options.maxConcurrentActivities ?? durable?.maxConcurrentActivityFunctions,
     ...(options.holdSkipOnEvents ? { holdSkipOnEvents: options.holdSkipOnEvents } : {}),
     ...(options.activityJitterMs ? { activityJitterMs: options.activityJitterMs } : {}),
+    ...(options.ordered ? { ordered: true } : {}),
   });
   // Virtual time never goes back: a restarted hub continues from its persisted time.
   clock.advanceTo(await hub.open());

@@ -187,6 +187,8 @@ export async function startRehearsal(windowFile: string, options: Partial<Option
       speed: options.speed ?? 0,
       skipping: true,
       holdSkipOnEvents: options.speed === undefined ? [] : PERSON_EVENTS,
+      // One work item at a time in a fixed order: the same calls in the same order on any machine.
+      ordered: true,
       ...(options.activityJitterMs ? { activityJitterMs: options.activityJitterMs } : {}),
       startTime: startMs,
       storage: 'azurite',

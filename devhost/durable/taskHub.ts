@@ -46,6 +46,8 @@ export interface TaskHubOptions {
   holdSkipOnEvents?: string[];
   /** Slow every activity by a random 0..N real milliseconds before it runs (proves outcomes do not depend on activity duration). */
   activityJitterMs?: number;
+  /** Run one work item at a time in a fixed order (see dispatchOrdered): reproducible runs, at the cost of concurrency. */
+  ordered?: boolean;
 }
 
 /** Status as the management API returns it. */
@@ -473,6 +475,10 @@ export class TaskHub {
 
   private dispatch(): void {
     if (this.stopped) return;
+    if (this.options.ordered) {
+      this.dispatchOrdered();
+      return;
+    }
     const maxActivities = this.options.maxConcurrentActivities ?? 100;
     while (this.activeActivities < maxActivities && this.activityQueue.length > 0) {
       const work = this.activityQueue.shift();
@@ -507,6 +513,38 @@ export class TaskHub {
         this.pump();
       }, 10);
       this.deferTimer.unref();
+    }
+    this.checkIdle();
+  }
+
+  /**
+   * Ordered mode: one work item at a time, chosen in a fixed order (activities in the order
+   * they were scheduled, then entity batches, then orchestrator episodes, each first come
+   * first served). What runs next never depends on how long the last thing took, so the
+   * vendor calls of a run come in the same order on a quiet or a loaded machine. Episodes
+   * wait until every activity has reported, so a fan-out's results arrive in one episode.
+   */
+  private dispatchOrdered(): void {
+    if (this.activeActivities > 0 || this.running.size > 0 || this.runningEntities.size > 0) return;
+    const work = this.activityQueue.shift();
+    if (work) {
+      void this.runActivity(work);
+      return;
+    }
+    for (const id of this.runnableEntities) {
+      this.runnableEntities.delete(id);
+      const ent = this.entities.get(id);
+      if (ent && ent.queue.length > 0) {
+        void this.runEntity(ent);
+        return;
+      }
+    }
+    for (const id of this.runnable) {
+      this.runnable.delete(id);
+      const inst = this.instances.get(id);
+      if (!inst || isTerminal(inst.status) || inst.inbox.length === 0 || inst.status === 'Suspended') continue;
+      void this.runEpisode(inst);
+      return;
     }
     this.checkIdle();
   }

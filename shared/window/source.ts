@@ -22,13 +22,20 @@ export function createFolderWindowSource(dir: string): WindowSource {
       return [];
     }
   };
+  // The timer asks every five minutes: parse each file text once, not on every fire.
+  const ids = new Map<string, string | undefined>();
   const idOf = (text: string): string | undefined => {
+    if (ids.has(text)) return ids.get(text);
+    let id: string | undefined;
     try {
       const doc = parse(text) as { id?: unknown } | null;
-      return typeof doc?.id === 'string' ? doc.id : undefined;
+      id = typeof doc?.id === 'string' ? doc.id : undefined;
     } catch {
-      return undefined;
+      id = undefined;
     }
+    if (ids.size >= 256) ids.clear();
+    ids.set(text, id);
+    return id;
   };
   return {
     read(windowId) {

@@ -15,6 +15,7 @@ export interface CallRecord {
   listener: string;
   method: string;
   path: string;
+  query?: Record<string, string>;
   status: number;
   time: string;
   body?: unknown;
@@ -37,12 +38,26 @@ export interface Report {
 const root = join(__dirname, '../..');
 const worker = Number(process.env.JEST_WORKER_ID ?? '1');
 
-export async function rehearse(windowFile: string, scenario?: Scenario): Promise<Report> {
+/** How to run one rehearsal beside the defaults. */
+export interface RehearseOptions {
+  /** 0-2: a second or third rehearsal at once in the same worker gets its own ports. */
+  slot?: number;
+  /** Extra `npm start` flags (e.g. `--activity-jitter-ms 500`). */
+  args?: string[];
+  /** Real ms before a hung rehearsal is killed (default 400 s: a loaded 2-core machine is slow). */
+  limitMs?: number;
+}
+
+export async function rehearse(windowFile: string, scenario?: Scenario, options: RehearseOptions = {}): Promise<Report> {
   const script = join(root, 'dist/devhost/rehearse.js');
   if (!existsSync(script)) throw new Error('dist/devhost/rehearse.js is missing: run `npm run build` first (npm test does)');
+  const slot = options.slot ?? 0;
+  if (!Number.isInteger(slot) || slot < 0 || slot > 2) throw new RangeError(`slot: expected 0, 1 or 2, got ${slot}`);
   const dir = mkdtempSync(join(tmpdir(), 'mw-e2e-'));
   const report = join(dir, 'report.json');
-  const args = [script, join(root, windowFile), '--quiet', '--report', report, '--port', String(7100 + worker * 3), '--base-port', String(7600 + worker * 20)];
+  // Slot 0 keeps the ports every test used; further slots take ranges no worker's slot 0 uses.
+  const basePort = slot === 0 ? 7600 + worker * 20 : 8000 + (worker * 2 + slot - 1) * 20;
+  const args = [script, join(root, windowFile), '--quiet', '--report', report, '--port', String(7100 + worker * 3 + slot), '--base-port', String(basePort), ...(options.args ?? [])];
   if (process.env.DEVHOST_TEST_STORAGE) args.push('--storage', process.env.DEVHOST_TEST_STORAGE);
   if (scenario) {
     writeFileSync(join(dir, 'scenario.json'), JSON.stringify(scenario));
@@ -53,7 +68,7 @@ export async function rehearse(windowFile: string, scenario?: Scenario): Promise
   child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
   child.stderr.on('data', (d: Buffer) => (stdout += d.toString()));
   // A rehearsal that hangs must not outlive the test and hold its ports for the next one.
-  const limit = setTimeout(() => child.kill('SIGKILL'), 200_000);
+  const limit = setTimeout(() => child.kill('SIGKILL'), options.limitMs ?? 400_000);
   const exitCode = await new Promise<number | null>((resolve) => child.on('exit', resolve));
   clearTimeout(limit);
   if (!existsSync(report)) throw new Error(`the rehearsal wrote no report (exit ${exitCode}):\n${stdout}`);
