@@ -39,6 +39,7 @@ const program = new Command()
   .option('-p, --port <port>', 'HTTP port (0: any free port); default local.settings.json Host.LocalHttpPort or 7071', portNumber)
   .option('--speed <n>', 'virtual seconds per real second while the hub is quiescent and nothing can be skipped (0: time moves only by skips)', nonNegativeNumber('speed'), 1)
   .option('--no-skip', 'turn time-skipping off (on by default)')
+  .option('--ordered', 'run one work item at a time in a fixed order (reproducible runs, see docs/virtual-clock.md)')
   .option('--activity-jitter-ms <ms>', 'slow every activity by a random 0..N real milliseconds (load testing)', nonNegativeNumber('activity-jitter-ms'), 0)
   .option('--start <time>', 'virtual start time (ISO 8601) for a fresh task hub')
   .addOption(new Option('--storage <kind>', 'task hub storage').choices(['azurite', 'memory']).default('azurite'))
@@ -62,6 +63,7 @@ async function main(): Promise<void> {
     speed: number;
     skip: boolean;
     activityJitterMs: number;
+    ordered?: boolean;
     start?: string;
     storage: 'azurite' | 'memory';
     connection?: string;
@@ -95,6 +97,7 @@ async function main(): Promise<void> {
     speed: o.speed,
     skipping: o.skip,
     activityJitterMs: o.activityJitterMs,
+    ordered: o.ordered === true,
     startTime: o.start,
     storage: o.storage,
     connectionString: o.connection,
