@@ -7,8 +7,7 @@
  * progress and ends with the summary. Exit code 0 when the window succeeded.
  */
 import { randomBytes } from 'node:crypto';
-import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { copyFileSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { request as httpsRequest } from 'node:https';
 import { createInterface } from 'node:readline/promises';
@@ -22,6 +21,7 @@ import type { WindowStatusView } from '../shared/api/windows';
 import { InstanceIds } from '../shared/orchestrations/names';
 import type { ClockParticipant } from './durable/timeKeeper';
 import { startHost, type RunningHost } from './host';
+import { RehearsalFolder, type RehearsalRecord } from './rehearsalFolder';
 
 const ROOT = path.resolve(__dirname, '..', '..');
 const DEFAULT_WINDOW = path.join(ROOT, 'windows', '2025-06-22-monthly.yaml');
@@ -69,6 +69,12 @@ interface Options {
   scenario?: string;
   /** Storage connection string (default: UseDevelopmentStorage=true, Azurite started if needed). */
   storage?: string;
+  /** The rehearsal folder (default .mw/rehearsals/<window-id>). */
+  dir?: string;
+  /** Continue the rehearsal in the folder (`npm start -- --resume`). */
+  resume?: boolean;
+  /** Discard an unfinished rehearsal's folder and start over. */
+  fresh?: boolean;
 }
 
 /** App settings that point the real app at the simulated estate (what an operator sets in Azure). */
@@ -143,37 +149,92 @@ export interface Rehearsal {
   people: Record<string, { slack?: string }>;
   /** The credentials the app was configured with: none may show up in what a window leaves behind. */
   credentials: string[];
-  stop(): Promise<void>;
+  /** Where everything a resume needs is kept. */
+  folder: RehearsalFolder;
+  /** How the rehearsal was started. */
+  record: RehearsalRecord;
+  /** Stop everything; the folder is removed unless `keepFolder` (default: the --keep flag). */
+  stop(options?: { keepFolder?: boolean }): Promise<void>;
+}
+
+/** The `id:` of a window file, or its base name (for finding the folder of a rehearsal to resume). */
+function windowIdOf(windowFile: string): string {
+  const loaded = loadWindowFile(windowFile);
+  return loaded.window?.id ?? path.basename(windowFile).replace(/\.ya?ml$/i, '');
+}
+
+/** Options for {@link startRehearsal}. */
+export interface StartRehearsalOptions extends Omit<Partial<Options>, 'scenario'> {
+  log?: (line: string) => void;
+  leadMinutes?: number;
+  /** Continue the rehearsal in the folder instead of starting one (its record says how it was started). */
+  resume?: boolean;
+  /** The scenario, recorded so a resume behaves the same. */
+  scenario?: Scenario;
 }
 
 /** Starts everything for one window and returns handles; the caller starts and drives it. */
-export async function startRehearsal(windowFile: string, options: Partial<Options> & { log?: (line: string) => void; leadMinutes?: number } = {}): Promise<Rehearsal> {
+export async function startRehearsal(windowFile: string, options: StartRehearsalOptions = {}): Promise<Rehearsal> {
+  let folder: RehearsalFolder;
+  let record: RehearsalRecord;
+  if (options.resume) {
+    folder = new RehearsalFolder(options.dir ?? RehearsalFolder.defaultDir(ROOT, windowIdOf(windowFile)));
+    record = folder.read();
+    windowFile = record.windowFile;
+  } else {
+    const loaded = loadWindowFile(windowFile);
+    if (!loaded.window) throw new Error(`the window has problems:\n${loaded.problems.map(formatProblem).join('\n')}`);
+    folder = new RehearsalFolder(options.dir ?? RehearsalFolder.defaultDir(ROOT, loaded.window.id));
+    if (options.fresh) rmSync(folder.dir, { recursive: true, force: true });
+    if (folder.exists()) throw new Error(`an unfinished rehearsal of ${loaded.window.id} is in ${folder.dir}: continue it with --resume, or start over with --fresh`);
+    folder.create();
+    const copy = path.join(folder.windowsDir, path.basename(windowFile));
+    copyFileSync(windowFile, copy);
+    const plan = planWindow(loaded.window, { recommend: false });
+    // A fresh task hub and record prefix per rehearsal: an Azurite left running by an earlier
+    // one (or shared with tests) never makes this run see that one's instances.
+    const taskHub = `R${randomBytes(4).toString('hex')}${loaded.window.id.replace(/[^A-Za-z0-9]/g, '')}`.slice(0, 44);
+    record = {
+      version: 1,
+      windowId: loaded.window.id,
+      windowFile: copy,
+      taskHub,
+      port: options.port ?? 7071,
+      basePort: options.basePort ?? 7440,
+      startMs: plan.start.epochMs - (options.leadMinutes ?? 35) * 60_000,
+      ...(options.storage ? { storage: options.storage } : {}),
+      ...(options.speed !== undefined ? { speed: options.speed } : {}),
+      ...(options.activityJitterMs ? { activityJitterMs: options.activityJitterMs } : {}),
+      ...(options.scenario ? { scenario: options.scenario } : {}),
+    };
+  }
   const loaded = loadWindowFile(windowFile);
   if (!loaded.window) throw new Error(`the window has problems:\n${loaded.problems.map(formatProblem).join('\n')}`);
   const window = loaded.window;
-  const plan = planWindow(window, { recommend: false });
-  const work = mkdtempSync(path.join(tmpdir(), `mw-rehearsal-${window.id}-`));
-  const windowsDir = path.join(work, 'windows');
-  mkdirSync(windowsDir);
-  copyFileSync(windowFile, path.join(windowsDir, path.basename(windowFile)));
 
   const estateFile = path.join(ROOT, 'sandbox', 'estate', 'default.yaml');
   const estate = parse(readFileSync(estateFile, 'utf8')) as Record<string, unknown>;
   // The estate follows the host's virtual clock; until the host exists it reads the start.
-  const startMs = plan.start.epochMs - (options.leadMinutes ?? 35) * 60_000;
+  const startMs = record.startMs;
   const hostRef: { current?: RunningHost } = {};
-  const sandbox = await startSandbox({ basePort: options.basePort ?? 7440, estate, stateDir: path.join(work, 'sandbox'), resume: false, clock: { now: () => hostRef.current?.clock.now() ?? startMs } });
+  const sandbox = await startSandbox({ basePort: record.basePort, estate, stateDir: folder.sandboxDir, resume: options.resume === true, clock: { now: () => hostRef.current?.clock.now() ?? startMs } });
 
-  const port = options.port ?? 7071;
+  const port = record.port;
   const hostUrl = `http://127.0.0.1:${port}`;
-  const masterKey = randomBytes(18).toString('base64url');
-  // A fresh task hub and record prefix per rehearsal: an Azurite left running by an earlier
-  // one (or shared with tests) never makes this run see that one's instances.
-  const runTag = randomBytes(4).toString('hex');
-  const taskHub = `R${runTag}${window.id.replace(/[^A-Za-z0-9]/g, '')}`.slice(0, 44);
-  const settingsFile = path.join(work, 'local.settings.json');
-  const settings = rehearsalSettings(sandbox, estate, hostUrl, windowsDir, window.timeZone, taskHub, options.storage);
-  writeFileSync(settingsFile, JSON.stringify({ IsEncrypted: false, Values: settings, Host: { LocalHttpPort: port }, Keys: { master: masterKey } }, null, 2));
+  const settingsFile = folder.settingsFile;
+  let settings: Record<string, string>;
+  let masterKey: string;
+  if (options.resume) {
+    const saved = JSON.parse(readFileSync(settingsFile, 'utf8')) as { Values: Record<string, string>; Keys: { master: string } };
+    settings = saved.Values;
+    masterKey = saved.Keys.master;
+  } else {
+    masterKey = randomBytes(18).toString('base64url');
+    settings = rehearsalSettings(sandbox, estate, hostUrl, folder.windowsDir, window.timeZone, record.taskHub, record.storage);
+    writeFileSync(settingsFile, JSON.stringify({ IsEncrypted: false, Values: settings, Host: { LocalHttpPort: port }, Keys: { master: masterKey } }, null, 2), { mode: 0o600 });
+    // Written last: a folder with a record has everything a resume needs.
+    folder.write(record);
+  }
 
   let host: RunningHost;
   try {
@@ -184,20 +245,20 @@ export async function startRehearsal(windowFile: string, options: Partial<Option
       // Event-driven by default: time stands still while anything runs and jumps to the next
       // timer once the hub is quiescent and the rehearsal people have seen its state. With
       // --speed (paced) it flows instead while the window waits for a person.
-      speed: options.speed ?? 0,
+      speed: record.speed ?? 0,
       skipping: true,
-      holdSkipOnEvents: options.speed === undefined ? [] : PERSON_EVENTS,
+      holdSkipOnEvents: record.speed === undefined ? [] : PERSON_EVENTS,
       // One work item at a time in a fixed order: the same calls in the same order on any machine.
       ordered: true,
-      ...(options.activityJitterMs ? { activityJitterMs: options.activityJitterMs } : {}),
+      ...(record.activityJitterMs ? { activityJitterMs: record.activityJitterMs } : {}),
       startTime: startMs,
       storage: 'azurite',
-      ...(options.storage ? { connectionString: options.storage } : {}),
-      azuriteLocation: path.join(work, 'azurite'),
-      taskHub,
+      ...(record.storage ? { connectionString: record.storage } : {}),
+      azuriteLocation: folder.azuriteDir,
+      taskHub: record.taskHub,
       quietInvocations: false,
       participant: 'rehearsal people',
-      logFile: path.join(work, 'host.log'),
+      logFile: folder.hostLog,
     });
   } catch (error) {
     await sandbox.stop();
@@ -207,7 +268,7 @@ export async function startRehearsal(windowFile: string, options: Partial<Option
   // The Slack app's Request URL (Interactivity & Shortcuts): button clicks reach the app's endpoint.
   const interactivity = await controlRequest(sandbox, 'PUT', '/_sandbox/slack/interactivity', { url: `${host.url}/api/slack/interactions` });
   if (interactivity.status !== 200) throw new Error(`the estate refused the Slack Request URL: ${interactivity.status} ${interactivity.body}`);
-  options.log?.(`host ${host.url} (logs ${path.join(work, 'host.log')}), estate ${sandbox.urls.control}`);
+  options.log?.(`host ${host.url} (logs ${folder.hostLog}), estate ${sandbox.urls.control}`);
 
   let stopping: Promise<void> | undefined;
   const api: Rehearsal['api'] = async (method, route, who, body) => {
@@ -252,15 +313,17 @@ export async function startRehearsal(windowFile: string, options: Partial<Option
     canaryTeams,
     people: window.people,
     credentials: Object.entries(settings).filter(([name, value]) => /SECRET|TOKEN|_PAT$|API_KEY/.test(name) && value !== '').map(([, value]) => value),
-    hostLog: path.join(work, 'host.log'),
+    hostLog: folder.hostLog,
     masterKey,
-    stop: () =>
+    folder,
+    record,
+    stop: (stopOptions = {}) =>
       (stopping ??= (async () => {
         // Each part gets a deadline: a part that hangs (storage gone, a connection held open)
         // must not keep the others, or the process, from ending.
         await withDeadline(host.stop(), STOP_HOST_MS);
         await withDeadline(sandbox.stop(), STOP_SANDBOX_MS);
-        if (!options.keep) rmSync(work, { recursive: true, force: true });
+        if (!(stopOptions.keepFolder ?? options.keep)) rmSync(folder.dir, { recursive: true, force: true });
       })()),
   };
 }
@@ -438,7 +501,10 @@ async function main(argv: string[]): Promise<number> {
     .option('--activity-jitter-ms <ms>', 'slow every activity by a random 0..N real ms (outcomes must not change)', Number)
     .option('--port <n>', 'local host HTTP port', Number, 7071)
     .option('--base-port <n>', 'first port of the simulated estate', Number, 7440)
-    .option('--keep', 'keep the rehearsal folder (logs, storage)')
+    .option('--keep', 'keep the rehearsal folder (logs, storage) when it ends')
+    .option('--dir <folder>', 'the rehearsal folder (default .mw/rehearsals/<window-id>)')
+    .option('--resume', 'continue a rehearsal that was killed, from its folder (task hub, estate, keys)')
+    .option('--fresh', "discard an unfinished rehearsal's folder and start over")
     .option('--quiet', 'no live progress lines')
     .option('--storage <connection>', 'storage connection string (default UseDevelopmentStorage=true; Azurite is started if none listens)')
     .option('--report <file>', 'write the final status, estate state and call log as JSON')
@@ -448,22 +514,33 @@ async function main(argv: string[]): Promise<number> {
   const windowFile = path.resolve(program.args[0] ?? DEFAULT_WINDOW);
   const log = (line: string) => process.stdout.write(`${line}\n`);
 
-  const scenario = options.scenario ? (JSON.parse(readFileSync(options.scenario, 'utf8')) as Scenario) : {};
+  const given = options.scenario ? (JSON.parse(readFileSync(options.scenario, 'utf8')) as Scenario) : undefined;
   // Started by the timer, the clock begins inside the scheduler's lead time (it starts windows 30 minutes early).
-  const rehearsal = await startRehearsal(windowFile, { ...options, log, ...(scenario.startViaTimer ? { leadMinutes: 20 } : {}) });
-  for (const fault of scenario.faults ?? []) {
-    const r = await controlRequest(rehearsal.sandbox, 'POST', '/_sandbox/faults', fault);
-    if (r.status >= 300) throw new Error(`the estate refused fault ${JSON.stringify(fault)}: ${r.status} ${r.body}`);
+  const rehearsal = await startRehearsal(windowFile, { ...options, scenario: given, log, ...(given?.startViaTimer ? { leadMinutes: 20 } : {}) });
+  // A resumed rehearsal behaves as it was started to.
+  const scenario = (options.resume ? rehearsal.record.scenario : given) as Scenario | undefined ?? {};
+  const windowRun = () => rehearsal.host.hub.getStatus(InstanceIds.window(rehearsal.windowId), { showInput: false });
+  // Whether the window has been started: from then on a stop keeps the folder for --resume,
+  // until it has finished.
+  let started = windowRun() !== undefined;
+  let finished = false;
+  const resumeHint = `continue it with: npm start -- --resume ${path.relative(process.cwd(), rehearsal.record.windowFile)} --dir ${rehearsal.folder.dir}`;
+  if (!options.resume) {
+    for (const fault of scenario.faults ?? []) {
+      const r = await controlRequest(rehearsal.sandbox, 'POST', '/_sandbox/faults', fault);
+      if (r.status >= 300) throw new Error(`the estate refused fault ${JSON.stringify(fault)}: ${r.status} ${r.body}`);
+    }
   }
   // Ctrl-C or a test's SIGTERM still stops the host, its Azurite and the estate, within a
   // deadline; a second signal, or the deadline, ends the process at once (the host's Azurite
-  // is signalled on exit either way).
+  // is signalled on exit either way). A started rehearsal keeps its folder, to be resumed.
   const stopOnSignal = (signal: NodeJS.Signals) => {
     const code = signal === 'SIGINT' ? 130 : 143;
     process.once('SIGINT', () => process.exit(code));
     process.once('SIGTERM', () => process.exit(code));
     setTimeout(() => process.exit(code), STOP_HOST_MS + STOP_SANDBOX_MS + 2_000);
-    void rehearsal.stop().finally(() => process.exit(code));
+    if (started && !finished) log(`stopped; ${resumeHint}`);
+    void rehearsal.stop({ keepFolder: (started && !finished) || options.keep === true }).finally(() => process.exit(code));
   };
   process.once('SIGINT', stopOnSignal);
   process.once('SIGTERM', stopOnSignal);
@@ -483,18 +560,22 @@ async function main(argv: string[]): Promise<number> {
   // the hub, answer what waits for them, and only then let time move on.
   const turns = rehearsal.turns;
   try {
-    if (scenario.startViaTimer) {
+    if (started) {
+      log(`resuming ${rehearsal.windowId} from ${rehearsal.folder.dir} at ${new Date(rehearsal.host.clock.now()).toISOString()}`);
+    } else if (scenario.startViaTimer) {
       const fire = () => fetch(`${rehearsal.host.url}/admin/functions/windowScheduler`, { method: 'POST', headers: { 'x-functions-key': rehearsal.masterKey, 'content-type': 'application/json' }, body: '{}' });
       const fired = await Promise.all([fire(), fire()]);
+      started = true;
       log(`fired the scheduler twice: ${fired.map((f) => f.status).join(', ')}`);
     } else {
-      const started = await rehearsal.api('POST', `windows/${rehearsal.windowId}/start`, STARTER, { mode: 'rehearsal', reason: 'npm start' });
-      if (started.status !== 202) throw new Error(`could not start the window: ${started.status} ${JSON.stringify(started.body)}`);
+      const response = await rehearsal.api('POST', `windows/${rehearsal.windowId}/start`, STARTER, { mode: 'rehearsal', reason: 'npm start' });
+      if (response.status !== 202) throw new Error(`could not start the window: ${response.status} ${JSON.stringify(response.body)}`);
+      started = true;
     }
     log(`rehearsing ${rehearsal.windowId}; status ${rehearsal.host.url}/api/windows/${rehearsal.windowId}/page (function key required)`);
-    const duplicateStart = scenario.duplicateStart ? (await rehearsal.api('POST', `windows/${rehearsal.windowId}/start`, STARTER, { mode: 'rehearsal' })).status : undefined;
+    const duplicateStart = scenario.duplicateStart && !options.resume ? (await rehearsal.api('POST', `windows/${rehearsal.windowId}/start`, STARTER, { mode: 'rehearsal' })).status : undefined;
     let aborted = false;
-    const answered = new Set<string>();
+    const answered = rehearsal.folder.answered();
     let last = '';
     const zone = loadWindowFile(windowFile).window!.timeZone;
     // What the people look at is the status view; reading it at every move of the clock is
@@ -506,8 +587,7 @@ async function main(argv: string[]): Promise<number> {
     for (;;) {
       const turn = await turns.turn();
       if (!turn) throw new Error('the local host stopped during the rehearsal');
-      const windowRun = rehearsal.host.hub.getStatus(InstanceIds.window(rehearsal.windowId), { showInput: false });
-      const look = JSON.stringify([rehearsal.host.hub.waitingFor(PERSON_EVENTS), windowRun?.runtimeStatus]);
+      const look = JSON.stringify([rehearsal.host.hub.waitingFor(PERSON_EVENTS), windowRun()?.runtimeStatus]);
       const display = !options.quiet && performance.now() - lastRead > 1000;
       if (look === lookedAt && !scenario.abortWhen && !display) {
         turns.ack(turn.seq);
@@ -518,7 +598,10 @@ async function main(argv: string[]): Promise<number> {
       const r = await rehearsal.api('GET', `windows/${rehearsal.windowId}`);
       const status = r.body as WindowStatusView;
       if (r.status === 200 && status.steps) {
+        const before = new Set(answered);
         for (const line of await answerPending(rehearsal, status, answered, ask, scenario)) log(`  ${line}`);
+        // What was answered is noted in the folder, so a resumed rehearsal does not ask again.
+        for (const key of answered) if (!before.has(key)) rehearsal.folder.noteAnswered(key);
         const trigger = scenario.abortWhen;
         if (trigger && !aborted && status.steps.some((s) => s.id === trigger.step && s.state === trigger.state)) {
           aborted = true;
@@ -541,6 +624,7 @@ async function main(argv: string[]): Promise<number> {
           if (notBack.length > 0) log(`STILL CHANGED, NOT PUT BACK (${notBack.length}):\n${notBack.map(item).join('\n')}`);
           if (kept.length > 0) log(`Left changed on purpose (${kept.length}):\n${kept.map(item).join('\n')}`);
           if (options.report) writeFileSync(options.report, JSON.stringify(await buildReport(rehearsal, status, duplicateStart), null, 1));
+          finished = true;
           if (options.serve) {
             // Kept running for people to look around: real time from here, and no skipping
             // past a question to a person (the rehearsal people have left).
@@ -555,10 +639,14 @@ async function main(argv: string[]): Promise<number> {
       }
       turns.ack(turn.seq);
     }
+  } catch (error) {
+    if (started) log(`the rehearsal stopped: ${error instanceof Error ? error.message : String(error)}; ${resumeHint}`);
+    throw error;
   } finally {
     turns.leave();
     rl?.close();
-    await rehearsal.stop();
+    // Over: nothing to resume, the folder goes (unless --keep). Stopped early: it stays.
+    await rehearsal.stop({ keepFolder: options.keep === true || (started && !finished) });
   }
 }
 

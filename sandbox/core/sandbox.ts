@@ -236,6 +236,10 @@ export async function startSandbox(options: StartSandboxOptions = {}): Promise<R
   const persistSoon = (): void => {
     saving = saving.then(save).catch((e: unknown) => console.error('sandbox: could not save state:', e));
   };
+  const persisted = (): Promise<void> => {
+    persistSoon();
+    return saving;
+  };
 
   const restore = async (): Promise<void> => {
     let text: string;
@@ -362,9 +366,9 @@ export async function startSandbox(options: StartSandboxOptions = {}): Promise<R
       const own = core ? undefined : serviceControl.match(method, url.pathname);
       const m = core ?? own;
       const out = m ? await m.handler({ ...base, params: m.params }) : { status: 404, body: { error: { code: 'NotFound', message: `no control route ${method} ${url.pathname}` } } };
-      send(res, out);
       // A service's control route changes its state (e.g. a Slack click), so it is saved like a vendor call.
-      if (own && method !== 'GET' && method !== 'HEAD') persistSoon();
+      if (own && method !== 'GET' && method !== 'HEAD') await persisted();
+      send(res, out);
       return;
     }
 
@@ -406,8 +410,9 @@ export async function startSandbox(options: StartSandboxOptions = {}): Promise<R
       authorized: typeof req.headers.authorization === 'string',
       ...(body !== undefined ? { body: redact(body) } : {}),
     });
+    // Saved before the answer: a client told "done" finds it done after the estate is killed.
+    if (!faultId && method !== 'GET' && method !== 'HEAD' && method !== 'OPTIONS') await persisted();
     send(res, out);
-    if (!faultId && method !== 'GET' && method !== 'HEAD' && method !== 'OPTIONS') persistSoon();
   };
 
   const servers: https.Server[] = [];

@@ -39,7 +39,7 @@ async function until<T>(what: string, probe: () => Promise<T | undefined>): Prom
 beforeAll(async () => {
   if (!existsSync(MW)) throw new Error('dist/cli/mw.js is missing: run `npm run build` first (npm test does)');
   writeFileSync(join(dir, 'scenario.json'), JSON.stringify({ approvals: { 'go-ahead': 'ignore' } }));
-  const args = [join(root, 'dist/devhost/rehearse.js'), join(root, 'test/fixtures/windows/e2e-mini.yaml'), '--serve', '--keep', '--quiet', '--speed', '1', '--scenario', join(dir, 'scenario.json')];
+  const args = [join(root, 'dist/devhost/rehearse.js'), join(root, 'test/fixtures/windows/e2e-mini.yaml'), '--serve', '--keep', '--quiet', '--speed', '1', '--scenario', join(dir, 'scenario.json'), '--dir', join(dir, 'rehearsal')];
   args.push('--port', String(7100 + worker * 3), '--base-port', String(7600 + worker * 20));
   if (process.env.DEVHOST_TEST_STORAGE) args.push('--storage', process.env.DEVHOST_TEST_STORAGE);
   child = spawn(process.execPath, args, { cwd: root, stdio: ['ignore', 'pipe', 'pipe'] });

@@ -37,6 +37,8 @@ export interface Report {
 
 const root = join(__dirname, '../..');
 const worker = Number(process.env.JEST_WORKER_ID ?? '1');
+/** Moves every port (MW_E2E_PORT_OFFSET): two checkouts testing on one machine at once must not collide. */
+const portOffset = Number(process.env.MW_E2E_PORT_OFFSET ?? '0');
 
 /** How to run one rehearsal beside the defaults. */
 export interface RehearseOptions {
@@ -56,8 +58,10 @@ export async function rehearse(windowFile: string, scenario?: Scenario, options:
   const dir = mkdtempSync(join(tmpdir(), 'mw-e2e-'));
   const report = join(dir, 'report.json');
   // Slot 0 keeps the ports every test used; further slots take ranges no worker's slot 0 uses.
-  const basePort = slot === 0 ? 7600 + worker * 20 : 8000 + (worker * 2 + slot - 1) * 20;
-  const args = [script, join(root, windowFile), '--quiet', '--report', report, '--port', String(7100 + worker * 3 + slot), '--base-port', String(basePort), ...(options.args ?? [])];
+  const basePort = portOffset + (slot === 0 ? 7600 + worker * 20 : 8000 + (worker * 2 + slot - 1) * 20);
+  const port = portOffset + 7100 + worker * 3 + slot;
+  // Each rehearsal in its own folder: two workers may rehearse the same window at once.
+  const args = [script, join(root, windowFile), '--quiet', '--report', report, '--dir', join(dir, 'rehearsal'), '--port', String(port), '--base-port', String(basePort), ...(options.args ?? [])];
   if (process.env.DEVHOST_TEST_STORAGE) args.push('--storage', process.env.DEVHOST_TEST_STORAGE);
   if (scenario) {
     writeFileSync(join(dir, 'scenario.json'), JSON.stringify(scenario));
