@@ -3,7 +3,8 @@ import { formatMinutes } from './duration';
 import { memberName, memberPools, poolMembership } from './estate';
 import { buildGraph, findCycle, type GraphNode, type WindowGraph } from './graph';
 import type { PatchStepT, Step, StepKind, WindowDef } from './schema';
-import { isValidZone, parseWallTime, resolveWallTime } from './walltime';
+import { parseWallTime, resolveWallTime } from './walltime';
+import { zoneProblem } from './zones';
 
 /**
  * The planner: turns a validated window into a schedule before the weekend.
@@ -480,7 +481,8 @@ function planTime(ms: number, zone: string, displayZones: string[]): PlanTime {
 function displayZonesOf(window: WindowDef, extra: string[]): string[] {
   const zones: string[] = [];
   for (const zone of [...window.displayZones, ...extra]) {
-    if (!isValidZone(zone)) throw new RangeError(`"${zone}" is not an IANA time zone (e.g. "Asia/Kolkata")`);
+    const problem = zoneProblem(zone);
+    if (problem) throw new RangeError(problem);
     if (zone !== window.timeZone && !zones.includes(zone)) zones.push(zone);
   }
   return zones;
@@ -572,20 +574,22 @@ interface PatchMember {
 /**
  * Members of a patch step with their pools and patch minutes. Per server: the member's
  * `patchEstimate` > window `estimates.steps[id]` > the step's `estimate` > group
- * `patch.estimate` > window `estimates.kinds.patch` > PLANNER_DEFAULTS.kinds.patch,
- * capped at the group's `patch.maxDuration` (Update Manager stops there).
+ * `patch.estimate` > window `estimates.kinds.patch` > PLANNER_DEFAULTS.kinds.patch; never
+ * above the group's `patch.maxDuration` (the validator refuses that: Update Manager stops there).
  */
 function patchMembers(window: WindowDef, step: PatchStepT, path: string): PatchMember[] {
   const group = window.serverGroups[step.group];
   if (!group) throw new Error(`${path}.group: unknown server group "${step.group}"`);
   const stepLevel = window.estimates?.steps[step.id] ?? step.estimate;
   const fallback = stepLevel ?? group.patch.estimate ?? window.estimates?.kinds.patch ?? PLANNER_DEFAULTS.kinds.patch;
-  const all = group.members.map((member, index) => ({
-    name: memberName(member),
-    pools: memberPools(member, group.pools),
-    minutes: Math.min(typeof member === 'string' ? fallback : (member.patchEstimate ?? fallback), group.patch.maxDuration),
-    index,
-  }));
+  const all = group.members.map((member, index) => {
+    const minutes = typeof member === 'string' ? fallback : (member.patchEstimate ?? fallback);
+    // The validator refuses this; planning on would hide that Update Manager stops mid-install.
+    if (minutes > group.patch.maxDuration) {
+      throw new RangeError(`${path}: the patch estimate of ${formatMinutes(minutes)} for ${memberName(member)} is above serverGroups.${step.group}.patch.maxDuration (${formatMinutes(group.patch.maxDuration)})`);
+    }
+    return { name: memberName(member), pools: memberPools(member, group.pools), minutes, index };
+  });
   if (!step.members) return all;
   return step.members.map((name, i) => {
     const found = all.find((m) => m.name.toLowerCase() === name.toLowerCase());
@@ -963,21 +967,35 @@ function peakUse(intervals: Interval[], from: number, to: number): number {
   return peak;
 }
 
-/** Length of the longest chain from each unit to the end, ignoring gates and resources. */
+/** Length of the longest chain from each unit to the end, ignoring gates and resources (Kahn's order, no recursion). */
 function tailLengths(activities: Activity[]): Map<string, number> {
   const successors = new Map<string, string[]>();
-  for (const a of activities) for (const d of [...a.deps, ...a.finishAfter]) successors.set(d, [...(successors.get(d) ?? []), a.id]);
+  const waiting = new Map<string, number>();
+  for (const a of activities) {
+    const deps = [...a.deps, ...a.finishAfter];
+    waiting.set(a.id, deps.length);
+    for (const d of deps) {
+      const list = successors.get(d);
+      if (list) list.push(a.id);
+      else successors.set(d, [a.id]);
+    }
+  }
+  const order: string[] = activities.filter((a) => waiting.get(a.id) === 0).map((a) => a.id);
+  for (let i = 0; i < order.length; i++) {
+    for (const next of successors.get(order[i]!) ?? []) {
+      const left = waiting.get(next)! - 1;
+      waiting.set(next, left);
+      if (left === 0) order.push(next);
+    }
+  }
   const byId = new Map(activities.map((a) => [a.id, a]));
   const memo = new Map<string, number>();
-  const tail = (id: string): number => {
-    const known = memo.get(id);
-    if (known !== undefined) return known;
-    const next = successors.get(id) ?? [];
-    const value = byId.get(id)!.durationMs + Math.max(0, ...next.map(tail));
-    memo.set(id, value);
-    return value;
-  };
-  for (const a of activities) tail(a.id);
+  for (let i = order.length - 1; i >= 0; i--) {
+    const id = order[i]!;
+    let longest = 0;
+    for (const next of successors.get(id) ?? []) longest = Math.max(longest, memo.get(next) ?? 0);
+    memo.set(id, byId.get(id)!.durationMs + longest);
+  }
   return memo;
 }
 

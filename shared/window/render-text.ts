@@ -1,4 +1,5 @@
 import { formatMinutes } from './duration';
+import type { Problem } from './problems';
 import { formatZoneRange, formatZoneTime, type CriticalBound, type Plan, type PlannedStep } from './plan';
 
 /**
@@ -109,7 +110,11 @@ function budgetLine(plan: Plan, at: (ms: number) => string): string {
   return `Budget       ${limits} → deadline ${at(budget.deadline.epochMs)}: ${verdict}`;
 }
 
-/** The plan as JSON for machines: keys in the Plan's declared order, times as ISO text and epoch ms. */
-export function renderPlanJson(plan: Plan): string {
-  return `${JSON.stringify(plan, null, 2)}\n`;
+/**
+ * The plan as JSON for machines: keys in the Plan's declared order, times as ISO text and
+ * epoch ms, then `problems` (as `mw validate` finds them; a window with problems other than
+ * a budget overrun has no plan, only `problems`).
+ */
+export function renderPlanJson(plan: Plan | undefined, problems: readonly Problem[] = []): string {
+  return `${JSON.stringify(plan ? { ...plan, problems } : { problems }, null, 2)}\n`;
 }

@@ -59,11 +59,11 @@ describe('text', () => {
 describe('JSON', () => {
   it('is the plan, with ISO times, in a stable key order', () => {
     const json = renderPlanJson(plan);
-    expect(JSON.parse(json)).toEqual(plan);
+    expect(JSON.parse(json)).toEqual({ ...plan, problems: [] });
     expect(renderPlanJson(planWindow(Window.parse(raw('plan-hand.yaml'))))).toBe(json);
     expect(Object.keys(JSON.parse(json) as object)).toEqual([
       'windowId', 'title', 'date', 'timeZone', 'displayZones', 'start', 'end', 'makespanMinutes', 'lowerBound', 'batching',
-      'phases', 'steps', 'criticalPath', 'pageUp', 'pools', 'budget', 'recommendations',
+      'phases', 'steps', 'criticalPath', 'pageUp', 'pools', 'budget', 'recommendations', 'problems',
     ]);
     expect((JSON.parse(json) as Plan).steps[0]!.start).toEqual({ epochMs: Date.parse('2025-06-22T05:00:00Z'), iso: '2025-06-22T01:00:00-04:00', zones: { 'Asia/Kolkata': '2025-06-22T10:30:00+05:30' } });
   });
@@ -179,6 +179,24 @@ describe('mw plan', () => {
     expect(process.exitCode).toBe(1);
     expect(out.join('')).toMatch(new RegExp(`^${file.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&')}:\\d+:\\d+  phases\\[0\\]\\.steps\\[0\\]\\.grup  unknown field "grup"`, 'm'));
     expect(out.join('')).not.toContain('Makespan');
+  });
+
+  it('prints only JSON with --json when the budget overruns, the problem inside it', async () => {
+    await run(join(FIXTURES, 'plan-hand.yaml'), '--json');
+    expect(process.exitCode).toBe(1);
+    const parsed = JSON.parse(out.join('')) as Plan & { problems: { path: string; reason: string }[] };
+    expect(parsed.windowId).toBe('plan-hand');
+    expect(parsed.problems).toEqual([expect.objectContaining({ path: 'budget.maxDuration', reason: expect.stringMatching(/^the plan takes 4h 27m/) as unknown })]);
+  });
+
+  it('prints only JSON with --json for a window it cannot plan, its problems inside', async () => {
+    const file = join(dir, 'broken.yaml');
+    const doc = raw('plan-shared-pools.yaml');
+    doc.timeZone = 'EST';
+    writeFileSync(file, JSON.stringify(doc));
+    await run(file, '--json');
+    expect(process.exitCode).toBe(1);
+    expect(JSON.parse(out.join(''))).toEqual({ problems: [expect.objectContaining({ file, path: 'timeZone', reason: expect.stringContaining('America/New_York') as unknown })] });
   });
 
   it('still shows the plan of a window that only overruns its budget, and exits 1', async () => {
