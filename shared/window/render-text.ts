@@ -31,7 +31,7 @@ export function renderPlanText(plan: Plan): string {
     out.push(`Phase ${phase.id}${phase.title ? ` — ${phase.title}` : ''}   ${span(phase.start.epochMs, phase.end.epochMs)}`);
     for (const id of phase.steps) {
       const step = plan.steps.find((s) => s.id === id)!;
-      out.push(stepLine(step, idWidth, kindWidth, span));
+      out.push(stepLine(step, idWidth, kindWidth, span, plan.timeZone));
       for (const batch of step.batches ?? []) {
         const mark = batch.critical ? CRITICAL_MARK : ' ';
         const pools = batch.pools.length > 0 ? `  out of ${batch.pools.join(', ')}` : '';
@@ -76,10 +76,12 @@ export function renderPlanText(plan: Plan): string {
   return `${out.join('\n')}\n`;
 }
 
-function stepLine(step: PlannedStep, idWidth: number, kindWidth: number, span: (a: number, b: number) => string): string {
+function stepLine(step: PlannedStep, idWidth: number, kindWidth: number, span: (a: number, b: number) => string, zone: string): string {
   const mark = step.status === 'not-doing' ? NOT_DOING_MARK : step.critical ? CRITICAL_MARK : ' ';
   const head = `  ${mark} ${step.id.padEnd(idWidth)}  ${step.kind.padEnd(kindWidth)}`;
-  const title = `${step.title ? `  ${step.title}` : ''}${step.condition ? `  [only ${step.condition}]` : ''}`;
+  // A page held back: it could go up earlier, but customers would see it longer for nothing.
+  const held = step.holdUntil ? `  [held until ${formatZoneTime(step.holdUntil.epochMs, zone)}: the window ends as early and the page is up for less]` : '';
+  const title = `${step.title ? `  ${step.title}` : ''}${step.condition ? `  [only ${step.condition}]` : ''}${held}`;
   if (step.status === 'not-doing') return `${head}  not doing${step.notDoingReason ? ` (${step.notDoingReason})` : ''}${title}`;
   return `${head}  ${span(step.start.epochMs, step.end.epochMs)}  ${formatMinutes(step.minutes).padStart(7)}${title}`;
 }
@@ -94,6 +96,8 @@ function boundNote(bound: CriticalBound): string {
       return ` [finishes after ${bound.on}]`;
     case 'decision-at':
       return ' [until decision]';
+    case 'page-hold':
+      return ' [page held]';
     default:
       return '';
   }

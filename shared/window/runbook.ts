@@ -216,7 +216,8 @@ export function compileRunbook(window: WindowDef, plan: Plan, revision: string):
     const step = node.step!;
     const p = planned.get(id)!;
     const { deps, gates } = collapse(graph, id);
-    const gateInstants = gates.map(instant);
+    // A maintenance page the plan holds back (up later, same end) waits for its planned start.
+    const gateInstants = [...gates.map(instant), ...(p.holdUntil ? [new Date(p.holdUntil.epochMs).toISOString()] : [])];
     const notBefore = gateInstants.sort().at(-1);
     steps.push({
       id,

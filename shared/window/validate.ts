@@ -5,7 +5,7 @@ import { PATCH_MAX_MINUTES, type Step, type WindowDef } from './schema';
 import { suggest } from './suggest';
 import { parseWallTime, resolveWallTime } from './walltime';
 import { memberName, poolMembership } from './estate';
-import { PLANNER_DEFAULTS } from './plan';
+import { PLANNER_DEFAULTS } from './plan/defaults';
 
 /**
  * Cross-field rules the schema cannot express. Each check returns problems with

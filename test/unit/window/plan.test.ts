@@ -97,10 +97,10 @@ describe('the hand-computed window (plan-hand.yaml)', () => {
       ['build', '01:00', '01:45'],
       ['announce', '01:45', '01:47'],
       ['legacy', '01:47', '01:47'],
-      ['page-up', '01:47', '01:52'],
-      ['web-1', '01:52', '03:12'],
+      ['page-up', '02:35', '02:40'],
+      ['web-1', '02:40', '04:00'],
       ['web-2', '04:00', '05:20'],
-      ['smoke', '03:12', '03:32'],
+      ['smoke', '04:00', '04:20'],
       ['page-down', '05:20', '05:25'],
       ['done', '05:25', '05:27'],
     ];
@@ -120,7 +120,15 @@ describe('the hand-computed window (plan-hand.yaml)', () => {
   it('keeps a skipped step in the plan as not doing, taking no time', () => {
     const legacy = step(plan, 'legacy');
     expect(legacy).toMatchObject({ status: 'not-doing', notDoingReason: 'not this month', minutes: 0, estimateFrom: 'not-doing', critical: false });
-    expect(step(plan, 'page-up').start.epochMs).toBe(step(plan, 'announce').end.epochMs);
+    expect(step(plan, 'page-up').start.epochMs).toBeGreaterThan(step(plan, 'announce').end.epochMs);
+  });
+
+  it('holds the page up as late as the end allows, and says so', () => {
+    expect(step(plan, 'page-up').holdUntil?.epochMs).toBe(at(date, '02:35'));
+    expect(step(plan, 'announce').holdUntil).toBeUndefined();
+    // Without the hold the page would go up at 01:52 for the same end.
+    const lifted = planWindow(window, { ignoreNotBefore: ['web-2'], recommend: false });
+    expect(step(lifted, 'page-up').holdUntil).toBeUndefined();
   });
 
   it('takes estimates from the window before the step, then window kinds, then the defaults', () => {
@@ -186,27 +194,31 @@ describe('the hand-computed window (plan-hand.yaml)', () => {
 
   it('bounds the makespan below: equal to it when no pool binds', () => {
     expect(plan.lowerBound).toMatchObject({ minutes: 267, criticalPathMinutes: 267, binds: 'critical-path' });
-    // agw: W1+W2 released 01:52 and W3+W4 released 04:00, 80 member-minutes each, 2 out at once → 05:20.
-    expect(plan.lowerBound.capacity).toEqual([expect.objectContaining({ resource: 'agw', kind: 'pool', capacity: 2, workMinutes: 320, minutes: 260 })]);
+    expect(plan.lowerBound.criticalPathSteps).toEqual(['web-2', 'page-down', 'done']);
+    // agw: W3+W4 released 04:00, 80 minutes each through 2 slots, then page-down and done (7m) → 05:27.
+    expect(plan.lowerBound.capacity).toEqual([
+      expect.objectContaining({ resource: 'agw', kind: 'pool', capacity: 2, workMinutes: 320, members: ['W3', 'W4'], packMinutes: 80, packExact: true, tailMinutes: 7, tail: ['page-down', 'done'], minutes: 267 }),
+    ]);
+    expect(plan.search.provenOptimal).toBe(true);
   });
 
   it('bounds the makespan below with the pool when capacity binds', () => {
     const lifted = planWindow(window, { ignoreNotBefore: ['web-2'], recommend: false });
     // Unlimited capacity: both web steps 01:52-03:12, smoke to 03:32, wrap to 03:39.
     expect(lifted.lowerBound.criticalPathMinutes).toBe(159);
-    // 320 member-minutes through 2 slots from 01:52: 04:32, 212 minutes after 01:00.
-    expect(lifted.lowerBound).toMatchObject({ minutes: 212, capacityMinutes: 212, binds: 'capacity', bindingResource: 'agw' });
-    expect(lifted.lowerBound.minutes).toBeLessThanOrEqual(lifted.makespanMinutes);
+    // 4 × 80 member-minutes through 2 slots from 01:52 (160m), then the 7m wrap: 04:39, 219 minutes after 01:00.
+    expect(lifted.lowerBound).toMatchObject({ minutes: 219, capacityMinutes: 219, binds: 'capacity', bindingResource: 'agw' });
+    expect(lifted.makespanMinutes).toBe(219);
   });
 
   it('counts the minutes the maintenance page is up and their lower bound', () => {
     expect(plan.pageUp.intervals).toEqual([
-      expect.objectContaining({ page: 'public', upStep: 'page-up', downStep: 'page-down', minutes: 208, lowerBoundMinutes: 208 }),
+      expect.objectContaining({ page: 'public', upStep: 'page-up', downStep: 'page-down', minutes: 160, lowerBoundMinutes: 160, lowerBoundPath: ['pool agw: W1, W2, W3, W4'] }),
     ]);
-    expect(hhmm(plan.pageUp.intervals[0]!.from.epochMs)).toBe('01:52');
+    expect(hhmm(plan.pageUp.intervals[0]!.from.epochMs)).toBe('02:40');
     expect(hhmm(plan.pageUp.intervals[0]!.to.epochMs)).toBe('05:20');
     const lifted = planWindow(window, { ignoreNotBefore: ['web-2'], recommend: false });
-    expect(lifted.pageUp).toMatchObject({ minutes: 160, lowerBoundMinutes: 100 });
+    expect(lifted.pageUp).toMatchObject({ minutes: 160, lowerBoundMinutes: 160 });
   });
 
   it('reports the budget overrun in minutes', () => {
@@ -313,8 +325,11 @@ describe('patch batches under shared pools (plan-shared-pools.yaml)', () => {
   it('never plans less than the lower bound, and names the binding pool', () => {
     expect(plan.lowerBound.minutes).toBeLessThanOrEqual(plan.makespanMinutes);
     expect(plan.lowerBound).toMatchObject({ binds: 'capacity', bindingResource: 'agw' });
-    // agw work: web 3×50 + 3×110, api 4×65 = 740 member-minutes through 4 slots from 22:00.
-    expect(plan.lowerBound.capacity.find((c) => c.resource === 'agw')).toMatchObject({ workMinutes: 740, capacity: 4, minutes: 185 });
+    // agw: web 3×110 + 3×50 and api 4×65 member-minutes on 4 slots. Each slot holding a 110 can
+    // take one more job below 3h10m, leaving four jobs (≥ 3×50 + 65) for the fourth: the best
+    // packing is 3h30m (110+50+50), then smoke (20m).
+    expect(plan.lowerBound.capacity.find((c) => c.resource === 'agw')).toMatchObject({ workMinutes: 740, capacity: 4, packMinutes: 210, packExact: true, tailMinutes: 20, tail: ['smoke'], minutes: 230 });
+    expect(plan.makespanMinutes).toBe(230);
   });
 
   it('keeps dependencies and gates', () => {

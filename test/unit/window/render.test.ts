@@ -22,7 +22,8 @@ describe('text', () => {
   const lines = text.split('\n');
 
   it('lists each phase and step with window-zone and display-zone times', () => {
-    expect(lines).toContain('Phase prep   Sun 01:00–01:52 EDT | Sun 10:30–11:22 IST');
+    expect(lines).toContain('Phase prep   Sun 01:00–02:40 EDT | Sun 10:30–12:10 IST');
+    expect(text).toMatch(/^ {4}page-up +maintenance-page +Sun 02:35–02:40 EDT \| Sun 12:05–12:10 IST +5m {2}\[held until Sun 02:35 EDT: the window ends as early and the page is up for less\]$/m);
     expect(text).toMatch(/^ {4}build +pipeline +Sun 01:00–01:45 EDT \| Sun 10:30–11:15 IST +45m$/m);
     expect(text).toMatch(/^ {6}\* web-2#1 +Sun 04:00–05:20 EDT \| Sun 13:30–14:50 IST +1h 20m +W3, W4 +out of agw$/m);
   });
@@ -44,13 +45,13 @@ describe('text', () => {
   });
 
   it('prints makespan and page-up minutes beside their lower bounds', () => {
-    expect(text).toMatch(/^Makespan +4h 27m +\| lower bound 4h 27m +\(critical path 4h 27m; patch capacity 4h 20m \(pool agw\); the critical path binds\)$/m);
-    expect(text).toMatch(/^Page up +3h 28m +\| lower bound 3h 28m +public Sun 01:52–05:20 EDT \| Sun 11:22–14:50 IST$/m);
+    expect(text).toMatch(/^Makespan +4h 27m +\| lower bound 4h 27m +\(critical path 4h 27m; patch capacity 4h 27m \(pool agw\); the critical path binds\)$/m);
+    expect(text).toMatch(/^Page up +2h 40m +\| lower bound 2h 40m +public Sun 02:40–05:20 EDT \| Sun 12:10–14:50 IST$/m);
     expect(text).toContain('Critical path web-2#1 [not before "Sunday 04:00"] → page-down → done');
   });
 
   it('prints the pool capacity table, the budget and the recommendations', () => {
-    expect(text).toMatch(/^ {2}agw +4 +2 +2 +Sun 01:00 EDT 4 · Sun 01:52 EDT 2 · Sun 03:12 EDT 4 · Sun 04:00 EDT 2 · Sun 05:20 EDT 4$/m);
+    expect(text).toMatch(/^ {2}agw +4 +2 +2 +Sun 01:00 EDT 4 · Sun 02:40 EDT 2 · Sun 05:20 EDT 4$/m);
     expect(text).toMatch(/^Budget +max 4h → deadline Sun 05:00 EDT \| Sun 14:30 IST: OVERRUNS by 27m$/m);
     expect(text).toMatch(/^ {2}- start web-2 at Sun 03:12 EDT \| Sun 12:42 IST \("Sunday 03:12"\) instead of "Sunday 04:00": the window ends 48m earlier/m);
   });
@@ -62,7 +63,7 @@ describe('JSON', () => {
     expect(JSON.parse(json)).toEqual({ ...plan, problems: [] });
     expect(renderPlanJson(planWindow(Window.parse(raw('plan-hand.yaml'))))).toBe(json);
     expect(Object.keys(JSON.parse(json) as object)).toEqual([
-      'windowId', 'title', 'date', 'timeZone', 'displayZones', 'start', 'end', 'makespanMinutes', 'lowerBound', 'batching',
+      'windowId', 'title', 'date', 'timeZone', 'displayZones', 'start', 'end', 'makespanMinutes', 'lowerBound', 'batching', 'search',
       'phases', 'steps', 'criticalPath', 'pageUp', 'pools', 'budget', 'recommendations', 'problems',
     ]);
     expect((JSON.parse(json) as Plan).steps[0]!.start).toEqual({ epochMs: Date.parse('2025-06-22T05:00:00Z'), iso: '2025-06-22T01:00:00-04:00', zones: { 'Asia/Kolkata': '2025-06-22T10:30:00+05:30' } });
@@ -99,7 +100,7 @@ describe('HTML', () => {
     const up = bar('page-up');
     expect(Number(shade![1])).toBeCloseTo(up.x + up.width, 0);
     expect(Number(shade![1]) + Number(shade![2])).toBeCloseTo(bar('page-down').x, 0);
-    expect(html).toContain('public up 3h 28m (lower bound 3h 28m)');
+    expect(html).toContain('public up 2h 40m (lower bound 2h 40m)');
   });
 
   it('labels the axis in the window zone with the display zone beneath, and draws each pool with its floor', () => {
