@@ -1,5 +1,5 @@
 import { readFileSync } from 'fs';
-import { isMap, isPair, isScalar, isSeq, LineCounter, Parser, parseDocument, type Document, type Node as YamlNode, type YAMLError } from 'yaml';
+import { Composer, isMap, isPair, isScalar, isSeq, LineCounter, Parser, YAMLParseError, type Document, type Node as YamlNode, type YAMLError } from 'yaml';
 import type { z } from 'zod';
 import { formatPath, type PathProblem, type PathSegment, type Problem } from './problems';
 import { UNKNOWN_KEY_SEPARATOR, Window, type WindowDef } from './schema';
@@ -99,7 +99,8 @@ export function loadWindowText(text: string, file = '<input>'): LoadResult {
     return { line: pos.line, column: pos.col };
   };
   // The YAML library composes documents recursively; refuse absurd nesting before it does.
-  const deep = nestingBeyond(text, MAX_NESTING);
+  const tokens = [...new Parser(lineCounter.addNewLine).parse(text)];
+  const deep = nestingBeyond(tokens, MAX_NESTING);
   if (deep !== undefined) {
     const lines = text.slice(0, deep).split('\n');
     return {
@@ -108,16 +109,14 @@ export function loadWindowText(text: string, file = '<input>'): LoadResult {
       ],
     };
   }
-  const doc = parseDocument(text, { lineCounter, prettyErrors: true, uniqueKeys: true });
+  // parseDocument, from the tokens already parsed.
+  const docs = [...new Composer({ uniqueKeys: true }).compose(tokens, true, text.length)];
+  const doc = docs[0]!;
+  if (docs.length > 1) doc.errors.push(new YAMLParseError(docs[1]!.range.slice(0, 2) as [number, number], 'MULTIPLE_DOCS', 'a window file holds one YAML document (remove the "---" line)'));
 
   if (doc.errors.length > 0) {
     return {
-      problems: doc.errors.map((error) => ({
-        file,
-        ...(error.linePos ? { line: error.linePos[0].line, column: error.linePos[0].col } : at(error.pos[0])),
-        path: '(yaml)',
-        reason: yamlReason(error, text),
-      })),
+      problems: doc.errors.map((error) => ({ file, ...at(error.pos[0]), path: '(yaml)', reason: yamlReason(error, text) })),
     };
   }
 
@@ -147,13 +146,8 @@ export function loadWindowText(text: string, file = '<input>'): LoadResult {
 }
 
 /** The offset where collections first nest deeper than `limit`, from the YAML syntax tree (walked without recursion). */
-function nestingBeyond(text: string, limit: number): number | undefined {
-  const stack: { token: unknown; depth: number }[] = [];
-  try {
-    for (const token of new Parser().parse(text)) stack.push({ token, depth: 0 });
-  } catch {
-    return undefined; // the parser reports it again, with a position
-  }
+function nestingBeyond(tokens: readonly unknown[], limit: number): number | undefined {
+  const stack: { token: unknown; depth: number }[] = tokens.map((token) => ({ token, depth: 0 }));
   while (stack.length > 0) {
     const { token, depth } = stack.pop()!;
     if (!token || typeof token !== 'object') continue;

@@ -86,12 +86,12 @@ function relaxedPath(r: Relaxation): string[] {
   const path: string[] = [];
   for (let guard = 0; i >= 0 && guard <= net.acts.length; guard++) {
     const a = net.acts[i]!;
-    if (a.type === 'step' && !a.notDoing) path.unshift(a.id);
-    else if (a.type === 'marker' && a.release !== undefined && timing.startBound[i]!.kind === 'not-before') path.unshift(`${a.id.replace(/@start$/, '')} (start)`);
+    if (a.type === 'step' && !a.notDoing) path.push(a.id);
+    else if (a.type === 'marker' && a.release !== undefined && timing.startBound[i]!.kind === 'not-before') path.push(`${a.id.replace(/@start$/, '')} (start)`);
     const b = timing.endBound[i] ?? timing.startBound[i]!;
     i = 'on' in b ? b.on : -1;
   }
-  return path;
+  return path.reverse();
 }
 
 /**
@@ -198,7 +198,8 @@ function gapBetween(ctx: Context, r: Relaxation, up: number, down: number): { mi
   }
   let minutes = from[down]! / MINUTE;
   const path: string[] = [];
-  for (let i = via[down]!; i >= 0 && i !== up; i = via[i]!) if (net.acts[i]!.type === 'step') path.unshift(net.acts[i]!.id);
+  for (let i = via[down]!; i >= 0 && i !== up; i = via[i]!) if (net.acts[i]!.type === 'step') path.push(net.acts[i]!.id);
+  path.reverse();
   ctx.resources.forEach((resource) => {
     const jobs: Job[] = [];
     net.acts.forEach((a, i) => {

@@ -41,10 +41,10 @@ export function criticalPath(net: Net, timing: Timing): Link[] {
   while (current >= 0 && !seen.has(current)) {
     seen.add(current);
     const bound = through(timing.endBound[current] ?? timing.startBound[current]!);
-    links.unshift({ index: current, bound });
+    links.push({ index: current, bound });
     current = 'on' in bound ? bound.on : -1;
   }
-  return links;
+  return links.reverse();
 }
 
 /** A bound as the plan shows it: ids for indices, times as PlanTime, the gate's text. */

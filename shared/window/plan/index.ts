@@ -5,7 +5,7 @@ import { criticalPath, gateOwner, publicBound, type Link } from './critical';
 import { MINUTE } from './defaults';
 import { buildContext, NO_WHAT_IF, type Context, type WhatIf } from './model';
 import { plannedStep, poolCapacities, budgetOf } from './outputs';
-import { holdPages, pageUpRaw } from './pageup';
+import { holdPages, latestStart, pageUpRaw } from './pageup';
 import { recommend, type Replan } from './recommend';
 import { searchSchedule, type Candidate } from './search';
 import type { Timing } from './schedule';
@@ -104,13 +104,17 @@ export function planWindow(window: WindowDef, options: PlanOptions = {}): Plan {
   if (options.recommend !== false) {
     const gateOf = (link: Link) => (link.bound.kind === 'not-before' ? gateOwner(link.index, net, timing) : undefined);
     const replan: Replan = (whatIf, o) => {
-      const r = scheduleCore(window, { ...o, searchEvaluations: Math.min(o.searchEvaluations ?? 100, 100) }, whatIf, time);
+      const r = replanCore(window, o, whatIf, time);
       return {
         end: r.timing.last,
         windowStart: r.ctx.windowStart,
         earliest: (id) => {
           const i = r.best.net.index.get(id);
           return i === undefined ? undefined : r.timing.start[i];
+        },
+        latest: (id) => {
+          const i = r.best.net.index.get(id);
+          return i === undefined ? undefined : latestStart(r.best.net, r.timing, i);
         },
         pageUpMinutes: pageUpRaw(r.best.net, r.timing).reduce((sum, x) => sum + (x.to - x.from) / MINUTE, 0),
       };
@@ -141,11 +145,21 @@ function scheduleCore(window: WindowDef, options: PlanOptions, whatIf: WhatIf, t
   return { ctx, best, timing, holds, lowerBound, relaxation, evaluations };
 }
 
+/** A what-if re-plan: the schedule only; the bound (for the search to stop early) only when units share resources. */
+function replanCore(window: WindowDef, options: PlanOptions, whatIf: WhatIf, time: (ms: number) => PlanTime): { ctx: Context; best: Candidate; timing: Timing } {
+  const ctx = buildContext(window, options, whatIf);
+  const shared = ctx.resources.length > 0 && ctx.graph.steps.some((n) => n.step?.kind === 'patch' && n.step.skip === undefined);
+  const boundEnd = shared ? ctx.windowStart + makespanBound(ctx, relax(ctx), time).minutes * MINUTE : -Infinity;
+  const { best } = searchSchedule(ctx, boundEnd, Math.min(options.searchEvaluations ?? 100, 100));
+  return { ctx, best, timing: holdPages(best.net, ctx, best.timing).timing };
+}
+
 /**
  * Budget problems for the validator (`validateWindow(w, { checkBudget })`): the plan
  * overruns `budget.maxDuration` or `budget.endsBy`. Empty when it fits or cannot be planned.
  */
 export function budgetProblems(window: WindowDef): { path: string; reason: string }[] {
+  if (window.budget?.maxDuration === undefined && window.budget?.endsBy === undefined) return [];
   let plan: Plan;
   try {
     plan = planWindow(window, { recommend: false });

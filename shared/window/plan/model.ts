@@ -286,42 +286,34 @@ export function buildNet(ctx: Context, view: 'planned' | 'relaxed', compositions
   const acts: Activity[] = [];
   for (const node of ctx.graph.nodes.values()) {
     const order = ctx.nodeOrder.get(node.id)!;
-    const base = {
-      nodeId: node.id,
-      order,
-      deps: [...node.deps],
-      finishAfter: [] as string[],
-      finishAfterLagMs: 0,
-      uses: [] as Use[],
-      ...(ctx.gates.has(node.id) ? { release: ctx.gates.get(node.id)! } : {}),
-    };
+    const release = ctx.gates.get(node.id);
     const step = node.step;
+    const unit = (type: Activity['type'], durationMs: number): Activity => {
+      const a: Activity = { id: node.id, type, nodeId: node.id, order, deps: node.deps, finishAfter: [], finishAfterLagMs: 0, durationMs, uses: [] };
+      if (release !== undefined) a.release = release;
+      return a;
+    };
     if (!step) {
-      acts.push({ ...base, id: node.id, type: 'marker', durationMs: 0 });
+      acts.push(unit('marker', 0));
       continue;
     }
     if (step.kind === 'patch' && step.skip === undefined) {
-      if (view === 'planned') acts.push(...patchBatches(ctx, node, step, base, compositions.get(step.id)));
+      if (view === 'planned') acts.push(...patchBatches(ctx, node, step, unit('step', 0), compositions.get(step.id)));
       else {
         const members = patchMembers(ctx.window, step, node.path);
-        acts.push({ ...base, id: node.id, type: 'step', durationMs: minimumPatchSpan(ctx, step, members) * MINUTE, work: work(members) });
+        const a = unit('step', minimumPatchSpan(ctx, step, members) * MINUTE);
+        a.work = work(members);
+        acts.push(a);
       }
       continue;
     }
-    const estimate = stepEstimate(ctx.window, step);
-    const activity: Activity = {
-      ...base,
-      id: node.id,
-      type: 'step',
-      durationMs: estimate.minutes * MINUTE,
-      ...(step.skip !== undefined ? { notDoing: true } : {}),
-    };
-    if (step.skip === undefined && step.kind === 'canary') activity.finishNotBefore = resolveText(ctx.window, step.decisionAt, `${node.path}.decisionAt`);
-    if (step.skip === undefined && step.kind === 'rotate-secret') {
-      activity.finishAfter = [...node.finishAfter];
+    const activity = unit('step', stepEstimate(ctx.window, step).minutes * MINUTE);
+    if (step.skip !== undefined) activity.notDoing = true;
+    else if (step.kind === 'canary') activity.finishNotBefore = resolveText(ctx.window, step.decisionAt, `${node.path}.decisionAt`);
+    else if (step.kind === 'rotate-secret') {
+      activity.finishAfter = node.finishAfter;
       activity.finishAfterLagMs = PLANNER_DEFAULTS.rolloutBatch * MINUTE;
-    }
-    if (step.skip === undefined && step.kind === 'maintenance-page') activity.page = { page: step.page, action: step.action };
+    } else if (step.kind === 'maintenance-page') activity.page = { page: step.page, action: step.action };
     acts.push(activity);
   }
   return indexNet(acts, ctx.resources);
@@ -330,7 +322,7 @@ export function buildNet(ctx: Context, view: 'planned' | 'relaxed', compositions
 const work = (members: PatchMember[]) => members.map((m) => ({ member: m.name, minutes: m.minutes + PATCH_BATCH_OVERHEAD_MINUTES, pools: m.pools }));
 
 /** A patch step's batches, one after another, and the unit that marks the end of the last. */
-function patchBatches(ctx: Context, node: GraphNode, step: PatchStepT, base: Omit<Activity, 'id' | 'type' | 'durationMs'>, composition: readonly (readonly string[])[] | undefined): Activity[] {
+function patchBatches(ctx: Context, node: GraphNode, step: PatchStepT, base: Activity, composition: readonly (readonly string[])[] | undefined): Activity[] {
   const members = patchMembers(ctx.window, step, node.path);
   const byName = new Map(members.map((m) => [m.name, m]));
   const groups = composition ? composition.map((batch) => batch.map((name) => byName.get(name)!)) : composeBatches(ctx, step, members, 'longest-first', node.path, new Map());

@@ -70,6 +70,11 @@ export function holdPages(net: Net, ctx: Context, timing: Timing): { timing: Tim
   return { timing: best, holds };
 }
 
+/** The latest a unit could start with everything not behind it in place and the same end. */
+export function latestStart(net: Net, timing: Timing, unit: number): number {
+  return rightShift(net, timing, timing.last, descendants(net, [unit], true))[unit]!;
+}
+
 /** The units that wait (transitively) for any of `roots`, with the roots when `inclusive`. */
 function descendants(net: Net, roots: number[], inclusive: boolean): Set<number> {
   const found = new Set<number>(inclusive ? roots : []);

@@ -7,7 +7,18 @@ import { formatZoneTime, wallText } from './times';
 import type { Plan, PlanOptions, PlanTime, Recommendation } from './types';
 
 /** A re-plan with one gate moved: the window's end and its page-up minutes. */
-export type Replan = (whatIf: WhatIf, options: PlanOptions) => { end: number; windowStart: number; earliest?: (node: string) => number | undefined; pageUpMinutes: number };
+export type Replan = (
+  whatIf: WhatIf,
+  options: PlanOptions,
+) => {
+  end: number;
+  windowStart: number;
+  /** When the node starts in this plan. */
+  earliest: (node: string) => number | undefined;
+  /** The latest it could start with everything else in place and the same end (a shift right). */
+  latest: (node: string) => number | undefined;
+  pageUpMinutes: number;
+};
 
 /**
  * For each not-before gate that binds on the critical path: plan again without it to find
@@ -34,7 +45,7 @@ export function recommend(window: WindowDef, options: PlanOptions, plan: Plan, l
   for (const [target, { gateAt, isStep }] of targets) {
     const whatIf = (at: number | null): WhatIf => ({ gates: new Map([[target, at]]), detach: new Set(isStep ? [target] : []) });
     const lifted = replan(whatIf(null), base);
-    const earliest = lifted.earliest?.(target);
+    const earliest = lifted.earliest(target);
     const bestEnd = lifted.end;
     if (earliest === undefined || earliest >= gateAt || bestEnd >= plan.end.epochMs) continue;
 
@@ -47,6 +58,19 @@ export function recommend(window: WindowDef, options: PlanOptions, plan: Plan, l
     let hi = candidates.length - 1;
     let chosen = replan(whatIf(candidates[hi]!), base);
     let chosenAt = candidates[hi]!;
+    // The lifted plan's latest start for the node is usually the answer: try its grid time first.
+    const latest = lifted.latest(target);
+    const guess = latest === undefined ? -1 : candidates.findIndex((t) => t <= latest);
+    if (guess >= 0 && guess < hi) {
+      const attempt = replan(whatIf(candidates[guess]!), base);
+      if (attempt.end <= bestEnd) {
+        chosen = attempt;
+        chosenAt = candidates[guess]!;
+        hi = guess;
+        // One grid step later must not also work for the guess to be the latest.
+        if (guess === 0 || replan(whatIf(candidates[guess - 1]!), base).end > bestEnd) lo = hi;
+      } else lo = guess + 1;
+    }
     while (lo < hi) {
       const mid = Math.floor((lo + hi) / 2);
       const attempt = replan(whatIf(candidates[mid]!), base);

@@ -144,6 +144,15 @@ export interface ScheduleOptions {
   holds?: ReadonlyMap<number, number>;
 }
 
+/**
+ * At a tie the bound that explains most wins: a dependency rather than a gate (moving the
+ * gate would not help), but a gate rather than a chain that only waits for a held page.
+ */
+function rank(b: Bound, held: boolean[]): number {
+  if (b.kind === 'dependency') return held[b.on]! ? 1.5 : 3;
+  return b.kind === 'not-before' ? 2 : b.kind === 'hold' ? 1 : 0;
+}
+
 /** Units that use no resource go first once ready: their times do not depend on the order. */
 export function serialSchedule(net: Net, ctx: Context, keys: ArrayLike<number>, options: ScheduleOptions): Timing {
   const { acts, preds, faPreds, succs, faSuccs } = net;
@@ -165,9 +174,6 @@ export function serialSchedule(net: Net, ctx: Context, keys: ArrayLike<number>, 
   while (ready.size > 0) {
     const i = ready.pop();
     const a = acts[i]!;
-    // At a tie the bound that explains most wins: a dependency rather than a gate (moving the
-    // gate would not help), but a gate rather than a chain that only waits for a held page.
-    const rank = (b: Bound): number => (b.kind === 'dependency' ? (held[b.on]! ? 1.5 : 3) : b.kind === 'not-before' ? 2 : b.kind === 'hold' ? 1 : 0);
     let at = ctx.windowStart;
     let bound: Bound = { kind: 'window-start' };
     if (a.release !== undefined && a.release >= at) {
@@ -175,16 +181,15 @@ export function serialSchedule(net: Net, ctx: Context, keys: ArrayLike<number>, 
       bound = { kind: 'not-before' };
     }
     const hold = options.holds?.get(i);
-    if (hold !== undefined && (hold > at || (hold === at && rank(bound) < 1))) {
+    if (hold !== undefined && (hold > at || (hold === at && rank(bound, held) < 1))) {
       at = hold;
       bound = { kind: 'hold' };
     }
     for (const p of preds[i]!) {
       const e = end[p]!;
-      const candidate: Bound = { kind: 'dependency', on: p };
-      if (e > at || (e === at && rank(candidate) > rank(bound))) {
+      if (e > at || (e === at && (held[p]! ? 1.5 : 3) > rank(bound, held))) {
         at = e;
-        bound = candidate;
+        bound = { kind: 'dependency', on: p };
       }
     }
     let s = at;

@@ -44,6 +44,13 @@ const better = (a: Candidate, b: Candidate | undefined) => !b || a.timing.last <
 
 export function searchSchedule(ctx: Context, boundEnd: number, budget = DEFAULT_EVALUATIONS): SearchResult {
   const s: Search = { ctx, boundEnd, budget, evaluations: 0 };
+  // Nothing shares a resource: every unit starts as early as it can, and that is optimal.
+  const compositions = greedyCompositions(ctx, 'longest-first', new Map());
+  const net = buildNet(ctx, 'planned', compositions);
+  if (!net.acts.some((a) => a.uses.length > 0)) {
+    const timing = serialSchedule(net, ctx, net.acts.map((a) => a.order), { limited: true });
+    return { best: { batching: 'longest-first', compositions, net, keys: timing.start, timing }, evaluations: 1 };
+  }
   let best: Candidate | undefined;
   for (const batching of ['longest-first', 'file-order'] as const) {
     const candidate = descendCaps(s, batching);

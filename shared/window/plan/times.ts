@@ -1,4 +1,4 @@
-import { DateTime } from 'luxon';
+import { DateTime, IANAZone } from 'luxon';
 import type { WindowDef } from '../schema';
 import { parseWallTime, resolveWallTime } from '../walltime';
 import { zoneProblem } from '../zones';
@@ -41,10 +41,23 @@ export function zoneAbbreviation(epochMs: number, zone: string): string {
   return fallback!;
 }
 
+/**
+ * ISO 8601 text of an instant in a zone, as luxon writes it (`2025-06-22T01:00:00-04:00`),
+ * from the zone's offset alone: a plan of thousands of steps formats tens of thousands of
+ * instants. Luxon writes the rare cases (UTC's "Z", sub-second instants).
+ */
+function isoIn(ms: number, zone: string): string {
+  const offset = IANAZone.create(zone).offset(ms);
+  if (offset === 0 || ms % 1000 !== 0) return DateTime.fromMillis(ms, { zone }).toISO({ suppressMilliseconds: true })!;
+  const local = new Date(ms + offset * 60_000).toISOString().slice(0, 19);
+  const abs = Math.abs(offset);
+  return `${local}${offset < 0 ? '-' : '+'}${String(Math.floor(abs / 60)).padStart(2, '0')}:${String(abs % 60).padStart(2, '0')}`;
+}
+
 /** Formats instants as PlanTime; memoised because a plan names the same instants many times. */
 export function planTimeFormatter(zone: string, displayZones: string[]): (ms: number) => PlanTime {
   const cache = new Map<number, PlanTime>();
-  const iso = (ms: number, z: string) => DateTime.fromMillis(ms, { zone: z }).toISO({ suppressMilliseconds: true })!;
+  const iso = isoIn;
   return (ms) => {
     let t = cache.get(ms);
     if (!t) {
