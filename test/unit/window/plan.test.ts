@@ -571,3 +571,75 @@ describe('the 2025-06-22 monthly example window', () => {
     expect(second!.suggested.epochMs).toBeLessThan(second!.gate.at.epochMs);
   });
 });
+
+describe('issue 12: shared pools, bounds that name what binds', () => {
+  const pools = (members: Record<string, number>): Doc => ({
+    apiVersion: 'mw/v1',
+    id: 'shared',
+    title: 'Shared',
+    timeZone: NY,
+    date: '2025-06-22',
+    pools: {},
+    serverGroups: {},
+    phases: [],
+    ...members,
+  });
+
+  it('lets a gated web step go before an API step that is ready first, as an at: pin would (190m, not 260m)', () => {
+    // agw: Web1, Web2, Api1 with a floor of 1, so 2 may be out. Starting the API step at 01:00 makes
+    // the web batch (gated 01:10) wait until 02:20 and smoke end at 05:20; pinning the API step
+    // after the web batch ends everything at 04:10, which is also the critical path's length.
+    const doc = pools({});
+    doc.pools.agw = { kind: 'application-gateway', gateway: 'agw', backendPool: 'web', minHealthy: 1 };
+    doc.serverGroups.web = { members: ['Web1', 'Web2'], pools: ['agw'], patch: { estimate: '60m' } };
+    doc.serverGroups.api = { members: ['Api1'], pools: ['agw'], patch: { estimate: '60m' } };
+    doc.phases = [
+      {
+        id: 'patching',
+        start: 'Sunday 01:00',
+        mode: 'parallel',
+        steps: [
+          { id: 'patch-api', kind: 'patch', group: 'api' },
+          { id: 'patch-web', kind: 'patch', group: 'web', at: 'Sunday 01:10' },
+          { id: 'smoke', kind: 'test', suite: 'smoke', estimate: '100m', after: ['patch-web'] },
+        ],
+      },
+    ];
+    const window = Window.parse(doc);
+    const plan = planWindow(window, { recommend: false });
+    expect(plan.makespanMinutes).toBe(190);
+    expect(hhmm(step(plan, 'patch-web').start.epochMs)).toBe('01:10');
+    expect(hhmm(step(plan, 'patch-api').start.epochMs)).toBe('02:30');
+    expect(plan.lowerBound.minutes).toBe(190);
+    expect(plan.search.provenOptimal).toBe(true);
+    expectFloorsKept(window, plan);
+  });
+
+  it('names the pool whose work and the work after it bind, not the one with the most work', () => {
+    // agw-web: four 80m web outages, one at a time (320m), nothing after them. agw-api: two 80m API
+    // outages one at a time (160m), then a 200m smoke test: 360m, which binds.
+    const doc = pools({});
+    doc.pools['agw-web'] = { kind: 'application-gateway', gateway: 'agw', backendPool: 'web', minHealthy: 3 };
+    doc.pools['agw-api'] = { kind: 'application-gateway', gateway: 'agw', backendPool: 'api', minHealthy: 1 };
+    doc.serverGroups.web = { members: ['Web1', 'Web2', 'Web3', 'Web4'], pools: ['agw-web'], patch: { estimate: '60m' } };
+    doc.serverGroups.api = { members: ['Api1', 'Api2'], pools: ['agw-api'], patch: { estimate: '60m' } };
+    doc.phases = [
+      {
+        id: 'patching',
+        start: 'Sunday 01:00',
+        mode: 'parallel',
+        steps: [
+          { id: 'patch-web', kind: 'patch', group: 'web' },
+          { id: 'patch-api-1', kind: 'patch', group: 'api', members: ['Api1'] },
+          { id: 'patch-api-2', kind: 'patch', group: 'api', members: ['Api2'] },
+          { id: 'smoke-api', kind: 'test', suite: 'smoke', estimate: '200m', after: ['patch-api-1', 'patch-api-2'] },
+        ],
+      },
+    ];
+    const plan = planWindow(Window.parse(doc), { recommend: false });
+    expect(plan.lowerBound).toMatchObject({ minutes: 360, criticalPathMinutes: 320, binds: 'capacity', bindingResource: 'agw-api' });
+    expect(plan.lowerBound.capacity.find((c) => c.resource === 'agw-api')).toMatchObject({ packMinutes: 160, tailMinutes: 200, tail: ['smoke-api'], members: ['Api1', 'Api2'] });
+    expect(plan.lowerBound.capacity.find((c) => c.resource === 'agw-web')).toMatchObject({ minutes: 320 });
+    expect(plan.makespanMinutes).toBe(360);
+  });
+});
