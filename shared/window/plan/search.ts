@@ -51,14 +51,50 @@ export function searchSchedule(ctx: Context, boundEnd: number, budget = DEFAULT_
     const timing = serialSchedule(net, ctx, net.acts.map((a) => a.order), { limited: true });
     return { best: { batching: 'longest-first', compositions, net, keys: timing.start, timing }, evaluations: 1 };
   }
-  let best: Candidate | undefined;
-  for (const batching of ['longest-first', 'file-order'] as const) {
-    const candidate = descendCaps(s, batching);
-    if (better(candidate, best)) best = candidate;
-    if (finished(s, best)) break;
+  let best = evaluate(s, 'longest-first', compositions);
+  if (!finished(s, best)) {
+    const inFileOrder = evaluate(s, 'file-order', greedyCompositions(ctx, 'file-order', new Map()));
+    if (better(inFileOrder, best)) best = inFileOrder;
   }
-  best = localSearch(s, best!);
+  if (!finished(s, best)) {
+    const capped = enumerateCaps(s, best) ?? descendCaps(s, best.batching);
+    if (better(capped, best)) best = capped;
+  }
+  best = localSearch(s, best);
   return { best, evaluations: s.evaluations };
+}
+
+/**
+ * Every combination of batch caps for the patch steps that share a resource (up to each
+ * step's largest batch), when there are few enough to try within a third of the budget: the
+ * combinations that matter (one step in smaller batches so another fits beside it) change two
+ * steps at once, which a one-step-at-a-time descent cannot see. Undefined when too many.
+ */
+function enumerateCaps(s: Search, start: Candidate): Candidate | undefined {
+  const steps = [...sharingSteps(start.net)];
+  if (steps.length === 0) return start;
+  const largest = steps.map((id) => Math.max(...start.net.acts.filter((a) => a.type === 'batch' && a.nodeId === id).map((a) => a.members!.length)));
+  const combinations = largest.reduce((n, k) => n * k, 1);
+  if (combinations > s.budget / 3) return undefined;
+  let best = start;
+  const caps = largest.slice();
+  for (let i = 0; i < combinations && !finished(s, best); i++) {
+    // Mixed-radix count down from the largest caps.
+    let rest = i;
+    steps.forEach((_, j) => {
+      caps[j] = largest[j]! - (rest % largest[j]!);
+      rest = Math.floor(rest / largest[j]!);
+    });
+    if (i === 0) continue;
+    const attempt = evaluate(s, start.batching, greedyCompositions(s.ctx, start.batching, new Map(steps.map((id, j) => [id, caps[j]!]))), 'first');
+    if (better(attempt, best)) best = attempt;
+  }
+  // The other priority rules on the best composition.
+  if (!finished(s, best)) {
+    const again = evaluate(s, best.batching, best.compositions);
+    if (better(again, best)) best = again;
+  }
+  return best;
 }
 
 /** The best of the priority rules, each justified, for one composition. */
@@ -82,7 +118,7 @@ function evaluate(s: Search, batching: Batching, compositions: Compositions, rul
  */
 function descendCaps(s: Search, batching: Batching): Candidate {
   const caps = new Map<string, number>();
-  let best = evaluate(s, batching, greedyCompositions(s.ctx, batching, caps));
+  let best = evaluate(s, batching, greedyCompositions(s.ctx, batching, caps), 'first');
   for (let round = 0; round < 8 && !finished(s, best); round++) {
     const { net, timing } = best;
     const involved = new Set<string>();
@@ -201,7 +237,20 @@ function recompose(s: Search, current: Candidate, rules: Map<string, BatchRules>
   const batches = current.compositions.get(stepId)!.map((b) => [...b]);
   const pick = () => Math.floor(random() * batches.length);
   const move = random();
-  if (move < 0.25) {
+  if (move < 0.3) {
+    // Rechunk: every batch at most k members, longest first, in as few and as even batches as that allows.
+    const k = 1 + Math.floor(random() * rule.limit);
+    const sorted = batches.flat().sort((a, b) => rule.minutes.get(b)! - rule.minutes.get(a)!);
+    const count = Math.ceil(sorted.length / k);
+    const even = random() < 0.5;
+    batches.splice(0, batches.length);
+    for (let i = 0, from = 0; i < count; i++) {
+      const size = even ? Math.ceil((sorted.length - from) / (count - i)) : Math.min(k, sorted.length - from);
+      batches.push(sorted.slice(from, from + size));
+      from += size;
+    }
+    if (random() < 0.5) batches.reverse();
+  } else if (move < 0.45) {
     // Split: the batch's longest members stay, the rest follow in a new batch.
     const i = pick();
     const batch = batches[i]!;
@@ -209,12 +258,12 @@ function recompose(s: Search, current: Candidate, rules: Map<string, BatchRules>
     const sorted = [...batch].sort((a, b) => rule.minutes.get(b)! - rule.minutes.get(a)!);
     const cut = 1 + Math.floor(random() * (batch.length - 1));
     batches.splice(i, 1, sorted.slice(0, cut), sorted.slice(cut));
-  } else if (move < 0.5) {
+  } else if (move < 0.6) {
     // Merge a batch into the next.
     if (batches.length < 2) return undefined;
     const i = Math.floor(random() * (batches.length - 1));
     batches.splice(i, 2, [...batches[i]!, ...batches[i + 1]!]);
-  } else if (move < 0.75) {
+  } else if (move < 0.8) {
     // Move one member to another batch.
     if (batches.length < 2) return undefined;
     const from = pick();
