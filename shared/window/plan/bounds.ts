@@ -38,30 +38,70 @@ interface Job {
   head: number;
   minutes: number;
   tail: number;
+  /** The most members of its step out of this resource at once. */
+  width: number;
 }
 
-/** The best of r + packing(jobs released at or after r with tails ≥ q) + q over every r and q. */
-function capacityBound(jobs: Job[], slots: number): { end: number; head: number; tail: number; members: string[]; pack: number; exact: boolean; step: number } | undefined {
+interface Capacity {
+  end: number;
+  head: number;
+  tail: number;
+  members: string[];
+  pack: number;
+  exact: boolean;
+  basis: 'packing' | 'energy';
+  step: number;
+}
+
+/**
+ * The best, over release times h and tail lengths q of the resource's jobs, of
+ *   h + the best packing of the jobs released at or after h with tails ≥ q + q, and
+ *   h + the work of the jobs with tails ≥ q that cannot be done before h, over the slots, + q.
+ * The second (energetic reasoning) counts jobs released before h: a job can have done at
+ * most h − its release before h, and a step at most its widest batch times that.
+ */
+function capacityBound(jobs: Job[], slots: number): Capacity | undefined {
   if (jobs.length === 0) return undefined;
   const heads = [...new Set(jobs.map((j) => j.head))].sort((a, b) => a - b);
   const tails = [...new Set(jobs.map((j) => j.tail))].sort((a, b) => a - b);
-  let best: ReturnType<typeof capacityBound>;
+  let best: Capacity | undefined;
+  const consider = (c: Capacity) => {
+    if (!best || c.end > best.end + 1e-6) best = c;
+  };
   for (const h of heads) {
     for (const q of tails) {
       const chosen = jobs.filter((j) => j.head >= h && j.tail >= q);
-      if (chosen.length === 0) continue;
-      const pack = packingBound(
-        chosen.map((j) => j.minutes),
-        slots,
-      );
-      const end = h + pack.minutes * MINUTE + q;
-      if (!best || end > best.end) {
-        const last = chosen.reduce((a, b) => (b.tail < a.tail ? b : a));
-        best = { end, head: h, tail: q, members: chosen.map((j) => j.member), pack: pack.minutes, exact: pack.exact, step: last.step };
+      const lastStep = (list: Job[]) => list.reduce((a, b) => (b.tail < a.tail ? b : a)).step;
+      if (chosen.length > 0) {
+        const pack = packingBound(
+          chosen.map((j) => j.minutes),
+          slots,
+        );
+        consider({ end: h + pack.minutes * MINUTE + q, head: h, tail: q, members: chosen.map((j) => j.member), pack: pack.minutes, exact: pack.exact, basis: 'packing', step: lastStep(chosen) });
       }
+      const all = jobs.filter((j) => j.tail >= q);
+      const bySteps = new Map<number, Job[]>();
+      for (const j of all) bySteps.set(j.step, [...(bySteps.get(j.step) ?? []), j]);
+      let energy = 0;
+      const left: Job[] = [];
+      for (const list of bySteps.values()) {
+        const before = Math.max(0, h - list[0]!.head) / MINUTE;
+        const pieces = list.reduce((sum, j) => sum + Math.max(0, j.minutes - before), 0);
+        const whole = list.reduce((sum, j) => sum + j.minutes, 0) - list[0]!.width * before;
+        const rest = Math.max(pieces, whole);
+        if (rest > 0) left.push(...list.filter((j) => j.minutes > before || whole > 0));
+        energy += Math.max(0, rest);
+      }
+      if (energy > 0 && left.length > 0) consider({ end: h + (energy / slots) * MINUTE + q, head: h, tail: q, members: left.map((j) => j.member), pack: energy / slots, exact: false, basis: 'energy', step: lastStep(left) });
     }
   }
   return best;
+}
+
+/** The most of a step's members out of a resource at once: its widest batch, the resource's slots, how many it has there. */
+function widen(jobs: Job[], step: number, largest: number, slots: number): void {
+  const mine = jobs.filter((j) => j.step === step);
+  for (const j of mine) j.width = Math.min(largest, slots, mine.length);
 }
 
 /** The chain of steps behind a unit's tail: at each step, the successor that carries the longest rest. */
@@ -110,8 +150,9 @@ export function makespanBound(ctx: Context, r: Relaxation, time: (ms: number) =>
       const step = ctx.graph.nodes.get(a.nodeId)!.step;
       for (const w of a.work) {
         const uses = resource.kind === 'pool' ? w.pools.some((p) => poolResource(p) === resource.id) : step?.kind === 'patch' && groupResource(step.group) === resource.id;
-        if (uses) jobs.push({ member: w.member, step: i, head: r.timing.start[i]!, minutes: w.minutes, tail: r.tails[i]! });
+        if (uses) jobs.push({ member: w.member, step: i, head: r.timing.start[i]!, minutes: w.minutes, tail: r.tails[i]!, width: 0 });
       }
+      widen(jobs, i, a.largestBatch ?? 1, resource.capacity);
     });
     const bound = capacityBound(jobs, resource.capacity);
     if (!bound) return;
@@ -125,6 +166,7 @@ export function makespanBound(ctx: Context, r: Relaxation, time: (ms: number) =>
       members: bound.members,
       packMinutes: bound.pack,
       packExact: bound.exact,
+      basis: bound.basis,
       tailMinutes: bound.tail / MINUTE,
       tail: tailPath(r.net, r.tails, bound.step),
       minutes: (bound.end - ctx.windowStart) / MINUTE,
@@ -207,8 +249,9 @@ function gapBetween(ctx: Context, r: Relaxation, up: number, down: number): { mi
       const step = ctx.graph.nodes.get(a.nodeId)!.step;
       for (const w of a.work) {
         const uses = resource.kind === 'pool' ? w.pools.some((p) => poolResource(p) === resource.id) : step?.kind === 'patch' && groupResource(step.group) === resource.id;
-        if (uses) jobs.push({ member: w.member, step: i, head: from[i]!, minutes: w.minutes, tail: rest[i]! });
+        if (uses) jobs.push({ member: w.member, step: i, head: from[i]!, minutes: w.minutes, tail: rest[i]!, width: 0 });
       }
+      widen(jobs, i, a.largestBatch ?? 1, resource.capacity);
     });
     const bound = capacityBound(jobs, resource.capacity);
     if (bound && bound.end / MINUTE > minutes + 1e-9) {

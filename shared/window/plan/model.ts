@@ -52,6 +52,8 @@ export interface Activity {
   work?: { member: string; minutes: number; pools: string[] }[];
   /** The batches of a patch step, on its `patch` unit. */
   batchIds?: string[];
+  /** The most members one batch of this patch step can hold (relaxed view). */
+  largestBatch?: number;
   page?: { page: string; action: 'up' | 'down' };
 }
 
@@ -253,18 +255,7 @@ export function composeBatches(ctx: Context, step: PatchStepT, members: PatchMem
  * batch; and at least each one-after-another chain patched end to end.
  */
 export function minimumPatchSpan(ctx: Context, step: PatchStepT, members: PatchMember[]): number {
-  let k = batchLimit(ctx, step, members);
-  // A batch holds at most a pool's spare members of that pool's members.
-  const byPool = new Map<string, number>();
-  let noPool = 0;
-  for (const m of members) {
-    if (m.pools.length === 0) noPool++;
-    // A member in several pools counts once, in its first; an upper bound on the batch size either way.
-    else byPool.set(m.pools[0]!, (byPool.get(m.pools[0]!) ?? 0) + 1);
-  }
-  let poolRoom = noPool;
-  for (const [pool, count] of byPool) poolRoom += Math.min(count, Math.max(0, poolCapacity(ctx, pool, step.id)));
-  k = Math.max(1, Math.min(k, poolRoom));
+  const k = largestBatch(ctx, step, members);
   const sorted = members.map((m) => m.minutes).sort((a, b) => b - a);
   let chunks = 0;
   for (let i = 0; i < sorted.length; i += k) chunks += sorted[i]! + PATCH_BATCH_OVERHEAD_MINUTES;
@@ -279,6 +270,22 @@ export function minimumPatchSpan(ctx: Context, step: PatchStepT, members: PatchM
     chains = Math.max(chains, sum);
   }
   return Math.max(chunks, chains);
+}
+
+/** The most members any batch of this step can hold: its batch size, its group's limit, and what its pools can spare. */
+export function largestBatch(ctx: Context, step: PatchStepT, members: PatchMember[]): number {
+  let k = batchLimit(ctx, step, members);
+  // A batch holds at most a pool's spare members of that pool's members.
+  const byPool = new Map<string, number>();
+  let noPool = 0;
+  for (const m of members) {
+    if (m.pools.length === 0) noPool++;
+    // A member in several pools counts once, in its first; an upper bound on the batch size either way.
+    else byPool.set(m.pools[0]!, (byPool.get(m.pools[0]!) ?? 0) + 1);
+  }
+  let poolRoom = noPool;
+  for (const [pool, count] of byPool) poolRoom += Math.min(count, Math.max(0, poolCapacity(ctx, pool, step.id)));
+  return Math.max(1, Math.min(k, poolRoom));
 }
 
 /** The scheduler's units for one view of the window (see the file comment). */
@@ -303,6 +310,7 @@ export function buildNet(ctx: Context, view: 'planned' | 'relaxed', compositions
         const members = patchMembers(ctx.window, step, node.path);
         const a = unit('step', minimumPatchSpan(ctx, step, members) * MINUTE);
         a.work = work(members);
+        a.largestBatch = largestBatch(ctx, step, members);
         acts.push(a);
       }
       continue;

@@ -10,7 +10,8 @@ import type { Batching } from './types';
  * priority rules (latest finish time first, longest remaining chain first, earliest start,
  * file order), each justified. Then a seeded local search changes compositions (split or
  * merge batches, move or swap a member) and orders (swap or move a batch), keeping any change
- * that is no worse: the activity-list searches surveyed by Kolisch and Hartmann ("Experimental
+ * that is no worse and, early on, now and then one that is a little worse (annealing): the
+ * activity-list searches surveyed by Kolisch and Hartmann ("Experimental
  * investigation of heuristics for resource-constrained project scheduling: an update", EJOR
  * 174, 2006), with compositions as a second neighbourhood. It stops as soon as a schedule
  * meets the lower bound, since nothing ends earlier.
@@ -24,8 +25,13 @@ export interface Candidate {
   timing: Timing;
 }
 
-/** Default number of schedules the search may build. */
-export const DEFAULT_EVALUATIONS = 600;
+/**
+ * Default number of schedules the search may build: more for small windows, where a schedule
+ * costs little, fewer for large ones (a window of 40 units gets 2,500; one of 1,000 gets 400).
+ */
+export function defaultEvaluations(units: number): number {
+  return Math.max(400, Math.min(3000, Math.round(100_000 / Math.max(1, units))));
+}
 
 export interface SearchResult {
   best: Candidate;
@@ -42,11 +48,11 @@ interface Search {
 const finished = (s: Search, c: Candidate | undefined) => c !== undefined && (c.timing.last <= s.boundEnd || s.evaluations >= s.budget);
 const better = (a: Candidate, b: Candidate | undefined) => !b || a.timing.last < b.timing.last;
 
-export function searchSchedule(ctx: Context, boundEnd: number, budget = DEFAULT_EVALUATIONS): SearchResult {
-  const s: Search = { ctx, boundEnd, budget, evaluations: 0 };
+export function searchSchedule(ctx: Context, boundEnd: number, budget?: number): SearchResult {
   // Nothing shares a resource: every unit starts as early as it can, and that is optimal.
   const compositions = greedyCompositions(ctx, 'longest-first', new Map());
   const net = buildNet(ctx, 'planned', compositions);
+  const s: Search = { ctx, boundEnd, budget: budget ?? defaultEvaluations(net.acts.length), evaluations: 0 };
   if (!net.acts.some((a) => a.uses.length > 0)) {
     const timing = serialSchedule(net, ctx, net.acts.map((a) => a.order), { limited: true });
     return { best: { batching: 'longest-first', compositions, net, keys: timing.start, timing }, evaluations: 1 };
@@ -192,10 +198,16 @@ function localSearch(s: Search, start: Candidate): Candidate {
   const rules = new Map([...shared].map((id) => [id, batchRules(s.ctx, id)]));
   let best = start;
   let current = start;
+  const first = s.evaluations;
+  // Annealing: early on, accept a change that is worse by about 1% of the makespan now and then; never at the end.
+  const scale = 0.01 * (start.timing.last - s.ctx.windowStart);
   for (let tries = 0; !finished(s, best) && tries < 20 * s.budget; tries++) {
-    const next = random() < 0.5 && rules.size > 0 ? recompose(s, current, rules, random) : reorder(s, current, random);
+    const left = 1 - (s.evaluations - first) / Math.max(1, s.budget - first);
+    const temperature = scale * Math.max(0, left);
+    const next = random() < 0.5 && rules.size > 0 ? recompose(s, current, rules, random) : reorder(s, current, random, temperature);
     if (!next) continue;
-    if (next.timing.last <= current.timing.last) {
+    const worse = next.timing.last - current.timing.last;
+    if (worse <= 0 || (temperature > 0 && random() < Math.exp(-worse / temperature))) {
       current = next;
       if (better(current, best)) best = current;
     }
@@ -212,7 +224,7 @@ function sharingSteps(net: Net): Set<string> {
   return result;
 }
 
-function reorder(s: Search, current: Candidate, random: () => number): Candidate | undefined {
+function reorder(s: Search, current: Candidate, random: () => number, temperature: number): Candidate | undefined {
   const { net } = current;
   const users = net.acts.map((a, i) => (a.uses.length > 0 ? i : -1)).filter((i) => i >= 0);
   if (users.length < 2) return undefined;
@@ -224,7 +236,7 @@ function reorder(s: Search, current: Candidate, random: () => number): Candidate
   else keys[x] = keys[y]! - (random() < 0.5 ? 1 : -1);
   let timing = serialSchedule(net, s.ctx, keys, { limited: true });
   s.evaluations += 1;
-  if (timing.last > current.timing.last) return undefined;
+  if (timing.last > current.timing.last + 3 * temperature) return undefined;
   timing = justify(net, s.ctx, timing);
   s.evaluations += 1;
   return { ...current, keys: timing.start, timing };

@@ -13,7 +13,8 @@ export interface PlanOptions {
   recommend?: boolean;
   /**
    * How many schedules the search may build before it settles (each costs one pass over the
-   * window's units). The search is deterministic; this only trades time for quality.
+   * window's units; default 400 to 3,000, more for smaller windows). The search is
+   * deterministic; this only trades time for quality.
    */
   searchEvaluations?: number;
 }
@@ -122,6 +123,12 @@ export interface CapacityBound {
   packMinutes: number;
   /** True when packMinutes is the optimal packing (proven by search), false when it is a lower bound on it. */
   packExact: boolean;
+  /**
+   * `packing`: the best packing of the members released from releasedAt on; `energy`: the work
+   * of every member (those released earlier too) that cannot be done before releasedAt, over
+   * the slots (docs/planner.md).
+   */
+  basis: 'packing' | 'energy';
   /** Work that must follow the last of them: minutes and the steps of that chain. */
   tailMinutes: number;
   tail: string[];
