@@ -274,7 +274,7 @@ export function minimumPatchSpan(ctx: Context, step: PatchStepT, members: PatchM
 
 /** The most members any batch of this step can hold: its batch size, its group's limit, and what its pools can spare. */
 export function largestBatch(ctx: Context, step: PatchStepT, members: PatchMember[]): number {
-  let k = batchLimit(ctx, step, members);
+  const k = batchLimit(ctx, step, members);
   // A batch holds at most a pool's spare members of that pool's members.
   const byPool = new Map<string, number>();
   let noPool = 0;
