@@ -49,7 +49,8 @@ const FIXED_MTIME = new Date('2025-01-01T00:00:00Z');
 export function productionPackages(lock: Lockfile): string[] {
   if (lock.lockfileVersion < 2) throw new RangeError(`package-lock.json lockfileVersion ${lock.lockfileVersion}: version 2 or later is needed (npm 7+)`);
   return Object.entries(lock.packages)
-    .filter(([key, meta]) => key.startsWith('node_modules/') && !meta.dev && !meta.link)
+    // @types/* hold declarations only (some dependencies list @types/node as a dependency); Node never loads them.
+    .filter(([key, meta]) => key.startsWith('node_modules/') && !meta.dev && !meta.link && !/(^|\/)node_modules\/@types\//.test(key))
     .map(([key]) => key)
     .sort();
 }
