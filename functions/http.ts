@@ -6,6 +6,10 @@ import { renderStatusPage } from '../shared/api/page';
 import { slackInteraction } from '../shared/api/slack';
 import { abortWindow, answerCanary, decideApproval, emergencyPage, listWindows, startWindow, tickManualStep, windowStatus, type ApiDeps, type ApiRequest, type ApiResponse } from '../shared/api/windows';
 import { services } from '../shared/composition';
+import { assertSafeIdentityMode } from '../shared/config';
+
+// On Azure, a header-named caller would let anyone with a function key approve as anyone: refuse to load.
+assertSafeIdentityMode();
 
 async function toApiRequest(request: HttpRequest): Promise<ApiRequest> {
   const text = await request.text();
@@ -21,9 +25,9 @@ async function toApiRequest(request: HttpRequest): Promise<ApiRequest> {
   return { params: request.params, headers: request.headers, body, invalidJson, rawBody: text };
 }
 
-function deps(client: DurableClient): ApiDeps {
+function deps(client: DurableClient, context: InvocationContext): ApiDeps {
   const s = services();
-  return { store: s.store, windows: s.windows, clock: s.clock, identity: s.config.identity, durable: durableControl(client) };
+  return { store: s.store, windows: s.windows, clock: s.clock, identity: s.config.identity, engineers: s.config.platformEngineers, durable: durableControl(client), log: (message) => context.warn(message) };
 }
 
 type Handler = (deps: ApiDeps, req: ApiRequest) => Promise<ApiResponse>;
@@ -37,7 +41,7 @@ function route(name: string, methods: ('GET' | 'POST')[], path: string, handler:
     extraInputs: [df.input.durableClient()],
     handler: async (request: HttpRequest, context: InvocationContext): Promise<HttpResponseInit> => {
       try {
-        return await handler(deps(df.getClient(context)), await toApiRequest(request));
+        return await handler(deps(df.getClient(context), context), await toApiRequest(request));
       } catch (error) {
         context.error(`${name} failed: ${(error as Error).message}`);
         return { status: 500, jsonBody: { error: { code: 'InternalError', message: 'the request could not be completed; see the function logs', invocationId: context.invocationId } } };

@@ -1,5 +1,6 @@
 import { execFile, spawn, type ChildProcess } from 'child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'fs';
+import { get as httpsGet } from 'https';
 import { tmpdir } from 'os';
 import { dirname, join } from 'path';
 
@@ -19,11 +20,34 @@ let child: ChildProcess;
 let env: NodeJS.ProcessEnv;
 let windowId: string;
 let rehearsalDir: string | undefined;
+let estateUrl: string;
+let caPem: string;
+let hostUrl: string;
+let masterKey: string;
 const dir = mkdtempSync(join(tmpdir(), 'mw-cli-ops-'));
 
 function mw(...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
   return new Promise((resolve) => {
     execFile(process.execPath, [MW, ...args], { env }, (error, stdout, stderr) => resolve({ code: error ? Number(error.code ?? 1) : 0, stdout, stderr }));
+  });
+}
+
+/** What a refused request must not change: the run, its pages and events, every orchestration, and the estate's DNS. */
+async function glance(): Promise<unknown> {
+  const status = JSON.parse((await mw('status', windowId, '--json')).stdout) as { state: string; maintenancePages: unknown; events: unknown[]; steps: { id: string; state: string }[] };
+  const instances = (await fetch(`${hostUrl}/runtime/webhooks/durabletask/instances`).then((r) => r.json())) as { instanceId: string }[];
+  const calls = await estateGet('/_sandbox/calls?listener=cloudflare');
+  return { state: status.state, pages: status.maintenancePages, events: status.events.length, steps: status.steps, instances: instances.map((i) => i.instanceId).sort(), cloudflareCalls: (JSON.parse(calls) as unknown[]).length };
+}
+
+function estateGet(route: string): Promise<string> {
+  return new Promise((resolve, reject) => {
+    httpsGet(new URL(route, estateUrl), { ca: caPem }, (res) => {
+      let text = '';
+      res.setEncoding('utf8');
+      res.on('data', (c: string) => (text += c));
+      res.on('end', () => resolve(text));
+    }).on('error', reject);
   });
 }
 
@@ -47,9 +71,13 @@ beforeAll(async () => {
   child.stdout?.on('data', (d: Buffer) => (out += d.toString()));
   child.stderr?.on('data', (d: Buffer) => (out += d.toString()));
   // The rehearsal says where its host and logs are; its settings file beside the log holds the key.
-  const [, url, log] = await until('the rehearsal host', async () => /host (http:\/\/\S+) \(logs (\S+)\)/.exec(out) ?? undefined);
+  const [, url, log, estate] = await until('the rehearsal host', async () => /host (http:\/\/\S+) \(logs (\S+)\), estate (https:\/\/\S+)/.exec(out) ?? undefined);
   rehearsalDir = dirname(log!);
-  const settings = JSON.parse(readFileSync(join(rehearsalDir, 'local.settings.json'), 'utf8')) as { Keys: { master: string } };
+  const settings = JSON.parse(readFileSync(join(rehearsalDir, 'local.settings.json'), 'utf8')) as { Keys: { master: string }; Values: { MW_CA_FILE: string } };
+  estateUrl = estate!;
+  caPem = readFileSync(settings.Values.MW_CA_FILE, 'utf8');
+  hostUrl = url!;
+  masterKey = settings.Keys.master;
   env = { ...process.env, MW_API_URL: url, MW_FUNCTION_KEY: settings.Keys.master, MW_USER: 'on-call-engineer' };
   windowId = 'e2e-mini';
   await until('the gate to open', async () => {
@@ -95,6 +123,23 @@ describe('mw on-call commands against a running window', () => {
       return found.length > 0 ? found : undefined;
     });
     expect(events.map((e) => e.data)).toEqual([expect.objectContaining({ by: 'marcus-lee', counted: true, comment: 'pipelines look right' })]);
+  });
+
+  it('refuses every state-changing route to someone the window does not name, and nothing changes', async () => {
+    const before = await glance();
+    const as = (who: string, method: string, route: string, body?: unknown) =>
+      fetch(`${hostUrl}/api/${route}`, { method, headers: { 'x-functions-key': masterKey, 'x-mw-user': who, 'content-type': 'application/json' }, body: JSON.stringify(body ?? {}) }).then(async (r) => ({ status: r.status, body: await r.text() }));
+    const refused = [
+      await as('mallory', 'POST', `windows/${windowId}/maintenance-page/public`, { action: 'up', reason: 'probe' }),
+      await as('mallory', 'POST', `windows/${windowId}/abort`, { reason: 'probe' }),
+      await as('mallory', 'POST', `windows/${windowId}/start`, {}),
+      await as('mallory', 'POST', `windows/${windowId}/approvals/go-ahead`, { decision: 'approve' }),
+    ];
+    expect(refused.map((r) => r.status)).toEqual([403, 403, 403, 403]);
+    // Nobody named at all: 401.
+    expect((await fetch(`${hostUrl}/api/windows/${windowId}/abort`, { method: 'POST', headers: { 'x-functions-key': masterKey }, body: '{"reason":"x"}' })).status).toBe(401);
+    const after = await glance();
+    expect(after).toEqual(before);
   });
 
   it('aborts, and the status then says stopped with nothing left changed', async () => {
