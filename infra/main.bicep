@@ -45,6 +45,7 @@ param estateVaults array = []
 @description('Non-secret vendor settings (MW_DEVOPS_ORG_URL, MW_ALERT_RULES_SCOPE, MW_MAILGUN_DOMAIN, MW_CONSUL_URL, ...). Credentials go into Key Vault as the secrets app/function.bicep names.')
 param vendorSettings object = {}
 
+@minLength(1)
 @description('Application (client) id of the Entra app registration that App Service authentication accepts tokens for (docs/deploy.md, "App registration").')
 param authClientId string
 
@@ -168,9 +169,9 @@ module estateRoles 'app/estate-role-definitions.bicep' = {
   params: { environmentName: environmentName, managedScopes: managedScopes, estateVaults: estateVaults }
 }
 
-module estateScopes 'app/estate-roles.bicep' = [for scope in managedScopes: {
-  name: 'estate-${uniqueString(scope)}'
-  scope: resourceGroup(split(scope, '/')[2], split(scope, '/')[4])
+module estateScopes 'app/estate-roles.bicep' = [for scopeId in managedScopes: {
+  name: 'estate-${uniqueString(scopeId)}'
+  scope: resourceGroup(split(scopeId, '/')[2], split(scopeId, '/')[4])
   params: { principalId: func.outputs.principalId, roleDefinitionId: estateRoles.outputs.estateRoleId }
 }]
 

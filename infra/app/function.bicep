@@ -50,11 +50,16 @@ var monitoringSettings = {
   APPLICATIONINSIGHTS_AUTHENTICATION_STRING: 'Authorization=AAD'
 }
 
-// host.json reads TASKHUB_NAME (%TASKHUB_NAME%); the deployed host.json of the dts backend names
-// DURABLE_TASK_SCHEDULER_CONNECTION_STRING as its connection (scripts/package.ts).
-var durableSettings = union({ TASKHUB_NAME: taskHubName }, empty(dtsEndpoint) ? {} : {
+// host.json reads TASKHUB_NAME (%TASKHUB_NAME%).
+var durableSettings = {
+  TASKHUB_NAME: taskHubName
+}
+
+// The deployed host.json of the dts backend names this connection (scripts/package.ts); the
+// system-assigned identity authenticates (a user-assigned one would add ClientID=...).
+var dtsSettings = empty(dtsEndpoint) ? {} : {
   DURABLE_TASK_SCHEDULER_CONNECTION_STRING: 'Endpoint=${dtsEndpoint};Authentication=ManagedIdentity'
-})
+}
 
 var appSettings = {
   WEBSITE_TIME_ZONE: timeZone
@@ -81,7 +86,7 @@ var secretSettings = {
 var authSecretSettings = empty(authClientSecretName) ? {} : { MICROSOFT_PROVIDER_AUTHENTICATION_SECRET: authClientSecretName }
 
 var keyVaultReferences = toObject(items(union(secretSettings, authSecretSettings)), s => s.key, s => '@Microsoft.KeyVault(SecretUri=${keyVaultUri}secrets/${s.value}/)')
-var allSettings = union(vendorSettings, storageSettings, monitoringSettings, durableSettings, appSettings, keyVaultReferences)
+var allSettings = union(vendorSettings, storageSettings, monitoringSettings, durableSettings, dtsSettings, appSettings, keyVaultReferences)
 
 resource plan 'Microsoft.Web/serverfarms@2024-04-01' = {
   name: 'plan-${name}'

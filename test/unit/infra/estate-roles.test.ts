@@ -77,7 +77,7 @@ describe('the Bicep deploys those roles where the calls go', () => {
   });
 
   it('main.bicep assigns the estate role on every managed scope, the status role on their subscriptions and the vault role on every estate vault', () => {
-    expect(main).toMatch(/module estateScopes 'app\/estate-roles\.bicep' = \[for scope in managedScopes:/);
+    expect(main).toMatch(/module estateScopes 'app\/estate-roles\.bicep' = \[for scopeId in managedScopes:/);
     expect(main).toMatch(/roleDefinitionId: estateRoles\.outputs\.estateRoleId/);
     expect(main).toMatch(/module estateStatus 'app\/estate-status\.bicep' = \[for sub in union\(map\(managedScopes,/);
     expect(main).toMatch(/roleDefinitionId: estateRoles\.outputs\.statusRoleId/);
