@@ -74,8 +74,19 @@ const tokens = (text: string): string[] => [...text.matchAll(/%([A-Za-z_][A-Za-z
  */
 export function bicepSettings(bicep: string, parameters: { parameters: Record<string, { value: unknown }> }): string[] {
   const code = bicep.replace(/\/\/.*$/gm, '');
+  // Each `var ...Settings = ...` up to where its braces balance (an object may span lines).
   const blocks = new Map<string, string>();
-  for (const m of code.matchAll(/^var (\w+Settings) = ([\s\S]*?)(?=^\S|\n\n|$(?![\s\S]))/gm)) blocks.set(m[1]!, m[2]!);
+  for (const m of code.matchAll(/^var (\w+Settings) = /gm)) {
+    let depth = 0;
+    let end = m.index + m[0].length;
+    for (; end < code.length; end++) {
+      const c = code[end];
+      if (c === '{') depth++;
+      else if (c === '}') depth--;
+      else if (c === '\n' && depth === 0) break;
+    }
+    blocks.set(m[1]!, code.slice(m.index + m[0].length, end));
+  }
   const all = /^var allSettings = union\(([^)]*)\)/m.exec(code)?.[1]?.split(',').map((s) => s.trim());
   if (!all) throw new Error('app/function.bicep: no `var allSettings = union(...)`');
   const viaReferences = /^var keyVaultReferences = .*union\((\w+), (\w+)\)/m.exec(code)?.slice(1) ?? [];
@@ -129,7 +140,7 @@ describe('settings the app reads against settings the Bicep sets', () => {
 
   it('fails when the Bicep stops setting one the app reads', () => {
     expect(added(settingProblems(reads, sets.filter((s) => s !== 'MW_IDENTITY_MODE')))).toEqual(['MW_IDENTITY_MODE: read by the app, set by neither the Bicep nor a documented list']);
-    const withoutSecret = bicepSettings(functionBicep.replace(/^[ \t]*MW_SLACK_TOKEN: .*\n/m, ''), parameters);
+    const withoutSecret = bicepSettings(functionBicep.replace(/^\s*MW_SLACK_TOKEN: .*$/m, ''), parameters);
     expect(added(settingProblems(reads, withoutSecret))).toEqual(['MW_SLACK_TOKEN: read by the app, set by neither the Bicep nor a documented list']);
   });
 
