@@ -155,7 +155,7 @@ export async function startRehearsal(windowFile: string, options: Partial<Option
   const estateFile = path.join(ROOT, 'sandbox', 'estate', 'default.yaml');
   const estate = parse(readFileSync(estateFile, 'utf8')) as Record<string, unknown>;
   // The estate follows the host's virtual clock; until the host exists it reads the start.
-  const startMs = plan.start.epochMs - (options.leadMinutes ?? 35) * 60_000;
+  const startMs = plan.start.epochMs - (options.leadMinutes ?? 50) * 60_000;
   const hostRef: { current?: RunningHost } = {};
   const sandbox = await startSandbox({ basePort: options.basePort ?? 7440, estate, stateDir: path.join(work, 'sandbox'), resume: false, clock: { now: () => hostRef.current?.clock.now() ?? startMs } });
 
@@ -214,6 +214,13 @@ export async function startRehearsal(windowFile: string, options: Partial<Option
     }
     return { status: response.status, body: parsed };
   };
+  // Published as a platform engineer would (`mw publish`): a run uses the published revision.
+  const published = await api('POST', `windows/${window.id}/revisions`, STARTER, { text: readFileSync(windowFile, 'utf8'), file: path.basename(windowFile) });
+  if (published.status !== 201 && published.status !== 200) {
+    await host.stop();
+    await sandbox.stop();
+    throw new Error(`could not publish ${windowFile}: ${published.status} ${JSON.stringify(published.body)}`);
+  }
 
   const canaryTeams = (stepId: string) => {
     const found = JSON.stringify(window.phases).includes(`"id":"${stepId}"`);

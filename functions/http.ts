@@ -3,6 +3,7 @@ import * as df from 'durable-functions';
 import type { DurableClient } from 'durable-functions';
 import { durableControl } from '../shared/api/durableControl';
 import { renderStatusPage } from '../shared/api/page';
+import { listRevisions, publishWindow } from '../shared/api/publish';
 import { slackInteraction } from '../shared/api/slack';
 import { abortWindow, answerCanary, decideApproval, emergencyPage, listWindows, startWindow, tickManualStep, windowStatus, type ApiDeps, type ApiRequest, type ApiResponse } from '../shared/api/windows';
 import { services } from '../shared/composition';
@@ -27,7 +28,7 @@ async function toApiRequest(request: HttpRequest): Promise<ApiRequest> {
 
 function deps(client: DurableClient, context: InvocationContext): ApiDeps {
   const s = services();
-  return { store: s.store, windows: s.windows, clock: s.clock, identity: s.config.identity, engineers: s.config.platformEngineers, durable: durableControl(client), log: (message) => context.warn(message) };
+  return { store: s.store, windows: s.windows, publisher: s.published, clock: s.clock, identity: s.config.identity, engineers: s.config.platformEngineers, durable: durableControl(client), log: (message) => context.warn(message) };
 }
 
 type Handler = (deps: ApiDeps, req: ApiRequest) => Promise<ApiResponse>;
@@ -57,6 +58,8 @@ route('windowPage', ['GET'], 'windows/{windowId}/page', async (d, r) => {
   if (status.status !== 200) return status;
   return { status: 200, headers: { 'content-type': 'text/html; charset=utf-8' }, body: renderStatusPage(status.jsonBody as Parameters<typeof renderStatusPage>[0]) };
 });
+route('publishWindow', ['POST'], 'windows/{windowId}/revisions', publishWindow);
+route('listRevisions', ['GET'], 'windows/{windowId}/revisions', listRevisions);
 route('startWindow', ['POST'], 'windows/{windowId}/start', startWindow);
 route('abortWindow', ['POST'], 'windows/{windowId}/abort', abortWindow);
 route('decideApproval', ['POST'], 'windows/{windowId}/approvals/{gateId}', decideApproval);

@@ -16,7 +16,10 @@ const Env = z.object({
   AzureWebJobsStorage__blobServiceUri: optionalUrl,
   /** A user-assigned identity's client id; absent, the system-assigned identity. */
   AzureWebJobsStorage__clientId: z.string().optional(),
-  MW_WINDOWS_DIR: z.string().default('windows'),
+  /** A folder of window files beside the published ones (local runs); on Azure windows are published (`mw publish`). */
+  MW_WINDOWS_DIR: z.string().optional(),
+  /** Blob container holding every published window revision. */
+  MW_WINDOWS_CONTAINER: z.string().regex(/^[a-z0-9](?!.*--)[a-z0-9-]{1,61}[a-z0-9]$/, 'a Blob container name: 3-63 lower-case letters, digits and single hyphens').default('mw-windows'),
   MW_STORE_PREFIX: z.string().regex(/^[A-Za-z0-9]*$/, 'letters and digits only').default(''),
   /**
    * Who says who calls: `app-service` (App Service authentication's X-MS-CLIENT-PRINCIPAL, the
@@ -124,6 +127,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env) {
           }),
     },
     windowsDir: e.MW_WINDOWS_DIR,
+    windowsContainer: `${e.MW_STORE_PREFIX.toLowerCase()}${e.MW_WINDOWS_CONTAINER}`.slice(0, 63),
     identity: { mode: e.MW_IDENTITY_MODE, header: e.MW_IDENTITY_HEADER.toLowerCase() },
     platformEngineers: {
       ids: e.MW_PLATFORM_ENGINEERS.split(',').map((x) => x.trim()).filter(Boolean),

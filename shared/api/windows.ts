@@ -4,9 +4,10 @@ import type { Clock } from '../clock';
 import type { StepState, WindowInput } from '../orchestrations/contracts';
 import type { ApprovalDecision } from '../orchestrations/kinds/approval';
 import { Events, InstanceIds, LedgerKeys, Orchestrations } from '../orchestrations/names';
+import type { WindowPublisher } from '../store/windowRevisions';
 import type { RunRecord, WindowStore } from '../store/windowStore';
 import type { Runbook, RunbookStep } from '../window/runbook';
-import type { WindowSource } from '../window/source';
+import type { WindowSource, WindowSummary } from '../window/source';
 import { loadWindowText } from '../window/load';
 import { membersOf } from '../window/runbook';
 import { authorize, type Action, type PlatformEngineers } from './authorize';
@@ -65,6 +66,8 @@ export interface ApiDeps {
   identity: IdentityOptions;
   engineers: PlatformEngineers;
   durable: OrchestrationControl;
+  /** Where `mw publish` stores revisions (absent: publishing is not offered). */
+  publisher?: WindowPublisher;
   /** Where refusals are logged, with the caller (the function's logger on Azure). */
   log?: (message: string) => void;
 }
@@ -77,9 +80,9 @@ const ApprovalBody = z.strictObject({ decision: z.enum(['approve', 'reject']), c
 const TickBody = z.strictObject({ outcome: z.enum(['done', 'failed']).default('done'), note: z.string().max(1000).optional() });
 const CanaryBody = z.strictObject({ team: z.string().min(1), ok: z.boolean(), note: z.string().max(2000).optional() });
 
-const error = (status: number, code: string, message: string, extra: object = {}): ApiResponse => ({ status, jsonBody: { error: { code, message, ...extra } } });
+export const error = (status: number, code: string, message: string, extra: object = {}): ApiResponse => ({ status, jsonBody: { error: { code, message, ...extra } } });
 
-function parseBody<T extends z.ZodType>(schema: T, req: ApiRequest, optional = false): { ok: true; value: z.output<T> } | { ok: false; response: ApiResponse } {
+export function parseBody<T extends z.ZodType>(schema: T, req: ApiRequest, optional = false): { ok: true; value: z.output<T> } | { ok: false; response: ApiResponse } {
   if (req.invalidJson) return { ok: false, response: error(400, 'InvalidJson', 'the body is not valid JSON') };
   const parsed = schema.safeParse(req.body === undefined && optional ? {} : req.body);
   if (parsed.success) return { ok: true, value: parsed.data };
@@ -97,8 +100,8 @@ interface RunContext {
 
 /** Loads the current run of a window, or the 404/409 that says why there is none. */
 export async function currentRun(deps: ApiDeps, windowId: string | undefined): Promise<{ ok: true; value: RunContext } | { ok: false; response: ApiResponse }> {
-  if (!windowId || !deps.windows.read(windowId)) return { ok: false, response: error(404, 'WindowNotFound', `no window "${windowId ?? ''}"`) };
-  const run = await deps.store.getRun(windowId);
+  const run = windowId ? await deps.store.getRun(windowId) : undefined;
+  if (!windowId || (!run && !(await deps.windows.read(windowId)))) return { ok: false, response: error(404, 'WindowNotFound', `no window "${windowId ?? ''}"`) };
   const runbook = run ? await deps.store.getRunbook(windowId, run.revision) : undefined;
   if (!run || !runbook) return { ok: false, response: error(409, 'NotStarted', `window "${windowId}" has not been started`) };
   return { ok: true, value: { windowId, run, runbook } };
@@ -114,7 +117,7 @@ function requireCaller(deps: ApiDeps, req: ApiRequest): { ok: true; caller: Call
 }
 
 /** The caller, allowed to do `action`; otherwise the 401/403 to answer (logged with the caller). */
-function requireAllowed(deps: ApiDeps, req: ApiRequest, action: Action, runbook?: Parameters<typeof authorize>[3]): { ok: true; caller: Caller; person: string | undefined } | { ok: false; response: ApiResponse } {
+export function requireAllowed(deps: ApiDeps, req: ApiRequest, action: Action, runbook?: Parameters<typeof authorize>[3]): { ok: true; caller: Caller; person: string | undefined } | { ok: false; response: ApiResponse } {
   const who = requireCaller(deps, req);
   if (!who.ok) return who;
   const verdict = authorize(who.caller, action, deps.engineers, runbook);
@@ -146,7 +149,7 @@ export function stepOf(runbook: Runbook, stepId: string | undefined, kind: Runbo
 
 export async function startWindow(deps: ApiDeps, req: ApiRequest): Promise<ApiResponse> {
   const windowId = req.params.windowId;
-  const file = windowId ? deps.windows.read(windowId) : undefined;
+  const file = windowId ? await deps.windows.read(windowId) : undefined;
   if (!windowId || !file) return error(404, 'WindowNotFound', `no window "${windowId ?? ''}"`);
   const who = requireAllowed(deps, req, { kind: 'start' }, accessOfFile(file.text));
   if (!who.ok) return who.response;
@@ -155,14 +158,14 @@ export async function startWindow(deps: ApiDeps, req: ApiRequest): Promise<ApiRe
   const instanceId = InstanceIds.window(windowId);
   const existing = await deps.durable.getStatus(instanceId);
   if (existing && RUNNING.has(existing.runtimeStatus)) return error(409, 'AlreadyRunning', `window "${windowId}" is already running`, { instanceId });
-  const input: WindowInput = { windowId, startedBy: who.caller.id, mode: body.value.mode, ...(body.value.reason ? { reason: body.value.reason } : {}) };
+  const input: WindowInput = { windowId, startedBy: who.caller.id, mode: body.value.mode, revision: file.revision, ...(body.value.reason ? { reason: body.value.reason } : {}) };
   try {
     await deps.durable.startNew(Orchestrations.window, instanceId, input);
   } catch (e) {
     if (e instanceof AlreadyStartedError) return error(409, 'AlreadyRunning', `window "${windowId}" is already running`, { instanceId });
     throw e;
   }
-  return { status: 202, jsonBody: { windowId, instanceId, startedBy: who.caller.id, statusUrl: `/api/windows/${windowId}` } };
+  return { status: 202, jsonBody: { windowId, instanceId, revision: file.revision, startedBy: who.caller.id, statusUrl: `/api/windows/${windowId}` } };
 }
 
 export async function abortWindow(deps: ApiDeps, req: ApiRequest): Promise<ApiResponse> {
@@ -287,7 +290,10 @@ export interface WindowStatusView {
   title: string;
   state: string;
   instanceId: string;
+  /** The revision this run uses (kept for the whole run, whatever is published meanwhile). */
   revision?: string;
+  /** The newest revision of the window: a later publish shows here before the next run uses it. */
+  latestRevision?: { revision: string; file: string; publishedBy?: string; publishedAt?: string };
   startedBy?: string;
   startedAt?: string;
   finishedAt?: string;
@@ -311,13 +317,12 @@ export interface WindowStatusView {
 
 /** Everything the status page shows, from the record, the runbook and the orchestration's status. */
 export async function windowStatus(deps: ApiDeps, windowId: string): Promise<ApiResponse> {
-  const found = deps.windows.read(windowId);
-  if (!found) return error(404, 'WindowNotFound', `no window "${windowId}"`);
   const instanceId = InstanceIds.window(windowId);
-  const [run, durable] = await Promise.all([deps.store.getRun(windowId), deps.durable.getStatus(instanceId)]);
+  const [found, run, durable] = await Promise.all([deps.windows.read(windowId), deps.store.getRun(windowId), deps.durable.getStatus(instanceId)]);
+  if (!found && !run) return error(404, 'WindowNotFound', `no window "${windowId}"`);
   const runbook = run ? await deps.store.getRunbook(windowId, run.revision) : undefined;
   if (!run || !runbook) {
-    return { status: 200, jsonBody: { windowId, title: windowId, state: 'not-started', instanceId, counts: {}, phases: [], steps: [], approvalsPending: [], servers: {}, maintenancePages: {}, alertSets: {}, stillChanged: [], events: [] } };
+    return { status: 200, jsonBody: { windowId, title: windowId, state: 'not-started', instanceId, ...(found ? { latestRevision: revisionInfo(found) } : {}), counts: {}, phases: [], steps: [], approvalsPending: [], servers: {}, maintenancePages: {}, alertSets: {}, stillChanged: [], events: [] } };
   }
   const [records, events, ledger] = await Promise.all([deps.store.getStepStates(windowId), deps.store.listEvents(windowId), deps.store.listLedger(windowId)]);
   const stillChanged = ledger
@@ -373,6 +378,7 @@ export async function windowStatus(deps: ApiDeps, windowId: string): Promise<Api
     state: custom.state ?? run.state,
     instanceId,
     revision: run.revision,
+    ...(found ? { latestRevision: revisionInfo(found) } : {}),
     startedBy: run.startedBy,
     startedAt: run.startedAt,
     ...(run.finishedAt ? { finishedAt: run.finishedAt } : {}),
@@ -408,13 +414,17 @@ export async function windowStatus(deps: ApiDeps, windowId: string): Promise<Api
   return { status: 200, jsonBody: view };
 }
 
+function revisionInfo(w: WindowSummary): NonNullable<WindowStatusView['latestRevision']> {
+  return { revision: w.revision, file: w.file, ...(w.publishedBy ? { publishedBy: w.publishedBy } : {}), ...(w.publishedAt ? { publishedAt: w.publishedAt } : {}) };
+}
+
 /** Every window file with the state of its last run. */
 export async function listWindows(deps: ApiDeps): Promise<ApiResponse> {
   const windows = await Promise.all(
-    deps.windows.list().map(async ({ windowId, file }) => {
+    (await deps.windows.list()).map(async ({ windowId, file, revision, publishedBy, publishedAt }) => {
       const run = await deps.store.getRun(windowId);
       // Only the file's name: a server path says nothing to a caller and much to an attacker.
-      return { windowId, file: basename(file), state: run?.state ?? 'not-started', startedAt: run?.startedAt, finishedAt: run?.finishedAt || undefined, statusUrl: `/api/windows/${windowId}` };
+      return { windowId, file: basename(file), revision, ...(publishedBy ? { publishedBy, publishedAt } : {}), state: run?.state ?? 'not-started', startedAt: run?.startedAt, finishedAt: run?.finishedAt || undefined, statusUrl: `/api/windows/${windowId}` };
     }),
   );
   return { status: 200, jsonBody: { windows } };

@@ -156,6 +156,32 @@ describe('mw on-call commands against a running window', () => {
     expect(final).toMatch(/nothing left changed$/m);
   });
 
+  it('publishes a changed window (platform engineers only), and the next run uses the new revision', async () => {
+    const changed = readFileSync(join(root, 'test/fixtures/windows/e2e-mini.yaml'), 'utf8').replace(/^title: .*$/m, 'title: E2E mini, republished');
+    const file = join(dir, 'e2e-mini.yaml');
+    writeFileSync(file, changed);
+    const refused = await mw('publish', file, '--as', 'mallory');
+    expect(refused).toMatchObject({ code: 1, stderr: expect.stringMatching(/^mw: 403 Forbidden: mallory may not publish windows/) });
+    const broken = join(dir, 'broken.yaml');
+    writeFileSync(broken, changed.replace(/^timeZone: .*$/m, 'timeZone: Mars/Olympus'));
+    expect((await mw('publish', broken, '--as', 'rehearsal-runner')).code).toBe(1);
+    const published = await mw('publish', file, '--as', 'rehearsal-runner', '--json');
+    expect(published.code).toBe(0);
+    const { revision } = JSON.parse(published.stdout) as { revision: string };
+    const before = JSON.parse((await mw('status', windowId, '--json')).stdout) as { revision: string; latestRevision: { revision: string; publishedBy: string } };
+    // The aborted run keeps the revision it ran; the status says a newer one waits.
+    expect(before.revision).not.toBe(revision);
+    expect(before.latestRevision).toMatchObject({ revision, publishedBy: 'rehearsal-runner' });
+    const start = await fetch(`${hostUrl}/api/windows/${windowId}/start`, { method: 'POST', headers: { 'x-functions-key': masterKey, 'x-mw-user': 'rehearsal-runner', 'content-type': 'application/json' }, body: '{"mode":"rehearsal"}' });
+    expect(start.status).toBe(202);
+    const view = await until('the new run', async () => {
+      const v = JSON.parse((await mw('status', windowId, '--json')).stdout) as { revision?: string; title: string; state: string };
+      return v.revision === revision ? v : undefined;
+    });
+    expect(view.title).toBe('E2E mini, republished');
+    expect((await mw('abort', windowId, '-r', 'publish test')).code).toBe(0);
+  });
+
   it('says so when the app cannot be reached (exit 2)', async () => {
     const r = await mw('status', windowId, '--url', 'http://127.0.0.1:9');
     expect(r.code).toBe(2);

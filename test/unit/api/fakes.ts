@@ -82,7 +82,11 @@ export function fakeDeps(options: { mode: 'app-service' | 'local-header'; states
   const windowText = 'apiVersion: mw/v1\nid: w1\n';
   const deps: ApiDeps = {
     store,
-    windows: { read: (id) => (id === 'w1' ? { file: '/srv/app/windows/w1.yaml', text: windowText } : undefined), list: () => [{ windowId: 'w1', file: '/srv/app/windows/w1.yaml' }] },
+    windows: {
+      read: async (id) => (id === 'w1' ? { windowId: 'w1', file: '/srv/app/windows/w1.yaml', text: windowText, revision: 'r1' } : undefined),
+      readRevision: async () => undefined,
+      list: async () => [{ windowId: 'w1', file: '/srv/app/windows/w1.yaml', revision: 'r1' }],
+    },
     clock: { now: async () => Date.parse('2025-06-22T09:10:00Z') },
     identity: { mode: options.mode, header: 'x-mw-user' },
     engineers: { ids: options.engineers ?? ['rehearsal-runner', 'eng@example.com'], appRole: 'MaintenanceWindows.Engineer' },
