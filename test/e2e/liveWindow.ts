@@ -49,11 +49,11 @@ export async function startLiveWindow(windowFile = 'test/fixtures/windows/e2e-mi
 }
 
 async function start(windowFile: string, gate: string, children: ChildProcess[]): Promise<LiveWindow> {
-  const worker = Number(process.env.JEST_WORKER_ID ?? '1');
   const dir = mkdtempSync(join(tmpdir(), 'mw-live-'));
   writeFileSync(join(dir, 'scenario.json'), JSON.stringify({ approvals: { [gate]: 'ignore' } }));
   const args = [join(root, 'dist/devhost/rehearse.js'), join(root, windowFile), '--serve', '--keep', '--quiet', '--speed', '1', '--scenario', join(dir, 'scenario.json')];
-  args.push('--port', String(7100 + worker * 3), '--base-port', String(7600 + worker * 20));
+  // Ports the system picks: nothing else running on the machine can collide with them.
+  args.push('--port', '0', '--base-port', '0');
   if (process.env.DEVHOST_TEST_STORAGE) args.push('--storage', process.env.DEVHOST_TEST_STORAGE);
   const child: ChildProcess = spawn(process.execPath, args, { cwd: root, stdio: ['ignore', 'pipe', 'pipe'] });
   children.push(child);
