@@ -1,4 +1,8 @@
 import type { Command } from 'commander';
+import { readFileSync } from 'node:fs';
+import { basename } from 'node:path';
+import { loadWindowFile } from '../../shared/window/load';
+import { formatProblem } from '../../shared/window/problems';
 import type { WindowStatusView } from '../../shared/api/windows';
 
 /**
@@ -110,6 +114,17 @@ export function registerOpsCommands(program: Command): void {
     }),
   );
 
+  withApiOptions(program.command('publish').description('validate a window file here, then publish it as the window\'s newest revision (platform engineers)').argument('<file>', 'window file (YAML)')).action(
+    run(async (o, file) => {
+      const loaded = loadWindowFile(file!);
+      if (!loaded.window) throw new ApiError(400, `not published, ${loaded.problems.length} problem(s):\n${loaded.problems.map(formatProblem).join('\n')}`);
+      const windowId = loaded.window.id;
+      const answer = (await request(o, 'POST', `windows/${encodeURIComponent(windowId)}/revisions`, { text: readFileSync(file!, 'utf8'), file: basename(file!) })) as { revision: string; publishedBy: string; publishedAt: string; unchanged: boolean };
+      if (o.json) return JSON.stringify(answer);
+      return answer.unchanged ? `${windowId}: revision ${answer.revision} is already the latest (published by ${answer.publishedBy})` : `${windowId}: published revision ${answer.revision}; the next start uses it`;
+    }),
+  );
+
   withApiOptions(
     program
       .command('page')
@@ -132,6 +147,7 @@ export function registerOpsCommands(program: Command): void {
 export function formatStatus(v: WindowStatusView): string {
   const lines = [`${v.title} (${v.windowId}): ${v.state.toUpperCase()}`];
   if (v.startedAt) lines.push(`  started ${v.startedAt} by ${v.startedBy ?? '?'}; planned end ${v.plannedEndAt ?? '?'}; ETA ${v.eta ?? '?'}${v.slipMinutes ? ` (${v.slipMinutes}m behind plan)` : ''}`);
+  if (v.revision) lines.push(`  revision ${v.revision}${v.latestRevision && v.latestRevision.revision !== v.revision ? ` (newer published: ${v.latestRevision.revision}${v.latestRevision.publishedBy ? ` by ${v.latestRevision.publishedBy}` : ''}; the next run uses it)` : ''}`);
   lines.push(`  steps: ${Object.entries(v.counts).map(([k, n]) => `${n} ${k}`).join(', ') || 'none yet'}`);
   if (v.stopReason) lines.push(`  STOPPED: ${v.stopReason}`);
   const now = v.steps.filter((s) => ['doing', 'waiting', 'waiting-for-approval'].includes(s.state));
