@@ -49,7 +49,7 @@ export function renderPlanText(plan: Plan): string {
   const binds = lb.binds === 'capacity' ? `patch capacity binds (${lb.bindingResource})` : 'the critical path binds';
   out.push(`Makespan     ${formatMinutes(plan.makespanMinutes).padEnd(8)} | lower bound ${formatMinutes(lb.minutes).padEnd(8)} (critical path ${formatMinutes(lb.criticalPathMinutes)}; ${capacityText}; ${binds})`);
   const pages = plan.pageUp.intervals.map((i) => `${i.page} ${span(i.from.epochMs, i.to.epochMs)}`).join('; ');
-  out.push(`Page up      ${formatMinutes(plan.pageUp.minutes).padEnd(8)} | lower bound ${formatMinutes(plan.pageUp.lowerBoundMinutes).padEnd(8)}${pages ? ` ${pages}` : ' (no maintenance page)'}`);
+  out.push(pages ? `Page up      ${formatMinutes(plan.pageUp.minutes).padEnd(8)} | lower bound ${formatMinutes(plan.pageUp.lowerBoundMinutes).padEnd(8)} ${pages}` : 'Page up      no maintenance page');
   out.push(`Critical path ${plan.criticalPath.map((l) => `${l.id}${boundNote(l.boundBy)}`).join(' → ') || '(none)'}`);
 
   if (plan.pools.length > 0) {

@@ -110,6 +110,54 @@ describe('HTML', () => {
     expect(html).toContain('Makespan</th><td>4h 27m — lower bound 4h 27m');
   });
 
+  it('keeps axis labels apart on a long window: the tick step grows with the window', () => {
+    const doc = raw('plan-hand.yaml');
+    doc.phases.push({ id: 'monday', start: 'Monday 20:00', steps: [{ id: 'late', kind: 'notify', channels: ['#x'], message: 'm' }] });
+    delete doc.budget;
+    for (const page of [html, renderPlanHtml(planWindow(Window.parse(doc), { recommend: false }))]) {
+      const xs = [...page.matchAll(/<text x="([\d.]+)" y="14" text-anchor="middle">/g)].map((m) => Number(m[1]));
+      expect(xs.length).toBeGreaterThanOrEqual(3);
+      expect(xs.length).toBeLessThanOrEqual(10);
+      // "Sun 02:00 EDT" is about 85px at 12px: ticks at least 96px apart never overlap.
+      xs.slice(1).forEach((x, i) => expect(x - xs[i]!).toBeGreaterThanOrEqual(96));
+    }
+  });
+
+  it('names each zone by every abbreviation it takes during the window (EDT → EST across the fall-back)', () => {
+    const page = renderPlanHtml(planWindow(Window.parse(raw('plan-dst-fall.yaml')), { recommend: false }));
+    expect(page).toContain('>America/New_York (EDT → EST)<');
+    expect(page).toContain('>Asia/Kolkata (IST)<');
+    expect(page).toContain('>Sun 01:00 EST<');
+  });
+
+  it('draws parallel batches of one step in lanes of their own', () => {
+    const parallel = structuredClone(plan);
+    const web = parallel.steps.find((x) => x.id === 'web-1')!;
+    const first = web.batches![0]!;
+    web.batches = [first, { ...first, id: 'web-1#2', members: ['W9'] }];
+    const page = renderPlanHtml(parallel);
+    const lane = (id: string) => /data-lane="(\d+)" x="[\d.]+" y="([\d.]+)"/.exec(page.slice(page.indexOf(`data-batch="${id}"`)))!;
+    expect(lane('web-1#1')[1]).toBe('0');
+    expect(lane('web-1#2')[1]).toBe('1');
+    expect(Number(lane('web-1#2')[2])).toBeGreaterThan(Number(lane('web-1#1')[2]));
+    // A step's batches one after another share a lane.
+    expect(html).not.toContain('data-lane="1"');
+  });
+
+  it('says "no maintenance page" and leaves out a capacity of 0m when nothing is patched', () => {
+    const doc = raw('plan-hand.yaml');
+    doc.phases = doc.phases.map((p: Doc) => ({ ...p, steps: p.steps.filter((x: Doc) => x.kind !== 'patch' && x.kind !== 'maintenance-page').map((x: Doc) => ({ ...x, after: undefined })) }));
+    delete doc.budget;
+    const page = renderPlanHtml(planWindow(Window.parse(doc), { recommend: false }));
+    expect(page).not.toMatch(/patch capacity 0m|\b0m — lower bound 0m/);
+    expect(page).toContain('<th>Maintenance page up</th><td>no maintenance page</td>');
+  });
+
+  it('puts each chart in a container that scrolls sideways on a phone instead of shrinking it', () => {
+    expect(html).toMatch(/<div class="scroll"><svg class="gantt"/);
+    expect(html).toMatch(/@media \(max-width:720px\)\{[^}]*\}\.scroll svg\{max-width:none;width:1300px\}/);
+  });
+
   it('escapes every text it prints', () => {
     const doc = raw('plan-hand.yaml');
     doc.title = '<script>alert("x")</script> & co';
