@@ -6,6 +6,7 @@ import { Events, InstanceIds, LedgerKeys, Orchestrations } from '../orchestratio
 import type { RunRecord, WindowStore } from '../store/windowStore';
 import type { Runbook, RunbookStep } from '../window/runbook';
 import type { WindowSource } from '../window/source';
+import { windowDetails, type WindowDetails } from './details';
 import { callerOf, personOf, type Caller, type IdentityOptions } from './identity';
 
 /**
@@ -262,6 +263,8 @@ export interface WindowStatusView {
   /** Changes not yet put back (the restore ledger's open, kept and failed entries): what on-call must know is still changed. */
   stillChanged: { key: string; step: string; description: string; state: 'open' | 'kept' | 'failed'; note?: string }[];
   events: { at: string; step: string; type: string; data: unknown }[];
+  /** Zones, layout, actual times, server grid, decisions (details.ts); absent before a run starts. */
+  details?: WindowDetails;
 }
 
 /** Everything the status page shows, from the record, the runbook and the orchestration's status. */
@@ -358,6 +361,7 @@ export async function windowStatus(deps: ApiDeps, windowId: string): Promise<Api
     alertSets,
     stillChanged,
     events: events.map((e) => ({ at: e.at, step: e.stepId, type: e.type, data: e.data })),
+    details: windowDetails({ runbook, run, records, events, ledger, nowMs: await deps.clock.now(), stateOf }),
   };
   return { status: 200, jsonBody: view };
 }

@@ -25,6 +25,8 @@ export interface StepRecord {
   state: StepState;
   at: string;
   detail?: string;
+  /** When the step first began doing its work (kept across later states): the Gantt's actual start. */
+  startedAt?: string;
 }
 
 export interface EventRecord {
@@ -153,7 +155,10 @@ export class TableWindowStore implements WindowStore {
 
   async setStepState(windowId: string, record: StepRecord): Promise<void> {
     const table = await this.table(TABLES.steps);
-    await table.upsertEntity({ partitionKey: safeKey(windowId), rowKey: safeKey(record.stepId), ...record }, 'Replace');
+    // The first record of work keeps its time through every later state (a retried write keeps the first).
+    const previous = await this.getEntity<StepRecord>(TABLES.steps, windowId, record.stepId);
+    const startedAt = record.startedAt ?? previous?.startedAt ?? (record.state === 'doing' || record.state === 'waiting-for-approval' ? record.at : undefined);
+    await table.upsertEntity({ partitionKey: safeKey(windowId), rowKey: safeKey(record.stepId), ...record, ...(startedAt ? { startedAt } : {}) }, 'Replace');
   }
 
   async getStepStates(windowId: string): Promise<Record<string, StepRecord>> {
