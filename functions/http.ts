@@ -2,7 +2,9 @@ import { app, type HttpRequest, type HttpResponseInit, type InvocationContext } 
 import * as df from 'durable-functions';
 import type { DurableClient } from 'durable-functions';
 import { durableControl } from '../shared/api/durableControl';
-import { renderStatusPage } from '../shared/api/page';
+import { checkBrowserRequest } from '../shared/api/csrf';
+import { statusPage } from '../shared/api/pageRoute';
+import { getReport } from '../shared/api/reportRoute';
 import { slackInteraction } from '../shared/api/slack';
 import { abortWindow, answerCanary, decideApproval, emergencyPage, listWindows, startWindow, tickManualStep, windowStatus, type ApiDeps, type ApiRequest, type ApiResponse } from '../shared/api/windows';
 import { services } from '../shared/composition';
@@ -28,7 +30,10 @@ function deps(client: DurableClient): ApiDeps {
 
 type Handler = (deps: ApiDeps, req: ApiRequest) => Promise<ApiResponse>;
 
-/** Registers one API route: function key required (unless the request signs itself), errors other than the user's become a logged 500. */
+/**
+ * Registers one API route: function key required (unless the request signs itself), a browser's
+ * POST only from the status page itself (csrf.ts), errors other than the user's become a logged 500.
+ */
 function route(name: string, methods: ('GET' | 'POST')[], path: string, handler: Handler, authLevel: 'function' | 'anonymous' = 'function'): void {
   app.http(name, {
     methods,
@@ -37,7 +42,12 @@ function route(name: string, methods: ('GET' | 'POST')[], path: string, handler:
     extraInputs: [df.input.durableClient()],
     handler: async (request: HttpRequest, context: InvocationContext): Promise<HttpResponseInit> => {
       try {
-        return await handler(deps(df.getClient(context)), await toApiRequest(request));
+        const req = await toApiRequest(request);
+        if (methods.includes('POST') && authLevel === 'function') {
+          const refused = checkBrowserRequest(req);
+          if (refused) return refused;
+        }
+        return await handler(deps(df.getClient(context)), req);
       } catch (error) {
         context.error(`${name} failed: ${(error as Error).message}`);
         return { status: 500, jsonBody: { error: { code: 'InternalError', message: 'the request could not be completed; see the function logs', invocationId: context.invocationId } } };
@@ -48,11 +58,8 @@ function route(name: string, methods: ('GET' | 'POST')[], path: string, handler:
 
 route('listWindows', ['GET'], 'windows', (d) => listWindows(d));
 route('getWindow', ['GET'], 'windows/{windowId}', (d, r) => windowStatus(d, r.params.windowId ?? ''));
-route('windowPage', ['GET'], 'windows/{windowId}/page', async (d, r) => {
-  const status = await windowStatus(d, r.params.windowId ?? '');
-  if (status.status !== 200) return status;
-  return { status: 200, headers: { 'content-type': 'text/html; charset=utf-8' }, body: renderStatusPage(status.jsonBody as Parameters<typeof renderStatusPage>[0]) };
-});
+route('windowPage', ['GET'], 'windows/{windowId}/page', statusPage);
+route('windowReport', ['GET'], 'windows/{windowId}/runs/{runId}/report.{format}', getReport);
 route('startWindow', ['POST'], 'windows/{windowId}/start', startWindow);
 route('abortWindow', ['POST'], 'windows/{windowId}/abort', abortWindow);
 route('decideApproval', ['POST'], 'windows/{windowId}/approvals/{gateId}', decideApproval);

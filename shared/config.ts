@@ -52,6 +52,8 @@ const Env = z.object({
   MW_MAILGUN_DOMAIN: z.string().optional(),
   MW_CONSUL_URL: optionalUrl,
   MW_CONSUL_TOKEN: z.string().default(''),
+  /** The app's address as people reach it (https://<app>.azurewebsites.net): links in Slack to the status page and the window report. */
+  MW_PUBLIC_URL: optionalUrl,
   /** Locally: follow the devhost's virtual clock (GET → { nowMs, speed }). */
   MW_CLOCK_URL: optionalUrl,
   /** Locally: send every sanity probe to the simulated web servers' listener. */
@@ -122,5 +124,6 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env) {
     consul: { url: e.MW_CONSUL_URL, token: e.MW_CONSUL_TOKEN },
     probeOverrideUrl: e.MW_PROBE_OVERRIDE_URL,
     clockUrl: e.MW_CLOCK_URL,
+    publicUrl: e.MW_PUBLIC_URL,
   };
 }

@@ -36,9 +36,14 @@ export interface EventRecord {
   data: unknown;
 }
 
+export type ReportFormat = 'md' | 'html';
+
 export interface WindowStore {
   saveRunbook(runbook: Runbook): Promise<void>;
   getRunbook(windowId: string, revision: string): Promise<Runbook | undefined>;
+  /** The window report of a run, beside the runbooks in Blob storage (`<window>/runs/<run>/report.<format>`). */
+  saveReport(windowId: string, runId: string, format: ReportFormat, body: string): Promise<void>;
+  getReport(windowId: string, runId: string, format: ReportFormat): Promise<string | undefined>;
   upsertRun(record: Partial<RunRecord> & { windowId: string }): Promise<void>;
   getRun(windowId: string): Promise<RunRecord | undefined>;
   /** Starts a new run: forget the previous run's steps, events, ledger and marks. */
@@ -127,6 +132,22 @@ export class TableWindowStore implements WindowStore {
     const blob = (await this.blobs()).getBlockBlobClient(`${windowId}/${revision}.json`);
     try {
       return JSON.parse((await blob.downloadToBuffer()).toString('utf8')) as Runbook;
+    } catch (error) {
+      if ((error as { statusCode?: number }).statusCode === 404) return undefined;
+      throw error;
+    }
+  }
+
+  async saveReport(windowId: string, runId: string, format: ReportFormat, body: string): Promise<void> {
+    const blob = (await this.blobs()).getBlockBlobClient(`${windowId}/runs/${runId}/report.${format}`);
+    const type = format === 'md' ? 'text/markdown; charset=utf-8' : 'text/html; charset=utf-8';
+    await blob.upload(body, Buffer.byteLength(body), { blobHTTPHeaders: { blobContentType: type } });
+  }
+
+  async getReport(windowId: string, runId: string, format: ReportFormat): Promise<string | undefined> {
+    const blob = (await this.blobs()).getBlockBlobClient(`${windowId}/runs/${runId}/report.${format}`);
+    try {
+      return (await blob.downloadToBuffer()).toString('utf8');
     } catch (error) {
       if ((error as { statusCode?: number }).statusCode === 404) return undefined;
       throw error;
