@@ -17,7 +17,8 @@ export const PAGE_SCRIPT = `
   'use strict';
   var key = new URLSearchParams(location.search).get('code');
   var meta = function (n) { var m = document.querySelector('meta[name="' + n + '"]'); return m ? m.getAttribute('content') : ''; };
-  var seconds = Number(meta('mw-refresh')) || 15;
+  // ?refresh=N (2 s or more) for a wall screen or a test; otherwise what the page says.
+  var seconds = Math.max(2, Number(new URLSearchParams(location.search).get('refresh')) || Number(meta('mw-refresh')) || 15);
   var live = document.getElementById('live');
   var finished = /^(succeeded|failed|aborted)$/.test(stateOf(document));
   function headers(extra) {

@@ -227,7 +227,7 @@ a{color:#0550ae}a:focus,button:focus,textarea:focus{outline:3px solid #0550ae;ou
 ul.legend{list-style:none;padding:0;display:grid;grid-template-columns:repeat(auto-fit,minmax(min(100%,260px),1fr));gap:.25rem .75rem}
 .key span{display:inline-block;width:14px;height:10px;margin:0 2px 0 10px;vertical-align:middle;border:1px solid #57606a}
 .key .k-actual{background:#0550ae;border-color:#0550ae}.key .k-now{width:3px;background:#a40e26;border-color:#a40e26}.key .k-eta{width:3px;background:#0550ae;border-color:#0550ae}.key .k-page{background:#ffd33d;border-color:#9a6700}
-ul.grid{list-style:none;padding:0;display:grid;grid-template-columns:repeat(auto-fill,minmax(min(100%,230px),1fr));gap:.5rem}
+ul.grid{list-style:none;padding:0;display:grid;grid-template-columns:repeat(auto-fill,minmax(min(100%,165px),1fr));gap:.5rem}
 .server{border:1px solid #d0d7de;border-radius:6px;padding:.4rem .5rem}
 .server[data-patch=patching]{border-color:#0550ae;border-width:2px}.server[data-patch=failed]{border-color:#a40e26;border-width:2px}
 .phase ol,.phase ul{padding-left:1.4rem}.phase li{margin:.35rem 0;overflow-wrap:anywhere}
