@@ -74,15 +74,17 @@ export function renderReportMarkdown(view: WindowStatusView): string {
   const { zones } = m;
   const at = (iso?: string) => formatAt(iso, zones);
   const md = (text: string) => text.replace(/([\\`*_[\]<>|])/g, '\\$1');
+  /** A time inside a table cell: its zone separator must not split the cell. */
+  const atCell = (iso?: string) => at(iso).replace(/\|/g, '\\|');
   const out: string[] = [];
   const d = view.details;
   out.push(`# ${md(view.title)}: ${view.state}`, '');
   out.push(`Window \`${view.windowId}\`, revision \`${view.revision ?? '–'}\`, started by ${md(view.startedBy ?? '–')}. Times in ${zones.join(' and ')}.`, '');
   out.push('| | |', '|---|---|');
   out.push(`| Outcome | **${view.state}**${view.stopReason ? `: ${md(humanizeTimes(view.stopReason, zones))}` : ''} |`);
-  out.push(`| Started | ${at(view.startedAt)} |`);
-  out.push(`| Planned end | ${at(view.plannedEndAt)} |`);
-  out.push(`| Ended | ${at(view.finishedAt ?? view.eta)} (${slipText(view.slipMinutes)}) |`);
+  out.push(`| Started | ${atCell(view.startedAt)} |`);
+  out.push(`| Planned end | ${atCell(view.plannedEndAt)} |`);
+  out.push(`| Ended | ${atCell(view.finishedAt ?? view.eta)} (${slipText(view.slipMinutes)}) |`);
   out.push(`| Steps | ${LEGEND.map((l) => `${view.steps.filter((s) => legendOf(s.state, s.detail).key === l.key).length} ${l.word}`).filter((t) => !t.startsWith('0 ')).join(', ')} |`);
   out.push('');
   out.push('## Legend', '');
@@ -133,7 +135,7 @@ export function renderReportMarkdown(view: WindowStatusView): string {
     for (const a of approvals) {
       const word = legendOf(a.state).word;
       if (a.decisions.length === 0) out.push(`| ${md(a.gate)} | ${word} | no decision | | |`);
-      for (const x of a.decisions) out.push(`| ${md(a.gate)} | ${word} | ${md(x.by)} ${x.decision === 'approve' ? 'approved' : 'rejected'}${x.counted ? '' : ' (not counted)'}${x.via ? ` via ${x.via}` : ''} | ${at(x.at)} | ${md(x.comment ?? '')} |`);
+      for (const x of a.decisions) out.push(`| ${md(a.gate)} | ${word} | ${md(x.by)} ${x.decision === 'approve' ? 'approved' : 'rejected'}${x.counted ? '' : ' (not counted)'}${x.via ? ` via ${x.via}` : ''} | ${atCell(x.at)} | ${md(x.comment ?? '')} |`);
     }
     out.push('');
   }
@@ -151,7 +153,7 @@ export function renderReportMarkdown(view: WindowStatusView): string {
       out.push(`### ${md(c.title)}${c.decision ? `: ${c.decision.decision.toUpperCase()}` : ''}`, '');
       if (c.decision?.reasons.length) out.push(`Why: ${c.decision.reasons.map(md).join('; ')}`, '');
       out.push('| Checkpoint | Team | Answer | Who | When | Note |', '|---|---|---|---|---|---|');
-      for (const a of c.answers) out.push(`| ${a.checkpoint ?? ''} | ${md(a.team)} | ${a.ok ? 'ok' : 'NOT OK'}${a.counted ? '' : ' (not counted)'} | ${md(a.by ?? '')} | ${at(a.at)} | ${md(a.note ?? '')} |`);
+      for (const a of c.answers) out.push(`| ${a.checkpoint ?? ''} | ${md(a.team)} | ${a.ok ? 'ok' : 'NOT OK'}${a.counted ? '' : ' (not counted)'} | ${md(a.by ?? '')} | ${atCell(a.at)} | ${md(a.note ?? '')} |`);
       out.push('');
     }
   }
