@@ -1,3 +1,4 @@
+import { parse } from 'yaml';
 import type { LedgerEntry, StepState } from '../orchestrations/contracts';
 import type { EventRecord, RunRecord, StepRecord } from '../store/windowStore';
 import type { PhaseLayout } from '../window/layout';
@@ -197,4 +198,17 @@ function pageUp(runbook: Runbook, timeline: WindowDetails['timeline']): WindowDe
   const from = ups.map((s) => timeline[s.id]?.endedAt).find(Boolean);
   const to = downs.map((s) => timeline[s.id]?.endedAt).filter(Boolean).at(-1);
   return { ...(planned ? { planned } : {}), ...(from ? { actual: { from, ...(to ? { to } : {}) } } : {}) };
+}
+
+/** A window file's zones without validating it all (the list of windows shows their times). */
+export function zonesOfWindowText(text: string): { timeZone?: string; displayZones?: string[] } {
+  try {
+    const doc = parse(text) as { timeZone?: unknown; displayZones?: unknown } | null;
+    return {
+      ...(typeof doc?.timeZone === 'string' ? { timeZone: doc.timeZone } : {}),
+      ...(Array.isArray(doc?.displayZones) ? { displayZones: doc.displayZones.filter((z): z is string => typeof z === 'string') } : {}),
+    };
+  } catch {
+    return {};
+  }
 }

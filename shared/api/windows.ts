@@ -6,7 +6,7 @@ import { Events, InstanceIds, LedgerKeys, Orchestrations } from '../orchestratio
 import type { RunRecord, WindowStore } from '../store/windowStore';
 import type { Runbook, RunbookStep } from '../window/runbook';
 import type { WindowSource } from '../window/source';
-import { windowDetails, type WindowDetails } from './details';
+import { windowDetails, zonesOfWindowText, type WindowDetails } from './details';
 import { callerOf, personOf, type Caller, type IdentityOptions } from './identity';
 
 /**
@@ -371,7 +371,7 @@ export async function listWindows(deps: ApiDeps): Promise<ApiResponse> {
   const windows = await Promise.all(
     deps.windows.list().map(async ({ windowId, file }) => {
       const run = await deps.store.getRun(windowId);
-      return { windowId, file, state: run?.state ?? 'not-started', startedAt: run?.startedAt, finishedAt: run?.finishedAt || undefined, statusUrl: `/api/windows/${windowId}` };
+      return { windowId, file, state: run?.state ?? 'not-started', startedAt: run?.startedAt, finishedAt: run?.finishedAt || undefined, statusUrl: `/api/windows/${windowId}`, ...zonesOfWindowText(deps.windows.read(windowId)?.text ?? '') };
     }),
   );
   return { status: 200, jsonBody: { windows } };
