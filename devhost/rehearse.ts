@@ -24,6 +24,7 @@ import { startHost, type RunningHost } from './host';
 const ROOT = path.resolve(__dirname, '..', '..');
 const DEFAULT_WINDOW = path.join(ROOT, 'windows', '2025-06-22-monthly.yaml');
 const STARTER = 'rehearsal-runner';
+const ON_CALL = 'on-call-engineer';
 
 /**
  * A rehearsal scenario (`--scenario FILE`): faults to inject into the estate before the
@@ -87,7 +88,10 @@ export function rehearsalSettings(sandbox: RunningSandbox, estate: Record<string
     MW_SCHEDULER_SCHEDULE: '0 */5 * * * *',
     MW_STORE_PREFIX: taskHub.slice(0, 12),
     MW_WINDOWS_DIR: windowsDir,
-    MW_TRUST_CLIENT_PRINCIPAL: 'false',
+    // The local host has no App Service authentication: the rehearsal people name themselves in a header.
+    MW_IDENTITY_MODE: 'local-header',
+    // Who runs the rehearsal and who stands on call in it.
+    MW_PLATFORM_ENGINEERS: [STARTER, ON_CALL].join(','),
     MW_CLOCK_URL: `${hostUrl}/admin/devhost/clock`,
     MW_CA_FILE: sandbox.caFile,
     MW_ARM_ENDPOINT: sandbox.urls.arm,
@@ -153,7 +157,7 @@ export async function startRehearsal(windowFile: string, options: Partial<Option
   const estateFile = path.join(ROOT, 'sandbox', 'estate', 'default.yaml');
   const estate = parse(readFileSync(estateFile, 'utf8')) as Record<string, unknown>;
   // The estate follows the host's virtual clock; until the host exists it reads the start.
-  const startMs = plan.start.epochMs - (options.leadMinutes ?? 35) * 60_000;
+  const startMs = plan.start.epochMs - (options.leadMinutes ?? 50) * 60_000;
   const hostRef: { current?: RunningHost } = {};
   const sandbox = await startSandbox({ basePort: options.basePort ?? 7440, estate, stateDir: path.join(work, 'sandbox'), resume: false, clock: { now: () => hostRef.current?.clock.now() ?? startMs } });
 
@@ -212,6 +216,13 @@ export async function startRehearsal(windowFile: string, options: Partial<Option
     }
     return { status: response.status, body: parsed };
   };
+  // Published as a platform engineer would (`mw publish`): a run uses the published revision.
+  const published = await api('POST', `windows/${window.id}/revisions`, STARTER, { text: readFileSync(windowFile, 'utf8'), file: path.basename(windowFile) });
+  if (published.status !== 201 && published.status !== 200) {
+    await host.stop();
+    await sandbox.stop();
+    throw new Error(`could not publish ${windowFile}: ${published.status} ${JSON.stringify(published.body)}`);
+  }
 
   const canaryTeams = (stepId: string) => {
     const found = JSON.stringify(window.phases).includes(`"id":"${stepId}"`);
@@ -352,7 +363,8 @@ export async function answerPending(rehearsal: Rehearsal, status: WindowStatusVi
     if (answered.has(key) || plan === 'ignore') continue;
     answered.add(key);
     const ok = ask ? await ask(`Mark manual step ${step.id} (${step.title}) done?`) : plan === 'done';
-    const r = await rehearsal.api('POST', `windows/${status.windowId}/steps/${step.id}/complete`, STARTER, { outcome: ok ? 'done' : 'failed', note: 'rehearsal' });
+    // The step's assignee ticks it (only they may); an unassigned step is the runner's.
+    const r = await rehearsal.api('POST', `windows/${status.windowId}/steps/${step.id}/complete`, step.assignees?.[0] ?? STARTER, { outcome: ok ? 'done' : 'failed', note: 'rehearsal' });
     done.push(`ticked ${step.id} ${ok ? 'done' : 'failed'} (${r.status})`);
   }
   for (const step of status.steps.filter((s) => s.kind === 'canary' && s.state === 'doing')) {
@@ -483,7 +495,7 @@ async function main(argv: string[]): Promise<number> {
         const trigger = scenario.abortWhen;
         if (trigger && !aborted && status.steps.some((s) => s.id === trigger.step && s.state === trigger.state)) {
           aborted = true;
-          const r = await rehearsal.api('POST', `windows/${rehearsal.windowId}/abort`, 'on-call-engineer', { reason: trigger.reason });
+          const r = await rehearsal.api('POST', `windows/${rehearsal.windowId}/abort`, ON_CALL, { reason: trigger.reason });
           log(`  on-call-engineer aborted the window (${r.status}): ${trigger.reason}`);
         }
         const line = progressLine(status, rehearsal.host.clock.now(), zone);

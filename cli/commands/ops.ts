@@ -1,6 +1,10 @@
 import type { Command } from 'commander';
+import { readFileSync } from 'node:fs';
+import { basename } from 'node:path';
 import { legendOf } from '../../shared/api/legend';
 import { formatAt, humanizeTimes, slipText, zonesOf } from '../../shared/api/times';
+import { loadWindowFile } from '../../shared/window/load';
+import { formatProblem } from '../../shared/window/problems';
 import type { WindowStatusView } from '../../shared/api/windows';
 
 /**
@@ -113,6 +117,17 @@ export function registerOpsCommands(program: Command): void {
     }),
   );
 
+  withApiOptions(program.command('publish').description('validate a window file here, then publish it as the window\'s newest revision (platform engineers)').argument('<file>', 'window file (YAML)')).action(
+    run(async (o, file) => {
+      const loaded = loadWindowFile(file!);
+      if (!loaded.window) throw new ApiError(400, `not published, ${loaded.problems.length} problem(s):\n${loaded.problems.map(formatProblem).join('\n')}`);
+      const windowId = loaded.window.id;
+      const answer = (await request(o, 'POST', `windows/${encodeURIComponent(windowId)}/revisions`, { text: readFileSync(file!, 'utf8'), file: basename(file!) })) as { revision: string; publishedBy: string; publishedAt: string; unchanged: boolean };
+      if (o.json) return JSON.stringify(answer);
+      return answer.unchanged ? `${windowId}: revision ${answer.revision} is already the latest (published by ${answer.publishedBy})` : `${windowId}: published revision ${answer.revision}; the next start uses it`;
+    }),
+  );
+
   withApiOptions(
     program
       .command('page')
@@ -138,6 +153,7 @@ export function formatStatus(v: WindowStatusView): string {
   const human = (text: string) => humanizeTimes(text, zones);
   const lines = [`${v.title} (${v.windowId}): ${v.state.toUpperCase()}`];
   if (v.startedAt) lines.push(`  started ${at(v.startedAt)} by ${v.startedBy ?? '?'}; planned end ${at(v.plannedEndAt)}; ${v.finishedAt ? 'ended' : 'ETA'} ${at(v.eta)} (${slipText(v.slipMinutes)})`);
+  if (v.revision) lines.push(`  revision ${v.revision}${v.latestRevision && v.latestRevision.revision !== v.revision ? ` (newer published: ${v.latestRevision.revision}${v.latestRevision.publishedBy ? ` by ${v.latestRevision.publishedBy}` : ''}; the next run uses it)` : ''}`);
   lines.push(`  steps: ${Object.entries(v.counts).map(([k, n]) => `${n} ${legendOf(k).word}`).join(', ') || 'none yet'}`);
   if (v.stopReason) lines.push(`  STOPPED: ${human(v.stopReason)}`);
   const now = v.steps.filter((s) => ['doing', 'waiting', 'waiting-for-approval'].includes(s.state));

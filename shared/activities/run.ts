@@ -20,8 +20,9 @@ export function runActivities({ store, windows, ports }: ActivityDeps) {
     /** Validates, plans and compiles the window file and opens a fresh record for the run. */
     prepareRun: (input: WindowInput & { instanceId: string; at: string }) =>
       outcome(async () => {
-        const found = windows.read(input.windowId);
-        if (!found) throw Object.assign(new Error(`no window file declares id "${input.windowId}"`), { code: 'WindowNotFound' });
+        // The revision chosen when the run was started: a later publish never changes a run.
+        const found = input.revision ? await windows.readRevision(input.windowId, input.revision) : await windows.read(input.windowId);
+        if (!found) throw Object.assign(new Error(input.revision ? `window "${input.windowId}" has no revision ${input.revision}` : `no window file declares id "${input.windowId}"`), { code: 'WindowNotFound' });
         const loaded = loadWindowText(found.text, found.file);
         if (!loaded.window) {
           throw Object.assign(new Error(`the window file has problems: ${loaded.problems.slice(0, 5).map(formatProblem).join(' | ')}`), { code: 'WindowInvalid' });

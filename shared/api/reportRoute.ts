@@ -22,7 +22,9 @@ async function finalView(store: WindowStore, windows: WindowSource, windowId: st
     store,
     windows,
     clock: { now: async () => now },
-    identity: { header: 'x-none', trustClientPrincipal: false },
+    // The report reads the record only; nobody is calling.
+    identity: { mode: 'local-header', header: 'x-none' },
+    engineers: { ids: [], appRole: '' },
     durable: {
       getStatus: async () => ({ runtimeStatus: 'Completed', customStatus: { state: final.state, steps: final.steps } }),
       startNew: async () => {
@@ -60,8 +62,8 @@ export async function getReport(deps: ApiDeps, req: ApiRequest): Promise<ApiResp
   const windowId = req.params.windowId ?? '';
   const format = req.params.format;
   if (format !== 'md' && format !== 'html') return { status: 404, jsonBody: { error: { code: 'NotFound', message: `format: "${format ?? ''}" is not one of md, html`, field: 'format' } } };
-  if (!deps.windows.read(windowId)) return { status: 404, jsonBody: { error: { code: 'WindowNotFound', message: `no window "${windowId}"` } } };
   const run = await deps.store.getRun(windowId);
+  if (!run && !(await deps.windows.read(windowId))) return { status: 404, jsonBody: { error: { code: 'WindowNotFound', message: `no window "${windowId}"` } } };
   const wanted = req.params.runId === 'latest' && run ? runIdOf(run) : (req.params.runId ?? '');
   if (!/^\d{14}$/.test(wanted)) return { status: 404, jsonBody: { error: { code: 'RunNotFound', message: `run: "${req.params.runId ?? ''}" is not a run id (14 digits) or "latest"`, field: 'run' } } };
   const type = format === 'md' ? 'text/markdown; charset=utf-8' : 'text/html; charset=utf-8';

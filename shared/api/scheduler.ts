@@ -51,8 +51,8 @@ export interface ScheduleDecision {
 export async function startDueWindows(deps: { windows: WindowSource; durable: OrchestrationControl; clock: Clock; announce?: Announce }): Promise<ScheduleDecision[]> {
   const now = await deps.clock.now();
   const decisions: ScheduleDecision[] = [];
-  for (const { windowId } of deps.windows.list()) {
-    const found = deps.windows.read(windowId);
+  for (const { windowId } of await deps.windows.list()) {
+    const found = await deps.windows.read(windowId);
     const loaded = found ? loadWindowText(found.text, found.file) : undefined;
     if (!loaded?.window) {
       decisions.push({ windowId, action: 'invalid', detail: `${loaded?.problems.length ?? 0} problem(s); run mw validate` });
@@ -97,7 +97,7 @@ export async function startDueWindows(deps: { windows: WindowSource; durable: Or
     }
     // A fire inside the lead time with no heads-up yet (the app was down the day before) still gives one.
     await headsUp();
-    const input: WindowInput = { windowId, startedBy: 'scheduler', mode: 'scheduled' };
+    const input: WindowInput = { windowId, startedBy: 'scheduler', mode: 'scheduled', revision: found!.revision };
     try {
       await deps.durable.startNew(Orchestrations.window, instanceId, input);
       decisions.push({ windowId, action: 'started' });

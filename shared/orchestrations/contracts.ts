@@ -14,6 +14,8 @@ export interface WindowInput {
   startedBy: string;
   mode: 'scheduled' | 'rehearsal' | 'manual';
   reason?: string;
+  /** The window revision the run uses, chosen when it was started (absent: the latest when it prepares). */
+  revision?: string;
 }
 
 export type StepState = 'pending' | 'waiting' | 'doing' | 'waiting-for-approval' | 'done' | 'failed' | 'not-doing' | 'blocked' | 'aborted';

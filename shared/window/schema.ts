@@ -72,7 +72,22 @@ const StringList = z.union([z.string(), z.array(z.string())]).transform((v) => (
 export const Person = strict({
   name: z.string(),
   email: z.string().email().optional(),
+  /** Entra user principal name, when it differs from the email (App Service authentication gives the UPN). */
+  upn: z.string().min(3).optional(),
+  /** Entra object id (the token's `oid`): matches even after a rename. */
+  entraObjectId: z.string().regex(/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i, 'expected an Entra object id (a GUID)').optional(),
   slack: z.string().optional(),
+});
+
+/**
+ * Who may steer a run besides its approvers, by person, role or team id. The platform
+ * engineers named in the app's configuration may always start a window and abort it.
+ */
+export const Access = strict({
+  /** Window leads: start, abort, switch the maintenance page, tick any manual step, answer for a team with no members. */
+  leads: z.array(Id).default([]),
+  /** On-call engineers: abort and switch the maintenance page in an emergency. */
+  onCall: z.array(Id).default([]),
 });
 
 export const Role = strict({
@@ -514,6 +529,7 @@ export const Window = strict({
   }).optional(),
   people: z.record(Id, Person).default({}),
   roles: z.record(Id, Role).default({}),
+  access: Access.default({ leads: [], onCall: [] }),
   teams: z.record(Id, Team).default({}),
   /** Planner estimates: per step kind and per step id (override the steps' own). */
   estimates: strict({

@@ -100,6 +100,15 @@ function checkPeople(window: WindowDef, add: Add): void {
       if (!window.people[member]) add(['teams', teamId, 'members', i], `unknown person "${member}"; declare them under people`);
     });
   }
+  const named = [...people, ...Object.keys(window.roles), ...Object.keys(window.teams)];
+  for (const key of ['leads', 'onCall'] as const) {
+    window.access[key].forEach((id, i) => {
+      if (!window.people[id] && !window.roles[id] && !window.teams[id]) {
+        const hint = suggest(id, named);
+        add(['access', key, i], `unknown person, role or team "${id}"${hint ? ` (did you mean "${hint}"?)` : ''}`);
+      }
+    });
+  }
 }
 
 function checkEstate(window: WindowDef, graph: WindowGraph, add: Add): void {

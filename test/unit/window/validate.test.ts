@@ -288,3 +288,21 @@ describe('time budget', () => {
     expect(p.reason).toMatch(/past the budget \(maxDuration 2h from Sat 19:00 EDT\)/);
   });
 });
+
+describe('access', () => {
+  it('names an unknown person, role or team in access, with a suggestion', () => {
+    const d = parse(BASE_TEXT) as Doc;
+    const role = Object.keys(d.roles as object)[0]!;
+    expect(only(problemsAfter((doc) => (doc.access = { leads: [role], onCall: [`${role}x`] })))).toEqual({
+      path: 'access.onCall[0]',
+      reason: `unknown person, role or team "${role}x" (did you mean "${role}"?)`,
+    });
+  });
+
+  it('refuses an object id that is not a GUID', () => {
+    const d = parse(BASE_TEXT) as Doc;
+    const person = Object.keys(d.people as object)[0]!;
+    const problems = problemsAfter((doc) => (doc.people[person].entraObjectId = 'dana'));
+    expect(only(problems)).toEqual({ path: `people.${person}.entraObjectId`, reason: 'expected an Entra object id (a GUID)' });
+  });
+});
