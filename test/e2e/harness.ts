@@ -4,6 +4,7 @@ import { tmpdir } from 'os';
 import { join } from 'path';
 import type { WindowStatusView } from '../../shared/api/windows';
 import type { Scenario } from '../../devhost/rehearse';
+import { freePorts } from '../support/ports';
 
 /**
  * Rehearses a window as `npm start` does (a child process: the local host needs a real
@@ -37,14 +38,13 @@ export interface Report {
 }
 
 const root = join(__dirname, '../..');
-const worker = Number(process.env.JEST_WORKER_ID ?? '1');
 
 export async function rehearse(windowFile: string, scenario?: Scenario): Promise<Report> {
   const script = join(root, 'dist/devhost/rehearse.js');
   if (!existsSync(script)) throw new Error('dist/devhost/rehearse.js is missing: run `npm run build` first (npm test does)');
   const dir = mkdtempSync(join(tmpdir(), 'mw-e2e-'));
   const report = join(dir, 'report.json');
-  const args = [script, join(root, windowFile), '--quiet', '--report', report, '--port', String(7100 + worker * 3), '--base-port', String(7600 + worker * 20)];
+  const args = [script, join(root, windowFile), '--quiet', '--report', report, '--port', String(await freePorts(1)), '--base-port', String(await freePorts(12))];
   if (process.env.DEVHOST_TEST_STORAGE) args.push('--storage', process.env.DEVHOST_TEST_STORAGE);
   if (scenario) {
     writeFileSync(join(dir, 'scenario.json'), JSON.stringify(scenario));

@@ -1,12 +1,13 @@
 import { spawn, type ChildProcess } from 'child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'fs';
 import { createServer, type Server } from 'http';
-import { createServer as createNetServer, type AddressInfo } from 'net';
+import type { AddressInfo } from 'net';
 import { tmpdir } from 'os';
 import { dirname, join } from 'path';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { hasIsoInstant } from '../../shared/api/times';
 import type { WindowStatusView } from '../../shared/api/windows';
+import { freePorts } from '../support/ports';
 import { launchChromium, overflowsHorizontally, screenshot, seriousAxeViolations } from '../support/browser';
 
 /**
@@ -37,23 +38,6 @@ async function until<T>(what: string, probe: () => Promise<T | undefined>, tries
     await new Promise((r) => setTimeout(r, 200));
   }
   throw new Error(`gave up waiting for ${what}`);
-}
-
-/** The first of `count` consecutive free ports (the estate listens on a run of them). */
-async function freePorts(count: number): Promise<number> {
-  const free = (port: number) =>
-    new Promise<boolean>((resolve) => {
-      const probe = createNetServer();
-      probe.once('error', () => resolve(false));
-      probe.listen(port, '127.0.0.1', () => probe.close(() => resolve(true)));
-    });
-  for (let attempt = 0; attempt < 50; attempt++) {
-    const first = 20000 + Math.floor(Math.random() * 20000);
-    let ok = true;
-    for (let p = first; p < first + count && ok; p++) ok = await free(p);
-    if (ok) return first;
-  }
-  throw new Error(`no ${count} consecutive free ports`);
 }
 
 async function status(): Promise<WindowStatusView> {
