@@ -181,6 +181,9 @@ function commonChecks(file: string, get: () => Report): void {
     for (const channel of runbook.channels.milestones) {
       expect(slackTexts(r, channel).some((t) => t.includes(`/api/windows/${runbook.windowId}/runs/${r.status.details?.runId}/report.html|`))).toBe(true);
     }
+    // Slack says times as people do, in the window's zones, never as raw UTC.
+    const channels = r.estate.slack.channels as { name: string; messages: { text: string }[] }[];
+    expect(channels.flatMap((c) => c.messages.map((m) => m.text)).filter(hasIsoInstant)).toEqual([]);
   });
 }
 
