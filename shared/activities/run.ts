@@ -63,7 +63,8 @@ export function runActivities({ store, windows, ports }: ActivityDeps) {
       for (const channel of input.channels) {
         const mark = `msg:${input.key}@${channel}`;
         if (await store.getMark(input.windowId, mark)) continue;
-        const message = await ports.chat.postMessage(channel, await forPeople(input.windowId, input.text), input.buttons ? { buttons: input.buttons } : {});
+        const sections = input.sections ? await Promise.all(input.sections.map((t) => forPeople(input.windowId, t))) : undefined;
+        const message = await ports.chat.postMessage(channel, await forPeople(input.windowId, input.text), { ...(input.buttons ? { buttons: input.buttons } : {}), ...(sections ? { sections } : {}) });
         await store.setMark(input.windowId, mark, message.ts);
         posted.push(channel);
       }

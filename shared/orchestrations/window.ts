@@ -224,11 +224,14 @@ export function* windowOrchestrator(context: OrchestrationContext): Generator<Ta
   } catch {
     report = null;
   }
+  const reportLine = report ? `*The window report:* <${report.html}|${runbook.title} report>` : 'The window report could not be written; see the status page.';
   yield context.df.callActivityWithRetry(Activities.notify, RetryPolicies.chat(), {
     windowId: runbook.windowId,
     key: 'window-finish',
     channels: outcome === 'succeeded' ? runbook.channels.milestones : [...new Set([...runbook.channels.milestones, ...runbook.channels.failures])],
-    text: `${summary}\n${report ? `The window report: <${report.html}|${runbook.title} report>` : 'The window report could not be written; see the status page.'}`,
+    text: `${summary}\n${reportLine}`,
+    // Block Kit sections: the outcome, the counts, each problem on its own, the report.
+    sections: [...summary.split('\n'), reportLine],
   });
 
   return {

@@ -182,7 +182,10 @@ function commonChecks(file: string, get: () => Report): void {
       expect(slackTexts(r, channel).some((t) => t.includes(`/api/windows/${runbook.windowId}/runs/${r.status.details?.runId}/report.html|`))).toBe(true);
     }
     // Slack says times as people do, in the window's zones, never as raw UTC.
-    const channels = r.estate.slack.channels as { name: string; messages: { text: string }[] }[];
+    const channels = r.estate.slack.channels as { name: string; messages: { text: string; blocks?: { type: string }[] }[] }[];
+    // The results are Block Kit sections, not one long line.
+    const finish = channels.flatMap((c) => c.messages).find((m) => m.text.includes('/report.html|'));
+    expect(finish?.blocks?.filter((b) => b.type === 'section').length).toBeGreaterThanOrEqual(3);
     expect(channels.flatMap((c) => c.messages.map((m) => m.text)).filter(hasIsoInstant)).toEqual([]);
   });
 }
