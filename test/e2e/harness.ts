@@ -16,6 +16,8 @@ export interface CallRecord {
   listener: string;
   method: string;
   path: string;
+  /** Route pattern of the simulated service that served it (absent: no such route). */
+  route?: string;
   status: number;
   time: string;
   body?: unknown;
