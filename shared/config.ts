@@ -34,6 +34,8 @@ const Env = z.object({
   MW_PLATFORM_ENGINEER_ROLE: z.string().default('MaintenanceWindows.Engineer'),
   /** Set by App Service / Azure Functions on every instance and never by the local host: tells Azure apart. */
   WEBSITE_INSTANCE_ID: z.string().optional(),
+  /** Set by App Service on every instance: the app's default host name (links in notices when MW_PUBLIC_URL is not set). */
+  WEBSITE_HOSTNAME: z.string().optional(),
   /** PEM file of an extra CA to trust (the simulated estate's, locally). */
   MW_CA_FILE: z.string().optional(),
 
@@ -154,6 +156,6 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env) {
     consul: { url: e.MW_CONSUL_URL, token: e.MW_CONSUL_TOKEN },
     probeOverrideUrl: e.MW_PROBE_OVERRIDE_URL,
     clockUrl: e.MW_CLOCK_URL,
-    publicUrl: e.MW_PUBLIC_URL,
+    publicUrl: e.MW_PUBLIC_URL ?? (e.WEBSITE_HOSTNAME ? `https://${e.WEBSITE_HOSTNAME}` : undefined),
   };
 }
