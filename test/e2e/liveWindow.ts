@@ -3,6 +3,7 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'fs';
 import { get as httpsGet } from 'https';
 import { tmpdir } from 'os';
 import { dirname, join } from 'path';
+import { freePorts } from '../support/ports';
 
 /**
  * A window kept running for a test: a rehearsal with `--serve --speed 1` whose approval gate
@@ -49,11 +50,11 @@ export async function startLiveWindow(windowFile = 'test/fixtures/windows/e2e-mi
 }
 
 async function start(windowFile: string, gate: string, children: ChildProcess[]): Promise<LiveWindow> {
-  const worker = Number(process.env.JEST_WORKER_ID ?? '1');
   const dir = mkdtempSync(join(tmpdir(), 'mw-live-'));
   writeFileSync(join(dir, 'scenario.json'), JSON.stringify({ approvals: { [gate]: 'ignore' } }));
   const args = [join(root, 'dist/devhost/rehearse.js'), join(root, windowFile), '--serve', '--keep', '--quiet', '--speed', '1', '--scenario', join(dir, 'scenario.json')];
-  args.push('--port', String(7100 + worker * 3), '--base-port', String(7600 + worker * 20));
+  // Ports found free now: other rehearsals (other test files, other checkouts) may hold fixed ones.
+  args.push('--port', String(await freePorts(1)), '--base-port', String(await freePorts(12)));
   if (process.env.DEVHOST_TEST_STORAGE) args.push('--storage', process.env.DEVHOST_TEST_STORAGE);
   const child: ChildProcess = spawn(process.execPath, args, { cwd: root, stdio: ['ignore', 'pipe', 'pipe'] });
   children.push(child);

@@ -1,14 +1,10 @@
-import { spawn, type ChildProcess } from 'child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'fs';
 import { createServer, type Server } from 'http';
 import type { AddressInfo } from 'net';
-import { tmpdir } from 'os';
-import { dirname, join } from 'path';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { hasIsoInstant } from '../../shared/api/times';
 import type { WindowStatusView } from '../../shared/api/windows';
-import { freePorts } from '../support/ports';
 import { launchChromium, overflowsHorizontally, screenshot, seriousAxeViolations } from '../support/browser';
+import { startLiveWindow, type LiveWindow } from './liveWindow';
 
 /**
  * The status page against a live rehearsal of e2e-mini kept running at real speed, its gate left
@@ -20,16 +16,13 @@ import { launchChromium, overflowsHorizontally, screenshot, seriousAxeViolations
 
 jest.setTimeout(240_000);
 
-const root = join(__dirname, '../..');
 const WINDOW = 'e2e-mini';
 
-let child: ChildProcess;
-let rehearsalDir: string | undefined;
+let live: LiveWindow;
 let base: string;
 let key: string;
 let browser: Browser;
-let evil: Server;
-const dir = mkdtempSync(join(tmpdir(), 'mw-page-live-'));
+let evil: Server | undefined;
 
 async function until<T>(what: string, probe: () => Promise<T | undefined>, tries = 900): Promise<T> {
   for (let i = 0; i < tries; i++) {
@@ -57,45 +50,23 @@ const stateOf = (page: Page, step: string) => page.locator(`[data-step="${step}"
 const legendOf = (page: Page, step: string) => page.locator(`[data-step="${step}"] .badge`).getAttribute('data-legend');
 
 beforeAll(async () => {
-  const script = join(root, 'dist/devhost/rehearse.js');
-  if (!existsSync(script)) throw new Error('dist/devhost/rehearse.js is missing: run `npm run build` first (npm test does)');
-  writeFileSync(join(dir, 'scenario.json'), JSON.stringify({ approvals: { 'go-ahead': 'ignore' } }));
-  const args = [script, join(root, 'test/fixtures/windows/e2e-mini.yaml'), '--serve', '--keep', '--quiet', '--speed', '1', '--scenario', join(dir, 'scenario.json')];
-  // Free ports found now: other rehearsals (other test files, other checkouts) may hold the fixed ones.
-  const [port, estatePorts] = [await freePorts(1), await freePorts(12)];
-  args.push('--port', String(port), '--base-port', String(estatePorts));
-  if (process.env.DEVHOST_TEST_STORAGE) args.push('--storage', process.env.DEVHOST_TEST_STORAGE);
-  child = spawn(process.execPath, args, { cwd: root, stdio: ['ignore', 'pipe', 'pipe'] });
-  let out = '';
-  child.stdout?.on('data', (d: Buffer) => (out += d.toString()));
-  child.stderr?.on('data', (d: Buffer) => (out += d.toString()));
-  const [, url, log] = await until('the rehearsal host', async () => {
-    if (child.exitCode !== null) throw new Error(`the rehearsal ended (exit ${child.exitCode}):\n${out}`);
-    return /host (http:\/\/\S+) \(logs (\S+)\)/.exec(out) ?? undefined;
-  });
-  base = url!;
-  rehearsalDir = dirname(log!);
-  key = (JSON.parse(readFileSync(join(rehearsalDir, 'local.settings.json'), 'utf8')) as { Keys: { master: string } }).Keys.master;
+  live = await startLiveWindow('test/fixtures/windows/e2e-mini.yaml', 'go-ahead');
+  base = live.hostUrl;
+  key = live.masterKey;
   browser = await launchChromium();
   // Another site (localhost is not 127.0.0.1 to a browser) whose page posts to the approval API.
-  evil = createServer((_req, res) => {
+  const server = createServer((_req, res) => {
     res.writeHead(200, { 'content-type': 'text/html' });
     res.end(`<!doctype html><form id="f" method="POST" enctype="text/plain" action="${base}/api/windows/${WINDOW}/approvals/go-ahead?code=${encodeURIComponent(key)}"><input name='{"decision":"approve","x":"' value='"}'></form><script>document.getElementById('f').submit()</script>`);
   });
-  await new Promise<void>((resolve) => evil.listen(0, '127.0.0.1', resolve));
-  await until('the gate to open', async () => ((await status()).approvalsPending?.length ? true : undefined));
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  evil = server;
 });
 
 afterAll(async () => {
   await browser?.close();
-  if (evil) await new Promise((resolve) => evil.close(resolve));
-  if (child && child.exitCode === null) {
-    const exited = new Promise((r) => child.once('exit', r));
-    child.kill('SIGTERM');
-    await exited;
-  }
-  rmSync(dir, { recursive: true, force: true });
-  if (rehearsalDir) rmSync(rehearsalDir, { recursive: true, force: true });
+  if (evil) await new Promise((resolve) => evil!.close(resolve));
+  await live?.stop();
 });
 
 describe('the status page against a running window', () => {
@@ -113,7 +84,7 @@ describe('the status page against a running window', () => {
     expect(await post(true)).toMatchObject({ status: 403, body: { error: { code: 'NotAnApprover' } } });
     // A page on another site posting a form (with the function key, cookies attached) is refused too.
     const forged = await context.newPage();
-    await forged.goto(`http://localhost:${(evil.address() as AddressInfo).port}/`);
+    await forged.goto(`http://localhost:${(evil!.address() as AddressInfo).port}/`);
     await forged.waitForURL(/approvals\/go-ahead/);
     expect(await forged.locator('body').innerText()).toContain('CrossSiteRequest');
     expect((await status()).details?.approvals.find((a) => a.gate === 'go-ahead')?.decisions).toEqual([]);
