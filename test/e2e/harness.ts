@@ -4,7 +4,6 @@ import { tmpdir } from 'os';
 import { join } from 'path';
 import type { WindowStatusView } from '../../shared/api/windows';
 import type { Scenario } from '../../devhost/rehearse';
-import { freePorts } from '../support/ports';
 
 /**
  * Rehearses a window as `npm start` does (a child process: the local host needs a real
@@ -46,7 +45,8 @@ export async function rehearse(windowFile: string, scenario?: Scenario): Promise
   if (!existsSync(script)) throw new Error('dist/devhost/rehearse.js is missing: run `npm run build` first (npm test does)');
   const dir = mkdtempSync(join(tmpdir(), 'mw-e2e-'));
   const report = join(dir, 'report.json');
-  const args = [script, join(root, windowFile), '--quiet', '--report', report, '--port', String(await freePorts(1)), '--base-port', String(await freePorts(12))];
+  // Ports the system picks: rehearsals of other test workers, or other checkouts, never collide.
+  const args = [script, join(root, windowFile), '--quiet', '--report', report, '--port', '0', '--base-port', '0'];
   if (process.env.DEVHOST_TEST_STORAGE) args.push('--storage', process.env.DEVHOST_TEST_STORAGE);
   if (scenario) {
     writeFileSync(join(dir, 'scenario.json'), JSON.stringify(scenario));

@@ -3,7 +3,6 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'fs';
 import { get as httpsGet } from 'https';
 import { tmpdir } from 'os';
 import { dirname, join } from 'path';
-import { freePorts } from '../support/ports';
 
 /**
  * A window kept running for a test: a rehearsal with `--serve --speed 1` whose approval gate
@@ -53,8 +52,8 @@ async function start(windowFile: string, gate: string, children: ChildProcess[])
   const dir = mkdtempSync(join(tmpdir(), 'mw-live-'));
   writeFileSync(join(dir, 'scenario.json'), JSON.stringify({ approvals: { [gate]: 'ignore' } }));
   const args = [join(root, 'dist/devhost/rehearse.js'), join(root, windowFile), '--serve', '--keep', '--quiet', '--speed', '1', '--scenario', join(dir, 'scenario.json')];
-  // Ports found free now: other rehearsals (other test files, other checkouts) may hold fixed ones.
-  args.push('--port', String(await freePorts(1)), '--base-port', String(await freePorts(12)));
+  // Ports the system picks: nothing else running on the machine can collide with them.
+  args.push('--port', '0', '--base-port', '0');
   if (process.env.DEVHOST_TEST_STORAGE) args.push('--storage', process.env.DEVHOST_TEST_STORAGE);
   const child: ChildProcess = spawn(process.execPath, args, { cwd: root, stdio: ['ignore', 'pipe', 'pipe'] });
   children.push(child);

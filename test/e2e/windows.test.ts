@@ -5,6 +5,7 @@ import { planWindow } from '../../shared/window/plan';
 import { hasIsoInstant } from '../../shared/api/times';
 import { layoutSteps } from '../../shared/window/layout';
 import { compileRunbook, type Runbook } from '../../shared/window/runbook';
+import { unrecordedAzureCalls } from '../support/azureCalls';
 import { gatewayPoolSizes, lbPoolSizes, leakedSecrets, rehearse, slackTexts, type Report } from './harness';
 
 /**
@@ -36,6 +37,10 @@ function rehearsedWindow(file: string): () => Report {
 /** Checks every example window shares: success, patched servers back in, nothing left behind, nothing leaked. */
 function commonChecks(file: string, get: () => Report): void {
   const runbook = runbookOf(file);
+
+  it('makes only Azure calls whose actions the deployed roles were checked to grant', () => {
+    expect(unrecordedAzureCalls(get().calls)).toEqual([]);
+  });
 
   it('succeeds with every step done or not doing', () => {
     const r = get();
