@@ -7,6 +7,7 @@ import { VirtualClock } from './clock';
 import { FunctionRegistry, type RegisteredFunction, type RpcTypedData } from './core/functionsCore';
 import { loadApp } from './core/loader';
 import { applyAppSettings, expandAppSettings, readHostJson, readLocalSettings } from './core/settings';
+import { HostOutputBindings, connectionResolver } from './bindings/outputs';
 import { type AzuriteProcess, blobEndpoint, isListening, resolveConnectionString, startAzurite } from './azurite';
 import { BlobJournalBackend, type JournalBackend, MemoryJournalBackend } from './durable/journal';
 import { durableClientData } from './durable/managementApi';
@@ -90,6 +91,7 @@ export async function startHost(options: StartHostOptions = {}): Promise<Running
 
   let azurite: AzuriteProcess | undefined;
   let backend: JournalBackend = new MemoryJournalBackend();
+  let hostStorage: string | undefined;
   if ((options.storage ?? 'azurite') === 'azurite') {
     let conn = resolveConnectionString(options.connectionString ?? process.env.AzureWebJobsStorage ?? 'UseDevelopmentStorage=true');
     const endpoint = blobEndpoint(conn);
@@ -107,11 +109,13 @@ export async function startHost(options: StartHostOptions = {}): Promise<Running
       conn = /UseDevelopmentStorage/i.test(options.connectionString ?? process.env.AzureWebJobsStorage ?? 'UseDevelopmentStorage=true') ? azurite.connectionString : conn;
     }
     backend = new BlobJournalBackend(conn, taskHub);
+    hostStorage = conn;
   }
 
   const clock = new VirtualClock({ startMs, speed: options.speed, skipping: options.skipping });
   const logger = createLogger({ file: options.logFile, quietInvocations: options.quietInvocations, virtualNow: () => clock.now(), level: options.logLevel });
   const hub = new TaskHub({ name: taskHub, registry, clock, backend, logger, maxConcurrentActivities: options.maxConcurrentActivities ?? durable?.maxConcurrentActivityFunctions, skipGraceMs: options.skipGraceMs, ...(options.holdSkipOnEvents ? { holdSkipOnEvents: options.holdSkipOnEvents } : {}) });
+  registry.outputBindings = new HostOutputBindings({ resolveConnection: connectionResolver(hostStorage), now: () => clock.now() });
   // Virtual time never goes back: a restarted hub continues from its persisted time.
   clock.advanceTo(await hub.open());
 

@@ -509,7 +509,11 @@ export class TaskHub {
     let errorText: string | undefined;
     try {
       if (!fn || fn.trigger.type !== 'activityTrigger') throw new Error(`The function '${work.name}' doesn't exist, is disabled, or is not an activity function.`);
-      const result = await invokeFunction(this.options.registry, fn, { string: work.input }, { log: this.userLog(work.name, work.instanceId), ...(this.extraInputs ? { extraInputs: this.extraInputs(fn) } : {}) });
+      const result = await invokeFunction(this.options.registry, fn, { string: work.input }, {
+        log: this.userLog(work.name, work.instanceId),
+        bindingData: activityBindingData(fn, work),
+        ...(this.extraInputs ? { extraInputs: this.extraInputs(fn) } : {}),
+      });
       if (result.error !== undefined) throw result.error;
       ev = makeEvent(EventType.TaskCompleted, this.now(), { TaskScheduledId: work.taskId, Result: toJsonText(fromTypedData(result.returnValue)) });
     } catch (err) {
@@ -993,6 +997,20 @@ export class TaskHub {
       timerTriggers: [...this.timerTriggers.values()],
     };
   }
+}
+
+/**
+ * What an activity trigger offers to binding expressions (ActivityTriggerAttributeBindingProvider
+ * in the Durable extension): `instanceId`, the input under the trigger's name, and `data`.
+ */
+function activityBindingData(fn: RegisteredFunction, work: ActivityWork): Record<string, unknown> {
+  let input: unknown = null;
+  try {
+    input = JSON.parse(work.input);
+  } catch {
+    input = work.input;
+  }
+  return { instanceId: work.instanceId, [fn.triggerName]: input, data: input };
 }
 
 function round(ms: number): number {
