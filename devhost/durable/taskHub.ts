@@ -10,6 +10,7 @@ import type { FunctionRegistry, RegisteredFunction, RpcTypedData } from '../core
 import { errorMessage, fromTypedData, invokeFunction } from '../core/invoke';
 import type { HostLogger } from '../log';
 import { EventType, type HistoryEvent, type RuntimeStatus, isTerminal, makeEvent, toJsonText } from './history';
+import { HTTP_ACTIVITY, runHttpActivity } from './httpCalls';
 import {
   type CreateRecord,
   type EntityData,
@@ -508,20 +509,14 @@ export class TaskHub {
     let outcome: 'succeeded' | 'failed' = 'succeeded';
     let errorText: string | undefined;
     try {
-      if (!fn || fn.trigger.type !== 'activityTrigger') throw new Error(`The function '${work.name}' doesn't exist, is disabled, or is not an activity function.`);
-      const result = await invokeFunction(this.options.registry, fn, { string: work.input }, {
-        log: this.userLog(work.name, work.instanceId),
-        bindingData: activityBindingData(fn, work),
-        ...(this.extraInputs ? { extraInputs: this.extraInputs(fn) } : {}),
-      });
-      if (result.error !== undefined) throw result.error;
-      ev = makeEvent(EventType.TaskCompleted, this.now(), { TaskScheduledId: work.taskId, Result: toJsonText(fromTypedData(result.returnValue)) });
+      ev = makeEvent(EventType.TaskCompleted, this.now(), { TaskScheduledId: work.taskId, Result: await this.activityResult(fn, work) });
     } catch (err) {
       outcome = 'failed';
       errorText = errorMessage(err);
       ev = makeEvent(EventType.TaskFailed, this.now(), {
         TaskScheduledId: work.taskId,
-        Reason: `Activity function '${work.name}' failed: ${errorText}`,
+        // The built-in HTTP activity fails with the exception's own message (TaskHttpActivityShim).
+        Reason: work.name === HTTP_ACTIVITY ? errorText : `Activity function '${work.name}' failed: ${errorText}`,
         Details: JSON.stringify({ Message: errorText, StackTrace: err instanceof Error ? (err.stack ?? '') : '' }),
       });
     }
@@ -530,6 +525,19 @@ export class TaskHub {
     this.options.logger.invocation({ function: work.name, kind: 'activity', instanceId: work.instanceId, durationMs: round(performance.now() - started), outcome, error: errorText });
     if (!this.stopped) this.commit({ k: 'msg', id: work.instanceId, executionId: work.executionId, ev });
     this.pump();
+  }
+
+  /** Run one activity (the app's, or the built-in HTTP activity); its result as JSON text, or throw. */
+  private async activityResult(fn: RegisteredFunction | undefined, work: ActivityWork): Promise<string> {
+    if (work.name === HTTP_ACTIVITY) return runHttpActivity(work.input);
+    if (!fn || fn.trigger.type !== 'activityTrigger') throw new Error(`The function '${work.name}' doesn't exist, is disabled, or is not an activity function.`);
+    const result = await invokeFunction(this.options.registry, fn, { string: work.input }, {
+      log: this.userLog(work.name, work.instanceId),
+      bindingData: activityBindingData(fn, work),
+      ...(this.extraInputs ? { extraInputs: this.extraInputs(fn) } : {}),
+    });
+    if (result.error !== undefined) throw result.error;
+    return toJsonText(fromTypedData(result.returnValue));
   }
 
   private userLog(functionName: string, instanceId?: string): (level: string, category: string, message: string) => void {
@@ -621,6 +629,7 @@ export class TaskHub {
     if (state.error !== undefined) return fail(`Orchestrator function '${inst.name}' failed: ${state.error}`);
     for (const w of replay.scheduled) {
       if (w.kind === 'ScheduleTask') {
+        if (w.name === HTTP_ACTIVITY) continue;
         const target = this.options.registry.get(w.name);
         if (!target || target.trigger.type !== 'activityTrigger') return fail(`The function '${w.name}' doesn't exist, is disabled, or is not an activity function.`);
       } else if (w.kind === 'CreateSubOrchestration') {
