@@ -94,12 +94,55 @@ function parseJsonBody(req: ApiRequest): unknown {
   }
 }
 
+/**
+ * The extension's error bodies (HttpRequestMessageExtensions): `{Message}`, or with an
+ * exception `{Message, ExceptionMessage, ExceptionType, StackTrace}`, where Message is
+ * HandleRequestAsync's wording for ArgumentException (400) or any other exception (500).
+ */
+export function exceptionResponse(status: number, exceptionType: string, exceptionMessage: string, message?: string): ApiResponse {
+  const outer = message ?? (status === 400 ? 'One or more of the arguments submitted is incorrect' : 'Something went wrong while processing your request');
+  return { status, body: { Message: outer, ExceptionMessage: exceptionMessage, ExceptionType: exceptionType, StackTrace: null } };
+}
+
+function errorResponse(err: TaskHubError): ApiResponse {
+  // `CreateResponse(status)` without content: 404/410 and friends have empty bodies.
+  if (err.message === '') return { status: err.status };
+  if (err.exceptionType) return exceptionResponse(err.status, err.exceptionType, err.message);
+  return { status: err.status, body: { Message: err.message } };
+}
+
+/**
+ * `CreateCheckStatusResponse` (HttpApiHandler.CreateCheckStatusResponseMessage): 202, the
+ * management URLs without `rewindPostUri`, Location = statusQueryGetUri, Retry-After 10.
+ */
+export function checkStatusResponse(origin: string, hub: string, instanceId: string): ApiResponse {
+  const urls = managementUrls(origin, hub, instanceId);
+  const body = {
+    id: instanceId,
+    statusQueryGetUri: urls.statusQueryGetUri,
+    sendEventPostUri: urls.sendEventPostUri,
+    terminatePostUri: urls.terminatePostUri,
+    purgeHistoryDeleteUri: urls.purgeHistoryDeleteUri,
+    restartPostUri: urls.restartPostUri,
+    suspendPostUri: urls.suspendPostUri,
+    resumePostUri: urls.resumePostUri,
+  };
+  return { status: 202, headers: { Location: urls.statusQueryGetUri ?? '', 'Retry-After': '10' }, body };
+}
+
+/** `bool.TryParse` of a query value: undefined when absent or not a boolean. */
+function queryBool(value: string | null): boolean | undefined {
+  if (value === null) return undefined;
+  const v = value.trim().toLowerCase();
+  return v === 'true' ? true : v === 'false' ? false : undefined;
+}
+
 /** Handle one management API request. */
 export async function handleManagementRequest(hub: TaskHub, req: ApiRequest): Promise<ApiResponse> {
   try {
     return await route(hub, req);
   } catch (err) {
-    if (err instanceof TaskHubError) return { status: err.status, body: { Message: err.message } };
+    if (err instanceof TaskHubError) return errorResponse(err);
     throw err;
   }
 }
@@ -111,8 +154,7 @@ async function route(hub: TaskHub, req: ApiRequest): Promise<ApiResponse> {
 
   if (head === 'orchestrators' && a && method === 'POST' && parts.length <= 3) {
     const id = await hub.startNew(a, b, parseJsonBody(req), req.query.get('version') ?? '');
-    const payload = managementUrls(req.origin, hub.name, id);
-    return { status: 202, headers: { Location: payload.statusQueryGetUri ?? '', 'Retry-After': '10' }, body: payload };
+    return checkStatusResponse(req.origin, hub.name, id);
   }
 
   if (head === 'instances' && !a) {
@@ -177,8 +219,19 @@ async function route(hub: TaskHub, req: ApiRequest): Promise<ApiResponse> {
       return { status: 202 };
     }
     if (b === 'rewind' && method === 'POST') {
-      if (!hub.getStatus(a)) return { status: 404, body: { Message: `No instance with ID '${a}' found.` } };
-      return { status: 501, body: { Message: 'The rewind operation is not supported by the local host.' } };
+      await hub.rewind(a, req.query.get('reason'));
+      return { status: 202 };
+    }
+    if (b === 'restart' && method === 'POST') {
+      // HandleRestartInstanceRequestAsync -> DurableClient.RestartAsync(instanceId, restartWithNewInstanceId = true).
+      const status = hub.getStatus(a, { showInput: true });
+      if (!status) {
+        // The extension's message, spelling included.
+        return exceptionResponse(400, 'System.ArgumentException', `An orchestrastion with the instanceId ${a} was not found.`, 'InstanceId does not match a valid orchestration instance.');
+      }
+      const sameId = queryBool(req.query.get('restartWithNewInstanceId')) === false;
+      const id = await hub.startNew(status.name, sameId ? a : undefined, status.input === null ? undefined : status.input);
+      return checkStatusResponse(req.origin, hub.name, id);
     }
   }
 

@@ -11,6 +11,7 @@ import { errorMessage, fromTypedData, invokeFunction } from '../core/invoke';
 import type { HostLogger } from '../log';
 import { EventType, type HistoryEvent, type RuntimeStatus, isTerminal, makeEvent, toJsonText } from './history';
 import { HTTP_ACTIVITY, runHttpActivity } from './httpCalls';
+import { applyRewind } from './rewind';
 import {
   type CreateRecord,
   type EntityData,
@@ -76,6 +77,8 @@ export class TaskHubError extends Error {
   constructor(
     readonly status: number,
     message: string,
+    /** The .NET exception the extension would report (its error body names it), if any. */
+    readonly exceptionType?: string,
   ) {
     super(message);
   }
@@ -271,6 +274,9 @@ export class TaskHub {
       }
       case 'purge':
         this.instances.delete(rec.id);
+        return;
+      case 'rewind':
+        applyRewind(this.instances, rec.id, rec.reason, rec.at);
         return;
       case 'ereq': {
         const ent = this.entities.get(rec.id) ?? { id: rec.id, exists: false, queue: [], updatedAt: rec.at };
@@ -916,6 +922,30 @@ export class TaskHub {
     const now = this.now();
     const out = op === 'terminate' ? this.reportToParent(inst, 'Failed', `Sub-orchestration '${instanceId}' was terminated: ${reason ?? ''}`, now) : [];
     this.commit({ k: 'control', id: instanceId, op, reason, at: now, out });
+    await this.flushed();
+  }
+
+  /**
+   * Rewind a Failed instance (see rewind.ts): 404 unknown, 410 when Completed, Terminated or
+   * Canceled, and the extension's InvalidOperationException (500) for any other status.
+   */
+  async rewind(instanceId: string, reason: string | null): Promise<void> {
+    const inst = this.instances.get(instanceId);
+    if (!inst) throw new TaskHubError(404, '');
+    if (inst.status === 'Completed' || inst.status === 'Terminated' || inst.status === 'Canceled') throw new TaskHubError(410, '');
+    if (inst.status !== 'Failed') {
+      throw new TaskHubError(500, 'The rewind operation is only supported on failed orchestration instances.', 'System.InvalidOperationException');
+    }
+    const rec: JournalRecord = { k: 'rewind', id: instanceId, reason, at: this.now() };
+    const { touched } = applyRewind(this.instances, instanceId, reason, rec.at);
+    this.journal.record(rec);
+    for (const id of touched) {
+      const rewound = this.instances.get(id);
+      if (!rewound) continue;
+      // Timers and activities still open in the rewound history run again (at-least-once).
+      this.scheduleFromHistory(rewound, rewound.history, true);
+      if (rewound.inbox.length > 0) this.markRunnable(id);
+    }
     await this.flushed();
   }
 
