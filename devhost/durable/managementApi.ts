@@ -77,11 +77,11 @@ function parseStatuses(value: string | null): RuntimeStatus[] | undefined {
   return out;
 }
 
-function parseTime(name: string, value: string | null): number | undefined {
+/** `DateTime.TryParse` of a query value (TryGetDateTimeQueryParameterValue): an unparsable value counts as absent. */
+function parseTime(value: string | null): number | undefined {
   if (!value) return undefined;
   const ms = Date.parse(value);
-  if (Number.isNaN(ms)) throw new TaskHubError(400, `${name}: '${value}' is not a valid date-time.`);
-  return ms;
+  return Number.isNaN(ms) ? undefined : ms;
 }
 
 function parseJsonBody(req: ApiRequest): unknown {
@@ -160,8 +160,8 @@ async function route(hub: TaskHub, req: ApiRequest): Promise<ApiResponse> {
   if (head === 'instances' && !a) {
     if (method === 'GET') {
       const all = hub.listInstances({
-        createdFrom: parseTime('createdTimeFrom', req.query.get('createdTimeFrom')),
-        createdTo: parseTime('createdTimeTo', req.query.get('createdTimeTo')),
+        createdFrom: parseTime(req.query.get('createdTimeFrom')),
+        createdTo: parseTime(req.query.get('createdTimeTo')),
         statuses: parseStatuses(req.query.get('runtimeStatus')),
         instanceIdPrefix: req.query.get('instanceIdPrefix') ?? undefined,
       });
@@ -178,8 +178,8 @@ async function route(hub: TaskHub, req: ApiRequest): Promise<ApiResponse> {
     }
     if (method === 'DELETE') {
       const n = await hub.purgeMany({
-        createdFrom: parseTime('createdTimeFrom', req.query.get('createdTimeFrom')),
-        createdTo: parseTime('createdTimeTo', req.query.get('createdTimeTo')),
+        createdFrom: parseTime(req.query.get('createdTimeFrom')),
+        createdTo: parseTime(req.query.get('createdTimeTo')),
         statuses: parseStatuses(req.query.get('runtimeStatus')),
       });
       return n === 0 ? { status: 404, body: { instancesDeleted: 0 } } : { status: 200, body: { instancesDeleted: n } };
@@ -235,17 +235,60 @@ async function route(hub: TaskHub, req: ApiRequest): Promise<ApiResponse> {
     }
   }
 
-  if (head === 'entities' && a && b) {
-    if (method === 'GET') {
-      const { exists, state } = hub.readEntityState(a, b);
-      return exists ? { status: 200, body: state } : { status: 404 };
-    }
-    if (method === 'POST') {
-      const op = req.query.get('op') ?? '';
-      await hub.signalEntity(a, b, op, parseJsonBody(req));
-      return { status: 202 };
-    }
-  }
+  if (head === 'entities' && parts.length <= 3) return entityRoute(hub, req, method, a, b);
 
   return { status: 404, body: { Message: `No management API route for ${method} ${req.path}` } };
+}
+
+/** `entities/{entityName?}/{entityKey?}` (HttpApiHandler: EntityRoute and its handlers). */
+async function entityRoute(hub: TaskHub, req: ApiRequest, method: string, name: string | undefined, key: string | undefined): Promise<ApiResponse> {
+  if (method === 'GET') {
+    if (!key) return listEntities(hub, req, name);
+    // HandleGetEntityRequestAsync: `$` stands for the empty key.
+    const { exists, state } = hub.readEntityState(name ?? '', key === '$' ? '' : key);
+    return exists ? { status: 200, body: state } : { status: 404 };
+  }
+  if (method !== 'POST' && method !== 'DELETE') return { status: 404 };
+  // HandlePostEntityOperationRequestAsync: DELETE signals `delete`; POST signals `op`.
+  if (!name) return { status: 400, body: { Message: "Invalid entity id: entity name must not be a null or empty string. (Parameter 'entityName')" } };
+  const op = method === 'DELETE' ? 'delete' : (req.query.get('op') ?? '');
+  let input: unknown;
+  if (req.body.length > 0) {
+    const text = req.body.toString('utf8');
+    const mediaType = String(req.headers['content-type'] ?? '').split(';')[0]?.trim().toLowerCase();
+    if (mediaType === 'application/json') {
+      try {
+        input = JSON.parse(text);
+      } catch (err) {
+        return { status: 400, body: { Message: `Could not parse JSON content: ${(err as Error).message}` } };
+      }
+    } else {
+      // Any other media type is passed on as a string.
+      input = text;
+    }
+  }
+  await hub.signalEntity(name, key ?? '', op, input);
+  return { status: 202 };
+}
+
+/** HandleListEntitiesRequestAsync: existing entities, 100 a page (EntityQuery.PageSize), state only with fetchState=true. */
+function listEntities(hub: TaskHub, req: ApiRequest, name: string | undefined): ApiResponse {
+  const all = hub.listEntities({
+    ...(name ? { name } : {}),
+    lastOperationFrom: parseTime(req.query.get('lastOperationTimeFrom')),
+    lastOperationTo: parseTime(req.query.get('lastOperationTimeTo')),
+  });
+  const fetchState = queryBool(req.query.get('fetchState')) === true;
+  const items = all.map((e) => ({ entityId: { name: e.name, key: e.key }, lastOperationTime: new Date(e.lastOperationTime).toISOString(), state: fetchState ? e.state : null }));
+  return page(items, req, 100);
+}
+
+/** One page of a listing; `x-ms-continuation-token` is always sent, empty on the last page (as the extension adds a null token). */
+function page<T>(items: T[], req: ApiRequest, defaultSize: number): ApiResponse {
+  const topText = req.query.get('top');
+  const top = topText !== null && /^\d+$/.test(topText.trim()) && Number(topText) > 0 ? Number(topText) : defaultSize;
+  const token = req.headers['x-ms-continuation-token'];
+  const offset = typeof token === 'string' && /^\d+$/.test(token) ? Number(token) : 0;
+  const next = offset + top < items.length ? String(offset + top) : '';
+  return { status: 200, headers: { 'x-ms-continuation-token': next }, body: items.slice(offset, offset + top) };
 }

@@ -11,6 +11,7 @@ import { errorMessage, fromTypedData, invokeFunction } from '../core/invoke';
 import type { HostLogger } from '../log';
 import { EventType, type HistoryEvent, type RuntimeStatus, isTerminal, makeEvent, toJsonText } from './history';
 import { HTTP_ACTIVITY, runHttpActivity } from './httpCalls';
+import { invalidFunctionMessage } from './functionMessages';
 import { applyRewind } from './rewind';
 import {
   type CreateRecord,
@@ -975,7 +976,7 @@ export class TaskHub {
   /** Queue an operation on an entity (client signal). */
   async signalEntity(name: string, key: string, op: string, input: unknown): Promise<void> {
     const fn = this.options.registry.get(name);
-    if (!fn || fn.trigger.type !== 'entityTrigger') throw new TaskHubError(400, `The function '${name}' doesn't exist, is disabled, or is not an entity function.`);
+    if (!fn || fn.trigger.type !== 'entityTrigger') throw new TaskHubError(400, invalidFunctionMessage(this.options.registry, name, 'entity'));
     const req: EntityRequest = { id: randomUUID(), op, signal: true };
     if (input !== undefined) req.input = toJsonText(input);
     this.commit({ k: 'ereq', id: `@${name.toLowerCase()}@${key}`, req, at: this.now() });
@@ -987,6 +988,20 @@ export class TaskHub {
     const ent = this.entities.get(`@${name.toLowerCase()}@${key}`);
     if (!ent || !ent.exists) return { exists: false, state: undefined };
     return { exists: true, state: ent.state === undefined ? null : JSON.parse(ent.state) };
+  }
+
+  /** Entities that exist (state set, not deleted), optionally of one name, by last operation time. */
+  listEntities(filter: { name?: string; lastOperationFrom?: number; lastOperationTo?: number } = {}): { name: string; key: string; lastOperationTime: number; state: unknown }[] {
+    const prefix = filter.name ? `@${filter.name.toLowerCase()}@` : '@';
+    const out: { name: string; key: string; lastOperationTime: number; state: unknown }[] = [];
+    for (const ent of this.entities.values()) {
+      if (!ent.exists || !ent.id.startsWith(prefix)) continue;
+      if (filter.lastOperationFrom !== undefined && ent.updatedAt < filter.lastOperationFrom) continue;
+      if (filter.lastOperationTo !== undefined && ent.updatedAt > filter.lastOperationTo) continue;
+      const { name, key } = parseEntityId(ent.id);
+      out.push({ name, key, lastOperationTime: ent.updatedAt, state: ent.state === undefined ? null : JSON.parse(ent.state) });
+    }
+    return out.sort((a, b) => a.name.localeCompare(b.name) || a.key.localeCompare(b.key));
   }
 
   /** Timer-trigger schedule status (useMonitor). */
