@@ -13,6 +13,7 @@ import { EventType, type HistoryEvent, type RuntimeStatus, isTerminal, makeEvent
 import { HTTP_ACTIVITY, runHttpActivity } from './httpCalls';
 import { invalidFunctionMessage } from './functionMessages';
 import { applyRewind } from './rewind';
+import { toStatusHistory } from './statusHistory';
 import {
   type CreateRecord,
   type EntityData,
@@ -259,6 +260,8 @@ export class TaskHub {
         const inst = this.instances.get(rec.id);
         if (!inst) return;
         inst.updatedAt = rec.at;
+        // A new array: an episode in flight keeps the history it was given.
+        inst.history = [...inst.history, ...controlEvents(rec.op, rec.reason, rec.at)];
         if (rec.op === 'terminate') {
           inst.status = 'Terminated';
           inst.output = toJsonText(rec.reason);
@@ -1038,7 +1041,10 @@ export class TaskHub {
       createdTime: isoSeconds(inst.createdAt),
       lastUpdatedTime: isoSeconds(inst.updatedAt),
     };
-    if (opts.showHistory) status.historyEvents = toStatusHistory(inst.history, opts.showHistoryOutput ?? false);
+    // The extension reads no history for a Pending instance (GetDurableOrchestrationStatusAsync).
+    if (opts.showHistory && inst.status !== 'Pending') {
+      status.historyEvents = toStatusHistory(inst.history, { showHistoryOutput: opts.showHistoryOutput ?? false, showInput: opts.showInput !== false });
+    }
     return status;
   }
 
@@ -1051,6 +1057,19 @@ export class TaskHub {
       timerTriggers: [...this.timerTriggers.values()],
     };
   }
+}
+
+/**
+ * What DTFx records for terminate, suspend and resume, in an episode of their own:
+ * ExecutionTerminated (Input = reason) then ExecutionCompleted (Terminated, Result = reason);
+ * ExecutionSuspended / ExecutionResumed (Reason).
+ */
+function controlEvents(op: 'terminate' | 'suspend' | 'resume', reason: string | null, at: number): HistoryEvent[] {
+  const events =
+    op === 'terminate'
+      ? [makeEvent(EventType.ExecutionTerminated, at, { Input: reason }), makeEvent(EventType.ExecutionCompleted, at, { OrchestrationStatus: 'Terminated', Result: reason })]
+      : [makeEvent(op === 'suspend' ? EventType.ExecutionSuspended : EventType.ExecutionResumed, at, reason === null ? {} : { Reason: reason })];
+  return [makeEvent(EventType.OrchestratorStarted, at), ...events, makeEvent(EventType.OrchestratorCompleted, at)];
 }
 
 /**
@@ -1130,34 +1149,6 @@ function orchestratorState(returnValue: unknown, error: unknown): OrchestratorSt
 function flattenTopLevel(actions: SdkAction[][]): SdkAction[] {
   if (actions.length <= 1) return actions[0] ?? [];
   return actions.flat();
-}
-
-const EVENT_TYPE_NAMES = Object.fromEntries(Object.entries(EventType).map(([k, v]) => [v, k])) as Record<number, string>;
-
-/** History as the status API shows it (`showHistory=true`): named event types, DTFx-like fields. */
-function toStatusHistory(history: HistoryEvent[], showOutput: boolean): unknown[] {
-  const scheduledNames = new Map<number, string>();
-  const out: unknown[] = [];
-  for (const e of history) {
-    if (e.EventType === EventType.OrchestratorStarted || e.EventType === EventType.OrchestratorCompleted) continue;
-    const item: Record<string, unknown> = { EventType: EVENT_TYPE_NAMES[e.EventType], EventId: e.EventId, Timestamp: e.Timestamp };
-    if (e.Name !== undefined) item.Name = e.Name;
-    if (e.EventType === EventType.TaskScheduled || e.EventType === EventType.SubOrchestrationInstanceCreated) scheduledNames.set(e.EventId, e.Name ?? '');
-    if (e.TaskScheduledId !== undefined) {
-      item.TaskScheduledId = e.TaskScheduledId;
-      if (!item.Name) item.Name = scheduledNames.get(e.TaskScheduledId);
-    }
-    if (e.TimerId !== undefined) item.TimerId = e.TimerId;
-    if (e.FireAt !== undefined) item.FireAt = e.FireAt;
-    if (e.InstanceId !== undefined) item.InstanceId = e.InstanceId;
-    if (e.Reason !== undefined) item.Reason = e.Reason;
-    if (e.OrchestrationStatus !== undefined) item.OrchestrationStatus = e.OrchestrationStatus;
-    if (e.EventType === EventType.ExecutionStarted && e.Input !== undefined) item.Input = parseOrNull(e.Input ?? null);
-    if (showOutput && e.Result !== undefined) item.Result = parseOrNull(e.Result ?? null);
-    if (showOutput && e.EventType === EventType.EventRaised) item.Input = parseOrNull(e.Input ?? null);
-    out.push(item);
-  }
-  return out;
 }
 
 export type { RegisteredFunction };

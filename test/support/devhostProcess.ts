@@ -129,7 +129,24 @@ export interface Status {
   customStatus: unknown;
   createdTime: string;
   lastUpdatedTime: string;
-  historyEvents?: { EventType: string; EventId: number; Name?: string; TaskScheduledId?: number; TimerId?: number; FireAt?: string; Result?: unknown; Reason?: string }[];
+  historyEvents?: HistoryItem[];
+}
+
+/** One `historyEvents` entry, as the extension shapes it (see devhost/durable/statusHistory.ts). */
+export interface HistoryItem {
+  EventType: string;
+  Timestamp: string;
+  Name?: string;
+  FunctionName?: string;
+  ScheduledTime?: string;
+  Input?: unknown;
+  Result?: unknown;
+  Reason?: string;
+  Details?: string;
+  FireAt?: string;
+  InstanceId?: string;
+  OrchestrationStatus?: string;
+  Data?: unknown;
 }
 
 const WEBHOOKS = '/runtime/webhooks/durabletask';
