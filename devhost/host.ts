@@ -114,7 +114,7 @@ export async function startHost(options: StartHostOptions = {}): Promise<Running
 
   const clock = new VirtualClock({ startMs, speed: options.speed, skipping: options.skipping });
   const logger = createLogger({ file: options.logFile, quietInvocations: options.quietInvocations, virtualNow: () => clock.now(), level: options.logLevel });
-  const hub = new TaskHub({ name: taskHub, registry, clock, backend, logger, maxConcurrentActivities: options.maxConcurrentActivities ?? durable?.maxConcurrentActivityFunctions, skipGraceMs: options.skipGraceMs, ...(options.holdSkipOnEvents ? { holdSkipOnEvents: options.holdSkipOnEvents } : {}) });
+  const hub = new TaskHub({ name: taskHub, registry, clock, backend, logger, maxConcurrentActivities: options.maxConcurrentActivities ?? durable?.maxConcurrentActivityFunctions, skipGraceMs: options.skipGraceMs, ...(durable?.overridableExistingInstanceStates ? { overridableExistingInstanceStates: durable.overridableExistingInstanceStates } : {}), ...(options.holdSkipOnEvents ? { holdSkipOnEvents: options.holdSkipOnEvents } : {}) });
   registry.outputBindings = new HostOutputBindings({ resolveConnection: connectionResolver(hostStorage), now: () => clock.now() });
   // Virtual time never goes back: a restarted hub continues from its persisted time.
   clock.advanceTo(await hub.open());

@@ -26,6 +26,15 @@ const hostJsonSchema = z.object({
           hubName: z.string().optional(),
           maxConcurrentActivityFunctions: z.number().int().positive().optional(),
           maxConcurrentOrchestratorFunctions: z.number().int().positive().optional(),
+          // DurableTaskOptions.OverridableExistingInstanceStates (an enum; .NET binds it case-insensitively).
+          overridableExistingInstanceStates: z
+            .string()
+            .transform((v, ctx) => {
+              const match = ['NonRunningStates', 'AnyState'].find((o) => o.toLowerCase() === v.trim().toLowerCase());
+              if (!match) ctx.addIssue({ code: 'custom', message: `must be NonRunningStates or AnyState, got "${v}"` });
+              return match as 'NonRunningStates' | 'AnyState';
+            })
+            .optional(),
         })
         .passthrough()
         .optional(),

@@ -18,6 +18,8 @@ export interface ApiRequest {
   body: Buffer;
   /** Origin the caller used (`http://127.0.0.1:7071`), for the URLs in responses. */
   origin: string;
+  /** The request URL as the caller sent it (the extension's running-status Location). */
+  url?: string;
 }
 
 /** What the API answers. */
@@ -64,17 +66,15 @@ export function durableClientData(origin: string, hub: string): Record<string, u
 
 const STATUS_NAMES: RuntimeStatus[] = ['Pending', 'Running', 'Completed', 'ContinuedAsNew', 'Failed', 'Terminated', 'Suspended', 'Canceled'];
 
+/** TryGetIEnumerableQueryParameterValue: comma-separated statuses; values that are not statuses are skipped. */
 function parseStatuses(value: string | null): RuntimeStatus[] | undefined {
   if (!value) return undefined;
   const out: RuntimeStatus[] = [];
   for (const raw of value.split(',')) {
-    const name = raw.trim();
-    if (!name) continue;
-    const match = STATUS_NAMES.find((s) => s.toLowerCase() === name.toLowerCase());
-    if (!match) throw new TaskHubError(400, `runtimeStatus: unknown status '${name}' (expected one of ${STATUS_NAMES.join(', ')}).`);
-    out.push(match);
+    const match = STATUS_NAMES.find((s) => s.toLowerCase() === raw.trim().toLowerCase());
+    if (match) out.push(match);
   }
-  return out;
+  return out.length > 0 ? out : undefined;
 }
 
 /** `DateTime.TryParse` of a query value (TryGetDateTimeQueryParameterValue): an unparsable value counts as absent. */
@@ -84,13 +84,21 @@ function parseTime(value: string | null): number | undefined {
   return Number.isNaN(ms) ? undefined : ms;
 }
 
+/** Thrown with the response to send as it is. */
+class ApiResponseError extends Error {
+  constructor(readonly response: ApiResponse) {
+    super(typeof response.body === 'object' ? JSON.stringify(response.body) : String(response.status));
+  }
+}
+
+/** A JSON body (none: undefined); unparsable JSON is the extension's 400 "Invalid JSON content". */
 function parseJsonBody(req: ApiRequest): unknown {
   const text = req.body.toString('utf8');
   if (text.trim() === '') return undefined;
   try {
     return JSON.parse(text);
-  } catch {
-    throw new TaskHubError(400, 'The request body is not valid JSON.');
+  } catch (err) {
+    throw new ApiResponseError(exceptionResponse(400, 'Newtonsoft.Json.JsonReaderException', (err as Error).message, 'Invalid JSON content'));
   }
 }
 
@@ -143,6 +151,7 @@ export async function handleManagementRequest(hub: TaskHub, req: ApiRequest): Pr
     return await route(hub, req);
   } catch (err) {
     if (err instanceof TaskHubError) return errorResponse(err);
+    if (err instanceof ApiResponseError) return err.response;
     throw err;
   }
 }
@@ -152,92 +161,102 @@ async function route(hub: TaskHub, req: ApiRequest): Promise<ApiResponse> {
   const [head, a, b, c] = parts;
   const method = req.method.toUpperCase();
 
-  if (head === 'orchestrators' && a && method === 'POST' && parts.length <= 3) {
+  if (head === 'orchestrators' && a && parts.length <= 3) {
+    if (method !== 'POST') return { status: 404 };
     const id = await hub.startNew(a, b, parseJsonBody(req), req.query.get('version') ?? '');
     return checkStatusResponse(req.origin, hub.name, id);
   }
 
-  if (head === 'instances' && !a) {
-    if (method === 'GET') {
-      const all = hub.listInstances({
-        createdFrom: parseTime(req.query.get('createdTimeFrom')),
-        createdTo: parseTime(req.query.get('createdTimeTo')),
-        statuses: parseStatuses(req.query.get('runtimeStatus')),
-        instanceIdPrefix: req.query.get('instanceIdPrefix') ?? undefined,
-      });
-      const top = Number(req.query.get('top') ?? '0');
-      const token = req.headers['x-ms-continuation-token'];
-      const offset = typeof token === 'string' && /^\d+$/.test(token) ? Number(token) : 0;
-      if (top > 0) {
-        const page = all.slice(offset, offset + top);
-        const headers: Record<string, string> = {};
-        if (offset + top < all.length) headers['x-ms-continuation-token'] = String(offset + top);
-        return { status: 200, headers, body: page };
-      }
-      return { status: 200, body: all.slice(offset) };
-    }
-    if (method === 'DELETE') {
-      const n = await hub.purgeMany({
-        createdFrom: parseTime(req.query.get('createdTimeFrom')),
-        createdTo: parseTime(req.query.get('createdTimeTo')),
-        statuses: parseStatuses(req.query.get('runtimeStatus')),
-      });
-      return n === 0 ? { status: 404, body: { instancesDeleted: 0 } } : { status: 200, body: { instancesDeleted: n } };
-    }
-  }
+  if (head === 'entities' && parts.length <= 3) return entityRoute(hub, req, method, a, b);
 
-  if (head === 'instances' && a) {
-    if (!b && method === 'GET') {
-      const flag = (name: string, dflt: boolean): boolean => {
-        const v = req.query.get(name);
-        return v === null ? dflt : v.toLowerCase() === 'true';
-      };
-      const status = hub.getStatus(a, { showHistory: flag('showHistory', false), showHistoryOutput: flag('showHistoryOutput', false), showInput: flag('showInput', true) });
-      if (!status) return { status: 404, body: { Message: `No instance with ID '${a}' found.` } };
-      const running = status.runtimeStatus === 'Running' || status.runtimeStatus === 'Pending' || status.runtimeStatus === 'ContinuedAsNew' || status.runtimeStatus === 'Suspended';
-      if (running) {
-        const location = managementUrls(req.origin, hub.name, a).statusQueryGetUri ?? '';
-        return { status: 202, headers: { Location: location, 'Retry-After': '5' }, body: status };
-      }
-      if (status.runtimeStatus === 'Failed' && flag('returnInternalServerErrorOnFailure', false)) return { status: 500, body: status };
-      return { status: 200, body: status };
+  if (head === 'instances' && parts.length <= 3 && b !== 'raiseEvent') {
+    if (!a) {
+      if (method === 'GET') return listInstances(hub, req);
+      if (method === 'DELETE') return purgeByFilter(hub, req);
+      return { status: 404 };
     }
-    if (!b && method === 'DELETE') {
-      const n = await hub.purge(a);
-      return n === 0 ? { status: 404, body: { instancesDeleted: 0 } } : { status: 200, body: { instancesDeleted: n } };
-    }
-    if (b === 'raiseEvent' && c && method === 'POST') {
-      const type = String(req.headers['content-type'] ?? '');
-      if (!type.toLowerCase().includes('application/json')) {
-        return { status: 400, body: { Message: "Only 'application/json' request content is supported for raiseEvent." } };
+    if (!b) {
+      if (method === 'GET') return instanceStatus(hub, req, a);
+      if (method === 'DELETE') {
+        // HandleDeleteHistoryByIdRequestAsync: any status is purged; unknown is an empty 404.
+        const n = await hub.purge(a);
+        return n === 0 ? { status: 404 } : { status: 200, body: { instancesDeleted: n } };
       }
-      await hub.raiseEvent(a, c, parseJsonBody(req));
+      return { status: 404 };
+    }
+    if (method !== 'POST') return { status: 404 };
+    const op = b.toLowerCase();
+    if (op === 'terminate' || op === 'suspend' || op === 'resume') {
+      await hub.control(a, op, req.query.get('reason'));
       return { status: 202 };
     }
-    if ((b === 'terminate' || b === 'suspend' || b === 'resume') && method === 'POST') {
-      await hub.control(a, b, req.query.get('reason'));
-      return { status: 202 };
-    }
-    if (b === 'rewind' && method === 'POST') {
+    if (op === 'rewind') {
       await hub.rewind(a, req.query.get('reason'));
       return { status: 202 };
     }
-    if (b === 'restart' && method === 'POST') {
-      // HandleRestartInstanceRequestAsync -> DurableClient.RestartAsync(instanceId, restartWithNewInstanceId = true).
-      const status = hub.getStatus(a, { showInput: true });
-      if (!status) {
-        // The extension's message, spelling included.
-        return exceptionResponse(400, 'System.ArgumentException', `An orchestrastion with the instanceId ${a} was not found.`, 'InstanceId does not match a valid orchestration instance.');
-      }
-      const sameId = queryBool(req.query.get('restartWithNewInstanceId')) === false;
-      const id = await hub.startNew(status.name, sameId ? a : undefined, status.input === null ? undefined : status.input);
-      return checkStatusResponse(req.origin, hub.name, id);
-    }
+    if (op === 'restart') return restart(hub, req, a);
+    return { status: 404 };
   }
 
-  if (head === 'entities' && parts.length <= 3) return entityRoute(hub, req, method, a, b);
+  if (head === 'instances' && b === 'raiseEvent' && c && parts.length === 4) {
+    if (method !== 'POST') return { status: 404 };
+    // HandleRaiseEventRequestAsync: the instance is checked before the body.
+    hub.assertCanRaise(a ?? '');
+    const mediaType = String(req.headers['content-type'] ?? '').split(';')[0]?.trim().toLowerCase();
+    if (mediaType !== 'application/json') return { status: 400, body: { Message: 'Only application/json request content is supported' } };
+    await hub.raiseEvent(a ?? '', c, parseJsonBody(req) ?? null);
+    return { status: 202 };
+  }
 
-  return { status: 404, body: { Message: `No management API route for ${method} ${req.path}` } };
+  return { status: 404 };
+}
+
+/** HandleGetStatusRequestAsync (one instance): 202 + Location (the request's own URL) + Retry-After 5 while running. */
+function instanceStatus(hub: TaskHub, req: ApiRequest, id: string): ApiResponse {
+  const flag = (name: string, dflt: boolean): boolean => queryBool(req.query.get(name)) ?? dflt;
+  const status = hub.getStatus(id, { showHistory: flag('showHistory', false), showHistoryOutput: flag('showHistoryOutput', false), showInput: flag('showInput', true) });
+  if (!status) return { status: 404 };
+  const running = status.runtimeStatus === 'Running' || status.runtimeStatus === 'Pending' || status.runtimeStatus === 'ContinuedAsNew' || status.runtimeStatus === 'Suspended';
+  if (running) return { status: 202, headers: { Location: req.url ?? `${req.origin}${WEBHOOK_PREFIX}/${req.path}`, 'Retry-After': '5' }, body: status };
+  if (status.runtimeStatus === 'Failed' && flag('returnInternalServerErrorOnFailure', false)) return { status: 500, body: status };
+  return { status: 200, body: status };
+}
+
+/** HandleGetStatusRequestAsync (all): filters, 100 a page (OrchestrationStatusQueryCondition.PageSize). */
+function listInstances(hub: TaskHub, req: ApiRequest): ApiResponse {
+  const all = hub.listInstances({
+    createdFrom: parseTime(req.query.get('createdTimeFrom')),
+    createdTo: parseTime(req.query.get('createdTimeTo')),
+    statuses: parseStatuses(req.query.get('runtimeStatus')),
+    instanceIdPrefix: req.query.get('instanceIdPrefix') ?? undefined,
+  });
+  const showInput = queryBool(req.query.get('showInput')) ?? true;
+  return page(showInput ? all : all.map((s) => ({ ...s, input: null })), req, 100);
+}
+
+/**
+ * HandleDeleteHistoryWithFiltersRequestAsync: `createdTimeFrom` is required (400 with a JSON
+ * string body), `createdTimeTo` defaults to now, nothing deleted is an empty 404.
+ */
+async function purgeByFilter(hub: TaskHub, req: ApiRequest): Promise<ApiResponse> {
+  const createdFrom = parseTime(req.query.get('createdTimeFrom'));
+  if (createdFrom === undefined) return { status: 400, body: "Please provide value for 'createdTimeFrom' parameter." };
+  const createdTo = parseTime(req.query.get('createdTimeTo'));
+  const statuses = parseStatuses(req.query.get('runtimeStatus'));
+  const n = await hub.purgeMany({ createdFrom, ...(createdTo !== undefined ? { createdTo } : {}), ...(statuses ? { statuses } : {}) });
+  return n === 0 ? { status: 404 } : { status: 200, body: { instancesDeleted: n } };
+}
+
+/** HandleRestartInstanceRequestAsync -> DurableClient.RestartAsync(instanceId, restartWithNewInstanceId = true). */
+async function restart(hub: TaskHub, req: ApiRequest, id: string): Promise<ApiResponse> {
+  const status = hub.getStatus(id, { showInput: true });
+  if (!status) {
+    // The extension's message, spelling included.
+    return exceptionResponse(400, 'System.ArgumentException', `An orchestrastion with the instanceId ${id} was not found.`, 'InstanceId does not match a valid orchestration instance.');
+  }
+  const sameId = queryBool(req.query.get('restartWithNewInstanceId')) === false;
+  const newId = await hub.startNew(status.name, sameId ? id : undefined, status.input === null ? undefined : status.input);
+  return checkStatusResponse(req.origin, hub.name, newId);
 }
 
 /** `entities/{entityName?}/{entityKey?}` (HttpApiHandler: EntityRoute and its handlers). */

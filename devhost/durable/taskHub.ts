@@ -51,6 +51,8 @@ export interface TaskHubOptions {
    * waits on a timer.
    */
   holdSkipOnEvents?: string[];
+  /** host.json durableTask.overridableExistingInstanceStates: may a start replace a running instance? */
+  overridableExistingInstanceStates?: 'NonRunningStates' | 'AnyState';
 }
 
 /** Status as the management API returns it. */
@@ -863,15 +865,22 @@ export class TaskHub {
 
   /** Start a new instance (202 semantics); 409 when one with this id is still running. */
   async startNew(name: string, instanceId: string | undefined, input: unknown, version = ''): Promise<string> {
+    // DurableClient.StartNewAsync: the checks, then DTFx's dedupe on the existing instance's status.
     const fn = this.options.registry.get(name);
-    if (!fn || fn.trigger.type !== 'orchestrationTrigger') {
-      throw new TaskHubError(400, `The function '${name}' doesn't exist, is disabled, or is not an orchestrator function. Additional info: No orchestrator functions are currently registered!`);
-    }
-    const id = instanceId ?? randomUUID().replace(/-/g, '');
-    if (id.startsWith('@')) throw new TaskHubError(400, `Instance IDs starting with '@' are reserved for entities: '${id}'.`);
+    if (!fn || fn.trigger.type !== 'orchestrationTrigger') throw new TaskHubError(400, invalidFunctionMessage(this.options.registry, name, 'orchestrator'), 'System.ArgumentException');
+    const id = instanceId || randomUUID().replace(/-/g, '');
+    // The extension passes message and parameter name swapped, so .NET prints them this way.
+    if (id.startsWith('@')) throw new TaskHubError(400, "instanceId (Parameter 'Orchestration instance ids must not start with @.')", 'System.ArgumentException');
+    if (/[/\\#?\p{Cc}]/u.test(id)) throw new TaskHubError(400, "instanceId (Parameter 'Orchestration instance ids must not contain /, \\, #, ?, or control characters.')", 'System.ArgumentException');
+    if (id.length > 256) throw new TaskHubError(400, 'Instance ID lengths must not exceed 256 characters.', 'System.ArgumentException');
     const existing = this.instances.get(id);
     if (existing && !isTerminal(existing.status)) {
-      throw new TaskHubError(409, `An Orchestration instance with the ID '${id}' already exists.`);
+      // overridableExistingInstanceStates: NonRunningStates (default) refuses, as the Azure Storage
+      // provider does with ThrowExceptionOnInvalidDedupeStatus; AnyState replaces the execution.
+      if (this.options.overridableExistingInstanceStates !== 'AnyState') {
+        throw new TaskHubError(500, `An Orchestration instance with the status ${existing.status} already exists.`, 'DurableTask.Core.Exceptions.OrchestrationAlreadyExistsException');
+      }
+      this.dropInstanceTimers(id);
     }
     const rec: CreateRecord = {
       k: 'create',
@@ -909,20 +918,30 @@ export class TaskHub {
 
   /** Raise an event: 404 unknown instance, 410 when it has finished. */
   async raiseEvent(instanceId: string, name: string, data: unknown): Promise<void> {
-    const inst = this.instances.get(instanceId);
-    if (!inst) throw new TaskHubError(404, `No instance with ID '${instanceId}' found.`);
-    if (isTerminal(inst.status)) throw new TaskHubError(410, `The instance '${instanceId}' has already completed (${inst.status}).`);
+    this.assertCanRaise(instanceId);
     this.commit({ k: 'msg', id: instanceId, ev: makeEvent(EventType.EventRaised, this.now(), { Name: name, Input: toJsonText(data) }) });
     await this.flushed();
   }
 
-  /** Terminate, suspend or resume: 404 unknown, 410 when not applicable to the current state. */
+  /** HandleRaiseEventRequestAsync's checks, made before the body is read: 404 unknown, 410 when finished (Failed too). */
+  assertCanRaise(instanceId: string): void {
+    const inst = this.instances.get(instanceId);
+    if (!inst) throw new TaskHubError(404, '');
+    if (isTerminal(inst.status)) throw new TaskHubError(410, '');
+  }
+
+  /**
+   * Terminate, suspend or resume (HttpApiHandler + DurableClient): 404 unknown, 410 when
+   * finished; suspending a Suspended instance or resuming one that is not suspended is the
+   * client's InvalidOperationException (500).
+   */
   async control(instanceId: string, op: 'terminate' | 'suspend' | 'resume', reason: string | null): Promise<void> {
     const inst = this.instances.get(instanceId);
-    if (!inst) throw new TaskHubError(404, `No instance with ID '${instanceId}' found.`);
-    if (isTerminal(inst.status)) throw new TaskHubError(410, `The instance '${instanceId}' is ${inst.status}.`);
-    if (op === 'suspend' && inst.status === 'Suspended') return;
-    if (op === 'resume' && inst.status !== 'Suspended') return;
+    if (!inst) throw new TaskHubError(404, '');
+    if (isTerminal(inst.status)) throw new TaskHubError(410, '');
+    if ((op === 'suspend' && inst.status === 'Suspended') || (op === 'resume' && inst.status !== 'Suspended')) {
+      throw new TaskHubError(500, `Cannot ${op} the orchestration instance ${instanceId} because instance is in the ${inst.status} state.`, 'System.InvalidOperationException');
+    }
     const now = this.now();
     const out = op === 'terminate' ? this.reportToParent(inst, 'Failed', `Sub-orchestration '${instanceId}' was terminated: ${reason ?? ''}`, now) : [];
     this.commit({ k: 'control', id: instanceId, op, reason, at: now, out });
@@ -953,24 +972,28 @@ export class TaskHub {
     await this.flushed();
   }
 
-  /** Purge one instance: 404 unknown, 412 while it is still running. */
+  /** Purge one instance, whatever its status (the provider's PurgeInstanceHistoryAsync by id): the count deleted. */
   async purge(instanceId: string): Promise<number> {
-    const inst = this.instances.get(instanceId);
-    if (!inst) return 0;
-    if (!isTerminal(inst.status)) throw new TaskHubError(412, `The instance '${instanceId}' is ${inst.status}; only completed, failed or terminated instances can be purged.`);
+    if (!this.instances.has(instanceId)) return 0;
+    this.dropInstanceTimers(instanceId);
     this.commit({ k: 'purge', id: instanceId });
     await this.flushed();
     return 1;
   }
 
-  /** Purge every terminal instance matching the filter. */
-  async purgeMany(filter: { createdFrom?: number; createdTo?: number; statuses?: RuntimeStatus[] }): Promise<number> {
+  /**
+   * Purge by creation time and status, as the Azure Storage provider does
+   * (AzureTableTrackingStore.PurgeInstanceHistoryAsync): only terminal statuses count as a
+   * filter; with none left, instances of every status in the time range are purged.
+   */
+  async purgeMany(filter: { createdFrom: number; createdTo?: number; statuses?: RuntimeStatus[] }): Promise<number> {
+    const statuses = (filter.statuses ?? []).filter(isTerminal);
+    const createdTo = filter.createdTo ?? this.now();
     let n = 0;
-    for (const s of this.listInstances(filter)) {
-      if (isTerminal(s.runtimeStatus)) {
-        this.commit({ k: 'purge', id: s.instanceId });
-        n++;
-      }
+    for (const s of this.listInstances({ createdFrom: filter.createdFrom, createdTo, ...(statuses.length > 0 ? { statuses } : {}) })) {
+      this.dropInstanceTimers(s.instanceId);
+      this.commit({ k: 'purge', id: s.instanceId });
+      n++;
     }
     await this.flushed();
     return n;

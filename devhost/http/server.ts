@@ -112,6 +112,7 @@ export class HttpHost {
         headers: req.headers,
         body,
         origin,
+        url: `${origin}${url.pathname}${url.search}`,
       });
       res.writeHead(result.status, { ...(result.body === undefined ? {} : { 'Content-Type': 'application/json; charset=utf-8' }), ...result.headers });
       res.end(result.body === undefined ? undefined : JSON.stringify(result.body));
