@@ -68,6 +68,18 @@ export function readLocalSettings(appDir: string, file = 'local.settings.json'):
   return parsed.data;
 }
 
+/**
+ * The settings file to use: the one asked for, else local.settings.json, else (a local
+ * decision, not Core Tools') local.settings.sample.json, so a fresh clone runs; `fallback`
+ * says when the sample was taken, for a notice.
+ */
+export function locateLocalSettings(appDir: string, file?: string): { file: string; fallback: boolean } {
+  if (file) return { file, fallback: false };
+  if (fs.existsSync(path.join(appDir, 'local.settings.json'))) return { file: 'local.settings.json', fallback: false };
+  if (fs.existsSync(path.join(appDir, 'local.settings.sample.json'))) return { file: 'local.settings.sample.json', fallback: true };
+  return { file: 'local.settings.json', fallback: false };
+}
+
 /** Read host.json (required by the Functions runtime). */
 export function readHostJson(appDir: string): HostJson {
   const full = path.join(appDir, 'host.json');
