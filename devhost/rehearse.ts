@@ -20,6 +20,7 @@ import { planWindow } from '../shared/window/plan';
 import { formatProblem } from '../shared/window/problems';
 import type { WindowStatusView } from '../shared/api/windows';
 import { startHost, type RunningHost } from './host';
+import { freePort } from './azurite';
 
 const ROOT = path.resolve(__dirname, '..', '..');
 const DEFAULT_WINDOW = path.join(ROOT, 'windows', '2025-06-22-monthly.yaml');
@@ -159,7 +160,8 @@ export async function startRehearsal(windowFile: string, options: Partial<Option
   const hostRef: { current?: RunningHost } = {};
   const sandbox = await startSandbox({ basePort: options.basePort ?? 7440, estate, stateDir: path.join(work, 'sandbox'), resume: false, clock: { now: () => hostRef.current?.clock.now() ?? startMs } });
 
-  const port = options.port ?? 7071;
+  // The app's settings name the host's clock URL before the host listens: port 0 picks a free port now.
+  const port = options.port === 0 ? await freePort() : (options.port ?? 7071);
   const hostUrl = `http://127.0.0.1:${port}`;
   const masterKey = randomBytes(18).toString('base64url');
   // A fresh task hub and record prefix per rehearsal: an Azurite left running by an earlier

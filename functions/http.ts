@@ -2,6 +2,7 @@ import { app, type HttpRequest, type HttpResponseInit, type InvocationContext } 
 import * as df from 'durable-functions';
 import type { DurableClient } from 'durable-functions';
 import { durableControl } from '../shared/api/durableControl';
+import { checkEdge } from '../shared/api/edge';
 import { renderStatusPage } from '../shared/api/page';
 import { listRevisions, publishWindow } from '../shared/api/publish';
 import { slackInteraction } from '../shared/api/slack';
@@ -34,15 +35,18 @@ function deps(client: DurableClient, context: InvocationContext): ApiDeps {
 type Handler = (deps: ApiDeps, req: ApiRequest) => Promise<ApiResponse>;
 
 /** Registers one API route: function key required (unless the request signs itself), errors other than the user's become a logged 500. */
-function route(name: string, methods: ('GET' | 'POST')[], path: string, handler: Handler, authLevel: 'function' | 'anonymous' = 'function'): void {
+function route(name: string, methods: ('GET' | 'POST')[], path: string, handler: Handler, caller: 'function-key' | 'slack-signed' = 'function-key'): void {
   app.http(name, {
     methods,
     route: path,
-    authLevel,
+    authLevel: caller === 'slack-signed' ? 'anonymous' : 'function',
     extraInputs: [df.input.durableClient()],
     handler: async (request: HttpRequest, context: InvocationContext): Promise<HttpResponseInit> => {
       try {
-        return await handler(deps(df.getClient(context), context), await toApiRequest(request));
+        const api = await toApiRequest(request);
+        const refused = checkEdge({ params: request.params, method: request.method, contentType: request.headers.get('content-type'), bodyBytes: Buffer.byteLength(api.rawBody ?? ''), accepts: caller === 'slack-signed' ? 'form' : 'json' });
+        if (refused) return refused;
+        return await handler(deps(df.getClient(context), context), api);
       } catch (error) {
         context.error(`${name} failed: ${(error as Error).message}`);
         return { status: 500, jsonBody: { error: { code: 'InternalError', message: 'the request could not be completed; see the function logs', invocationId: context.invocationId } } };
@@ -67,4 +71,4 @@ route('tickManualStep', ['POST'], 'windows/{windowId}/steps/{stepId}/complete', 
 route('answerCanary', ['POST'], 'windows/{windowId}/canary/{stepId}/answers', answerCanary);
 route('emergencyPage', ['POST'], 'windows/{windowId}/maintenance-page/{pageId}', emergencyPage);
 // Slack cannot send a function key: the handler trusts only requests signed with the app's signing secret.
-route('slackInteractions', ['POST'], 'slack/interactions', (d, r) => slackInteraction(d, services().slack, r), 'anonymous');
+route('slackInteractions', ['POST'], 'slack/interactions', (d, r) => slackInteraction(d, services().slack, r), 'slack-signed');

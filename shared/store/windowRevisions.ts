@@ -25,6 +25,8 @@ interface Latest {
 
 export class BlobWindowRevisions implements WindowPublisher {
   private container?: Promise<ContainerClient>;
+  /** A revision never changes (its name is its content hash): read each once per process. */
+  private readonly texts = new Map<string, WindowFile>();
 
   constructor(private readonly options: BlobWindowRevisionsOptions) {}
 
@@ -64,11 +66,13 @@ export class BlobWindowRevisions implements WindowPublisher {
 
   async readRevision(windowId: string, revision: string): Promise<WindowFile | undefined> {
     if (!/^[A-Za-z0-9_-]+$/.test(revision)) return undefined;
+    const cached = this.texts.get(`${windowId}/${revision}`);
+    if (cached) return cached;
     const blob = (await this.blobs()).getBlockBlobClient(`${windowId}/revisions/${revision}.yaml`);
     try {
       const [text, props] = await Promise.all([blob.downloadToBuffer(), blob.getProperties()]);
       const meta = props.metadata ?? {};
-      return {
+      const found: WindowFile = {
         windowId,
         revision,
         text: text.toString('utf8'),
@@ -76,6 +80,9 @@ export class BlobWindowRevisions implements WindowPublisher {
         ...(meta.publishedby ? { publishedBy: decodeURIComponent(meta.publishedby) } : {}),
         ...(meta.publishedat ? { publishedAt: meta.publishedat } : {}),
       };
+      if (this.texts.size > 500) this.texts.clear();
+      this.texts.set(`${windowId}/${revision}`, found);
+      return found;
     } catch (error) {
       if ((error as { statusCode?: number }).statusCode === 404) return undefined;
       throw error;

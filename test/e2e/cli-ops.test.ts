@@ -1,8 +1,6 @@
-import { execFile, spawn, type ChildProcess } from 'child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'fs';
-import { get as httpsGet } from 'https';
-import { tmpdir } from 'os';
-import { dirname, join } from 'path';
+import { existsSync, readFileSync, writeFileSync } from 'fs';
+import { join } from 'path';
+import { startLiveWindow, until, type LiveWindow } from './liveWindow';
 
 /**
  * The on-call commands against a live window: a rehearsal kept running at real speed
@@ -13,88 +11,22 @@ import { dirname, join } from 'path';
 jest.setTimeout(120_000);
 
 const root = join(__dirname, '../..');
-const MW = join(root, 'dist/cli/mw.js');
-const worker = Number(process.env.JEST_WORKER_ID ?? '1');
-
-let child: ChildProcess;
-let env: NodeJS.ProcessEnv;
+let live: LiveWindow;
 let windowId: string;
-let rehearsalDir: string | undefined;
-let estateUrl: string;
-let caPem: string;
 let hostUrl: string;
 let masterKey: string;
-const dir = mkdtempSync(join(tmpdir(), 'mw-cli-ops-'));
-
-function mw(...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  return new Promise((resolve) => {
-    execFile(process.execPath, [MW, ...args], { env }, (error, stdout, stderr) => resolve({ code: error ? Number(error.code ?? 1) : 0, stdout, stderr }));
-  });
-}
-
-/** What a refused request must not change: the run, its pages and events, every orchestration, and the estate's DNS. */
-async function glance(): Promise<unknown> {
-  const status = JSON.parse((await mw('status', windowId, '--json')).stdout) as { state: string; maintenancePages: unknown; events: unknown[]; steps: { id: string; state: string }[] };
-  const instances = (await fetch(`${hostUrl}/runtime/webhooks/durabletask/instances`).then((r) => r.json())) as { instanceId: string }[];
-  const calls = await estateGet('/_sandbox/calls?listener=cloudflare');
-  return { state: status.state, pages: status.maintenancePages, events: status.events.length, steps: status.steps, instances: instances.map((i) => i.instanceId).sort(), cloudflareCalls: (JSON.parse(calls) as unknown[]).length };
-}
-
-function estateGet(route: string): Promise<string> {
-  return new Promise((resolve, reject) => {
-    httpsGet(new URL(route, estateUrl), { ca: caPem }, (res) => {
-      let text = '';
-      res.setEncoding('utf8');
-      res.on('data', (c: string) => (text += c));
-      res.on('end', () => resolve(text));
-    }).on('error', reject);
-  });
-}
-
-async function until<T>(what: string, probe: () => Promise<T | undefined>): Promise<T> {
-  for (let i = 0; i < 600; i++) {
-    const value = await probe();
-    if (value !== undefined) return value;
-    await new Promise((r) => setTimeout(r, 200));
-  }
-  throw new Error(`gave up waiting for ${what}`);
-}
+let dir: string;
+const mw = (...args: string[]) => live.mw(...args);
+const glance = () => live.glance();
 
 beforeAll(async () => {
-  if (!existsSync(MW)) throw new Error('dist/cli/mw.js is missing: run `npm run build` first (npm test does)');
-  writeFileSync(join(dir, 'scenario.json'), JSON.stringify({ approvals: { 'go-ahead': 'ignore' } }));
-  const args = [join(root, 'dist/devhost/rehearse.js'), join(root, 'test/fixtures/windows/e2e-mini.yaml'), '--serve', '--keep', '--quiet', '--speed', '1', '--scenario', join(dir, 'scenario.json')];
-  args.push('--port', String(7100 + worker * 3), '--base-port', String(7600 + worker * 20));
-  if (process.env.DEVHOST_TEST_STORAGE) args.push('--storage', process.env.DEVHOST_TEST_STORAGE);
-  child = spawn(process.execPath, args, { cwd: root, stdio: ['ignore', 'pipe', 'pipe'] });
-  let out = '';
-  child.stdout?.on('data', (d: Buffer) => (out += d.toString()));
-  child.stderr?.on('data', (d: Buffer) => (out += d.toString()));
-  // The rehearsal says where its host and logs are; its settings file beside the log holds the key.
-  const [, url, log, estate] = await until('the rehearsal host', async () => /host (http:\/\/\S+) \(logs (\S+)\), estate (https:\/\/\S+)/.exec(out) ?? undefined);
-  rehearsalDir = dirname(log!);
-  const settings = JSON.parse(readFileSync(join(rehearsalDir, 'local.settings.json'), 'utf8')) as { Keys: { master: string }; Values: { MW_CA_FILE: string } };
-  estateUrl = estate!;
-  caPem = readFileSync(settings.Values.MW_CA_FILE, 'utf8');
-  hostUrl = url!;
-  masterKey = settings.Keys.master;
-  env = { ...process.env, MW_API_URL: url, MW_FUNCTION_KEY: settings.Keys.master, MW_USER: 'on-call-engineer' };
-  windowId = 'e2e-mini';
-  await until('the gate to open', async () => {
-    const r = await mw('status', windowId, '--json');
-    return r.code === 0 && (JSON.parse(r.stdout) as { approvalsPending: unknown[] }).approvalsPending.length > 0 ? true : undefined;
-  });
+  if (!existsSync(join(root, 'dist/cli/mw.js'))) throw new Error('dist/cli/mw.js is missing: run `npm run build` first (npm test does)');
+  live = await startLiveWindow();
+  ({ windowId, hostUrl, masterKey, dir } = live);
 });
 
 afterAll(async () => {
-  if (child && child.exitCode === null) {
-    const exited = new Promise((r) => child.once('exit', r));
-    child.kill('SIGTERM');
-    await exited;
-  }
-  rmSync(dir, { recursive: true, force: true });
-  // --keep kept the rehearsal's folder (for its settings file); it goes with the test.
-  if (rehearsalDir) rmSync(rehearsalDir, { recursive: true, force: true });
+  await live?.stop();
 });
 
 describe('mw on-call commands against a running window', () => {
@@ -137,7 +69,7 @@ describe('mw on-call commands against a running window', () => {
     ];
     expect(refused.map((r) => r.status)).toEqual([403, 403, 403, 403]);
     // Nobody named at all: 401.
-    expect((await fetch(`${hostUrl}/api/windows/${windowId}/abort`, { method: 'POST', headers: { 'x-functions-key': masterKey }, body: '{"reason":"x"}' })).status).toBe(401);
+    expect((await fetch(`${hostUrl}/api/windows/${windowId}/abort`, { method: 'POST', headers: { 'x-functions-key': masterKey, 'content-type': 'application/json' }, body: '{"reason":"x"}' })).status).toBe(401);
     const after = await glance();
     expect(after).toEqual(before);
   });

@@ -3,6 +3,7 @@ import { join } from 'path';
 import { loadWindowText } from '../../shared/window/load';
 import { planWindow } from '../../shared/window/plan';
 import { compileRunbook, type Runbook } from '../../shared/window/runbook';
+import { unrecordedAzureCalls } from '../support/azureCalls';
 import { gatewayPoolSizes, lbPoolSizes, leakedSecrets, rehearse, slackTexts, type Report } from './harness';
 
 /**
@@ -34,6 +35,10 @@ function rehearsedWindow(file: string): () => Report {
 /** Checks every example window shares: success, patched servers back in, nothing left behind, nothing leaked. */
 function commonChecks(file: string, get: () => Report): void {
   const runbook = runbookOf(file);
+
+  it('makes only Azure calls whose actions the deployed roles were checked to grant', () => {
+    expect(unrecordedAzureCalls(get().calls)).toEqual([]);
+  });
 
   it('succeeds with every step done or not doing', () => {
     const r = get();
