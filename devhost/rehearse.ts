@@ -392,7 +392,14 @@ export async function answerPending(rehearsal: Rehearsal, status: WindowStatusVi
  */
 async function buildReport(rehearsal: Rehearsal, status: WindowStatusView, duplicateStart: number | undefined): Promise<unknown> {
   const base = `${rehearsal.host.url}/runtime/webhooks/durabletask/instances`;
-  const list = (await fetch(`${base}?showInput=true`).then((r) => r.json())) as { instanceId: string }[];
+  // The listing comes in pages of 100 with x-ms-continuation-token, as the extension's does.
+  const list: { instanceId: string }[] = [];
+  for (let token = ''; ; ) {
+    const res = await fetch(`${base}?showInput=true`, { headers: token ? { 'x-ms-continuation-token': token } : {} });
+    list.push(...((await res.json()) as { instanceId: string }[]));
+    token = res.headers.get('x-ms-continuation-token') ?? '';
+    if (!token) break;
+  }
   const instances = [];
   for (const item of list) {
     instances.push(await fetch(`${base}/${encodeURIComponent(item.instanceId)}?showHistory=true&showHistoryOutput=true&showInput=true`).then((r) => r.json()));
