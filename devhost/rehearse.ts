@@ -120,6 +120,8 @@ export function rehearsalSettings(sandbox: RunningSandbox, estate: Record<string
     MW_CONSUL_URL: sandbox.urls.consul,
     MW_CONSUL_TOKEN: named(e.consul.tokens.map((t) => ({ ...t, value: t.secretId })), 'mw-automation').value,
     MW_PROBE_OVERRIDE_URL: sandbox.urls.probes,
+    // Links in notices (the window report) point at the local host.
+    MW_PUBLIC_URL: hostUrl,
   };
 }
 
@@ -390,7 +392,14 @@ export async function answerPending(rehearsal: Rehearsal, status: WindowStatusVi
  */
 async function buildReport(rehearsal: Rehearsal, status: WindowStatusView, duplicateStart: number | undefined): Promise<unknown> {
   const base = `${rehearsal.host.url}/runtime/webhooks/durabletask/instances`;
-  const list = (await fetch(`${base}?showInput=true`).then((r) => r.json())) as { instanceId: string }[];
+  // The listing comes in pages of 100 with x-ms-continuation-token, as the extension's does.
+  const list: { instanceId: string }[] = [];
+  for (let token = ''; ; ) {
+    const res = await fetch(`${base}?showInput=true`, { headers: token ? { 'x-ms-continuation-token': token } : {} });
+    list.push(...((await res.json()) as { instanceId: string }[]));
+    token = res.headers.get('x-ms-continuation-token') ?? '';
+    if (!token) break;
+  }
   const instances = [];
   for (const item of list) {
     instances.push(await fetch(`${base}/${encodeURIComponent(item.instanceId)}?showHistory=true&showHistoryOutput=true&showInput=true`).then((r) => r.json()));
@@ -404,9 +413,15 @@ async function buildReport(rehearsal: Rehearsal, status: WindowStatusView, dupli
     ...(saved.services.mailgun?.keys ?? []).flatMap((k) => (k.secret ? [k.secret] : [])),
     ...rehearsal.credentials,
   ];
+  // The window report the app wrote when the window ended (what replaces the wiki page).
+  const reportOf = async (format: 'md' | 'html') => {
+    const r = await rehearsal.api('GET', `windows/${rehearsal.windowId}/runs/latest/report.${format}`);
+    return r.status === 200 ? String(r.body) : undefined;
+  };
   return {
     windowId: rehearsal.windowId,
     status,
+    windowReport: { md: await reportOf('md'), html: await reportOf('html') },
     duplicateStart,
     estate: rehearsal.sandbox.state(),
     calls: rehearsal.sandbox.calls(),
@@ -507,6 +522,7 @@ async function main(argv: string[]): Promise<number> {
           if (status.stillChanged.length === 0) log('Nothing left changed: every pool, alert, page and key is back.');
           if (notBack.length > 0) log(`STILL CHANGED, NOT PUT BACK (${notBack.length}):\n${notBack.map(item).join('\n')}`);
           if (kept.length > 0) log(`Left changed on purpose (${kept.length}):\n${kept.map(item).join('\n')}`);
+          if (status.details?.runId) log(`Window report: ${rehearsal.host.url}/api/windows/${rehearsal.windowId}/runs/${status.details.runId}/report.html (function key required; mw report ${rehearsal.windowId})`);
           if (options.report) writeFileSync(options.report, JSON.stringify(await buildReport(rehearsal, status, duplicateStart), null, 1));
           if (options.serve) {
             log(`serving at ${rehearsal.host.url}; Ctrl-C to stop`);

@@ -2,9 +2,11 @@ import { app, type HttpRequest, type HttpResponseInit, type InvocationContext } 
 import * as df from 'durable-functions';
 import type { DurableClient } from 'durable-functions';
 import { durableControl } from '../shared/api/durableControl';
+import { checkBrowserRequest } from '../shared/api/csrf';
 import { checkEdge } from '../shared/api/edge';
-import { renderStatusPage } from '../shared/api/page';
+import { statusPage } from '../shared/api/pageRoute';
 import { listRevisions, publishWindow } from '../shared/api/publish';
+import { getReport } from '../shared/api/reportRoute';
 import { slackInteraction } from '../shared/api/slack';
 import { abortWindow, answerCanary, decideApproval, emergencyPage, listWindows, startWindow, tickManualStep, windowStatus, type ApiDeps, type ApiRequest, type ApiResponse } from '../shared/api/windows';
 import { services } from '../shared/composition';
@@ -34,7 +36,10 @@ function deps(client: DurableClient, context: InvocationContext): ApiDeps {
 
 type Handler = (deps: ApiDeps, req: ApiRequest) => Promise<ApiResponse>;
 
-/** Registers one API route: function key required (unless the request signs itself), errors other than the user's become a logged 500. */
+/**
+ * Registers one API route: function key required (unless the request signs itself), a browser's
+ * POST only from the status page itself (csrf.ts), errors other than the user's become a logged 500.
+ */
 function route(name: string, methods: ('GET' | 'POST')[], path: string, handler: Handler, caller: 'function-key' | 'slack-signed' = 'function-key'): void {
   app.http(name, {
     methods,
@@ -44,6 +49,9 @@ function route(name: string, methods: ('GET' | 'POST')[], path: string, handler:
     handler: async (request: HttpRequest, context: InvocationContext): Promise<HttpResponseInit> => {
       try {
         const api = await toApiRequest(request);
+        // A browser may change a window only from the status page (checked first: a forged form is a CSRF attempt, not a content-type mistake).
+        const forged = request.method === 'POST' && caller === 'function-key' ? checkBrowserRequest(api) : undefined;
+        if (forged) return forged;
         const refused = checkEdge({ params: request.params, method: request.method, contentType: request.headers.get('content-type'), bodyBytes: Buffer.byteLength(api.rawBody ?? ''), accepts: caller === 'slack-signed' ? 'form' : 'json' });
         if (refused) return refused;
         return await handler(deps(df.getClient(context), context), api);
@@ -57,11 +65,8 @@ function route(name: string, methods: ('GET' | 'POST')[], path: string, handler:
 
 route('listWindows', ['GET'], 'windows', (d) => listWindows(d));
 route('getWindow', ['GET'], 'windows/{windowId}', (d, r) => windowStatus(d, r.params.windowId ?? ''));
-route('windowPage', ['GET'], 'windows/{windowId}/page', async (d, r) => {
-  const status = await windowStatus(d, r.params.windowId ?? '');
-  if (status.status !== 200) return status;
-  return { status: 200, headers: { 'content-type': 'text/html; charset=utf-8' }, body: renderStatusPage(status.jsonBody as Parameters<typeof renderStatusPage>[0]) };
-});
+route('windowPage', ['GET'], 'windows/{windowId}/page', statusPage);
+route('windowReport', ['GET'], 'windows/{windowId}/runs/{runId}/report.{format}', getReport);
 route('publishWindow', ['POST'], 'windows/{windowId}/revisions', publishWindow);
 route('listRevisions', ['GET'], 'windows/{windowId}/revisions', listRevisions);
 route('startWindow', ['POST'], 'windows/{windowId}/start', startWindow);

@@ -64,7 +64,7 @@ export function buildServices(config: AppConfig): Services {
   const windows = layeredWindowSource(published, config.windowsDir ? createFolderWindowSource(resolve(config.windowsDir)) : undefined);
   const clock = config.clockUrl ? remoteClock(config.clockUrl) : systemClock;
   const slack = slackInteractivity(config);
-  return { config, ports, store, windows, published, clock, activities: createActivities({ ports, store, windows }), ...(slack ? { slack } : {}) };
+  return { config, ports, store, windows, published, clock, activities: createActivities({ ports, store, windows, ...(config.publicUrl ? { publicUrl: config.publicUrl } : {}) }), ...(slack ? { slack } : {}) };
 }
 
 /** Slack button clicks: verified with the signing secret; answers go only to Slack's own response URLs. */

@@ -34,6 +34,8 @@ const Env = z.object({
   MW_PLATFORM_ENGINEER_ROLE: z.string().default('MaintenanceWindows.Engineer'),
   /** Set by App Service / Azure Functions on every instance and never by the local host: tells Azure apart. */
   WEBSITE_INSTANCE_ID: z.string().optional(),
+  /** Set by App Service on every instance: the app's default host name (links in notices when MW_PUBLIC_URL is not set). */
+  WEBSITE_HOSTNAME: z.string().optional(),
   /** PEM file of an extra CA to trust (the simulated estate's, locally). */
   MW_CA_FILE: z.string().optional(),
 
@@ -65,6 +67,8 @@ const Env = z.object({
   MW_MAILGUN_DOMAIN: z.string().optional(),
   MW_CONSUL_URL: optionalUrl,
   MW_CONSUL_TOKEN: z.string().default(''),
+  /** The app's address as people reach it (https://<app>.azurewebsites.net): links in Slack to the status page and the window report. */
+  MW_PUBLIC_URL: optionalUrl,
   /** Locally: follow the devhost's virtual clock (GET → { nowMs, speed }). */
   MW_CLOCK_URL: optionalUrl,
   /** Locally: send every sanity probe to the simulated web servers' listener. */
@@ -152,5 +156,6 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env) {
     consul: { url: e.MW_CONSUL_URL, token: e.MW_CONSUL_TOKEN },
     probeOverrideUrl: e.MW_PROBE_OVERRIDE_URL,
     clockUrl: e.MW_CLOCK_URL,
+    publicUrl: e.MW_PUBLIC_URL ?? (e.WEBSITE_HOSTNAME ? `https://${e.WEBSITE_HOSTNAME}` : undefined),
   };
 }

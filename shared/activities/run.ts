@@ -3,11 +3,19 @@ import { loadWindowText } from '../window/load';
 import { planWindow } from '../window/plan';
 import { formatProblem } from '../window/problems';
 import { compileRunbook, revisionOf } from '../window/runbook';
+import { hasIsoInstant, humanizeTimes, zonesOf } from '../api/times';
 import type { ActivityDeps } from './types';
 import { outcome } from './outcome';
 
 /** Activities about the run itself: prepare, record, notify, ledger bookkeeping. */
 export function runActivities({ store, windows, ports }: ActivityDeps) {
+  /** Notices are for people: an ISO instant in one becomes a time in the window's zones (orchestrators cannot format). */
+  const forPeople = async (windowId: string, text: string): Promise<string> => {
+    if (!hasIsoInstant(text)) return text;
+    const run = await store.getRun(windowId);
+    const runbook = run ? await store.getRunbook(windowId, run.revision) : undefined;
+    return humanizeTimes(text, zonesOf(runbook ?? {}));
+  };
   return {
     /** Validates, plans and compiles the window file and opens a fresh record for the run. */
     prepareRun: (input: WindowInput & { instanceId: string; at: string }) =>
@@ -55,7 +63,8 @@ export function runActivities({ store, windows, ports }: ActivityDeps) {
       for (const channel of input.channels) {
         const mark = `msg:${input.key}@${channel}`;
         if (await store.getMark(input.windowId, mark)) continue;
-        const message = await ports.chat.postMessage(channel, input.text, input.buttons ? { buttons: input.buttons } : {});
+        const sections = input.sections ? await Promise.all(input.sections.map((t) => forPeople(input.windowId, t))) : undefined;
+        const message = await ports.chat.postMessage(channel, await forPeople(input.windowId, input.text), { ...(input.buttons ? { buttons: input.buttons } : {}), ...(sections ? { sections } : {}) });
         await store.setMark(input.windowId, mark, message.ts);
         posted.push(channel);
       }
@@ -68,7 +77,7 @@ export function runActivities({ store, windows, ports }: ActivityDeps) {
         const ts = await store.getMark(input.windowId, `msg:${input.key}@${channel}`);
         // Never posted (no channel then, or it failed): nothing to close.
         if (!ts) continue;
-        await ports.chat.updateMessage(channel, ts, input.text);
+        await ports.chat.updateMessage(channel, ts, await forPeople(input.windowId, input.text));
         closed.push(channel);
       }
       return { closed };

@@ -11,6 +11,7 @@ import type { WindowSource, WindowSummary } from '../window/source';
 import { loadWindowText } from '../window/load';
 import { membersOf } from '../window/runbook';
 import { authorize, type Action, type PlatformEngineers } from './authorize';
+import { windowDetails, zonesOfWindowText, type WindowDetails } from './details';
 import { callerOf, personOf, type Caller, type IdentityOptions } from './identity';
 
 /**
@@ -313,6 +314,8 @@ export interface WindowStatusView {
   /** Changes not yet put back (the restore ledger's open, kept and failed entries): what on-call must know is still changed. */
   stillChanged: { key: string; step: string; description: string; state: 'open' | 'kept' | 'failed'; note?: string }[];
   events: { at: string; step: string; type: string; data: unknown }[];
+  /** Zones, layout, actual times, server grid, decisions (details.ts); absent before a run starts. */
+  details?: WindowDetails;
 }
 
 /** Everything the status page shows, from the record, the runbook and the orchestration's status. */
@@ -410,6 +413,7 @@ export async function windowStatus(deps: ApiDeps, windowId: string): Promise<Api
     alertSets,
     stillChanged,
     events: events.map((e) => ({ at: e.at, step: e.stepId, type: e.type, data: e.data })),
+    details: windowDetails({ runbook, run, records, events, ledger, nowMs: await deps.clock.now(), stateOf }),
   };
   return { status: 200, jsonBody: view };
 }
@@ -424,7 +428,18 @@ export async function listWindows(deps: ApiDeps): Promise<ApiResponse> {
     (await deps.windows.list()).map(async ({ windowId, file, revision, publishedBy, publishedAt }) => {
       const run = await deps.store.getRun(windowId);
       // Only the file's name: a server path says nothing to a caller and much to an attacker.
-      return { windowId, file: basename(file), revision, ...(publishedBy ? { publishedBy, publishedAt } : {}), state: run?.state ?? 'not-started', startedAt: run?.startedAt, finishedAt: run?.finishedAt || undefined, statusUrl: `/api/windows/${windowId}` };
+      return {
+        windowId,
+        file: basename(file),
+        revision,
+        ...(publishedBy ? { publishedBy, publishedAt } : {}),
+        state: run?.state ?? 'not-started',
+        startedAt: run?.startedAt,
+        finishedAt: run?.finishedAt || undefined,
+        statusUrl: `/api/windows/${windowId}`,
+        // Its zones, so a list can say its times as the window does.
+        ...zonesOfWindowText((await deps.windows.readRevision(windowId, revision))?.text ?? ''),
+      };
     }),
   );
   return { status: 200, jsonBody: { windows } };

@@ -120,6 +120,8 @@ export interface NotifyInput {
   text: string;
   /** Shown where the app can take their clicks (Slack interactivity); the text must make sense without them. */
   buttons?: ChatButton[];
+  /** The message laid out as Block Kit sections (results, summaries); `text` is the fallback. */
+  sections?: string[];
 }
 
 export interface PoolWriteInput {

@@ -3,6 +3,7 @@ import { memberName, memberPools, poolMembership } from './estate';
 import { buildGraph, topologicalOrder, type WindowGraph } from './graph';
 import type { Plan } from './plan';
 import type { ConsulEstateDef, MemberDef, PipelineRefDef, SanityCheckDef, Step, WindowDef } from './schema';
+import { layoutOf, type PhaseLayout } from './layout';
 import { parseWallTime, resolveWallTime } from './walltime';
 
 /**
@@ -29,6 +30,10 @@ export interface Runbook {
   phases: { id: string; title: string }[];
   /** Steps in dependency order. */
   steps: RunbookStep[];
+  /** The page's own shape (numbered sequences, bulleted parallel changes); absent in runbooks stored before it existed. */
+  layout?: PhaseLayout[];
+  /** The window's notes, for the report. */
+  notes?: string[];
 }
 
 export interface RunbookPerson {
@@ -262,6 +267,8 @@ export function compileRunbook(window: WindowDef, plan: Plan, revision: string):
     people: Object.fromEntries(Object.entries(window.people).map(([id, p]) => [id, { name: p.name, ...(p.email ? { email: p.email } : {}), ...(p.upn ? { upn: p.upn } : {}), ...(p.entraObjectId ? { entraObjectId: p.entraObjectId } : {}), ...(p.slack ? { slack: p.slack } : {}) }])),
     access: { leads: membersOf(window, window.access.leads), onCall: membersOf(window, window.access.onCall) },
     steps,
+    layout: layoutOf(window),
+    ...(window.notes?.length ? { notes: window.notes } : {}),
   };
 }
 

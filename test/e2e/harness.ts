@@ -25,6 +25,8 @@ export interface CallRecord {
 export interface Report {
   windowId: string;
   status: WindowStatusView;
+  /** The window report the app stored when the window ended. */
+  windowReport: { md?: string; html?: string };
   duplicateStart?: number;
   // eslint-disable-next-line @typescript-eslint/no-explicit-any
   estate: any;

@@ -38,10 +38,11 @@ const DEFAULT_ON_AZURE: Record<string, string> = {
   MW_KEYVAULT_URL_TEMPLATE: 'Azure public cloud vault names',
   MW_DEVOPS_KNOWN_STAGES: 'only for pipelines that have never run',
   MW_MAILGUN_KEY_ROLE: 'the role of the Mailgun keys a rotation creates (sending)',
+  MW_PUBLIC_URL: 'links in notices default to https://WEBSITE_HOSTNAME; set it only for a custom domain',
 };
 
 /** Read by the app, set by the platform on every instance (never by the Bicep). */
-const PLATFORM_PROVIDED = ['WEBSITE_INSTANCE_ID'];
+const PLATFORM_PROVIDED = ['WEBSITE_INSTANCE_ID', 'WEBSITE_HOSTNAME'];
 
 /** Set by the Bicep for the Functions host or App Service, not read by the app. */
 const PLATFORM_SETTING = /^(FUNCTIONS_|AzureWebJobs|APPLICATIONINSIGHTS_|WEBSITE_|MICROSOFT_PROVIDER_AUTHENTICATION_SECRET$)/;
