@@ -10,9 +10,11 @@ import { randomBytes } from 'node:crypto';
 import { copyFileSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { request as httpsRequest } from 'node:https';
+import { createServer } from 'node:net';
 import { createInterface } from 'node:readline/promises';
 import { Command } from 'commander';
 import { parse } from 'yaml';
+import { LISTENER_NAMES } from '../sandbox/core/ports';
 import { startSandbox, type RunningSandbox } from '../sandbox/core/sandbox';
 import { loadWindowFile } from '../shared/window/load';
 import { planWindow } from '../shared/window/plan';
@@ -22,12 +24,14 @@ import { InstanceIds } from '../shared/orchestrations/names';
 import type { ClockParticipant } from './durable/timeKeeper';
 import { startHost, type RunningHost } from './host';
 import { RehearsalFolder, type RehearsalRecord } from './rehearsalFolder';
+import { freePort } from './azurite';
 
 const ROOT = path.resolve(__dirname, '..', '..');
 const DEFAULT_WINDOW = path.join(ROOT, 'windows', '2025-06-22-monthly.yaml');
 const STARTER = 'rehearsal-runner';
 /** Events a person raises: in paced mode (`--speed`) time does not skip while the window waits for one. */
 const PERSON_EVENTS = ['approval', 'manual-done', 'canary-answer'];
+const ON_CALL = 'on-call-engineer';
 
 /**
  * A rehearsal scenario (`--scenario FILE`): faults to inject into the estate before the
@@ -100,7 +104,10 @@ export function rehearsalSettings(sandbox: RunningSandbox, estate: Record<string
     MW_SCHEDULER_SCHEDULE: '0 */5 * * * *',
     MW_STORE_PREFIX: taskHub.slice(0, 12),
     MW_WINDOWS_DIR: windowsDir,
-    MW_TRUST_CLIENT_PRINCIPAL: 'false',
+    // The local host has no App Service authentication: the rehearsal people name themselves in a header.
+    MW_IDENTITY_MODE: 'local-header',
+    // Who runs the rehearsal and who stands on call in it.
+    MW_PLATFORM_ENGINEERS: [STARTER, ON_CALL].join(','),
     MW_CLOCK_URL: `${hostUrl}/admin/devhost/clock`,
     MW_CA_FILE: sandbox.caFile,
     MW_ARM_ENDPOINT: sandbox.urls.arm,
@@ -128,6 +135,8 @@ export function rehearsalSettings(sandbox: RunningSandbox, estate: Record<string
     MW_CONSUL_URL: sandbox.urls.consul,
     MW_CONSUL_TOKEN: named(e.consul.tokens.map((t) => ({ ...t, value: t.secretId })), 'mw-automation').value,
     MW_PROBE_OVERRIDE_URL: sandbox.urls.probes,
+    // Links in notices (the window report) point at the local host.
+    MW_PUBLIC_URL: hostUrl,
   };
 }
 
@@ -155,6 +164,23 @@ export interface Rehearsal {
   record: RehearsalRecord;
   /** Stop everything; the folder is removed unless `keepFolder` (default: the --keep flag). */
   stop(options?: { keepFolder?: boolean }): Promise<void>;
+}
+
+/** A block of `count` free consecutive ports below the ephemeral range (where outgoing connections take theirs). */
+async function freePortBlock(count: number): Promise<number> {
+  const canListen = (port: number) =>
+    new Promise<boolean>((resolve) => {
+      const server = createServer();
+      server.once('error', () => resolve(false));
+      server.listen(port, '127.0.0.1', () => server.close(() => resolve(true)));
+    });
+  for (let attempt = 0; attempt < 200; attempt++) {
+    const base = 20_000 + Math.floor(Math.random() * (12_000 - count));
+    let free = true;
+    for (let i = 0; i < count && free; i++) free = await canListen(base + i);
+    if (free) return base;
+  }
+  throw new Error(`found no ${count} free consecutive ports for the simulated estate; give one with --base-port`);
 }
 
 /** The `id:` of a window file, or its base name (for finding the folder of a rehearsal to resume). */
@@ -199,9 +225,12 @@ export async function startRehearsal(windowFile: string, options: StartRehearsal
       windowId: loaded.window.id,
       windowFile: copy,
       taskHub,
-      port: options.port ?? 7071,
-      basePort: options.basePort ?? 7440,
-      startMs: plan.start.epochMs - (options.leadMinutes ?? 35) * 60_000,
+      // The app's settings name the host's clock URL before the host listens: port 0 picks a free port now.
+      port: options.port === 0 ? await freePort() : (options.port ?? 7071),
+      // Port 0 for the estate: a fixed block picked now, so a resume listens where in-flight
+      // operations (their polling URLs are in the task hub) expect the estate to be.
+      basePort: options.basePort === 0 ? await freePortBlock(LISTENER_NAMES.length) : (options.basePort ?? 7440),
+      startMs: plan.start.epochMs - (options.leadMinutes ?? 50) * 60_000,
       ...(options.storage ? { storage: options.storage } : {}),
       ...(options.speed !== undefined ? { speed: options.speed } : {}),
       ...(options.activityJitterMs ? { activityJitterMs: options.activityJitterMs } : {}),
@@ -286,6 +315,13 @@ export async function startRehearsal(windowFile: string, options: StartRehearsal
     }
     return { status: response.status, body: parsed };
   };
+  // Published as a platform engineer would (`mw publish`): a run uses the published revision.
+  const published = await api('POST', `windows/${window.id}/revisions`, STARTER, { text: readFileSync(windowFile, 'utf8'), file: path.basename(windowFile) });
+  if (published.status !== 201 && published.status !== 200) {
+    await host.stop();
+    await sandbox.stop();
+    throw new Error(`could not publish ${windowFile}: ${published.status} ${JSON.stringify(published.body)}`);
+  }
 
   const canaryTeams = (stepId: string) => {
     const found = JSON.stringify(window.phases).includes(`"id":"${stepId}"`);
@@ -429,7 +465,8 @@ export async function answerPending(rehearsal: Rehearsal, status: WindowStatusVi
     if (answered.has(key) || plan === 'ignore') continue;
     answered.add(key);
     const ok = ask ? await ask(`Mark manual step ${step.id} (${step.title}) done?`) : plan === 'done';
-    const r = await rehearsal.api('POST', `windows/${status.windowId}/steps/${step.id}/complete`, STARTER, { outcome: ok ? 'done' : 'failed', note: 'rehearsal' });
+    // The step's assignee ticks it (only they may); an unassigned step is the runner's.
+    const r = await rehearsal.api('POST', `windows/${status.windowId}/steps/${step.id}/complete`, step.assignees?.[0] ?? STARTER, { outcome: ok ? 'done' : 'failed', note: 'rehearsal' });
     done.push(`ticked ${step.id} ${ok ? 'done' : 'failed'} (${r.status})`);
   }
   for (const step of status.steps.filter((s) => s.kind === 'canary' && s.state === 'doing')) {
@@ -455,7 +492,14 @@ export async function answerPending(rehearsal: Rehearsal, status: WindowStatusVi
  */
 async function buildReport(rehearsal: Rehearsal, status: WindowStatusView, duplicateStart: number | undefined): Promise<unknown> {
   const base = `${rehearsal.host.url}/runtime/webhooks/durabletask/instances`;
-  const list = (await fetch(`${base}?showInput=true`).then((r) => r.json())) as { instanceId: string }[];
+  // The listing comes in pages of 100 with x-ms-continuation-token, as the extension's does.
+  const list: { instanceId: string }[] = [];
+  for (let token = ''; ; ) {
+    const res = await fetch(`${base}?showInput=true`, { headers: token ? { 'x-ms-continuation-token': token } : {} });
+    list.push(...((await res.json()) as { instanceId: string }[]));
+    token = res.headers.get('x-ms-continuation-token') ?? '';
+    if (!token) break;
+  }
   const instances = [];
   for (const item of list) {
     instances.push(await fetch(`${base}/${encodeURIComponent(item.instanceId)}?showHistory=true&showHistoryOutput=true&showInput=true`).then((r) => r.json()));
@@ -469,9 +513,15 @@ async function buildReport(rehearsal: Rehearsal, status: WindowStatusView, dupli
     ...(saved.services.mailgun?.keys ?? []).flatMap((k) => (k.secret ? [k.secret] : [])),
     ...rehearsal.credentials,
   ];
+  // The window report the app wrote when the window ended (what replaces the wiki page).
+  const reportOf = async (format: 'md' | 'html') => {
+    const r = await rehearsal.api('GET', `windows/${rehearsal.windowId}/runs/latest/report.${format}`);
+    return r.status === 200 ? String(r.body) : undefined;
+  };
   return {
     windowId: rehearsal.windowId,
     status,
+    windowReport: { md: await reportOf('md'), html: await reportOf('html') },
     duplicateStart,
     estate: rehearsal.sandbox.state(),
     calls: rehearsal.sandbox.calls(),
@@ -605,7 +655,7 @@ async function main(argv: string[]): Promise<number> {
         const trigger = scenario.abortWhen;
         if (trigger && !aborted && status.steps.some((s) => s.id === trigger.step && s.state === trigger.state)) {
           aborted = true;
-          const r = await rehearsal.api('POST', `windows/${rehearsal.windowId}/abort`, 'on-call-engineer', { reason: trigger.reason });
+          const r = await rehearsal.api('POST', `windows/${rehearsal.windowId}/abort`, ON_CALL, { reason: trigger.reason });
           log(`  on-call-engineer aborted the window (${r.status}): ${trigger.reason}`);
         }
         const line = progressLine(status, turn.nowMs, zone);
@@ -623,6 +673,7 @@ async function main(argv: string[]): Promise<number> {
           if (status.stillChanged.length === 0) log('Nothing left changed: every pool, alert, page and key is back.');
           if (notBack.length > 0) log(`STILL CHANGED, NOT PUT BACK (${notBack.length}):\n${notBack.map(item).join('\n')}`);
           if (kept.length > 0) log(`Left changed on purpose (${kept.length}):\n${kept.map(item).join('\n')}`);
+          if (status.details?.runId) log(`Window report: ${rehearsal.host.url}/api/windows/${rehearsal.windowId}/runs/${status.details.runId}/report.html (function key required; mw report ${rehearsal.windowId})`);
           if (options.report) writeFileSync(options.report, JSON.stringify(await buildReport(rehearsal, status, duplicateStart), null, 1));
           finished = true;
           if (options.serve) {

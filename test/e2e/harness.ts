@@ -16,6 +16,8 @@ export interface CallRecord {
   method: string;
   path: string;
   query?: Record<string, string>;
+  /** Route pattern of the simulated service that served it (absent: no such route). */
+  route?: string;
   status: number;
   time: string;
   body?: unknown;
@@ -24,6 +26,8 @@ export interface CallRecord {
 export interface Report {
   windowId: string;
   status: WindowStatusView;
+  /** The window report the app stored when the window ended. */
+  windowReport: { md?: string; html?: string };
   duplicateStart?: number;
   // eslint-disable-next-line @typescript-eslint/no-explicit-any
   estate: any;
@@ -36,14 +40,9 @@ export interface Report {
 }
 
 const root = join(__dirname, '../..');
-const worker = Number(process.env.JEST_WORKER_ID ?? '1');
-/** Moves every port (MW_E2E_PORT_OFFSET): two checkouts testing on one machine at once must not collide. */
-const portOffset = Number(process.env.MW_E2E_PORT_OFFSET ?? '0');
 
 /** How to run one rehearsal beside the defaults. */
 export interface RehearseOptions {
-  /** 0-2: a second or third rehearsal at once in the same worker gets its own ports. */
-  slot?: number;
   /** Extra `npm start` flags (e.g. `--activity-jitter-ms 500`). */
   args?: string[];
   /** Real ms before a hung rehearsal is killed (default 400 s: a loaded 2-core machine is slow). */
@@ -53,15 +52,11 @@ export interface RehearseOptions {
 export async function rehearse(windowFile: string, scenario?: Scenario, options: RehearseOptions = {}): Promise<Report> {
   const script = join(root, 'dist/devhost/rehearse.js');
   if (!existsSync(script)) throw new Error('dist/devhost/rehearse.js is missing: run `npm run build` first (npm test does)');
-  const slot = options.slot ?? 0;
-  if (!Number.isInteger(slot) || slot < 0 || slot > 2) throw new RangeError(`slot: expected 0, 1 or 2, got ${slot}`);
   const dir = mkdtempSync(join(tmpdir(), 'mw-e2e-'));
   const report = join(dir, 'report.json');
-  // Slot 0 keeps the ports every test used; further slots take ranges no worker's slot 0 uses.
-  const basePort = portOffset + (slot === 0 ? 7600 + worker * 20 : 8000 + (worker * 2 + slot - 1) * 20);
-  const port = portOffset + 7100 + worker * 3 + slot;
+  // Ports the system picks: rehearsals of other test workers, or other checkouts, never collide.
   // Each rehearsal in its own folder: two workers may rehearse the same window at once.
-  const args = [script, join(root, windowFile), '--quiet', '--report', report, '--dir', join(dir, 'rehearsal'), '--port', String(port), '--base-port', String(basePort), ...(options.args ?? [])];
+  const args = [script, join(root, windowFile), '--quiet', '--report', report, '--port', '0', '--base-port', '0', '--dir', join(dir, 'rehearsal'), ...(options.args ?? [])];
   if (process.env.DEVHOST_TEST_STORAGE) args.push('--storage', process.env.DEVHOST_TEST_STORAGE);
   if (scenario) {
     writeFileSync(join(dir, 'scenario.json'), JSON.stringify(scenario));

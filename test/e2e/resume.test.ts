@@ -15,8 +15,6 @@ jest.setTimeout(15 * 60_000);
 
 const root = join(__dirname, '../..');
 const WINDOW = join(root, 'windows/2025-06-22-monthly.yaml');
-const worker = Number(process.env.JEST_WORKER_ID ?? '1');
-const portOffset = Number(process.env.MW_E2E_PORT_OFFSET ?? '0');
 const tmp = mkdtempSync(join(tmpdir(), 'mw-resume-'));
 const dir = join(tmp, 'rehearsal');
 const reportFile = join(tmp, 'report.json');
@@ -66,7 +64,8 @@ let final: string;
 beforeAll(async () => {
   if (!existsSync(join(root, 'dist/devhost/rehearse.js'))) throw new Error('dist/devhost/rehearse.js is missing: run `npm run build` first (npm test does)');
   const storage = process.env.DEVHOST_TEST_STORAGE ? ['--storage', process.env.DEVHOST_TEST_STORAGE] : [];
-  const ports = ['--port', String(portOffset + 7100 + worker * 3), '--base-port', String(portOffset + 7600 + worker * 20)];
+  // Ports picked at the start and kept by the resume (in-flight operations poll the estate where it was).
+  const ports = ['--port', '0', '--base-port', '0'];
   await killWhenDone(start([...ports, ...storage]), 4);
   // Killed: nothing ran on, the folder holds the rehearsal, and a fresh start refuses to trample it.
   expect(existsSync(join(dir, 'rehearsal.json'))).toBe(true);
