@@ -48,6 +48,12 @@ export interface Scenario {
   duplicateStart?: boolean;
   /** Start by firing the scheduler's timer function twice at once instead of over the API. */
   startViaTimer?: boolean;
+  /**
+   * Later runs of the same window in the same task hub, each started over the API once the run
+   * before it has ended, with its own faults and people (and abort). The report's `runs` holds every
+   * run's final status, `status` the last one's.
+   */
+  runs?: Omit<Scenario, 'runs' | 'startViaTimer' | 'duplicateStart'>[];
 }
 
 interface Options {
@@ -374,7 +380,8 @@ export async function answerPending(rehearsal: Rehearsal, status: WindowStatusVi
  * every orchestration with its history, the host log, and the secret values the estate
  * issued (so a test can prove none of them leaked anywhere else).
  */
-async function buildReport(rehearsal: Rehearsal, status: WindowStatusView, duplicateStart: number | undefined): Promise<unknown> {
+async function buildReport(rehearsal: Rehearsal, runs: WindowStatusView[], duplicateStart: number | undefined): Promise<unknown> {
+  const status = runs.at(-1)!;
   const base = `${rehearsal.host.url}/runtime/webhooks/durabletask/instances`;
   const list = (await fetch(`${base}?showInput=true`).then((r) => r.json())) as { instanceId: string }[];
   const instances = [];
@@ -393,6 +400,7 @@ async function buildReport(rehearsal: Rehearsal, status: WindowStatusView, dupli
   return {
     windowId: rehearsal.windowId,
     status,
+    runs,
     duplicateStart,
     estate: rehearsal.sandbox.state(),
     calls: rehearsal.sandbox.calls(),
@@ -410,6 +418,64 @@ function progressLine(s: WindowStatusView, virtualNow: number, zone: string): st
   const t = new Intl.DateTimeFormat('en-US', { timeZone: zone, weekday: 'short', hour: '2-digit', minute: '2-digit', hour12: false, timeZoneName: 'short' }).format(new Date(virtualNow));
   const phase = s.phases.find((p) => p.state === 'doing')?.id ?? s.phases.find((p) => p.state === 'pending')?.id ?? '-';
   return `[${t}] ${s.state} · phase ${phase} · done ${c('done')}/${s.steps.length} · doing ${doing.slice(0, 3).join(', ')}${doing.length > 3 ? ` +${doing.length - 3}` : ''} · servers patched ${patched}${pages ? ` · ${pages}` : ''}`;
+}
+
+async function injectFault(rehearsal: Rehearsal, fault: unknown): Promise<void> {
+  const r = await controlRequest(rehearsal.sandbox, 'POST', '/_sandbox/faults', fault);
+  if (r.status >= 300) throw new Error(`the estate refused fault ${JSON.stringify(fault)}: ${r.status} ${r.body}`);
+}
+
+async function startRun(rehearsal: Rehearsal): Promise<void> {
+  const started = await rehearsal.api('POST', `windows/${rehearsal.windowId}/start`, STARTER, { mode: 'rehearsal', reason: 'npm start' });
+  if (started.status !== 202) throw new Error(`could not start the window: ${started.status} ${JSON.stringify(started.body)}`);
+}
+
+/**
+ * Follows one run to its end, answering as the rehearsal people and aborting when the scenario
+ * says; prints progress and the end summary. A status still describing `previousRunId` (the new
+ * run has not opened its record yet) is not this run's.
+ */
+async function followRun(
+  rehearsal: Rehearsal,
+  scenario: Scenario,
+  previousRunId: string | undefined,
+  o: { log: (line: string) => void; zone: string; ask?: (q: string) => Promise<boolean>; quiet?: boolean },
+): Promise<WindowStatusView> {
+  const { log } = o;
+  let aborted = false;
+  const answered = new Set<string>();
+  let last = '';
+  for (;;) {
+    const r = await rehearsal.api('GET', `windows/${rehearsal.windowId}`);
+    const status = r.body as WindowStatusView;
+    if (r.status === 200 && status.steps && status.runId !== undefined && status.runId !== previousRunId) {
+      for (const line of await answerPending(rehearsal, status, answered, o.ask, scenario)) log(`  ${line}`);
+      const trigger = scenario.abortWhen;
+      if (trigger && !aborted && status.steps.some((s) => s.id === trigger.step && s.state === trigger.state)) {
+        aborted = true;
+        const r = await rehearsal.api('POST', `windows/${rehearsal.windowId}/abort`, 'on-call-engineer', { reason: trigger.reason });
+        log(`  on-call-engineer aborted the window (${r.status}): ${trigger.reason}`);
+      }
+      const line = progressLine(status, rehearsal.host.clock.now(), o.zone);
+      // Print when something changed, not every tick of the clock.
+      const key = line.replace(/^\[[^\]]*\] /, '');
+      if (!o.quiet && key !== last) log(line);
+      last = key;
+      if (['succeeded', 'failed', 'aborted'].includes(status.state) && (status.summary || status.stopReason)) {
+        log('');
+        log(status.summary ?? status.stopReason ?? status.state);
+        // What the window left changed, from the restore ledger: nothing, or the reason to look.
+        const kept = status.stillChanged.filter((c) => c.state === 'kept');
+        const notBack = status.stillChanged.filter((c) => c.state !== 'kept');
+        const item = (c: (typeof kept)[number]) => `  ${c.state.toUpperCase()} ${c.description} (${c.step}${c.note ? `: ${c.note}` : ''})`;
+        if (status.stillChanged.length === 0) log('Nothing left changed: every pool, alert, page and key is back.');
+        if (notBack.length > 0) log(`STILL CHANGED, NOT PUT BACK (${notBack.length}):\n${notBack.map(item).join('\n')}`);
+        if (kept.length > 0) log(`Left changed on purpose (${kept.length}):\n${kept.map(item).join('\n')}`);
+        return status;
+      }
+    }
+    await new Promise((resolve) => setTimeout(resolve, 1000));
+  }
 }
 
 async function main(argv: string[]): Promise<number> {
@@ -434,10 +500,7 @@ async function main(argv: string[]): Promise<number> {
   const scenario = options.scenario ? (JSON.parse(readFileSync(options.scenario, 'utf8')) as Scenario) : {};
   // Started by the timer, the clock begins inside the scheduler's lead time (it starts windows 30 minutes early).
   const rehearsal = await startRehearsal(windowFile, { ...options, log, ...(scenario.startViaTimer ? { leadMinutes: 20 } : {}) });
-  for (const fault of scenario.faults ?? []) {
-    const r = await controlRequest(rehearsal.sandbox, 'POST', '/_sandbox/faults', fault);
-    if (r.status >= 300) throw new Error(`the estate refused fault ${JSON.stringify(fault)}: ${r.status} ${r.body}`);
-  }
+  for (const fault of scenario.faults ?? []) await injectFault(rehearsal, fault);
   // Ctrl-C or a test's SIGTERM still stops the host, its Azurite and the estate, within a
   // deadline; a second signal, or the deadline, ends the process at once (the host's Azurite
   // is signalled on exit either way).
@@ -458,51 +521,27 @@ async function main(argv: string[]): Promise<number> {
       const fired = await Promise.all([fire(), fire()]);
       log(`fired the scheduler twice: ${fired.map((f) => f.status).join(', ')}`);
     } else {
-      const started = await rehearsal.api('POST', `windows/${rehearsal.windowId}/start`, STARTER, { mode: 'rehearsal', reason: 'npm start' });
-      if (started.status !== 202) throw new Error(`could not start the window: ${started.status} ${JSON.stringify(started.body)}`);
+      await startRun(rehearsal);
     }
     log(`rehearsing ${rehearsal.windowId}; status ${rehearsal.host.url}/api/windows/${rehearsal.windowId}/page (function key required)`);
     const duplicateStart = scenario.duplicateStart ? (await rehearsal.api('POST', `windows/${rehearsal.windowId}/start`, STARTER, { mode: 'rehearsal' })).status : undefined;
-    let aborted = false;
-    const answered = new Set<string>();
-    let last = '';
     const zone = loadWindowFile(windowFile).window!.timeZone;
-    for (;;) {
-      const r = await rehearsal.api('GET', `windows/${rehearsal.windowId}`);
-      const status = r.body as WindowStatusView;
-      if (r.status === 200 && status.steps) {
-        for (const line of await answerPending(rehearsal, status, answered, ask, scenario)) log(`  ${line}`);
-        const trigger = scenario.abortWhen;
-        if (trigger && !aborted && status.steps.some((s) => s.id === trigger.step && s.state === trigger.state)) {
-          aborted = true;
-          const r = await rehearsal.api('POST', `windows/${rehearsal.windowId}/abort`, 'on-call-engineer', { reason: trigger.reason });
-          log(`  on-call-engineer aborted the window (${r.status}): ${trigger.reason}`);
-        }
-        const line = progressLine(status, rehearsal.host.clock.now(), zone);
-        // Print when something changed, not every tick of the clock.
-        const key = line.replace(/^\[[^\]]*\] /, '');
-        if (!options.quiet && key !== last) log(line);
-        last = key;
-        if (['succeeded', 'failed', 'aborted'].includes(status.state) && (status.summary || status.stopReason)) {
-          log('');
-          log(status.summary ?? status.stopReason ?? status.state);
-          // What the window left changed, from the restore ledger: nothing, or the reason to look.
-          const kept = status.stillChanged.filter((c) => c.state === 'kept');
-          const notBack = status.stillChanged.filter((c) => c.state !== 'kept');
-          const item = (c: (typeof kept)[number]) => `  ${c.state.toUpperCase()} ${c.description} (${c.step}${c.note ? `: ${c.note}` : ''})`;
-          if (status.stillChanged.length === 0) log('Nothing left changed: every pool, alert, page and key is back.');
-          if (notBack.length > 0) log(`STILL CHANGED, NOT PUT BACK (${notBack.length}):\n${notBack.map(item).join('\n')}`);
-          if (kept.length > 0) log(`Left changed on purpose (${kept.length}):\n${kept.map(item).join('\n')}`);
-          if (options.report) writeFileSync(options.report, JSON.stringify(await buildReport(rehearsal, status, duplicateStart), null, 1));
-          if (options.serve) {
-            log(`serving at ${rehearsal.host.url}; Ctrl-C to stop`);
-            await new Promise<void>(() => undefined);
-          }
-          return status.state === 'succeeded' ? 0 : 1;
-        }
+    const finals: WindowStatusView[] = [];
+    for (const [i, run] of [scenario, ...(scenario.runs ?? [])].entries()) {
+      if (i > 0) {
+        for (const fault of run.faults ?? []) await injectFault(rehearsal, fault);
+        await startRun(rehearsal);
+        log(`\nrun ${i + 1} of ${rehearsal.windowId} started`);
       }
-      await new Promise((resolve) => setTimeout(resolve, 1000));
+      finals.push(await followRun(rehearsal, run, finals.at(-1)?.runId, { log, zone, ...(ask ? { ask } : {}), ...(options.quiet ? { quiet: true } : {}) }));
     }
+    const status = finals.at(-1)!;
+    if (options.report) writeFileSync(options.report, JSON.stringify(await buildReport(rehearsal, finals, duplicateStart), null, 1));
+    if (options.serve) {
+      log(`serving at ${rehearsal.host.url}; Ctrl-C to stop`);
+      await new Promise<void>(() => undefined);
+    }
+    return status.state === 'succeeded' ? 0 : 1;
   } finally {
     rl?.close();
     await rehearsal.stop();

@@ -134,6 +134,11 @@ export function formatStatus(v: WindowStatusView): string {
   if (v.startedAt) lines.push(`  started ${v.startedAt} by ${v.startedBy ?? '?'}; planned end ${v.plannedEndAt ?? '?'}; ETA ${v.eta ?? '?'}${v.slipMinutes ? ` (${v.slipMinutes}m behind plan)` : ''}`);
   lines.push(`  steps: ${Object.entries(v.counts).map(([k, n]) => `${n} ${k}`).join(', ') || 'none yet'}`);
   if (v.stopReason) lines.push(`  STOPPED: ${v.stopReason}`);
+  // Earlier runs of the same window (rehearsals, a run aborted and started again): the last line is this run.
+  if (v.runs.length > 1) {
+    lines.push(`  run ${v.runId ?? '?'}, the ${ordinal(v.runs.length)} of this window; earlier:`);
+    for (const r of v.runs.slice(0, -1)) lines.push(`    ${r.runId} ${r.mode.padEnd(9)} ${r.state.padEnd(9)} by ${r.startedBy}${r.summary ? `: ${r.summary.split('\n')[0]}` : ''}`);
+  }
   const now = v.steps.filter((s) => ['doing', 'waiting', 'waiting-for-approval'].includes(s.state));
   for (const s of now) lines.push(`  ${s.state.padEnd(20)} ${s.id}${s.detail ? `: ${s.detail}` : ''}`);
   for (const a of v.approvalsPending) lines.push(`  needs approval       ${a.gate}: ${a.roles.map((r) => `${r.quorum} of ${r.role} (${r.approvers.join(', ')})`).join(' and ')}`);
@@ -148,4 +153,10 @@ export function formatStatus(v: WindowStatusView): string {
     lines.push('  nothing left changed');
   }
   return lines.join('\n');
+}
+
+function ordinal(n: number): string {
+  const tens = n % 100;
+  const suffix = tens >= 11 && tens <= 13 ? 'th' : ({ 1: 'st', 2: 'nd', 3: 'rd' } as Record<number, string>)[n % 10] ?? 'th';
+  return `${n}${suffix}`;
 }

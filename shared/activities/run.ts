@@ -10,7 +10,7 @@ import { outcome } from './outcome';
 export function runActivities({ store, windows, ports }: ActivityDeps) {
   return {
     /** Validates, plans and compiles the window file and opens a fresh record for the run. */
-    prepareRun: (input: WindowInput & { instanceId: string; at: string }) =>
+    prepareRun: (input: WindowInput & { instanceId: string; runId: string; at: string }) =>
       outcome(async () => {
         const found = windows.read(input.windowId);
         if (!found) throw Object.assign(new Error(`no window file declares id "${input.windowId}"`), { code: 'WindowNotFound' });
@@ -20,11 +20,11 @@ export function runActivities({ store, windows, ports }: ActivityDeps) {
         }
         const revision = revisionOf(found.text);
         const existing = await store.getRun(input.windowId);
-        // A retried prepare for the same instance keeps the record; a new run starts clean.
-        if (!(existing && existing.instanceId === input.instanceId && existing.startedAt === input.at)) await store.resetRun(input.windowId);
+        // A retried prepare of the same run keeps the record; a new run starts clean (but for what is still changed).
+        if (existing?.runId !== input.runId) await store.resetRun(input.windowId);
         const runbook = compileRunbook(loaded.window, planWindow(loaded.window, { recommend: false }), revision);
         await store.saveRunbook(runbook);
-        await store.upsertRun({ windowId: input.windowId, instanceId: input.instanceId, revision, startedBy: input.startedBy, mode: input.mode, state: 'running', startedAt: input.at, finishedAt: '', summary: '' });
+        await store.upsertRun({ windowId: input.windowId, runId: input.runId, instanceId: input.instanceId, revision, startedBy: input.startedBy, mode: input.mode, state: 'running', startedAt: input.at, finishedAt: '', summary: '' });
         return { runbook };
       }),
 
@@ -33,8 +33,8 @@ export function runActivities({ store, windows, ports }: ActivityDeps) {
       return null;
     },
 
-    recordRunState: async (input: { windowId: string; state: string; at: string; summary: string }) => {
-      await store.upsertRun({ windowId: input.windowId, state: input.state, finishedAt: input.at, summary: input.summary });
+    recordRunState: async (input: { windowId: string; runId: string; state: string; at: string; summary: string }) => {
+      await store.upsertRun({ windowId: input.windowId, runId: input.runId, state: input.state, finishedAt: input.at, summary: input.summary });
       return null;
     },
 

@@ -83,8 +83,14 @@ export async function startDueWindows(deps: { windows: WindowSource; durable: Or
     }
     const instanceId = InstanceIds.window(windowId);
     const existing = await deps.durable.getStatus(instanceId);
-    if (existing) {
-      decisions.push({ windowId, action: ['Running', 'Pending', 'Suspended', 'ContinuedAsNew'].includes(existing.runtimeStatus) ? 'running' : 'already-ran', detail: existing.runtimeStatus });
+    if (existing && ['Running', 'Pending', 'Suspended', 'ContinuedAsNew'].includes(existing.runtimeStatus)) {
+      decisions.push({ windowId, action: 'running', detail: existing.runtimeStatus });
+      continue;
+    }
+    // A run that started within the window's own time (by hand, or an earlier fire) is its run; one from
+    // before it (a rehearsal days ahead in the same task hub) is not, and the window still starts on time.
+    if (existing && !(existing.createdTime !== undefined && Date.parse(existing.createdTime) < startAt)) {
+      decisions.push({ windowId, action: 'already-ran', detail: existing.runtimeStatus });
       continue;
     }
     if (now >= endAt) {

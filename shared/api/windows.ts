@@ -158,7 +158,7 @@ export async function decideApproval(deps: ApiDeps, req: ApiRequest): Promise<Ap
  */
 export async function decide(
   deps: ApiDeps,
-  current: { runbook: Runbook; run: { startedBy: string }; windowId: string },
+  current: { runbook: Runbook; run: { startedBy: string; runId: string }; windowId: string },
   gate: RunbookStep,
   who: { id: string; person: string | undefined },
   answer: { decision: 'approve' | 'reject'; comment?: string | undefined; via: 'http' | 'slack' },
@@ -180,7 +180,7 @@ export async function decide(
     at: new Date(await deps.clock.now()).toISOString(),
     via: answer.via,
   };
-  const raised = await deps.durable.raiseEvent(InstanceIds.step(windowId, gate.id), Events.approval, decision);
+  const raised = await deps.durable.raiseEvent(InstanceIds.step(windowId, run.runId, gate.id), Events.approval, decision);
   if (raised !== 'raised') return error(409, 'GateClosed', `gate "${gate.id}" is closed`);
   return { status: 202, jsonBody: { windowId, gate: gate.id, by: person, decision: answer.decision } };
 }
@@ -188,7 +188,7 @@ export async function decide(
 export async function tickManualStep(deps: ApiDeps, req: ApiRequest): Promise<ApiResponse> {
   const current = await currentRun(deps, req.params.windowId);
   if (!current.ok) return current.response;
-  const { runbook, windowId } = current.value;
+  const { runbook, run, windowId } = current.value;
   const step = stepOf(runbook, req.params.stepId, 'manual');
   if (!step) return error(404, 'StepNotFound', `window "${windowId}" has no manual step "${req.params.stepId ?? ''}"`);
   const body = parseBody(TickBody, req, true);
@@ -197,7 +197,7 @@ export async function tickManualStep(deps: ApiDeps, req: ApiRequest): Promise<Ap
   if (!who.ok) return who.response;
   const state = (await deps.store.getStepStates(windowId))[step.id]?.state;
   if (state !== 'doing') return error(409, state && isClosed(state) ? 'StepClosed' : 'StepNotReady', `step "${step.id}" is ${state ?? 'not started'}`);
-  const raised = await deps.durable.raiseEvent(InstanceIds.step(windowId, step.id), Events.manualDone, {
+  const raised = await deps.durable.raiseEvent(InstanceIds.step(windowId, run.runId, step.id), Events.manualDone, {
     by: personOf(runbook, who.caller) ?? who.caller.id,
     outcome: body.value.outcome,
     ...(body.value.note ? { note: body.value.note } : {}),
@@ -209,7 +209,7 @@ export async function tickManualStep(deps: ApiDeps, req: ApiRequest): Promise<Ap
 export async function answerCanary(deps: ApiDeps, req: ApiRequest): Promise<ApiResponse> {
   const current = await currentRun(deps, req.params.windowId);
   if (!current.ok) return current.response;
-  const { runbook, windowId } = current.value;
+  const { runbook, run, windowId } = current.value;
   const step = stepOf(runbook, req.params.stepId, 'canary');
   if (!step || step.spec.kind !== 'canary') return error(404, 'StepNotFound', `window "${windowId}" has no canary step "${req.params.stepId ?? ''}"`);
   const body = parseBody(CanaryBody, req);
@@ -222,7 +222,7 @@ export async function answerCanary(deps: ApiDeps, req: ApiRequest): Promise<ApiR
   if (team.members.length > 0 && (!person || !team.members.includes(person))) return error(403, 'NotOnTeam', `${who.caller.id} does not answer for ${team.id}`);
   const state = (await deps.store.getStepStates(windowId))[step.id]?.state;
   if (state !== 'doing') return error(409, state && isClosed(state) ? 'CanaryClosed' : 'CanaryNotStarted', `canary "${step.id}" is ${state ?? 'not started'}`);
-  const raised = await deps.durable.raiseEvent(InstanceIds.step(windowId, step.id), Events.canaryAnswer, {
+  const raised = await deps.durable.raiseEvent(InstanceIds.step(windowId, run.runId, step.id), Events.canaryAnswer, {
     team: team.id,
     ok: body.value.ok,
     ...(body.value.note ? { note: body.value.note } : {}),
@@ -237,11 +237,26 @@ function isClosed(state: StepState): boolean {
   return ['done', 'failed', 'not-doing', 'blocked', 'aborted'].includes(state);
 }
 
+/** One run of a window, as the history lists it. */
+export interface RunSummary {
+  runId: string;
+  mode: string;
+  state: string;
+  startedBy: string;
+  startedAt: string;
+  finishedAt?: string;
+  summary?: string;
+}
+
 export interface WindowStatusView {
   windowId: string;
   title: string;
   state: string;
   instanceId: string;
+  /** The run this status describes (the latest). */
+  runId?: string;
+  /** Every run of the window, oldest first; the last is this one. */
+  runs: RunSummary[];
   revision?: string;
   startedBy?: string;
   startedAt?: string;
@@ -272,9 +287,9 @@ export async function windowStatus(deps: ApiDeps, windowId: string): Promise<Api
   const [run, durable] = await Promise.all([deps.store.getRun(windowId), deps.durable.getStatus(instanceId)]);
   const runbook = run ? await deps.store.getRunbook(windowId, run.revision) : undefined;
   if (!run || !runbook) {
-    return { status: 200, jsonBody: { windowId, title: windowId, state: 'not-started', instanceId, counts: {}, phases: [], steps: [], approvalsPending: [], servers: {}, maintenancePages: {}, alertSets: {}, stillChanged: [], events: [] } };
+    return { status: 200, jsonBody: { windowId, title: windowId, state: 'not-started', instanceId, runs: [], counts: {}, phases: [], steps: [], approvalsPending: [], servers: {}, maintenancePages: {}, alertSets: {}, stillChanged: [], events: [] } };
   }
-  const [records, events, ledger] = await Promise.all([deps.store.getStepStates(windowId), deps.store.listEvents(windowId), deps.store.listLedger(windowId)]);
+  const [records, events, ledger, history] = await Promise.all([deps.store.getStepStates(windowId), deps.store.listEvents(windowId), deps.store.listLedger(windowId), deps.store.listRuns(windowId)]);
   const stillChanged = ledger
     .filter((x): x is typeof x & { state: 'open' | 'kept' | 'failed' } => x.state !== 'undone')
     .sort((a, b) => a.order - b.order)
@@ -327,6 +342,17 @@ export async function windowStatus(deps: ApiDeps, windowId: string): Promise<Api
     title: runbook.title,
     state: custom.state ?? run.state,
     instanceId,
+    runId: run.runId,
+    runs: history.map((r) => ({
+      runId: r.runId,
+      mode: r.mode,
+      // The current run's state is the orchestration's word while it runs (stopping, restoring).
+      state: r.runId === run.runId ? (custom.state ?? r.state) : r.state,
+      startedBy: r.startedBy,
+      startedAt: r.startedAt,
+      ...(r.finishedAt ? { finishedAt: r.finishedAt } : {}),
+      ...(r.summary ? { summary: r.summary } : {}),
+    })),
     revision: run.revision,
     startedBy: run.startedBy,
     startedAt: run.startedAt,
@@ -405,9 +431,10 @@ export async function emergencyPage(deps: ApiDeps, req: ApiRequest): Promise<Api
   delete step.notBefore;
   delete step.skip;
   await deps.store.appendEvent(windowId, { stepId, type: 'emergency-page', at, data: { by: who.caller.id, action: body.value.action, page: template.spec.page, reason: body.value.reason } });
-  const instanceId = InstanceIds.step(windowId, stepId);
+  const instanceId = InstanceIds.step(windowId, run.runId, stepId);
   await deps.durable.startNew(Orchestrations.step, instanceId, {
     windowId,
+    runId: run.runId,
     revision: run.revision,
     startedBy: who.caller.id,
     step,

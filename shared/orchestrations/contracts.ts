@@ -20,6 +20,8 @@ export type StepState = 'pending' | 'waiting' | 'doing' | 'waiting-for-approval'
 
 export interface StepInput {
   windowId: string;
+  /** The run this step belongs to: its instance id, idempotency keys and ledger keys are scoped to it. */
+  runId: string;
   /** The window orchestration to tell when this step finishes (absent for emergency actions). */
   parentInstanceId?: string;
   revision: string;
@@ -48,6 +50,7 @@ export interface ServerOutcome {
 
 export interface WindowResult {
   windowId: string;
+  runId?: string;
   state: 'succeeded' | 'failed' | 'aborted';
   steps: Record<string, StepResult['state'] | 'blocked'>;
   failed: string[];

@@ -91,11 +91,27 @@ export const Entities = {
   poolWriter: 'poolwriter',
 } as const;
 
-/** Deterministic instance ids: a duplicate or late start never makes a second run. */
+/**
+ * Deterministic instance ids. `window-<id>` is the guard: while a run of a window is going, a
+ * duplicate or late start finds it and makes no second run. Everything a run starts (its steps,
+ * its restore walk) is scoped to the run, `window-<id>@<runId>`, so a later run of the same window
+ * (after an abort, a failure or a rehearsal in the same task hub) never finds the earlier run's
+ * instances and mistakes them for its own.
+ */
 export const InstanceIds = {
   window: (windowId: string): string => `window-${windowId}`,
-  step: (windowId: string, stepId: string): string => `window-${windowId}:${stepId}`,
-  /** `|` cannot appear in a step id, so this never collides with a step's instance. */
-  restore: (windowId: string): string => `window-${windowId}|restore`,
-  windowIdOf: (instanceId: string): string | undefined => /^window-([^:]+)$/.exec(instanceId)?.[1],
+  /** Ids never contain '@', ':' or '|' (schema), so these never collide with each other or a window. */
+  run: (windowId: string, runId: string): string => `window-${windowId}@${runId}`,
+  step: (windowId: string, runId: string, stepId: string): string => `${InstanceIds.run(windowId, runId)}:${stepId}`,
+  restore: (windowId: string, runId: string): string => `${InstanceIds.run(windowId, runId)}|restore`,
+  windowIdOf: (instanceId: string): string | undefined => /^window-([A-Za-z0-9][A-Za-z0-9_.-]*)$/.exec(instanceId)?.[1],
 };
+
+/**
+ * A run's id: the orchestration time it started, to the second, in UTC (`20250622T043000Z`).
+ * Deterministic on replay, sortable, readable in a URL; two runs of one window cannot start in
+ * the same second because `window-<id>` admits one at a time.
+ */
+export function runIdOf(startedAtIso: string): string {
+  return startedAtIso.replace(/\.\d+Z$/, 'Z').replace(/[-:]/g, '');
+}

@@ -6,6 +6,7 @@ import { nowIso } from './waits';
 
 export interface RestoreInput {
   windowId: string;
+  runId: string;
   failureChannels: string[];
   reason: string;
 }
@@ -40,7 +41,7 @@ export function* restoreOrchestrator(context: OrchestrationContext): Generator<T
   if (result.failed.length > 0) {
     yield context.df.callActivityWithRetry(Activities.notify, RetryPolicies.chat(), {
       windowId: input.windowId,
-      key: 'restore-failed',
+      key: `${input.runId}:restore-failed`,
       channels: input.failureChannels,
       text: `:rotating_light: RESTORE FAILED for ${input.windowId} (${input.reason}). Still to do by hand:\n${result.failed.map((f) => `• ${f.description}: ${f.error}`).join('\n')}`,
     });

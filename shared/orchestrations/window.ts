@@ -1,12 +1,14 @@
 import type { OrchestrationContext, Task } from 'durable-functions';
 import type { Outcome, RestoreResult, Runbook, RunbookStep, StepInput, StepResult, StepState, WindowInput, WindowResult } from './contracts';
-import { Activities, Events, InstanceIds, Orchestrations } from './names';
+import { Activities, Events, InstanceIds, Orchestrations, runIdOf } from './names';
 import { RetryPolicies } from './retry';
 import { nowIso } from './waits';
 
 /** Custom status of a window run: small, no secrets, read by the status API and page. */
 export interface WindowStatus {
   windowId: string;
+  /** This run of the window (a window may run again after an abort, a failure or a rehearsal). */
+  runId: string;
   revision: string;
   state: 'preparing' | 'running' | 'stopping' | 'restoring' | 'succeeded' | 'failed' | 'aborted';
   startedBy: string;
@@ -31,16 +33,18 @@ const POLL_MINUTES = 5;
 export function* windowOrchestrator(context: OrchestrationContext): Generator<Task, WindowResult, unknown> {
   const input = context.df.getInput() as WindowInput;
   const startedAt = nowIso(context);
+  const runId = runIdOf(startedAt);
   const prepared = (yield context.df.callActivityWithRetry(Activities.prepareRun, RetryPolicies.store(), {
     ...input,
     instanceId: context.df.instanceId,
+    runId,
     at: startedAt,
   })) as Outcome<{ runbook: Runbook }>;
 
   if (!prepared.ok) {
     const summary = `window ${input.windowId} could not start: ${prepared.message}`;
-    context.df.setCustomStatus({ windowId: input.windowId, state: 'failed', stopReason: summary, updatedAt: nowIso(context) });
-    return { windowId: input.windowId, state: 'failed', steps: {}, failed: [], notDone: [], restore: { undone: [], kept: [], failed: [] }, summary };
+    context.df.setCustomStatus({ windowId: input.windowId, runId, state: 'failed', stopReason: summary, updatedAt: nowIso(context) });
+    return { windowId: input.windowId, runId, state: 'failed', steps: {}, failed: [], notDone: [], restore: { undone: [], kept: [], failed: [] }, summary };
   }
 
   const runbook = prepared.runbook;
@@ -49,6 +53,7 @@ export function* windowOrchestrator(context: OrchestrationContext): Generator<Ta
   const byId = new Map(runbook.steps.map((s) => [s.id, s]));
   const status: WindowStatus = {
     windowId: runbook.windowId,
+    runId,
     revision: runbook.revision,
     state: 'running',
     startedBy: input.startedBy,
@@ -66,9 +71,9 @@ export function* windowOrchestrator(context: OrchestrationContext): Generator<Ta
 
   yield context.df.callActivityWithRetry(Activities.notify, RetryPolicies.chat(), {
     windowId: runbook.windowId,
-    key: 'window-start',
+    key: `${runId}:window-start`,
     channels: runbook.channels.milestones,
-    text: `:construction: ${runbook.title} has started (${input.mode}, by ${input.startedBy}). ${runbook.steps.length} steps, planned to end ${runbook.plannedEndAt}.`,
+    text: `:construction: ${runbook.title} has started (${input.mode}, by ${input.startedBy}; run ${runId}). ${runbook.steps.length} steps, planned to end ${runbook.plannedEndAt}.`,
   });
 
   // Steps run as their own orchestrations and report back with a `step-done` event. Each
@@ -112,9 +117,10 @@ export function* windowOrchestrator(context: OrchestrationContext): Generator<Ta
           continue;
         }
         toStart.push({
-          instanceId: InstanceIds.step(runbook.windowId, step.id),
+          instanceId: InstanceIds.step(runbook.windowId, runId, step.id),
           input: {
             windowId: runbook.windowId,
+            runId,
             parentInstanceId: context.df.instanceId,
             revision: runbook.revision,
             startedBy: input.startedBy,
@@ -143,7 +149,7 @@ export function* windowOrchestrator(context: OrchestrationContext): Generator<Ta
           const title = runbook.phases?.find((p) => p.id === phaseId)?.title ?? phaseId;
           yield context.df.callActivityWithRetry(Activities.notify, RetryPolicies.chat(), {
             windowId: runbook.windowId,
-            key: `phase:${phaseId}`,
+            key: `${runId}:phase:${phaseId}`,
             channels: runbook.channels.milestones,
             text: `:arrow_forward: ${runbook.title}: phase "${title}" has begun.`,
           });
@@ -163,7 +169,7 @@ export function* windowOrchestrator(context: OrchestrationContext): Generator<Ta
     if (winner === abort) {
       const by = (abort.result as { by?: string; reason?: string } | undefined) ?? {};
       stopping = `aborted by ${by.by ?? 'someone'}${by.reason ? `: ${by.reason}` : ''}`;
-      yield* interrupt(context, runbook.windowId, [...running], stopping);
+      yield* interrupt(context, runbook.windowId, runId, [...running], stopping);
       status.state = 'stopping';
       status.stopReason = stopping;
       publish();
@@ -178,7 +184,7 @@ export function* windowOrchestrator(context: OrchestrationContext): Generator<Ta
     const step = byId.get(result.stepId)!;
     if (result.state === 'failed' && !step.continueOnFailure && !stopping) {
       stopping = `step ${result.stepId} failed: ${result.summary}`;
-      yield* interrupt(context, runbook.windowId, [...running], stopping);
+      yield* interrupt(context, runbook.windowId, runId, [...running], stopping);
       status.state = 'stopping';
       status.stopReason = stopping;
     }
@@ -192,8 +198,8 @@ export function* windowOrchestrator(context: OrchestrationContext): Generator<Ta
 
   const restore = (yield context.df.callSubOrchestrator(
     Orchestrations.restore,
-    { windowId: runbook.windowId, failureChannels: runbook.channels.failures, reason: stopping ?? 'end of window' },
-    InstanceIds.restore(runbook.windowId),
+    { windowId: runbook.windowId, runId, failureChannels: runbook.channels.failures, reason: stopping ?? 'end of window' },
+    InstanceIds.restore(runbook.windowId, runId),
   )) as RestoreResult;
 
   const failed = [...states].filter(([, s]) => s === 'failed').map(([id]) => id);
@@ -208,12 +214,13 @@ export function* windowOrchestrator(context: OrchestrationContext): Generator<Ta
 
   yield context.df.callActivityWithRetry(Activities.notify, RetryPolicies.chat(), {
     windowId: runbook.windowId,
-    key: 'window-finish',
+    key: `${runId}:window-finish`,
     channels: outcome === 'succeeded' ? runbook.channels.milestones : [...new Set([...runbook.channels.milestones, ...runbook.channels.failures])],
     text: summary,
   });
   yield context.df.callActivityWithRetry(Activities.recordRun, RetryPolicies.store(), {
     windowId: runbook.windowId,
+    runId,
     state: outcome,
     at: nowIso(context),
     summary,
@@ -221,6 +228,7 @@ export function* windowOrchestrator(context: OrchestrationContext): Generator<Ta
 
   return {
     windowId: runbook.windowId,
+    runId,
     state: outcome,
     steps: Object.fromEntries([...states].map(([id, s]) => [id, s === 'pending' || s === 'waiting' || s === 'doing' || s === 'waiting-for-approval' ? 'blocked' : s])) as WindowResult['steps'],
     failed,
@@ -231,10 +239,10 @@ export function* windowOrchestrator(context: OrchestrationContext): Generator<Ta
 }
 
 /** Tells running steps to stop at their next safe point. */
-function* interrupt(context: OrchestrationContext, windowId: string, stepIds: string[], reason: string): Generator<Task, void, unknown> {
+function* interrupt(context: OrchestrationContext, windowId: string, runId: string, stepIds: string[], reason: string): Generator<Task, void, unknown> {
   if (stepIds.length === 0) return;
   yield context.df.callActivityWithRetry(Activities.signalInstances, RetryPolicies.store(), {
-    instanceIds: stepIds.map((id) => InstanceIds.step(windowId, id)),
+    instanceIds: stepIds.map((id) => InstanceIds.step(windowId, runId, id)),
     eventName: Events.abort,
     data: { by: 'window', reason },
   });

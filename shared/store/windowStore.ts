@@ -10,6 +10,8 @@ import type { LedgerEntry, Runbook, StepState } from '../orchestrations/contract
  */
 export interface RunRecord {
   windowId: string;
+  /** This run (a window may run many times: rehearsals, a re-run after an abort or a failure). */
+  runId: string;
   instanceId: string;
   revision: string;
   startedBy: string;
@@ -37,9 +39,17 @@ export interface EventRecord {
 export interface WindowStore {
   saveRunbook(runbook: Runbook): Promise<void>;
   getRunbook(windowId: string, revision: string): Promise<Runbook | undefined>;
-  upsertRun(record: Partial<RunRecord> & { windowId: string }): Promise<void>;
+  /** Updates the window's current run and, by its `runId`, that run's line in the history. */
+  upsertRun(record: Partial<RunRecord> & { windowId: string; runId: string }): Promise<void>;
+  /** The window's current (latest) run. */
   getRun(windowId: string): Promise<RunRecord | undefined>;
-  /** Starts a new run: forget the previous run's steps, events, ledger and marks. */
+  /** Every run of the window, oldest first. */
+  listRuns(windowId: string): Promise<RunRecord[]>;
+  /**
+   * Starts a new run: forget the previous run's steps, events and marks, and the ledger entries it
+   * put back. What is still changed (open, kept or failed entries) stays: the new run finds the page
+   * an earlier one kept up, and its restore walk and status keep reporting the rest.
+   */
   resetRun(windowId: string): Promise<void>;
   setStepState(windowId: string, record: StepRecord): Promise<void>;
   getStepStates(windowId: string): Promise<Record<string, StepRecord>>;
@@ -59,6 +69,11 @@ export interface WindowStore {
 }
 
 const TABLES = { runs: 'mwruns', steps: 'mwsteps', events: 'mwevents', ledger: 'mwledger', marks: 'mwmarks' } as const;
+
+/** Run history rows sit beside the current run's row (`run`) in the runs table: `run@<runId>`. */
+const HISTORY_PREFIX = 'run@';
+/** The first row key after every `run@…` key ('@' + 1 = 'A'). */
+const HISTORY_END = 'runA';
 
 /** Table keys may not contain / \ # ? or control characters. */
 export function safeKey(value: string): string {
@@ -131,8 +146,10 @@ export class TableWindowStore implements WindowStore {
     }
   }
 
-  async upsertRun(record: Partial<RunRecord> & { windowId: string }): Promise<void> {
+  async upsertRun(record: Partial<RunRecord> & { windowId: string; runId: string }): Promise<void> {
     const table = await this.table(TABLES.runs);
+    // The history line first: a crash between the two writes leaves the current run unchanged, and the retry writes both.
+    await table.upsertEntity({ partitionKey: safeKey(record.windowId), rowKey: `${HISTORY_PREFIX}${safeKey(record.runId)}`, ...record }, 'Merge');
     await table.upsertEntity({ partitionKey: safeKey(record.windowId), rowKey: 'run', ...record }, 'Merge');
   }
 
@@ -140,10 +157,21 @@ export class TableWindowStore implements WindowStore {
     return (await this.getEntity<RunRecord>(TABLES.runs, windowId, 'run')) ?? undefined;
   }
 
+  async listRuns(windowId: string): Promise<RunRecord[]> {
+    const table = await this.table(TABLES.runs);
+    const out: RunRecord[] = [];
+    const filter = `PartitionKey eq '${safeKey(windowId).replace(/'/g, "''")}' and RowKey ge '${HISTORY_PREFIX}' and RowKey lt '${HISTORY_END}'`;
+    for await (const entity of table.listEntities<TableEntity<RunRecord>>({ queryOptions: { filter } })) out.push(strip(entity) as RunRecord);
+    return out.sort((a, b) => a.startedAt.localeCompare(b.startedAt));
+  }
+
   async resetRun(windowId: string): Promise<void> {
+    const partition = `PartitionKey eq '${safeKey(windowId).replace(/'/g, "''")}'`;
     for (const name of [TABLES.steps, TABLES.events, TABLES.ledger, TABLES.marks]) {
       const table = await this.table(name);
-      for await (const entity of table.listEntities({ queryOptions: { filter: `PartitionKey eq '${safeKey(windowId).replace(/'/g, "''")}'`, select: ['RowKey'] } })) {
+      // Ledger entries still changed are kept (see the interface); only those put back go.
+      const filter = name === TABLES.ledger ? `${partition} and state eq 'undone'` : partition;
+      for await (const entity of table.listEntities({ queryOptions: { filter, select: ['RowKey'] } })) {
         await table.deleteEntity(safeKey(windowId), entity.rowKey!).catch((e: { statusCode?: number }) => {
           if (e.statusCode !== 404) throw e;
         });

@@ -23,6 +23,8 @@ export interface CallRecord {
 export interface Report {
   windowId: string;
   status: WindowStatusView;
+  /** The final status of every run the scenario made (one unless it lists `runs`), the last being `status`. */
+  runs: WindowStatusView[];
   duplicateStart?: number;
   // eslint-disable-next-line @typescript-eslint/no-explicit-any
   estate: any;

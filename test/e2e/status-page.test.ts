@@ -18,6 +18,7 @@ const view: WindowStatusView = {
   title: '2025-06-22 Monthly',
   state: 'running',
   instanceId: 'window-2025-06-22-monthly',
+  runs: [],
   revision: '3ea51bbde0583504',
   startedBy: 'scheduler',
   startedAt: '2025-06-21T22:30:00.000Z',

@@ -39,9 +39,13 @@ export function call(sc: StepContext, name: ActivityName, input: unknown, policy
   return sc.context.df.callActivityWithRetry(name, policy, input);
 }
 
-/** A deterministic key for things this step does (idempotency and ledger). */
+/**
+ * A deterministic key for things this step does (idempotency and ledger), scoped to the run: a
+ * later run of the window starts its own pipeline runs, secret versions and notices, and its
+ * ledger entries never merge with what an earlier run left changed.
+ */
 export function keyOf(sc: StepContext, ...parts: (string | number)[]): string {
-  return [sc.input.step.id, ...parts].join(':');
+  return [sc.input.runId, sc.input.step.id, ...parts].join(':');
 }
 
 export function* notify(sc: StepContext, channels: string[], text: string, ...keyParts: (string | number)[]): Generator<Task, void, unknown> {

@@ -1,0 +1,46 @@
+import { readFileSync } from 'fs';
+import { join } from 'path';
+import { startDueWindows } from '../../../shared/api/scheduler';
+import type { DurableStatusView, OrchestrationControl } from '../../../shared/api/windows';
+import type { WindowSource } from '../../../shared/window/source';
+
+/** The timer's start decision when the window's instance already exists from an earlier run. */
+
+const file = join(__dirname, '../../fixtures/windows/e2e-mini.yaml');
+const windows: WindowSource = { read: (id) => (id === 'e2e-mini' ? { file, text: readFileSync(file, 'utf8') } : undefined), list: () => [{ windowId: 'e2e-mini', file }] };
+// e2e-mini's first step is Saturday 2025-06-21 23:00 EDT; the timer starts it 30 minutes early.
+const due = Date.parse('2025-06-22T02:40:00Z');
+
+function durable(existing: DurableStatusView | undefined): OrchestrationControl & { started: string[] } {
+  const started: string[] = [];
+  return {
+    started,
+    getStatus: async () => existing,
+    startNew: async (_name, instanceId) => {
+      started.push(instanceId);
+    },
+    raiseEvent: async () => 'missing',
+  };
+}
+
+describe('the scheduler and earlier runs of a window', () => {
+  it('still starts the window on time after a rehearsal ran it days before in the same task hub', async () => {
+    const d = durable({ runtimeStatus: 'Completed', createdTime: '2025-06-18T14:00:00.000Z' });
+    const decisions = await startDueWindows({ windows, durable: d, clock: { now: async () => due } });
+    expect(decisions).toEqual([{ windowId: 'e2e-mini', action: 'started' }]);
+    expect(d.started).toEqual(['window-e2e-mini']);
+  });
+
+  it('does not start it again when a run began within its own time (started by hand, or by an earlier fire)', async () => {
+    const d = durable({ runtimeStatus: 'Completed', createdTime: '2025-06-22T02:35:00.000Z' });
+    const decisions = await startDueWindows({ windows, durable: d, clock: { now: async () => due } });
+    expect(decisions).toEqual([{ windowId: 'e2e-mini', action: 'already-ran', detail: 'Completed' }]);
+    expect(d.started).toEqual([]);
+  });
+
+  it('never starts a second run while one is going', async () => {
+    const d = durable({ runtimeStatus: 'Running', createdTime: '2025-06-18T14:00:00.000Z' });
+    expect((await startDueWindows({ windows, durable: d, clock: { now: async () => due } }))[0]?.action).toBe('running');
+    expect(d.started).toEqual([]);
+  });
+});
