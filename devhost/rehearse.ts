@@ -53,7 +53,12 @@ export interface Scenario {
    * before it has ended, with its own faults and people (and abort). The report's `runs` holds every
    * run's final status, `status` the last one's.
    */
-  runs?: Omit<Scenario, 'runs' | 'startViaTimer' | 'duplicateStart'>[];
+  runs?: Omit<Scenario, 'runs' | 'startViaTimer' | 'duplicateStart' | 'pageAfterEnd'>[];
+  /**
+   * Once the last run has ended, a named person puts a maintenance page up or takes it down over
+   * the emergency endpoint; the report's `status` is read after the page step has finished.
+   */
+  pageAfterEnd?: { page: string; action: 'up' | 'down'; by: string; reason: string };
 }
 
 interface Options {
@@ -380,8 +385,7 @@ export async function answerPending(rehearsal: Rehearsal, status: WindowStatusVi
  * every orchestration with its history, the host log, and the secret values the estate
  * issued (so a test can prove none of them leaked anywhere else).
  */
-async function buildReport(rehearsal: Rehearsal, runs: WindowStatusView[], duplicateStart: number | undefined): Promise<unknown> {
-  const status = runs.at(-1)!;
+async function buildReport(rehearsal: Rehearsal, runs: WindowStatusView[], duplicateStart: number | undefined, status: WindowStatusView): Promise<unknown> {
   const base = `${rehearsal.host.url}/runtime/webhooks/durabletask/instances`;
   const list = (await fetch(`${base}?showInput=true`).then((r) => r.json())) as { instanceId: string }[];
   const instances = [];
@@ -418,6 +422,19 @@ function progressLine(s: WindowStatusView, virtualNow: number, zone: string): st
   const t = new Intl.DateTimeFormat('en-US', { timeZone: zone, weekday: 'short', hour: '2-digit', minute: '2-digit', hour12: false, timeZoneName: 'short' }).format(new Date(virtualNow));
   const phase = s.phases.find((p) => p.state === 'doing')?.id ?? s.phases.find((p) => p.state === 'pending')?.id ?? '-';
   return `[${t}] ${s.state} · phase ${phase} · done ${c('done')}/${s.steps.length} · doing ${doing.slice(0, 3).join(', ')}${doing.length > 3 ? ` +${doing.length - 3}` : ''} · servers patched ${patched}${pages ? ` · ${pages}` : ''}`;
+}
+
+/** A person's emergency page action after the window ended; returns the status once the page is as asked. */
+async function pageAfterEnd(rehearsal: Rehearsal, ask: NonNullable<Scenario['pageAfterEnd']>, log: (line: string) => void): Promise<WindowStatusView> {
+  const r = await rehearsal.api('POST', `windows/${rehearsal.windowId}/maintenance-page/${ask.page}`, ask.by, { action: ask.action, reason: ask.reason });
+  log(`${ask.by} asked for maintenance page ${ask.page} ${ask.action} (${r.status}): ${ask.reason}`);
+  if (r.status !== 202) throw new Error(`the emergency page request was refused: ${r.status} ${JSON.stringify(r.body)}`);
+  for (let i = 0; i < 120; i++) {
+    await new Promise((resolve) => setTimeout(resolve, 1000));
+    const status = (await rehearsal.api('GET', `windows/${rehearsal.windowId}`)).body as WindowStatusView;
+    if (status.maintenancePages[ask.page] === ask.action) return status;
+  }
+  throw new Error(`maintenance page ${ask.page} is not ${ask.action} two minutes after the request`);
 }
 
 async function injectFault(rehearsal: Rehearsal, fault: unknown): Promise<void> {
@@ -535,8 +552,9 @@ async function main(argv: string[]): Promise<number> {
       }
       finals.push(await followRun(rehearsal, run, finals.at(-1)?.runId, { log, zone, ...(ask ? { ask } : {}), ...(options.quiet ? { quiet: true } : {}) }));
     }
-    const status = finals.at(-1)!;
-    if (options.report) writeFileSync(options.report, JSON.stringify(await buildReport(rehearsal, finals, duplicateStart), null, 1));
+    let status = finals.at(-1)!;
+    if (scenario.pageAfterEnd) status = await pageAfterEnd(rehearsal, scenario.pageAfterEnd, log);
+    if (options.report) writeFileSync(options.report, JSON.stringify(await buildReport(rehearsal, finals, duplicateStart, status), null, 1));
     if (options.serve) {
       log(`serving at ${rehearsal.host.url}; Ctrl-C to stop`);
       await new Promise<void>(() => undefined);

@@ -142,7 +142,10 @@ export function formatStatus(v: WindowStatusView): string {
   const now = v.steps.filter((s) => ['doing', 'waiting', 'waiting-for-approval'].includes(s.state));
   for (const s of now) lines.push(`  ${s.state.padEnd(20)} ${s.id}${s.detail ? `: ${s.detail}` : ''}`);
   for (const a of v.approvalsPending) lines.push(`  needs approval       ${a.gate}: ${a.roles.map((r) => `${r.quorum} of ${r.role} (${r.approvers.join(', ')})`).join(' and ')}`);
-  for (const [page, state] of Object.entries(v.maintenancePages)) lines.push(`  maintenance page ${page} is ${state.toUpperCase()}`);
+  const ended = ['succeeded', 'failed', 'aborted'].includes(v.state);
+  for (const [page, state] of Object.entries(v.maintenancePages)) {
+    lines.push(ended && state === 'up' ? `  MAINTENANCE PAGE ${page} IS STILL UP: customers are kept out until a person takes it down (mw page ${v.windowId} ${page} down -r "why")` : `  maintenance page ${page} is ${state.toUpperCase()}`);
+  }
   for (const [set, state] of Object.entries(v.alertSets)) lines.push(`  alerts ${set} are ${state.toUpperCase()}`);
   const out = Object.entries(v.servers).filter(([, s]) => s.state === 'failed');
   if (out.length > 0) lines.push(`  OUT OF THEIR POOLS: ${out.map(([n, s]) => `${n} (${s.detail ?? 'failed'})`).join('; ')}`);

@@ -12,11 +12,12 @@ export function undoActivities(deps: ActivityDeps) {
   const { store } = deps;
   return {
     /** `at`: orchestration time (ISO), so a rehearsal's virtual weekend is what Pingdom hears. */
-    undoLedgerEntry: (input: { windowId: string; key: string; at: string }) =>
+    /** `force`: undo an entry kept on purpose too (a person takes down a page a failed window kept up). */
+    undoLedgerEntry: (input: { windowId: string; key: string; at: string; force?: boolean }) =>
       outcome(async () => {
         const entry = await store.getLedger(input.windowId, input.key);
         if (!entry || entry.state === 'undone') return { skipped: true };
-        if (entry.state === 'kept') return { skipped: true, kept: true };
+        if (entry.state === 'kept' && !input.force) return { skipped: true, kept: true };
         await applyInverse(deps, entry.action, Date.parse(input.at));
         await store.settleLedger(input.windowId, input.key, 'undone');
         return { skipped: false };

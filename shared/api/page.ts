@@ -60,7 +60,14 @@ th{background:#f6f8fa}.alert{background:#ffebe9;border:1px solid #cf222e;border-
 ${Object.entries(view.counts).map(([k, v]) => `<div>${e(k)}<b>${v}</b></div>`).join('')}
 </div>
 ${view.stopReason ? `<div class="alert" id="stop-reason"><b>Stopped:</b> ${e(view.stopReason)}</div>` : ''}
-${pages.map(([p, s]) => `<div class="${s === 'up' ? 'warn' : 'muted'}" data-page="${e(p)}">Maintenance page <b>${e(p)}</b> is <b>${e(s.toUpperCase())}</b></div>`).join('')}
+${pages
+  .map(([p, s]) =>
+    // A page still up once the window has ended was kept up on purpose (a failure): it waits for a person.
+    finished && s === 'up'
+      ? `<div class="alert" data-page="${e(p)}">Maintenance page <b>${e(p)}</b> is still <b>UP</b>: the window ended ${e(view.state)} and customers are kept out until a person takes it down (<code>mw page ${e(view.windowId)} ${e(p)} down -r "why"</code>).</div>`
+      : `<div class="${s === 'up' ? 'warn' : 'muted'}" data-page="${e(p)}">Maintenance page <b>${e(p)}</b> is <b>${e(s.toUpperCase())}</b></div>`,
+  )
+  .join('')}
 ${Object.entries(view.alertSets).map(([a, s]) => `<div class="${s === 'paused' ? 'warn' : 'muted'}" data-alert-set="${e(a)}">Alerts <b>${e(a)}</b> are <b>${e(s.toUpperCase())}</b></div>`).join('')}
 ${stillChanged.length > 0 ? `<div class="${finished && stillChanged.some((c) => c.state !== 'kept') ? 'alert' : 'warn'}" id="still-changed"><b>Still changed (${stillChanged.length}):</b><ul>${stillChanged.map((c) => `<li>${badge(c.state)} ${e(c.description)} <span class="muted">(${e(c.step)}${c.note ? `: ${e(c.note)}` : ''})</span></li>`).join('')}</ul></div>` : ''}
 ${out.length > 0 ? `<div class="alert" id="servers-out"><b>Out of their pools:</b> ${out.map(([n, s]) => `${e(n)} (${e(s.detail ?? 'failed')})`).join('; ')}</div>` : ''}

@@ -87,9 +87,10 @@ export async function startDueWindows(deps: { windows: WindowSource; durable: Or
       decisions.push({ windowId, action: 'running', detail: existing.runtimeStatus });
       continue;
     }
-    // A run that started within the window's own time (by hand, or an earlier fire) is its run; one from
-    // before it (a rehearsal days ahead in the same task hub) is not, and the window still starts on time.
-    if (existing && !(existing.createdTime !== undefined && Date.parse(existing.createdTime) < startAt)) {
+    // A run started within a day of the window (by hand, early, or by an earlier fire) is its run; one
+    // from before that (a rehearsal days ahead in the same task hub) is not, and the window starts on time.
+    const earlier = existing?.createdTime !== undefined && Date.parse(existing.createdTime) < plan.start.epochMs - HEADS_UP_HOURS * 3_600_000;
+    if (existing && !earlier) {
       decisions.push({ windowId, action: 'already-ran', detail: existing.runtimeStatus });
       continue;
     }

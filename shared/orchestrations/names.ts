@@ -73,6 +73,19 @@ export const Events = {
 export const LedgerKeys = {
   page: (page: string, ...parts: string[]): string => ['page', page, ...parts].join(':'),
   alertSet: (set: string, ...parts: string[]): string => ['alerts', set, ...parts].join(':'),
+  /** A Consul estate's take-down (seed 004), per estate so `restore` finds what `down` changed. */
+  estate: (estate: string, ...parts: string[]): string => ['estate', estate, ...parts].join(':'),
+  /**
+   * What keeps customers out: a maintenance page (all of its records and checks) or a Consul estate's
+   * maintenance key (HAProxy's friendly message). Undoing it lets customers in, so a failed or aborted
+   * window leaves it as it is and a person decides (see restore.ts). Returns what it is, in words.
+   */
+  keepsCustomersOut: (key: string): string | undefined => {
+    const page = /^page:([^:]+):/.exec(key);
+    if (page) return `maintenance page ${page[1]}`;
+    const estate = /^estate:([^:]+):key$/.exec(key);
+    return estate ? `the maintenance key of ${estate[1]} (outside traffic redirected)` : undefined;
+  },
   /** The page or alert set a key belongs to (ids never contain ':'). */
   owner: (key: string): { kind: 'page' | 'alerts'; id: string } | undefined => {
     const m = /^(page|alerts):([^:]+):/.exec(key);

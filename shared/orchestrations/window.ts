@@ -2,6 +2,7 @@ import type { OrchestrationContext, Task } from 'durable-functions';
 import type { Outcome, RestoreResult, Runbook, RunbookStep, StepInput, StepResult, StepState, WindowInput, WindowResult } from './contracts';
 import { Activities, Events, InstanceIds, Orchestrations, runIdOf } from './names';
 import { RetryPolicies } from './retry';
+import type { RestoreInput } from './restore';
 import { nowIso } from './waits';
 
 /** Custom status of a window run: small, no secrets, read by the status API and page. */
@@ -198,7 +199,14 @@ export function* windowOrchestrator(context: OrchestrationContext): Generator<Ta
 
   const restore = (yield context.df.callSubOrchestrator(
     Orchestrations.restore,
-    { windowId: runbook.windowId, runId, failureChannels: runbook.channels.failures, reason: stopping ?? 'end of window' },
+    {
+      windowId: runbook.windowId,
+      runId,
+      failureChannels: runbook.channels.failures,
+      reason: stopping ?? 'end of window',
+      keepCustomersOut: stopping !== undefined,
+      noticeChannels: [...runbook.channels.milestones, ...runbook.steps.flatMap((s) => (s.spec.kind === 'maintenance-page' ? s.spec.channels : []))],
+    } satisfies RestoreInput,
     InstanceIds.restore(runbook.windowId, runId),
   )) as RestoreResult;
 

@@ -55,7 +55,11 @@ export interface WindowStore {
   getStepStates(windowId: string): Promise<Record<string, StepRecord>>;
   appendEvent(windowId: string, event: EventRecord): Promise<void>;
   listEvents(windowId: string): Promise<EventRecord[]>;
-  /** Records a ledger entry unless one with that key exists (a retry never reopens or overwrites it). */
+  /**
+   * Records a ledger entry and returns the entry in force. One still changed under that key is kept
+   * (a retry never overwrites the saved original) and, if kept or failed, reopened: the change is
+   * made again. One already put back is replaced: the change is new (a page put up a second time).
+   */
   addLedger(windowId: string, entry: LedgerEntry): Promise<LedgerEntry>;
   getLedger(windowId: string, key: string): Promise<LedgerEntry | undefined>;
   listLedger(windowId: string): Promise<LedgerEntry[]>;
@@ -203,8 +207,16 @@ export class TableWindowStore implements WindowStore {
 
   async addLedger(windowId: string, entry: LedgerEntry): Promise<LedgerEntry> {
     const existing = await this.getLedger(windowId, entry.key);
-    if (existing) return existing;
+    if (existing && existing.state === 'open') return existing;
+    if (existing && existing.state !== 'undone') {
+      await this.settleLedger(windowId, entry.key, 'open');
+      return { ...existing, state: 'open' };
+    }
     const table = await this.table(TABLES.ledger);
+    if (existing) {
+      await table.upsertEntity({ partitionKey: safeKey(windowId), rowKey: safeKey(entry.key), ...toRow(entry) }, 'Replace');
+      return entry;
+    }
     await table.createEntity({ partitionKey: safeKey(windowId), rowKey: safeKey(entry.key), ...toRow(entry) }).catch((e: { statusCode?: number }) => {
       if (e.statusCode !== 409) throw e;
     });

@@ -1,6 +1,6 @@
 import { createHash } from 'crypto';
 import { memberName, memberPools, poolMembership } from './estate';
-import { buildGraph, topologicalOrder, type WindowGraph } from './graph';
+import { buildGraph, pagesDownBefore, topologicalOrder, type WindowGraph } from './graph';
 import type { Plan } from './plan';
 import type { ConsulEstateDef, MemberDef, PipelineRefDef, SanityCheckDef, Step, WindowDef } from './schema';
 import { parseWallTime, resolveWallTime } from './walltime';
@@ -98,7 +98,15 @@ export type StepSpec =
       recycleIis: boolean;
       validation: HttpCheck[];
     }
-  | { kind: 'test'; suite: string; target?: string; checks: HttpCheck[]; pipeline?: ResolvedPipeline }
+  | {
+      kind: 'test';
+      suite: string;
+      target?: string;
+      checks: HttpCheck[];
+      pipeline?: ResolvedPipeline;
+      /** `onFailure: page-up`: the pages taken down before this test, put back up (action `up`) when it fails. */
+      pageUpOnFailure?: Extract<StepSpec, { kind: 'maintenance-page' }>[];
+    }
   | {
       kind: 'canary';
       server: Server;
@@ -233,7 +241,7 @@ export function compileRunbook(window: WindowDef, plan: Plan, revision: string):
       ...(step.skip !== undefined ? { skip: step.skip === true ? 'not doing' : step.skip } : {}),
       ...(step.when?.done ? { when: { step: step.when.done, done: true } } : step.when?.notDone ? { when: { step: step.when.notDone, done: false } } : {}),
       continueOnFailure: step.continueOnFailure,
-      spec: specOf(step, { window, pool, pipeline, server, expand, instant, plannedBatches: p.batches ?? [], membership }),
+      spec: specOf(step, { window, pool, pipeline, server, expand, instant, plannedBatches: p.batches ?? [], membership, pagesDownBefore: () => pagesDownBefore(graph, id) }),
     });
   }
 
@@ -262,6 +270,21 @@ interface SpecContext {
   instant: (text: string) => string;
   plannedBatches: { id: string; members: string[] }[];
   membership: Map<string, string[]>;
+  /** Maintenance pages a `down` step takes down before this step (it waits for that step). */
+  pagesDownBefore: () => string[];
+}
+
+function pageSpec(window: WindowDef, page: string, action: 'up' | 'down'): Extract<StepSpec, { kind: 'maintenance-page' }> {
+  const def = window.maintenancePages[page]!;
+  return {
+    kind: 'maintenance-page',
+    page,
+    action,
+    ...(def.cloudflare ? { cloudflare: def.cloudflare } : {}),
+    ...(def.consul ? { consul: def.consul } : {}),
+    pingdomChecks: def.pingdom?.checks ?? [],
+    channels: def.channels,
+  };
 }
 
 function specOf(step: Step, c: SpecContext): StepSpec {
@@ -281,18 +304,8 @@ function specOf(step: Step, c: SpecContext): StepSpec {
         channels: step.channels.length > 0 ? step.channels : (c.window.notifications?.channels ?? []),
         message: step.message ?? step.title ?? `Approval needed: ${step.id}`,
       };
-    case 'maintenance-page': {
-      const page = c.window.maintenancePages[step.page]!;
-      return {
-        kind: 'maintenance-page',
-        page: step.page,
-        action: step.action,
-        ...(page.cloudflare ? { cloudflare: page.cloudflare } : {}),
-        ...(page.consul ? { consul: page.consul } : {}),
-        pingdomChecks: page.pingdom?.checks ?? [],
-        channels: page.channels,
-      };
-    }
+    case 'maintenance-page':
+      return pageSpec(c.window, step.page, step.action);
     case 'alerts': {
       const set = c.window.alertSets[step.set]!;
       return { kind: 'alerts', set: step.set, action: step.action, scopes: set.scopes, pingdomChecks: set.pingdom?.checks ?? [], channels: set.channels };
@@ -315,6 +328,7 @@ function specOf(step: Step, c: SpecContext): StepSpec {
         ...(step.target ? { target: step.target } : {}),
         checks: step.checks.map(httpCheck),
         ...(step.pipeline ? { pipeline: c.pipeline(step.pipeline) } : {}),
+        ...(step.onFailure === 'page-up' ? { pageUpOnFailure: c.pagesDownBefore().map((page) => pageSpec(c.window, page, 'up')) } : {}),
       };
     case 'canary':
       return {

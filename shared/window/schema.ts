@@ -352,6 +352,11 @@ const TestStep = strict({
   target: z.string().optional(),
   checks: z.array(HttpCheck).default([]),
   pipeline: PipelineRef.optional(),
+  /**
+   * `page-up`: when the test fails, put back up every maintenance page the window took down before
+   * it (seed 002: "If issues are detected we can put the Maintenance Page back up in an emergency").
+   */
+  onFailure: z.literal('page-up', { error: 'onFailure: the only action is "page-up"' }).optional(),
 });
 
 const CanaryStep = strict({

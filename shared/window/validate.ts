@@ -1,5 +1,5 @@
 import { formatMinutes } from './duration';
-import { ancestors, buildGraph, describeNode, findCycle, type WindowGraph } from './graph';
+import { ancestors, buildGraph, describeNode, findCycle, pagesDownBefore, type WindowGraph } from './graph';
 import { parsePath, type PathProblem, type PathSegment } from './problems';
 import { PATCH_MAX_MINUTES, type Step, type WindowDef } from './schema';
 import { suggest } from './suggest';
@@ -29,6 +29,7 @@ export function validateWindow(window: WindowDef, options: ValidateOptions = {})
       add(first.refs[0]?.path ?? first.path, `dependency cycle: ${cycle.map((id) => describeNode(graph, id)).join(' → ')} (each waits for the next)`);
     } else {
       checkPairs(graph, add);
+      checkPageUpOnFailure(graph, add);
       if (problems.length === 0 && options.checkBudget) {
         for (const p of options.checkBudget(window)) add(p.path, p.reason);
       }
@@ -317,6 +318,17 @@ function checkPairs(graph: WindowGraph, add: Add): void {
       if (!ordered) {
         add(upNode.path, `${pair.what} "${key}" is ${pair.verbs?.[1] ?? 'taken down'} by "${downs[0]!.id}", which is not ordered after this step; add after: [${upNode.id}] there`);
       }
+    }
+  }
+}
+
+/** `onFailure: page-up` needs a page to put back: one taken down before the test. */
+function checkPageUpOnFailure(graph: WindowGraph, add: Add): void {
+  for (const node of graph.steps) {
+    const step = node.step!;
+    if (step.kind !== 'test' || step.onFailure !== 'page-up' || step.skip) continue;
+    if (pagesDownBefore(graph, node.id).length === 0) {
+      add(`${node.path}.onFailure`, 'onFailure: page-up, but no maintenance page is taken down before this test; order it after the page\'s "down" step');
     }
   }
 }

@@ -37,7 +37,8 @@ export interface Report {
 }
 
 const root = join(__dirname, '../..');
-const worker = Number(process.env.JEST_WORKER_ID ?? '1');
+// MW_E2E_WORKER moves the ports when several checkouts run rehearsals on one machine.
+const worker = Number(process.env.MW_E2E_WORKER ?? process.env.JEST_WORKER_ID ?? '1');
 
 export async function rehearse(windowFile: string, scenario?: Scenario): Promise<Report> {
   const script = join(root, 'dist/devhost/rehearse.js');

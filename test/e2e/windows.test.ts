@@ -228,7 +228,7 @@ describe('2025-09-08 canary', () => {
   const report = rehearsedWindow('windows/2025-09-08-canary.yaml');
 
   it('adds the new server, hears every team at every checkpoint and keeps it on go', () => {
-    expect(report().status.stillChanged.map((c) => [c.state, c.key, c.note])).toEqual([['kept', 'new-server-canary:pool:agw-web', 'go decision: IC-W25-Web01 stays in agw-web']]);
+    expect(report().status.stillChanged.map((c) => [c.state, c.key.replace(/^\d{8}T\d{6}Z:/, '<run>:'), c.note])).toEqual([['kept', '<run>:new-server-canary:pool:agw-web', 'go decision: IC-W25-Web01 stays in agw-web']]);
     const pools = report().estate.arm.applicationGateways['agw-pri-appgateway0-prd'].pools as Record<string, string[]>;
     expect(Object.values(pools).some((m) => m.includes('IC-W25-Web01'))).toBe(true);
     const decision = report().status.events.find((e) => e.type === 'canary-decision')?.data as { decision: string };

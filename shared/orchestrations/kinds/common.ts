@@ -85,11 +85,14 @@ export function* suppressAlerts(sc: StepContext, key: string, nameParts: string[
   return ruleName;
 }
 
-/** Undoes ledger entries by key (missing ones are fine: nothing was changed); returns what failed. */
-export function* undoAll(sc: StepContext, keys: string[]): Generator<Task, string[], unknown> {
+/**
+ * Undoes ledger entries by key (missing ones are fine: nothing was changed); returns what failed.
+ * `force` undoes entries kept on purpose too: the step is an explicit order to put them back.
+ */
+export function* undoAll(sc: StepContext, keys: string[], options: { force?: boolean } = {}): Generator<Task, string[], unknown> {
   const problems: string[] = [];
   for (const key of keys) {
-    const undone = (yield call(sc, Activities.undoLedger, { windowId: sc.input.windowId, key, at: nowIso(sc.context) })) as Outcome<object>;
+    const undone = (yield call(sc, Activities.undoLedger, { windowId: sc.input.windowId, key, at: nowIso(sc.context), ...(options.force ? { force: true } : {}) })) as Outcome<object>;
     if (!undone.ok) problems.push(`${key}: ${undone.message}`);
   }
   return problems;

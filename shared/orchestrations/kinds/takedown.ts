@@ -1,14 +1,14 @@
 import type { Outcome, ProbeOutcome } from '../contracts';
-import { Activities } from '../names';
+import { Activities, LedgerKeys } from '../names';
 import { RetryPolicies } from '../retry';
 import { call, failed, notify, ok, settle, undoAll, type KindRunner } from './common';
 
 /** Ledger keys are per estate, so `restore` finds what `down` changed. */
 const k = {
-  key: (estate: string) => `estate:${estate}:key`,
-  maint: (estate: string, node: string) => `estate:${estate}:maint:${node}`,
-  service: (estate: string, node: string, service: string) => `estate:${estate}:svc:${node}:${service}`,
-  task: (estate: string, node: string, task: string) => `estate:${estate}:task:${node}:${task}`,
+  key: (estate: string) => LedgerKeys.estate(estate, 'key'),
+  maint: (estate: string, node: string) => LedgerKeys.estate(estate, 'maint', node),
+  service: (estate: string, node: string, service: string) => LedgerKeys.estate(estate, 'svc', node, service),
+  task: (estate: string, node: string, task: string) => LedgerKeys.estate(estate, 'task', node, task),
 };
 
 /**

@@ -31,8 +31,8 @@ describe('the scheduler and earlier runs of a window', () => {
     expect(d.started).toEqual(['window-e2e-mini']);
   });
 
-  it('does not start it again when a run began within its own time (started by hand, or by an earlier fire)', async () => {
-    const d = durable({ runtimeStatus: 'Completed', createdTime: '2025-06-22T02:35:00.000Z' });
+  it.each(['2025-06-22T02:35:00.000Z', '2025-06-21T20:00:00.000Z'])('does not start it again after a run began within a day of it (%s: by hand, early, or an earlier fire)', async (createdTime) => {
+    const d = durable({ runtimeStatus: 'Completed', createdTime });
     const decisions = await startDueWindows({ windows, durable: d, clock: { now: async () => due } });
     expect(decisions).toEqual([{ windowId: 'e2e-mini', action: 'already-ran', detail: 'Completed' }]);
     expect(d.started).toEqual([]);
