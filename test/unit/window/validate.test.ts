@@ -3,6 +3,8 @@ import { join } from 'path';
 import { parse, stringify } from 'yaml';
 import { loadWindowText } from '../../../shared/window/load';
 import { formatProblem, type Problem } from '../../../shared/window/problems';
+import { planWindow } from '../../../shared/window/plan';
+import { compileRunbook } from '../../../shared/window/runbook';
 
 /** The validator's contract: each broken window yields exactly this field path and reason. */
 
@@ -286,5 +288,29 @@ describe('time budget', () => {
     const p = only(problemsAfter((d) => (d.budget = { maxDuration: '2h' })));
     expect(p.path).toBe('budget.maxDuration');
     expect(p.reason).toMatch(/past the budget \(maxDuration 2h from Sat 19:00 EDT\)/);
+  });
+});
+
+describe('onFailure: page-up', () => {
+  const smoke = { id: 'smoke', kind: 'test', suite: 'smoke', onFailure: 'page-up', checks: [{ url: 'https://www.invoicecloud.com/' }] };
+
+  it('is accepted on a test after the page comes down, and compiles to that page going back up', () => {
+    const doc = parse(BASE_TEXT) as Doc;
+    steps(doc, 1).splice(4, 0, smoke);
+    const { window, problems } = loadWindowText(stringify(doc), 'w.yaml');
+    expect(problems).toEqual([]);
+    expect(window!.phases[1]!.steps[4]).toMatchObject({ id: 'smoke', onFailure: 'page-up' });
+    const spec = compileRunbook(window!, planWindow(window!, { recommend: false }), 'r').steps.find((x) => x.id === 'smoke')!.spec;
+    expect(spec).toMatchObject({ kind: 'test', pageUpOnFailure: [{ kind: 'maintenance-page', page: 'public', action: 'up', cloudflare: { hostnames: ['www.invoicecloud.com'] } }] });
+  });
+
+  it('is refused on a test that no page-down comes before', () => {
+    const p = only(problemsAfter((d) => steps(d, 1).splice(2, 0, smoke)));
+    expect(p).toEqual({ path: 'phases[1].steps[2].onFailure', reason: 'onFailure: page-up, but no maintenance page is taken down before this test; order it after the page\'s "down" step' });
+  });
+
+  it('names the one action it knows', () => {
+    const p = only(problemsAfter((d) => steps(d, 1).splice(4, 0, { ...smoke, onFailure: 'rollback' })));
+    expect(p).toEqual({ path: 'phases[1].steps[4].onFailure', reason: 'onFailure: the only action is "page-up"' });
   });
 });
