@@ -38,8 +38,8 @@ export interface Scenario {
   approvalsVia?: 'http' | 'slack';
   /** With Slack approvals: before the approvers, a forged click, a replayed (stale) click and a click by someone who may not approve. */
   slackProbes?: boolean;
-  /** Manual step id → outcome (default done). */
-  manual?: Record<string, 'done' | 'failed' | 'ignore'>;
+  /** Manual step id → outcome (default done), or an outcome given only after the step has waited `afterMinutes` of virtual time (a slow person). */
+  manual?: Record<string, 'done' | 'failed' | 'ignore' | { outcome?: 'done' | 'failed'; afterMinutes: number }>;
   /** Canary team id → answer (default ok). */
   canary?: Record<string, { ok: boolean; note?: string } | 'silent'>;
   /** Abort once a step reaches a state. */
@@ -357,8 +357,11 @@ export async function answerPending(rehearsal: Rehearsal, status: WindowStatusVi
   }
   for (const step of status.steps.filter((s) => s.kind === 'manual' && s.state === 'doing' && s.detail?.startsWith('waiting for a person'))) {
     const key = `manual:${step.id}`;
-    const plan = scenario.manual?.[step.id] ?? 'done';
-    if (answered.has(key) || plan === 'ignore') continue;
+    const given = scenario.manual?.[step.id] ?? 'done';
+    if (answered.has(key) || given === 'ignore') continue;
+    // A slow person: the step has been waiting since its last record (`at`), on the host's virtual clock.
+    if (typeof given === 'object' && step.at && rehearsal.host.clock.now() - Date.parse(step.at) < given.afterMinutes * 60_000) continue;
+    const plan = typeof given === 'object' ? (given.outcome ?? 'done') : given;
     answered.add(key);
     const ok = ask ? await ask(`Mark manual step ${step.id} (${step.title}) done?`) : plan === 'done';
     const r = await rehearsal.api('POST', `windows/${status.windowId}/steps/${step.id}/complete`, STARTER, { outcome: ok ? 'done' : 'failed', note: 'rehearsal' });

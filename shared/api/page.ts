@@ -10,6 +10,7 @@ const BADGE: Record<string, string> = {
   blocked: '#8250df',
   aborted: '#cf222e',
   'not-doing': '#afb8c1',
+  deferred: '#9a6700',
   open: '#bf8700',
   kept: '#8250df',
   pending: '#d0d7de',

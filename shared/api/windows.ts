@@ -6,6 +6,7 @@ import { Events, InstanceIds, LedgerKeys, Orchestrations } from '../orchestratio
 import type { RunRecord, WindowStore } from '../store/windowStore';
 import type { Runbook, RunbookStep } from '../window/runbook';
 import type { WindowSource } from '../window/source';
+import { gateOf } from './gates';
 import { callerOf, personOf, type Caller, type IdentityOptions } from './identity';
 
 /**
@@ -143,7 +144,7 @@ export async function decideApproval(deps: ApiDeps, req: ApiRequest): Promise<Ap
   const current = await currentRun(deps, req.params.windowId);
   if (!current.ok) return current.response;
   const { runbook, run, windowId } = current.value;
-  const gate = stepOf(runbook, req.params.gateId, 'approval');
+  const gate = gateOf(runbook, req.params.gateId);
   if (!gate || gate.spec.kind !== 'approval') return error(404, 'GateNotFound', `window "${windowId}" has no approval gate "${req.params.gateId ?? ''}"`);
   const body = parseBody(ApprovalBody, req);
   if (!body.ok) return body.response;
@@ -234,7 +235,7 @@ export async function answerCanary(deps: ApiDeps, req: ApiRequest): Promise<ApiR
 }
 
 function isClosed(state: StepState): boolean {
-  return ['done', 'failed', 'not-doing', 'blocked', 'aborted'].includes(state);
+  return ['done', 'failed', 'not-doing', 'deferred', 'blocked', 'aborted'].includes(state);
 }
 
 /** One run of a window, as the history lists it. */
@@ -333,7 +334,7 @@ export async function windowStatus(deps: ApiDeps, windowId: string): Promise<Api
   }
   const phases = [...new Set(runbook.steps.map((s) => s.phaseId))].map((id) => {
     const states = runbook.steps.filter((s) => s.phaseId === id).map((s) => stateOf(s.id));
-    const state = states.every((x) => ['done', 'not-doing'].includes(x)) ? 'done' : states.some((x) => ['doing', 'waiting', 'waiting-for-approval'].includes(x)) ? 'doing' : states.some((x) => x === 'failed') ? 'failed' : 'pending';
+    const state = states.every((x) => ['done', 'not-doing', 'deferred'].includes(x)) ? 'done' : states.some((x) => ['doing', 'waiting', 'waiting-for-approval'].includes(x)) ? 'doing' : states.some((x) => x === 'failed') ? 'failed' : 'pending';
     return { id, state };
   });
 
@@ -377,8 +378,11 @@ export async function windowStatus(deps: ApiDeps, windowId: string): Promise<Api
       tickets: s.tickets,
     })),
     approvalsPending: runbook.steps
-      .filter((s) => s.spec.kind === 'approval' && stateOf(s.id) === 'waiting-for-approval')
-      .map((s) => ({ gate: s.id, title: s.title, roles: (s.spec as Extract<RunbookStep['spec'], { kind: 'approval' }>).roles })),
+      .filter((s) => stateOf(s.id) === 'waiting-for-approval')
+      .flatMap((s) => {
+        const gate = gateOf(runbook, s.id);
+        return gate ? [{ gate: s.id, title: s.title, roles: gate.spec.roles }] : [];
+      }),
     servers,
     maintenancePages: pages,
     alertSets,

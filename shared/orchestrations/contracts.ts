@@ -16,7 +16,8 @@ export interface WindowInput {
   reason?: string;
 }
 
-export type StepState = 'pending' | 'waiting' | 'doing' | 'waiting-for-approval' | 'done' | 'failed' | 'not-doing' | 'blocked' | 'aborted';
+/** `deferred`: the budget no longer held it; pushed to a following window (dependents go on as after `not-doing`). */
+export type StepState = 'pending' | 'waiting' | 'doing' | 'waiting-for-approval' | 'done' | 'failed' | 'not-doing' | 'deferred' | 'blocked' | 'aborted';
 
 export interface StepInput {
   windowId: string;
@@ -28,15 +29,33 @@ export interface StepInput {
   startedBy: string;
   step: RunbookStep;
   timeZone: string;
+  /** Zones shown beside the window's own in times for people. */
+  displayZones?: string[];
   failureChannels: string[];
+  /** Where milestones go (the window's channels): deferrals are announced there. */
+  milestoneChannels?: string[];
+  /** The window's hard end and what this step needs of it; absent when the window has no budget. */
+  budget?: StepBudget;
   /** Poll interval of monitor loops (minutes of orchestration time). */
   pollMinutes: number;
 }
 
+export interface StepBudget {
+  /** The window's hard end (ISO). */
+  endsAt: string;
+  /** Minutes from this step's start until it, and what must follow it, can be done (deferrable followers left out). */
+  needsMinutes: number;
+  /** Who decides whether a step that does not fit, and may not be deferred, runs anyway. */
+  approvers?: { role: string; approvers: string[] };
+}
+
 export interface StepResult {
   stepId: string;
-  state: 'done' | 'failed' | 'aborted' | 'not-doing';
+  state: 'done' | 'failed' | 'aborted' | 'not-doing' | 'deferred';
   summary: string;
+  /** Orchestration times the step began its work and ended (ISO); measured steps feed `estimateFrom`. */
+  startedAt?: string;
+  finishedAt?: string;
   /** Servers the step left out of their pools on purpose (failed patch or probe). */
   keptOut?: { server: string; pools: string[]; reason: string }[];
   /** Server-level results of patch steps. */

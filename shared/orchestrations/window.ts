@@ -1,5 +1,6 @@
 import type { OrchestrationContext, Task } from 'durable-functions';
-import type { Outcome, RestoreResult, Runbook, RunbookStep, StepInput, StepResult, StepState, WindowInput, WindowResult } from './contracts';
+import type { Outcome, RestoreResult, Runbook, RunbookStep, StepBudget, StepInput, StepResult, StepState, WindowInput, WindowResult } from './contracts';
+import { heldToBudget, minutesNeeded } from './budget';
 import { Activities, Events, InstanceIds, Orchestrations, runIdOf } from './names';
 import { RetryPolicies } from './retry';
 import type { RestoreInput } from './restore';
@@ -88,8 +89,11 @@ export function* windowOrchestrator(context: OrchestrationContext): Generator<Ta
   const announced = new Set<string>();
   let stopping: string | undefined;
 
-  const settled = (id: string): boolean => ['done', 'failed', 'not-doing', 'blocked', 'aborted'].includes(states.get(id)!);
-  const blocks = (dep: RunbookStep): boolean => states.get(dep.id) !== 'done' && states.get(dep.id) !== 'not-doing' && !(states.get(dep.id) === 'failed' && dep.continueOnFailure);
+  const settled = (id: string): boolean => ['done', 'failed', 'not-doing', 'deferred', 'blocked', 'aborted'].includes(states.get(id)!);
+  // A deferred step is pushed to a following window; what waits for it goes on, as after a step not done.
+  const blocks = (dep: RunbookStep): boolean => !['done', 'not-doing', 'deferred'].includes(states.get(dep.id)!) && !(states.get(dep.id) === 'failed' && dep.continueOnFailure);
+  /** Minutes each ended step took, for `estimateFrom`. */
+  const took = new Map<string, number>();
 
   for (;;) {
     if (!stopping) {
@@ -127,8 +131,11 @@ export function* windowOrchestrator(context: OrchestrationContext): Generator<Ta
             startedBy: input.startedBy,
             step,
             timeZone: runbook.timeZone,
+            displayZones: runbook.displayZones,
             failureChannels: runbook.channels.failures,
+            milestoneChannels: runbook.channels.milestones,
             pollMinutes: POLL_MINUTES,
+            ...(runbook.budgetEndsAt && heldToBudget(step) ? { budget: budgetOf(runbook, step, context.df.currentUtcDateTime.getTime(), took, settled) } : {}),
           },
         });
         running.add(step.id);
@@ -181,6 +188,7 @@ export function* windowOrchestrator(context: OrchestrationContext): Generator<Ta
     if (!running.has(result.stepId)) continue; // a duplicate report of a step already counted
     running.delete(result.stepId);
     results.set(result.stepId, result);
+    if (result.startedAt && result.finishedAt) took.set(result.stepId, (Date.parse(result.finishedAt) - Date.parse(result.startedAt)) / 60_000);
     states.set(result.stepId, result.state);
     const step = byId.get(result.stepId)!;
     if (result.state === 'failed' && !step.continueOnFailure && !stopping) {
@@ -246,6 +254,21 @@ export function* windowOrchestrator(context: OrchestrationContext): Generator<Ta
   };
 }
 
+/** What a step needs of the budget if it starts now (or at its not-before time). */
+function budgetOf(runbook: Runbook, step: RunbookStep, nowMs: number, took: ReadonlyMap<string, number>, settled: (id: string) => boolean): StepBudget {
+  const startMs = Math.max(nowMs, step.notBefore ? Date.parse(step.notBefore) : 0);
+  return {
+    endsAt: runbook.budgetEndsAt!,
+    needsMinutes: minutesNeeded(runbook.steps, step.id, startMs, took, settled),
+    ...(runbook.budgetApprovers ? { approvers: runbook.budgetApprovers } : {}),
+  };
+}
+
+function byTickets(runbook: Runbook, id: string): string {
+  const tickets = runbook.steps.find((s) => s.id === id)?.tickets ?? [];
+  return tickets.length > 0 ? ` (${tickets.join(', ')})` : '';
+}
+
 /** Tells running steps to stop at their next safe point. */
 function* interrupt(context: OrchestrationContext, windowId: string, runId: string, stepIds: string[], reason: string): Generator<Task, void, unknown> {
   if (stepIds.length === 0) return;
@@ -268,9 +291,11 @@ function summarise(
   const icon = outcome === 'succeeded' ? ':white_check_mark:' : outcome === 'aborted' ? ':octagonal_sign:' : ':x:';
   const lines = [
     `${icon} ${runbook.title} ${outcome}${stopping ? ` (${stopping})` : ''}.`,
-    `Done ${count('done')}, not doing ${count('not-doing')}, failed ${count('failed')}, not run ${count('blocked') + count('aborted')}.`,
+    `Done ${count('done')}, not doing ${count('not-doing')}, failed ${count('failed')}, not run ${count('blocked') + count('aborted')}${count('deferred') ? `, deferred ${count('deferred')}` : ''}.`,
   ];
   for (const [id, r] of results) if (r.state === 'failed') lines.push(`FAILED ${id}: ${r.summary}`);
+  // The list for the next window.
+  for (const [id, r] of results) if (r.state === 'deferred') lines.push(`DEFERRED ${id}${byTickets(runbook, id)}: ${r.summary.replace(/^deferred to a following window: /, '')}`);
   for (const [, r] of results) for (const k of r.keptOut ?? []) lines.push(`OUT OF POOL ${k.server} (${k.pools.join(', ')}): ${k.reason}`);
   for (const k of restore.kept) lines.push(`LEFT AS IS (not undone: ${k.description}): ${k.note}`);
   for (const f of restore.failed) lines.push(`RESTORE FAILED ${f.description}: ${f.error} — needs a human now`);

@@ -20,6 +20,8 @@ export interface Runbook {
   startAt: string;
   plannedEndAt: string;
   budgetEndsAt?: string;
+  /** Who decides whether a step past the budget that may not be deferred runs anyway (`budget.approvers`). */
+  budgetApprovers?: { role: string; approvers: string[] };
   channels: { milestones: string[]; failures: string[] };
   /** Who may act on the run: approvers, assignees, team members (identity matched by id or email). */
   people: Record<string, { name: string; email?: string; slack?: string }>;
@@ -165,6 +167,10 @@ export interface RunbookStep {
   /** Run only if `step` ended done (`done: true`) or did not (`done: false`); otherwise not doing. */
   when?: { step: string; done: boolean };
   continueOnFailure: boolean;
+  /** May be pushed to a following window when the budget no longer holds it. */
+  deferrable: boolean;
+  /** At run time the estimate is what `step` took in this run, times `factor`. */
+  estimateFrom?: { step: string; factor: number };
   spec: StepSpec;
 }
 
@@ -241,6 +247,8 @@ export function compileRunbook(window: WindowDef, plan: Plan, revision: string):
       ...(step.skip !== undefined ? { skip: step.skip === true ? 'not doing' : step.skip } : {}),
       ...(step.when?.done ? { when: { step: step.when.done, done: true } } : step.when?.notDone ? { when: { step: step.when.notDone, done: false } } : {}),
       continueOnFailure: step.continueOnFailure,
+      deferrable: step.deferrable,
+      ...(step.estimateFrom ? { estimateFrom: { step: step.estimateFrom.step, factor: step.estimateFrom.factor } } : {}),
       spec: specOf(step, { window, pool, pipeline, server, expand, instant, plannedBatches: p.batches ?? [], membership, pagesDownBefore: () => pagesDownBefore(graph, id) }),
     });
   }
@@ -254,6 +262,7 @@ export function compileRunbook(window: WindowDef, plan: Plan, revision: string):
     startAt: new Date(plan.start.epochMs).toISOString(),
     plannedEndAt: new Date(plan.end.epochMs).toISOString(),
     ...(plan.budget ? { budgetEndsAt: new Date(plan.budget.deadline.epochMs).toISOString() } : {}),
+    ...(window.budget?.approvers ? { budgetApprovers: { role: window.budget.approvers, approvers: window.roles[window.budget.approvers]?.members ?? [] } } : {}),
     channels: channelsOf(window),
     phases: window.phases.map((p) => ({ id: p.id, title: p.title ?? p.id })),
     people: Object.fromEntries(Object.entries(window.people).map(([id, p]) => [id, { name: p.name, ...(p.email ? { email: p.email } : {}), ...(p.slack ? { slack: p.slack } : {}) }])),

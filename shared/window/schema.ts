@@ -264,6 +264,17 @@ const common = {
   notes: StringList.optional(),
   /** A failure here is reported but does not stop the window. */
   continueOnFailure: z.boolean().default(false),
+  /**
+   * When the budget no longer holds this step (and what must follow it), it may be pushed to a
+   * following window: not started, recorded and announced. `false` (the default): an approver of
+   * `budget.approvers` decides whether it runs anyway.
+   */
+  deferrable: z.boolean().default(false),
+  /**
+   * At run time, this step's estimate is what `step` took in this run, times `factor` (seed 004:
+   * production takes twice Mock's time when the database is upgraded, for SQL-A and SQL-B).
+   */
+  estimateFrom: strict({ step: Id, factor: z.number().positive().max(10).default(1) }).optional(),
 };
 
 const PipelineStep = strict({ ...common, kind: z.literal('pipeline'), pipeline: PipelineRef });
@@ -509,7 +520,12 @@ export const Window = strict({
   displayZones: z.array(Zone).default([]),
   /** The window's main day; weekday names resolve to the nearest such day. */
   date: IsoDate,
-  budget: strict({ maxDuration: Duration.optional(), endsBy: WallTimeText.optional() }).optional(),
+  budget: strict({
+    maxDuration: Duration.optional(),
+    endsBy: WallTimeText.optional(),
+    /** Role whose members decide whether a step that no longer fits the budget (and may not be deferred) runs anyway. */
+    approvers: Id.optional(),
+  }).optional(),
   azure: strict({ subscriptionId: z.string(), resourceGroup: z.string(), location: z.string().optional() }).optional(),
   devops: strict({ organization: z.string(), project: z.string() }).optional(),
   notifications: strict({

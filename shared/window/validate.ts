@@ -30,6 +30,7 @@ export function validateWindow(window: WindowDef, options: ValidateOptions = {})
     } else {
       checkPairs(graph, add);
       checkPageUpOnFailure(graph, add);
+      checkEstimateFrom(graph, add);
       if (problems.length === 0 && options.checkBudget) {
         for (const p of options.checkBudget(window)) add(p.path, p.reason);
       }
@@ -100,6 +101,17 @@ function checkPeople(window: WindowDef, add: Add): void {
     team.members.forEach((member, i) => {
       if (!window.people[member]) add(['teams', teamId, 'members', i], `unknown person "${member}"; declare them under people`);
     });
+  }
+  const budgetRole = window.budget?.approvers;
+  if (budgetRole !== undefined) {
+    const role = window.roles[budgetRole];
+    if (!role) {
+      const hint = suggest(budgetRole, Object.keys(window.roles));
+      add('budget.approvers', `unknown role "${budgetRole}"${hint ? ` (did you mean "${hint}"?)` : ''}; declare it under roles`);
+    } else if (role.members.length < 2) {
+      // Whoever starts the window cannot approve; one member may be that person.
+      add('budget.approvers', `role "${budgetRole}" needs at least two members: whoever starts the window cannot approve its overruns`);
+    }
   }
 }
 
@@ -318,6 +330,21 @@ function checkPairs(graph: WindowGraph, add: Add): void {
       if (!ordered) {
         add(upNode.path, `${pair.what} "${key}" is ${pair.verbs?.[1] ?? 'taken down'} by "${downs[0]!.id}", which is not ordered after this step; add after: [${upNode.id}] there`);
       }
+    }
+  }
+}
+
+/** `estimateFrom` measures a step that has ended before this one starts. */
+function checkEstimateFrom(graph: WindowGraph, add: Add): void {
+  for (const node of graph.steps) {
+    const from = node.step!.estimateFrom;
+    if (!from) continue;
+    const source = graph.nodes.get(from.step);
+    if (!source || source.type !== 'step') {
+      const hint = suggest(from.step, graph.steps.map((n) => n.id));
+      add(`${node.path}.estimateFrom.step`, `unknown step "${from.step}"${hint ? ` (did you mean "${hint}"?)` : ''}`);
+    } else if (!ancestors(graph, node.id).has(from.step)) {
+      add(`${node.path}.estimateFrom.step`, `"${from.step}" is not done before this step starts; order this step after it`);
     }
   }
 }

@@ -95,7 +95,7 @@ export function* waitForSteps(sc: StepContext, stepIds: string[]): Generator<Tas
     const states = (yield call(sc, Activities.readStepStates, { windowId: sc.input.windowId, stepIds }, RetryPolicies.store())) as Record<string, string>;
     const bad = stepIds.filter((id) => ['failed', 'blocked', 'aborted'].includes(states[id] ?? ''));
     if (bad.length > 0) return `${bad.map((id) => `${id} ${states[id]}`).join(', ')}`;
-    if (stepIds.every((id) => ['done', 'not-doing'].includes(states[id] ?? ''))) return 'done';
+    if (stepIds.every((id) => ['done', 'not-doing', 'deferred'].includes(states[id] ?? ''))) return 'done';
     const slept = yield* sleep(sc.context, sc.abort, sc.input.pollMinutes);
     if (!slept) return 'aborted';
   }

@@ -415,12 +415,26 @@ describe('Consul take-down (seed 004)', () => {
     expect(restore.slice(-2)).toEqual(['smoke-test', 'key']);
   });
 
-  it('coordinates with partners, takes down, maintains and restores, in order, within one hour on a Wednesday', () => {
-    const phase = w().phases[0]!;
+  it('performs the maintenance on Final, then Mock, before production', () => {
+    const [rehearse, production] = w().phases;
+    expect(rehearse!.mode).toBe('sequence');
+    expect(rehearse!.steps.map((s) => s.id)).toEqual(['final-maintenance', 'mock-maintenance']);
+    expect(production!.after).toEqual(['final-then-mock']);
+  });
+
+  it('coordinates with partners, takes down, maintains and restores, in order, within the hour on a Wednesday', () => {
+    const phase = w().phases[1]!;
     expect(phase.mode).toBe('sequence');
     expect(phase.steps.map((s) => s.id)).toEqual(['coordinate-partners', 'take-down', 'perform-maintenance', 'restore']);
-    expect(w().budget?.maxDuration).toBe(60);
+    // The hour of maintenance after the take-down (21:15-22:15), then the restore.
+    expect(w().budget).toEqual({ endsBy: 'Wednesday 22:25', approvers: 'operator' });
     expect(DateTime.fromISO(w().date).weekday).toBe(3);
+  });
+
+  it('estimates production at twice Mock (SQL-A and SQL-B) and lets the maintenance be deferred', () => {
+    const maintenance = step(w(), 'perform-maintenance', 'manual');
+    expect(maintenance.estimateFrom).toEqual({ step: 'mock-maintenance', factor: 2 });
+    expect(maintenance.deferrable).toBe(true);
   });
 
   it('declares the estate: the key, two API/UI boxes, two worker boxes, the scheduled task box and the partners', () => {
