@@ -314,3 +314,27 @@ describe('onFailure: page-up', () => {
     expect(p).toEqual({ path: 'phases[1].steps[4].onFailure', reason: 'onFailure: the only action is "page-up"' });
   });
 });
+
+describe('the runtime budget fields', () => {
+  it('refuses estimateFrom naming a step that does not end before this one', () => {
+    const p = only(problemsAfter((d) => (steps(d, 0)[0].estimateFrom = { step: 'global-infra', factor: 2 })));
+    expect(p).toEqual({ path: 'phases[0].steps[0].estimateFrom.step', reason: '"global-infra" is not done before this step starts; order this step after it' });
+  });
+
+  it('refuses estimateFrom naming an unknown step, with a suggestion', () => {
+    const p = only(problemsAfter((d) => (steps(d, 1)[2].steps[1].estimateFrom = { step: 'global-infa' })));
+    expect(p).toEqual({ path: 'phases[1].steps[2].steps[1].estimateFrom.step', reason: 'unknown step "global-infa" (did you mean "global-infra"?)' });
+  });
+
+  it('refuses budget approvers that are not a role of two or more', () => {
+    expect(only(problemsAfter((d) => (d.budget = { endsBy: 'Sunday 12:00', approvers: 'platform-aprover' })))).toEqual({
+      path: 'budget.approvers',
+      reason: 'unknown role "platform-aprover" (did you mean "platform-approver"?); declare it under roles',
+    });
+    expect(
+      only(problemsAfter((d) => {
+        d.budget = { endsBy: 'Sunday 12:00', approvers: 'release-manager' };
+      })),
+    ).toEqual({ path: 'budget.approvers', reason: 'role "release-manager" needs at least two members: whoever starts the window cannot approve its overruns' });
+  });
+});
