@@ -42,8 +42,8 @@ export interface Scenario {
   manual?: Record<string, 'done' | 'failed' | 'ignore' | { outcome?: 'done' | 'failed'; afterMinutes: number }>;
   /** Canary team id → answer (default ok). */
   canary?: Record<string, { ok: boolean; note?: string } | 'silent'>;
-  /** Abort once a step reaches a state. */
-  abortWhen?: { step: string; state: string; reason: string };
+  /** Abort once a step reaches a state (and, when given, its detail says `detail`). */
+  abortWhen?: { step: string; state: string; detail?: string; reason: string };
   /** Start twice over the API (a duplicate start must not make a second run). */
   duplicateStart?: boolean;
   /** Start by firing the scheduler's timer function twice at once instead of over the API. */
@@ -471,7 +471,7 @@ async function followRun(
     if (r.status === 200 && status.steps && status.runId !== undefined && status.runId !== previousRunId) {
       for (const line of await answerPending(rehearsal, status, answered, o.ask, scenario)) log(`  ${line}`);
       const trigger = scenario.abortWhen;
-      if (trigger && !aborted && status.steps.some((s) => s.id === trigger.step && s.state === trigger.state)) {
+      if (trigger && !aborted && status.steps.some((s) => s.id === trigger.step && s.state === trigger.state && (trigger.detail === undefined || (s.detail ?? '').includes(trigger.detail)))) {
         aborted = true;
         const r = await rehearsal.api('POST', `windows/${rehearsal.windowId}/abort`, 'on-call-engineer', { reason: trigger.reason });
         log(`  on-call-engineer aborted the window (${r.status}): ${trigger.reason}`);

@@ -73,8 +73,10 @@ export function runActivities({ store, windows, ports }: ActivityDeps) {
       return { closed };
     },
 
-    recordLedgerEntry: async (input: { windowId: string; entry: LedgerEntry }) => {
-      await store.addLedger(input.windowId, input.entry);
+    /** `replace`: the entry's inverse grew (a roll-out batch by batch); otherwise a retry never overwrites it. */
+    recordLedgerEntry: async (input: { windowId: string; entry: LedgerEntry; replace?: boolean }) => {
+      if (input.replace) await store.putLedger(input.windowId, input.entry);
+      else await store.addLedger(input.windowId, input.entry);
       return null;
     },
 

@@ -60,6 +60,8 @@ export interface StepResult {
   keptOut?: { server: string; pools: string[]; reason: string }[];
   /** Server-level results of patch steps. */
   servers?: Record<string, ServerOutcome>;
+  /** A rotated Mailgun key's old key, to delete once `after` (steps updating its other consumers) are done. */
+  retireKey?: { keyId: string; after: string[] };
 }
 
 export interface ServerOutcome {
@@ -102,7 +104,16 @@ export type LedgerAction =
   | { type: 'node-maintenance-off'; node: string }
   | { type: 'worker-service-on'; node: string; service: string }
   | { type: 'scheduled-task-on'; node: string; task: string }
-  | { type: 'pool-remove'; pool: ResolvedPool; servers: { name: string; address: string }[] };
+  | { type: 'pool-remove'; pool: ResolvedPool; servers: { name: string; address: string }[] }
+  /**
+   * A secret roll-out so far: Key Vault back to `toVersion` (as a new version; `disableVersion` off),
+   * IIS recycled on the servers that took the new value so they read the old one again, and the new
+   * Mailgun key deleted. The servers are re-recorded as each batch rolls.
+   */
+  | { type: 'secret-rollback'; vault: string; name: string; toVersion: string; disableVersion: string; deleteKeyId?: string; recycle: Server[] };
+
+/** Servers read their secrets when IIS starts, so a recycle is how a new (or old) value reaches them. */
+export const RECYCLE_IIS = ['iisreset /restart', 'Write-Output "IIS recycled"'];
 
 export interface LedgerEntry {
   /** Deterministic: the same change always has the same key, so retries upsert. */

@@ -1,6 +1,7 @@
 import type { OrchestrationContext, Task } from 'durable-functions';
 import type { Outcome, RestoreResult, Runbook, RunbookStep, StepBudget, StepInput, StepResult, StepState, WindowInput, WindowResult } from './contracts';
 import { heldToBudget, minutesNeeded } from './budget';
+import { settleRetirements, type Retirement } from './retire';
 import { Activities, Events, InstanceIds, Orchestrations, runIdOf } from './names';
 import { RetryPolicies } from './retry';
 import type { RestoreInput } from './restore';
@@ -94,6 +95,8 @@ export function* windowOrchestrator(context: OrchestrationContext): Generator<Ta
   const blocks = (dep: RunbookStep): boolean => !['done', 'not-doing', 'deferred'].includes(states.get(dep.id)!) && !(states.get(dep.id) === 'failed' && dep.continueOnFailure);
   /** Minutes each ended step took, for `estimateFrom`. */
   const took = new Map<string, number>();
+  /** Old Mailgun keys waiting for the steps that update their other consumers. */
+  const retirements: Retirement[] = [];
 
   for (;;) {
     if (!stopping) {
@@ -189,6 +192,7 @@ export function* windowOrchestrator(context: OrchestrationContext): Generator<Ta
     running.delete(result.stepId);
     results.set(result.stepId, result);
     if (result.startedAt && result.finishedAt) took.set(result.stepId, (Date.parse(result.finishedAt) - Date.parse(result.startedAt)) / 60_000);
+    if (result.retireKey) retirements.push({ stepId: result.stepId, ...result.retireKey });
     states.set(result.stepId, result.state);
     const step = byId.get(result.stepId)!;
     if (result.state === 'failed' && !step.continueOnFailure && !stopping) {
@@ -198,10 +202,13 @@ export function* windowOrchestrator(context: OrchestrationContext): Generator<Ta
       status.stopReason = stopping;
     }
     publish();
+    // An old key whose consumers are now all done (or one of them ended otherwise) is settled at once.
+    if (retirements.some((r) => !r.outcome)) yield* settleRetirements(context, runbook, runId, retirements, states, false);
   }
 
   // Anything that never ran is reported, not silently dropped.
   for (const [id, state] of states) if (state === 'pending') states.set(id, stopping ? 'aborted' : 'blocked');
+  yield* settleRetirements(context, runbook, runId, retirements, states, true);
   status.state = 'restoring';
   publish();
 
@@ -222,7 +229,7 @@ export function* windowOrchestrator(context: OrchestrationContext): Generator<Ta
   const notDone = [...states].filter(([, s]) => s === 'blocked' || s === 'aborted').map(([id]) => id);
   const aborted = stopping?.startsWith('aborted') ?? false;
   const outcome: WindowResult['state'] = aborted ? 'aborted' : failed.some((id) => !byId.get(id)!.continueOnFailure) || restore.failed.length > 0 ? 'failed' : 'succeeded';
-  const summary = summarise(runbook, states, results, restore, outcome, stopping);
+  const summary = summarise(runbook, states, results, restore, outcome, stopping, retirements);
 
   status.state = outcome;
   if (stopping) status.stopReason = stopping;
@@ -286,6 +293,7 @@ function summarise(
   restore: RestoreResult,
   outcome: WindowResult['state'],
   stopping: string | undefined,
+  retirements: Retirement[],
 ): string {
   const count = (s: StepState) => [...states.values()].filter((x) => x === s).length;
   const icon = outcome === 'succeeded' ? ':white_check_mark:' : outcome === 'aborted' ? ':octagonal_sign:' : ':x:';
@@ -297,6 +305,7 @@ function summarise(
   // The list for the next window.
   for (const [id, r] of results) if (r.state === 'deferred') lines.push(`DEFERRED ${id}${byTickets(runbook, id)}: ${r.summary.replace(/^deferred to a following window: /, '')}`);
   for (const [, r] of results) for (const k of r.keptOut ?? []) lines.push(`OUT OF POOL ${k.server} (${k.pools.join(', ')}): ${k.reason}`);
+  for (const r of retirements) if (r.outcome && !r.outcome.deleted) lines.push(`OLD KEY KEPT (${r.stepId}): ${r.outcome.note}`);
   for (const k of restore.kept) lines.push(`LEFT AS IS (not undone: ${k.description}): ${k.note}`);
   for (const f of restore.failed) lines.push(`RESTORE FAILED ${f.description}: ${f.error} — needs a human now`);
   return lines.join('\n');

@@ -61,6 +61,8 @@ export interface WindowStore {
    * made again. One already put back is replaced: the change is new (a page put up a second time).
    */
   addLedger(windowId: string, entry: LedgerEntry): Promise<LedgerEntry>;
+  /** Writes an entry as given: an inverse that grows as the change goes on (a roll-out, batch by batch). */
+  putLedger(windowId: string, entry: LedgerEntry): Promise<void>;
   getLedger(windowId: string, key: string): Promise<LedgerEntry | undefined>;
   listLedger(windowId: string): Promise<LedgerEntry[]>;
   settleLedger(windowId: string, key: string, state: LedgerEntry['state'], note?: string): Promise<void>;
@@ -221,6 +223,11 @@ export class TableWindowStore implements WindowStore {
       if (e.statusCode !== 409) throw e;
     });
     return (await this.getLedger(windowId, entry.key)) ?? entry;
+  }
+
+  async putLedger(windowId: string, entry: LedgerEntry): Promise<void> {
+    const table = await this.table(TABLES.ledger);
+    await table.upsertEntity({ partitionKey: safeKey(windowId), rowKey: safeKey(entry.key), ...toRow(entry) }, 'Replace');
   }
 
   async getLedger(windowId: string, key: string): Promise<LedgerEntry | undefined> {

@@ -99,6 +99,8 @@ export type StepSpec =
       batches: { members: Server[]; after: string[] }[];
       recycleIis: boolean;
       validation: HttpCheck[];
+      /** Steps that update the key's other consumers: the old Mailgun key is deleted once they are done. */
+      deleteOldKeyAfter: string[];
     }
   | {
       kind: 'test';
@@ -329,6 +331,7 @@ function specOf(step: Step, c: SpecContext): StepSpec {
         batches: step.rollout.batches.map((b) => ({ members: c.expand(b.members), after: b.after ?? [] })),
         recycleIis: step.rollout.recycleIis,
         validation: step.rollout.validation.map(httpCheck),
+        deleteOldKeyAfter: step.rollout.deleteOldKeyAfter ?? [],
       };
     case 'test':
       return {

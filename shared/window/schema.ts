@@ -334,6 +334,11 @@ const Rollout = strict({
   batches: z.array(strict({ members: z.array(z.string()).min(1), after: StringList.optional() })).min(1),
   recycleIis: z.boolean().default(true),
   validation: z.array(SanityCheck).default([]),
+  /**
+   * Mailgun: steps that update other consumers of the key (a Kubernetes secret, a job); the old key
+   * is deleted only once they are all done, and kept (said loudly) if one is not.
+   */
+  deleteOldKeyAfter: StringList.optional(),
 });
 
 const RotateSecretStep = strict({

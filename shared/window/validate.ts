@@ -31,6 +31,7 @@ export function validateWindow(window: WindowDef, options: ValidateOptions = {})
       checkPairs(graph, add);
       checkPageUpOnFailure(graph, add);
       checkEstimateFrom(graph, add);
+      checkOldKeyConsumers(graph, add);
       if (problems.length === 0 && options.checkBudget) {
         for (const p of options.checkBudget(window)) add(p.path, p.reason);
       }
@@ -331,6 +332,27 @@ function checkPairs(graph: WindowGraph, add: Add): void {
         add(upNode.path, `${pair.what} "${key}" is ${pair.verbs?.[1] ?? 'taken down'} by "${downs[0]!.id}", which is not ordered after this step; add after: [${upNode.id}] there`);
       }
     }
+  }
+}
+
+/** The steps that update a Mailgun key's other consumers come after its rotation (they need the new key). */
+function checkOldKeyConsumers(graph: WindowGraph, add: Add): void {
+  for (const node of graph.steps) {
+    const step = node.step!;
+    if (step.kind !== 'rotate-secret' || !step.rollout.deleteOldKeyAfter) continue;
+    if (step.secret.type !== 'mailgun') {
+      add(`${node.path}.rollout.deleteOldKeyAfter`, 'only a Mailgun rotation deletes an old key; a machineKey has none');
+      continue;
+    }
+    step.rollout.deleteOldKeyAfter.forEach((id, i) => {
+      const target = graph.nodes.get(id);
+      if (!target || target.type !== 'step') {
+        const hint = suggest(id, graph.steps.map((n) => n.id));
+        add(`${node.path}.rollout.deleteOldKeyAfter[${i}]`, `unknown step "${id}"${hint ? ` (did you mean "${hint}"?)` : ''}`);
+      } else if (!ancestors(graph, id).has(node.id)) {
+        add(`${node.path}.rollout.deleteOldKeyAfter[${i}]`, `"${id}" must come after this rotation (it updates a consumer with the new key); add after: [${node.id}] there`);
+      }
+    });
   }
 }
 

@@ -194,6 +194,14 @@ describe('2025-06-22 monthly (web batches, maintenance page for www/my/sso, Mail
     expect(secrets['MyIIS-MachineKey']!.versions.some((v) => v.tags.mwRotation && v.enabled)).toBe(true);
   });
 
+  it('deletes the old Mailgun key only after the cronjob secret fix is done', () => {
+    const deletion = report().status.events.find((e) => e.type === 'old-key')!;
+    expect(deletion.data).toMatchObject({ deleted: true, keyId: '5c2e88d0-19ab4f31' });
+    const fix = report().status.steps.find((s) => s.id === 'mailgun-k8s-cronjob-secret')!;
+    expect(fix.state).toBe('done');
+    expect(Date.parse(deletion.at)).toBeGreaterThanOrEqual(Date.parse(fix.at!));
+  });
+
   it('records who approved each gate, and the starter is not among them', () => {
     const approvals = report().status.events.filter((e) => e.type === 'approval').map((e) => e.data as { by: string; decision: string; counted: boolean });
     expect(approvals.length).toBeGreaterThanOrEqual(2);

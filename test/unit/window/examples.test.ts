@@ -329,7 +329,9 @@ describe('2025-06-22 monthly (seed 002)', () => {
     expect(rotation.secret.type).toBe('machine-key');
     expect(rotation.rollout.validateOn).toBe('IC-Web3');
     const [first, second] = rotation.rollout.batches;
-    expect([rotation.rollout.validateOn, ...first!.members].sort()).toEqual(webMembers(1, 5).sort());
+    // In the seed's order: web1-5 together, then validated on web3 (one of them), then web6-10.
+    expect(first!.members).toEqual(webMembers(1, 5));
+    expect(first!.members).toContain(rotation.rollout.validateOn);
     expect(second).toEqual({ members: webMembers(6, 10), after: ['web-batch-2'] });
     expect(rotation.rollout.recycleIis).toBe(true);
   });
@@ -339,6 +341,9 @@ describe('2025-06-22 monthly (seed 002)', () => {
     expect(mailgun.secret.type).toBe('mailgun');
     expect(mailgun.rollout.recycleIis).toBe(true);
     expect(childIds(block(w(), 'mailgun-key-rotations'))).toEqual(['mailgun-rotation', 'mailgun-k8s-cronjob-secret']);
+    // The old key outlives the cronjob's secret fix, and every production server with IIS is recycled.
+    expect(mailgun.rollout.deleteOldKeyAfter).toEqual(['mailgun-k8s-cronjob-secret']);
+    expect(mailgun.rollout.batches.flatMap((b) => b.members)).toEqual(expect.arrayContaining(['group:app', 'group:gateway', ...webMembers(6, 10)]));
     expect(step(w(), 'mailgun-k8s-cronjob-secret', 'manual').instructions).toMatch(/biller-mailgun-message-status-job/);
   });
 
