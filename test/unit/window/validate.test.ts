@@ -338,3 +338,27 @@ describe('the runtime budget fields', () => {
     ).toEqual({ path: 'budget.approvers', reason: 'role "release-manager" needs at least two members: whoever starts the window cannot approve its overruns' });
   });
 });
+
+describe('rollout.deleteOldKeyAfter', () => {
+  const rotation = (after: string[]) => ({
+    id: 'mailgun-rotation',
+    kind: 'rotate-secret',
+    secret: { type: 'mailgun', vault: 'kv', name: 'Mailgun-ApiKey', domain: 'mg.example.com' },
+    rollout: { validateOn: 'IC-Web1', batches: [{ members: ['IC-Web2'] }], deleteOldKeyAfter: after },
+  });
+
+  it('accepts a step that comes after the rotation', () => {
+    const problems = problemsAfter((d) => steps(d, 1).splice(2, 0, rotation(['global-infra'])));
+    expect(problems).toEqual([]);
+  });
+
+  it('refuses a step that does not come after the rotation, saying which after: to add', () => {
+    const p = only(problemsAfter((d) => steps(d, 1).splice(2, 0, rotation(['page-up']))));
+    expect(p).toEqual({ path: 'phases[1].steps[2].rollout.deleteOldKeyAfter[0]', reason: '"page-up" must come after this rotation (it updates a consumer with the new key); add after: [mailgun-rotation] there' });
+  });
+
+  it('refuses it on a machineKey, which has no old key to delete', () => {
+    const p = only(problemsAfter((d) => steps(d, 1).splice(2, 0, { ...rotation(['global-infra']), secret: { type: 'machine-key', vault: 'kv', name: 'MyIIS-MachineKey' } })));
+    expect(p).toEqual({ path: 'phases[1].steps[2].rollout.deleteOldKeyAfter', reason: 'only a Mailgun rotation deletes an old key; a machineKey has none' });
+  });
+});
