@@ -1,5 +1,6 @@
 import type { Command } from 'commander';
 import type { WindowStatusView } from '../../shared/api/windows';
+import { peopleTime } from '../../shared/window/peopleTime';
 
 /**
  * On-call commands over the window HTTP API: where a window stands, approve or reject a gate,
@@ -130,8 +131,10 @@ export function registerOpsCommands(program: Command): void {
 
 /** A terminal view of the status page: the glance first, then only what needs a person. */
 export function formatStatus(v: WindowStatusView): string {
+  // Times in the window's zone and its display zones (an older app's answer without them: as sent).
+  const t = (iso: string | undefined): string => (iso === undefined ? '?' : v.timeZone ? peopleTime(iso, v.timeZone, v.displayZones) : iso);
   const lines = [`${v.title} (${v.windowId}): ${v.state.toUpperCase()}`];
-  if (v.startedAt) lines.push(`  started ${v.startedAt} by ${v.startedBy ?? '?'}; planned end ${v.plannedEndAt ?? '?'}; ETA ${v.eta ?? '?'}${v.slipMinutes ? ` (${v.slipMinutes}m behind plan)` : ''}`);
+  if (v.startedAt) lines.push(`  started ${t(v.startedAt)} by ${v.startedBy ?? '?'}; planned end ${t(v.plannedEndAt)}; ETA ${t(v.eta)}${v.slipMinutes ? ` (${v.slipMinutes}m behind plan)` : ''}`);
   lines.push(`  steps: ${Object.entries(v.counts).map(([k, n]) => `${n} ${k}`).join(', ') || 'none yet'}`);
   if (v.stopReason) lines.push(`  STOPPED: ${v.stopReason}`);
   // Earlier runs of the same window (rehearsals, a run aborted and started again): the last line is this run.

@@ -54,7 +54,15 @@ export function runActivities({ store, windows, ports }: ActivityDeps) {
       for (const channel of input.channels) {
         const mark = `msg:${input.key}@${channel}`;
         if (await store.getMark(input.windowId, mark)) continue;
-        const message = await ports.chat.postMessage(channel, input.text, input.buttons ? { buttons: input.buttons } : {});
+        // Posted by whoever claims it first; a claim whose post failed is given back for the retry.
+        if (input.once && !(await store.claimMark(input.windowId, `claim:${mark}`, 'posting'))) continue;
+        let message: { ts: string };
+        try {
+          message = await ports.chat.postMessage(channel, input.text, input.buttons ? { buttons: input.buttons } : {});
+        } catch (error) {
+          if (input.once) await store.clearMark(input.windowId, `claim:${mark}`);
+          throw error;
+        }
         await store.setMark(input.windowId, mark, message.ts);
         posted.push(channel);
       }

@@ -1,4 +1,5 @@
 import { escapeHtml } from '../window/render-html';
+import { peopleTime } from '../window/peopleTime';
 import type { WindowStatusView } from './windows';
 
 const BADGE: Record<string, string> = {
@@ -18,11 +19,7 @@ const BADGE: Record<string, string> = {
   skipped: '#afb8c1',
 };
 
-const when = (iso: string | undefined, zone: string | undefined): string => {
-  if (!iso) return '–';
-  const d = new Date(iso);
-  return new Intl.DateTimeFormat('en-US', { timeZone: zone ?? 'UTC', weekday: 'short', hour: '2-digit', minute: '2-digit', hour12: false, timeZoneName: 'short' }).format(d);
-};
+const when = (iso: string | undefined, zone: string, displayZones: readonly string[]): string => (iso ? peopleTime(iso, zone, displayZones) : '–');
 
 /**
  * The on-call view of one window: where it stands at a glance (state, ETA against
@@ -31,7 +28,9 @@ const when = (iso: string | undefined, zone: string | undefined): string => {
  */
 export function renderStatusPage(view: WindowStatusView, options: { zone?: string; refreshSeconds?: number } = {}): string {
   const e = escapeHtml;
-  const zone = options.zone ?? 'America/New_York';
+  // The window's own zone and its display zones (ET and IST for the seeds), never UTC.
+  const zone = options.zone ?? view.timeZone ?? 'America/New_York';
+  const zones = view.displayZones ?? [];
   const badge = (state: string) => `<span class="badge" data-state="${e(state)}" style="background:${BADGE[state] ?? '#d0d7de'}">${e(state)}</span>`;
   const doing = view.steps.filter((s) => ['doing', 'waiting', 'waiting-for-approval'].includes(s.state));
   const out = Object.entries(view.servers).filter(([, s]) => s.state === 'failed');
@@ -54,10 +53,10 @@ th{background:#f6f8fa}.alert{background:#ffebe9;border:1px solid #cf222e;border-
 .warn{background:#fff8c5;border:1px solid #bf8700;border-radius:6px;padding:.5rem .75rem;margin:.5rem 0}.muted{color:#656d76}
 </style></head><body>
 <h1>${e(view.title)} ${badge(view.state)}</h1>
-<div class="muted">${e(view.windowId)} · revision ${e(view.revision ?? '–')} · started by ${e(view.startedBy ?? '–')} at ${e(when(view.startedAt, zone))}</div>
+<div class="muted">${e(view.windowId)} · revision ${e(view.revision ?? '–')} · started by ${e(view.startedBy ?? '–')} at ${e(when(view.startedAt, zone, zones))}</div>
 <div class="summary">
-<div>Planned end<b id="planned-end">${e(when(view.plannedEndAt, zone))}</b></div>
-<div>ETA<b id="eta">${e(when(view.eta, zone))}</b>${view.slipMinutes && view.slipMinutes > 0 ? `<span class="muted">${view.slipMinutes}m behind plan</span>` : ''}</div>
+<div>Planned end<b id="planned-end">${e(when(view.plannedEndAt, zone, zones))}</b></div>
+<div>ETA<b id="eta">${e(when(view.eta, zone, zones))}</b>${view.slipMinutes && view.slipMinutes > 0 ? `<span class="muted">${view.slipMinutes}m behind plan</span>` : ''}</div>
 ${Object.entries(view.counts).map(([k, v]) => `<div>${e(k)}<b>${v}</b></div>`).join('')}
 </div>
 ${view.stopReason ? `<div class="alert" id="stop-reason"><b>Stopped:</b> ${e(view.stopReason)}</div>` : ''}
@@ -78,7 +77,7 @@ ${view.approvalsPending.length > 0 ? `<h2>Waiting for approval</h2><ul id="appro
 ${Object.keys(view.servers).length > 0 ? `<h2>Servers</h2><table id="servers"><tr><th>Server</th><th>State</th><th>Step</th><th>Detail</th></tr>${Object.entries(view.servers).map(([n, s]) => `<tr><td>${e(n)}</td><td>${badge(s.state)}</td><td>${e(s.step)}</td><td>${e(s.detail ?? '')}</td></tr>`).join('')}</table>` : ''}
 <h2>Steps</h2>
 <table id="steps"><tr><th>Step</th><th>State</th><th>Planned</th><th>Last change</th><th>Detail</th></tr>
-${[...byPhase.entries()].map(([phase, steps]) => `<tr><th colspan="5">${e(phase)} ${badge(view.phases.find((p) => p.id === phase)?.state ?? 'pending')}</th></tr>${steps.map((s) => `<tr data-step="${e(s.id)}"><td><b>${e(s.id)}</b><br><span class="muted">${e(s.title)}${s.tickets.length ? ` · ${s.tickets.map(e).join(', ')}` : ''}</span></td><td>${badge(s.state)}</td><td>${e(when(s.plannedStart, zone))} – ${e(when(s.plannedEnd, zone))}</td><td>${e(when(s.at, zone))}</td><td>${e(s.detail ?? '')}</td></tr>`).join('')}`).join('')}
+${[...byPhase.entries()].map(([phase, steps]) => `<tr><th colspan="5">${e(phase)} ${badge(view.phases.find((p) => p.id === phase)?.state ?? 'pending')}</th></tr>${steps.map((s) => `<tr data-step="${e(s.id)}"><td><b>${e(s.id)}</b><br><span class="muted">${e(s.title)}${s.tickets.length ? ` · ${s.tickets.map(e).join(', ')}` : ''}</span></td><td>${badge(s.state)}</td><td>${e(when(s.plannedStart, zone, zones))} – ${e(when(s.plannedEnd, zone, zones))}</td><td>${e(when(s.at, zone, zones))}</td><td>${e(s.detail ?? '')}</td></tr>`).join('')}`).join('')}
 </table>
 ${view.summary ? `<h2>Summary</h2><pre>${e(view.summary)}</pre>` : ''}
 </body></html>`;

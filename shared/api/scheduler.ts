@@ -5,7 +5,8 @@ import type { WindowInput } from '../orchestrations/contracts';
 import { InstanceIds, Orchestrations } from '../orchestrations/names';
 import { loadWindowText } from '../window/load';
 import { channelsOf } from '../window/runbook';
-import { formatZoneTime, planWindow } from '../window/plan';
+import { planWindow } from '../window/plan';
+import { peopleTime } from '../window/peopleTime';
 import type { WindowSource } from '../window/source';
 import { AlreadyStartedError, type OrchestrationControl } from './windows';
 
@@ -67,7 +68,7 @@ export async function startDueWindows(deps: { windows: WindowSource; durable: Or
     // Only before a run exists: a run owns the window's record from then on.
     const headsUp = async (): Promise<void> => {
       if (!deps.announce || milestones.length === 0 || now < plan.start.epochMs - HEADS_UP_HOURS * 3_600_000) return;
-      const at = (ms: number) => [plan.timeZone, ...plan.displayZones].map((z) => formatZoneTime(ms, z)).join(' | ');
+      const at = (ms: number) => peopleTime(ms, plan.timeZone, plan.displayZones);
       const people = [...new Set(Object.values(window.roles).flatMap((r) => r.members))].map((p) => window.people[p]?.name ?? p);
       await deps.announce({
         windowId,
@@ -97,7 +98,7 @@ export async function startDueWindows(deps: { windows: WindowSource; durable: Or
     if (now >= endAt) {
       // Loud, once: a window that never ran (the app was down, the schedule was off) is news.
       if (deps.announce && failures.length > 0) {
-        await deps.announce({ windowId, key: 'missed', channels: failures, text: `:rotating_light: ${window.title} did not start: its time ended ${new Date(endAt).toISOString()} and no run exists. Start it by hand or reschedule it.` });
+        await deps.announce({ windowId, key: 'missed', channels: failures, text: `:rotating_light: ${window.title} did not start: its time ended ${peopleTime(endAt, plan.timeZone, plan.displayZones)} and no run exists. Start it by hand or reschedule it.` });
       }
       decisions.push({ windowId, action: 'missed', detail: `its budget ended ${new Date(endAt).toISOString()}` });
       continue;

@@ -258,6 +258,9 @@ export interface WindowStatusView {
   runId?: string;
   /** Every run of the window, oldest first; the last is this one. */
   runs: RunSummary[];
+  /** The window's zone and display zones: times for people are shown in them, never in UTC. */
+  timeZone?: string;
+  displayZones?: string[];
   revision?: string;
   startedBy?: string;
   startedAt?: string;
@@ -344,6 +347,8 @@ export async function windowStatus(deps: ApiDeps, windowId: string): Promise<Api
     state: custom.state ?? run.state,
     instanceId,
     runId: run.runId,
+    timeZone: runbook.timeZone,
+    displayZones: runbook.displayZones,
     runs: history.map((r) => ({
       runId: r.runId,
       mode: r.mode,

@@ -34,6 +34,8 @@ export interface StepInput {
   failureChannels: string[];
   /** Where milestones go (the window's channels): deferrals are announced there. */
   milestoneChannels?: string[];
+  /** Its phase's "has begun" notice: posted once, by the first of the phase's steps to begin work. */
+  phaseNotice?: { key: string; channels: string[]; text: string };
   /** The window's hard end and what this step needs of it; absent when the window has no budget. */
   budget?: StepBudget;
   /** Poll interval of monitor loops (minutes of orchestration time). */
@@ -151,6 +153,8 @@ export interface NotifyInput {
   text: string;
   /** Shown where the app can take their clicks (Slack interactivity); the text must make sense without them. */
   buttons?: ChatButton[];
+  /** Several steps may post it at once (a phase's first steps): only the one that claims it first posts. */
+  once?: boolean;
 }
 
 export interface PoolWriteInput {

@@ -1,7 +1,7 @@
 import type { OrchestrationContext, Task } from 'durable-functions';
 import type { StepBudget, StepInput, StepResult, StepState } from './contracts';
 import { OVERRUN_ANSWER_MINUTES, overrunGate } from './budget';
-import { peopleTime } from './times';
+import { peopleTime } from '../window/peopleTime';
 import { Activities, Events } from './names';
 import { RetryPolicies } from './retry';
 import { abortSignal, nowIso, sleepUntil } from './waits';
@@ -54,6 +54,10 @@ export function* stepOrchestrator(context: OrchestrationContext): Generator<Task
     if (held) return yield* finish(sc, held);
   }
   const startedAt = nowIso(context);
+  if (input.phaseNotice) {
+    const n = input.phaseNotice;
+    yield context.df.callActivityWithRetry(Activities.notify, RetryPolicies.chat(), { windowId: input.windowId, key: n.key, channels: n.channels, text: `${n.text} at ${when(startedAt)} (${step.id} first).`, once: true });
+  }
   yield* sc.record('doing');
 
   let result: StepResult;
@@ -81,7 +85,7 @@ function* holdBudget(sc: StepContext, budget: StepBudget): Generator<Task, StepR
   const milestones = input.milestoneChannels ?? [];
   const defer = function* (reason: string): Generator<Task, StepResult, unknown> {
     yield context.df.callActivityWithRetry(Activities.recordEvent, RetryPolicies.store(), { windowId: input.windowId, stepId: step.id, type: 'deferred', at: nowIso(context), data: { reason, tickets: step.tickets } });
-    yield* notify(sc, [...new Set([...milestones, ...input.failureChannels])], `:fast_forward: Deferred to a following window: ${step.title} (${step.id}${step.tickets.length ? `, ${step.tickets.join(', ')}` : ''}): ${reason}.`, 'deferred');
+    yield* notify(sc, milestones, `:fast_forward: Deferred to a following window: ${step.title} (${step.id}${step.tickets.length ? `, ${step.tickets.join(', ')}` : ''}): ${reason}.`, 'deferred');
     return { stepId: step.id, state: 'deferred', summary: `deferred to a following window: ${reason}` };
   };
   if (step.deferrable) return yield* defer(why);
@@ -94,7 +98,7 @@ function* holdBudget(sc: StepContext, budget: StepBudget): Generator<Task, StepR
   const answer = yield* runApproval(sc, gate);
   if (answer.state === 'aborted') return answer;
   if (answer.state === 'done') {
-    yield* notify(sc, input.failureChannels, `:hourglass: ${step.title} (${step.id}) runs past the budget: ${answer.summary}.`, 'overrun');
+    yield* notify(sc, milestones, `:hourglass: ${step.title} (${step.id}) runs past the budget: ${answer.summary}.`, 'overrun');
     return undefined;
   }
   return yield* defer(`${why}; not approved to run past it (${answer.summary})`);

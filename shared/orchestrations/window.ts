@@ -2,6 +2,7 @@ import type { OrchestrationContext, Task } from 'durable-functions';
 import type { Outcome, RestoreResult, Runbook, RunbookStep, StepBudget, StepInput, StepResult, StepState, WindowInput, WindowResult } from './contracts';
 import { heldToBudget, minutesNeeded } from './budget';
 import { settleRetirements, type Retirement } from './retire';
+import { peopleTime } from '../window/peopleTime';
 import { Activities, Events, InstanceIds, Orchestrations, runIdOf } from './names';
 import { RetryPolicies } from './retry';
 import type { RestoreInput } from './restore';
@@ -76,7 +77,7 @@ export function* windowOrchestrator(context: OrchestrationContext): Generator<Ta
     windowId: runbook.windowId,
     key: `${runId}:window-start`,
     channels: runbook.channels.milestones,
-    text: `:construction: ${runbook.title} has started (${input.mode}, by ${input.startedBy}; run ${runId}). ${runbook.steps.length} steps, planned to end ${runbook.plannedEndAt}.`,
+    text: `:construction: ${runbook.title} has started (${input.mode}, by ${input.startedBy}; run ${runId}). ${runbook.steps.length} steps, planned to end ${peopleTime(runbook.plannedEndAt, runbook.timeZone, runbook.displayZones)}${runbook.budgetEndsAt ? `, by ${peopleTime(runbook.budgetEndsAt, runbook.timeZone, runbook.displayZones)} at the latest` : ''}.`,
   });
 
   // Steps run as their own orchestrations and report back with a `step-done` event. Each
@@ -87,7 +88,6 @@ export function* windowOrchestrator(context: OrchestrationContext): Generator<Ta
   const running = new Set<string>();
   const abort = context.df.waitForExternalEvent(Events.abort);
   const reports: Task[] = [];
-  const announced = new Set<string>();
   let stopping: string | undefined;
 
   const settled = (id: string): boolean => ['done', 'failed', 'not-doing', 'deferred', 'blocked', 'aborted'].includes(states.get(id)!);
@@ -138,6 +138,10 @@ export function* windowOrchestrator(context: OrchestrationContext): Generator<Ta
             failureChannels: runbook.channels.failures,
             milestoneChannels: runbook.channels.milestones,
             pollMinutes: POLL_MINUTES,
+            // The phase is announced by whichever of its steps begins work first, not when steps are scheduled.
+            ...(runbook.channels.milestones.length > 0
+              ? { phaseNotice: { key: `${runId}:phase:${step.phaseId}`, channels: runbook.channels.milestones, text: `:arrow_forward: ${runbook.title}: phase "${runbook.phases.find((p) => p.id === step.phaseId)?.title ?? step.phaseId}" has begun` } }
+              : {}),
             ...(runbook.budgetEndsAt && heldToBudget(step) ? { budget: budgetOf(runbook, step, context.df.currentUtcDateTime.getTime(), took, settled) } : {}),
           },
         });
@@ -153,18 +157,6 @@ export function* windowOrchestrator(context: OrchestrationContext): Generator<Ta
       }
       if (toStart.length > 0) {
         yield context.df.callActivityWithRetry(Activities.startSteps, RetryPolicies.store(), { orchestration: Orchestrations.step, steps: toStart });
-        // Each phase is announced once, when its first step starts.
-        for (const phaseId of new Set(toStart.map((s) => s.input.step.phaseId))) {
-          if (announced.has(phaseId)) continue;
-          announced.add(phaseId);
-          const title = runbook.phases?.find((p) => p.id === phaseId)?.title ?? phaseId;
-          yield context.df.callActivityWithRetry(Activities.notify, RetryPolicies.chat(), {
-            windowId: runbook.windowId,
-            key: `${runId}:phase:${phaseId}`,
-            channels: runbook.channels.milestones,
-            text: `:arrow_forward: ${runbook.title}: phase "${title}" has begun.`,
-          });
-        }
       }
     }
     if (running.size === 0) break;

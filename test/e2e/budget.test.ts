@@ -53,7 +53,7 @@ describe('a window that runs out of budget (its first change takes 55 minutes, p
     expect(asked).toMatch(/it and what must follow it need \d+m, to Sun \d\d:\d\d EDT \| Sun \d\d:\d\d IST, past the budget end Sun 06:35 EDT \| Sun 16:05 IST\. Approve to run it anyway; reject \(or no answer in 30m\) defers it to a following window\. Needs 1 of release-manager/);
     const decisions = r.status.events.filter((e) => e.type === 'approval' && e.step === 'smoke').map((e) => e.data as { by: string; counted: boolean });
     expect(decisions.filter((d) => d.counted).map((d) => d.by)).toEqual(['dana-whitfield']);
-    expect(slackTexts(r, 'platform-support').some((t) => /^:hourglass: .*\(smoke\) runs past the budget: approved by dana-whitfield\.$/.test(t))).toBe(true);
+    expect(slackTexts(r, 'eng-monthlymaintenance').some((t) => /^:hourglass: .*\(smoke\) runs past the budget: approved by dana-whitfield\.$/.test(t))).toBe(true);
   });
 });
 

@@ -114,9 +114,33 @@ function commonChecks(file: string, get: () => Report): void {
       const texts = slackTexts(r, channel);
       expect(texts.some((t) => t.includes('has started'))).toBe(true);
       for (const phase of runbook.phases) {
-        if (runbook.steps.some((st) => st.phaseId === phase.id && st.skip === undefined)) expect(texts).toContain(`:arrow_forward: ${runbook.title}: phase "${phase.title}" has begun.`);
+        if (runbook.steps.some((st) => st.phaseId === phase.id && st.skip === undefined)) {
+          expect(texts.filter((t) => t.startsWith(`:arrow_forward: ${runbook.title}: phase "${phase.title}" has begun at `))).toHaveLength(1);
+        }
       }
       expect(texts.some((t) => t.includes(`${runbook.title} succeeded`))).toBe(true);
+    }
+  });
+
+  it('announces each phase when its first step begins work, not when its steps are scheduled', () => {
+    const r = get();
+    const channel = (r.estate.slack.channels as { name: string; messages: { text: string; ts: string }[] }[]).find((c) => c.name === runbook.channels.milestones[0]!.replace(/^#/, ''))!;
+    for (const phase of runbook.phases) {
+      const notice = channel.messages.find((m) => m.text.startsWith(`:arrow_forward: ${runbook.title}: phase "${phase.title}" has begun at `));
+      const gates = runbook.steps.filter((st) => st.phaseId === phase.id && st.skip === undefined).map((st) => (st.notBefore ? Date.parse(st.notBefore) : 0));
+      if (!notice || gates.length === 0) continue;
+      // Not before the earliest time any of its steps may begin (a phase's start or a step's `at`).
+      expect(Number(notice.ts) * 1000).toBeGreaterThanOrEqual(Math.min(...gates) - 1000);
+      // Times for people: the window's zone and its display zones, never UTC.
+      expect(notice.text).toMatch(/ has begun at \w{3} \d\d:\d\d [A-Z]{3,4}( \| (\w{3} )?\d\d:\d\d [A-Z]{3,4})* \([\w.-]+ first\)\.$/);
+    }
+  });
+
+  it('posts only failures to the failure channels (and the notices the window itself sends there)', () => {
+    const r = get();
+    const own = runbook.steps.flatMap((s) => (s.spec.kind === 'notify' ? [s.spec.message] : []));
+    for (const channel of runbook.channels.failures.filter((c) => !runbook.channels.milestones.includes(c))) {
+      expect(slackTexts(r, channel).filter((t) => !own.includes(t))).toEqual([]);
     }
   });
 

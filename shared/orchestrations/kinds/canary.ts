@@ -2,8 +2,9 @@ import type { Task } from 'durable-functions';
 import type { Outcome } from '../contracts';
 import { Activities, Events } from '../names';
 import { RetryPolicies } from '../retry';
+import { peopleTime } from '../../window/peopleTime';
 import { nowIso, untilAborted } from '../waits';
-import { aborted, call, failed, keyOf, notify, ok, remember, settle, writePool, type KindRunner } from './common';
+import { aborted, call, failed, keyOf, milestones, notify, ok, remember, settle, writePool, type KindRunner } from './common';
 
 /** A team's answer at a checkpoint, raised by the HTTP endpoint. */
 export interface CanaryAnswer {
@@ -31,7 +32,7 @@ export const runCanary: KindRunner<'canary'> = function* (sc, spec) {
     const added = yield* writePool(sc, { key: `${key}:add`, pool, remove: [], add: [address] });
     if (!added.ok) return failed(sc, `could not add ${spec.server.name} to ${pool.id}: ${added.message}`);
   }
-  yield* notify(sc, [spec.channel], `:hatching_chick: Canary ${spec.server.name} is serving traffic in ${spec.pools.map((p) => p.id).join(', ')}. Checkpoints every ${spec.everyMinutes}m; go/no-go at ${spec.decisionAt} (default ${spec.defaultOutcome}).`, 'joined');
+  yield* notify(sc, [spec.channel], `:hatching_chick: Canary ${spec.server.name} is serving traffic in ${spec.pools.map((p) => p.id).join(', ')}. Checkpoints every ${spec.everyMinutes}m; go/no-go at ${peopleTime(spec.decisionAt, input.timeZone, input.displayZones)} (default ${spec.defaultOutcome}).`, 'joined');
 
   const latest = new Map<string, CanaryAnswer>();
   const teams = new Set(spec.teams.map((t) => t.id));
@@ -86,11 +87,11 @@ export const runCanary: KindRunner<'canary'> = function* (sc, spec) {
 
   if (go) {
     for (const pool of spec.pools) yield* settle(sc, keyOf(sc, 'pool', pool.id), 'kept', `go decision: ${spec.server.name} stays in ${pool.id}`);
-    yield* notify(sc, [spec.channel, ...input.failureChannels], `:white_check_mark: GO: canary ${spec.server.name} stays in ${spec.pools.map((p) => p.id).join(', ')}.`, 'decision');
+    yield* notify(sc, [...new Set([spec.channel, ...milestones(sc)])], `:white_check_mark: GO: canary ${spec.server.name} stays in ${spec.pools.map((p) => p.id).join(', ')}.`, 'decision');
     return ok(sc, `go: ${spec.server.name} stays in the pool`);
   }
   const out = yield* takeOut(sc, spec, address, reasons.join('; '));
-  yield* notify(sc, [spec.channel, ...input.failureChannels], `:no_entry: NO-GO: ${reasons.join('; ')}. Canary ${spec.server.name} ${out ? 'could NOT be taken out: ' + out : 'taken out of the pool'}.`, 'decision');
+  yield* notify(sc, [...new Set([spec.channel, ...milestones(sc), ...input.failureChannels])], `:no_entry: NO-GO: ${reasons.join('; ')}. Canary ${spec.server.name} ${out ? 'could NOT be taken out: ' + out : 'taken out of the pool'}.`, 'decision');
   if (out) return failed(sc, `no-go, and ${spec.server.name} could not be taken out: ${out}`);
   return ok(sc, `no-go (${reasons.join('; ')}): ${spec.server.name} taken out of the pool`);
 };

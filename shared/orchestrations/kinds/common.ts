@@ -48,6 +48,11 @@ export function keyOf(sc: StepContext, ...parts: (string | number)[]): string {
   return [sc.input.runId, sc.input.step.id, ...parts].join(':');
 }
 
+/** Where news goes that is not a failure (the window's channels): failure channels get only failures. */
+export function milestones(sc: StepContext): string[] {
+  return sc.input.milestoneChannels ?? [];
+}
+
 export function* notify(sc: StepContext, channels: string[], text: string, ...keyParts: (string | number)[]): Generator<Task, void, unknown> {
   yield* post(sc, channels, text, keyParts);
 }

@@ -58,4 +58,9 @@ describe('mw status text', () => {
     ]);
     expect(formatStatus(base)).not.toMatch(/earlier:/);
   });
+
+  it('shows times in the window\'s zone and its display zones, never UTC', () => {
+    const line = formatStatus({ ...base, timeZone: 'America/New_York', displayZones: ['Asia/Kolkata'] }).split('\n')[1];
+    expect(line).toBe('  started Sat 18:30 EDT | Sun 04:00 IST by scheduler; planned end Sun 11:29 EDT | 20:59 IST; ETA Sun 12:09 EDT | 21:39 IST (40m behind plan)');
+  });
 });
