@@ -21,7 +21,7 @@ describe('a window that runs out of budget (its first change takes 55 minutes, p
     expect(r.status.state).toBe('succeeded');
     for (const id of ['global-infra', 'hub-infra']) {
       expect(stepOf(r, id).state).toBe('deferred');
-      expect(stepOf(r, id).detail).toMatch(/^deferred to a following window: it and what must follow it need \d+m, to Sun \d\d:\d\d EDT \| Sun \d\d:\d\d IST, past the budget end Sun 06:35 EDT \| Sun 16:05 IST$/);
+      expect(stepOf(r, id).detail).toMatch(/^deferred to a following window: it and what must follow it need \d+m, to Sun \d\d:\d\d EDT \| \d\d:\d\d IST, past the budget end Sun 06:35 EDT \| 16:05 IST$/);
     }
     const started = (r.estate.devops.runs as { pipelineName: string }[]).map((x) => x.pipelineName);
     expect(started).not.toContain('Global_Infrastructure');
@@ -50,7 +50,7 @@ describe('a window that runs out of budget (its first change takes 55 minutes, p
     // The request as first posted (once answered it is rewritten to say so and loses its buttons).
     const messages = (r.estate.slack.channels as { name: string; messages: { text: string; history: string[] }[] }[]).find((c) => c.name === 'eng-monthlymaintenance')!.messages;
     const asked = messages.map((m) => m.history[0] ?? m.text).find((t) => t.startsWith(':lock: Approval needed for smoke (smoke): '))!;
-    expect(asked).toMatch(/it and what must follow it need \d+m, to Sun \d\d:\d\d EDT \| Sun \d\d:\d\d IST, past the budget end Sun 06:35 EDT \| Sun 16:05 IST\. Approve to run it anyway; reject \(or no answer in 30m\) defers it to a following window\. Needs 1 of release-manager/);
+    expect(asked).toMatch(/it and what must follow it need \d+m, to Sun \d\d:\d\d EDT \| \d\d:\d\d IST, past the budget end Sun 06:35 EDT \| 16:05 IST\. Approve to run it anyway; reject \(or no answer in 30m\) defers it to a following window\. Needs 1 of release-manager/);
     const decisions = r.status.events.filter((e) => e.type === 'approval' && e.step === 'smoke').map((e) => e.data as { by: string; counted: boolean });
     expect(decisions.filter((d) => d.counted).map((d) => d.by)).toEqual(['dana-whitfield']);
     expect(slackTexts(r, 'eng-monthlymaintenance').some((t) => /^:hourglass: .*\(smoke\) runs past the budget: approved by dana-whitfield\.$/.test(t))).toBe(true);
