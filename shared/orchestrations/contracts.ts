@@ -14,6 +14,8 @@ export interface WindowInput {
   startedBy: string;
   mode: 'scheduled' | 'rehearsal' | 'manual';
   reason?: string;
+  /** The window revision the run uses, chosen when it was started (absent: the latest when it prepares). */
+  revision?: string;
 }
 
 /** `deferred`: the budget no longer held it; pushed to a following window (dependents go on as after `not-doing`). */
@@ -155,6 +157,8 @@ export interface NotifyInput {
   buttons?: ChatButton[];
   /** Several steps may post it at once (a phase's first steps): only the one that claims it first posts. */
   once?: boolean;
+  /** The message laid out as Block Kit sections (results, summaries); `text` is the fallback. */
+  sections?: string[];
 }
 
 export interface PoolWriteInput {

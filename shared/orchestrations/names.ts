@@ -17,6 +17,8 @@ export const Activities = {
   notify: 'notify',
   /** Rewrites a notice the window posted (by its key) and takes its buttons away: the question is closed. */
   closeNotice: 'closeNotice',
+  /** Renders the window report (Markdown and HTML) into Blob storage beside the run. */
+  writeReport: 'writeReport',
   // ledger
   recordLedger: 'recordLedgerEntry',
   listLedger: 'listLedger',
@@ -121,10 +123,11 @@ export const InstanceIds = {
 };
 
 /**
- * A run's id: the orchestration time it started, to the second, in UTC (`20250622T043000Z`).
- * Deterministic on replay, sortable, readable in a URL; two runs of one window cannot start in
- * the same second because `window-<id>` admits one at a time.
+ * A run's id: the orchestration time it started, to the second, in UTC digits (`20250622043000`),
+ * the id its report is filed under (shared/api/details.ts). Deterministic on replay, sortable,
+ * readable in a URL; two runs of one window cannot start in the same second because `window-<id>`
+ * admits one at a time.
  */
 export function runIdOf(startedAtIso: string): string {
-  return startedAtIso.replace(/\.\d+Z$/, 'Z').replace(/[-:]/g, '');
+  return startedAtIso.replace(/[^0-9]/g, '').slice(0, 14);
 }

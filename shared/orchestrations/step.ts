@@ -1,7 +1,6 @@
 import type { OrchestrationContext, Task } from 'durable-functions';
 import type { StepBudget, StepInput, StepResult, StepState } from './contracts';
 import { OVERRUN_ANSWER_MINUTES, overrunGate } from './budget';
-import { peopleTime } from '../window/peopleTime';
 import { Activities, Events } from './names';
 import { RetryPolicies } from './retry';
 import { abortSignal, nowIso, sleepUntil } from './waits';
@@ -43,9 +42,8 @@ export function* stepOrchestrator(context: OrchestrationContext): Generator<Task
     },
   };
 
-  const when = (at: string | number) => peopleTime(at, input.timeZone, input.displayZones);
   if (step.notBefore) {
-    yield* sc.record('waiting', `not before ${when(step.notBefore)}`);
+    yield* sc.record('waiting', `not before ${step.notBefore}`);
     const reached = yield* sleepUntil(context, abort, new Date(step.notBefore));
     if (!reached) return yield* finish(sc, { stepId: step.id, state: 'aborted', summary: 'aborted before it started' });
   }
@@ -56,7 +54,7 @@ export function* stepOrchestrator(context: OrchestrationContext): Generator<Task
   const startedAt = nowIso(context);
   if (input.phaseNotice) {
     const n = input.phaseNotice;
-    yield context.df.callActivityWithRetry(Activities.notify, RetryPolicies.chat(), { windowId: input.windowId, key: n.key, channels: n.channels, text: `${n.text} at ${when(startedAt)} (${step.id} first).`, once: true });
+    yield context.df.callActivityWithRetry(Activities.notify, RetryPolicies.chat(), { windowId: input.windowId, key: n.key, channels: n.channels, text: `${n.text} at ${startedAt} (${step.id} first).`, once: true });
   }
   yield* sc.record('doing');
 
@@ -78,7 +76,8 @@ export function* stepOrchestrator(context: OrchestrationContext): Generator<Task
 function* holdBudget(sc: StepContext, budget: StepBudget): Generator<Task, StepResult | undefined, unknown> {
   const { context, input } = sc;
   const { step } = input;
-  const when = (at: string | number) => peopleTime(at, input.timeZone, input.displayZones);
+  // Instants stay ISO here: notices and every view show them to people in the window's zones (shared/api/times).
+  const when = (at: string | number) => (typeof at === 'number' ? new Date(at).toISOString() : at);
   const endsMs = context.df.currentUtcDateTime.getTime() + budget.needsMinutes * 60_000;
   if (endsMs <= Date.parse(budget.endsAt)) return undefined;
   const why = `it and what must follow it need ${budget.needsMinutes}m, to ${when(endsMs)}, past the budget end ${when(budget.endsAt)}`;

@@ -2,7 +2,6 @@ import type { OrchestrationContext, Task } from 'durable-functions';
 import type { Outcome, RestoreResult, Runbook, RunbookStep, StepBudget, StepInput, StepResult, StepState, WindowInput, WindowResult } from './contracts';
 import { heldToBudget, minutesNeeded } from './budget';
 import { settleRetirements, type Retirement } from './retire';
-import { peopleTime } from '../window/peopleTime';
 import { Activities, Events, InstanceIds, Orchestrations, runIdOf } from './names';
 import { RetryPolicies } from './retry';
 import type { RestoreInput } from './restore';
@@ -77,7 +76,7 @@ export function* windowOrchestrator(context: OrchestrationContext): Generator<Ta
     windowId: runbook.windowId,
     key: `${runId}:window-start`,
     channels: runbook.channels.milestones,
-    text: `:construction: ${runbook.title} has started (${input.mode}, by ${input.startedBy}; run ${runId}). ${runbook.steps.length} steps, planned to end ${peopleTime(runbook.plannedEndAt, runbook.timeZone, runbook.displayZones)}${runbook.budgetEndsAt ? `, by ${peopleTime(runbook.budgetEndsAt, runbook.timeZone, runbook.displayZones)} at the latest` : ''}.`,
+    text: `:construction: ${runbook.title} has started (${input.mode}, by ${input.startedBy}; run ${runId}). ${runbook.steps.length} steps, planned to end ${runbook.plannedEndAt}${runbook.budgetEndsAt ? `, by ${runbook.budgetEndsAt} at the latest` : ''}.`,
   });
 
   // Steps run as their own orchestrations and report back with a `step-done` event. Each
@@ -227,18 +226,33 @@ export function* windowOrchestrator(context: OrchestrationContext): Generator<Ta
   if (stopping) status.stopReason = stopping;
   publish();
 
-  yield context.df.callActivityWithRetry(Activities.notify, RetryPolicies.chat(), {
-    windowId: runbook.windowId,
-    key: `${runId}:window-finish`,
-    channels: outcome === 'succeeded' ? runbook.channels.milestones : [...new Set([...runbook.channels.milestones, ...runbook.channels.failures])],
-    text: summary,
-  });
   yield context.df.callActivityWithRetry(Activities.recordRun, RetryPolicies.store(), {
     windowId: runbook.windowId,
     runId,
     state: outcome,
     at: nowIso(context),
     summary,
+  });
+  // The report replaces the hand-written wiki page; the finish notice links it. A report that
+  // cannot be written must not hide the outcome: the notice goes out either way and says so.
+  let report: { html: string } | null = null;
+  try {
+    report = (yield context.df.callActivityWithRetry(Activities.writeReport, RetryPolicies.store(), {
+      windowId: runbook.windowId,
+      state: outcome,
+      steps: Object.fromEntries(states),
+    })) as { html: string } | null;
+  } catch {
+    report = null;
+  }
+  const reportLine = report ? `*The window report:* <${report.html}|${runbook.title} report>` : 'The window report could not be written; see the status page.';
+  yield context.df.callActivityWithRetry(Activities.notify, RetryPolicies.chat(), {
+    windowId: runbook.windowId,
+    key: `${runId}:window-finish`,
+    channels: outcome === 'succeeded' ? runbook.channels.milestones : [...new Set([...runbook.channels.milestones, ...runbook.channels.failures])],
+    text: `${summary}\n${reportLine}`,
+    // Block Kit sections: the outcome, the counts, each problem on its own, the report.
+    sections: [...summary.split('\n'), reportLine],
   });
 
   return {

@@ -15,6 +15,8 @@ export interface CallRecord {
   listener: string;
   method: string;
   path: string;
+  /** Route pattern of the simulated service that served it (absent: no such route). */
+  route?: string;
   status: number;
   time: string;
   body?: unknown;
@@ -25,6 +27,8 @@ export interface Report {
   status: WindowStatusView;
   /** The final status of every run the scenario made (one unless it lists `runs`), the last being `status`. */
   runs: WindowStatusView[];
+  /** The window report the app stored when the window ended. */
+  windowReport: { md?: string; html?: string };
   duplicateStart?: number;
   // eslint-disable-next-line @typescript-eslint/no-explicit-any
   estate: any;
@@ -37,15 +41,14 @@ export interface Report {
 }
 
 const root = join(__dirname, '../..');
-// MW_E2E_WORKER moves the ports when several checkouts run rehearsals on one machine.
-const worker = Number(process.env.MW_E2E_WORKER ?? process.env.JEST_WORKER_ID ?? '1');
 
 export async function rehearse(windowFile: string, scenario?: Scenario): Promise<Report> {
   const script = join(root, 'dist/devhost/rehearse.js');
   if (!existsSync(script)) throw new Error('dist/devhost/rehearse.js is missing: run `npm run build` first (npm test does)');
   const dir = mkdtempSync(join(tmpdir(), 'mw-e2e-'));
   const report = join(dir, 'report.json');
-  const args = [script, join(root, windowFile), '--quiet', '--report', report, '--port', String(7100 + worker * 3), '--base-port', String(7600 + worker * 20)];
+  // Ports the system picks: rehearsals of other test workers, or other checkouts, never collide.
+  const args = [script, join(root, windowFile), '--quiet', '--report', report, '--port', '0', '--base-port', '0'];
   if (process.env.DEVHOST_TEST_STORAGE) args.push('--storage', process.env.DEVHOST_TEST_STORAGE);
   if (scenario) {
     writeFileSync(join(dir, 'scenario.json'), JSON.stringify(scenario));

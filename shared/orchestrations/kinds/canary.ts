@@ -2,7 +2,6 @@ import type { Task } from 'durable-functions';
 import type { Outcome } from '../contracts';
 import { Activities, Events } from '../names';
 import { RetryPolicies } from '../retry';
-import { peopleTime } from '../../window/peopleTime';
 import { nowIso, untilAborted } from '../waits';
 import { aborted, call, failed, keyOf, milestones, notify, ok, remember, settle, writePool, type KindRunner } from './common';
 
@@ -32,7 +31,7 @@ export const runCanary: KindRunner<'canary'> = function* (sc, spec) {
     const added = yield* writePool(sc, { key: `${key}:add`, pool, remove: [], add: [address] });
     if (!added.ok) return failed(sc, `could not add ${spec.server.name} to ${pool.id}: ${added.message}`);
   }
-  yield* notify(sc, [spec.channel], `:hatching_chick: Canary ${spec.server.name} is serving traffic in ${spec.pools.map((p) => p.id).join(', ')}. Checkpoints every ${spec.everyMinutes}m; go/no-go at ${peopleTime(spec.decisionAt, input.timeZone, input.displayZones)} (default ${spec.defaultOutcome}).`, 'joined');
+  yield* notify(sc, [spec.channel], `:hatching_chick: Canary ${spec.server.name} is serving traffic in ${spec.pools.map((p) => p.id).join(', ')}. Checkpoints every ${spec.everyMinutes}m; go/no-go at ${spec.decisionAt} (default ${spec.defaultOutcome}).`, 'joined');
 
   const latest = new Map<string, CanaryAnswer>();
   const teams = new Set(spec.teams.map((t) => t.id));
