@@ -25,7 +25,7 @@ describe('a smoke test fails after the page came down (onFailure: page-up), and 
   beforeAll(async () => {
     r = await rehearse(MINI, {
       faults: [{ kind: 'devops-run', pipeline: 'IC-Smoke-Tests', result: 'failed' }],
-      pageAfterEnd: { page: 'public', action: 'down', by: 'dana-whitfield', reason: 'fix deployed, smoke tests pass by hand' },
+      pageAfterEnd: { page: 'public', action: 'down', by: 'on-call-engineer', reason: 'fix deployed, smoke tests pass by hand' },
     });
     atEnd = r.runs[0]!;
   });
@@ -64,7 +64,7 @@ describe('a smoke test fails after the page came down (onFailure: page-up), and 
     expect(r.status.stillChanged).toEqual([]);
     for (const host of ['www.invoicecloud.com', 'my.invoicecloud.com', 'sso.invoicecloud.com']) expect(recordOf(r, host)).toBe('pal.invoicecloud.com');
     const asked = r.status.events.filter((e) => e.type === 'emergency-page').map((e) => e.data);
-    expect(asked).toEqual([{ by: 'dana-whitfield', action: 'down', page: 'public', reason: 'fix deployed, smoke tests pass by hand' }]);
+    expect(asked).toEqual([{ by: 'on-call-engineer', action: 'down', page: 'public', reason: 'fix deployed, smoke tests pass by hand' }]);
   });
 });
 
