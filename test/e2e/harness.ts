@@ -26,6 +26,8 @@ export interface CallRecord {
 export interface Report {
   windowId: string;
   status: WindowStatusView;
+  /** The final status of every run the scenario made (one unless it lists `runs`), the last being `status`. */
+  runs: WindowStatusView[];
   /** The window report the app stored when the window ended. */
   windowReport: { md?: string; html?: string };
   duplicateStart?: number;

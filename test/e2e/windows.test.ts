@@ -121,9 +121,33 @@ function commonChecks(file: string, get: () => Report): void {
       const texts = slackTexts(r, channel);
       expect(texts.some((t) => t.includes('has started'))).toBe(true);
       for (const phase of runbook.phases) {
-        if (runbook.steps.some((st) => st.phaseId === phase.id && st.skip === undefined)) expect(texts).toContain(`:arrow_forward: ${runbook.title}: phase "${phase.title}" has begun.`);
+        if (runbook.steps.some((st) => st.phaseId === phase.id && st.skip === undefined)) {
+          expect(texts.filter((t) => t.startsWith(`:arrow_forward: ${runbook.title}: phase "${phase.title}" has begun at `))).toHaveLength(1);
+        }
       }
       expect(texts.some((t) => t.includes(`${runbook.title} succeeded`))).toBe(true);
+    }
+  });
+
+  it('announces each phase when its first step begins work, not when its steps are scheduled', () => {
+    const r = get();
+    const channel = (r.estate.slack.channels as { name: string; messages: { text: string; ts: string }[] }[]).find((c) => c.name === runbook.channels.milestones[0]!.replace(/^#/, ''))!;
+    for (const phase of runbook.phases) {
+      const notice = channel.messages.find((m) => m.text.startsWith(`:arrow_forward: ${runbook.title}: phase "${phase.title}" has begun at `));
+      const gates = runbook.steps.filter((st) => st.phaseId === phase.id && st.skip === undefined).map((st) => (st.notBefore ? Date.parse(st.notBefore) : 0));
+      if (!notice || gates.length === 0) continue;
+      // Not before the earliest time any of its steps may begin (a phase's start or a step's `at`).
+      expect(Number(notice.ts) * 1000).toBeGreaterThanOrEqual(Math.min(...gates) - 1000);
+      // Times for people: the window's zone and its display zones, never UTC.
+      expect(notice.text).toMatch(/ has begun at \w{3} \d\d:\d\d [A-Z]{3,4}( \| (\w{3} )?\d\d:\d\d [A-Z]{3,4})* \([\w.-]+ first\)\.$/);
+    }
+  });
+
+  it('posts only failures to the failure channels (and the notices the window itself sends there)', () => {
+    const r = get();
+    const own = runbook.steps.flatMap((s) => (s.spec.kind === 'notify' ? [s.spec.message] : []));
+    for (const channel of runbook.channels.failures.filter((c) => !runbook.channels.milestones.includes(c))) {
+      expect(slackTexts(r, channel).filter((t) => !own.includes(t))).toEqual([]);
     }
   });
 
@@ -226,6 +250,14 @@ describe('2025-06-22 monthly (web batches, maintenance page for www/my/sso, Mail
     expect(secrets['MyIIS-MachineKey']!.versions.some((v) => v.tags.mwRotation && v.enabled)).toBe(true);
   });
 
+  it('deletes the old Mailgun key only after the cronjob secret fix is done', () => {
+    const deletion = report().status.events.find((e) => e.type === 'old-key')!;
+    expect(deletion.data).toMatchObject({ deleted: true, keyId: '5c2e88d0-19ab4f31' });
+    const fix = report().status.steps.find((s) => s.id === 'mailgun-k8s-cronjob-secret')!;
+    expect(fix.state).toBe('done');
+    expect(Date.parse(deletion.at)).toBeGreaterThanOrEqual(Date.parse(fix.at!));
+  });
+
   it('records who approved each gate, and the starter is not among them', () => {
     const approvals = report().status.events.filter((e) => e.type === 'approval').map((e) => e.data as { by: string; decision: string; counted: boolean });
     expect(approvals.length).toBeGreaterThanOrEqual(2);
@@ -260,7 +292,7 @@ describe('2025-09-08 canary', () => {
   const report = rehearsedWindow('windows/2025-09-08-canary.yaml');
 
   it('adds the new server, hears every team at every checkpoint and keeps it on go', () => {
-    expect(report().status.stillChanged.map((c) => [c.state, c.key, c.note])).toEqual([['kept', 'new-server-canary:pool:agw-web', 'go decision: IC-W25-Web01 stays in agw-web']]);
+    expect(report().status.stillChanged.map((c) => [c.state, c.key.replace(/^\d{14}:/, '<run>:'), c.note])).toEqual([['kept', '<run>:new-server-canary:pool:agw-web', 'go decision: IC-W25-Web01 stays in agw-web']]);
     const pools = report().estate.arm.applicationGateways['agw-pri-appgateway0-prd'].pools as Record<string, string[]>;
     expect(Object.values(pools).some((m) => m.includes('IC-W25-Web01'))).toBe(true);
     const decision = report().status.events.find((e) => e.type === 'canary-decision')?.data as { decision: string };

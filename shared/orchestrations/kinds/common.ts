@@ -39,9 +39,18 @@ export function call(sc: StepContext, name: ActivityName, input: unknown, policy
   return sc.context.df.callActivityWithRetry(name, policy, input);
 }
 
-/** A deterministic key for things this step does (idempotency and ledger). */
+/**
+ * A deterministic key for things this step does (idempotency and ledger), scoped to the run: a
+ * later run of the window starts its own pipeline runs, secret versions and notices, and its
+ * ledger entries never merge with what an earlier run left changed.
+ */
 export function keyOf(sc: StepContext, ...parts: (string | number)[]): string {
-  return [sc.input.step.id, ...parts].join(':');
+  return [sc.input.runId, sc.input.step.id, ...parts].join(':');
+}
+
+/** Where news goes that is not a failure (the window's channels): failure channels get only failures. */
+export function milestones(sc: StepContext): string[] {
+  return sc.input.milestoneChannels ?? [];
 }
 
 export function* notify(sc: StepContext, channels: string[], text: string, ...keyParts: (string | number)[]): Generator<Task, void, unknown> {
@@ -81,11 +90,14 @@ export function* suppressAlerts(sc: StepContext, key: string, nameParts: string[
   return ruleName;
 }
 
-/** Undoes ledger entries by key (missing ones are fine: nothing was changed); returns what failed. */
-export function* undoAll(sc: StepContext, keys: string[]): Generator<Task, string[], unknown> {
+/**
+ * Undoes ledger entries by key (missing ones are fine: nothing was changed); returns what failed.
+ * `force` undoes entries kept on purpose too: the step is an explicit order to put them back.
+ */
+export function* undoAll(sc: StepContext, keys: string[], options: { force?: boolean } = {}): Generator<Task, string[], unknown> {
   const problems: string[] = [];
   for (const key of keys) {
-    const undone = (yield call(sc, Activities.undoLedger, { windowId: sc.input.windowId, key, at: nowIso(sc.context) })) as Outcome<object>;
+    const undone = (yield call(sc, Activities.undoLedger, { windowId: sc.input.windowId, key, at: nowIso(sc.context), ...(options.force ? { force: true } : {}) })) as Outcome<object>;
     if (!undone.ok) problems.push(`${key}: ${undone.message}`);
   }
   return problems;
