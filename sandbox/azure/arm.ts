@@ -32,6 +32,7 @@ export function armSnapshot(model: AzureModel): unknown {
           busyOperationId: vm.busyOperationId ?? null,
           patchHistory: vm.history,
           services: vm.services,
+          startTypes: Object.fromEntries(Object.keys(vm.services).map((name) => [name, vm.startTypes[name] ?? 'Automatic'])),
           scheduledTasks: vm.scheduledTasks,
           appPools: vm.appPools,
           commands: vm.commands,

@@ -51,6 +51,8 @@ export interface VmState {
   patch: AzureEstate['virtualMachines'][number]['patch'];
   history: PatchRecord[];
   services: Record<string, 'Running' | 'Stopped'>;
+  /** Start type per service; absent means Automatic. */
+  startTypes: Record<string, 'Automatic' | 'Manual' | 'Disabled'>;
   scheduledTasks: Record<string, boolean>;
   appPools: Record<string, { recycles: number; lastRecycledAt?: string }>;
   commands: CommandRecord[];
@@ -193,7 +195,8 @@ export class AzureModel {
         patchLevel: vm.patchLevel,
         patch: vm.patch,
         history: [],
-        services: { ...vm.services },
+        services: Object.fromEntries(Object.entries(vm.services).map(([name, v]) => [name, typeof v === 'string' ? v : v.status])),
+        startTypes: Object.fromEntries(Object.entries(vm.services).flatMap(([name, v]) => (typeof v === 'string' ? [] : [[name, v.startType]]))),
         scheduledTasks: { ...vm.scheduledTasks },
         appPools: Object.fromEntries(vm.appPools.map((p) => [p, { recycles: 0 }])),
         commands: [],
@@ -400,7 +403,7 @@ export class AzureModel {
       vmFaults: VmFault[];
       faultCounter: number;
     };
-    this.vms = new Map(s.vms.map((v) => [v.name.toLowerCase(), v]));
+    this.vms = new Map(s.vms.map((v) => [v.name.toLowerCase(), { ...v, startTypes: v.startTypes ?? {} }]));
     this.operations = new Map(s.operations.map((o) => [o.id, o]));
     this.gateways = new Map(s.gateways.map((g) => [g.name.toLowerCase(), g]));
     this.loadBalancers = new Map(s.loadBalancers.map((l) => [l.name.toLowerCase(), l]));

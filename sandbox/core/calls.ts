@@ -4,6 +4,8 @@ export interface CallRecord {
   listener: string;
   method: string;
   path: string;
+  /** The Host header (which machine a request meant, where one listener serves several, e.g. Consul agents). */
+  host?: string;
   query: Record<string, string>;
   /** Route pattern that handled it, if any. */
   route?: string;

@@ -397,6 +397,7 @@ export async function startSandbox(options: StartSandboxOptions = {}): Promise<R
       listener,
       method,
       path: url.pathname,
+      ...(req.headers.host ? { host: req.headers.host } : {}),
       query: redact(Object.fromEntries(url.searchParams)) as Record<string, string>,
       ...(route ? { route: route.pattern } : {}),
       status: out.status,

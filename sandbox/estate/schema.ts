@@ -46,9 +46,11 @@ export const VirtualMachineSchema = z.object({
   /** Current patch level label. */
   patchLevel: z.string().default('2025-05'),
   patch: PatchBehaviourSchema.default(PatchBehaviourSchema.parse({})),
-  /** Windows services on the box and whether they run. */
-  services: z.record(z.string(), z.enum(['Running', 'Stopped'])).default({}),
-  /** Scheduled tasks and whether they are enabled. */
+  /** Windows services on the box: whether they run, or that and their start type (default Automatic). */
+  services: z
+    .record(z.string(), z.union([z.enum(['Running', 'Stopped']), z.object({ status: z.enum(['Running', 'Stopped']), startType: z.enum(['Automatic', 'Manual', 'Disabled']) }).strict()]))
+    .default({}),
+  /** Scheduled tasks (`Folder\Name`, or a bare name in the root folder) and whether they are enabled. */
   scheduledTasks: z.record(z.string(), z.boolean()).default({}),
   /** IIS application pools (recycled by runCommand). */
   appPools: z.array(z.string()).default([]),

@@ -67,8 +67,10 @@ async function applyInverse({ ports }: ActivityDeps, action: LedgerAction, nowMs
     case 'node-maintenance-off':
       return ports.consul.setNodeMaintenance(action.node, false, 'maintenance over');
     case 'worker-service-on':
-      return ports.consul.setServiceEnabled(action.node, action.service, true);
+      await ports.hosts.setService(action.node, action.service, action.before ?? { startType: 'Automatic', running: true });
+      return;
     case 'scheduled-task-on':
-      return ports.consul.setScheduledTaskEnabled(action.node, action.task, true);
+      if (action.wasEnabled !== false) await ports.hosts.setScheduledTask(action.node, action.task, true);
+      return;
   }
 }

@@ -3,6 +3,7 @@ import type { ChatClient } from './chat';
 import type { ComputeClient } from './compute';
 import type { ConsulClient } from './consul';
 import type { DnsClient } from './dns';
+import type { WindowsHostClient } from './hosts';
 import type { MailKeyClient } from './mail';
 import type { PipelineClient } from './pipelines';
 import type { PoolClient } from './pools';
@@ -22,6 +23,7 @@ export interface Ports {
   uptime: UptimeClient;
   mail: MailKeyClient;
   consul: ConsulClient;
+  hosts: WindowsHostClient;
   probes: ProbeClient;
 }
 
@@ -30,6 +32,7 @@ export type * from './chat';
 export type * from './compute';
 export type * from './consul';
 export type * from './dns';
+export type * from './hosts';
 export type * from './mail';
 export type * from './operations';
 export type * from './pipelines';

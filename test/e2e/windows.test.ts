@@ -243,14 +243,37 @@ describe('Consul/HAProxy take-down and restore', () => {
   const report = rehearsedWindow('windows/consul-takedown.yaml');
 
   it('takes the estate down and restores it in exact reverse order, clearing the key last', () => {
-    const events = report().estate.consul.events as { action: string; node?: string; target: string }[];
-    const undo: Record<string, string> = { 'kv-put': 'kv-delete', 'maintenance-enable': 'maintenance-disable', 'service-disable': 'service-enable', 'task-disable': 'task-enable' };
-    const down = events.filter((e) => e.action in undo);
-    const up = events.filter((e) => Object.values(undo).includes(e.action));
-    expect(down.map((e) => e.action)).toEqual(['kv-put', 'maintenance-enable', 'maintenance-enable', ...Array(6).fill('service-disable'), ...Array(3).fill('task-disable')]);
-    const target = (e: { target: string }) => e.target.replace(/=.*$/, '');
-    expect(up.map((e) => `${e.action} ${e.node ?? ''} ${target(e)}`)).toEqual([...down].reverse().map((e) => `${undo[e.action]} ${e.node ?? ''} ${target(e)}`));
-    expect(events.indexOf(up.at(-1)!)).toBe(events.length - 1);
+    const events = report().estate.consul.events as { action: string; node?: string; target: string; at: string }[];
+    const actions = events.map((e) => `${e.action} ${e.node ?? ''}`.trim());
+    expect(actions.slice(0, 3)).toEqual(['kv-put', 'maintenance-enable bp-apiui-01', 'maintenance-enable bp-apiui-02']);
+    expect(actions.slice(-3)).toEqual(['maintenance-disable bp-apiui-02', 'maintenance-disable bp-apiui-01', 'kv-delete']);
+    // Consul maintenance went to each node's own agent.
+    const maint = (report().calls as { listener: string; path: string; host?: string; method: string }[]).filter((c) => c.listener === 'consul' && c.path === '/v1/agent/maintenance');
+    expect(maint.map((c) => c.host)).toEqual(['bp-apiui-01:8501', 'bp-apiui-02:8501', 'bp-apiui-02:8501', 'bp-apiui-01:8501']);
     expect((report().estate.consul.kv as { key: string }[]).map((k) => k.key)).not.toContain('haproxy/billpay/maintenance');
+  });
+
+  it('switches worker services and jobs off through Run Command and puts back exactly what was on', () => {
+    const vms = report().estate.arm.virtualMachines as Record<string, { services: Record<string, string>; startTypes: Record<string, string>; scheduledTasks: Record<string, boolean>; commands: { at: string; effects: string[] }[] }>;
+    // The standby FileImportWorker on bp-worker-02 and the disabled ReportExport job were off before and stay off.
+    expect(vms['bp-worker-01']?.services).toEqual({ 'BillPay.PaymentProcessor': 'Running', 'BillPay.NotificationWorker': 'Running', 'BillPay.FileImportWorker': 'Running' });
+    expect(vms['bp-worker-02']?.services).toEqual({ 'BillPay.PaymentProcessor': 'Running', 'BillPay.NotificationWorker': 'Running', 'BillPay.FileImportWorker': 'Stopped' });
+    expect(vms['bp-worker-02']?.startTypes).toEqual({ 'BillPay.PaymentProcessor': 'Automatic', 'BillPay.NotificationWorker': 'Automatic', 'BillPay.FileImportWorker': 'Manual' });
+    expect(vms['bp-sched-01']?.scheduledTasks).toEqual({ 'BillPay\\BillPay-NightlySettlement': true, 'BillPay\\BillPay-PaymentReminders': true, 'BillPay\\BillPay-ReportExport': false });
+    const effects = (vm: string) => (vms[vm]?.commands ?? []).flatMap((c) => c.effects.map((e) => ({ at: c.at, e })));
+    expect(effects('bp-worker-01').filter((x) => /start type Disabled/.test(x.e))).toHaveLength(3);
+    expect(effects('bp-sched-01').map((x) => x.e)).toEqual([
+      'scheduled task BillPay\\BillPay-NightlySettlement disabled',
+      'scheduled task BillPay\\BillPay-PaymentReminders disabled',
+      'scheduled task BillPay\\BillPay-ReportExport disabled',
+      'scheduled task BillPay\\BillPay-PaymentReminders enabled',
+      'scheduled task BillPay\\BillPay-NightlySettlement enabled',
+    ]);
+    // Restore order: jobs, then workers, then the API/UI boxes out of maintenance.
+    const consulEvents = report().estate.consul.events as { action: string; at: string }[];
+    const lastTaskOn = effects('bp-sched-01').at(-1)!.at;
+    const firstServiceBack = effects('bp-worker-02').find((x) => /start type Automatic/.test(x.e))!.at;
+    const firstMaintOff = consulEvents.find((e) => e.action === 'maintenance-disable')!.at;
+    expect(lastTaskOn <= firstServiceBack && firstServiceBack <= firstMaintOff).toBe(true);
   });
 });
