@@ -67,11 +67,20 @@ const PoolSchema = z.object({
   members: z.array(Name).default([]),
 });
 
+/** A gateway pool may also hold FQDN members (an origin outside the estate's VMs). */
+const GatewayPoolSchema = PoolSchema.extend({ fqdns: z.array(z.string().regex(/^[a-z0-9.-]+$/i, 'a host name')).default([]) });
+
+/**
+ * A load-balancer pool is IP-based (addresses on the pool) or NIC-based (each member VM's NIC
+ * IP configuration names the pool, the usual shape behind a VM-backed internal load balancer).
+ */
+const LbPoolSchema = PoolSchema.extend({ backend: z.enum(['ip', 'nic']).default('ip') });
+
 export const ApplicationGatewaySchema = z.object({
   name: Name,
   resourceGroup: Name,
   sku: z.string().default('WAF_v2'),
-  backendPools: z.array(PoolSchema).min(1),
+  backendPools: z.array(GatewayPoolSchema).min(1),
   /** Virtual seconds a PUT keeps the gateway in provisioningState Updating. */
   updateSeconds: z.number().nonnegative().default(30),
   /** How a second PUT during an update fails: 409 AnotherOperationInProgress or 429 RetryableErrorDueToAnotherOperation. */
@@ -85,7 +94,7 @@ export const LoadBalancerSchema = z.object({
   resourceGroup: Name,
   sku: z.string().default('Standard'),
   frontendIp: Ipv4,
-  backendPools: z.array(PoolSchema).min(1),
+  backendPools: z.array(LbPoolSchema).min(1),
 });
 
 export const SecretSpecSchema = z.object({
