@@ -7,7 +7,7 @@ import { restoreOrchestrator } from '../../../shared/orchestrations/restore';
 const GATEWAY = '/subscriptions/s/resourceGroups/RG-NETWORK-PRD/providers/Microsoft.Network/applicationGateways/agw-pri-appgateway0-prd';
 const PATCH_OWNER = 'window-w|patch-web|batch-2';
 
-const pool = { id: 'agw-web', kind: 'application-gateway' as const, resourceId: GATEWAY, backendPool: 'bp-ic-web-prd', floor: 5 };
+const pool = { id: 'agw-web', kind: 'application-gateway' as const, resourceId: GATEWAY, backendPool: 'bp-ic-web-prd', floor: 5, members: ['IC-Web1'] };
 const ledger: LedgerEntry[] = [
   { key: 'pool:agw-web:batch-1', stepId: 'patch-web', order: 1, action: { type: 'pool-add', pool, servers: [{ name: 'IC-Web1', address: '10.20.1.11' }] }, description: 'IC-Web1 back', state: 'open' },
   { key: 'consul:key', stepId: 'page', order: 2, action: { type: 'consul-key', key: 'k' }, description: 'key back', state: 'open' },
