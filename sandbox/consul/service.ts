@@ -181,10 +181,10 @@ export class ConsulService implements SandboxService {
     return def ? this.nodes.find((n) => n.name === def.name) : undefined;
   }
 
-  /** Runs `fn` on the agent the request reached; a host that is no node's could not have reached one. */
+  /** Runs `fn` on the agent the request reached; at a host that is no node's nothing answers. */
   private withAgent(req: SandboxRequest, fn: (n: NodeState) => SandboxResponse): SandboxResponse {
     const node = this.agentNode(req);
-    return node ? fn(node) : text(502, `sandbox: no Consul agent at host "${req.headers.host ?? ''}"`);
+    return node ? fn(node) : { status: 0 };
   }
 
   private withNode(name: string | undefined, fn: (n: NodeState) => SandboxResponse): SandboxResponse {

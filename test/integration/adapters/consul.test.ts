@@ -64,7 +64,7 @@ describe('ConsulMaintenanceClient against the simulated Consul estate', () => {
 
   it('reports an unavailable or unreachable agent as TransientVendorError', async () => {
     // No agent answers at that name (on the real estate: the name does not resolve).
-    await expectTransient(consul.setNodeMaintenance('no-such-node', true, 'x'), 'consul', 502);
+    await expectTransient(consul.setNodeMaintenance('no-such-node', true, 'x'), 'consul');
     await env.addFaults({ listener: 'consul', method: 'PUT', path: '/v1/agent/maintenance', status: 503, count: 1 });
     await expectTransient(consul.setNodeMaintenance('bp-apiui-02', true, 'x'), 'consul', 503);
     expect((await node('bp-apiui-02'))?.maintenance).toBeNull();
