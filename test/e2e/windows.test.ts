@@ -163,6 +163,14 @@ function commonChecks(file: string, get: () => Report): void {
     }
   });
 
+  it("keeps every call to the vendors' published specs (sandbox/specs)", () => {
+    const calls = get().calls.filter((c) => c.listener !== 'probes' && c.status !== 0);
+    const broken = calls.flatMap((c) => (c.violations ?? []).map((v) => `${c.listener} ${c.method} ${c.path} (${c.status}): ${v.where} ${v.operation} ${v.field}: ${v.rule}`));
+    expect(broken).toEqual([]);
+    // Checked at all: the estate ran with the validator (every vendor call names its spec operation).
+    expect(calls.filter((c) => c.operation === undefined).map((c) => `${c.listener} ${c.method} ${c.path}`)).toEqual([]);
+  });
+
   it('puts no secret the estate issued into histories, custom status, logs, Slack or the status view', () => {
     const r = get();
     expect(r.issuedSecrets.length).toBeGreaterThan(0);
@@ -255,7 +263,7 @@ describe('Consul/HAProxy take-down and restore', () => {
     expect(actions.slice(0, 3)).toEqual(['kv-put', 'maintenance-enable bp-apiui-01', 'maintenance-enable bp-apiui-02']);
     expect(actions.slice(-3)).toEqual(['maintenance-disable bp-apiui-02', 'maintenance-disable bp-apiui-01', 'kv-delete']);
     // Consul maintenance went to each node's own agent.
-    const maint = (report().calls as { listener: string; path: string; host?: string; method: string }[]).filter((c) => c.listener === 'consul' && c.path === '/v1/agent/maintenance');
+    const maint = report().calls.filter((c) => c.listener === 'consul' && c.path === '/v1/agent/maintenance');
     expect(maint.map((c) => c.host)).toEqual(['bp-apiui-01:8501', 'bp-apiui-02:8501', 'bp-apiui-02:8501', 'bp-apiui-01:8501']);
     expect((report().estate.consul.kv as { key: string }[]).map((k) => k.key)).not.toContain('haproxy/billpay/maintenance');
   });
