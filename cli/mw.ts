@@ -1,5 +1,6 @@
 #!/usr/bin/env node
 import { Command, CommanderError } from 'commander';
+import { registerLiveCommands } from './commands/live';
 import { registerOpsCommands } from './commands/ops';
 import { registerPlanCommand } from './commands/plan';
 import { registerValidateCommand } from './commands/validate';
@@ -13,6 +14,7 @@ export function buildProgram(): Command {
   registerValidateCommand(program);
   registerPlanCommand(program);
   registerOpsCommands(program);
+  registerLiveCommands(program);
   return program;
 }
 

@@ -6,7 +6,8 @@ import path from 'node:path';
 import { VirtualClock } from './clock';
 import { FunctionRegistry, type RegisteredFunction, type RpcTypedData } from './core/functionsCore';
 import { loadApp } from './core/loader';
-import { applyAppSettings, expandAppSettings, readHostJson, readLocalSettings } from './core/settings';
+import { applyAppSettings, expandAppSettings, locateLocalSettings, readHostJson, readLocalSettings } from './core/settings';
+import { HostOutputBindings, connectionResolver } from './bindings/outputs';
 import { type AzuriteProcess, blobEndpoint, isListening, resolveConnectionString, startAzurite } from './azurite';
 import { BlobJournalBackend, type JournalBackend, MemoryJournalBackend } from './durable/journal';
 import { durableClientData } from './durable/managementApi';
@@ -73,7 +74,8 @@ export interface RunningHost {
 /** Start the host in this process (one per process: `@azure/functions-core` is process-wide). */
 export async function startHost(options: StartHostOptions = {}): Promise<RunningHost> {
   const appDir = path.resolve(options.appDir ?? process.cwd());
-  const settings = readLocalSettings(appDir, options.settingsFile);
+  const settingsSource = locateLocalSettings(appDir, options.settingsFile);
+  const settings = readLocalSettings(appDir, settingsSource.file);
   applyAppSettings(settings);
   const hostJson = readHostJson(appDir);
   const durable = hostJson.extensions?.durableTask;
@@ -90,6 +92,7 @@ export async function startHost(options: StartHostOptions = {}): Promise<Running
 
   let azurite: AzuriteProcess | undefined;
   let backend: JournalBackend = new MemoryJournalBackend();
+  let hostStorage: string | undefined;
   if ((options.storage ?? 'azurite') === 'azurite') {
     let conn = resolveConnectionString(options.connectionString ?? process.env.AzureWebJobsStorage ?? 'UseDevelopmentStorage=true');
     const endpoint = blobEndpoint(conn);
@@ -107,11 +110,18 @@ export async function startHost(options: StartHostOptions = {}): Promise<Running
       conn = /UseDevelopmentStorage/i.test(options.connectionString ?? process.env.AzureWebJobsStorage ?? 'UseDevelopmentStorage=true') ? azurite.connectionString : conn;
     }
     backend = new BlobJournalBackend(conn, taskHub);
+    hostStorage = conn;
   }
 
   const clock = new VirtualClock({ startMs, speed: options.speed, skipping: options.skipping });
   const logger = createLogger({ file: options.logFile, quietInvocations: options.quietInvocations, virtualNow: () => clock.now(), level: options.logLevel });
-  const hub = new TaskHub({ name: taskHub, registry, clock, backend, logger, maxConcurrentActivities: options.maxConcurrentActivities ?? durable?.maxConcurrentActivityFunctions, skipGraceMs: options.skipGraceMs, ...(options.holdSkipOnEvents ? { holdSkipOnEvents: options.holdSkipOnEvents } : {}) });
+  if (settingsSource.fallback) logger.log({ level: 'warn', msg: 'no local.settings.json: using local.settings.sample.json (copy it to local.settings.json to change settings)' });
+  const provider = storageProviderType(durable);
+  if (provider && provider.toLowerCase() !== 'azurestorage') {
+    logger.log({ level: 'warn', msg: `host.json durableTask.storageProvider.type '${provider}' runs on the local host's own task hub store (${options.storage ?? 'azurite'}), not on that provider` });
+  }
+  const hub = new TaskHub({ name: taskHub, registry, clock, backend, logger, maxConcurrentActivities: options.maxConcurrentActivities ?? durable?.maxConcurrentActivityFunctions, skipGraceMs: options.skipGraceMs, ...(durable?.overridableExistingInstanceStates ? { overridableExistingInstanceStates: durable.overridableExistingInstanceStates } : {}), ...(options.holdSkipOnEvents ? { holdSkipOnEvents: options.holdSkipOnEvents } : {}) });
+  registry.outputBindings = new HostOutputBindings({ resolveConnection: connectionResolver(hostStorage), now: () => clock.now() });
   // Virtual time never goes back: a restarted hub continues from its persisted time.
   clock.advanceTo(await hub.open());
 
@@ -181,4 +191,12 @@ export async function startHost(options: StartHostOptions = {}): Promise<Running
         }
       })()),
   };
+}
+
+/** host.json `extensions.durableTask.storageProvider.type` (e.g. `azureManaged`, `mssql`, `netherite`), if set. */
+function storageProviderType(durable: Record<string, unknown> | undefined): string | undefined {
+  const provider = durable?.storageProvider;
+  if (!provider || typeof provider !== 'object') return undefined;
+  const type = (provider as { type?: unknown }).type;
+  return typeof type === 'string' && type !== '' ? type : undefined;
 }

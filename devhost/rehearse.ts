@@ -20,10 +20,12 @@ import { planWindow } from '../shared/window/plan';
 import { formatProblem } from '../shared/window/problems';
 import type { WindowStatusView } from '../shared/api/windows';
 import { startHost, type RunningHost } from './host';
+import { freePort } from './azurite';
 
 const ROOT = path.resolve(__dirname, '..', '..');
 const DEFAULT_WINDOW = path.join(ROOT, 'windows', '2025-06-22-monthly.yaml');
 const STARTER = 'rehearsal-runner';
+const ON_CALL = 'on-call-engineer';
 
 /**
  * A rehearsal scenario (`--scenario FILE`): faults to inject into the estate before the
@@ -87,7 +89,10 @@ export function rehearsalSettings(sandbox: RunningSandbox, estate: Record<string
     MW_SCHEDULER_SCHEDULE: '0 */5 * * * *',
     MW_STORE_PREFIX: taskHub.slice(0, 12),
     MW_WINDOWS_DIR: windowsDir,
-    MW_TRUST_CLIENT_PRINCIPAL: 'false',
+    // The local host has no App Service authentication: the rehearsal people name themselves in a header.
+    MW_IDENTITY_MODE: 'local-header',
+    // Who runs the rehearsal and who stands on call in it.
+    MW_PLATFORM_ENGINEERS: [STARTER, ON_CALL].join(','),
     MW_CLOCK_URL: `${hostUrl}/admin/devhost/clock`,
     MW_CA_FILE: sandbox.caFile,
     MW_ARM_ENDPOINT: sandbox.urls.arm,
@@ -118,6 +123,8 @@ export function rehearsalSettings(sandbox: RunningSandbox, estate: Record<string
     MW_CONSUL_AGENT_CONNECT_URL: sandbox.urls.consul,
     MW_WINDOWS_VM_ID_TEMPLATE: `/subscriptions/${e.azure.subscriptionId}/resourceGroups/RG-BILLPAY-PRD/providers/Microsoft.Compute/virtualMachines/{node}`,
     MW_PROBE_OVERRIDE_URL: sandbox.urls.probes,
+    // Links in notices (the window report) point at the local host.
+    MW_PUBLIC_URL: hostUrl,
   };
 }
 
@@ -154,11 +161,12 @@ export async function startRehearsal(windowFile: string, options: Partial<Option
   const estateFile = path.join(ROOT, 'sandbox', 'estate', 'default.yaml');
   const estate = parse(readFileSync(estateFile, 'utf8')) as Record<string, unknown>;
   // The estate follows the host's virtual clock; until the host exists it reads the start.
-  const startMs = plan.start.epochMs - (options.leadMinutes ?? 35) * 60_000;
+  const startMs = plan.start.epochMs - (options.leadMinutes ?? 50) * 60_000;
   const hostRef: { current?: RunningHost } = {};
   const sandbox = await startSandbox({ basePort: options.basePort ?? 7440, estate, stateDir: path.join(work, 'sandbox'), resume: false, clock: { now: () => hostRef.current?.clock.now() ?? startMs } });
 
-  const port = options.port ?? 7071;
+  // The app's settings name the host's clock URL before the host listens: port 0 picks a free port now.
+  const port = options.port === 0 ? await freePort() : (options.port ?? 7071);
   const hostUrl = `http://127.0.0.1:${port}`;
   const masterKey = randomBytes(18).toString('base64url');
   // A fresh task hub and record prefix per rehearsal: an Azurite left running by an earlier
@@ -213,6 +221,13 @@ export async function startRehearsal(windowFile: string, options: Partial<Option
     }
     return { status: response.status, body: parsed };
   };
+  // Published as a platform engineer would (`mw publish`): a run uses the published revision.
+  const published = await api('POST', `windows/${window.id}/revisions`, STARTER, { text: readFileSync(windowFile, 'utf8'), file: path.basename(windowFile) });
+  if (published.status !== 201 && published.status !== 200) {
+    await host.stop();
+    await sandbox.stop();
+    throw new Error(`could not publish ${windowFile}: ${published.status} ${JSON.stringify(published.body)}`);
+  }
 
   const canaryTeams = (stepId: string) => {
     const found = JSON.stringify(window.phases).includes(`"id":"${stepId}"`);
@@ -353,7 +368,8 @@ export async function answerPending(rehearsal: Rehearsal, status: WindowStatusVi
     if (answered.has(key) || plan === 'ignore') continue;
     answered.add(key);
     const ok = ask ? await ask(`Mark manual step ${step.id} (${step.title}) done?`) : plan === 'done';
-    const r = await rehearsal.api('POST', `windows/${status.windowId}/steps/${step.id}/complete`, STARTER, { outcome: ok ? 'done' : 'failed', note: 'rehearsal' });
+    // The step's assignee ticks it (only they may); an unassigned step is the runner's.
+    const r = await rehearsal.api('POST', `windows/${status.windowId}/steps/${step.id}/complete`, step.assignees?.[0] ?? STARTER, { outcome: ok ? 'done' : 'failed', note: 'rehearsal' });
     done.push(`ticked ${step.id} ${ok ? 'done' : 'failed'} (${r.status})`);
   }
   for (const step of status.steps.filter((s) => s.kind === 'canary' && s.state === 'doing')) {
@@ -379,7 +395,14 @@ export async function answerPending(rehearsal: Rehearsal, status: WindowStatusVi
  */
 async function buildReport(rehearsal: Rehearsal, status: WindowStatusView, duplicateStart: number | undefined): Promise<unknown> {
   const base = `${rehearsal.host.url}/runtime/webhooks/durabletask/instances`;
-  const list = (await fetch(`${base}?showInput=true`).then((r) => r.json())) as { instanceId: string }[];
+  // The listing comes in pages of 100 with x-ms-continuation-token, as the extension's does.
+  const list: { instanceId: string }[] = [];
+  for (let token = ''; ; ) {
+    const res = await fetch(`${base}?showInput=true`, { headers: token ? { 'x-ms-continuation-token': token } : {} });
+    list.push(...((await res.json()) as { instanceId: string }[]));
+    token = res.headers.get('x-ms-continuation-token') ?? '';
+    if (!token) break;
+  }
   const instances = [];
   for (const item of list) {
     instances.push(await fetch(`${base}/${encodeURIComponent(item.instanceId)}?showHistory=true&showHistoryOutput=true&showInput=true`).then((r) => r.json()));
@@ -393,9 +416,15 @@ async function buildReport(rehearsal: Rehearsal, status: WindowStatusView, dupli
     ...(saved.services.mailgun?.keys ?? []).flatMap((k) => (k.secret ? [k.secret] : [])),
     ...rehearsal.credentials,
   ];
+  // The window report the app wrote when the window ended (what replaces the wiki page).
+  const reportOf = async (format: 'md' | 'html') => {
+    const r = await rehearsal.api('GET', `windows/${rehearsal.windowId}/runs/latest/report.${format}`);
+    return r.status === 200 ? String(r.body) : undefined;
+  };
   return {
     windowId: rehearsal.windowId,
     status,
+    windowReport: { md: await reportOf('md'), html: await reportOf('html') },
     duplicateStart,
     estate: rehearsal.sandbox.state(),
     calls: rehearsal.sandbox.calls(),
@@ -478,7 +507,7 @@ async function main(argv: string[]): Promise<number> {
         const trigger = scenario.abortWhen;
         if (trigger && !aborted && status.steps.some((s) => s.id === trigger.step && s.state === trigger.state)) {
           aborted = true;
-          const r = await rehearsal.api('POST', `windows/${rehearsal.windowId}/abort`, 'on-call-engineer', { reason: trigger.reason });
+          const r = await rehearsal.api('POST', `windows/${rehearsal.windowId}/abort`, ON_CALL, { reason: trigger.reason });
           log(`  on-call-engineer aborted the window (${r.status}): ${trigger.reason}`);
         }
         const line = progressLine(status, rehearsal.host.clock.now(), zone);
@@ -496,6 +525,7 @@ async function main(argv: string[]): Promise<number> {
           if (status.stillChanged.length === 0) log('Nothing left changed: every pool, alert, page and key is back.');
           if (notBack.length > 0) log(`STILL CHANGED, NOT PUT BACK (${notBack.length}):\n${notBack.map(item).join('\n')}`);
           if (kept.length > 0) log(`Left changed on purpose (${kept.length}):\n${kept.map(item).join('\n')}`);
+          if (status.details?.runId) log(`Window report: ${rehearsal.host.url}/api/windows/${rehearsal.windowId}/runs/${status.details.runId}/report.html (function key required; mw report ${rehearsal.windowId})`);
           if (options.report) writeFileSync(options.report, JSON.stringify(await buildReport(rehearsal, status, duplicateStart), null, 1));
           if (options.serve) {
             log(`serving at ${rehearsal.host.url}; Ctrl-C to stop`);

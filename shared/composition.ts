@@ -24,7 +24,8 @@ import { remoteClock, systemClock, type Clock } from './clock';
 import { loadConfig, type AppConfig } from './config';
 import type { Ports } from './ports';
 import { TableWindowStore, type WindowStore } from './store/windowStore';
-import { createFolderWindowSource, type WindowSource } from './window/source';
+import { BlobWindowRevisions, type WindowPublisher } from './store/windowRevisions';
+import { createFolderWindowSource, layeredWindowSource, type WindowSource } from './window/source';
 
 /** The app's composition root: configuration in, ports and stores out, built once per process. */
 export interface Services {
@@ -32,6 +33,8 @@ export interface Services {
   ports: Ports;
   store: WindowStore;
   windows: WindowSource;
+  /** Where `mw publish` puts window revisions (the first layer of `windows`). */
+  published: WindowPublisher;
   clock: Clock;
   activities: ActivityHandlers;
   /** Present when the Slack app's signing secret is configured. */
@@ -50,15 +53,19 @@ export function services(): Services {
 export function buildServices(config: AppConfig): Services {
   const ports = createPorts(config);
   const { storage } = config;
+  const credential = 'connectionString' in storage ? undefined : createTokenCredential({ kind: 'default', ...(storage.clientId ? { managedIdentityClientId: storage.clientId } : {}) });
   const store = new TableWindowStore(
     'connectionString' in storage
       ? { connectionString: storage.connectionString, prefix: storage.prefix }
-      : { tableUrl: storage.tableUrl, blobUrl: storage.blobUrl, prefix: storage.prefix, credential: createTokenCredential({ kind: 'default', ...(storage.clientId ? { managedIdentityClientId: storage.clientId } : {}) }) },
+      : { tableUrl: storage.tableUrl, blobUrl: storage.blobUrl, prefix: storage.prefix, credential: credential! },
   );
-  const windows = createFolderWindowSource(resolve(config.windowsDir));
+  const published = new BlobWindowRevisions(
+    'connectionString' in storage ? { connectionString: storage.connectionString, container: config.windowsContainer } : { blobUrl: storage.blobUrl, credential: credential!, container: config.windowsContainer },
+  );
+  const windows = layeredWindowSource(published, config.windowsDir ? createFolderWindowSource(resolve(config.windowsDir)) : undefined);
   const clock = config.clockUrl ? remoteClock(config.clockUrl) : systemClock;
   const slack = slackInteractivity(config);
-  return { config, ports, store, windows, clock, activities: createActivities({ ports, store, windows }), ...(slack ? { slack } : {}) };
+  return { config, ports, store, windows, published, clock, activities: createActivities({ ports, store, windows, ...(config.publicUrl ? { publicUrl: config.publicUrl } : {}) }), ...(slack ? { slack } : {}) };
 }
 
 /** Slack button clicks: verified with the signing secret; answers go only to Slack's own response URLs. */

@@ -16,11 +16,26 @@ const Env = z.object({
   AzureWebJobsStorage__blobServiceUri: optionalUrl,
   /** A user-assigned identity's client id; absent, the system-assigned identity. */
   AzureWebJobsStorage__clientId: z.string().optional(),
-  MW_WINDOWS_DIR: z.string().default('windows'),
+  /** A folder of window files beside the published ones (local runs); on Azure windows are published (`mw publish`). */
+  MW_WINDOWS_DIR: z.string().optional(),
+  /** Blob container holding every published window revision. */
+  MW_WINDOWS_CONTAINER: z.string().regex(/^[a-z0-9](?!.*--)[a-z0-9-]{1,61}[a-z0-9]$/, 'a Blob container name: 3-63 lower-case letters, digits and single hyphens').default('mw-windows'),
   MW_STORE_PREFIX: z.string().regex(/^[A-Za-z0-9]*$/, 'letters and digits only').default(''),
-  /** Header carrying the caller's identity locally; on Azure x-ms-client-principal is used. */
-  MW_IDENTITY_HEADER: z.string().default('x-mw-user'),
-  MW_TRUST_CLIENT_PRINCIPAL: z.enum(['true', 'false']).default('true'),
+  /**
+   * Who says who calls: `app-service` (App Service authentication's X-MS-CLIENT-PRINCIPAL, the
+   * only mode allowed on Azure) or `local-header` (MW_IDENTITY_HEADER names the caller; local host only).
+   */
+  MW_IDENTITY_MODE: z.enum(['app-service', 'local-header']).default('app-service'),
+  /** The caller's header in local-header mode. */
+  MW_IDENTITY_HEADER: z.string().regex(/^[A-Za-z0-9-]+$/, 'a header name').default('x-mw-user'),
+  /** Platform engineers (start, abort, publish): UPNs / emails or Entra object ids, comma-separated. */
+  MW_PLATFORM_ENGINEERS: z.string().default(''),
+  /** The Entra app role that makes a caller a platform engineer (App Service authentication's role claims). */
+  MW_PLATFORM_ENGINEER_ROLE: z.string().default('MaintenanceWindows.Engineer'),
+  /** Set by App Service / Azure Functions on every instance and never by the local host: tells Azure apart. */
+  WEBSITE_INSTANCE_ID: z.string().optional(),
+  /** Set by App Service on every instance: the app's default host name (links in notices when MW_PUBLIC_URL is not set). */
+  WEBSITE_HOSTNAME: z.string().optional(),
   /** PEM file of an extra CA to trust (the simulated estate's, locally). */
   MW_CA_FILE: z.string().optional(),
 
@@ -71,6 +86,8 @@ const Env = z.object({
     .optional(),
   /** JSON: machine name → VM resource id, for machines the template does not fit. */
   MW_WINDOWS_VMS: z.string().default('{}'),
+  /** The app's address as people reach it (https://<app>.azurewebsites.net): links in Slack to the status page and the window report. */
+  MW_PUBLIC_URL: optionalUrl,
   /** Locally: follow the devhost's virtual clock (GET → { nowMs, speed }). */
   MW_CLOCK_URL: optionalUrl,
   /** Locally: send every sanity probe to the simulated web servers' listener. */
@@ -86,11 +103,23 @@ export class ConfigError extends Error {
   }
 }
 
+/**
+ * Called when the HTTP functions load: on Azure (WEBSITE_INSTANCE_ID set) an app configured to take
+ * the caller from a plain header refuses to start, instead of serving requests anyone can forge.
+ */
+export function assertSafeIdentityMode(env: NodeJS.ProcessEnv = process.env): void {
+  if (env.WEBSITE_INSTANCE_ID && (env.MW_IDENTITY_MODE ?? 'app-service') !== 'app-service') {
+    throw new ConfigError(['MW_IDENTITY_MODE: "local-header" lets any caller claim any identity; on Azure (WEBSITE_INSTANCE_ID is set) only "app-service" is allowed']);
+  }
+}
+
 /** Reads and validates the environment; throws ConfigError naming every bad variable. */
 export function loadConfig(env: NodeJS.ProcessEnv = process.env) {
   const parsed = Env.safeParse(env);
   if (!parsed.success) throw new ConfigError(parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`));
   const e = parsed.data;
+  // A caller-set header must never name the caller on Azure: refuse to start rather than trust it.
+  assertSafeIdentityMode(env);
   if (!e.AzureWebJobsStorage && !e.AzureWebJobsStorage__accountName) {
     throw new ConfigError(['AzureWebJobsStorage: set a connection string (UseDevelopmentStorage=true locally) or AzureWebJobsStorage__accountName (managed identity on Azure)']);
   }
@@ -130,7 +159,12 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env) {
           }),
     },
     windowsDir: e.MW_WINDOWS_DIR,
-    identity: { header: e.MW_IDENTITY_HEADER.toLowerCase(), trustClientPrincipal: e.MW_TRUST_CLIENT_PRINCIPAL === 'true' },
+    windowsContainer: `${e.MW_STORE_PREFIX.toLowerCase()}${e.MW_WINDOWS_CONTAINER}`.slice(0, 63),
+    identity: { mode: e.MW_IDENTITY_MODE, header: e.MW_IDENTITY_HEADER.toLowerCase() },
+    platformEngineers: {
+      ids: e.MW_PLATFORM_ENGINEERS.split(',').map((x) => x.trim()).filter(Boolean),
+      appRole: e.MW_PLATFORM_ENGINEER_ROLE,
+    },
     caPem,
     caFile: e.MW_CA_FILE,
     azure: {
@@ -151,5 +185,6 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env) {
     windows: { vmIdTemplate: e.MW_WINDOWS_VM_ID_TEMPLATE, vms: windowsVms },
     probeOverrideUrl: e.MW_PROBE_OVERRIDE_URL,
     clockUrl: e.MW_CLOCK_URL,
+    publicUrl: e.MW_PUBLIC_URL ?? (e.WEBSITE_HOSTNAME ? `https://${e.WEBSITE_HOSTNAME}` : undefined),
   };
 }

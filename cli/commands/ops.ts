@@ -1,4 +1,10 @@
 import type { Command } from 'commander';
+import { readFileSync } from 'node:fs';
+import { basename } from 'node:path';
+import { legendOf } from '../../shared/api/legend';
+import { formatAt, humanizeTimes, slipText, zonesOf } from '../../shared/api/times';
+import { loadWindowFile } from '../../shared/window/load';
+import { formatProblem } from '../../shared/window/problems';
 import type { WindowStatusView } from '../../shared/api/windows';
 
 /**
@@ -7,7 +13,7 @@ import type { WindowStatusView } from '../../shared/api/windows';
  * four-eyes, gate open); these commands only carry the request and say what came back.
  */
 
-interface ApiOptions {
+export interface ApiOptions {
   url: string;
   key?: string;
   as?: string;
@@ -16,7 +22,7 @@ interface ApiOptions {
 }
 
 /** Connection options shared by every command; each has an environment variable. */
-function withApiOptions(command: Command): Command {
+export function withApiOptions(command: Command): Command {
   return command
     .option('--url <url>', 'the app (MW_API_URL)', process.env.MW_API_URL ?? 'http://127.0.0.1:7071')
     .option('--key <key>', 'function key (MW_FUNCTION_KEY)', process.env.MW_FUNCTION_KEY)
@@ -25,7 +31,7 @@ function withApiOptions(command: Command): Command {
     .option('--json', 'print the API answer as JSON');
 }
 
-class ApiError extends Error {
+export class ApiError extends Error {
   constructor(
     readonly status: number,
     message: string,
@@ -34,7 +40,7 @@ class ApiError extends Error {
   }
 }
 
-async function request(o: ApiOptions, method: 'GET' | 'POST', route: string, body?: unknown): Promise<unknown> {
+export async function request(o: ApiOptions, method: 'GET' | 'POST', route: string, body?: unknown): Promise<unknown> {
   const headers: Record<string, string> = {};
   if (o.key) headers['x-functions-key'] = o.key;
   if (o.as) headers['x-mw-user'] = o.as;
@@ -61,7 +67,7 @@ async function request(o: ApiOptions, method: 'GET' | 'POST', route: string, bod
 }
 
 /** Runs one command: the answer printed, an API refusal as one line and exit code 1 (2 when unreachable). */
-function run(action: (o: ApiOptions, ...args: string[]) => Promise<string | undefined>) {
+export function run(action: (o: ApiOptions, ...args: string[]) => Promise<string | undefined>) {
   return async (...args: unknown[]): Promise<void> => {
     const command = args.at(-1) as Command;
     const o = command.opts<ApiOptions>();
@@ -79,9 +85,10 @@ function run(action: (o: ApiOptions, ...args: string[]) => Promise<string | unde
 export function registerOpsCommands(program: Command): void {
   withApiOptions(program.command('windows').description('list windows and their last run')).action(
     run(async (o) => {
-      const answer = (await request(o, 'GET', 'windows')) as { windows: { windowId: string; file: string; state: string; startedAt?: string; finishedAt?: string }[] };
+      const answer = (await request(o, 'GET', 'windows')) as { windows: { windowId: string; file: string; state: string; startedAt?: string; finishedAt?: string; timeZone?: string; displayZones?: string[] }[] };
       if (o.json) return JSON.stringify(answer, null, 2);
-      return answer.windows.map((w) => `${w.windowId.padEnd(28)} ${w.state.padEnd(12)} ${w.finishedAt ? `finished ${w.finishedAt}` : w.startedAt ? `started ${w.startedAt}` : w.file}`).join('\n');
+      const when = (w: (typeof answer.windows)[number], iso: string) => formatAt(iso, zonesOf(w));
+      return answer.windows.map((w) => `${w.windowId.padEnd(28)} ${w.state.padEnd(12)} ${w.finishedAt ? `finished ${when(w, w.finishedAt)}` : w.startedAt ? `started ${when(w, w.startedAt)}` : w.file}`).join('\n');
     }),
   );
 
@@ -110,6 +117,17 @@ export function registerOpsCommands(program: Command): void {
     }),
   );
 
+  withApiOptions(program.command('publish').description('validate a window file here, then publish it as the window\'s newest revision (platform engineers)').argument('<file>', 'window file (YAML)')).action(
+    run(async (o, file) => {
+      const loaded = loadWindowFile(file!);
+      if (!loaded.window) throw new ApiError(400, `not published, ${loaded.problems.length} problem(s):\n${loaded.problems.map(formatProblem).join('\n')}`);
+      const windowId = loaded.window.id;
+      const answer = (await request(o, 'POST', `windows/${encodeURIComponent(windowId)}/revisions`, { text: readFileSync(file!, 'utf8'), file: basename(file!) })) as { revision: string; publishedBy: string; publishedAt: string; unchanged: boolean };
+      if (o.json) return JSON.stringify(answer);
+      return answer.unchanged ? `${windowId}: revision ${answer.revision} is already the latest (published by ${answer.publishedBy})` : `${windowId}: published revision ${answer.revision}; the next start uses it`;
+    }),
+  );
+
   withApiOptions(
     program
       .command('page')
@@ -128,22 +146,28 @@ export function registerOpsCommands(program: Command): void {
   );
 }
 
-/** A terminal view of the status page: the glance first, then only what needs a person. */
+/** A terminal view of the status page: the glance first, then only what needs a person. Times in the window's zones. */
 export function formatStatus(v: WindowStatusView): string {
+  const zones = zonesOf(v.details ?? {});
+  const at = (iso: string | undefined) => formatAt(iso, zones);
+  const human = (text: string) => humanizeTimes(text, zones);
   const lines = [`${v.title} (${v.windowId}): ${v.state.toUpperCase()}`];
-  if (v.startedAt) lines.push(`  started ${v.startedAt} by ${v.startedBy ?? '?'}; planned end ${v.plannedEndAt ?? '?'}; ETA ${v.eta ?? '?'}${v.slipMinutes ? ` (${v.slipMinutes}m behind plan)` : ''}`);
-  lines.push(`  steps: ${Object.entries(v.counts).map(([k, n]) => `${n} ${k}`).join(', ') || 'none yet'}`);
-  if (v.stopReason) lines.push(`  STOPPED: ${v.stopReason}`);
+  if (v.startedAt) lines.push(`  started ${at(v.startedAt)} by ${v.startedBy ?? '?'}; planned end ${at(v.plannedEndAt)}; ${v.finishedAt ? 'ended' : 'ETA'} ${at(v.eta)} (${slipText(v.slipMinutes)})`);
+  if (v.revision) lines.push(`  revision ${v.revision}${v.latestRevision && v.latestRevision.revision !== v.revision ? ` (newer published: ${v.latestRevision.revision}${v.latestRevision.publishedBy ? ` by ${v.latestRevision.publishedBy}` : ''}; the next run uses it)` : ''}`);
+  lines.push(`  steps: ${Object.entries(v.counts).map(([k, n]) => `${n} ${legendOf(k).word}`).join(', ') || 'none yet'}`);
+  if (v.stopReason) lines.push(`  STOPPED: ${human(v.stopReason)}`);
   const now = v.steps.filter((s) => ['doing', 'waiting', 'waiting-for-approval'].includes(s.state));
-  for (const s of now) lines.push(`  ${s.state.padEnd(20)} ${s.id}${s.detail ? `: ${s.detail}` : ''}`);
+  for (const s of now) lines.push(`  ${legendOf(s.state).word.padEnd(20)} ${s.id}${s.detail ? `: ${human(s.detail)}` : ''}`);
   for (const a of v.approvalsPending) lines.push(`  needs approval       ${a.gate}: ${a.roles.map((r) => `${r.quorum} of ${r.role} (${r.approvers.join(', ')})`).join(' and ')}`);
   for (const [page, state] of Object.entries(v.maintenancePages)) lines.push(`  maintenance page ${page} is ${state.toUpperCase()}`);
   for (const [set, state] of Object.entries(v.alertSets)) lines.push(`  alerts ${set} are ${state.toUpperCase()}`);
   const out = Object.entries(v.servers).filter(([, s]) => s.state === 'failed');
-  if (out.length > 0) lines.push(`  OUT OF THEIR POOLS: ${out.map(([n, s]) => `${n} (${s.detail ?? 'failed'})`).join('; ')}`);
+  if (out.length > 0) lines.push(`  OUT OF THEIR POOLS: ${out.map(([n, s]) => `${n} (${human(s.detail ?? 'failed')})`).join('; ')}`);
+  const inFlight = (v.details?.serverGroups ?? []).flatMap((g) => g.servers.filter((s) => s.patch === 'patching').map((s) => s.name));
+  if (inFlight.length > 0) lines.push(`  in flight (out of their pools, patching): ${inFlight.join(', ')}`);
   if (v.stillChanged.length > 0) {
     lines.push(`  still changed (${v.stillChanged.length}):`);
-    for (const c of v.stillChanged) lines.push(`    ${c.state.padEnd(6)} ${c.description} (${c.step}${c.note ? `: ${c.note}` : ''})`);
+    for (const c of v.stillChanged) lines.push(`    ${c.state.padEnd(6)} ${human(c.description)} (${c.step}${c.note ? `: ${human(c.note)}` : ''})`);
   } else if (v.state !== 'not-started') {
     lines.push('  nothing left changed');
   }

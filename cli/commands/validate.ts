@@ -11,18 +11,27 @@ export function registerValidateCommand(program: Command): void {
     .option('-q, --quiet', 'print only problems')
     .action((files: string[], options: { quiet?: boolean }) => {
       let failed = 0;
+      let crashed = 0;
       for (const file of files) {
-        const result = loadWindowFile(file);
-        if (result.problems.length > 0) {
+        let problems;
+        try {
+          problems = loadWindowFile(file).problems;
+        } catch (error) {
+          // A bug of ours: say which file, and go on checking the others.
+          crashed++;
+          console.log(formatProblem({ file, line: 1, column: 1, path: '(mw)', reason: `mw could not check this file (a bug in mw, please report it): ${(error as Error).message}` }));
+          continue;
+        }
+        if (problems.length > 0) {
           failed++;
-          for (const problem of result.problems) console.log(formatProblem(problem));
+          for (const problem of problems) console.log(formatProblem(problem));
         } else if (!options.quiet) {
           console.log(`${file}: ok`);
         }
       }
-      if (failed > 0) {
-        console.error(`${failed} of ${files.length} file(s) have problems`);
-        process.exitCode = 1;
+      if (failed + crashed > 0) {
+        console.error(`${failed + crashed} of ${files.length} file(s) have problems`);
+        process.exitCode = crashed > 0 ? 3 : 1;
       }
     });
 }

@@ -72,6 +72,19 @@ export interface RegisteredFunction {
   trigger: CoreBinding;
 }
 
+/**
+ * Writes a function's output bindings after it succeeded (blob, ...); set by the host.
+ * `bindingData` is what the trigger offers to binding expressions.
+ */
+export interface OutputBindingWriter {
+  write(
+    fn: RegisteredFunction,
+    invocationId: string,
+    response: { outputData: { name: string; data: RpcTypedData }[]; returnValue?: RpcTypedData },
+    bindingData: Record<string, unknown>,
+  ): Promise<void>;
+}
+
 export type HookName = 'appStart' | 'appTerminate' | 'preInvocation' | 'postInvocation' | 'log';
 type HookCallback = (context: Record<string, unknown>) => unknown;
 
@@ -94,6 +107,8 @@ export class FunctionRegistry {
   readonly functions = new Map<string, RegisteredFunction>();
   readonly hooks = new Map<HookName, Set<HookCallback>>();
   programmingModel: CoreProgrammingModel | undefined;
+  /** Output bindings the host writes (see devhost/bindings); unset: none are written. */
+  outputBindings: OutputBindingWriter | undefined;
 
   /** The module object served as `@azure/functions-core`. */
   coreApi(): Record<string, unknown> {

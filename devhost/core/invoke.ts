@@ -24,6 +24,8 @@ export interface InvokeOptions {
   extraInputs?: Record<string, RpcTypedData>;
   triggerMetadata?: Record<string, RpcTypedData>;
   log?: InvocationLogSink;
+  /** Values the trigger offers to binding expressions of output bindings (route parameters, activity input...). */
+  bindingData?: Record<string, unknown>;
 }
 
 /** Run `fn` with `triggerData` as its trigger input. Never throws for user errors. */
@@ -72,7 +74,17 @@ export async function invokeFunction(
     return { invocationId, outputData: [], error: post.error };
   }
   const response = await invocationModel.getResponse(context, post.result);
-  return { invocationId, returnValue: response.returnValue ?? undefined, outputData: response.outputData ?? [] };
+  const outputData = response.outputData ?? [];
+  const returnValue = response.returnValue ?? undefined;
+  if (registry.outputBindings) {
+    try {
+      await registry.outputBindings.write(fn, invocationId, { outputData, returnValue }, options.bindingData ?? {});
+    } catch (err) {
+      // A binding that cannot be written fails the invocation, as it does on Azure.
+      return { invocationId, outputData: [], error: err };
+    }
+  }
+  return { invocationId, returnValue, outputData };
 }
 
 /**

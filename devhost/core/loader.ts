@@ -5,6 +5,7 @@
 import fs from 'node:fs';
 import { createRequire } from 'node:module';
 import path from 'node:path';
+import { assertSupportedBindings } from '../bindings/catalog';
 import { type FunctionRegistry, installFunctionsCore } from './functionsCore';
 
 /** Expand a package.json `main` value (a path or a glob with `*`, `**`, `?`, `{a,b}`) into files. */
@@ -94,5 +95,6 @@ export function loadApp(registry: FunctionRegistry, appDir: string, mainOverride
   if (!registry.programmingModel) {
     throw new Error(`The app loaded from "${main}" registered nothing through @azure/functions.`);
   }
+  assertSupportedBindings(registry);
   return files;
 }

@@ -26,6 +26,15 @@ const hostJsonSchema = z.object({
           hubName: z.string().optional(),
           maxConcurrentActivityFunctions: z.number().int().positive().optional(),
           maxConcurrentOrchestratorFunctions: z.number().int().positive().optional(),
+          // DurableTaskOptions.OverridableExistingInstanceStates (an enum; .NET binds it case-insensitively).
+          overridableExistingInstanceStates: z
+            .string()
+            .transform((v, ctx) => {
+              const match = ['NonRunningStates', 'AnyState'].find((o) => o.toLowerCase() === v.trim().toLowerCase());
+              if (!match) ctx.addIssue({ code: 'custom', message: `must be NonRunningStates or AnyState, got "${v}"` });
+              return match as 'NonRunningStates' | 'AnyState';
+            })
+            .optional(),
         })
         .passthrough()
         .optional(),
@@ -57,6 +66,18 @@ export function readLocalSettings(appDir: string, file = 'local.settings.json'):
   const parsed = localSettingsSchema.safeParse(readJson(full));
   if (!parsed.success) throw formatIssues(full, parsed.error);
   return parsed.data;
+}
+
+/**
+ * The settings file to use: the one asked for, else local.settings.json, else (a local
+ * decision, not Core Tools') local.settings.sample.json, so a fresh clone runs; `fallback`
+ * says when the sample was taken, for a notice.
+ */
+export function locateLocalSettings(appDir: string, file?: string): { file: string; fallback: boolean } {
+  if (file) return { file, fallback: false };
+  if (fs.existsSync(path.join(appDir, 'local.settings.json'))) return { file: 'local.settings.json', fallback: false };
+  if (fs.existsSync(path.join(appDir, 'local.settings.sample.json'))) return { file: 'local.settings.sample.json', fallback: true };
+  return { file: 'local.settings.json', fallback: false };
 }
 
 /** Read host.json (required by the Functions runtime). */

@@ -41,6 +41,8 @@ export interface HistoryEvent {
   Result?: string | null;
   Reason?: string;
   Details?: string;
+  /** GenericEvent payload (the rewind reason). */
+  Data?: string;
   TaskScheduledId?: number;
   TimerId?: number;
   FireAt?: string;

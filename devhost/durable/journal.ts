@@ -105,6 +105,7 @@ export type JournalRecord =
     }
   | { k: 'control'; id: string; op: 'terminate' | 'suspend' | 'resume'; reason: string | null; at: number; out: OutgoingRecord[] }
   | { k: 'purge'; id: string }
+  | { k: 'rewind'; id: string; reason: string | null; at: number }
   | { k: 'entity'; id: string; consumed: number; exists: boolean; state?: string; at: number; out: OutgoingRecord[] }
   | { k: 'entityPurge'; id: string }
   | { k: 'timerTrigger'; status: TimerTriggerStatus }

@@ -9,6 +9,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import { EventType, type HistoryEvent, actionInputToJson, toJsonText } from './history';
+import { DEFAULT_ASYNC_SLEEP_MS, type DurableHttpRequest, HTTP_ACTIVITY, nextPoll, normalizeHttpRequest } from './httpCalls';
 
 /** An action as the SDK serializes it (see the reference, section 2). */
 export interface SdkAction {
@@ -21,6 +22,8 @@ export interface SdkAction {
   isCanceled?: boolean;
   externalEventName?: string;
   operation?: string;
+  /** CallHttp: the DurableHttpRequest (method, uri, headers, content, tokenSource, asynchronousPatternEnabled). */
+  httpRequest?: unknown;
   retryOptions?: {
     firstRetryIntervalInMilliseconds: number;
     maxNumberOfAttempts: number;
@@ -81,6 +84,8 @@ export interface ReplayOptions {
   maxShortTimerMs: number;
   /** Segment length for long timers (longRunningTimerIntervalDuration, ms). */
   longTimerIntervalMs: number;
+  /** Wait between 202 polls of callHttp without Retry-After (default 30 s, as the extension). */
+  httpAsyncSleepMs?: number;
 }
 
 /** Result of replaying one episode. */
@@ -106,11 +111,14 @@ class UnsupportedError extends Error {}
 class HostTask {
   done = false;
   failed = false;
+  /** The completion's Result (JSON text), where the host needs it (callHttp's status code). */
+  result: string | undefined;
   private listeners: (() => void)[] = [];
-  complete(failed: boolean): void {
+  complete(failed: boolean, result?: string): void {
     if (this.done) return;
     this.done = true;
     this.failed = failed;
+    this.result = result;
     const ls = this.listeners;
     this.listeners = [];
     for (const l of ls) l();
@@ -181,6 +189,29 @@ export function replayEpisode(past: readonly HistoryEvent[], fresh: readonly His
     const name = action.functionName ?? '';
     alloc((id) => ({ kind: 'ScheduleTask', id, name, input: actionInputToJson(action.input, true) }), task);
     return task;
+  };
+
+  // DurableOrchestrationContext.CallHttpAsync: the built-in activity, then timer + GET Location while 202.
+  const callHttp = (action: SdkAction): HostTask => {
+    let original: DurableHttpRequest;
+    try {
+      original = normalizeHttpRequest(action.httpRequest);
+    } catch (err) {
+      throw new UnsupportedError((err as Error).message);
+    }
+    const result = new HostTask();
+    const send = (request: DurableHttpRequest): void => {
+      const call = new HostTask();
+      alloc((id) => ({ kind: 'ScheduleTask', id, name: HTTP_ACTIVITY, input: JSON.stringify([request]) }), call);
+      call.then(() => {
+        if (call.failed) return result.complete(true);
+        const poll = nextPoll(original, call.result, options.httpAsyncSleepMs ?? DEFAULT_ASYNC_SLEEP_MS);
+        if (!poll) return result.complete(false, call.result);
+        timer(currentTime + poll.delayMs).task.then(() => send(poll.request));
+      });
+    };
+    send(original);
+    return result;
   };
 
   const subOrchestration = (action: SdkAction): HostTask => {
@@ -300,7 +331,7 @@ export function replayEpisode(past: readonly HistoryEvent[], fresh: readonly His
         return result;
       }
       case ActionType.CallHttp:
-        throw new UnsupportedError('callHttp is not supported by the local host (call the service from an activity).');
+        return callHttp(action);
       case ActionType.LockEntities:
       case ActionType.ReleaseEntities:
         throw new UnsupportedError('Entity locks (critical sections) are not supported by the local host.');
@@ -423,7 +454,7 @@ export function replayEpisode(past: readonly HistoryEvent[], fresh: readonly His
         const task = open.get(id);
         if (!task) return; // a duplicate or a cancelled timer: ignored, as DurableTask.Core does
         open.delete(id);
-        task.complete(e.EventType === EventType.TaskFailed || e.EventType === EventType.SubOrchestrationInstanceFailed);
+        task.complete(e.EventType === EventType.TaskFailed || e.EventType === EventType.SubOrchestrationInstanceFailed, e.Result ?? undefined);
         return;
       }
       case EventType.EventRaised: {

@@ -10,6 +10,10 @@ import type { FunctionRegistry, RegisteredFunction, RpcTypedData } from '../core
 import { errorMessage, fromTypedData, invokeFunction } from '../core/invoke';
 import type { HostLogger } from '../log';
 import { EventType, type HistoryEvent, type RuntimeStatus, isTerminal, makeEvent, toJsonText } from './history';
+import { HTTP_ACTIVITY, runHttpActivity } from './httpCalls';
+import { invalidFunctionMessage } from './functionMessages';
+import { applyRewind } from './rewind';
+import { toStatusHistory } from './statusHistory';
 import {
   type CreateRecord,
   type EntityData,
@@ -47,6 +51,8 @@ export interface TaskHubOptions {
    * waits on a timer.
    */
   holdSkipOnEvents?: string[];
+  /** host.json durableTask.overridableExistingInstanceStates: may a start replace a running instance? */
+  overridableExistingInstanceStates?: 'NonRunningStates' | 'AnyState';
 }
 
 /** Status as the management API returns it. */
@@ -75,6 +81,8 @@ export class TaskHubError extends Error {
   constructor(
     readonly status: number,
     message: string,
+    /** The .NET exception the extension would report (its error body names it), if any. */
+    readonly exceptionType?: string,
   ) {
     super(message);
   }
@@ -254,6 +262,8 @@ export class TaskHub {
         const inst = this.instances.get(rec.id);
         if (!inst) return;
         inst.updatedAt = rec.at;
+        // A new array: an episode in flight keeps the history it was given.
+        inst.history = [...inst.history, ...controlEvents(rec.op, rec.reason, rec.at)];
         if (rec.op === 'terminate') {
           inst.status = 'Terminated';
           inst.output = toJsonText(rec.reason);
@@ -270,6 +280,9 @@ export class TaskHub {
       }
       case 'purge':
         this.instances.delete(rec.id);
+        return;
+      case 'rewind':
+        applyRewind(this.instances, rec.id, rec.reason, rec.at);
         return;
       case 'ereq': {
         const ent = this.entities.get(rec.id) ?? { id: rec.id, exists: false, queue: [], updatedAt: rec.at };
@@ -508,16 +521,14 @@ export class TaskHub {
     let outcome: 'succeeded' | 'failed' = 'succeeded';
     let errorText: string | undefined;
     try {
-      if (!fn || fn.trigger.type !== 'activityTrigger') throw new Error(`The function '${work.name}' doesn't exist, is disabled, or is not an activity function.`);
-      const result = await invokeFunction(this.options.registry, fn, { string: work.input }, { log: this.userLog(work.name, work.instanceId), ...(this.extraInputs ? { extraInputs: this.extraInputs(fn) } : {}) });
-      if (result.error !== undefined) throw result.error;
-      ev = makeEvent(EventType.TaskCompleted, this.now(), { TaskScheduledId: work.taskId, Result: toJsonText(fromTypedData(result.returnValue)) });
+      ev = makeEvent(EventType.TaskCompleted, this.now(), { TaskScheduledId: work.taskId, Result: await this.activityResult(fn, work) });
     } catch (err) {
       outcome = 'failed';
       errorText = errorMessage(err);
       ev = makeEvent(EventType.TaskFailed, this.now(), {
         TaskScheduledId: work.taskId,
-        Reason: `Activity function '${work.name}' failed: ${errorText}`,
+        // The built-in HTTP activity fails with the exception's own message (TaskHttpActivityShim).
+        Reason: work.name === HTTP_ACTIVITY ? errorText : `Activity function '${work.name}' failed: ${errorText}`,
         Details: JSON.stringify({ Message: errorText, StackTrace: err instanceof Error ? (err.stack ?? '') : '' }),
       });
     }
@@ -526,6 +537,19 @@ export class TaskHub {
     this.options.logger.invocation({ function: work.name, kind: 'activity', instanceId: work.instanceId, durationMs: round(performance.now() - started), outcome, error: errorText });
     if (!this.stopped) this.commit({ k: 'msg', id: work.instanceId, executionId: work.executionId, ev });
     this.pump();
+  }
+
+  /** Run one activity (the app's, or the built-in HTTP activity); its result as JSON text, or throw. */
+  private async activityResult(fn: RegisteredFunction | undefined, work: ActivityWork): Promise<string> {
+    if (work.name === HTTP_ACTIVITY) return runHttpActivity(work.input);
+    if (!fn || fn.trigger.type !== 'activityTrigger') throw new Error(`The function '${work.name}' doesn't exist, is disabled, or is not an activity function.`);
+    const result = await invokeFunction(this.options.registry, fn, { string: work.input }, {
+      log: this.userLog(work.name, work.instanceId),
+      bindingData: activityBindingData(fn, work),
+      ...(this.extraInputs ? { extraInputs: this.extraInputs(fn) } : {}),
+    });
+    if (result.error !== undefined) throw result.error;
+    return toJsonText(fromTypedData(result.returnValue));
   }
 
   private userLog(functionName: string, instanceId?: string): (level: string, category: string, message: string) => void {
@@ -617,6 +641,7 @@ export class TaskHub {
     if (state.error !== undefined) return fail(`Orchestrator function '${inst.name}' failed: ${state.error}`);
     for (const w of replay.scheduled) {
       if (w.kind === 'ScheduleTask') {
+        if (w.name === HTTP_ACTIVITY) continue;
         const target = this.options.registry.get(w.name);
         if (!target || target.trigger.type !== 'activityTrigger') return fail(`The function '${w.name}' doesn't exist, is disabled, or is not an activity function.`);
       } else if (w.kind === 'CreateSubOrchestration') {
@@ -840,15 +865,22 @@ export class TaskHub {
 
   /** Start a new instance (202 semantics); 409 when one with this id is still running. */
   async startNew(name: string, instanceId: string | undefined, input: unknown, version = ''): Promise<string> {
+    // DurableClient.StartNewAsync: the checks, then DTFx's dedupe on the existing instance's status.
     const fn = this.options.registry.get(name);
-    if (!fn || fn.trigger.type !== 'orchestrationTrigger') {
-      throw new TaskHubError(400, `The function '${name}' doesn't exist, is disabled, or is not an orchestrator function. Additional info: No orchestrator functions are currently registered!`);
-    }
-    const id = instanceId ?? randomUUID().replace(/-/g, '');
-    if (id.startsWith('@')) throw new TaskHubError(400, `Instance IDs starting with '@' are reserved for entities: '${id}'.`);
+    if (!fn || fn.trigger.type !== 'orchestrationTrigger') throw new TaskHubError(400, invalidFunctionMessage(this.options.registry, name, 'orchestrator'), 'System.ArgumentException');
+    const id = instanceId || randomUUID().replace(/-/g, '');
+    // The extension passes message and parameter name swapped, so .NET prints them this way.
+    if (id.startsWith('@')) throw new TaskHubError(400, "instanceId (Parameter 'Orchestration instance ids must not start with @.')", 'System.ArgumentException');
+    if (/[/\\#?\p{Cc}]/u.test(id)) throw new TaskHubError(400, "instanceId (Parameter 'Orchestration instance ids must not contain /, \\, #, ?, or control characters.')", 'System.ArgumentException');
+    if (id.length > 256) throw new TaskHubError(400, 'Instance ID lengths must not exceed 256 characters.', 'System.ArgumentException');
     const existing = this.instances.get(id);
     if (existing && !isTerminal(existing.status)) {
-      throw new TaskHubError(409, `An Orchestration instance with the ID '${id}' already exists.`);
+      // overridableExistingInstanceStates: NonRunningStates (default) refuses, as the Azure Storage
+      // provider does with ThrowExceptionOnInvalidDedupeStatus; AnyState replaces the execution.
+      if (this.options.overridableExistingInstanceStates !== 'AnyState') {
+        throw new TaskHubError(500, `An Orchestration instance with the status ${existing.status} already exists.`, 'DurableTask.Core.Exceptions.OrchestrationAlreadyExistsException');
+      }
+      this.dropInstanceTimers(id);
     }
     const rec: CreateRecord = {
       k: 'create',
@@ -886,44 +918,82 @@ export class TaskHub {
 
   /** Raise an event: 404 unknown instance, 410 when it has finished. */
   async raiseEvent(instanceId: string, name: string, data: unknown): Promise<void> {
-    const inst = this.instances.get(instanceId);
-    if (!inst) throw new TaskHubError(404, `No instance with ID '${instanceId}' found.`);
-    if (isTerminal(inst.status)) throw new TaskHubError(410, `The instance '${instanceId}' has already completed (${inst.status}).`);
+    this.assertCanRaise(instanceId);
     this.commit({ k: 'msg', id: instanceId, ev: makeEvent(EventType.EventRaised, this.now(), { Name: name, Input: toJsonText(data) }) });
     await this.flushed();
   }
 
-  /** Terminate, suspend or resume: 404 unknown, 410 when not applicable to the current state. */
+  /** HandleRaiseEventRequestAsync's checks, made before the body is read: 404 unknown, 410 when finished (Failed too). */
+  assertCanRaise(instanceId: string): void {
+    const inst = this.instances.get(instanceId);
+    if (!inst) throw new TaskHubError(404, '');
+    if (isTerminal(inst.status)) throw new TaskHubError(410, '');
+  }
+
+  /**
+   * Terminate, suspend or resume (HttpApiHandler + DurableClient): 404 unknown, 410 when
+   * finished; suspending a Suspended instance or resuming one that is not suspended is the
+   * client's InvalidOperationException (500).
+   */
   async control(instanceId: string, op: 'terminate' | 'suspend' | 'resume', reason: string | null): Promise<void> {
     const inst = this.instances.get(instanceId);
-    if (!inst) throw new TaskHubError(404, `No instance with ID '${instanceId}' found.`);
-    if (isTerminal(inst.status)) throw new TaskHubError(410, `The instance '${instanceId}' is ${inst.status}.`);
-    if (op === 'suspend' && inst.status === 'Suspended') return;
-    if (op === 'resume' && inst.status !== 'Suspended') return;
+    if (!inst) throw new TaskHubError(404, '');
+    if (isTerminal(inst.status)) throw new TaskHubError(410, '');
+    if ((op === 'suspend' && inst.status === 'Suspended') || (op === 'resume' && inst.status !== 'Suspended')) {
+      throw new TaskHubError(500, `Cannot ${op} the orchestration instance ${instanceId} because instance is in the ${inst.status} state.`, 'System.InvalidOperationException');
+    }
     const now = this.now();
     const out = op === 'terminate' ? this.reportToParent(inst, 'Failed', `Sub-orchestration '${instanceId}' was terminated: ${reason ?? ''}`, now) : [];
     this.commit({ k: 'control', id: instanceId, op, reason, at: now, out });
     await this.flushed();
   }
 
-  /** Purge one instance: 404 unknown, 412 while it is still running. */
-  async purge(instanceId: string): Promise<number> {
+  /**
+   * Rewind a Failed instance (see rewind.ts): 404 unknown, 410 when Completed, Terminated or
+   * Canceled, and the extension's InvalidOperationException (500) for any other status.
+   */
+  async rewind(instanceId: string, reason: string | null): Promise<void> {
     const inst = this.instances.get(instanceId);
-    if (!inst) return 0;
-    if (!isTerminal(inst.status)) throw new TaskHubError(412, `The instance '${instanceId}' is ${inst.status}; only completed, failed or terminated instances can be purged.`);
+    if (!inst) throw new TaskHubError(404, '');
+    if (inst.status === 'Completed' || inst.status === 'Terminated' || inst.status === 'Canceled') throw new TaskHubError(410, '');
+    if (inst.status !== 'Failed') {
+      throw new TaskHubError(500, 'The rewind operation is only supported on failed orchestration instances.', 'System.InvalidOperationException');
+    }
+    const rec: JournalRecord = { k: 'rewind', id: instanceId, reason, at: this.now() };
+    const { touched } = applyRewind(this.instances, instanceId, reason, rec.at);
+    this.journal.record(rec);
+    for (const id of touched) {
+      const rewound = this.instances.get(id);
+      if (!rewound) continue;
+      // Timers and activities still open in the rewound history run again (at-least-once).
+      this.scheduleFromHistory(rewound, rewound.history, true);
+      if (rewound.inbox.length > 0) this.markRunnable(id);
+    }
+    await this.flushed();
+  }
+
+  /** Purge one instance, whatever its status (the provider's PurgeInstanceHistoryAsync by id): the count deleted. */
+  async purge(instanceId: string): Promise<number> {
+    if (!this.instances.has(instanceId)) return 0;
+    this.dropInstanceTimers(instanceId);
     this.commit({ k: 'purge', id: instanceId });
     await this.flushed();
     return 1;
   }
 
-  /** Purge every terminal instance matching the filter. */
-  async purgeMany(filter: { createdFrom?: number; createdTo?: number; statuses?: RuntimeStatus[] }): Promise<number> {
+  /**
+   * Purge by creation time and status, as the Azure Storage provider does
+   * (AzureTableTrackingStore.PurgeInstanceHistoryAsync): only terminal statuses count as a
+   * filter; with none left, instances of every status in the time range are purged.
+   */
+  async purgeMany(filter: { createdFrom: number; createdTo?: number; statuses?: RuntimeStatus[] }): Promise<number> {
+    const statuses = (filter.statuses ?? []).filter(isTerminal);
+    const createdTo = filter.createdTo ?? this.now();
     let n = 0;
-    for (const s of this.listInstances(filter)) {
-      if (isTerminal(s.runtimeStatus)) {
-        this.commit({ k: 'purge', id: s.instanceId });
-        n++;
-      }
+    for (const s of this.listInstances({ createdFrom: filter.createdFrom, createdTo, ...(statuses.length > 0 ? { statuses } : {}) })) {
+      this.dropInstanceTimers(s.instanceId);
+      this.commit({ k: 'purge', id: s.instanceId });
+      n++;
     }
     await this.flushed();
     return n;
@@ -932,7 +1002,7 @@ export class TaskHub {
   /** Queue an operation on an entity (client signal). */
   async signalEntity(name: string, key: string, op: string, input: unknown): Promise<void> {
     const fn = this.options.registry.get(name);
-    if (!fn || fn.trigger.type !== 'entityTrigger') throw new TaskHubError(400, `The function '${name}' doesn't exist, is disabled, or is not an entity function.`);
+    if (!fn || fn.trigger.type !== 'entityTrigger') throw new TaskHubError(400, invalidFunctionMessage(this.options.registry, name, 'entity'));
     const req: EntityRequest = { id: randomUUID(), op, signal: true };
     if (input !== undefined) req.input = toJsonText(input);
     this.commit({ k: 'ereq', id: `@${name.toLowerCase()}@${key}`, req, at: this.now() });
@@ -944,6 +1014,20 @@ export class TaskHub {
     const ent = this.entities.get(`@${name.toLowerCase()}@${key}`);
     if (!ent || !ent.exists) return { exists: false, state: undefined };
     return { exists: true, state: ent.state === undefined ? null : JSON.parse(ent.state) };
+  }
+
+  /** Entities that exist (state set, not deleted), optionally of one name, by last operation time. */
+  listEntities(filter: { name?: string; lastOperationFrom?: number; lastOperationTo?: number } = {}): { name: string; key: string; lastOperationTime: number; state: unknown }[] {
+    const prefix = filter.name ? `@${filter.name.toLowerCase()}@` : '@';
+    const out: { name: string; key: string; lastOperationTime: number; state: unknown }[] = [];
+    for (const ent of this.entities.values()) {
+      if (!ent.exists || !ent.id.startsWith(prefix)) continue;
+      if (filter.lastOperationFrom !== undefined && ent.updatedAt < filter.lastOperationFrom) continue;
+      if (filter.lastOperationTo !== undefined && ent.updatedAt > filter.lastOperationTo) continue;
+      const { name, key } = parseEntityId(ent.id);
+      out.push({ name, key, lastOperationTime: ent.updatedAt, state: ent.state === undefined ? null : JSON.parse(ent.state) });
+    }
+    return out.sort((a, b) => a.name.localeCompare(b.name) || a.key.localeCompare(b.key));
   }
 
   /** Timer-trigger schedule status (useMonitor). */
@@ -980,7 +1064,10 @@ export class TaskHub {
       createdTime: isoSeconds(inst.createdAt),
       lastUpdatedTime: isoSeconds(inst.updatedAt),
     };
-    if (opts.showHistory) status.historyEvents = toStatusHistory(inst.history, opts.showHistoryOutput ?? false);
+    // The extension reads no history for a Pending instance (GetDurableOrchestrationStatusAsync).
+    if (opts.showHistory && inst.status !== 'Pending') {
+      status.historyEvents = toStatusHistory(inst.history, { showHistoryOutput: opts.showHistoryOutput ?? false, showInput: opts.showInput !== false });
+    }
     return status;
   }
 
@@ -993,6 +1080,33 @@ export class TaskHub {
       timerTriggers: [...this.timerTriggers.values()],
     };
   }
+}
+
+/**
+ * What DTFx records for terminate, suspend and resume, in an episode of their own:
+ * ExecutionTerminated (Input = reason) then ExecutionCompleted (Terminated, Result = reason);
+ * ExecutionSuspended / ExecutionResumed (Reason).
+ */
+function controlEvents(op: 'terminate' | 'suspend' | 'resume', reason: string | null, at: number): HistoryEvent[] {
+  const events =
+    op === 'terminate'
+      ? [makeEvent(EventType.ExecutionTerminated, at, { Input: reason }), makeEvent(EventType.ExecutionCompleted, at, { OrchestrationStatus: 'Terminated', Result: reason })]
+      : [makeEvent(op === 'suspend' ? EventType.ExecutionSuspended : EventType.ExecutionResumed, at, reason === null ? {} : { Reason: reason })];
+  return [makeEvent(EventType.OrchestratorStarted, at), ...events, makeEvent(EventType.OrchestratorCompleted, at)];
+}
+
+/**
+ * What an activity trigger offers to binding expressions (ActivityTriggerAttributeBindingProvider
+ * in the Durable extension): `instanceId`, the input under the trigger's name, and `data`.
+ */
+function activityBindingData(fn: RegisteredFunction, work: ActivityWork): Record<string, unknown> {
+  let input: unknown = null;
+  try {
+    input = JSON.parse(work.input);
+  } catch {
+    input = work.input;
+  }
+  return { instanceId: work.instanceId, [fn.triggerName]: input, data: input };
 }
 
 function round(ms: number): number {
@@ -1058,34 +1172,6 @@ function orchestratorState(returnValue: unknown, error: unknown): OrchestratorSt
 function flattenTopLevel(actions: SdkAction[][]): SdkAction[] {
   if (actions.length <= 1) return actions[0] ?? [];
   return actions.flat();
-}
-
-const EVENT_TYPE_NAMES = Object.fromEntries(Object.entries(EventType).map(([k, v]) => [v, k])) as Record<number, string>;
-
-/** History as the status API shows it (`showHistory=true`): named event types, DTFx-like fields. */
-function toStatusHistory(history: HistoryEvent[], showOutput: boolean): unknown[] {
-  const scheduledNames = new Map<number, string>();
-  const out: unknown[] = [];
-  for (const e of history) {
-    if (e.EventType === EventType.OrchestratorStarted || e.EventType === EventType.OrchestratorCompleted) continue;
-    const item: Record<string, unknown> = { EventType: EVENT_TYPE_NAMES[e.EventType], EventId: e.EventId, Timestamp: e.Timestamp };
-    if (e.Name !== undefined) item.Name = e.Name;
-    if (e.EventType === EventType.TaskScheduled || e.EventType === EventType.SubOrchestrationInstanceCreated) scheduledNames.set(e.EventId, e.Name ?? '');
-    if (e.TaskScheduledId !== undefined) {
-      item.TaskScheduledId = e.TaskScheduledId;
-      if (!item.Name) item.Name = scheduledNames.get(e.TaskScheduledId);
-    }
-    if (e.TimerId !== undefined) item.TimerId = e.TimerId;
-    if (e.FireAt !== undefined) item.FireAt = e.FireAt;
-    if (e.InstanceId !== undefined) item.InstanceId = e.InstanceId;
-    if (e.Reason !== undefined) item.Reason = e.Reason;
-    if (e.OrchestrationStatus !== undefined) item.OrchestrationStatus = e.OrchestrationStatus;
-    if (e.EventType === EventType.ExecutionStarted && e.Input !== undefined) item.Input = parseOrNull(e.Input ?? null);
-    if (showOutput && e.Result !== undefined) item.Result = parseOrNull(e.Result ?? null);
-    if (showOutput && e.EventType === EventType.EventRaised) item.Input = parseOrNull(e.Input ?? null);
-    out.push(item);
-  }
-  return out;
 }
 
 export type { RegisteredFunction };

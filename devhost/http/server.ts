@@ -112,6 +112,7 @@ export class HttpHost {
         headers: req.headers,
         body,
         origin,
+        url: `${origin}${url.pathname}${url.search}`,
       });
       res.writeHead(result.status, { ...(result.body === undefined ? {} : { 'Content-Type': 'application/json; charset=utf-8' }), ...result.headers });
       res.end(result.body === undefined ? undefined : JSON.stringify(result.body));
@@ -164,7 +165,8 @@ export class HttpHost {
       }
     }
     const started = performance.now();
-    const result = await invokeFunction(this.options.registry, route.fn, httpData, { extraInputs, log: userLog(this.options.logger, route.fn.name) });
+    const bindingData = httpBindingData(params, query, headers, body);
+    const result = await invokeFunction(this.options.registry, route.fn, httpData, { extraInputs, bindingData, log: userLog(this.options.logger, route.fn.name) });
     this.options.logger.invocation({
       function: route.fn.name,
       kind: 'http',
@@ -198,6 +200,23 @@ function userLog(logger: HostLogger, functionName: string): (level: string, cate
     if (category !== 'user' && level !== 'warning' && level !== 'error') return;
     logger.log({ level: level === 'error' ? 'error' : level === 'warning' ? 'warn' : 'info', msg: message, function: functionName, category });
   };
+}
+
+/**
+ * What an HTTP trigger offers to binding expressions (HttpTriggerAttributeBindingProvider
+ * .GetRequestBindingDataAsync in Azure/azure-webjobs-sdk-extensions): a JSON body's
+ * top-level properties, then query parameters (except `code`), then route values, and
+ * `$request` with headers, query, path and body.
+ */
+function httpBindingData(params: Record<string, string>, query: Record<string, string>, headers: Record<string, string>, body: Buffer): Record<string, unknown> {
+  const data: Record<string, unknown> = {};
+  const json = parseJson(body);
+  if (json && typeof json === 'object' && !Array.isArray(json)) Object.assign(data, json);
+  const boundQuery: Record<string, string> = {};
+  for (const [k, v] of Object.entries(query)) if (k.toLowerCase() !== 'code') boundQuery[k] = v;
+  Object.assign(data, boundQuery, params);
+  data.$request = { headers, query: boundQuery, path: { ...params }, ...(json === undefined ? {} : { body: json }) };
+  return data;
 }
 
 function readBody(req: http.IncomingMessage): Promise<Buffer> {

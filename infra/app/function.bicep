@@ -1,16 +1,77 @@
+// The Function App: Flex Consumption, Node 22, system-assigned identity, App Service authentication
+// with Entra ID. Every app setting the app reads is set here or documented as local-only
+// (test/unit/infra/settings.test.ts checks both directions against shared/config.ts).
 param name string
 param location string
 param tags object
 param storageAccountName string
 param deploymentContainerName string
-param appInsightsConnectionString string
+param windowsContainerName string
+param appInsightsName string
 param keyVaultUri string
 param timeZone string
+param schedulerSchedule string
 param taskHubName string
-@description('Non-secret vendor settings (MW_* in shared/config.ts): e.g. { MW_DEVOPS_ORG_URL: ..., MW_ALERT_RULES_SCOPE: ..., MW_MAILGUN_DOMAIN: ..., MW_CONSUL_URL: ... }.')
+@description('Durable Task Scheduler endpoint; empty selects the Azure Storage provider.')
+param dtsEndpoint string = ''
+@description('Non-secret vendor settings (MW_* in shared/config.ts).')
 param vendorSettings object = {}
+param authClientId string
+param authTenantId string
+param authAllowedAudiences array = []
+param authClientSecretName string = ''
+param platformEngineers string = ''
+param platformEngineerRole string = 'MaintenanceWindows.Engineer'
+param vnetSubnetId string = ''
+param instanceMemoryMB int = 2048
+param maximumInstanceCount int = 40
 
-// Each vendor credential is a Key Vault secret the app reads through a Key Vault reference.
+resource storage 'Microsoft.Storage/storageAccounts@2023-05-01' existing = {
+  name: storageAccountName
+}
+
+resource insights 'Microsoft.Insights/components@2020-02-02' existing = {
+  name: appInsightsName
+}
+
+// The host and the app reach storage with the managed identity (no keys exist).
+var storageSettings = {
+  AzureWebJobsStorage__accountName: storageAccountName
+  AzureWebJobsStorage__credential: 'managedidentity'
+  AzureWebJobsStorage__blobServiceUri: storage.properties.primaryEndpoints.blob
+  AzureWebJobsStorage__queueServiceUri: storage.properties.primaryEndpoints.queue
+  AzureWebJobsStorage__tableServiceUri: storage.properties.primaryEndpoints.table
+}
+
+// Local auth is off on the Application Insights resource: telemetry goes with an Entra token of
+// the system-assigned identity ("Authorization=AAD"; a user-assigned one would add ClientId=...).
+var monitoringSettings = {
+  APPLICATIONINSIGHTS_CONNECTION_STRING: insights.properties.ConnectionString
+  APPLICATIONINSIGHTS_AUTHENTICATION_STRING: 'Authorization=AAD'
+}
+
+// host.json reads TASKHUB_NAME (%TASKHUB_NAME%).
+var durableSettings = {
+  TASKHUB_NAME: taskHubName
+}
+
+// The deployed host.json of the dts backend names this connection (scripts/package.ts); the
+// system-assigned identity authenticates (a user-assigned one would add ClientID=...).
+var dtsSettings = empty(dtsEndpoint) ? {} : {
+  DURABLE_TASK_SCHEDULER_CONNECTION_STRING: 'Endpoint=${dtsEndpoint};Authentication=ManagedIdentity'
+}
+
+var appSettings = {
+  WEBSITE_TIME_ZONE: timeZone
+  MW_SCHEDULER_SCHEDULE: schedulerSchedule
+  // The caller comes only from App Service authentication; the app refuses to start on Azure otherwise.
+  MW_IDENTITY_MODE: 'app-service'
+  MW_PLATFORM_ENGINEERS: platformEngineers
+  MW_PLATFORM_ENGINEER_ROLE: platformEngineerRole
+  MW_WINDOWS_CONTAINER: windowsContainerName
+}
+
+// Each vendor credential is a Key Vault secret the platform resolves with the app's identity.
 var secretSettings = {
   MW_SLACK_TOKEN: 'mw-slack-bot-token'
   MW_SLACK_SIGNING_SECRET: 'mw-slack-signing-secret'
@@ -21,9 +82,11 @@ var secretSettings = {
   MW_CONSUL_TOKEN: 'mw-consul-token'
 }
 
-resource storage 'Microsoft.Storage/storageAccounts@2023-05-01' existing = {
-  name: storageAccountName
-}
+// App Service authentication's client secret (browser sign-in only), also from Key Vault.
+var authSecretSettings = empty(authClientSecretName) ? {} : { MICROSOFT_PROVIDER_AUTHENTICATION_SECRET: authClientSecretName }
+
+var keyVaultReferences = toObject(items(union(secretSettings, authSecretSettings)), s => s.key, s => '@Microsoft.KeyVault(SecretUri=${keyVaultUri}secrets/${s.value}/)')
+var allSettings = union(vendorSettings, storageSettings, monitoringSettings, durableSettings, dtsSettings, appSettings, keyVaultReferences)
 
 resource plan 'Microsoft.Web/serverfarms@2024-04-01' = {
   name: 'plan-${name}'
@@ -37,12 +100,14 @@ resource plan 'Microsoft.Web/serverfarms@2024-04-01' = {
 resource app 'Microsoft.Web/sites@2024-04-01' = {
   name: name
   location: location
-  tags: tags
+  tags: union(tags, { 'azd-service-name': 'api' })
   kind: 'functionapp,linux'
   identity: { type: 'SystemAssigned' }
   properties: {
     serverFarmId: plan.id
     httpsOnly: true
+    // Internal probe targets and vendors (*.icprod.local) are reachable only through the estate's network.
+    virtualNetworkSubnetId: empty(vnetSubnetId) ? null : vnetSubnetId
     functionAppConfig: {
       deployment: {
         storage: {
@@ -52,32 +117,45 @@ resource app 'Microsoft.Web/sites@2024-04-01' = {
         }
       }
       runtime: { name: 'node', version: '22' }
-      scaleAndConcurrency: { maximumInstanceCount: 40, instanceMemoryMB: 2048 }
+      scaleAndConcurrency: { maximumInstanceCount: maximumInstanceCount, instanceMemoryMB: instanceMemoryMB }
     }
     siteConfig: {
       minTlsVersion: '1.2'
-      appSettings: concat([
-        { name: 'AzureWebJobsStorage__accountName', value: storageAccountName }
-        { name: 'AzureWebJobsStorage__credential', value: 'managedidentity' }
-        { name: 'APPLICATIONINSIGHTS_CONNECTION_STRING', value: appInsightsConnectionString }
-        { name: 'TASKHUB_NAME', value: taskHubName }
-        { name: 'WEBSITE_TIME_ZONE', value: timeZone }
-        { name: 'MW_SCHEDULER_SCHEDULE', value: '0 */5 * * * *' }
-        { name: 'MW_WINDOWS_DIR', value: 'windows' }
-        { name: 'MW_TRUST_CLIENT_PRINCIPAL', value: 'true' }
-      ], map(items(secretSettings), s => { name: s.key, value: '@Microsoft.KeyVault(SecretUri=${keyVaultUri}secrets/${s.value}/)' }), map(items(vendorSettings), s => { name: s.key, value: string(s.value) }))
+      ftpsState: 'Disabled'
+      appSettings: map(items(allSettings), s => { name: s.key, value: string(s.value) })
     }
   }
 }
 
-// Approvers are identified by App Service authentication (x-ms-client-principal); configure
-// the identity provider (Entra ID) for the app after deployment.
+// App Service authentication (Easy Auth) with the Entra ID provider: every request needs a valid
+// token for the app registration, an unauthenticated one gets 401 before the app runs, and the app
+// reads the caller from X-MS-CLIENT-PRINCIPAL. Slack's interactivity route is the one exception:
+// Slack cannot sign in, so the app authenticates it by Slack's request signature instead.
+// https://learn.microsoft.com/azure/app-service/configure-authentication-provider-aad
 resource auth 'Microsoft.Web/sites/config@2024-04-01' = {
   parent: app
   name: 'authsettingsV2'
   properties: {
-    globalValidation: { requireAuthentication: false, unauthenticatedClientAction: 'AllowAnonymous' }
     platform: { enabled: true }
+    globalValidation: {
+      requireAuthentication: true
+      unauthenticatedClientAction: 'Return401'
+      excludedPaths: ['/api/slack/interactions']
+    }
+    identityProviders: {
+      azureActiveDirectory: {
+        enabled: true
+        registration: {
+          clientId: authClientId
+          openIdIssuer: '${environment().authentication.loginEndpoint}${authTenantId}/v2.0'
+          clientSecretSettingName: empty(authClientSecretName) ? null : 'MICROSOFT_PROVIDER_AUTHENTICATION_SECRET'
+        }
+        validation: {
+          allowedAudiences: union(['api://${authClientId}', authClientId], authAllowedAudiences)
+        }
+      }
+    }
+    login: { tokenStore: { enabled: false } }
   }
 }
 

@@ -2,6 +2,7 @@ import type { ActivityName } from '../orchestrations/names';
 import { changeActivities } from './changes';
 import { estateActivities } from './estate';
 import { pipelineActivities } from './pipelines';
+import { reportActivities } from './report';
 import { runActivities } from './run';
 import { secretActivities } from './secrets';
 import type { ActivityDeps } from './types';
@@ -21,5 +22,6 @@ export function createActivities(deps: ActivityDeps): ActivityHandlers {
     ...secretActivities(deps),
     ...pipelineActivities(deps),
     ...undoActivities(deps),
+    ...reportActivities(deps),
   };
 }

@@ -3,17 +3,26 @@ import { loadWindowText } from '../window/load';
 import { planWindow } from '../window/plan';
 import { formatProblem } from '../window/problems';
 import { compileRunbook, revisionOf } from '../window/runbook';
+import { hasIsoInstant, humanizeTimes, zonesOf } from '../api/times';
 import type { ActivityDeps } from './types';
 import { outcome } from './outcome';
 
 /** Activities about the run itself: prepare, record, notify, ledger bookkeeping. */
 export function runActivities({ store, windows, ports }: ActivityDeps) {
+  /** Notices are for people: an ISO instant in one becomes a time in the window's zones (orchestrators cannot format). */
+  const forPeople = async (windowId: string, text: string): Promise<string> => {
+    if (!hasIsoInstant(text)) return text;
+    const run = await store.getRun(windowId);
+    const runbook = run ? await store.getRunbook(windowId, run.revision) : undefined;
+    return humanizeTimes(text, zonesOf(runbook ?? {}));
+  };
   return {
     /** Validates, plans and compiles the window file and opens a fresh record for the run. */
     prepareRun: (input: WindowInput & { instanceId: string; at: string }) =>
       outcome(async () => {
-        const found = windows.read(input.windowId);
-        if (!found) throw Object.assign(new Error(`no window file declares id "${input.windowId}"`), { code: 'WindowNotFound' });
+        // The revision chosen when the run was started: a later publish never changes a run.
+        const found = input.revision ? await windows.readRevision(input.windowId, input.revision) : await windows.read(input.windowId);
+        if (!found) throw Object.assign(new Error(input.revision ? `window "${input.windowId}" has no revision ${input.revision}` : `no window file declares id "${input.windowId}"`), { code: 'WindowNotFound' });
         const loaded = loadWindowText(found.text, found.file);
         if (!loaded.window) {
           throw Object.assign(new Error(`the window file has problems: ${loaded.problems.slice(0, 5).map(formatProblem).join(' | ')}`), { code: 'WindowInvalid' });
@@ -54,7 +63,8 @@ export function runActivities({ store, windows, ports }: ActivityDeps) {
       for (const channel of input.channels) {
         const mark = `msg:${input.key}@${channel}`;
         if (await store.getMark(input.windowId, mark)) continue;
-        const message = await ports.chat.postMessage(channel, input.text, input.buttons ? { buttons: input.buttons } : {});
+        const sections = input.sections ? await Promise.all(input.sections.map((t) => forPeople(input.windowId, t))) : undefined;
+        const message = await ports.chat.postMessage(channel, await forPeople(input.windowId, input.text), { ...(input.buttons ? { buttons: input.buttons } : {}), ...(sections ? { sections } : {}) });
         await store.setMark(input.windowId, mark, message.ts);
         posted.push(channel);
       }
@@ -67,7 +77,7 @@ export function runActivities({ store, windows, ports }: ActivityDeps) {
         const ts = await store.getMark(input.windowId, `msg:${input.key}@${channel}`);
         // Never posted (no channel then, or it failed): nothing to close.
         if (!ts) continue;
-        await ports.chat.updateMessage(channel, ts, input.text);
+        await ports.chat.updateMessage(channel, ts, await forPeople(input.windowId, input.text));
         closed.push(channel);
       }
       return { closed };

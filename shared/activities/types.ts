@@ -9,4 +9,6 @@ export interface ActivityDeps {
   windows: WindowSource;
   /** Raises events on orchestration instances (the durable client, bound at registration). */
   raiseEvent?: (instanceId: string, eventName: string, data: unknown) => Promise<void>;
+  /** The app's public address, for links in notices (MW_PUBLIC_URL); absent, links are paths. */
+  publicUrl?: string;
 }

@@ -23,7 +23,8 @@ export function durableControl(client: DurableClient): OrchestrationControl {
       try {
         await client.startNew(name, { instanceId, input });
       } catch (error) {
-        // Two starters raced (a duplicate timer fire): the extension refuses the second with 409.
+        // Two starters raced (a duplicate timer fire): the extension refuses the second (HTTP 500,
+        // OrchestrationAlreadyExistsException "... already exists"; the local host once answered 409).
         if (/409|already exists/i.test(String((error as Error).message))) throw new AlreadyStartedError(instanceId);
         throw error;
       }

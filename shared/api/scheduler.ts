@@ -51,8 +51,8 @@ export interface ScheduleDecision {
 export async function startDueWindows(deps: { windows: WindowSource; durable: OrchestrationControl; clock: Clock; announce?: Announce }): Promise<ScheduleDecision[]> {
   const now = await deps.clock.now();
   const decisions: ScheduleDecision[] = [];
-  for (const { windowId } of deps.windows.list()) {
-    const found = deps.windows.read(windowId);
+  for (const { windowId } of await deps.windows.list()) {
+    const found = await deps.windows.read(windowId);
     const loaded = found ? loadWindowText(found.text, found.file) : undefined;
     if (!loaded?.window) {
       decisions.push({ windowId, action: 'invalid', detail: `${loaded?.problems.length ?? 0} problem(s); run mw validate` });
@@ -65,9 +65,9 @@ export async function startDueWindows(deps: { windows: WindowSource; durable: Or
     const { milestones, failures } = channelsOf(window);
     // The day before: who must be around and when it should end, so nobody learns of it at 7 pm on Saturday.
     // Only before a run exists: a run owns the window's record from then on.
+    const at = (ms: number) => [plan.timeZone, ...plan.displayZones].map((z) => formatZoneTime(ms, z)).join(' | ');
     const headsUp = async (): Promise<void> => {
       if (!deps.announce || milestones.length === 0 || now < plan.start.epochMs - HEADS_UP_HOURS * 3_600_000) return;
-      const at = (ms: number) => [plan.timeZone, ...plan.displayZones].map((z) => formatZoneTime(ms, z)).join(' | ');
       const people = [...new Set(Object.values(window.roles).flatMap((r) => r.members))].map((p) => window.people[p]?.name ?? p);
       await deps.announce({
         windowId,
@@ -90,14 +90,14 @@ export async function startDueWindows(deps: { windows: WindowSource; durable: Or
     if (now >= endAt) {
       // Loud, once: a window that never ran (the app was down, the schedule was off) is news.
       if (deps.announce && failures.length > 0) {
-        await deps.announce({ windowId, key: 'missed', channels: failures, text: `:rotating_light: ${window.title} did not start: its time ended ${new Date(endAt).toISOString()} and no run exists. Start it by hand or reschedule it.` });
+        await deps.announce({ windowId, key: 'missed', channels: failures, text: `:rotating_light: ${window.title} did not start: its time ended ${at(endAt)} and no run exists. Start it by hand or reschedule it.` });
       }
       decisions.push({ windowId, action: 'missed', detail: `its budget ended ${new Date(endAt).toISOString()}` });
       continue;
     }
     // A fire inside the lead time with no heads-up yet (the app was down the day before) still gives one.
     await headsUp();
-    const input: WindowInput = { windowId, startedBy: 'scheduler', mode: 'scheduled' };
+    const input: WindowInput = { windowId, startedBy: 'scheduler', mode: 'scheduled', revision: found!.revision };
     try {
       await deps.durable.startNew(Orchestrations.window, instanceId, input);
       decisions.push({ windowId, action: 'started' });

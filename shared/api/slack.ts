@@ -1,4 +1,4 @@
-import { createHmac, timingSafeEqual } from 'node:crypto';
+import { createHash, createHmac, timingSafeEqual } from 'node:crypto';
 import { z } from 'zod';
 import { SlackActions } from '../orchestrations/names';
 import { currentRun, decide, stepOf, type ApiDeps, type ApiRequest, type ApiResponse } from './windows';
@@ -66,13 +66,35 @@ export async function slackInteraction(deps: ApiDeps, slack: SlackInteractivity 
   const action = payload.actions.find((a) => a.action_id === SlackActions.approve || a.action_id === SlackActions.reject);
   if (!action) return { status: 200 };
 
-  const text = await decideFromSlack(deps, payload.user.id, action.action_id === SlackActions.approve ? 'approve' : 'reject', action.value ?? '');
+  // A signed request replayed inside the five-minute window verifies again: remember each signed
+  // payload once (its hash, claimed in the store), so a replay is answered but never counted twice.
+  const clickKey = `slack-click:${createHash('sha256').update(`${req.headers.get('x-slack-request-timestamp') ?? ''}:${raw}`).digest('hex')}`;
+  if (!(await deps.store.claimMark(SLACK_CLICKS, clickKey, new Date(slack.nowMs()).toISOString()))) {
+    deps.log?.(`Slack click by ${payload.user.id} replayed: answered, not recorded again`);
+    return { status: 200, jsonBody: { text: ':information_source: This click was already received; nothing more was recorded.' } };
+  }
+  let text: string;
+  try {
+    text = await decideFromSlack(deps, payload.user.id, action.action_id === SlackActions.approve ? 'approve' : 'reject', action.value ?? '');
+  } catch (error) {
+    // Nothing was recorded: let the person click again.
+    await deps.store.clearMark(SLACK_CLICKS, clickKey).catch(() => undefined);
+    throw error;
+  }
   const url = payload.response_url;
   if (url && slack.responseOrigins.includes(new URL(url).origin)) {
-    await slack.respond(url, { response_type: 'ephemeral', replace_original: false, text });
+    // The decision is recorded by now: a failing response_url costs the clicker the ephemeral note, never a 500.
+    try {
+      await slack.respond(url, { response_type: 'ephemeral', replace_original: false, text });
+    } catch (error) {
+      deps.log?.(`Slack response_url failed after the click by ${payload.user.id} was handled: ${(error as Error).message}`);
+    }
   }
   return { status: 200, jsonBody: { text } };
 }
+
+/** The store partition holding the hashes of Slack clicks already handled. */
+const SLACK_CLICKS = '_slack-clicks';
 
 /** The outcome in words for the person who clicked. */
 async function decideFromSlack(deps: ApiDeps, slackUser: string, decision: 'approve' | 'reject', value: string): Promise<string> {

@@ -1,11 +1,17 @@
+import { basename } from 'node:path';
 import { z } from 'zod';
 import type { Clock } from '../clock';
 import type { StepState, WindowInput } from '../orchestrations/contracts';
 import type { ApprovalDecision } from '../orchestrations/kinds/approval';
 import { Events, InstanceIds, LedgerKeys, Orchestrations } from '../orchestrations/names';
+import type { WindowPublisher } from '../store/windowRevisions';
 import type { RunRecord, WindowStore } from '../store/windowStore';
 import type { Runbook, RunbookStep } from '../window/runbook';
-import type { WindowSource } from '../window/source';
+import type { WindowSource, WindowSummary } from '../window/source';
+import { loadWindowText } from '../window/load';
+import { membersOf } from '../window/runbook';
+import { authorize, type Action, type PlatformEngineers } from './authorize';
+import { windowDetails, zonesOfWindowText, type WindowDetails } from './details';
 import { callerOf, personOf, type Caller, type IdentityOptions } from './identity';
 
 /**
@@ -59,7 +65,12 @@ export interface ApiDeps {
   windows: WindowSource;
   clock: Clock;
   identity: IdentityOptions;
+  engineers: PlatformEngineers;
   durable: OrchestrationControl;
+  /** Where `mw publish` stores revisions (absent: publishing is not offered). */
+  publisher?: WindowPublisher;
+  /** Where refusals are logged, with the caller (the function's logger on Azure). */
+  log?: (message: string) => void;
 }
 
 const RUNNING = new Set(['Running', 'Pending', 'ContinuedAsNew', 'Suspended']);
@@ -70,9 +81,9 @@ const ApprovalBody = z.strictObject({ decision: z.enum(['approve', 'reject']), c
 const TickBody = z.strictObject({ outcome: z.enum(['done', 'failed']).default('done'), note: z.string().max(1000).optional() });
 const CanaryBody = z.strictObject({ team: z.string().min(1), ok: z.boolean(), note: z.string().max(2000).optional() });
 
-const error = (status: number, code: string, message: string, extra: object = {}): ApiResponse => ({ status, jsonBody: { error: { code, message, ...extra } } });
+export const error = (status: number, code: string, message: string, extra: object = {}): ApiResponse => ({ status, jsonBody: { error: { code, message, ...extra } } });
 
-function parseBody<T extends z.ZodType>(schema: T, req: ApiRequest, optional = false): { ok: true; value: z.output<T> } | { ok: false; response: ApiResponse } {
+export function parseBody<T extends z.ZodType>(schema: T, req: ApiRequest, optional = false): { ok: true; value: z.output<T> } | { ok: false; response: ApiResponse } {
   if (req.invalidJson) return { ok: false, response: error(400, 'InvalidJson', 'the body is not valid JSON') };
   const parsed = schema.safeParse(req.body === undefined && optional ? {} : req.body);
   if (parsed.success) return { ok: true, value: parsed.data };
@@ -90,8 +101,8 @@ interface RunContext {
 
 /** Loads the current run of a window, or the 404/409 that says why there is none. */
 export async function currentRun(deps: ApiDeps, windowId: string | undefined): Promise<{ ok: true; value: RunContext } | { ok: false; response: ApiResponse }> {
-  if (!windowId || !deps.windows.read(windowId)) return { ok: false, response: error(404, 'WindowNotFound', `no window "${windowId ?? ''}"`) };
-  const run = await deps.store.getRun(windowId);
+  const run = windowId ? await deps.store.getRun(windowId) : undefined;
+  if (!windowId || (!run && !(await deps.windows.read(windowId)))) return { ok: false, response: error(404, 'WindowNotFound', `no window "${windowId ?? ''}"`) };
   const runbook = run ? await deps.store.getRunbook(windowId, run.revision) : undefined;
   if (!run || !runbook) return { ok: false, response: error(409, 'NotStarted', `window "${windowId}" has not been started`) };
   return { ok: true, value: { windowId, run, runbook } };
@@ -99,8 +110,38 @@ export async function currentRun(deps: ApiDeps, windowId: string | undefined): P
 
 function requireCaller(deps: ApiDeps, req: ApiRequest): { ok: true; caller: Caller } | { ok: false; response: ApiResponse } {
   const caller = callerOf(req.headers, deps.identity);
-  if (!caller) return { ok: false, response: error(401, 'Unauthenticated', `sign in (or send ${deps.identity.header} locally)`) };
+  if (!caller) {
+    deps.log?.(`refused ${routeOf(req)}: no caller identity`);
+    return { ok: false, response: error(401, 'Unauthenticated', deps.identity.mode === 'app-service' ? 'sign in with Microsoft Entra ID' : `send ${deps.identity.header} (local host)`) };
+  }
   return { ok: true, caller };
+}
+
+/** The caller, allowed to do `action`; otherwise the 401/403 to answer (logged with the caller). */
+export function requireAllowed(deps: ApiDeps, req: ApiRequest, action: Action, runbook?: Parameters<typeof authorize>[3]): { ok: true; caller: Caller; person: string | undefined } | { ok: false; response: ApiResponse } {
+  const who = requireCaller(deps, req);
+  if (!who.ok) return who;
+  const verdict = authorize(who.caller, action, deps.engineers, runbook);
+  if (!verdict.ok) {
+    deps.log?.(`refused ${routeOf(req)} to ${who.caller.id}${who.caller.objectId ? ` (${who.caller.objectId})` : ''}: ${verdict.reason}`);
+    return { ok: false, response: error(403, 'Forbidden', verdict.reason) };
+  }
+  return { ok: true, caller: who.caller, person: verdict.person };
+}
+
+function routeOf(req: ApiRequest): string {
+  return Object.entries(req.params)
+    .filter(([, v]) => v !== undefined)
+    .map(([k, v]) => `${k}=${String(v).slice(0, 80)}`)
+    .join(' ');
+}
+
+/** The access part of a window file not yet run (who may start it), or undefined when it does not load. */
+function accessOfFile(text: string): { people: Runbook['people']; access: NonNullable<Runbook['access']> } | undefined {
+  const loaded = loadWindowText(text);
+  if (!loaded.window) return undefined;
+  const w = loaded.window;
+  return { people: w.people, access: { leads: membersOf(w, w.access.leads), onCall: membersOf(w, w.access.onCall) } };
 }
 
 export function stepOf(runbook: Runbook, stepId: string | undefined, kind: RunbookStep['spec']['kind']): RunbookStep | undefined {
@@ -109,31 +150,34 @@ export function stepOf(runbook: Runbook, stepId: string | undefined, kind: Runbo
 
 export async function startWindow(deps: ApiDeps, req: ApiRequest): Promise<ApiResponse> {
   const windowId = req.params.windowId;
-  if (!windowId || !deps.windows.read(windowId)) return error(404, 'WindowNotFound', `no window "${windowId ?? ''}"`);
-  const who = requireCaller(deps, req);
+  const file = windowId ? await deps.windows.read(windowId) : undefined;
+  if (!windowId || !file) return error(404, 'WindowNotFound', `no window "${windowId ?? ''}"`);
+  const who = requireAllowed(deps, req, { kind: 'start' }, accessOfFile(file.text));
   if (!who.ok) return who.response;
   const body = parseBody(StartBody, req, true);
   if (!body.ok) return body.response;
   const instanceId = InstanceIds.window(windowId);
   const existing = await deps.durable.getStatus(instanceId);
   if (existing && RUNNING.has(existing.runtimeStatus)) return error(409, 'AlreadyRunning', `window "${windowId}" is already running`, { instanceId });
-  const input: WindowInput = { windowId, startedBy: who.caller.id, mode: body.value.mode, ...(body.value.reason ? { reason: body.value.reason } : {}) };
+  const input: WindowInput = { windowId, startedBy: who.caller.id, mode: body.value.mode, revision: file.revision, ...(body.value.reason ? { reason: body.value.reason } : {}) };
   try {
     await deps.durable.startNew(Orchestrations.window, instanceId, input);
   } catch (e) {
     if (e instanceof AlreadyStartedError) return error(409, 'AlreadyRunning', `window "${windowId}" is already running`, { instanceId });
     throw e;
   }
-  return { status: 202, jsonBody: { windowId, instanceId, startedBy: who.caller.id, statusUrl: `/api/windows/${windowId}` } };
+  return { status: 202, jsonBody: { windowId, instanceId, revision: file.revision, startedBy: who.caller.id, statusUrl: `/api/windows/${windowId}` } };
 }
 
 export async function abortWindow(deps: ApiDeps, req: ApiRequest): Promise<ApiResponse> {
-  const who = requireCaller(deps, req);
-  if (!who.ok) return who.response;
+  const signedIn = requireCaller(deps, req);
+  if (!signedIn.ok) return signedIn.response;
   const body = parseBody(AbortBody, req);
   if (!body.ok) return body.response;
   const current = await currentRun(deps, req.params.windowId);
   if (!current.ok) return current.response;
+  const who = requireAllowed(deps, req, { kind: 'abort' }, current.value.runbook);
+  if (!who.ok) return who.response;
   const raised = await deps.durable.raiseEvent(InstanceIds.window(current.value.windowId), Events.abort, { by: who.caller.id, reason: body.value.reason, at: new Date(await deps.clock.now()).toISOString() });
   if (raised !== 'raised') return error(409, 'NotRunning', `window "${current.value.windowId}" is not running`);
   return { status: 202, jsonBody: { windowId: current.value.windowId, aborting: true, by: who.caller.id } };
@@ -167,8 +211,12 @@ export async function decide(
   if (gate.spec.kind !== 'approval') return error(404, 'GateNotFound', `window "${windowId}" has no approval gate "${gate.id}"`);
   const { person } = who;
   const approvers = new Set(gate.spec.roles.flatMap((r) => r.approvers));
-  if (!person || !approvers.has(person)) return error(403, 'NotAnApprover', `${who.id} is not an approver of "${gate.id}" (approvers: ${[...approvers].join(', ')})`);
+  if (!person || !approvers.has(person)) {
+    deps.log?.(`refused approval of ${windowId}/${gate.id} to ${who.id} (via ${answer.via}): not an approver`);
+    return error(403, 'NotAnApprover', `${who.id} is not an approver of "${gate.id}" (approvers: ${[...approvers].join(', ')})`);
+  }
   if (person === personOf(runbook, run.startedBy) || who.id.toLowerCase() === run.startedBy.toLowerCase()) {
+    deps.log?.(`refused approval of ${windowId}/${gate.id} to ${who.id} (via ${answer.via}): started the window`);
     return error(403, 'FourEyes', `${who.id} started this window and cannot approve it`);
   }
   const state = (await deps.store.getStepStates(windowId))[gate.id]?.state;
@@ -193,12 +241,12 @@ export async function tickManualStep(deps: ApiDeps, req: ApiRequest): Promise<Ap
   if (!step) return error(404, 'StepNotFound', `window "${windowId}" has no manual step "${req.params.stepId ?? ''}"`);
   const body = parseBody(TickBody, req, true);
   if (!body.ok) return body.response;
-  const who = requireCaller(deps, req);
+  const who = requireAllowed(deps, req, { kind: 'tick', assignees: step.spec.kind === 'manual' ? step.spec.assignees : undefined }, runbook);
   if (!who.ok) return who.response;
   const state = (await deps.store.getStepStates(windowId))[step.id]?.state;
   if (state !== 'doing') return error(409, state && isClosed(state) ? 'StepClosed' : 'StepNotReady', `step "${step.id}" is ${state ?? 'not started'}`);
   const raised = await deps.durable.raiseEvent(InstanceIds.step(windowId, step.id), Events.manualDone, {
-    by: personOf(runbook, who.caller) ?? who.caller.id,
+    by: who.person ?? who.caller.id,
     outcome: body.value.outcome,
     ...(body.value.note ? { note: body.value.note } : {}),
   });
@@ -214,12 +262,13 @@ export async function answerCanary(deps: ApiDeps, req: ApiRequest): Promise<ApiR
   if (!step || step.spec.kind !== 'canary') return error(404, 'StepNotFound', `window "${windowId}" has no canary step "${req.params.stepId ?? ''}"`);
   const body = parseBody(CanaryBody, req);
   if (!body.ok) return body.response;
-  const who = requireCaller(deps, req);
-  if (!who.ok) return who.response;
+  const signedIn = requireCaller(deps, req);
+  if (!signedIn.ok) return signedIn.response;
   const team = step.spec.teams.find((t) => t.id === body.value.team);
   if (!team) return error(400, 'InvalidBody', `team: "${body.value.team}" is not one of ${step.spec.teams.map((t) => t.id).join(', ')}`, { field: 'team' });
-  const person = personOf(runbook, who.caller);
-  if (team.members.length > 0 && (!person || !team.members.includes(person))) return error(403, 'NotOnTeam', `${who.caller.id} does not answer for ${team.id}`);
+  const who = requireAllowed(deps, req, { kind: 'canary-answer', members: team.members }, runbook);
+  if (!who.ok) return who.response;
+  const person = who.person;
   const state = (await deps.store.getStepStates(windowId))[step.id]?.state;
   if (state !== 'doing') return error(409, state && isClosed(state) ? 'CanaryClosed' : 'CanaryNotStarted', `canary "${step.id}" is ${state ?? 'not started'}`);
   const raised = await deps.durable.raiseEvent(InstanceIds.step(windowId, step.id), Events.canaryAnswer, {
@@ -242,7 +291,10 @@ export interface WindowStatusView {
   title: string;
   state: string;
   instanceId: string;
+  /** The revision this run uses (kept for the whole run, whatever is published meanwhile). */
   revision?: string;
+  /** The newest revision of the window: a later publish shows here before the next run uses it. */
+  latestRevision?: { revision: string; file: string; publishedBy?: string; publishedAt?: string };
   startedBy?: string;
   startedAt?: string;
   finishedAt?: string;
@@ -253,7 +305,7 @@ export interface WindowStatusView {
   summary?: string;
   counts: Record<string, number>;
   phases: { id: string; state: string }[];
-  steps: { id: string; title: string; kind: string; phase: string; state: string; plannedStart: string; plannedEnd: string; at?: string; detail?: string; tickets: string[] }[];
+  steps: { id: string; title: string; kind: string; phase: string; state: string; plannedStart: string; plannedEnd: string; at?: string; detail?: string; tickets: string[]; assignees?: string[] }[];
   approvalsPending: { gate: string; title: string; roles: { role: string; quorum: number; approvers: string[] }[] }[];
   servers: Record<string, { state: string; detail?: string; step: string }>;
   maintenancePages: Record<string, 'up' | 'down'>;
@@ -262,17 +314,18 @@ export interface WindowStatusView {
   /** Changes not yet put back (the restore ledger's open, kept and failed entries): what on-call must know is still changed. */
   stillChanged: { key: string; step: string; description: string; state: 'open' | 'kept' | 'failed'; note?: string }[];
   events: { at: string; step: string; type: string; data: unknown }[];
+  /** Zones, layout, actual times, server grid, decisions (details.ts); absent before a run starts. */
+  details?: WindowDetails;
 }
 
 /** Everything the status page shows, from the record, the runbook and the orchestration's status. */
 export async function windowStatus(deps: ApiDeps, windowId: string): Promise<ApiResponse> {
-  const found = deps.windows.read(windowId);
-  if (!found) return error(404, 'WindowNotFound', `no window "${windowId}"`);
   const instanceId = InstanceIds.window(windowId);
-  const [run, durable] = await Promise.all([deps.store.getRun(windowId), deps.durable.getStatus(instanceId)]);
+  const [found, run, durable] = await Promise.all([deps.windows.read(windowId), deps.store.getRun(windowId), deps.durable.getStatus(instanceId)]);
+  if (!found && !run) return error(404, 'WindowNotFound', `no window "${windowId}"`);
   const runbook = run ? await deps.store.getRunbook(windowId, run.revision) : undefined;
   if (!run || !runbook) {
-    return { status: 200, jsonBody: { windowId, title: windowId, state: 'not-started', instanceId, counts: {}, phases: [], steps: [], approvalsPending: [], servers: {}, maintenancePages: {}, alertSets: {}, stillChanged: [], events: [] } };
+    return { status: 200, jsonBody: { windowId, title: windowId, state: 'not-started', instanceId, ...(found ? { latestRevision: revisionInfo(found) } : {}), counts: {}, phases: [], steps: [], approvalsPending: [], servers: {}, maintenancePages: {}, alertSets: {}, stillChanged: [], events: [] } };
   }
   const [records, events, ledger] = await Promise.all([deps.store.getStepStates(windowId), deps.store.listEvents(windowId), deps.store.listLedger(windowId)]);
   const stillChanged = ledger
@@ -328,6 +381,7 @@ export async function windowStatus(deps: ApiDeps, windowId: string): Promise<Api
     state: custom.state ?? run.state,
     instanceId,
     revision: run.revision,
+    ...(found ? { latestRevision: revisionInfo(found) } : {}),
     startedBy: run.startedBy,
     startedAt: run.startedAt,
     ...(run.finishedAt ? { finishedAt: run.finishedAt } : {}),
@@ -349,6 +403,7 @@ export async function windowStatus(deps: ApiDeps, windowId: string): Promise<Api
       ...(records[s.id]?.at ? { at: records[s.id]!.at } : {}),
       ...(records[s.id]?.detail ? { detail: records[s.id]!.detail } : {}),
       tickets: s.tickets,
+      ...(s.spec.kind === 'manual' && s.spec.assignees ? { assignees: s.spec.assignees } : {}),
     })),
     approvalsPending: runbook.steps
       .filter((s) => s.spec.kind === 'approval' && stateOf(s.id) === 'waiting-for-approval')
@@ -358,16 +413,33 @@ export async function windowStatus(deps: ApiDeps, windowId: string): Promise<Api
     alertSets,
     stillChanged,
     events: events.map((e) => ({ at: e.at, step: e.stepId, type: e.type, data: e.data })),
+    details: windowDetails({ runbook, run, records, events, ledger, nowMs: await deps.clock.now(), stateOf }),
   };
   return { status: 200, jsonBody: view };
+}
+
+function revisionInfo(w: WindowSummary): NonNullable<WindowStatusView['latestRevision']> {
+  return { revision: w.revision, file: w.file, ...(w.publishedBy ? { publishedBy: w.publishedBy } : {}), ...(w.publishedAt ? { publishedAt: w.publishedAt } : {}) };
 }
 
 /** Every window file with the state of its last run. */
 export async function listWindows(deps: ApiDeps): Promise<ApiResponse> {
   const windows = await Promise.all(
-    deps.windows.list().map(async ({ windowId, file }) => {
+    (await deps.windows.list()).map(async ({ windowId, file, revision, publishedBy, publishedAt }) => {
       const run = await deps.store.getRun(windowId);
-      return { windowId, file, state: run?.state ?? 'not-started', startedAt: run?.startedAt, finishedAt: run?.finishedAt || undefined, statusUrl: `/api/windows/${windowId}` };
+      // Only the file's name: a server path says nothing to a caller and much to an attacker.
+      return {
+        windowId,
+        file: basename(file),
+        revision,
+        ...(publishedBy ? { publishedBy, publishedAt } : {}),
+        state: run?.state ?? 'not-started',
+        startedAt: run?.startedAt,
+        finishedAt: run?.finishedAt || undefined,
+        statusUrl: `/api/windows/${windowId}`,
+        // Its zones, so a list can say its times as the window does.
+        ...zonesOfWindowText((await deps.windows.readRevision(windowId, revision))?.text ?? ''),
+      };
     }),
   );
   return { status: 200, jsonBody: { windows } };
@@ -388,7 +460,7 @@ export async function emergencyPage(deps: ApiDeps, req: ApiRequest): Promise<Api
   if (!template || template.spec.kind !== 'maintenance-page') return error(404, 'PageNotFound', `window "${windowId}" has no maintenance page "${req.params.pageId ?? ''}"`);
   const body = parseBody(PageBody, req);
   if (!body.ok) return body.response;
-  const who = requireCaller(deps, req);
+  const who = requireAllowed(deps, req, { kind: 'maintenance-page' }, runbook);
   if (!who.ok) return who.response;
   const at = new Date(await deps.clock.now()).toISOString();
   const stepId = `emergency-${template.spec.page}-${body.value.action}-${at.replace(/[^0-9]/g, '').slice(0, 14)}`;

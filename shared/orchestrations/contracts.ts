@@ -14,6 +14,8 @@ export interface WindowInput {
   startedBy: string;
   mode: 'scheduled' | 'rehearsal' | 'manual';
   reason?: string;
+  /** The window revision the run uses, chosen when it was started (absent: the latest when it prepares). */
+  revision?: string;
 }
 
 export type StepState = 'pending' | 'waiting' | 'doing' | 'waiting-for-approval' | 'done' | 'failed' | 'not-doing' | 'blocked' | 'aborted';
@@ -120,6 +122,8 @@ export interface NotifyInput {
   text: string;
   /** Shown where the app can take their clicks (Slack interactivity); the text must make sense without them. */
   buttons?: ChatButton[];
+  /** The message laid out as Block Kit sections (results, summaries); `text` is the fallback. */
+  sections?: string[];
 }
 
 export interface PoolWriteInput {

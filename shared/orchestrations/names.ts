@@ -17,6 +17,8 @@ export const Activities = {
   notify: 'notify',
   /** Rewrites a notice the window posted (by its key) and takes its buttons away: the question is closed. */
   closeNotice: 'closeNotice',
+  /** Renders the window report (Markdown and HTML) into Blob storage beside the run. */
+  writeReport: 'writeReport',
   // ledger
   recordLedger: 'recordLedgerEntry',
   listLedger: 'listLedger',

@@ -206,17 +206,32 @@ export function* windowOrchestrator(context: OrchestrationContext): Generator<Ta
   if (stopping) status.stopReason = stopping;
   publish();
 
-  yield context.df.callActivityWithRetry(Activities.notify, RetryPolicies.chat(), {
-    windowId: runbook.windowId,
-    key: 'window-finish',
-    channels: outcome === 'succeeded' ? runbook.channels.milestones : [...new Set([...runbook.channels.milestones, ...runbook.channels.failures])],
-    text: summary,
-  });
   yield context.df.callActivityWithRetry(Activities.recordRun, RetryPolicies.store(), {
     windowId: runbook.windowId,
     state: outcome,
     at: nowIso(context),
     summary,
+  });
+  // The report replaces the hand-written wiki page; the finish notice links it. A report that
+  // cannot be written must not hide the outcome: the notice goes out either way and says so.
+  let report: { html: string } | null = null;
+  try {
+    report = (yield context.df.callActivityWithRetry(Activities.writeReport, RetryPolicies.store(), {
+      windowId: runbook.windowId,
+      state: outcome,
+      steps: Object.fromEntries(states),
+    })) as { html: string } | null;
+  } catch {
+    report = null;
+  }
+  const reportLine = report ? `*The window report:* <${report.html}|${runbook.title} report>` : 'The window report could not be written; see the status page.';
+  yield context.df.callActivityWithRetry(Activities.notify, RetryPolicies.chat(), {
+    windowId: runbook.windowId,
+    key: 'window-finish',
+    channels: outcome === 'succeeded' ? runbook.channels.milestones : [...new Set([...runbook.channels.milestones, ...runbook.channels.failures])],
+    text: `${summary}\n${reportLine}`,
+    // Block Kit sections: the outcome, the counts, each problem on its own, the report.
+    sections: [...summary.split('\n'), reportLine],
   });
 
   return {

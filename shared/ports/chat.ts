@@ -1,7 +1,11 @@
 /** Team chat (Slack). Channels may be written with or without '#'. */
 export interface ChatClient {
-  /** Buttons are shown only where the app can receive their clicks (Slack interactivity configured). */
-  postMessage(channel: string, text: string, options?: { buttons?: ChatButton[] }): Promise<{ channel: string; ts: string }>;
+  /**
+   * Buttons are shown only where the app can receive their clicks (Slack interactivity configured).
+   * `sections` lay a long message out as separate blocks (Slack Block Kit sections); `text` stays the
+   * notification and screen-reader fallback.
+   */
+  postMessage(channel: string, text: string, options?: { buttons?: ChatButton[]; sections?: string[] }): Promise<{ channel: string; ts: string }>;
   /** Replaces a message's text; any buttons under it go (an updated notice is a closed question). */
   updateMessage(channel: string, ts: string, text: string): Promise<void>;
 }

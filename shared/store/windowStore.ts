@@ -25,6 +25,8 @@ export interface StepRecord {
   state: StepState;
   at: string;
   detail?: string;
+  /** When the step first began doing its work (kept across later states): the Gantt's actual start. */
+  startedAt?: string;
 }
 
 export interface EventRecord {
@@ -34,9 +36,14 @@ export interface EventRecord {
   data: unknown;
 }
 
+export type ReportFormat = 'md' | 'html';
+
 export interface WindowStore {
   saveRunbook(runbook: Runbook): Promise<void>;
   getRunbook(windowId: string, revision: string): Promise<Runbook | undefined>;
+  /** The window report of a run, beside the runbooks in Blob storage (`<window>/runs/<run>/report.<format>`). */
+  saveReport(windowId: string, runId: string, format: ReportFormat, body: string): Promise<void>;
+  getReport(windowId: string, runId: string, format: ReportFormat): Promise<string | undefined>;
   upsertRun(record: Partial<RunRecord> & { windowId: string }): Promise<void>;
   getRun(windowId: string): Promise<RunRecord | undefined>;
   /** Starts a new run: forget the previous run's steps, events, ledger and marks. */
@@ -131,6 +138,22 @@ export class TableWindowStore implements WindowStore {
     }
   }
 
+  async saveReport(windowId: string, runId: string, format: ReportFormat, body: string): Promise<void> {
+    const blob = (await this.blobs()).getBlockBlobClient(`${windowId}/runs/${runId}/report.${format}`);
+    const type = format === 'md' ? 'text/markdown; charset=utf-8' : 'text/html; charset=utf-8';
+    await blob.upload(body, Buffer.byteLength(body), { blobHTTPHeaders: { blobContentType: type } });
+  }
+
+  async getReport(windowId: string, runId: string, format: ReportFormat): Promise<string | undefined> {
+    const blob = (await this.blobs()).getBlockBlobClient(`${windowId}/runs/${runId}/report.${format}`);
+    try {
+      return (await blob.downloadToBuffer()).toString('utf8');
+    } catch (error) {
+      if ((error as { statusCode?: number }).statusCode === 404) return undefined;
+      throw error;
+    }
+  }
+
   async upsertRun(record: Partial<RunRecord> & { windowId: string }): Promise<void> {
     const table = await this.table(TABLES.runs);
     await table.upsertEntity({ partitionKey: safeKey(record.windowId), rowKey: 'run', ...record }, 'Merge');
@@ -153,7 +176,10 @@ export class TableWindowStore implements WindowStore {
 
   async setStepState(windowId: string, record: StepRecord): Promise<void> {
     const table = await this.table(TABLES.steps);
-    await table.upsertEntity({ partitionKey: safeKey(windowId), rowKey: safeKey(record.stepId), ...record }, 'Replace');
+    // The first record of work keeps its time through every later state (a retried write keeps the first).
+    const previous = await this.getEntity<StepRecord>(TABLES.steps, windowId, record.stepId);
+    const startedAt = record.startedAt ?? previous?.startedAt ?? (record.state === 'doing' || record.state === 'waiting-for-approval' ? record.at : undefined);
+    await table.upsertEntity({ partitionKey: safeKey(windowId), rowKey: safeKey(record.stepId), ...record, ...(startedAt ? { startedAt } : {}) }, 'Replace');
   }
 
   async getStepStates(windowId: string): Promise<Record<string, StepRecord>> {

@@ -151,49 +151,63 @@ export function ancestors(graph: WindowGraph, id: string): Set<string> {
   return result;
 }
 
-/** The first dependency cycle found, as node ids in wait order (a waits for b …), or undefined. */
+/** The first dependency cycle found, as node ids in wait order (a waits for b …), or undefined. Iterative: a sequence can be thousands of steps long. */
 export function findCycle(graph: WindowGraph): string[] | undefined {
   const state = new Map<string, 'open' | 'done'>();
-  const stack: string[] = [];
-  const visit = (id: string): string[] | undefined => {
-    state.set(id, 'open');
-    stack.push(id);
-    const node = graph.nodes.get(id)!;
-    for (const dep of [...node.deps, ...node.finishAfter]) {
+  for (const root of graph.nodes.keys()) {
+    if (state.has(root)) continue;
+    const path: string[] = [];
+    const frames: { id: string; deps: string[]; next: number }[] = [];
+    const enter = (id: string) => {
+      const node = graph.nodes.get(id)!;
+      state.set(id, 'open');
+      path.push(id);
+      frames.push({ id, deps: [...node.deps, ...node.finishAfter], next: 0 });
+    };
+    enter(root);
+    while (frames.length > 0) {
+      const frame = frames[frames.length - 1]!;
+      if (frame.next >= frame.deps.length) {
+        frames.pop();
+        path.pop();
+        state.set(frame.id, 'done');
+        continue;
+      }
+      const dep = frame.deps[frame.next++]!;
       if (!graph.nodes.has(dep)) continue;
       const s = state.get(dep);
-      if (s === 'open') return [...stack.slice(stack.indexOf(dep)), dep];
-      if (s === undefined) {
-        const found = visit(dep);
-        if (found) return found;
-      }
-    }
-    stack.pop();
-    state.set(id, 'done');
-    return undefined;
-  };
-  for (const id of graph.nodes.keys()) {
-    if (state.get(id) === undefined) {
-      const found = visit(id);
-      if (found) return found;
+      if (s === 'open') return [...path.slice(path.indexOf(dep)), dep];
+      if (s === undefined) enter(dep);
     }
   }
   return undefined;
 }
 
-/** Node ids in an order where every dependency comes first (graph must be acyclic). */
+/** Node ids in an order where every dependency comes first (graph must be acyclic). Iterative, as findCycle. */
 export function topologicalOrder(graph: WindowGraph): string[] {
   const order: string[] = [];
   const done = new Set<string>();
-  const visit = (id: string): void => {
-    if (done.has(id)) return;
-    done.add(id);
-    const node = graph.nodes.get(id);
-    if (!node) return;
-    for (const dep of [...node.deps, ...node.finishAfter]) visit(dep);
-    order.push(id);
-  };
-  for (const id of graph.nodes.keys()) visit(id);
+  for (const root of graph.nodes.keys()) {
+    if (done.has(root)) continue;
+    done.add(root);
+    const frames: { id: string; deps: string[]; next: number }[] = [];
+    const node = graph.nodes.get(root)!;
+    frames.push({ id: root, deps: [...node.deps, ...node.finishAfter], next: 0 });
+    while (frames.length > 0) {
+      const frame = frames[frames.length - 1]!;
+      if (frame.next >= frame.deps.length) {
+        frames.pop();
+        order.push(frame.id);
+        continue;
+      }
+      const dep = frame.deps[frame.next++]!;
+      if (done.has(dep)) continue;
+      done.add(dep);
+      const next = graph.nodes.get(dep);
+      if (!next) continue;
+      frames.push({ id: dep, deps: [...next.deps, ...next.finishAfter], next: 0 });
+    }
+  }
   return order;
 }
 

@@ -10,12 +10,18 @@ import { formatZoneRange, formatZoneTime, zoneAbbreviation, type Plan, type Plan
 const LABEL_WIDTH = 280;
 const CHART_WIDTH = 960;
 const ROW_HEIGHT = 22;
+/** Extra height per parallel batch lane of one step. */
+const LANE_HEIGHT = 10;
 const PHASE_HEIGHT = 26;
 const AXIS_HEIGHT = 30;
 /** Room right of the chart for the last axis label. */
 const RIGHT_MARGIN = 60;
-const TICK_CHOICES_MINUTES = [15, 30, 60, 120, 180, 360, 720, 1440];
-const MAX_TICKS = 16;
+const TICK_CHOICES_MINUTES = [15, 30, 60, 120, 180, 240, 360, 720, 1440, 2880, 10080];
+/** Room one axis label needs ("Sun 02:00 EDT" at 12px), with a gap: fewer ticks than fit never overlap. */
+const TICK_LABEL_WIDTH = 100;
+const MAX_TICKS = Math.floor(CHART_WIDTH / TICK_LABEL_WIDTH);
+/** Below this width the charts scroll sideways instead of shrinking their text. */
+const PHONE_WIDTH = 720;
 
 /** Escapes text for HTML element content and attribute values. */
 export function escapeHtml(text: string): string {
@@ -31,6 +37,8 @@ table.figures th,table.figures td{text-align:left;padding:4px 12px 4px 0;vertica
 table.figures th{color:#5b6475;font-weight:600}
 .over{color:#b00020;font-weight:600}.ok{color:#1b6e3a;font-weight:600}
 svg{display:block;max-width:100%;height:auto}
+.scroll{overflow-x:auto;-webkit-overflow-scrolling:touch}
+@media (max-width:${PHONE_WIDTH}px){body{margin:8px;font-size:13px}.scroll svg{max-width:none;width:${LABEL_WIDTH + CHART_WIDTH + RIGHT_MARGIN}px}table.figures th,table.figures td{display:block;padding:2px 0}}
 svg text{font:12px system-ui,-apple-system,"Segoe UI",Roboto,sans-serif;fill:#1d2330}
 svg .muted{fill:#5b6475}
 svg .phase-label{font-weight:700}
@@ -60,9 +68,9 @@ export function renderPlanHtml(plan: Plan): string {
     ['Window', `${at(plan.start.epochMs)} → ${at(plan.end.epochMs)}`],
     [
       'Makespan',
-      `${formatMinutes(plan.makespanMinutes)} — lower bound ${formatMinutes(lb.minutes)} (critical path ${formatMinutes(lb.criticalPathMinutes)}, patch capacity ${formatMinutes(lb.capacityMinutes)}; ${lb.binds === 'capacity' ? `capacity of ${lb.bindingResource ?? ''} binds` : 'the critical path binds'})`,
+      `${formatMinutes(plan.makespanMinutes)} — lower bound ${formatMinutes(lb.minutes)} (critical path ${formatMinutes(lb.criticalPathMinutes)}${lb.capacity.length > 0 ? `, patch capacity ${formatMinutes(lb.capacityMinutes)}` : ''}; ${lb.binds === 'capacity' ? `capacity of ${lb.bindingResource ?? ''} binds` : 'the critical path binds'})`,
     ],
-    ['Maintenance page up', `${formatMinutes(plan.pageUp.minutes)} — lower bound ${formatMinutes(plan.pageUp.lowerBoundMinutes)}`],
+    ['Maintenance page up', plan.pageUp.intervals.length > 0 ? `${formatMinutes(plan.pageUp.minutes)} — lower bound ${formatMinutes(plan.pageUp.lowerBoundMinutes)}` : 'no maintenance page'],
     [
       'Budget',
       budget
@@ -96,9 +104,9 @@ ${rows}
 </table>
 <h2>Schedule</h2>
 <p class="legend"><span><i class="swatch" style="background:#7aa2d6"></i>planned</span><span><i class="swatch" style="background:#d64545"></i>critical path</span><span><i class="swatch" style="background:#f5b041;opacity:.4"></i>maintenance page up</span><span><i class="swatch" style="border:1px dashed #9aa3b2"></i>not doing</span></p>
-${gantt(plan)}
+<div class="scroll">${gantt(plan)}</div>
 <h2>Pool capacity</h2>
-${plan.pools.length > 0 ? plan.pools.map((p) => poolChart(plan, p)).join('\n') : '<p>No pools.</p>'}
+${plan.pools.length > 0 ? plan.pools.map((p) => `<div class="scroll">${poolChart(plan, p)}</div>`).join('\n') : '<p>No pools.</p>'}
 <h2>Recommendations</h2>
 ${recs}
 </body>
@@ -118,15 +126,34 @@ function scaleOf(plan: Plan): Scale {
   return { from, to, x: (ms) => LABEL_WIDTH + ((ms - from) / (to - from)) * CHART_WIDTH };
 }
 
-/** Axis ticks on whole local hours (or quarter hours) of the window zone. */
+/**
+ * Axis ticks on round local times of the window zone (quarter hours, hours, days), as few as
+ * keep every label clear of the next: the step grows with the window, so a long window never
+ * overlaps its labels. Steps count real minutes, so a tick after a DST change still lands where
+ * its label says.
+ */
 function ticks(plan: Plan, scale: Scale): number[] {
   const span = (scale.to - scale.from) / 60_000;
-  const step = TICK_CHOICES_MINUTES.find((m) => span / m <= MAX_TICKS) ?? TICK_CHOICES_MINUTES[TICK_CHOICES_MINUTES.length - 1]!;
-  let t = DateTime.fromMillis(scale.from, { zone: plan.timeZone }).startOf('hour');
-  while (t.toMillis() < scale.from) t = t.plus({ minutes: Math.min(step, 60) });
+  const step = TICK_CHOICES_MINUTES.find((m) => span / m < MAX_TICKS) ?? Math.ceil(span / MAX_TICKS / 1440) * 1440;
+  let t = DateTime.fromMillis(scale.from, { zone: plan.timeZone }).startOf(step >= 1440 ? 'day' : 'hour');
+  // The first round time at or after the start.
+  const round = Math.min(step, step >= 1440 ? 1440 : 60);
+  while (t.toMillis() < scale.from) t = t.plus({ minutes: round });
   const out: number[] = [];
   for (; t.toMillis() <= scale.to; t = t.plus({ minutes: step })) out.push(t.toMillis());
   return out;
+}
+
+/** A zone's abbreviations over the window, in order ("EDT → EST" across a change). */
+function abbreviationsOver(plan: Plan, zone: string): string {
+  const names: string[] = [];
+  const add = (ms: number) => {
+    const name = zoneAbbreviation(ms, zone);
+    if (names[names.length - 1] !== name) names.push(name);
+  };
+  for (let t = plan.start.epochMs; t < plan.end.epochMs; t += 15 * 60_000) add(t);
+  add(plan.end.epochMs);
+  return names.join(' → ');
 }
 
 function gantt(plan: Plan): string {
@@ -149,8 +176,9 @@ function gantt(plan: Plan): string {
     y += PHASE_HEIGHT;
     for (const id of phase.steps) {
       const step = plan.steps.find((s) => s.id === id)!;
-      rowsOut.push(stepRow(plan, step, scale, y));
-      y += ROW_HEIGHT;
+      const row = stepRow(plan, step, scale, y);
+      rowsOut.push(row.svg);
+      y += row.height;
     }
   }
   const height = y + 8;
@@ -166,7 +194,7 @@ function gantt(plan: Plan): string {
     parts.push(...labels);
   }
   const zoneNames = [plan.timeZone, ...plan.displayZones]
-    .map((z, i) => `<text${i === 0 ? '' : ' class="muted"'} x="4" y="${14 + i * 14}">${e(`${z} (${zoneAbbreviation(plan.start.epochMs, z)})`)}</text>`)
+    .map((z, i) => `<text${i === 0 ? '' : ' class="muted"'} x="4" y="${14 + i * 14}">${e(`${z} (${abbreviationsOver(plan, z)})`)}</text>`)
     .join('');
 
   // Page-up intervals are shaded behind the bars over the whole chart height.
@@ -188,10 +216,17 @@ ${rowsOut.join('\n')}
 </svg>`;
 }
 
-function stepRow(plan: Plan, step: PlannedStep, scale: Scale, y: number): string {
+/**
+ * One step: its bar, and its batches on it. Batches that overlap (parallel streams of one step)
+ * each get a lane of their own, so none is drawn over another; the row grows by a lane for each.
+ */
+function stepRow(plan: Plan, step: PlannedStep, scale: Scale, y: number): { svg: string; height: number } {
   const e = escapeHtml;
   const label = `${step.critical ? '★ ' : ''}${step.id}${step.title ? ` — ${step.title}` : ''}`;
   const short = truncate(label, 40);
+  const lanes = batchLanes(step.batches ?? []);
+  const laneCount = Math.max(1, ...lanes.map((l) => l + 1));
+  const height = ROW_HEIGHT + (laneCount - 1) * LANE_HEIGHT;
   const x1 = scale.x(step.start.epochMs);
   const x2 = scale.x(step.end.epochMs);
   const classes = ['bar', step.status === 'not-doing' ? 'not-doing' : '', step.critical ? 'critical' : ''].filter(Boolean).join(' ');
@@ -199,16 +234,32 @@ function stepRow(plan: Plan, step: PlannedStep, scale: Scale, y: number): string
   const tip = step.status === 'not-doing' ? `${step.id}: not doing` : `${step.id} (${step.kind}): ${when}, ${formatMinutes(step.minutes)}`;
   const out = [
     `<text x="12" y="${y + 15}"><title>${e(label)}</title>${e(short)}</text>`,
-    `<rect class="${classes}" data-step="${e(step.id)}" x="${x1.toFixed(1)}" y="${y + 4}" width="${Math.max(x2 - x1, 3).toFixed(1)}" height="${ROW_HEIGHT - 8}" rx="2"><title>${e(tip)}</title></rect>`,
+    `<rect class="${classes}" data-step="${e(step.id)}" x="${x1.toFixed(1)}" y="${y + 4}" width="${Math.max(x2 - x1, 3).toFixed(1)}" height="${height - 8}" rx="2"><title>${e(tip)}</title></rect>`,
   ];
-  for (const batch of step.batches ?? []) {
+  (step.batches ?? []).forEach((batch, i) => {
     const b1 = scale.x(batch.start.epochMs);
     const b2 = scale.x(batch.end.epochMs);
     out.push(
-      `<rect class="batch${batch.critical ? ' critical' : ''}" data-batch="${e(batch.id)}" x="${(b1 + 0.5).toFixed(1)}" y="${y + 7}" width="${Math.max(b2 - b1 - 1, 1).toFixed(1)}" height="${ROW_HEIGHT - 14}"><title>${e(`${batch.id}: ${batch.members.join(', ')} — ${formatZoneRange(batch.start.epochMs, batch.end.epochMs, plan.timeZone)}`)}</title></rect>`,
+      `<rect class="batch${batch.critical ? ' critical' : ''}" data-batch="${e(batch.id)}" data-lane="${lanes[i]!}" x="${(b1 + 0.5).toFixed(1)}" y="${y + 7 + lanes[i]! * LANE_HEIGHT}" width="${Math.max(b2 - b1 - 1, 1).toFixed(1)}" height="${ROW_HEIGHT - 14}"><title>${e(`${batch.id}: ${batch.members.join(', ')} — ${formatZoneRange(batch.start.epochMs, batch.end.epochMs, plan.timeZone)}`)}</title></rect>`,
     );
-  }
-  return out.join('');
+  });
+  return { svg: out.join(''), height };
+}
+
+/** The lowest lane each batch fits in without overlapping another batch there (interval partitioning). */
+function batchLanes(batches: readonly { start: { epochMs: number }; end: { epochMs: number } }[]): number[] {
+  const laneEnds: number[] = [];
+  const lanes = new Array<number>(batches.length).fill(0);
+  [...batches.keys()]
+    .sort((a, b) => batches[a]!.start.epochMs - batches[b]!.start.epochMs)
+    .forEach((i) => {
+      const b = batches[i]!;
+      let lane = laneEnds.findIndex((end) => end <= b.start.epochMs);
+      if (lane < 0) lane = laneEnds.push(0) - 1;
+      laneEnds[lane] = b.end.epochMs;
+      lanes[i] = lane;
+    });
+  return lanes;
 }
 
 function poolChart(plan: Plan, pool: PoolCapacity): string {

@@ -1,4 +1,5 @@
 import { formatMinutes } from './duration';
+import type { Problem } from './problems';
 import { formatZoneRange, formatZoneTime, type CriticalBound, type Plan, type PlannedStep } from './plan';
 
 /**
@@ -30,7 +31,7 @@ export function renderPlanText(plan: Plan): string {
     out.push(`Phase ${phase.id}${phase.title ? ` — ${phase.title}` : ''}   ${span(phase.start.epochMs, phase.end.epochMs)}`);
     for (const id of phase.steps) {
       const step = plan.steps.find((s) => s.id === id)!;
-      out.push(stepLine(step, idWidth, kindWidth, span));
+      out.push(stepLine(step, idWidth, kindWidth, span, plan.timeZone));
       for (const batch of step.batches ?? []) {
         const mark = batch.critical ? CRITICAL_MARK : ' ';
         const pools = batch.pools.length > 0 ? `  out of ${batch.pools.join(', ')}` : '';
@@ -48,7 +49,7 @@ export function renderPlanText(plan: Plan): string {
   const binds = lb.binds === 'capacity' ? `patch capacity binds (${lb.bindingResource})` : 'the critical path binds';
   out.push(`Makespan     ${formatMinutes(plan.makespanMinutes).padEnd(8)} | lower bound ${formatMinutes(lb.minutes).padEnd(8)} (critical path ${formatMinutes(lb.criticalPathMinutes)}; ${capacityText}; ${binds})`);
   const pages = plan.pageUp.intervals.map((i) => `${i.page} ${span(i.from.epochMs, i.to.epochMs)}`).join('; ');
-  out.push(`Page up      ${formatMinutes(plan.pageUp.minutes).padEnd(8)} | lower bound ${formatMinutes(plan.pageUp.lowerBoundMinutes).padEnd(8)}${pages ? ` ${pages}` : ' (no maintenance page)'}`);
+  out.push(pages ? `Page up      ${formatMinutes(plan.pageUp.minutes).padEnd(8)} | lower bound ${formatMinutes(plan.pageUp.lowerBoundMinutes).padEnd(8)} ${pages}` : 'Page up      no maintenance page');
   out.push(`Critical path ${plan.criticalPath.map((l) => `${l.id}${boundNote(l.boundBy)}`).join(' → ') || '(none)'}`);
 
   if (plan.pools.length > 0) {
@@ -75,10 +76,12 @@ export function renderPlanText(plan: Plan): string {
   return `${out.join('\n')}\n`;
 }
 
-function stepLine(step: PlannedStep, idWidth: number, kindWidth: number, span: (a: number, b: number) => string): string {
+function stepLine(step: PlannedStep, idWidth: number, kindWidth: number, span: (a: number, b: number) => string, zone: string): string {
   const mark = step.status === 'not-doing' ? NOT_DOING_MARK : step.critical ? CRITICAL_MARK : ' ';
   const head = `  ${mark} ${step.id.padEnd(idWidth)}  ${step.kind.padEnd(kindWidth)}`;
-  const title = `${step.title ? `  ${step.title}` : ''}${step.condition ? `  [only ${step.condition}]` : ''}`;
+  // A page held back: it could go up earlier, but customers would see it longer for nothing.
+  const held = step.holdUntil ? `  [held until ${formatZoneTime(step.holdUntil.epochMs, zone)}: the window ends as early and the page is up for less]` : '';
+  const title = `${step.title ? `  ${step.title}` : ''}${step.condition ? `  [only ${step.condition}]` : ''}${held}`;
   if (step.status === 'not-doing') return `${head}  not doing${step.notDoingReason ? ` (${step.notDoingReason})` : ''}${title}`;
   return `${head}  ${span(step.start.epochMs, step.end.epochMs)}  ${formatMinutes(step.minutes).padStart(7)}${title}`;
 }
@@ -93,6 +96,8 @@ function boundNote(bound: CriticalBound): string {
       return ` [finishes after ${bound.on}]`;
     case 'decision-at':
       return ' [until decision]';
+    case 'page-hold':
+      return ' [page held]';
     default:
       return '';
   }
@@ -109,7 +114,11 @@ function budgetLine(plan: Plan, at: (ms: number) => string): string {
   return `Budget       ${limits} → deadline ${at(budget.deadline.epochMs)}: ${verdict}`;
 }
 
-/** The plan as JSON for machines: keys in the Plan's declared order, times as ISO text and epoch ms. */
-export function renderPlanJson(plan: Plan): string {
-  return `${JSON.stringify(plan, null, 2)}\n`;
+/**
+ * The plan as JSON for machines: keys in the Plan's declared order, times as ISO text and
+ * epoch ms, then `problems` (as `mw validate` finds them; a window with problems other than
+ * a budget overrun has no plan, only `problems`).
+ */
+export function renderPlanJson(plan: Plan | undefined, problems: readonly Problem[] = []): string {
+  return `${JSON.stringify(plan ? { ...plan, problems } : { problems }, null, 2)}\n`;
 }

@@ -3,6 +3,7 @@ import { memberName, memberPools, poolMembership } from './estate';
 import { buildGraph, topologicalOrder, type WindowGraph } from './graph';
 import type { Plan } from './plan';
 import type { ConsulEstateDef, MemberDef, PipelineRefDef, SanityCheckDef, Step, WindowDef } from './schema';
+import { layoutOf, type PhaseLayout } from './layout';
 import { parseWallTime, resolveWallTime } from './walltime';
 
 /**
@@ -21,12 +22,26 @@ export interface Runbook {
   plannedEndAt: string;
   budgetEndsAt?: string;
   channels: { milestones: string[]; failures: string[] };
-  /** Who may act on the run: approvers, assignees, team members (identity matched by id or email). */
-  people: Record<string, { name: string; email?: string; slack?: string }>;
+  /** Who may act on the run: approvers, assignees, team members (identity matched by Entra object id, UPN or email). */
+  people: Record<string, RunbookPerson>;
+  /** Person ids who may steer the run besides approvers (resolved from the window's `access`). Absent in runs recorded before access existed. */
+  access?: { leads: string[]; onCall: string[] };
   /** Phases in file order, for notices and the status page. */
   phases: { id: string; title: string }[];
   /** Steps in dependency order. */
   steps: RunbookStep[];
+  /** The page's own shape (numbered sequences, bulleted parallel changes); absent in runbooks stored before it existed. */
+  layout?: PhaseLayout[];
+  /** The window's notes, for the report. */
+  notes?: string[];
+}
+
+export interface RunbookPerson {
+  name: string;
+  email?: string;
+  upn?: string;
+  entraObjectId?: string;
+  slack?: string;
 }
 
 export interface Server {
@@ -123,7 +138,7 @@ export type StepSpec =
         smokeTests: HttpCheck[];
       };
     }
-  | { kind: 'manual'; instructions: string; assignee?: string }
+  | { kind: 'manual'; instructions: string; assignee?: string; /** The person ids who may tick it (the assignee resolved). */ assignees?: string[] }
   | {
       kind: 'patch';
       group: string;
@@ -216,7 +231,8 @@ export function compileRunbook(window: WindowDef, plan: Plan, revision: string):
     const step = node.step!;
     const p = planned.get(id)!;
     const { deps, gates } = collapse(graph, id);
-    const gateInstants = gates.map(instant);
+    // A maintenance page the plan holds back (up later, same end) waits for its planned start.
+    const gateInstants = [...gates.map(instant), ...(p.holdUntil ? [new Date(p.holdUntil.epochMs).toISOString()] : [])];
     const notBefore = gateInstants.sort().at(-1);
     steps.push({
       id,
@@ -248,8 +264,11 @@ export function compileRunbook(window: WindowDef, plan: Plan, revision: string):
     ...(plan.budget ? { budgetEndsAt: new Date(plan.budget.deadline.epochMs).toISOString() } : {}),
     channels: channelsOf(window),
     phases: window.phases.map((p) => ({ id: p.id, title: p.title ?? p.id })),
-    people: Object.fromEntries(Object.entries(window.people).map(([id, p]) => [id, { name: p.name, ...(p.email ? { email: p.email } : {}), ...(p.slack ? { slack: p.slack } : {}) }])),
+    people: Object.fromEntries(Object.entries(window.people).map(([id, p]) => [id, { name: p.name, ...(p.email ? { email: p.email } : {}), ...(p.upn ? { upn: p.upn } : {}), ...(p.entraObjectId ? { entraObjectId: p.entraObjectId } : {}), ...(p.slack ? { slack: p.slack } : {}) }])),
+    access: { leads: membersOf(window, window.access.leads), onCall: membersOf(window, window.access.onCall) },
     steps,
+    layout: layoutOf(window),
+    ...(window.notes?.length ? { notes: window.notes } : {}),
   };
 }
 
@@ -335,7 +354,7 @@ function specOf(step: Step, c: SpecContext): StepSpec {
     case 'takedown':
       return { kind: 'takedown', action: step.action, estate: estateOf(step.estate, c.window.consulEstates[step.estate]!) };
     case 'manual':
-      return { kind: 'manual', instructions: step.instructions, ...(step.assignee ? { assignee: step.assignee } : {}) };
+      return { kind: 'manual', instructions: step.instructions, ...(step.assignee ? { assignee: step.assignee, assignees: membersOf(c.window, [step.assignee]) } : {}) };
     case 'patch': {
       const group = c.window.serverGroups[step.group]!;
       const memberPoolsOf: Record<string, string[]> = {};
@@ -453,4 +472,15 @@ export function channelsOf(window: WindowDef): { milestones: string[]; failures:
   const milestones = window.notifications?.channels ?? [];
   const failures = window.notifications?.failures ?? [];
   return { milestones, failures: failures.length > 0 ? failures : milestones };
+}
+
+/** Person ids behind a list of person, role or team ids (unknown ids are the validator's to report). */
+export function membersOf(window: Pick<WindowDef, 'people' | 'roles' | 'teams'>, ids: string[]): string[] {
+  const out = new Set<string>();
+  for (const id of ids) {
+    if (window.people[id]) out.add(id);
+    for (const m of window.roles[id]?.members ?? []) out.add(m);
+    for (const m of window.teams[id]?.members ?? []) out.add(m);
+  }
+  return [...out];
 }

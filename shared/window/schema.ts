@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { parseDurationMinutes } from './duration';
-import { isValidZone, parseWallTime } from './walltime';
+import { calendarDateProblem, parseWallTime } from './walltime';
+import { zoneProblem } from './zones';
 import { suggest } from './suggest';
 
 /**
@@ -10,6 +11,9 @@ import { suggest } from './suggest';
 
 /** Azure Update Manager refuses a maximum duration above 3h 55m. */
 export const PATCH_MAX_MINUTES = 235;
+
+/** The longest duration (estimate, timeout, budget) a window may give: a week, longer than any window runs. */
+export const MAX_DURATION_MINUTES = 7 * 1440;
 
 /** Marks messages of unknown-key issues so the reporter can split them per key. */
 export const UNKNOWN_KEY_SEPARATOR = '\u0000';
@@ -44,6 +48,10 @@ export const Duration = z.union([z.number(), z.string()], { error: 'expected a d
     ctx.addIssue({ code: 'custom', message: `"${String(value)}" is not a duration; write e.g. "30m", "4h" or "1h30m"` });
     return z.NEVER;
   }
+  if (minutes > MAX_DURATION_MINUTES) {
+    ctx.addIssue({ code: 'custom', message: `${String(value)} is longer than ${MAX_DURATION_MINUTES / 1440} days, the longest duration a window may give (a number alone is minutes)` });
+    return z.NEVER;
+  }
   return minutes;
 });
 
@@ -53,13 +61,18 @@ export const WallTimeText = z.string({ error: 'expected a wall-clock time such a
   if (typeof parsed === 'string') ctx.addIssue({ code: 'custom', message: parsed });
 });
 
-export const Zone = z.string({ error: 'expected an IANA time zone such as "America/New_York"' }).refine(isValidZone, {
-  error: (issue) => `"${String(issue.input)}" is not an IANA time zone (e.g. "America/New_York", "Asia/Kolkata")`,
+export const Zone = z.string({ error: 'expected an IANA time zone such as "America/New_York"' }).superRefine((zone, ctx) => {
+  const problem = zoneProblem(zone);
+  if (problem) ctx.addIssue({ code: 'custom', message: problem });
 });
 
 const IsoDate = z
   .string({ error: 'expected a date YYYY-MM-DD' })
-  .regex(/^\d{4}-\d{2}-\d{2}$/, 'expected a date YYYY-MM-DD');
+  .regex(/^\d{4}-\d{2}-\d{2}$/, 'expected a date YYYY-MM-DD')
+  .superRefine((date, ctx) => {
+    const problem = calendarDateProblem(date);
+    if (problem) ctx.addIssue({ code: 'custom', message: problem });
+  });
 
 const ResourceId = z
   .string()
@@ -72,7 +85,22 @@ const StringList = z.union([z.string(), z.array(z.string())]).transform((v) => (
 export const Person = strict({
   name: z.string(),
   email: z.string().email().optional(),
+  /** Entra user principal name, when it differs from the email (App Service authentication gives the UPN). */
+  upn: z.string().min(3).optional(),
+  /** Entra object id (the token's `oid`): matches even after a rename. */
+  entraObjectId: z.string().regex(/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i, 'expected an Entra object id (a GUID)').optional(),
   slack: z.string().optional(),
+});
+
+/**
+ * Who may steer a run besides its approvers, by person, role or team id. The platform
+ * engineers named in the app's configuration may always start a window and abort it.
+ */
+export const Access = strict({
+  /** Window leads: start, abort, switch the maintenance page, tick any manual step, answer for a team with no members. */
+  leads: z.array(Id).default([]),
+  /** On-call engineers: abort and switch the maintenance page in an emergency. */
+  onCall: z.array(Id).default([]),
 });
 
 export const Role = strict({
@@ -514,6 +542,7 @@ export const Window = strict({
   }).optional(),
   people: z.record(Id, Person).default({}),
   roles: z.record(Id, Role).default({}),
+  access: Access.default({ leads: [], onCall: [] }),
   teams: z.record(Id, Team).default({}),
   /** Planner estimates: per step kind and per step id (override the steps' own). */
   estimates: strict({

@@ -1,13 +1,32 @@
 import { readdirSync, readFileSync } from 'fs';
-import { join } from 'path';
+import { basename, join } from 'path';
 import { parse } from 'yaml';
+import { revisionOf } from './runbook';
 
-/** Where window files live: a folder deployed with the app (windows/). */
+/** One revision of a window file. */
+export interface WindowFile {
+  windowId: string;
+  /** A name for people (the file's base name, never a server path). */
+  file: string;
+  text: string;
+  /** Content hash of the text (revisionOf): a run names the exact text it ran. */
+  revision: string;
+  /** Present for a published revision: who published it and when. */
+  publishedBy?: string;
+  publishedAt?: string;
+}
+
+export type WindowSummary = Omit<WindowFile, 'text'>;
+
+/**
+ * Where windows come from. On Azure they are published (`mw publish`) into Blob storage, every
+ * revision kept; locally a folder of files may stand beside them. `read` gives the latest.
+ */
 export interface WindowSource {
-  /** The file text of a window, or undefined when no file declares that id. */
-  read(windowId: string): { file: string; text: string } | undefined;
-  /** Ids and files of every window in the folder. */
-  list(): { windowId: string; file: string }[];
+  read(windowId: string): Promise<WindowFile | undefined>;
+  /** One exact revision (a running window keeps the one it started with). */
+  readRevision(windowId: string, revision: string): Promise<WindowFile | undefined>;
+  list(): Promise<WindowSummary[]>;
 }
 
 /** Reads `<dir>/*.yaml`; a window's id is its `id:` field (file names are for people). */
@@ -22,27 +41,38 @@ export function createFolderWindowSource(dir: string): WindowSource {
       return [];
     }
   };
-  const idOf = (text: string): string | undefined => {
-    try {
-      const doc = parse(text) as { id?: unknown } | null;
-      return typeof doc?.id === 'string' ? doc.id : undefined;
-    } catch {
-      return undefined;
-    }
-  };
+  const all = (): WindowFile[] =>
+    files().flatMap((path) => {
+      const text = readFileSync(path, 'utf8');
+      const windowId = windowIdOf(text);
+      return windowId ? [{ windowId, file: basename(path), text, revision: revisionOf(text) }] : [];
+    });
   return {
-    read(windowId) {
-      for (const file of files()) {
-        const text = readFileSync(file, 'utf8');
-        if (idOf(text) === windowId) return { file, text };
-      }
-      return undefined;
-    },
-    list() {
-      return files().flatMap((file) => {
-        const id = idOf(readFileSync(file, 'utf8'));
-        return id ? [{ windowId: id, file }] : [];
-      });
+    read: async (windowId) => all().find((w) => w.windowId === windowId),
+    readRevision: async (windowId, revision) => all().find((w) => w.windowId === windowId && w.revision === revision),
+    list: async () => all().map(({ text: _text, ...rest }) => rest),
+  };
+}
+
+/** The `id:` of a window file's text, or undefined when it has none (or is not YAML). */
+export function windowIdOf(text: string): string | undefined {
+  try {
+    const doc = parse(text) as { id?: unknown } | null;
+    return typeof doc?.id === 'string' ? doc.id : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/** Published revisions first, then the folder: a window published once is the published one from then on. */
+export function layeredWindowSource(published: WindowSource, folder?: WindowSource): WindowSource {
+  return {
+    read: async (windowId) => (await published.read(windowId)) ?? (await folder?.read(windowId)),
+    readRevision: async (windowId, revision) => (await published.readRevision(windowId, revision)) ?? (await folder?.readRevision(windowId, revision)),
+    list: async () => {
+      const top = await published.list();
+      const seen = new Set(top.map((w) => w.windowId));
+      return [...top, ...((await folder?.list()) ?? []).filter((w) => !seen.has(w.windowId))].sort((a, b) => a.windowId.localeCompare(b.windowId));
     },
   };
 }

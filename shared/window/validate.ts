@@ -5,6 +5,7 @@ import { PATCH_MAX_MINUTES, type Step, type WindowDef } from './schema';
 import { suggest } from './suggest';
 import { parseWallTime, resolveWallTime } from './walltime';
 import { memberName, poolMembership } from './estate';
+import { PLANNER_DEFAULTS } from './plan/defaults';
 
 /**
  * Cross-field rules the schema cannot express. Each check returns problems with
@@ -22,6 +23,9 @@ export function validateWindow(window: WindowDef, options: ValidateOptions = {})
   checkTimes(window, graph, add);
   checkPeople(window, add);
   checkEstate(window, graph, add);
+  checkServersOnce(window, graph, add);
+  checkPatchDurations(window, graph, add);
+  checkEstimateTargets(window, graph, add);
   if (refsOk) {
     const cycle = findCycle(graph);
     if (cycle) {
@@ -100,6 +104,15 @@ function checkPeople(window: WindowDef, add: Add): void {
       if (!window.people[member]) add(['teams', teamId, 'members', i], `unknown person "${member}"; declare them under people`);
     });
   }
+  const named = [...people, ...Object.keys(window.roles), ...Object.keys(window.teams)];
+  for (const key of ['leads', 'onCall'] as const) {
+    window.access[key].forEach((id, i) => {
+      if (!window.people[id] && !window.roles[id] && !window.teams[id]) {
+        const hint = suggest(id, named);
+        add(['access', key, i], `unknown person, role or team "${id}"${hint ? ` (did you mean "${hint}"?)` : ''}`);
+      }
+    });
+  }
 }
 
 function checkEstate(window: WindowDef, graph: WindowGraph, add: Add): void {
@@ -138,6 +151,8 @@ function checkEstate(window: WindowDef, graph: WindowGraph, add: Add): void {
     });
     if (group.patch.maxDuration > PATCH_MAX_MINUTES) {
       add(['serverGroups', groupId, 'patch', 'maxDuration'], `${formatMinutes(group.patch.maxDuration)} is above Azure Update Manager's maximum of ${PATCH_MAX_MINUTES} minutes`);
+    } else if (group.patch.maxDuration < 1) {
+      add(['serverGroups', groupId, 'patch', 'maxDuration'], `${formatMinutes(group.patch.maxDuration)} would stop Update Manager before it installs anything; leave it at ${PATCH_MAX_MINUTES} minutes`);
     }
     group.oneAfterAnother.forEach((chain, c) => {
       chain.forEach((name, i) => {
@@ -220,6 +235,7 @@ function checkEstate(window: WindowDef, graph: WindowGraph, add: Add): void {
         if (!window.consulEstates[step.estate]) add(`${p}.estate`, `unknown Consul estate "${step.estate}"; declare it under consulEstates`);
         break;
       case 'canary': {
+        if (step.checkpoints.every <= 0) add(`${p}.checkpoints.every`, 'checkpoints need a period longer than 0 (e.g. "1h")');
         step.pools.forEach((pool, i) => checkPool(pool, [...parsePath(p), 'pools', i]));
         step.checkpoints.teams.forEach((team, i) => {
           if (!window.teams[team]) {
@@ -333,4 +349,117 @@ function knownServers(window: WindowDef, graph: WindowGraph): Map<string, string
   }
   for (const node of graph.steps) if (node.step?.kind === 'canary') put(node.step.server.name);
   return names;
+}
+
+/**
+ * Each server is patched at most once: listed once in its group, in one group only, once in
+ * a step's members, and by one patch step (two steps with opposite conditions on the same
+ * step never both run). Otherwise the plan would drain and patch it twice.
+ */
+function checkServersOnce(window: WindowDef, graph: WindowGraph, add: Add): void {
+  const groupOf = new Map<string, { group: string; index: number }>();
+  for (const [groupId, group] of Object.entries(window.serverGroups)) {
+    group.members.forEach((member, i) => {
+      const key = memberName(member).toLowerCase();
+      const first = groupOf.get(key);
+      if (!first) groupOf.set(key, { group: groupId, index: i });
+      else if (first.group === groupId) add(['serverGroups', groupId, 'members', i], `"${memberName(member)}" is listed twice in server group "${groupId}" (also members[${first.index}])`);
+      else add(['serverGroups', groupId, 'members', i], `"${memberName(member)}" is already a member of server group "${first.group}" (serverGroups.${first.group}.members[${first.index}]); a server belongs to one group`);
+    });
+    const inChains = new Map<string, string>();
+    group.oneAfterAnother.forEach((chain, c) => {
+      chain.forEach((name, i) => {
+        const key = name.toLowerCase();
+        const first = inChains.get(key);
+        if (first !== undefined) add(['serverGroups', groupId, 'oneAfterAnother', c, i], `"${name}" is already in a chain (${first}); a server can follow or lead only one chain position`);
+        else inChains.set(key, `oneAfterAnother[${c}][${i}]`);
+      });
+    });
+  }
+
+  const patchedBy = new Map<string, { step: string; when?: { on: string; done: boolean } }>();
+  for (const node of graph.steps) {
+    const step = node.step!;
+    if (step.kind !== 'patch' || step.skip !== undefined) continue;
+    const group = window.serverGroups[step.group];
+    if (!group) continue;
+    const seen = new Map<string, number>();
+    step.members?.forEach((name, i) => {
+      const key = name.toLowerCase();
+      const first = seen.get(key);
+      if (first !== undefined) add(`${node.path}.members[${i}]`, `"${name}" is listed twice (also members[${first}])`);
+      else seen.set(key, i);
+    });
+    const when = step.when?.done ? { on: step.when.done, done: true } : step.when?.notDone ? { on: step.when.notDone, done: false } : undefined;
+    const names = step.members ?? group.members.map(memberName);
+    const clashes: string[] = [];
+    let other: string | undefined;
+    for (const name of new Set(names.map((n) => n.toLowerCase()))) {
+      const first = patchedBy.get(name);
+      if (!first) {
+        patchedBy.set(name, { step: step.id, ...(when ? { when } : {}) });
+        continue;
+      }
+      const exclusive = first.when && when && first.when.on === when.on && first.when.done !== when.done;
+      if (!exclusive) {
+        clashes.push(names.find((n) => n.toLowerCase() === name)!);
+        other ??= first.step;
+      }
+    }
+    if (clashes.length > 0) {
+      add(step.members ? `${node.path}.members` : `${node.path}.group`, `${clashes.join(', ')} ${clashes.length === 1 ? 'is' : 'are'} already patched by step "${other!}"; each server is patched once (give each step its own members)`);
+    }
+  }
+}
+
+/**
+ * A patch estimate above the group's maximum duration would be cut off by Update Manager
+ * mid-install: an error at the field that gives the estimate, not a silent cap.
+ */
+function checkPatchDurations(window: WindowDef, graph: WindowGraph, add: Add): void {
+  const reported = new Set<string>();
+  for (const node of graph.steps) {
+    const step = node.step!;
+    if (step.kind !== 'patch' || step.skip !== undefined) continue;
+    const group = window.serverGroups[step.group];
+    if (!group || group.patch.maxDuration < 1 || group.patch.maxDuration > PATCH_MAX_MINUTES) continue;
+    const wanted = new Set((step.members ?? group.members.map(memberName)).map((n) => n.toLowerCase()));
+    group.members.forEach((member, i) => {
+      if (!wanted.has(memberName(member).toLowerCase())) return;
+      const estimate = patchEstimateSource(window, step, node.path, member, i);
+      if (estimate.minutes <= group.patch.maxDuration || reported.has(estimate.path)) return;
+      reported.add(estimate.path);
+      const max = `serverGroups.${step.group}.patch.maxDuration`;
+      add(
+        estimate.path === max ? max : estimate.path,
+        estimate.path === max
+          ? `${formatMinutes(group.patch.maxDuration)} is below the planner's default patch estimate of ${formatMinutes(estimate.minutes)}; give serverGroups.${step.group}.patch.estimate`
+          : `patch estimate ${formatMinutes(estimate.minutes)} is above the maximum duration of ${formatMinutes(group.patch.maxDuration)} (${max}): Update Manager would stop mid-install`,
+      );
+    });
+  }
+}
+
+/** Where a member's patch estimate comes from, in the planner's order (see plan/estimates.ts). */
+function patchEstimateSource(window: WindowDef, step: Extract<Step, { kind: 'patch' }>, stepPath: string, member: WindowDef['serverGroups'][string]['members'][number], index: number): { minutes: number; path: string } {
+  const group = `serverGroups.${step.group}`;
+  if (typeof member !== 'string' && member.patchEstimate !== undefined) return { minutes: member.patchEstimate, path: `${group}.members[${index}].patchEstimate` };
+  const windowStep = window.estimates?.steps[step.id];
+  if (windowStep !== undefined) return { minutes: windowStep, path: `estimates.steps[${JSON.stringify(step.id)}]` };
+  if (step.estimate !== undefined) return { minutes: step.estimate, path: `${stepPath}.estimate` };
+  const groupEstimate = window.serverGroups[step.group]!.patch.estimate;
+  if (groupEstimate !== undefined) return { minutes: groupEstimate, path: `${group}.patch.estimate` };
+  const kind = window.estimates?.kinds.patch;
+  if (kind !== undefined) return { minutes: kind, path: 'estimates.kinds.patch' };
+  return { minutes: PLANNER_DEFAULTS.kinds.patch, path: `${group}.patch.maxDuration` };
+}
+
+/** `estimates.steps` names steps; an unknown id would be ignored silently. */
+function checkEstimateTargets(window: WindowDef, graph: WindowGraph, add: Add): void {
+  const ids = graph.steps.map((n) => n.id);
+  for (const id of Object.keys(window.estimates?.steps ?? {})) {
+    if (graph.nodes.get(id)?.type === 'step') continue;
+    const hint = suggest(id, ids);
+    add(['estimates', 'steps', id], `unknown step "${id}"${hint ? ` (did you mean "${hint}"?)` : ''}; estimates.steps gives estimates to steps by id`);
+  }
 }

@@ -44,7 +44,8 @@ export function parseWallTime(text: string): WallTime | string {
     if (index < 0) return `"${text}": "${g.day}" is not a weekday`;
     result.weekday = index;
   } else if (g.date) {
-    if (!DateTime.fromISO(g.date).isValid) return `"${text}": ${g.date} is not a calendar date`;
+    const problem = calendarDateProblem(g.date);
+    if (problem) return `"${text}": ${problem}`;
     result.date = g.date;
   }
   if (g.hint) {
@@ -155,6 +156,19 @@ function hintText(hint: NonNullable<WallTime['zoneHint']>): string {
   if (hint.abbreviation) return hint.abbreviation;
   const m = Math.abs(hint.offsetMinutes!);
   return `${hint.offsetMinutes! < 0 ? '-' : '+'}${String(Math.floor(m / 60)).padStart(2, '0')}:${String(m % 60).padStart(2, '0')}`;
+}
+
+const MONTHS = ['January', 'February', 'March', 'April', 'May', 'June', 'July', 'August', 'September', 'October', 'November', 'December'];
+
+/** Why a `YYYY-MM-DD` text is not a day of the calendar (2025-02-30, 2025-13-01); undefined when it is, or is not in that form. */
+export function calendarDateProblem(text: string): string | undefined {
+  const match = /^(\d{4})-(\d{2})-(\d{2})$/.exec(text);
+  if (!match) return undefined;
+  const [year, month, day] = [Number(match[1]), Number(match[2]), Number(match[3])];
+  if (month < 1 || month > 12) return `${text} is not a calendar date: there is no month ${month}`;
+  const days = DateTime.fromObject({ year, month }).daysInMonth!;
+  if (day < 1 || day > days) return `${text} is not a calendar date: ${MONTHS[month - 1]} ${year} has ${days} days`;
+  return undefined;
 }
 
 /** True when `zone` is a valid IANA zone name. */

@@ -1,7 +1,6 @@
-import { execFile, spawn, type ChildProcess } from 'child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'fs';
-import { tmpdir } from 'os';
-import { dirname, join } from 'path';
+import { existsSync, readFileSync, writeFileSync } from 'fs';
+import { join } from 'path';
+import { startLiveWindow, until, type LiveWindow } from './liveWindow';
 
 /**
  * The on-call commands against a live window: a rehearsal kept running at real speed
@@ -12,61 +11,22 @@ import { dirname, join } from 'path';
 jest.setTimeout(120_000);
 
 const root = join(__dirname, '../..');
-const MW = join(root, 'dist/cli/mw.js');
-const worker = Number(process.env.JEST_WORKER_ID ?? '1');
-
-let child: ChildProcess;
-let env: NodeJS.ProcessEnv;
+let live: LiveWindow;
 let windowId: string;
-let rehearsalDir: string | undefined;
-const dir = mkdtempSync(join(tmpdir(), 'mw-cli-ops-'));
-
-function mw(...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  return new Promise((resolve) => {
-    execFile(process.execPath, [MW, ...args], { env }, (error, stdout, stderr) => resolve({ code: error ? Number(error.code ?? 1) : 0, stdout, stderr }));
-  });
-}
-
-async function until<T>(what: string, probe: () => Promise<T | undefined>): Promise<T> {
-  for (let i = 0; i < 600; i++) {
-    const value = await probe();
-    if (value !== undefined) return value;
-    await new Promise((r) => setTimeout(r, 200));
-  }
-  throw new Error(`gave up waiting for ${what}`);
-}
+let hostUrl: string;
+let masterKey: string;
+let dir: string;
+const mw = (...args: string[]) => live.mw(...args);
+const glance = () => live.glance();
 
 beforeAll(async () => {
-  if (!existsSync(MW)) throw new Error('dist/cli/mw.js is missing: run `npm run build` first (npm test does)');
-  writeFileSync(join(dir, 'scenario.json'), JSON.stringify({ approvals: { 'go-ahead': 'ignore' } }));
-  const args = [join(root, 'dist/devhost/rehearse.js'), join(root, 'test/fixtures/windows/e2e-mini.yaml'), '--serve', '--keep', '--quiet', '--speed', '1', '--scenario', join(dir, 'scenario.json')];
-  args.push('--port', String(7100 + worker * 3), '--base-port', String(7600 + worker * 20));
-  if (process.env.DEVHOST_TEST_STORAGE) args.push('--storage', process.env.DEVHOST_TEST_STORAGE);
-  child = spawn(process.execPath, args, { cwd: root, stdio: ['ignore', 'pipe', 'pipe'] });
-  let out = '';
-  child.stdout?.on('data', (d: Buffer) => (out += d.toString()));
-  child.stderr?.on('data', (d: Buffer) => (out += d.toString()));
-  // The rehearsal says where its host and logs are; its settings file beside the log holds the key.
-  const [, url, log] = await until('the rehearsal host', async () => /host (http:\/\/\S+) \(logs (\S+)\)/.exec(out) ?? undefined);
-  rehearsalDir = dirname(log!);
-  const settings = JSON.parse(readFileSync(join(rehearsalDir, 'local.settings.json'), 'utf8')) as { Keys: { master: string } };
-  env = { ...process.env, MW_API_URL: url, MW_FUNCTION_KEY: settings.Keys.master, MW_USER: 'on-call-engineer' };
-  windowId = 'e2e-mini';
-  await until('the gate to open', async () => {
-    const r = await mw('status', windowId, '--json');
-    return r.code === 0 && (JSON.parse(r.stdout) as { approvalsPending: unknown[] }).approvalsPending.length > 0 ? true : undefined;
-  });
+  if (!existsSync(join(root, 'dist/cli/mw.js'))) throw new Error('dist/cli/mw.js is missing: run `npm run build` first (npm test does)');
+  live = await startLiveWindow();
+  ({ windowId, hostUrl, masterKey, dir } = live);
 });
 
 afterAll(async () => {
-  if (child && child.exitCode === null) {
-    const exited = new Promise((r) => child.once('exit', r));
-    child.kill('SIGTERM');
-    await exited;
-  }
-  rmSync(dir, { recursive: true, force: true });
-  // --keep kept the rehearsal's folder (for its settings file); it goes with the test.
-  if (rehearsalDir) rmSync(rehearsalDir, { recursive: true, force: true });
+  await live?.stop();
 });
 
 describe('mw on-call commands against a running window', () => {
@@ -97,6 +57,23 @@ describe('mw on-call commands against a running window', () => {
     expect(events.map((e) => e.data)).toEqual([expect.objectContaining({ by: 'marcus-lee', counted: true, comment: 'pipelines look right' })]);
   });
 
+  it('refuses every state-changing route to someone the window does not name, and nothing changes', async () => {
+    const before = await glance();
+    const as = (who: string, method: string, route: string, body?: unknown) =>
+      fetch(`${hostUrl}/api/${route}`, { method, headers: { 'x-functions-key': masterKey, 'x-mw-user': who, 'content-type': 'application/json' }, body: JSON.stringify(body ?? {}) }).then(async (r) => ({ status: r.status, body: await r.text() }));
+    const refused = [
+      await as('mallory', 'POST', `windows/${windowId}/maintenance-page/public`, { action: 'up', reason: 'probe' }),
+      await as('mallory', 'POST', `windows/${windowId}/abort`, { reason: 'probe' }),
+      await as('mallory', 'POST', `windows/${windowId}/start`, {}),
+      await as('mallory', 'POST', `windows/${windowId}/approvals/go-ahead`, { decision: 'approve' }),
+    ];
+    expect(refused.map((r) => r.status)).toEqual([403, 403, 403, 403]);
+    // Nobody named at all: 401.
+    expect((await fetch(`${hostUrl}/api/windows/${windowId}/abort`, { method: 'POST', headers: { 'x-functions-key': masterKey, 'content-type': 'application/json' }, body: '{"reason":"x"}' })).status).toBe(401);
+    const after = await glance();
+    expect(after).toEqual(before);
+  });
+
   it('aborts, and the status then says stopped with nothing left changed', async () => {
     const noReason = await mw('abort', windowId);
     expect(noReason.code).not.toBe(0);
@@ -109,6 +86,32 @@ describe('mw on-call commands against a running window', () => {
     });
     expect(final).toMatch(/STOPPED: .*cli test/);
     expect(final).toMatch(/nothing left changed$/m);
+  });
+
+  it('publishes a changed window (platform engineers only), and the next run uses the new revision', async () => {
+    const changed = readFileSync(join(root, 'test/fixtures/windows/e2e-mini.yaml'), 'utf8').replace(/^title: .*$/m, 'title: E2E mini, republished');
+    const file = join(dir, 'e2e-mini.yaml');
+    writeFileSync(file, changed);
+    const refused = await mw('publish', file, '--as', 'mallory');
+    expect(refused).toMatchObject({ code: 1, stderr: expect.stringMatching(/^mw: 403 Forbidden: mallory may not publish windows/) });
+    const broken = join(dir, 'broken.yaml');
+    writeFileSync(broken, changed.replace(/^timeZone: .*$/m, 'timeZone: Mars/Olympus'));
+    expect((await mw('publish', broken, '--as', 'rehearsal-runner')).code).toBe(1);
+    const published = await mw('publish', file, '--as', 'rehearsal-runner', '--json');
+    expect(published.code).toBe(0);
+    const { revision } = JSON.parse(published.stdout) as { revision: string };
+    const before = JSON.parse((await mw('status', windowId, '--json')).stdout) as { revision: string; latestRevision: { revision: string; publishedBy: string } };
+    // The aborted run keeps the revision it ran; the status says a newer one waits.
+    expect(before.revision).not.toBe(revision);
+    expect(before.latestRevision).toMatchObject({ revision, publishedBy: 'rehearsal-runner' });
+    const start = await fetch(`${hostUrl}/api/windows/${windowId}/start`, { method: 'POST', headers: { 'x-functions-key': masterKey, 'x-mw-user': 'rehearsal-runner', 'content-type': 'application/json' }, body: '{"mode":"rehearsal"}' });
+    expect(start.status).toBe(202);
+    const view = await until('the new run', async () => {
+      const v = JSON.parse((await mw('status', windowId, '--json')).stdout) as { revision?: string; title: string; state: string };
+      return v.revision === revision ? v : undefined;
+    });
+    expect(view.title).toBe('E2E mini, republished');
+    expect((await mw('abort', windowId, '-r', 'publish test')).code).toBe(0);
   });
 
   it('says so when the app cannot be reached (exit 2)', async () => {

@@ -15,6 +15,8 @@ export interface CallRecord {
   listener: string;
   method: string;
   path: string;
+  /** Route pattern of the simulated service that served it (absent: no such route). */
+  route?: string;
   status: number;
   time: string;
   body?: unknown;
@@ -28,6 +30,8 @@ export interface CallRecord {
 export interface Report {
   windowId: string;
   status: WindowStatusView;
+  /** The window report the app stored when the window ended. */
+  windowReport: { md?: string; html?: string };
   duplicateStart?: number;
   // eslint-disable-next-line @typescript-eslint/no-explicit-any
   estate: any;
@@ -40,14 +44,14 @@ export interface Report {
 }
 
 const root = join(__dirname, '../..');
-const worker = Number(process.env.JEST_WORKER_ID ?? '1');
 
 export async function rehearse(windowFile: string, scenario?: Scenario): Promise<Report> {
   const script = join(root, 'dist/devhost/rehearse.js');
   if (!existsSync(script)) throw new Error('dist/devhost/rehearse.js is missing: run `npm run build` first (npm test does)');
   const dir = mkdtempSync(join(tmpdir(), 'mw-e2e-'));
   const report = join(dir, 'report.json');
-  const args = [script, join(root, windowFile), '--quiet', '--report', report, '--port', String(7100 + worker * 3), '--base-port', String(7600 + worker * 20)];
+  // Ports the system picks: rehearsals of other test workers, or other checkouts, never collide.
+  const args = [script, join(root, windowFile), '--quiet', '--report', report, '--port', '0', '--base-port', '0'];
   if (process.env.DEVHOST_TEST_STORAGE) args.push('--storage', process.env.DEVHOST_TEST_STORAGE);
   if (scenario) {
     writeFileSync(join(dir, 'scenario.json'), JSON.stringify(scenario));

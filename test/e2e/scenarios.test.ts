@@ -1,3 +1,4 @@
+import { unrecordedAzureCalls } from '../support/azureCalls';
 import { gatewayPoolSizes, lbPoolSizes, leakedSecrets, rehearse, slackTexts, type Report } from './harness';
 
 /**
@@ -135,6 +136,10 @@ describe('a secret rotation whose verification fails', () => {
   let r: Report;
   beforeAll(async () => {
     r = await rehearse(MINI, { faults: [{ listener: 'mailgun', method: 'GET', path: '/v4/domains*', status: 401, body: 'Forbidden', count: 10 }] });
+  });
+
+  it('makes only Azure calls the roles were checked against (the only path that disables a secret version)', () => {
+    expect(unrecordedAzureCalls(r.calls)).toEqual([]);
   });
 
   it('rolls Key Vault back, deletes the new key and keeps the old one', () => {

@@ -1,118 +1,143 @@
-import { existsSync } from 'fs';
-import { createServer, type Server } from 'http';
-import type { AddressInfo } from 'net';
-import { chromium, type Browser } from 'playwright-core';
+import type { Browser } from 'playwright-core';
 import { renderStatusPage } from '../../shared/api/page';
+import { hasIsoInstant } from '../../shared/api/times';
 import type { WindowStatusView } from '../../shared/api/windows';
+import { midWindow as view } from '../fixtures/status/midWindow';
+import { launchChromium, overflowsHorizontally, screenshot, seriousAxeViolations } from '../support/browser';
 
 /**
- * The on-call page in a real browser (Debian's Chromium): what a person sees at a glance —
- * the window's state, the ETA against plan, what is running, who must approve, which
- * servers are out of their pools, whether the maintenance page is up.
+ * The on-call page in a real browser (Debian's Chromium), from a status view mid-window: what
+ * a person sees at a glance, the legend, plan against actual, the server grid with servers in
+ * flight, every time in ET and IST, at desktop and phone width, and accessible (axe-core).
+ * status-page-live.test.ts drives the same page against a running rehearsal.
  */
 
-const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
-
-const view: WindowStatusView = {
-  windowId: '2025-06-22-monthly',
-  title: '2025-06-22 Monthly',
-  state: 'running',
-  instanceId: 'window-2025-06-22-monthly',
-  revision: '3ea51bbde0583504',
-  startedBy: 'scheduler',
-  startedAt: '2025-06-21T22:30:00.000Z',
-  plannedEndAt: '2025-06-22T15:29:00.000Z',
-  eta: '2025-06-22T16:09:00.000Z',
-  slipMinutes: 40,
-  counts: { done: 12, doing: 2, 'waiting-for-approval': 1, pending: 19, 'not-doing': 1 },
-  phases: [
-    { id: 'pre-work', state: 'done' },
-    { id: 'changes', state: 'doing' },
-  ],
-  steps: [
-    { id: 'web-batch-1', title: 'Patching for IC-Web1 thru 5', kind: 'patch', phase: 'pre-work', state: 'done', plannedStart: '2025-06-22T04:00:00.000Z', plannedEnd: '2025-06-22T08:05:00.000Z', at: '2025-06-22T08:11:00.000Z', tickets: [] },
-    { id: 'web-batch-2', title: 'Patching for IC-Web6 thru 10', kind: 'patch', phase: 'changes', state: 'doing', plannedStart: '2025-06-22T08:30:00.000Z', plannedEnd: '2025-06-22T12:35:00.000Z', tickets: [], detail: 'patching IC-Web6..10' },
-    { id: 'pipeline-approval', title: 'Pipeline approvals <Release Manager>', kind: 'approval', phase: 'changes', state: 'waiting-for-approval', plannedStart: '2025-06-22T09:00:00.000Z', plannedEnd: '2025-06-22T09:15:00.000Z', tickets: ['PLAT-2018'] },
-    { id: 'patch-terminal-services', title: 'Terminal Services', kind: 'patch', phase: 'changes', state: 'not-doing', plannedStart: '2025-06-22T09:02:00.000Z', plannedEnd: '2025-06-22T09:02:00.000Z', tickets: [], detail: 'not doing: no Jira ticket' },
-  ],
-  approvalsPending: [{ gate: 'pipeline-approval', title: 'Pipeline approvals <Release Manager>', roles: [{ role: 'release-manager', quorum: 1, approvers: ['dana-whitfield', 'marcus-lee'] }] }],
-  servers: {
-    'IC-Web1': { state: 'patched', step: 'web-batch-1' },
-    'IC-Web3': { state: 'failed', step: 'web-batch-1', detail: 'sanity checks failed: IIS health page: status 503' },
-  },
-  maintenancePages: { public: 'up' },
-  alertSets: { 'other-alerts': 'paused' },
-  stillChanged: [
-    { key: 'page:public:dns:www.invoicecloud.com', step: 'page-up', description: 'DNS www.invoicecloud.com back to its saved value', state: 'open' },
-    { key: 'web-batch-1:c2:pool:agw-web', step: 'web-batch-1', description: 'IC-Web3 back into agw-web', state: 'kept', note: 'failed its sanity checks' },
-  ],
-  events: [],
-};
+const marcus = { viewer: { id: 'marcus-lee', person: 'marcus-lee' }, csrfToken: 'a'.repeat(43) };
 
 describe('status page in Chromium', () => {
   let browser: Browser;
-  let server: Server;
-  let url: string;
 
   beforeAll(async () => {
-    if (!existsSync(CHROMIUM)) throw new Error(`Chromium is missing at ${CHROMIUM}: install the Debian packages chromium and chromium-driver (.ci/run does)`);
-    server = createServer((_req, res) => {
-      res.writeHead(200, { 'content-type': 'text/html; charset=utf-8' });
-      res.end(renderStatusPage(view, { zone: 'America/New_York', refreshSeconds: 600 }));
-    });
-    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-    url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/`;
-    browser = await chromium.launch({
-      executablePath: CHROMIUM,
-      args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
-    });
+    browser = await launchChromium();
   });
 
   afterAll(async () => {
     await browser?.close();
-    await new Promise((resolve) => server?.close(resolve));
   });
 
-  it('shows where the window stands at a glance', async () => {
+  it('shows where the window stands at a glance, every time in the window zone and IST', async () => {
     const page = await browser.newPage();
-    await page.goto(url);
+    await page.setContent(renderStatusPage(view, marcus));
     await expect(page.title()).resolves.toBe('2025-06-22 Monthly — running');
-    const eta = await page.locator('#eta').innerText();
-    expect(eta).toMatch(/Sun.*12:09.*EDT/);
-    expect(await page.locator('body').innerText()).toMatch(/40m behind plan/);
+    expect(await page.locator('#eta').innerText()).toBe('Sun 12:09 EDT | 21:39 IST');
+    expect(await page.locator('#slip').innerText()).toBe('40m behind plan');
+    expect(await page.locator('#planned-end').innerText()).toBe('Sun 11:29 EDT | 20:59 IST');
     expect(await page.locator('[data-page="public"]').innerText()).toMatch(/Maintenance page public is UP/);
     expect(await page.locator('#servers-out').innerText()).toBe('Out of their pools: IC-Web3 (sanity checks failed: IIS health page: status 503)');
-    expect(await page.locator('#approvals').innerText()).toMatch(/1 of release-manager \(dana-whitfield, marcus-lee\)/);
+    expect(await page.locator('#approvals').innerText()).toMatch(/needs 1 of release-manager \(dana-whitfield, marcus-lee\)/);
     expect(await page.locator('#now li').count()).toBe(2);
     expect(await page.locator('[data-alert-set="other-alerts"]').innerText()).toMatch(/Alerts other-alerts are PAUSED/);
-    // While the window runs, what is still changed is a warning, listed in the order it was changed.
-    expect(await page.locator('#still-changed').getAttribute('class')).toBe('warn');
-    expect(await page.locator('#still-changed li').allInnerTexts()).toEqual([
-      'open DNS www.invoicecloud.com back to its saved value (page-up)',
-      'kept IC-Web3 back into agw-web (web-batch-1: failed its sanity checks)',
-    ]);
+    expect(await page.locator('#still-changed').getAttribute('class')).toBe('banner warn');
+    // A raw UTC instant in a step's detail reaches the person in both zones; midnight is 00:00.
+    const detail = await page.locator('[data-step="web-batch-2"] .detail').innerText();
+    expect(detail).toBe('waiting for pool capacity: not before Sun 00:00 EDT | 09:30 IST');
+    const text = await page.locator('body').innerText();
+    expect(hasIsoInstant(text)).toBe(false);
+    expect(text).not.toMatch(/24:\d\d/);
     await page.close();
   });
 
-  it('turns what is still changed into an alarm once the window has ended', async () => {
+  it('says ahead of plan the right way round', async () => {
     const page = await browser.newPage();
-    await page.setContent(renderStatusPage({ ...view, state: 'aborted' }, { refreshSeconds: 600 }));
-    expect(await page.locator('#still-changed').getAttribute('class')).toBe('alert');
-    expect(await page.locator('#still-changed').innerText()).toMatch(/^Still changed \(2\):/);
-    // What a decision kept (a canary on go, a failed server left out) is not an alarm by itself.
-    await page.setContent(renderStatusPage({ ...view, state: 'succeeded', stillChanged: view.stillChanged.filter((c) => c.state === 'kept') }, { refreshSeconds: 600 }));
-    expect(await page.locator('#still-changed').getAttribute('class')).toBe('warn');
+    await page.setContent(renderStatusPage({ ...view, slipMinutes: -84, eta: view.plannedEndAt }, marcus));
+    expect(await page.locator('#slip').innerText()).toBe('1h 24m ahead of plan');
     await page.close();
   });
 
-  it('lists every step with its state, escaping what the window file says', async () => {
+  it('carries the legend: done, doing, not doing, deferred, failed, waiting for approval, blocked, as words and colours', async () => {
     const page = await browser.newPage();
-    await page.goto(url);
-    expect(await page.locator('#steps tr[data-step]').count()).toBe(4);
-    expect(await page.locator('tr[data-step="patch-terminal-services"] .badge').innerText()).toBe('not-doing');
-    expect(await page.locator('tr[data-step="pipeline-approval"]').innerText()).toContain('Pipeline approvals <Release Manager>');
+    await page.setContent(renderStatusPage(view, marcus));
+    const words = await page.locator('#legend .badge').allInnerTexts();
+    for (const w of ['done', 'doing', 'not doing', 'deferred', 'failed', 'waiting for approval', 'blocked']) expect(words.map((x) => x.replace(/^\S+\s/, ''))).toContain(w);
+    expect(await page.locator('[data-step="sftp-lb"] .badge').innerText()).toMatch(/deferred$/);
+    expect(await page.locator('[data-step="patch-terminal-services"] .badge').innerText()).toMatch(/not doing$/);
+    expect(await page.locator('[data-step="pipeline-approval"] .badge').innerText()).toMatch(/waiting for approval$/);
+    await page.close();
+  });
+
+  it('lays the window out as the page does: numbered sequences inside bulleted parallel changes', async () => {
+    const page = await browser.newPage();
+    await page.setContent(renderStatusPage(view, marcus));
+    expect(await page.locator('[data-phase="pre-work"] > ol > li[data-step]').count()).toBe(2);
+    expect(await page.locator('[data-phase="changes"] > ul > li.block > ol > li[data-step]').evaluateAll((l) => l.map((x) => x.getAttribute('data-step')))).toEqual(['page-up', 'pipeline-approval', 'page-down']);
+    expect(await page.locator('[data-phase="changes"] > ul > li[data-step]').count()).toBe(3);
     // The title's angle brackets are text, not markup.
+    expect(await page.locator('[data-step="pipeline-approval"]').innerText()).toContain('Pipeline approvals <Release Manager>');
     expect(await page.locator('release').count()).toBe(0);
+    await page.close();
+  });
+
+  it('shows every server of the group, the ones in flight included, with pools, patch and probe', async () => {
+    const page = await browser.newPage();
+    await page.setContent(renderStatusPage(view, marcus));
+    expect(await page.locator('[data-group="web"] li.server').count()).toBe(10);
+    expect(await page.locator('li.server[data-patch="patching"]').evaluateAll((l) => l.map((x) => x.getAttribute('data-server')))).toEqual(['IC-Web6', 'IC-Web7', 'IC-Web8']);
+    expect(await page.locator('[data-server="IC-Web6"] .chip').allInnerTexts()).toEqual(['agw-web: out', 'ilb-web: out', 'patch: patching', 'probe: not run']);
+    expect(await page.locator('[data-server="IC-Web3"] .chip').allInnerTexts()).toEqual(['agw-web: out', 'ilb-web: out', 'patch: failed', 'probe: failed']);
+    expect(await page.locator('#in-flight').innerText()).toMatch(/^3 servers in flight/);
+    await page.close();
+  });
+
+  it('draws plan against actual with a now line, the ETA and the page-up band', async () => {
+    const page = await browser.newPage();
+    await page.setContent(renderStatusPage(view, marcus));
+    expect(await page.locator('svg.gantt rect[data-kind="plan"]').count()).toBe(view.steps.length);
+    // Steps that started have an actual bar; not-doing and not-started ones do not.
+    expect(await page.locator('svg.gantt rect[data-kind="actual"]').count()).toBe(5);
+    expect(await page.locator('#gantt-now').count()).toBe(1);
+    expect(await page.locator('#gantt-eta title').textContent()).toBe('ETA: Sun 12:09 EDT | 21:39 IST');
+    expect(await page.locator('svg.gantt rect.g-page').count()).toBe(1);
+    expect(await page.locator('svg.gantt rect.g-page-plan').count()).toBe(1);
+    await page.close();
+  });
+
+  it('shows approval buttons only to a listed approver who did not start the window', async () => {
+    const page = await browser.newPage();
+    await page.setContent(renderStatusPage(view, marcus));
+    expect(await page.getByRole('button', { name: 'Approve pipeline-approval' }).count()).toBe(1);
+    expect(await page.getByRole('button', { name: 'Reject pipeline-approval' }).count()).toBe(1);
+    expect(await page.getByLabel('Comment for the record (optional)').count()).toBe(1);
+    for (const viewer of [{ id: 'lena-morris', person: 'lena-morris' }, { id: 'someone@example.com' }, undefined]) {
+      await page.setContent(renderStatusPage(view, { ...(viewer ? { viewer } : {}), csrfToken: 'a'.repeat(43) }));
+      expect(await page.locator('form.decide').count()).toBe(0);
+    }
+    await page.setContent(renderStatusPage({ ...view, startedBy: 'marcus-lee' }, marcus));
+    expect(await page.locator('form.decide').count()).toBe(0);
+    await page.close();
+  });
+
+  it('turns what is still changed into an alarm once the window has ended, and links the report', async () => {
+    const page = await browser.newPage();
+    const ended: WindowStatusView = { ...view, state: 'aborted', finishedAt: '2025-06-22T11:00:00.000Z', eta: '2025-06-22T11:00:00.000Z' };
+    await page.setContent(renderStatusPage(ended, marcus));
+    expect(await page.locator('#still-changed').getAttribute('class')).toBe('banner alert');
+    expect(await page.locator('#still-changed').innerText()).toMatch(/^Still changed \(2\):/);
+    expect(await page.locator('#report-links a').evaluateAll((l) => l.map((a) => a.getAttribute('href')))).toEqual(['./runs/20250621223000/report.html', './runs/20250621223000/report.md']);
+    await page.setContent(renderStatusPage({ ...ended, state: 'succeeded', stillChanged: view.stillChanged.filter((c) => c.state === 'kept') }, marcus));
+    expect(await page.locator('#still-changed').getAttribute('class')).toBe('banner warn');
+    await page.close();
+  });
+
+  it.each([
+    [1440, 900],
+    [390, 844],
+  ])('reads at %ix%i with no sideways scrolling and no serious accessibility violation', async (width, height) => {
+    const page = await browser.newPage({ viewport: { width, height } });
+    await page.setContent(renderStatusPage(view, marcus));
+    expect(await page.locator('meta[name="viewport"]').getAttribute('content')).toBe('width=device-width, initial-scale=1');
+    expect(await overflowsHorizontally(page)).toBe(false);
+    expect(await seriousAxeViolations(page)).toEqual([]);
+    await screenshot(page, `status-page-fixture-${width}x${height}`);
     await page.close();
   });
 });

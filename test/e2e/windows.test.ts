@@ -3,7 +3,10 @@ import { join } from 'path';
 import { parse } from 'yaml';
 import { loadWindowText } from '../../shared/window/load';
 import { planWindow } from '../../shared/window/plan';
+import { hasIsoInstant } from '../../shared/api/times';
+import { layoutSteps } from '../../shared/window/layout';
 import { compileRunbook, type Runbook } from '../../shared/window/runbook';
+import { unrecordedAzureCalls } from '../support/azureCalls';
 import { gatewayPoolSizes, lbPoolSizes, leakedSecrets, rehearse, slackTexts, type Report } from './harness';
 
 /**
@@ -40,6 +43,10 @@ function rehearsedWindow(file: string): () => Report {
 /** Checks every example window shares: success, patched servers back in, nothing left behind, nothing leaked. */
 function commonChecks(file: string, get: () => Report): void {
   const runbook = runbookOf(file);
+
+  it('makes only Azure calls whose actions the deployed roles were checked to grant', () => {
+    expect(unrecordedAzureCalls(get().calls)).toEqual([]);
+  });
 
   it('succeeds with every step done or not doing', () => {
     const r = get();
@@ -175,6 +182,31 @@ function commonChecks(file: string, get: () => Report): void {
     const r = get();
     expect(r.issuedSecrets.length).toBeGreaterThan(0);
     expect(leakedSecrets(r)).toEqual([]);
+    expect(leakedSecrets({ ...r, hostLog: `${r.windowReport.md ?? ''}${r.windowReport.html ?? ''}` })).toEqual([]);
+  });
+
+  it('writes the window report: the runbook\'s steps in the page\'s order, every approval, both zones, no raw UTC; the finish notice links it', () => {
+    const r = get();
+    const md = r.windowReport.md ?? '';
+    expect(r.windowReport.html).toMatch(/^<!doctype html>/);
+    const listed = [...md.matchAll(/^\s*(?:\d+\.|-) \S+ \*\*[^*]+\*\*: `([^`]+)`/gm)].map((m) => m[1]);
+    expect(listed).toEqual(layoutSteps(runbook.layout!));
+    expect([...listed].sort()).toEqual(runbook.steps.map((s) => s.id).sort());
+    for (const gate of r.status.details?.approvals ?? []) {
+      expect(md).toContain(`| ${gate.gate.replace(/([_*])/g, '\\$1')} |`);
+      for (const d of gate.decisions) expect(md).toMatch(new RegExp(`\\| ${d.by} (approved|rejected)`));
+    }
+    expect(hasIsoInstant(md)).toBe(false);
+    if (runbook.displayZones.includes('Asia/Kolkata')) expect(md).toContain(' IST');
+    for (const channel of runbook.channels.milestones) {
+      expect(slackTexts(r, channel).some((t) => t.includes(`/api/windows/${runbook.windowId}/runs/${r.status.details?.runId}/report.html|`))).toBe(true);
+    }
+    // Slack says times as people do, in the window's zones, never as raw UTC.
+    const channels = r.estate.slack.channels as { name: string; messages: { text: string; blocks?: { type: string }[] }[] }[];
+    // The results are Block Kit sections, not one long line.
+    const finish = channels.flatMap((c) => c.messages).find((m) => m.text.includes('/report.html|'));
+    expect(finish?.blocks?.filter((b) => b.type === 'section').length).toBeGreaterThanOrEqual(3);
+    expect(channels.flatMap((c) => c.messages.map((m) => m.text)).filter(hasIsoInstant)).toEqual([]);
   });
 }
 

@@ -19,6 +19,8 @@ export interface SpawnHostOptions {
   env?: Record<string, string>;
   /** Use in-memory storage instead of the shared Azurite. */
   memory?: boolean;
+  /** Function app directory (default: the conformance app). */
+  app?: string;
 }
 
 /** A host running in a child process. */
@@ -52,12 +54,13 @@ export function uniqueHub(prefix: string): string {
 export async function spawnHost(options: SpawnHostOptions): Promise<HostProcess> {
   if (!fs.existsSync(MAIN)) throw new Error(`${MAIN} is missing: run \`npm run build\` first.`);
   const logFile = path.join(os.tmpdir(), `devhost-${options.taskHub}-${process.pid}-${Date.now()}.log`);
-  const args = [MAIN, '--app', CONFORMANCE_APP, '--port', '0', '--task-hub', options.taskHub, '--log-file', logFile, '--quiet'];
+  const app = options.app ?? CONFORMANCE_APP;
+  const args = [MAIN, '--app', app, '--port', '0', '--task-hub', options.taskHub, '--log-file', logFile, '--quiet'];
   if (options.memory) args.push('--storage', 'memory');
   else args.push('--connection', testStorage(), '--no-start-azurite');
   args.push(...(options.args ?? []));
   const child = spawn(process.execPath, args, {
-    cwd: CONFORMANCE_APP,
+    cwd: app,
     env: { ...process.env, CONFORMANCE_HUB: options.taskHub, ...options.env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
@@ -126,7 +129,24 @@ export interface Status {
   customStatus: unknown;
   createdTime: string;
   lastUpdatedTime: string;
-  historyEvents?: { EventType: string; EventId: number; Name?: string; TaskScheduledId?: number; TimerId?: number; FireAt?: string; Result?: unknown; Reason?: string }[];
+  historyEvents?: HistoryItem[];
+}
+
+/** One `historyEvents` entry, as the extension shapes it (see devhost/durable/statusHistory.ts). */
+export interface HistoryItem {
+  EventType: string;
+  Timestamp: string;
+  Name?: string;
+  FunctionName?: string;
+  ScheduledTime?: string;
+  Input?: unknown;
+  Result?: unknown;
+  Reason?: string;
+  Details?: string;
+  FireAt?: string;
+  InstanceId?: string;
+  OrchestrationStatus?: string;
+  Data?: unknown;
 }
 
 const WEBHOOKS = '/runtime/webhooks/durabletask';

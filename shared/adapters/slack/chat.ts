@@ -77,12 +77,13 @@ export class SlackChatClient implements ChatClient {
   ) {}
 
   /** Posts `text` to the channel; returns the channel id and the message's ts (for updates). */
-  async postMessage(channel: string, text: string, options: { buttons?: ChatButton[] } = {}): Promise<{ channel: string; ts: string }> {
+  async postMessage(channel: string, text: string, options: { buttons?: ChatButton[]; sections?: string[] } = {}): Promise<{ channel: string; ts: string }> {
     const target = normalise(channel);
     if (!text) throw new TypeError('text must not be empty');
     const buttons = this.options.interactive ? (options.buttons ?? []) : [];
     // `text` stays the notification and screen-reader fallback when blocks are sent.
-    const blocks = buttons.length > 0 ? buttonBlocks(text, buttons) : undefined;
+    const sections = (options.sections ?? []).filter((t) => t.trim() !== '');
+    const blocks = sections.length > 0 ? sectionBlocks(sections, buttons) : buttons.length > 0 ? buttonBlocks(text, buttons) : undefined;
     const res = await this.call('post a message', display(target), () => this.web.chat.postMessage({ channel: target, text, ...(blocks ? { blocks } : {}) }));
     if (!res.channel || !res.ts) throw new Error(`${VENDOR}: chat.postMessage to ${display(target)} answered without channel or ts`);
     if (!CHANNEL_ID.test(target)) this.ids.set(target, res.channel);
@@ -137,6 +138,18 @@ function display(target: string): string {
 }
 
 /** Block Kit: the text as a section, then one actions block with the buttons. */
+/** Slack's limits: 50 blocks a message, 3000 characters a section's text; past them the text fallback carries it all. */
+const MAX_BLOCKS = 50;
+const MAX_SECTION = 3000;
+
+function sectionBlocks(sections: string[], buttons: ChatButton[]) {
+  const room = MAX_BLOCKS - (buttons.length > 0 ? 1 : 0);
+  const shown = sections.length > room ? [...sections.slice(0, room - 1), `…and ${sections.length - room + 1} more (see the window report)`] : sections;
+  const blocks: unknown[] = shown.map((t) => ({ type: 'section', text: { type: 'mrkdwn', text: t.length > MAX_SECTION ? `${t.slice(0, MAX_SECTION - 1)}…` : t } }));
+  if (buttons.length > 0) blocks.push(buttonBlocks('', buttons)[1]!);
+  return blocks;
+}
+
 function buttonBlocks(text: string, buttons: ChatButton[]) {
   return [
     { type: 'section', text: { type: 'mrkdwn', text } },

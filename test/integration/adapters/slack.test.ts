@@ -37,6 +37,18 @@ describe('SlackChatClient against the simulated Slack', () => {
     expect(after?.messages[0]?.history).toEqual(['Window 2025-06-22 starting']);
   });
 
+  it('lays results out as Block Kit sections, the text kept as the fallback', async () => {
+    const chat = new SlackChatClient(web());
+    const text = 'E2E mini window succeeded.\nDone 7, not doing 1.';
+    const posted = await chat.postMessage('#eng-monthlymaintenance', text, { sections: ['E2E mini window succeeded.', 'Done 7, not doing 1.', ''] });
+    const message = (await channel('eng-monthlymaintenance'))?.messages.find((m) => m.ts === posted.ts) as { text: string; blocks?: { type: string; text?: { type: string; text: string } }[] } | undefined;
+    expect(message?.text).toBe(text);
+    expect(message?.blocks?.map((b) => [b.type, b.text?.type, b.text?.text])).toEqual([
+      ['section', 'mrkdwn', 'E2E mini window succeeded.'],
+      ['section', 'mrkdwn', 'Done 7, not doing 1.'],
+    ]);
+  });
+
   it('resolves a channel it never posted to through conversations.list before chat.update', async () => {
     const poster = new SlackChatClient(web());
     const posted = await poster.postMessage('dailyops', 'Patching web batch 1');

@@ -28,10 +28,11 @@ test('a waiter raced in every turn of a loop wins when its event comes, and the 
   // so the activity after the loop is scheduled in the same episode.
   const stopped = await waitFor(host, id, (s) => custom(s).stopped === true || s.runtimeStatus !== 'Running', 5000);
   expect(stopped.runtimeStatus).toBe('Running');
-  const events = (stopped.historyEvents ?? []).map((e) => `${e.EventType}${e.Name ? `:${e.Name}` : ''}`);
+  const events = (stopped.historyEvents ?? []).map((e) => `${e.EventType}${(e.Name ?? e.FunctionName) ? `:${e.Name ?? e.FunctionName ?? ''}` : ''}`);
   const raised = events.indexOf('EventRaised:Stop');
   expect(raised).toBeGreaterThan(0);
-  expect(events.slice(raised + 1)).toEqual(['TaskScheduled:SayHello', 'TaskCompleted:SayHello']);
+  // The activity's completion (its scheduling merged in, as the extension shows it) follows Stop.
+  expect(events.slice(raised + 1)).toEqual(['TaskCompleted:SayHello']);
 
   // The Tick waiter that lost to Stop, awaited again, takes the next Tick.
   expect(await raiseEvent(host, id, 'Tick', 4)).toBe(202);

@@ -42,6 +42,15 @@ describe('mw validate', () => {
     expect(run.out + run.err).not.toMatch(/\n\s+at /);
   });
 
+  it('names the file and field of an impossible date and goes on checking the other files', () => {
+    const date = join(dir, 'date.yaml');
+    writeFileSync(date, BASE.replace('date: 2025-06-22', 'date: 2025-02-30'));
+    const run = mw('validate', date, good);
+    expect(run.code).toBe(1);
+    expect(run.out).toBe(`${date}:8:7  date  2025-02-30 is not a calendar date: February 2025 has 28 days\n${good}: ok\n`);
+    expect(run.err).toBe('1 of 2 file(s) have problems\n');
+  });
+
   it('reports a missing file as a problem, not a crash', () => {
     const run = mw('validate', join(dir, 'nope.yaml'));
     expect(run.code).toBe(1);

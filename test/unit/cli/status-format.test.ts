@@ -1,5 +1,8 @@
 import { formatStatus } from '../../../cli/commands/ops';
+import { formatWatch, watchLine } from '../../../cli/commands/live';
+import { hasIsoInstant } from '../../../shared/api/times';
 import type { WindowStatusView } from '../../../shared/api/windows';
+import { midWindow } from '../../fixtures/status/midWindow';
 
 const base: WindowStatusView = {
   windowId: '2025-06-22-monthly',
@@ -21,6 +24,7 @@ const base: WindowStatusView = {
   alertSets: { 'other-alerts': 'paused' },
   stillChanged: [{ key: 'alerts:other-alerts:rule', step: 'disable-other-alerts', description: 'alerts of other-alerts back on', state: 'failed', note: '403 AuthorizationFailed' }],
   events: [],
+  details: { ...midWindow.details!, serverGroups: [] },
 };
 
 describe('mw status text', () => {
@@ -28,8 +32,8 @@ describe('mw status text', () => {
     const text = formatStatus(base);
     expect(text.split('\n')).toEqual([
       '2025-06-22 Monthly (2025-06-22-monthly): ABORTED',
-      '  started 2025-06-21T22:30:00.000Z by scheduler; planned end 2025-06-22T15:29:00.000Z; ETA 2025-06-22T16:09:00.000Z (40m behind plan)',
-      '  steps: 3 done, 1 not-doing, 2 aborted',
+      '  started Sat 18:30 EDT | Sun 04:00 IST by scheduler; planned end Sun 11:29 EDT | 20:59 IST; ETA Sun 12:09 EDT | 21:39 IST (40m behind plan)',
+      '  steps: 3 done, 1 not doing, 2 aborted',
       '  STOPPED: aborted by on-call-engineer: errors on www',
       '  maintenance page public is DOWN',
       '  alerts other-alerts are PAUSED',
@@ -41,5 +45,37 @@ describe('mw status text', () => {
 
   it('says plainly when nothing is left changed', () => {
     expect(formatStatus({ ...base, servers: {}, alertSets: {}, stillChanged: [] })).toMatch(/\n {2}nothing left changed$/);
+  });
+});
+
+describe('mw times and plan wording', () => {
+  it('says ahead of plan when the window is ahead, never "-84m behind"', () => {
+    const text = formatStatus({ ...base, state: 'running', finishedAt: undefined, slipMinutes: -84 } as WindowStatusView);
+    expect(text).toMatch(/\(1h 24m ahead of plan\)/);
+    expect(text).not.toMatch(/-\d+m behind/);
+  });
+
+  it('shows no raw UTC instant anywhere, step details included', () => {
+    for (const text of [formatStatus(midWindow), formatWatch(midWindow).join('\n'), watchLine(midWindow)]) expect(hasIsoInstant(text)).toBe(false);
+    expect(formatStatus(midWindow)).toContain('waiting for pool capacity: not before Sun 00:00 EDT | 09:30 IST');
+  });
+});
+
+describe('mw watch', () => {
+  it('fits where a window stands in a few lines: now, ETA against plan, what runs, servers in flight', () => {
+    expect(formatWatch(midWindow)).toEqual([
+      '2025-06-22 Monthly (2025-06-22-monthly) RUNNING · now Sun 06:30 EDT | 16:00 IST',
+      'ETA Sun 12:09 EDT | 21:39 IST (40m behind plan) · planned end Sun 11:29 EDT | 20:59 IST',
+      'steps: 3 done, 1 doing, 1 waiting for approval, 2 not doing, 1 not started',
+      '  ▶ doing web-batch-2 — waiting for pool capacity: not before Sun 00:00 EDT | 09:30 IST',
+      '  ? waiting for approval pipeline-approval',
+      'servers web: 4 patched, 3 in flight (IC-Web6, IC-Web7, IC-Web8), 1 failed (IC-Web3), 2 not started',
+      'page public UP · alerts other-alerts PAUSED',
+      'still changed: 2 (mw status 2025-06-22-monthly)',
+    ]);
+  });
+
+  it('prints one plain line per look, the same words as the page', () => {
+    expect(watchLine(midWindow)).toBe('[Sun 06:30 EDT | 16:00 IST] running · done 3/8 · doing web-batch-2, pipeline-approval (waiting for approval) · 3 in flight · ETA Sun 12:09 EDT | 21:39 IST (40m behind plan)');
   });
 });

@@ -1,4 +1,4 @@
-import { ConfigError, loadConfig } from '../../../shared/config';
+import { assertSafeIdentityMode, ConfigError, loadConfig } from '../../../shared/config';
 
 /** The settings the Bicep gives the app on Azure, and the ones a local run gives it. */
 describe('loadConfig storage', () => {
@@ -30,5 +30,21 @@ describe('loadConfig storage', () => {
       expect((e as Error).message).toMatch(/MW_SLACK_API_URL/);
       expect((e as Error).message).not.toContain('s3cr3t-signing-value');
     }
+  });
+  it('takes the caller from App Service authentication unless told otherwise, and refuses the local header on Azure', () => {
+    const local = { AzureWebJobsStorage: 'UseDevelopmentStorage=true' };
+    expect(loadConfig(local).identity).toEqual({ mode: 'app-service', header: 'x-mw-user' });
+    expect(loadConfig({ ...local, MW_IDENTITY_MODE: 'local-header' }).identity.mode).toBe('local-header');
+    // WEBSITE_INSTANCE_ID is set by App Service on every instance, never by the local host.
+    const azure = { ...local, WEBSITE_INSTANCE_ID: '8a1c3f' };
+    expect(() => loadConfig({ ...azure, MW_IDENTITY_MODE: 'local-header' })).toThrow(/MW_IDENTITY_MODE: "local-header" lets any caller claim any identity/);
+    expect(() => assertSafeIdentityMode({ ...azure, MW_IDENTITY_MODE: 'local-header' })).toThrow(ConfigError);
+    expect(() => assertSafeIdentityMode(azure)).not.toThrow();
+    expect(loadConfig(azure).identity.mode).toBe('app-service');
+  });
+
+  it('reads the platform engineers and their Entra app role', () => {
+    const c = loadConfig({ AzureWebJobsStorage: 'UseDevelopmentStorage=true', MW_PLATFORM_ENGINEERS: ' a@x.com, 11111111-1111-1111-1111-111111111111 ,', MW_PLATFORM_ENGINEER_ROLE: 'MW.Engineer' });
+    expect(c.platformEngineers).toEqual({ ids: ['a@x.com', '11111111-1111-1111-1111-111111111111'], appRole: 'MW.Engineer' });
   });
 });

@@ -118,6 +118,13 @@ describe('every example window', () => {
     expect(plan(file).budget?.fits).toBe(true);
   });
 
+  it.each(SEED_FILES)('%s plans at its makespan bound and keeps the page up no longer than its bound', (file) => {
+    const p = plan(file);
+    expect(p.makespanMinutes).toBe(p.lowerBound.minutes);
+    expect(p.search.provenOptimal).toBe(true);
+    expect(p.pageUp.minutes).toBe(p.pageUp.lowerBoundMinutes);
+  });
+
   it.each(SEED_FILES)('%s gives every role at least two people', (file) => {
     for (const role of Object.values(load(file).roles)) expect(role.members.length).toBeGreaterThanOrEqual(2);
   });
@@ -278,6 +285,14 @@ describe('2025-04-13 monthly (seed 001)', () => {
 });
 
 describe('2025-06-22 monthly (seed 002)', () => {
+  it('holds the maintenance page until 05:20: up 3h 40m (the SFTP chain under it), not 4h 03m, for the same end', () => {
+    const p = plan('2025-06-22-monthly.yaml');
+    expect(p.pageUp).toMatchObject({ minutes: 220, lowerBoundMinutes: 220 });
+    expect(p.pageUp.intervals[0]!.lowerBoundPath).toEqual(['patch-sftp']);
+    expect(localTime(plannedStep('2025-06-22-monthly.yaml', 'page-up').holdUntil!.epochMs, 'America/New_York')).toBe('2025-06-22 05:20');
+    expect(p.makespanMinutes).toBe(16 * 60 + 59);
+  });
+
   const w = () => load('2025-06-22-monthly.yaml');
 
   it('puts the maintenance page up for www, my and sso', () => {

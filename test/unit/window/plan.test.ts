@@ -97,10 +97,10 @@ describe('the hand-computed window (plan-hand.yaml)', () => {
       ['build', '01:00', '01:45'],
       ['announce', '01:45', '01:47'],
       ['legacy', '01:47', '01:47'],
-      ['page-up', '01:47', '01:52'],
-      ['web-1', '01:52', '03:12'],
+      ['page-up', '02:35', '02:40'],
+      ['web-1', '02:40', '04:00'],
       ['web-2', '04:00', '05:20'],
-      ['smoke', '03:12', '03:32'],
+      ['smoke', '04:00', '04:20'],
       ['page-down', '05:20', '05:25'],
       ['done', '05:25', '05:27'],
     ];
@@ -120,7 +120,15 @@ describe('the hand-computed window (plan-hand.yaml)', () => {
   it('keeps a skipped step in the plan as not doing, taking no time', () => {
     const legacy = step(plan, 'legacy');
     expect(legacy).toMatchObject({ status: 'not-doing', notDoingReason: 'not this month', minutes: 0, estimateFrom: 'not-doing', critical: false });
-    expect(step(plan, 'page-up').start.epochMs).toBe(step(plan, 'announce').end.epochMs);
+    expect(step(plan, 'page-up').start.epochMs).toBeGreaterThan(step(plan, 'announce').end.epochMs);
+  });
+
+  it('holds the page up as late as the end allows, and says so', () => {
+    expect(step(plan, 'page-up').holdUntil?.epochMs).toBe(at(date, '02:35'));
+    expect(step(plan, 'announce').holdUntil).toBeUndefined();
+    // Without the hold the page would go up at 01:52 for the same end.
+    const lifted = planWindow(window, { ignoreNotBefore: ['web-2'], recommend: false });
+    expect(step(lifted, 'page-up').holdUntil).toBeUndefined();
   });
 
   it('takes estimates from the window before the step, then window kinds, then the defaults', () => {
@@ -153,8 +161,8 @@ describe('the hand-computed window (plan-hand.yaml)', () => {
         d.serverGroups.web.members = [{ name: 'W1', patchEstimate: '100m' }, 'W2', 'W3', 'W4'];
       }),
     ).toBe(100);
-    // Update Manager stops at the group's maximum duration.
-    expect(minutesOf((d) => (d.serverGroups.web.patch = { estimate: '5h', maxDuration: '235m' }))).toBe(235);
+    // Update Manager stops at the group's maximum duration: an estimate above it is refused, not capped.
+    expect(() => minutesOf((d) => (d.serverGroups.web.patch = { estimate: '5h', maxDuration: '235m' }))).toThrow(/above serverGroups\.web\.patch\.maxDuration/);
   });
 
   it('follows the binding constraints back from the end for the critical path', () => {
@@ -186,27 +194,31 @@ describe('the hand-computed window (plan-hand.yaml)', () => {
 
   it('bounds the makespan below: equal to it when no pool binds', () => {
     expect(plan.lowerBound).toMatchObject({ minutes: 267, criticalPathMinutes: 267, binds: 'critical-path' });
-    // agw: W1+W2 released 01:52 and W3+W4 released 04:00, 80 member-minutes each, 2 out at once → 05:20.
-    expect(plan.lowerBound.capacity).toEqual([expect.objectContaining({ resource: 'agw', kind: 'pool', capacity: 2, workMinutes: 320, minutes: 260 })]);
+    expect(plan.lowerBound.criticalPathSteps).toEqual(['web-2', 'page-down', 'done']);
+    // agw: W3+W4 released 04:00, 80 minutes each through 2 slots, then page-down and done (7m) → 05:27.
+    expect(plan.lowerBound.capacity).toEqual([
+      expect.objectContaining({ resource: 'agw', kind: 'pool', capacity: 2, workMinutes: 320, members: ['W3', 'W4'], packMinutes: 80, packExact: true, tailMinutes: 7, tail: ['page-down', 'done'], minutes: 267 }),
+    ]);
+    expect(plan.search.provenOptimal).toBe(true);
   });
 
   it('bounds the makespan below with the pool when capacity binds', () => {
     const lifted = planWindow(window, { ignoreNotBefore: ['web-2'], recommend: false });
     // Unlimited capacity: both web steps 01:52-03:12, smoke to 03:32, wrap to 03:39.
     expect(lifted.lowerBound.criticalPathMinutes).toBe(159);
-    // 320 member-minutes through 2 slots from 01:52: 04:32, 212 minutes after 01:00.
-    expect(lifted.lowerBound).toMatchObject({ minutes: 212, capacityMinutes: 212, binds: 'capacity', bindingResource: 'agw' });
-    expect(lifted.lowerBound.minutes).toBeLessThanOrEqual(lifted.makespanMinutes);
+    // 4 × 80 member-minutes through 2 slots from 01:52 (160m), then the 7m wrap: 04:39, 219 minutes after 01:00.
+    expect(lifted.lowerBound).toMatchObject({ minutes: 219, capacityMinutes: 219, binds: 'capacity', bindingResource: 'agw' });
+    expect(lifted.makespanMinutes).toBe(219);
   });
 
   it('counts the minutes the maintenance page is up and their lower bound', () => {
     expect(plan.pageUp.intervals).toEqual([
-      expect.objectContaining({ page: 'public', upStep: 'page-up', downStep: 'page-down', minutes: 208, lowerBoundMinutes: 208 }),
+      expect.objectContaining({ page: 'public', upStep: 'page-up', downStep: 'page-down', minutes: 160, lowerBoundMinutes: 160, lowerBoundPath: ['pool agw: W1, W2, W3, W4'] }),
     ]);
-    expect(hhmm(plan.pageUp.intervals[0]!.from.epochMs)).toBe('01:52');
+    expect(hhmm(plan.pageUp.intervals[0]!.from.epochMs)).toBe('02:40');
     expect(hhmm(plan.pageUp.intervals[0]!.to.epochMs)).toBe('05:20');
     const lifted = planWindow(window, { ignoreNotBefore: ['web-2'], recommend: false });
-    expect(lifted.pageUp).toMatchObject({ minutes: 160, lowerBoundMinutes: 100 });
+    expect(lifted.pageUp).toMatchObject({ minutes: 160, lowerBoundMinutes: 160 });
   });
 
   it('reports the budget overrun in minutes', () => {
@@ -313,8 +325,11 @@ describe('patch batches under shared pools (plan-shared-pools.yaml)', () => {
   it('never plans less than the lower bound, and names the binding pool', () => {
     expect(plan.lowerBound.minutes).toBeLessThanOrEqual(plan.makespanMinutes);
     expect(plan.lowerBound).toMatchObject({ binds: 'capacity', bindingResource: 'agw' });
-    // agw work: web 3×50 + 3×110, api 4×65 = 740 member-minutes through 4 slots from 22:00.
-    expect(plan.lowerBound.capacity.find((c) => c.resource === 'agw')).toMatchObject({ workMinutes: 740, capacity: 4, minutes: 185 });
+    // agw: web 3×110 + 3×50 and api 4×65 member-minutes on 4 slots. Each slot holding a 110 can
+    // take one more job below 3h10m, leaving four jobs (≥ 3×50 + 65) for the fourth: the best
+    // packing is 3h30m (110+50+50), then smoke (20m).
+    expect(plan.lowerBound.capacity.find((c) => c.resource === 'agw')).toMatchObject({ workMinutes: 740, capacity: 4, packMinutes: 210, packExact: true, tailMinutes: 20, tail: ['smoke'], minutes: 230 });
+    expect(plan.makespanMinutes).toBe(230);
   });
 
   it('keeps dependencies and gates', () => {
@@ -452,7 +467,7 @@ describe('random windows: floors, dependencies and bounds hold', () => {
       pools: fc.array(fc.integer({ min: 0, max: 3 }), { minLength: 1, maxLength: 3 }),
       groups: fc.array(
         fc.record({
-          members: fc.array(fc.integer({ min: 10, max: 240 }), { minLength: 1, maxLength: 6 }),
+          members: fc.array(fc.integer({ min: 10, max: 235 }), { minLength: 1, maxLength: 6 }),
           poolMask: fc.integer({ min: 0, max: 7 }),
           batchSize: fc.option(fc.integer({ min: 1, max: 4 }), { nil: undefined }),
           split: fc.boolean(),
@@ -554,5 +569,77 @@ describe('the 2025-06-22 monthly example window', () => {
     expect(second).toBeDefined();
     expect(second!.minutesSaved).toBeGreaterThan(0);
     expect(second!.suggested.epochMs).toBeLessThan(second!.gate.at.epochMs);
+  });
+});
+
+describe('issue 12: shared pools, bounds that name what binds', () => {
+  const pools = (members: Record<string, number>): Doc => ({
+    apiVersion: 'mw/v1',
+    id: 'shared',
+    title: 'Shared',
+    timeZone: NY,
+    date: '2025-06-22',
+    pools: {},
+    serverGroups: {},
+    phases: [],
+    ...members,
+  });
+
+  it('lets a gated web step go before an API step that is ready first, as an at: pin would (190m, not 260m)', () => {
+    // agw: Web1, Web2, Api1 with a floor of 1, so 2 may be out. Starting the API step at 01:00 makes
+    // the web batch (gated 01:10) wait until 02:20 and smoke end at 05:20; pinning the API step
+    // after the web batch ends everything at 04:10, which is also the critical path's length.
+    const doc = pools({});
+    doc.pools.agw = { kind: 'application-gateway', gateway: 'agw', backendPool: 'web', minHealthy: 1 };
+    doc.serverGroups.web = { members: ['Web1', 'Web2'], pools: ['agw'], patch: { estimate: '60m' } };
+    doc.serverGroups.api = { members: ['Api1'], pools: ['agw'], patch: { estimate: '60m' } };
+    doc.phases = [
+      {
+        id: 'patching',
+        start: 'Sunday 01:00',
+        mode: 'parallel',
+        steps: [
+          { id: 'patch-api', kind: 'patch', group: 'api' },
+          { id: 'patch-web', kind: 'patch', group: 'web', at: 'Sunday 01:10' },
+          { id: 'smoke', kind: 'test', suite: 'smoke', estimate: '100m', after: ['patch-web'] },
+        ],
+      },
+    ];
+    const window = Window.parse(doc);
+    const plan = planWindow(window, { recommend: false });
+    expect(plan.makespanMinutes).toBe(190);
+    expect(hhmm(step(plan, 'patch-web').start.epochMs)).toBe('01:10');
+    expect(hhmm(step(plan, 'patch-api').start.epochMs)).toBe('02:30');
+    expect(plan.lowerBound.minutes).toBe(190);
+    expect(plan.search.provenOptimal).toBe(true);
+    expectFloorsKept(window, plan);
+  });
+
+  it('names the pool whose work and the work after it bind, not the one with the most work', () => {
+    // agw-web: four 80m web outages, one at a time (320m), nothing after them. agw-api: two 80m API
+    // outages one at a time (160m), then a 200m smoke test: 360m, which binds.
+    const doc = pools({});
+    doc.pools['agw-web'] = { kind: 'application-gateway', gateway: 'agw', backendPool: 'web', minHealthy: 3 };
+    doc.pools['agw-api'] = { kind: 'application-gateway', gateway: 'agw', backendPool: 'api', minHealthy: 1 };
+    doc.serverGroups.web = { members: ['Web1', 'Web2', 'Web3', 'Web4'], pools: ['agw-web'], patch: { estimate: '60m' } };
+    doc.serverGroups.api = { members: ['Api1', 'Api2'], pools: ['agw-api'], patch: { estimate: '60m' } };
+    doc.phases = [
+      {
+        id: 'patching',
+        start: 'Sunday 01:00',
+        mode: 'parallel',
+        steps: [
+          { id: 'patch-web', kind: 'patch', group: 'web' },
+          { id: 'patch-api-1', kind: 'patch', group: 'api', members: ['Api1'] },
+          { id: 'patch-api-2', kind: 'patch', group: 'api', members: ['Api2'] },
+          { id: 'smoke-api', kind: 'test', suite: 'smoke', estimate: '200m', after: ['patch-api-1', 'patch-api-2'] },
+        ],
+      },
+    ];
+    const plan = planWindow(Window.parse(doc), { recommend: false });
+    expect(plan.lowerBound).toMatchObject({ minutes: 360, criticalPathMinutes: 320, binds: 'capacity', bindingResource: 'agw-api' });
+    expect(plan.lowerBound.capacity.find((c) => c.resource === 'agw-api')).toMatchObject({ packMinutes: 160, tailMinutes: 200, tail: ['smoke-api'], members: ['Api1', 'Api2'] });
+    expect(plan.lowerBound.capacity.find((c) => c.resource === 'agw-web')).toMatchObject({ minutes: 320 });
+    expect(plan.makespanMinutes).toBe(360);
   });
 });
