@@ -73,7 +73,8 @@ describe('the plan page in Chromium', () => {
   it.each(rendered.map((r) => [r.name, r.html]))('%s: at phone width the page does not scroll sideways, the charts do, with readable text', async (_name, html) => {
     const page = await browser.newPage({ viewport: { width: 390, height: 844 }, deviceScaleFactor: 3, isMobile: true });
     await page.setContent(html);
-    const widths = await page.evaluate(() => ({ page: document.documentElement.scrollWidth, viewport: window.innerWidth }));
+    // Evaluated in the page (a string: this project's TypeScript has no DOM types).
+    const widths = (await page.evaluate('({ page: document.documentElement.scrollWidth, viewport: window.innerWidth })')) as { page: number; viewport: number };
     expect(widths.page).toBeLessThanOrEqual(widths.viewport);
     const chart = await page.$eval('.scroll', (div) => ({ scroll: div.scrollWidth, client: div.clientWidth }));
     expect(chart.scroll).toBeGreaterThan(chart.client);
