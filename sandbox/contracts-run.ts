@@ -24,7 +24,7 @@ interface Row {
 
 function rehearse(windowFile: string, report: string): Promise<number | null> {
   return new Promise((resolve) => {
-    const child = spawn(process.execPath, [path.join(ROOT, 'dist/devhost/rehearse.js'), windowFile, '--quiet', '--report', report, '--port', process.env.MW_CONTRACTS_PORT ?? '7391', '--base-port', process.env.MW_CONTRACTS_BASE_PORT ?? '8340'], {
+    const child = spawn(process.execPath, [path.join(ROOT, 'dist/devhost/rehearse.js'), windowFile, '--quiet', '--report', report, '--port', '0', '--base-port', '0'], {
       cwd: ROOT,
       env: { ...process.env, MW_SANDBOX_CONTRACTS: 'on' },
       stdio: ['ignore', 'ignore', 'inherit'],

@@ -86,6 +86,16 @@ type OpenApiBackendClass = new (opts: Record<string, unknown>) => OpenApiBackend
 /** The package the validation needs; named once so the error can say what to install. */
 export const VALIDATOR_PACKAGE = 'openapi-backend';
 
+/** Whether the validator package can be found (synchronously, for tests that need it). */
+export function validatorInstalled(): boolean {
+  try {
+    require.resolve(VALIDATOR_PACKAGE);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
 /** openapi-backend's class, or undefined when the package is not installed. */
 export async function loadValidator(): Promise<OpenApiBackendClass | undefined> {
   try {
