@@ -15,6 +15,8 @@ import { DevOpsPipelineClient } from './adapters/devops/pipelines';
 import { createHttpsFetch } from './adapters/http/https';
 import { HttpProbeClient, simulatedWebServersOverride } from './adapters/http/probe';
 import { MailgunKeyClient } from './adapters/mailgun/keys';
+import { createOpsgenieClient } from './adapters/opsgenie/client';
+import { OpsgenieMaintenanceClient } from './adapters/opsgenie/oncall';
 import { createPingdomClient } from './adapters/pingdom/client';
 import { PingdomUptimeClient } from './adapters/pingdom/uptime';
 import { createSlackClient } from './adapters/slack/client';
@@ -141,6 +143,9 @@ export function createPorts(config: AppConfig): Ports {
       // Locally the estate follows a fast virtual clock: a run command ends within a fraction of a second.
       ...(local ? { pollIntervalInMs: 20 } : {}),
     }),
+    oncall: config.opsgenie.apiKey
+      ? new OpsgenieMaintenanceClient(createOpsgenieClient({ apiKey: config.opsgenie.apiKey, ...(config.opsgenie.url ? { baseUrl: config.opsgenie.url } : {}), ...(caPem ? { caPem } : {}) }))
+      : unconfigured<Ports['oncall']>('MW_OPSGENIE_API_KEY (an Opsgenie / JSM Operations API key) is not set'),
     probes: new HttpProbeClient({ ...(caPem ? { caPem } : {}), ...(config.probeOverrideUrl ? { connectOverride: simulatedWebServersOverride(config.probeOverrideUrl) } : {}) }),
   };
 }

@@ -88,6 +88,10 @@ const Env = z.object({
   MW_WINDOWS_VMS: z.string().default('{}'),
   /** The app's address as people reach it (https://<app>.azurewebsites.net): links in Slack to the status page and the window report. */
   MW_PUBLIC_URL: optionalUrl,
+  /** Opsgenie / Jira Service Management Operations API (EU: https://api.eu.opsgenie.com). */
+  MW_OPSGENIE_URL: optionalUrl,
+  /** An Opsgenie API integration key (GenieKey) that may create and cancel maintenances. */
+  MW_OPSGENIE_API_KEY: z.string().default(''),
   /** Locally: follow the devhost's virtual clock (GET → { nowMs, speed }). */
   MW_CLOCK_URL: optionalUrl,
   /** Locally: send every sanity probe to the simulated web servers' listener. */
@@ -183,6 +187,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env) {
     mailgun: { baseUrl: e.MW_MAILGUN_BASE_URL, apiKey: e.MW_MAILGUN_API_KEY, role: e.MW_MAILGUN_KEY_ROLE, domain: e.MW_MAILGUN_DOMAIN },
     consul: { url: e.MW_CONSUL_URL, token: e.MW_CONSUL_TOKEN, agentUrl: e.MW_CONSUL_AGENT_URL, agents: consulAgents, agentConnectUrl: e.MW_CONSUL_AGENT_CONNECT_URL },
     windows: { vmIdTemplate: e.MW_WINDOWS_VM_ID_TEMPLATE, vms: windowsVms },
+    opsgenie: { url: e.MW_OPSGENIE_URL, apiKey: e.MW_OPSGENIE_API_KEY },
     probeOverrideUrl: e.MW_PROBE_OVERRIDE_URL,
     clockUrl: e.MW_CLOCK_URL,
     publicUrl: e.MW_PUBLIC_URL ?? (e.WEBSITE_HOSTNAME ? `https://${e.WEBSITE_HOSTNAME}` : undefined),

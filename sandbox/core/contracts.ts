@@ -121,6 +121,7 @@ export const LISTENER_SPECS: Record<string, string[]> = {
   pingdom: ['pingdom.yaml'],
   mailgun: ['mailgun.yaml'],
   consul: ['consul.yaml'],
+  opsgenie: ['opsgenie.yaml'],
 };
 
 /** The folder of the specs. */

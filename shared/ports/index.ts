@@ -5,6 +5,7 @@ import type { ConsulClient } from './consul';
 import type { DnsClient } from './dns';
 import type { WindowsHostClient } from './hosts';
 import type { MailKeyClient } from './mail';
+import type { OnCallMaintenanceClient } from './oncall';
 import type { PipelineClient } from './pipelines';
 import type { PoolClient } from './pools';
 import type { ProbeClient } from './probes';
@@ -24,6 +25,8 @@ export interface Ports {
   mail: MailKeyClient;
   consul: ConsulClient;
   hosts: WindowsHostClient;
+  /** Jira Service Management Operations / Opsgenie maintenance (not yet wired into alert sets). */
+  oncall: OnCallMaintenanceClient;
   probes: ProbeClient;
 }
 
@@ -34,6 +37,7 @@ export type * from './consul';
 export type * from './dns';
 export type * from './hosts';
 export type * from './mail';
+export type * from './oncall';
 export type * from './operations';
 export type * from './pipelines';
 export type * from './pools';

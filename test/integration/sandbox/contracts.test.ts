@@ -71,6 +71,13 @@ const CASES: { listener: string; good: CheckedRequest; madeUpPath: CheckedReques
     field: 'query.node',
   },
   {
+    listener: 'opsgenie',
+    good: req('POST', '/v1/maintenance', { description: 'w', time: { type: 'schedule', startDate: '2025-06-22T09:00:00Z', endDate: '2025-06-22T21:00:00Z' }, rules: [{ state: 'disabled', entity: { id: 'i1', type: 'integration' } }] }),
+    madeUpPath: req('POST', '/v1/integrations/i1/disable', {}),
+    madeUpField: req('POST', '/v1/maintenance', { description: 'w', time: { type: 'schedule' }, rules: [{ entity: { id: 'i1', type: 'integration' } }], integrations: ['i1'] }),
+    field: 'requestBody',
+  },
+  {
     listener: 'login',
     good: req('POST', '/tenant/oauth2/v2.0/token', 'grant_type=client_credentials&client_id=a&client_secret=b&scope=s', {}, { 'content-type': 'application/x-www-form-urlencoded' }),
     madeUpPath: req('POST', '/tenant/oauth2/v2.0/refresh', ''),
@@ -100,7 +107,7 @@ describeChecked('vendor contracts (sandbox/specs)', () => {
 
   it('uses the validator package and covers every vendor listener', async () => {
     expect(await loadValidator()).toBeDefined();
-    expect(Object.keys(book.sources()).sort()).toEqual(['arm', 'consul', 'cloudflare', 'devops', 'keyvault', 'login', 'mailgun', 'pingdom', 'slack'].sort());
+    expect(Object.keys(book.sources()).sort()).toEqual(['arm', 'consul', 'cloudflare', 'devops', 'keyvault', 'login', 'mailgun', 'opsgenie', 'pingdom', 'slack'].sort());
     for (const specs of Object.values(book.sources())) for (const s of specs) expect(Object.keys(s.source).length).toBeGreaterThan(0);
   });
 

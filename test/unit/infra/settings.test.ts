@@ -44,6 +44,8 @@ const DEFAULT_ON_AZURE: Record<string, string> = {
   MW_CONSUL_AGENTS: 'per-node exceptions to MW_CONSUL_AGENT_URL',
   MW_WINDOWS_VM_ID_TEMPLATE: "the Azure VM of a take-down's Windows machine; set it in vendorSettings for windows with takedown steps",
   MW_WINDOWS_VMS: 'per-machine exceptions to MW_WINDOWS_VM_ID_TEMPLATE',
+  MW_OPSGENIE_URL: 'the US Opsgenie API; set it in vendorSettings for an EU account',
+  MW_OPSGENIE_API_KEY: 'not yet used by a window (JSM maintenance is not wired into alert sets); a Key Vault reference once it is',
 };
 
 /** Read by the app, set by the platform on every instance (never by the Bicep). */
