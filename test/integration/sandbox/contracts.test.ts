@@ -1,6 +1,8 @@
 import { ContractBook, LISTENER_SPECS, loadValidator, validatorInstalled, VALIDATOR_PACKAGE, type CheckedRequest } from '../../../sandbox/core/contracts';
 import { createHttpsFetch } from '../../../shared/adapters/http/https';
 import { startControlledSandbox, type ControlledSandbox } from './common';
+import { defaultEstateFile, loadEstateFile } from '../../../sandbox/estate/load';
+import { serviceFactories } from '../../../sandbox/services';
 
 const SUB = '/subscriptions/3f6b2c1e-8a4d-4e2f-9b7c-5d1a0e6f4c28';
 const NET = `${SUB}/resourceGroups/RG-NETWORK-PRD/providers/Microsoft.Network`;
@@ -118,6 +120,27 @@ describeChecked('vendor contracts (sandbox/specs)', () => {
     const field = book.check(c.listener, parsed(c.madeUpField));
     expect(field.violations.length).toBeGreaterThan(0);
     expect(field.violations[0]).toMatchObject({ where: 'request', field: c.field, rule: expect.stringMatching(/unknown (field|query parameter)/) });
+  });
+
+  it('the estate has no route its vendor lacks: every route it serves is an operation of that vendor its spec', async () => {
+    const estate = await loadEstateFile(defaultEstateFile());
+    const ctx = { clock: { now: () => Date.parse('2025-06-22T08:00:00Z') }, estate, baseUrl: (n: string) => `https://127.0.0.1/${n}`, newId: (p: string) => `${p}-1` };
+    const routes: { listener: string; method: string; pattern: string }[] = [];
+    for (const factory of Object.values(serviceFactories)) {
+      const service = factory(ctx);
+      service.register({ route: (method, pattern) => routes.push({ listener: service.name, method, pattern }) });
+    }
+    const uncovered = routes
+      // probes: the estate's own web sites; Slack's `POST /api/:method` serves each Web API method (checked per call).
+      .filter((r) => book.covers(r.listener) && r.method !== '*')
+      .filter((r) => {
+        const path = r.pattern.replace(/:[A-Za-z]+/g, (p) => (p === ':node' ? 'bp-apiui-01' : p === ':state' ? 'critical' : p === ':id' && r.listener === 'pingdom' ? '1' : 'x1')).replace(/\*$/, 'a/b');
+        const routeReq: CheckedRequest = { ...req(r.method, path), ...(r.pattern.endsWith('*') ? { route: r.pattern } : {}) };
+        return book.check(r.listener, routeReq).violations.some((v) => v.field === 'path');
+      })
+      .map((r) => `${r.listener} ${r.method} ${r.pattern}`);
+    expect(routes.length).toBeGreaterThan(60);
+    expect(uncovered).toEqual([]);
   });
 
   it('reports a response that breaks the spec: the operation, the field and the rule', () => {
