@@ -145,6 +145,9 @@ export function rehearsalSettings(sandbox: RunningSandbox, estate: Record<string
     ...(sending?.domain_name ? { MW_MAILGUN_DOMAIN: sending.domain_name } : {}),
     MW_CONSUL_URL: sandbox.urls.consul,
     MW_CONSUL_TOKEN: named(e.consul.tokens.map((t) => ({ ...t, value: t.secretId })), 'mw-automation').value,
+    // Every node's agent is on the Consul listener, told apart by the Host header (https://{node}:8501).
+    MW_CONSUL_AGENT_CONNECT_URL: sandbox.urls.consul,
+    MW_WINDOWS_VM_ID_TEMPLATE: `/subscriptions/${e.azure.subscriptionId}/resourceGroups/RG-BILLPAY-PRD/providers/Microsoft.Compute/virtualMachines/{node}`,
     MW_PROBE_OVERRIDE_URL: sandbox.urls.probes,
     // Links in notices (the window report) point at the local host.
     MW_PUBLIC_URL: hostUrl,

@@ -21,6 +21,11 @@ export interface CallRecord {
   status: number;
   time: string;
   body?: unknown;
+  /** The Host header (Consul agents are told apart by it). */
+  host?: string;
+  /** The vendor spec operation (sandbox/specs) and any way the call broke it. */
+  operation?: string;
+  violations?: { where: 'request' | 'response'; operation: string; field: string; rule: string }[];
 }
 
 export interface Report {
