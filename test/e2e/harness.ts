@@ -2,6 +2,7 @@ import { spawn } from 'child_process';
 import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'fs';
 import { tmpdir } from 'os';
 import { join } from 'path';
+import { parse as parseYaml } from 'yaml';
 import type { WindowStatusView } from '../../shared/api/windows';
 import type { Scenario } from '../../devhost/rehearse';
 
@@ -74,7 +75,7 @@ export async function rehearse(windowFile: string, scenario?: Scenario, options:
   child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
   child.stderr.on('data', (d: Buffer) => (stdout += d.toString()));
   // A rehearsal that hangs must not outlive the test and hold its ports for the next one.
-  const limit = setTimeout(() => child.kill('SIGKILL'), options.limitMs ?? 400_000);
+  const limit = setTimeout(() => child.kill('SIGKILL'), options.limitMs ?? 15 * 60_000);
   const exitCode = await new Promise<number | null>((resolve) => child.on('exit', resolve));
   clearTimeout(limit);
   if (!existsSync(report)) throw new Error(`the rehearsal wrote no report (exit ${exitCode}):\n${stdout}`);
@@ -108,4 +109,23 @@ export function leakedSecrets(report: Report): string[] {
   const slack = JSON.stringify(report.estate.slack?.channels ?? []);
   const haystacks = [JSON.stringify(report.instances), report.hostLog, slack, JSON.stringify(report.status), report.stdout];
   return report.issuedSecrets.filter((secret) => secret.length >= 8 && haystacks.some((h) => h.includes(secret)));
+}
+
+interface EstatePools {
+  azure: { applicationGateways: { name: string; backendPools: { name: string; members: string[]; fqdns?: string[] }[] }[]; loadBalancers: { name: string; backendPools: { name: string; members: string[]; fqdns?: string[] }[] }[] };
+}
+
+/**
+ * Every gateway and load-balancer pool as a rehearsal left it, and as the estate file began it
+ * (members sorted; FQDN origins kept as such): equal when every server went back.
+ */
+export function poolsAtEndAndStart(r: Report): { end: unknown; start: unknown } {
+  const estate = parseYaml(readFileSync(join(root, 'sandbox/estate/default.yaml'), 'utf8')) as EstatePools;
+  const now = (section: unknown) =>
+    Object.fromEntries(Object.entries(section as Record<string, { pools: Record<string, string[]> }>).map(([name, x]) => [name, Object.fromEntries(Object.entries(x.pools).map(([p, m]) => [p, [...m].sort()]))]));
+  const initial = (list: EstatePools['azure']['applicationGateways']) => Object.fromEntries(list.map((x) => [x.name, Object.fromEntries(x.backendPools.map((p) => [p.name, [...p.members, ...(p.fqdns ?? [])].sort()]))]));
+  return {
+    end: { gateways: now(r.estate.arm.applicationGateways), loadBalancers: now(r.estate.arm.loadBalancers) },
+    start: { gateways: initial(estate.azure.applicationGateways), loadBalancers: initial(estate.azure.loadBalancers) },
+  };
 }

@@ -1,6 +1,5 @@
 import { readFileSync } from 'fs';
 import { join } from 'path';
-import { parse } from 'yaml';
 import { validatorInstalled } from '../../sandbox/core/contracts';
 import { loadWindowText } from '../../shared/window/load';
 import { planWindow } from '../../shared/window/plan';
@@ -8,7 +7,7 @@ import { hasIsoInstant } from '../../shared/api/times';
 import { layoutSteps } from '../../shared/window/layout';
 import { compileRunbook, type Runbook } from '../../shared/window/runbook';
 import { unrecordedAzureCalls } from '../support/azureCalls';
-import { gatewayPoolSizes, lbPoolSizes, leakedSecrets, rehearse, slackTexts, type Report } from './harness';
+import { gatewayPoolSizes, poolsAtEndAndStart, lbPoolSizes, leakedSecrets, rehearse, slackTexts, type Report } from './harness';
 
 /**
  * Every example window runs end to end through the local host, the simulated estate and
@@ -18,10 +17,6 @@ import { gatewayPoolSizes, lbPoolSizes, leakedSecrets, rehearse, slackTexts, typ
 
 jest.setTimeout(240_000);
 
-/** The estate every rehearsal starts from. */
-const estateFile = parse(readFileSync(join(__dirname, '../../sandbox/estate/default.yaml'), 'utf8')) as {
-  azure: Record<'applicationGateways' | 'loadBalancers', { name: string; backendPools: { name: string; members: string[]; fqdns?: string[] }[] }[]>;
-};
 
 function runbookOf(file: string): Runbook {
   const text = readFileSync(join(__dirname, '../..', file), 'utf8');
@@ -74,12 +69,8 @@ function commonChecks(file: string, get: () => Report): void {
   it('leaves every pool whole and no alert suppressed', () => {
     const r = get();
     // Every pool ends with exactly the members the estate started with (VM names, FQDN origins kept as such).
-    const pools = (section: unknown) =>
-      Object.fromEntries(Object.entries(section as Record<string, { pools: Record<string, string[]> }>).map(([name, x]) => [name, Object.fromEntries(Object.entries(x.pools).map(([p, m]) => [p, [...m].sort()]))]));
-    const initial = (list: { name: string; backendPools: { name: string; members: string[]; fqdns?: string[] }[] }[]) =>
-      Object.fromEntries(list.map((x) => [x.name, Object.fromEntries(x.backendPools.map((p) => [p.name, [...p.members, ...(p.fqdns ?? [])].sort()]))]));
-    expect(pools(r.estate.arm.applicationGateways)).toEqual(initial(estateFile.azure.applicationGateways));
-    expect(pools(r.estate.arm.loadBalancers)).toEqual(initial(estateFile.azure.loadBalancers));
+    const pools = poolsAtEndAndStart(r);
+    expect(pools.end).toEqual(pools.start);
     expect(r.estate.arm.alertProcessingRules).toEqual({});
     // Pingdom maintenance ended at the window's time (a rehearsal's virtual weekend), not the machine's.
     expect((r.estate.pingdom.maintenance as { id: number; active: boolean }[]).filter((m) => m.active)).toEqual([]);

@@ -105,7 +105,7 @@ describeChecked('vendor contracts (sandbox/specs)', () => {
   beforeAll(async () => {
     // The specs themselves are valid OpenAPI 3.0 (checked in full here; the estate loads them quickly).
     book = await ContractBook.load(undefined, LISTENER_SPECS, { validateDocuments: true });
-  }, 60_000);
+  }, 600_000);
 
   it('uses the validator package and covers every vendor listener', async () => {
     expect(await loadValidator()).toBeDefined();
@@ -160,7 +160,7 @@ describeChecked('the estate records violations in its call log', () => {
   let env: ControlledSandbox;
   beforeAll(async () => {
     env = await startControlledSandbox({ tmpPrefix: 'mw-contracts-' });
-  }, 60_000);
+  }, 600_000);
   afterAll(async () => env.stop());
 
   it('a malformed gateway PUT and a made-up path each show up with operation, field and rule', async () => {
