@@ -600,6 +600,7 @@ async function followRun(
   const windowRun = () => rehearsal.host.hub.getStatus(InstanceIds.window(rehearsal.windowId), { showInput: false });
   let aborted = false;
   let last = '';
+  let thisRun: Set<string> | undefined;
   // What the people look at is the status view; reading it at every move of the clock is
   // costly, so they read it when something may want them: an instance newly waiting for a
   // person, the window's orchestration changing state, an abort condition to watch; and, only
@@ -620,10 +621,14 @@ async function followRun(
     const r = await rehearsal.api('GET', `windows/${rehearsal.windowId}`);
     const status = r.body as WindowStatusView;
     if (r.status === 200 && status.steps && status.runId !== undefined && status.runId !== previousRunId) {
-      const before = new Set(answered);
-      for (const line of await answerPending(rehearsal, status, answered, o.ask, scenario)) log(`  ${line}`);
+      // Answers belong to a run (a second run asks the same people again); those noted in the
+      // folder before a kill are this run's when they carry its id.
+      const prefix = `${status.runId}|`;
+      if (!thisRun) thisRun = new Set([...answered].filter((k) => k.startsWith(prefix)).map((k) => k.slice(prefix.length)));
+      const before = new Set(thisRun);
+      for (const line of await answerPending(rehearsal, status, thisRun, o.ask, scenario)) log(`  ${line}`);
       // What was answered is noted in the folder, so a resumed rehearsal does not ask again.
-      for (const key of answered) if (!before.has(key)) rehearsal.folder.noteAnswered(key);
+      for (const key of thisRun) if (!before.has(key)) rehearsal.folder.noteAnswered(`${prefix}${key}`);
       const trigger = scenario.abortWhen;
       if (trigger && !aborted && status.steps.some((s) => s.id === trigger.step && s.state === trigger.state && (trigger.detail === undefined || (s.detail ?? '').includes(trigger.detail)))) {
         aborted = true;
