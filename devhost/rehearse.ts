@@ -303,7 +303,8 @@ export async function startRehearsal(windowFile: string, options: StartRehearsal
   const api: Rehearsal['api'] = async (method, route, who, body) => {
     const response = await fetch(`${host.url}/api/${route}`, {
       method,
-      headers: { 'x-functions-key': masterKey, ...(who ? { 'x-mw-user': who } : {}), ...(body !== undefined ? { 'content-type': 'application/json' } : {}) },
+      // The people act on what they read: always the latest status, never a shared one.
+      headers: { 'x-functions-key': masterKey, 'cache-control': 'no-cache', ...(who ? { 'x-mw-user': who } : {}), ...(body !== undefined ? { 'content-type': 'application/json' } : {}) },
       ...(body !== undefined ? { body: JSON.stringify(body) } : {}),
     });
     const text = await response.text();
