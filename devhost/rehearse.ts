@@ -45,16 +45,27 @@ export interface Scenario {
   approvalsVia?: 'http' | 'slack';
   /** With Slack approvals: before the approvers, a forged click, a replayed (stale) click and a click by someone who may not approve. */
   slackProbes?: boolean;
-  /** Manual step id → outcome (default done). */
-  manual?: Record<string, 'done' | 'failed' | 'ignore'>;
+  /** Manual step id → outcome (default done), or an outcome given only after the step has waited `afterMinutes` of virtual time (a slow person). */
+  manual?: Record<string, 'done' | 'failed' | 'ignore' | { outcome?: 'done' | 'failed'; afterMinutes: number }>;
   /** Canary team id → answer (default ok). */
   canary?: Record<string, { ok: boolean; note?: string } | 'silent'>;
-  /** Abort once a step reaches a state. */
-  abortWhen?: { step: string; state: string; reason: string };
+  /** Abort once a step reaches a state (and, when given, its detail says `detail`). */
+  abortWhen?: { step: string; state: string; detail?: string; reason: string };
   /** Start twice over the API (a duplicate start must not make a second run). */
   duplicateStart?: boolean;
   /** Start by firing the scheduler's timer function twice at once instead of over the API. */
   startViaTimer?: boolean;
+  /**
+   * Later runs of the same window in the same task hub, each started over the API once the run
+   * before it has ended, with its own faults and people (and abort). The report's `runs` holds every
+   * run's final status, `status` the last one's.
+   */
+  runs?: Omit<Scenario, 'runs' | 'startViaTimer' | 'duplicateStart' | 'pageAfterEnd'>[];
+  /**
+   * Once the last run has ended, a named person puts a maintenance page up or takes it down over
+   * the emergency endpoint; the report's `status` is read after the page step has finished.
+   */
+  pageAfterEnd?: { page: string; action: 'up' | 'down'; by: string; reason: string };
 }
 
 interface Options {
@@ -133,6 +144,9 @@ export function rehearsalSettings(sandbox: RunningSandbox, estate: Record<string
     ...(sending?.domain_name ? { MW_MAILGUN_DOMAIN: sending.domain_name } : {}),
     MW_CONSUL_URL: sandbox.urls.consul,
     MW_CONSUL_TOKEN: named(e.consul.tokens.map((t) => ({ ...t, value: t.secretId })), 'mw-automation').value,
+    // Every node's agent is on the Consul listener, told apart by the Host header (https://{node}:8501).
+    MW_CONSUL_AGENT_CONNECT_URL: sandbox.urls.consul,
+    MW_WINDOWS_VM_ID_TEMPLATE: `/subscriptions/${e.azure.subscriptionId}/resourceGroups/RG-BILLPAY-PRD/providers/Microsoft.Compute/virtualMachines/{node}`,
     MW_PROBE_OVERRIDE_URL: sandbox.urls.probes,
     // Links in notices (the window report) point at the local host.
     MW_PUBLIC_URL: hostUrl,
@@ -462,8 +476,11 @@ export async function answerPending(rehearsal: Rehearsal, status: WindowStatusVi
   }
   for (const step of status.steps.filter((s) => s.kind === 'manual' && s.state === 'doing' && s.detail?.startsWith('waiting for a person'))) {
     const key = `manual:${step.id}`;
-    const plan = scenario.manual?.[step.id] ?? 'done';
-    if (answered.has(key) || plan === 'ignore') continue;
+    const given = scenario.manual?.[step.id] ?? 'done';
+    if (answered.has(key) || given === 'ignore') continue;
+    // A slow person: the step has been waiting since its last record (`at`), on the host's virtual clock.
+    if (typeof given === 'object' && step.at && rehearsal.host.clock.now() - Date.parse(step.at) < given.afterMinutes * 60_000) continue;
+    const plan = typeof given === 'object' ? (given.outcome ?? 'done') : given;
     answered.add(key);
     const ok = ask ? await ask(`Mark manual step ${step.id} (${step.title}) done?`) : plan === 'done';
     // The step's assignee ticks it (only they may); an unassigned step is the runner's.
@@ -491,7 +508,7 @@ export async function answerPending(rehearsal: Rehearsal, status: WindowStatusVi
  * every orchestration with its history, the host log, and the secret values the estate
  * issued (so a test can prove none of them leaked anywhere else).
  */
-async function buildReport(rehearsal: Rehearsal, status: WindowStatusView, duplicateStart: number | undefined): Promise<unknown> {
+async function buildReport(rehearsal: Rehearsal, runs: WindowStatusView[], duplicateStart: number | undefined, status: WindowStatusView): Promise<unknown> {
   const base = `${rehearsal.host.url}/runtime/webhooks/durabletask/instances`;
   // The listing comes in pages of 100 with x-ms-continuation-token, as the extension's does.
   const list: { instanceId: string }[] = [];
@@ -522,6 +539,7 @@ async function buildReport(rehearsal: Rehearsal, status: WindowStatusView, dupli
   return {
     windowId: rehearsal.windowId,
     status,
+    runs,
     windowReport: { md: await reportOf('md'), html: await reportOf('html') },
     duplicateStart,
     estate: rehearsal.sandbox.state(),
@@ -540,6 +558,103 @@ function progressLine(s: WindowStatusView, virtualNow: number, zone: string): st
   const t = new Intl.DateTimeFormat('en-US', { timeZone: zone, weekday: 'short', hour: '2-digit', minute: '2-digit', hour12: false, timeZoneName: 'short' }).format(new Date(virtualNow));
   const phase = s.phases.find((p) => p.state === 'doing')?.id ?? s.phases.find((p) => p.state === 'pending')?.id ?? '-';
   return `[${t}] ${s.state} · phase ${phase} · done ${c('done')}/${s.steps.length} · doing ${doing.slice(0, 3).join(', ')}${doing.length > 3 ? ` +${doing.length - 3}` : ''} · servers patched ${patched}${pages ? ` · ${pages}` : ''}`;
+}
+
+/** A person's emergency page action after the window ended; returns the status once the page is as asked. */
+async function pageAfterEnd(rehearsal: Rehearsal, ask: NonNullable<Scenario['pageAfterEnd']>, log: (line: string) => void): Promise<WindowStatusView> {
+  const r = await rehearsal.api('POST', `windows/${rehearsal.windowId}/maintenance-page/${ask.page}`, ask.by, { action: ask.action, reason: ask.reason });
+  log(`${ask.by} asked for maintenance page ${ask.page} ${ask.action} (${r.status}): ${ask.reason}`);
+  if (r.status !== 202) throw new Error(`the emergency page request was refused: ${r.status} ${JSON.stringify(r.body)}`);
+  // The page step runs on the virtual clock: look at each quiescent state, then let time move.
+  for (;;) {
+    const turn = await rehearsal.turns.turn();
+    if (!turn) throw new Error('the local host stopped while the maintenance page was switched');
+    const status = (await rehearsal.api('GET', `windows/${rehearsal.windowId}`)).body as WindowStatusView;
+    if (status.maintenancePages[ask.page] === ask.action) return status;
+    rehearsal.turns.ack(turn.seq);
+  }
+}
+
+async function injectFault(rehearsal: Rehearsal, fault: unknown): Promise<void> {
+  const r = await controlRequest(rehearsal.sandbox, 'POST', '/_sandbox/faults', fault);
+  if (r.status >= 300) throw new Error(`the estate refused fault ${JSON.stringify(fault)}: ${r.status} ${r.body}`);
+}
+
+async function startRun(rehearsal: Rehearsal): Promise<void> {
+  const started = await rehearsal.api('POST', `windows/${rehearsal.windowId}/start`, STARTER, { mode: 'rehearsal', reason: 'npm start' });
+  if (started.status !== 202) throw new Error(`could not start the window: ${started.status} ${JSON.stringify(started.body)}`);
+}
+
+/**
+ * Follows one run to its end, answering as the rehearsal people and aborting when the scenario
+ * says; prints progress and the end summary. A status still describing `previousRunId` (the new
+ * run has not opened its record yet) is not this run's.
+ */
+async function followRun(
+  rehearsal: Rehearsal,
+  scenario: Scenario,
+  previousRunId: string | undefined,
+  o: { log: (line: string) => void; zone: string; ask?: (q: string) => Promise<boolean>; quiet?: boolean; answered: Set<string> },
+): Promise<WindowStatusView> {
+  const { log, answered } = o;
+  const turns = rehearsal.turns;
+  const windowRun = () => rehearsal.host.hub.getStatus(InstanceIds.window(rehearsal.windowId), { showInput: false });
+  let aborted = false;
+  let last = '';
+  // What the people look at is the status view; reading it at every move of the clock is
+  // costly, so they read it when something may want them: an instance newly waiting for a
+  // person, the window's orchestration changing state, an abort condition to watch; and, only
+  // for the progress lines, about once a second.
+  let lookedAt: string | undefined;
+  let lastRead = 0;
+  for (;;) {
+    const turn = await turns.turn();
+    if (!turn) throw new Error('the local host stopped during the rehearsal');
+    const look = JSON.stringify([rehearsal.host.hub.waitingFor(PERSON_EVENTS), windowRun()?.runtimeStatus, windowRun()?.lastUpdatedTime]);
+    const display = !o.quiet && performance.now() - lastRead > 1000;
+    if (look === lookedAt && !scenario.abortWhen && !display) {
+      turns.ack(turn.seq);
+      continue;
+    }
+    lookedAt = look;
+    lastRead = performance.now();
+    const r = await rehearsal.api('GET', `windows/${rehearsal.windowId}`);
+    const status = r.body as WindowStatusView;
+    if (r.status === 200 && status.steps && status.runId !== undefined && status.runId !== previousRunId) {
+      const before = new Set(answered);
+      for (const line of await answerPending(rehearsal, status, answered, o.ask, scenario)) log(`  ${line}`);
+      // What was answered is noted in the folder, so a resumed rehearsal does not ask again.
+      for (const key of answered) if (!before.has(key)) rehearsal.folder.noteAnswered(key);
+      const trigger = scenario.abortWhen;
+      if (trigger && !aborted && status.steps.some((s) => s.id === trigger.step && s.state === trigger.state && (trigger.detail === undefined || (s.detail ?? '').includes(trigger.detail)))) {
+        aborted = true;
+        const r = await rehearsal.api('POST', `windows/${rehearsal.windowId}/abort`, ON_CALL, { reason: trigger.reason });
+        log(`  on-call-engineer aborted the window (${r.status}): ${trigger.reason}`);
+      }
+      const line = progressLine(status, turn.nowMs, o.zone);
+      // Print when something changed, not every move of the clock.
+      const key = line.replace(/^\[[^\]]*\] /, '');
+      if (!o.quiet && key !== last) log(line);
+      last = key;
+      if (['succeeded', 'failed', 'aborted'].includes(status.state) && (status.summary || status.stopReason)) {
+        log('');
+        log(status.summary ?? status.stopReason ?? status.state);
+        // What the window left changed, from the restore ledger: nothing, or the reason to look.
+        const kept = status.stillChanged.filter((c) => c.state === 'kept');
+        const notBack = status.stillChanged.filter((c) => c.state !== 'kept');
+        const item = (c: (typeof kept)[number]) => `  ${c.state.toUpperCase()} ${c.description} (${c.step}${c.note ? `: ${c.note}` : ''})`;
+        if (status.stillChanged.length === 0) log('Nothing left changed: every pool, alert, page and key is back.');
+        if (notBack.length > 0) log(`STILL CHANGED, NOT PUT BACK (${notBack.length}):\n${notBack.map(item).join('\n')}`);
+        if (kept.length > 0) log(`Left changed on purpose (${kept.length}):\n${kept.map(item).join('\n')}`);
+        if (status.details?.runId) log(`Window report: ${rehearsal.host.url}/api/windows/${rehearsal.windowId}/runs/${status.details.runId}/report.html (function key required; mw report ${rehearsal.windowId})`);
+        // The turn stays unacknowledged: time stands still until whoever acts next (another
+        // run's start, an emergency page) has changed the hub, so what follows starts at the same
+        // virtual moment on a quiet or a loaded machine.
+        return status;
+      }
+    }
+    turns.ack(turn.seq);
+  }
 }
 
 async function main(argv: string[]): Promise<number> {
@@ -569,19 +684,14 @@ async function main(argv: string[]): Promise<number> {
   // Started by the timer, the clock begins inside the scheduler's lead time (it starts windows 30 minutes early).
   const rehearsal = await startRehearsal(windowFile, { ...options, scenario: given, log, ...(given?.startViaTimer ? { leadMinutes: 20 } : {}) });
   // A resumed rehearsal behaves as it was started to.
-  const scenario = (options.resume ? rehearsal.record.scenario : given) as Scenario | undefined ?? {};
+  const scenario = ((options.resume ? rehearsal.record.scenario : given) as Scenario | undefined) ?? {};
   const windowRun = () => rehearsal.host.hub.getStatus(InstanceIds.window(rehearsal.windowId), { showInput: false });
   // Whether the window has been started: from then on a stop keeps the folder for --resume,
   // until it has finished.
   let started = windowRun() !== undefined;
   let finished = false;
   const resumeHint = `continue it with: npm start -- --resume ${path.relative(process.cwd(), rehearsal.record.windowFile)} --dir ${rehearsal.folder.dir}`;
-  if (!options.resume) {
-    for (const fault of scenario.faults ?? []) {
-      const r = await controlRequest(rehearsal.sandbox, 'POST', '/_sandbox/faults', fault);
-      if (r.status >= 300) throw new Error(`the estate refused fault ${JSON.stringify(fault)}: ${r.status} ${r.body}`);
-    }
-  }
+  if (!options.resume) for (const fault of scenario.faults ?? []) await injectFault(rehearsal, fault);
   // Ctrl-C or a test's SIGTERM still stops the host, its Azurite and the estate, within a
   // deadline; a second signal, or the deadline, ends the process at once (the host's Azurite
   // is signalled on exit either way). A started rehearsal keeps its folder, to be resumed.
@@ -619,78 +729,36 @@ async function main(argv: string[]): Promise<number> {
       started = true;
       log(`fired the scheduler twice: ${fired.map((f) => f.status).join(', ')}`);
     } else {
-      const response = await rehearsal.api('POST', `windows/${rehearsal.windowId}/start`, STARTER, { mode: 'rehearsal', reason: 'npm start' });
-      if (response.status !== 202) throw new Error(`could not start the window: ${response.status} ${JSON.stringify(response.body)}`);
+      await startRun(rehearsal);
       started = true;
     }
     log(`rehearsing ${rehearsal.windowId}; status ${rehearsal.host.url}/api/windows/${rehearsal.windowId}/page (function key required)`);
     const duplicateStart = scenario.duplicateStart && !options.resume ? (await rehearsal.api('POST', `windows/${rehearsal.windowId}/start`, STARTER, { mode: 'rehearsal' })).status : undefined;
-    let aborted = false;
-    const answered = rehearsal.folder.answered();
-    let last = '';
     const zone = loadWindowFile(windowFile).window!.timeZone;
-    // What the people look at is the status view; reading it at every move of the clock is
-    // costly, so they read it when something may want them: an instance newly waiting for a
-    // person, the window's orchestration over, an abort condition to watch; and, only for the
-    // progress lines, about once a second.
-    let lookedAt: string | undefined;
-    let lastRead = 0;
-    for (;;) {
-      const turn = await turns.turn();
-      if (!turn) throw new Error('the local host stopped during the rehearsal');
-      const look = JSON.stringify([rehearsal.host.hub.waitingFor(PERSON_EVENTS), windowRun()?.runtimeStatus]);
-      const display = !options.quiet && performance.now() - lastRead > 1000;
-      if (look === lookedAt && !scenario.abortWhen && !display) {
-        turns.ack(turn.seq);
-        continue;
+    const answered = rehearsal.folder.answered();
+    const finals: WindowStatusView[] = [];
+    for (const [i, run] of [scenario, ...(scenario.runs ?? [])].entries()) {
+      if (i > 0) {
+        for (const fault of run.faults ?? []) await injectFault(rehearsal, fault);
+        await startRun(rehearsal);
+        log(`\nrun ${i + 1} of ${rehearsal.windowId} started`);
       }
-      lookedAt = look;
-      lastRead = performance.now();
-      const r = await rehearsal.api('GET', `windows/${rehearsal.windowId}`);
-      const status = r.body as WindowStatusView;
-      if (r.status === 200 && status.steps) {
-        const before = new Set(answered);
-        for (const line of await answerPending(rehearsal, status, answered, ask, scenario)) log(`  ${line}`);
-        // What was answered is noted in the folder, so a resumed rehearsal does not ask again.
-        for (const key of answered) if (!before.has(key)) rehearsal.folder.noteAnswered(key);
-        const trigger = scenario.abortWhen;
-        if (trigger && !aborted && status.steps.some((s) => s.id === trigger.step && s.state === trigger.state)) {
-          aborted = true;
-          const r = await rehearsal.api('POST', `windows/${rehearsal.windowId}/abort`, ON_CALL, { reason: trigger.reason });
-          log(`  on-call-engineer aborted the window (${r.status}): ${trigger.reason}`);
-        }
-        const line = progressLine(status, turn.nowMs, zone);
-        // Print when something changed, not every move of the clock.
-        const key = line.replace(/^\[[^\]]*\] /, '');
-        if (!options.quiet && key !== last) log(line);
-        last = key;
-        if (['succeeded', 'failed', 'aborted'].includes(status.state) && (status.summary || status.stopReason)) {
-          log('');
-          log(status.summary ?? status.stopReason ?? status.state);
-          // What the window left changed, from the restore ledger: nothing, or the reason to look.
-          const kept = status.stillChanged.filter((c) => c.state === 'kept');
-          const notBack = status.stillChanged.filter((c) => c.state !== 'kept');
-          const item = (c: (typeof kept)[number]) => `  ${c.state.toUpperCase()} ${c.description} (${c.step}${c.note ? `: ${c.note}` : ''})`;
-          if (status.stillChanged.length === 0) log('Nothing left changed: every pool, alert, page and key is back.');
-          if (notBack.length > 0) log(`STILL CHANGED, NOT PUT BACK (${notBack.length}):\n${notBack.map(item).join('\n')}`);
-          if (kept.length > 0) log(`Left changed on purpose (${kept.length}):\n${kept.map(item).join('\n')}`);
-          if (status.details?.runId) log(`Window report: ${rehearsal.host.url}/api/windows/${rehearsal.windowId}/runs/${status.details.runId}/report.html (function key required; mw report ${rehearsal.windowId})`);
-          if (options.report) writeFileSync(options.report, JSON.stringify(await buildReport(rehearsal, status, duplicateStart), null, 1));
-          finished = true;
-          if (options.serve) {
-            // Kept running for people to look around: real time from here, and no skipping
-            // past a question to a person (the rehearsal people have left).
-            turns.leave();
-            rehearsal.host.hub.setHoldSkipOnEvents(PERSON_EVENTS);
-            rehearsal.host.clock.setSpeed(1);
-            log(`serving at ${rehearsal.host.url} on real time; Ctrl-C to stop`);
-            await new Promise<void>(() => undefined);
-          }
-          return status.state === 'succeeded' ? 0 : 1;
-        }
-      }
-      turns.ack(turn.seq);
+      finals.push(await followRun(rehearsal, run, finals.at(-1)?.runId, { log, zone, answered, ...(ask ? { ask } : {}), ...(options.quiet ? { quiet: true } : {}) }));
     }
+    let status = finals.at(-1)!;
+    if (scenario.pageAfterEnd) status = await pageAfterEnd(rehearsal, scenario.pageAfterEnd, log);
+    if (options.report) writeFileSync(options.report, JSON.stringify(await buildReport(rehearsal, finals, duplicateStart, status), null, 1));
+    finished = true;
+    if (options.serve) {
+      // Kept running for people to look around: real time from here, and no skipping
+      // past a question to a person (the rehearsal people have left).
+      turns.leave();
+      rehearsal.host.hub.setHoldSkipOnEvents(PERSON_EVENTS);
+      rehearsal.host.clock.setSpeed(1);
+      log(`serving at ${rehearsal.host.url} on real time; Ctrl-C to stop`);
+      await new Promise<void>(() => undefined);
+    }
+    return status.state === 'succeeded' ? 0 : 1;
   } catch (error) {
     if (started) log(`the rehearsal stopped: ${error instanceof Error ? error.message : String(error)}; ${resumeHint}`);
     throw error;

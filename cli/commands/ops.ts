@@ -156,11 +156,24 @@ export function formatStatus(v: WindowStatusView): string {
   if (v.revision) lines.push(`  revision ${v.revision}${v.latestRevision && v.latestRevision.revision !== v.revision ? ` (newer published: ${v.latestRevision.revision}${v.latestRevision.publishedBy ? ` by ${v.latestRevision.publishedBy}` : ''}; the next run uses it)` : ''}`);
   lines.push(`  steps: ${Object.entries(v.counts).map(([k, n]) => `${n} ${legendOf(k).word}`).join(', ') || 'none yet'}`);
   if (v.stopReason) lines.push(`  STOPPED: ${human(v.stopReason)}`);
+  // Earlier runs of the same window (rehearsals, a run aborted and started again): the last line is this run.
+  if (v.runs.length > 1) {
+    lines.push(`  run ${v.runId ?? '?'}, the ${ordinal(v.runs.length)} of this window; earlier:`);
+    for (const r of v.runs.slice(0, -1)) lines.push(`    ${r.runId} ${r.mode.padEnd(9)} ${r.state.padEnd(9)} by ${r.startedBy}${r.summary ? `: ${human(r.summary.split('\n')[0]!)}` : ''}`);
+  }
   const now = v.steps.filter((s) => ['doing', 'waiting', 'waiting-for-approval'].includes(s.state));
   for (const s of now) lines.push(`  ${legendOf(s.state).word.padEnd(20)} ${s.id}${s.detail ? `: ${human(s.detail)}` : ''}`);
   for (const a of v.approvalsPending) lines.push(`  needs approval       ${a.gate}: ${a.roles.map((r) => `${r.quorum} of ${r.role} (${r.approvers.join(', ')})`).join(' and ')}`);
-  for (const [page, state] of Object.entries(v.maintenancePages)) lines.push(`  maintenance page ${page} is ${state.toUpperCase()}`);
+  const ended = ['succeeded', 'failed', 'aborted'].includes(v.state);
+  for (const [page, state] of Object.entries(v.maintenancePages)) {
+    lines.push(ended && state === 'up' ? `  MAINTENANCE PAGE ${page} IS STILL UP: customers are kept out until a person takes it down (mw page ${v.windowId} ${page} down -r "why")` : `  maintenance page ${page} is ${state.toUpperCase()}`);
+  }
   for (const [set, state] of Object.entries(v.alertSets)) lines.push(`  alerts ${set} are ${state.toUpperCase()}`);
+  const deferred = v.steps.filter((s) => s.state === 'deferred');
+  if (deferred.length > 0) {
+    lines.push(`  deferred to a following window (${deferred.length}):`);
+    for (const s of deferred) lines.push(`    ${s.id}${s.tickets.length ? ` (${s.tickets.join(", ")})` : ""}: ${human((s.detail ?? "").replace(/^deferred to a following window: /, ""))}`);
+  }
   const out = Object.entries(v.servers).filter(([, s]) => s.state === 'failed');
   if (out.length > 0) lines.push(`  OUT OF THEIR POOLS: ${out.map(([n, s]) => `${n} (${human(s.detail ?? 'failed')})`).join('; ')}`);
   const inFlight = (v.details?.serverGroups ?? []).flatMap((g) => g.servers.filter((s) => s.patch === 'patching').map((s) => s.name));
@@ -172,4 +185,10 @@ export function formatStatus(v: WindowStatusView): string {
     lines.push('  nothing left changed');
   }
   return lines.join('\n');
+}
+
+function ordinal(n: number): string {
+  const tens = n % 100;
+  const suffix = tens >= 11 && tens <= 13 ? 'th' : ({ 1: 'st', 2: 'nd', 3: 'rd' } as Record<number, string>)[n % 10] ?? 'th';
+  return `${n}${suffix}`;
 }

@@ -26,11 +26,8 @@ export function changeActivities({ ports, store }: ActivityDeps) {
         if (!zoneId) throw Object.assign(new Error(`zone ${input.zone} not found`), { code: 'ZoneNotFound' });
         const record = await ports.dns.findRecord(zoneId, input.hostname);
         if (!record) throw Object.assign(new Error(`no DNS record for ${input.hostname}`), { code: 'RecordNotFound' });
+        // Still changed (a page a failed run kept up): the saved original stays; put back before: saved again.
         const entry = await remember(input.windowId, input.ledger, { type: 'dns-restore', zone: input.zone, hostname: input.hostname, content: record.content });
-        // An entry reopened for a second "up" (after a down) saves the current content again.
-        if (entry.state !== 'open') {
-          await store.settleLedger(input.windowId, input.ledger.key, 'open');
-        }
         if (record.content !== input.content) await ports.dns.setRecordContent(zoneId, record.id, input.content);
         return { previous: entry.action.type === 'dns-restore' ? entry.action.content : record.content };
       }),
@@ -43,8 +40,12 @@ export function changeActivities({ ports, store }: ActivityDeps) {
 
     startUptimeMaintenance: (input: { windowId: string; checks: (string | number)[]; description: string; at: string; ledger: LedgerRef }) =>
       outcome(async () => {
+        // A maintenance still going (this step retried, or a page a failed run kept up) is the one in force.
         const existing = await store.getLedger(input.windowId, input.ledger.key);
-        if (existing?.state === 'open' && existing.action.type === 'end-uptime-maintenance') return { maintenanceId: existing.action.maintenanceId };
+        if (existing && existing.state !== 'undone' && existing.action.type === 'end-uptime-maintenance') {
+          await remember(input.windowId, input.ledger, existing.action);
+          return { maintenanceId: existing.action.maintenanceId };
+        }
         const ids = await ports.uptime.findCheckIds(input.checks);
         // Orchestration time, not the process clock: rehearsals run on a virtual clock.
         const now = Math.floor(Date.parse(input.at) / 1000);
@@ -69,17 +70,23 @@ export function changeActivities({ ports, store }: ActivityDeps) {
         return {};
       }),
 
+    /** Reads the service first and records it: the restore puts back only what was on. */
     setWorkerService: (input: { windowId: string; node: string; service: string; enabled: boolean; ledger: LedgerRef }) =>
       outcome(async () => {
-        await remember(input.windowId, input.ledger, { type: 'worker-service-on', node: input.node, service: input.service });
-        await ports.consul.setServiceEnabled(input.node, input.service, input.enabled);
+        const saved = await store.getLedger(input.windowId, input.ledger.key);
+        const before = saved?.action.type === 'worker-service-on' && saved.action.before ? saved.action.before : await ports.hosts.getService(input.node, input.service);
+        await remember(input.windowId, input.ledger, { type: 'worker-service-on', node: input.node, service: input.service, before });
+        await ports.hosts.setService(input.node, input.service, input.enabled ? { startType: 'Automatic', running: true } : { startType: 'Disabled', running: false });
         return {};
       }),
 
+    /** Reads the task first and records whether it was enabled. */
     setScheduledTask: (input: { windowId: string; node: string; task: string; enabled: boolean; ledger: LedgerRef }) =>
       outcome(async () => {
-        await remember(input.windowId, input.ledger, { type: 'scheduled-task-on', node: input.node, task: input.task });
-        await ports.consul.setScheduledTaskEnabled(input.node, input.task, input.enabled);
+        const saved = await store.getLedger(input.windowId, input.ledger.key);
+        const wasEnabled = saved?.action.type === 'scheduled-task-on' && saved.action.wasEnabled !== undefined ? saved.action.wasEnabled : (await ports.hosts.getScheduledTask(input.node, input.task)).enabled;
+        await remember(input.windowId, input.ledger, { type: 'scheduled-task-on', node: input.node, task: input.task, wasEnabled });
+        await ports.hosts.setScheduledTask(input.node, input.task, input.enabled);
         return {};
       }),
   };

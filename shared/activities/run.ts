@@ -18,7 +18,7 @@ export function runActivities({ store, windows, ports }: ActivityDeps) {
   };
   return {
     /** Validates, plans and compiles the window file and opens a fresh record for the run. */
-    prepareRun: (input: WindowInput & { instanceId: string; at: string }) =>
+    prepareRun: (input: WindowInput & { instanceId: string; runId: string; at: string }) =>
       outcome(async () => {
         // The revision chosen when the run was started: a later publish never changes a run.
         const found = input.revision ? await windows.readRevision(input.windowId, input.revision) : await windows.read(input.windowId);
@@ -29,11 +29,11 @@ export function runActivities({ store, windows, ports }: ActivityDeps) {
         }
         const revision = revisionOf(found.text);
         const existing = await store.getRun(input.windowId);
-        // A retried prepare for the same instance keeps the record; a new run starts clean.
-        if (!(existing && existing.instanceId === input.instanceId && existing.startedAt === input.at)) await store.resetRun(input.windowId);
+        // A retried prepare of the same run keeps the record; a new run starts clean (but for what is still changed).
+        if (existing?.runId !== input.runId) await store.resetRun(input.windowId);
         const runbook = compileRunbook(loaded.window, planWindow(loaded.window, { recommend: false }), revision);
         await store.saveRunbook(runbook);
-        await store.upsertRun({ windowId: input.windowId, instanceId: input.instanceId, revision, startedBy: input.startedBy, mode: input.mode, state: 'running', startedAt: input.at, finishedAt: '', summary: '' });
+        await store.upsertRun({ windowId: input.windowId, runId: input.runId, instanceId: input.instanceId, revision, startedBy: input.startedBy, mode: input.mode, state: 'running', startedAt: input.at, finishedAt: '', summary: '' });
         return { runbook };
       }),
 
@@ -42,8 +42,8 @@ export function runActivities({ store, windows, ports }: ActivityDeps) {
       return null;
     },
 
-    recordRunState: async (input: { windowId: string; state: string; at: string; summary: string }) => {
-      await store.upsertRun({ windowId: input.windowId, state: input.state, finishedAt: input.at, summary: input.summary });
+    recordRunState: async (input: { windowId: string; runId: string; state: string; at: string; summary: string }) => {
+      await store.upsertRun({ windowId: input.windowId, runId: input.runId, state: input.state, finishedAt: input.at, summary: input.summary });
       return null;
     },
 
@@ -63,8 +63,16 @@ export function runActivities({ store, windows, ports }: ActivityDeps) {
       for (const channel of input.channels) {
         const mark = `msg:${input.key}@${channel}`;
         if (await store.getMark(input.windowId, mark)) continue;
-        const sections = input.sections ? await Promise.all(input.sections.map((t) => forPeople(input.windowId, t))) : undefined;
-        const message = await ports.chat.postMessage(channel, await forPeople(input.windowId, input.text), { ...(input.buttons ? { buttons: input.buttons } : {}), ...(sections ? { sections } : {}) });
+        // Posted by whoever claims it first; a claim whose post failed is given back for the retry.
+        if (input.once && !(await store.claimMark(input.windowId, `claim:${mark}`, 'posting'))) continue;
+        let message: { ts: string };
+        try {
+          const sections = input.sections ? await Promise.all(input.sections.map((t) => forPeople(input.windowId, t))) : undefined;
+          message = await ports.chat.postMessage(channel, await forPeople(input.windowId, input.text), { ...(input.buttons ? { buttons: input.buttons } : {}), ...(sections ? { sections } : {}) });
+        } catch (error) {
+          if (input.once) await store.clearMark(input.windowId, `claim:${mark}`);
+          throw error;
+        }
         await store.setMark(input.windowId, mark, message.ts);
         posted.push(channel);
       }
@@ -83,8 +91,10 @@ export function runActivities({ store, windows, ports }: ActivityDeps) {
       return { closed };
     },
 
-    recordLedgerEntry: async (input: { windowId: string; entry: LedgerEntry }) => {
-      await store.addLedger(input.windowId, input.entry);
+    /** `replace`: the entry's inverse grew (a roll-out batch by batch); otherwise a retry never overwrites it. */
+    recordLedgerEntry: async (input: { windowId: string; entry: LedgerEntry; replace?: boolean }) => {
+      if (input.replace) await store.putLedger(input.windowId, input.entry);
+      else await store.addLedger(input.windowId, input.entry);
       return null;
     },
 

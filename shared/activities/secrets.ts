@@ -75,16 +75,21 @@ export function secretActivities({ ports }: ActivityDeps) {
     /** Makes `toVersion`'s value current again (as a new version) and disables the failed one. */
     rollbackSecret: (input: { windowId: string; vault: string; name: string; toVersion: string; disableVersion: string }) =>
       outcome(async () => {
-        const versions = await ports.secrets.listVersions(input.vault, input.name);
-        if (!versions.some((v) => v.tags.mwRollbackOf === input.disableVersion)) {
-          const old = await ports.secrets.getSecretValue(input.vault, input.name, input.toVersion);
-          if (!old) throw Object.assign(new Error(`version ${input.toVersion} of ${input.name} not found`), { code: 'SecretNotFound' });
-          await ports.secrets.setSecret(input.vault, input.name, old.value, { ...old.info.tags, mwRollbackOf: input.disableVersion });
-        }
-        await ports.secrets.setVersionEnabled(input.vault, input.name, input.disableVersion, false);
+        await rollbackSecretVersion(ports, input);
         return {};
       }),
   };
+}
+
+/** Idempotent: the rollback version is found by its tag, so a retry (or the restore walk after the step) adds none. */
+export async function rollbackSecretVersion(ports: ActivityDeps['ports'], input: { vault: string; name: string; toVersion: string; disableVersion: string }): Promise<void> {
+  const versions = await ports.secrets.listVersions(input.vault, input.name);
+  if (!versions.some((v) => v.tags.mwRollbackOf === input.disableVersion)) {
+    const old = await ports.secrets.getSecretValue(input.vault, input.name, input.toVersion);
+    if (!old) throw Object.assign(new Error(`version ${input.toVersion} of ${input.name} not found`), { code: 'SecretNotFound' });
+    await ports.secrets.setSecret(input.vault, input.name, old.value, { ...old.info.tags, mwRollbackOf: input.disableVersion });
+  }
+  await ports.secrets.setVersionEnabled(input.vault, input.name, input.disableVersion, false);
 }
 
 function versionsOf(version: string, tags: Record<string, string>) {

@@ -1,6 +1,8 @@
-import type { LedgerAction } from '../orchestrations/contracts';
+import { RECYCLE_IIS, type LedgerAction } from '../orchestrations/contracts';
+import { rollbackSecretVersion } from './secrets';
 import type { PoolRef } from '../ports';
 import type { ActivityDeps } from './types';
+import { nextMembers } from './estate';
 import { outcome } from './outcome';
 
 /**
@@ -12,11 +14,12 @@ export function undoActivities(deps: ActivityDeps) {
   const { store } = deps;
   return {
     /** `at`: orchestration time (ISO), so a rehearsal's virtual weekend is what Pingdom hears. */
-    undoLedgerEntry: (input: { windowId: string; key: string; at: string }) =>
+    /** `force`: undo an entry kept on purpose too (a person takes down a page a failed window kept up). */
+    undoLedgerEntry: (input: { windowId: string; key: string; at: string; force?: boolean }) =>
       outcome(async () => {
         const entry = await store.getLedger(input.windowId, input.key);
         if (!entry || entry.state === 'undone') return { skipped: true };
-        if (entry.state === 'kept') return { skipped: true, kept: true };
+        if (entry.state === 'kept' && !input.force) return { skipped: true, kept: true };
         await applyInverse(deps, entry.action, Date.parse(input.at));
         await store.settleLedger(input.windowId, input.key, 'undone');
         return { skipped: false };
@@ -29,11 +32,11 @@ async function applyInverse({ ports }: ActivityDeps, action: LedgerAction, nowMs
     case 'pool-add':
     case 'pool-remove': {
       const ref: PoolRef = { kind: action.pool.kind, resourceId: action.pool.resourceId, backendPool: action.pool.backendPool };
-      const current = (await ports.pools.listMembers(ref)).map((m) => m.ipAddress ?? m.fqdn ?? '');
+      const current = await ports.pools.listMembers(ref);
       const addresses = action.servers.map((s) => s.address);
-      const desired = action.type === 'pool-add' ? [...current, ...addresses.filter((a) => !current.includes(a))] : current.filter((a) => !addresses.includes(a));
-      if (desired.length === current.length && desired.every((a) => current.includes(a))) return;
-      let token = await ports.pools.beginSetMembers(ref, desired.map((ipAddress) => ({ ipAddress })));
+      const desired = action.type === 'pool-add' ? nextMembers(current, [], addresses) : nextMembers(current, addresses, []);
+      if (desired.length === current.length && desired.every((d) => current.some((m) => (m.ipAddress ?? m.fqdn) === (d.ipAddress ?? d.fqdn)))) return;
+      let token = await ports.pools.beginSetMembers(ref, desired);
       // Restores wait for their write here: the restore walk has nothing else to do meanwhile.
       for (let i = 0; token && i < 120; i++) {
         const progress = await ports.pools.pollSetMembers(token);
@@ -67,8 +70,31 @@ async function applyInverse({ ports }: ActivityDeps, action: LedgerAction, nowMs
     case 'node-maintenance-off':
       return ports.consul.setNodeMaintenance(action.node, false, 'maintenance over');
     case 'worker-service-on':
-      return ports.consul.setServiceEnabled(action.node, action.service, true);
+      await ports.hosts.setService(action.node, action.service, action.before ?? { startType: 'Automatic', running: true });
+      return;
     case 'scheduled-task-on':
-      return ports.consul.setScheduledTaskEnabled(action.node, action.task, true);
+      if (action.wasEnabled !== false) await ports.hosts.setScheduledTask(action.node, action.task, true);
+      return;
+    case 'secret-rollback': {
+      await rollbackSecretVersion(ports, action);
+      // Each server that took the new value reads the old one again; the ones not reached never changed.
+      for (const server of action.recycle) {
+        let token: string | undefined = await ports.compute.beginRunCommand(server.vmId, { script: RECYCLE_IIS, shell: 'powershell', parameters: {} });
+        for (let i = 0; token && i < 120; i++) {
+          const progress = await ports.compute.pollRunCommand(token);
+          if (progress.state === 'failed') throw Object.assign(new Error(`IIS recycle on ${server.name}: ${progress.message}`), { code: progress.code });
+          if (progress.state === 'succeeded') {
+            if (progress.result.exitCode !== 0) throw Object.assign(new Error(`IIS recycle on ${server.name} exited ${progress.result.exitCode}`), { code: 'RecycleFailed' });
+            token = undefined;
+            break;
+          }
+          token = progress.resumeToken;
+          await new Promise((r) => setTimeout(r, 1000));
+        }
+        if (token) throw Object.assign(new Error(`IIS recycle on ${server.name} still running`), { code: 'RecycleTimeout', statusCode: 503 });
+      }
+      if (action.deleteKeyId && (await ports.mail.listKeys()).some((k) => k.id === action.deleteKeyId)) await ports.mail.deleteKey(action.deleteKeyId);
+      return;
+    }
   }
 }

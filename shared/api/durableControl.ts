@@ -11,7 +11,9 @@ export function durableControl(client: DurableClient): OrchestrationControl {
   const getStatus: OrchestrationControl['getStatus'] = async (instanceId) => {
     try {
       const status = await client.getStatus(instanceId);
-      return status?.runtimeStatus ? { runtimeStatus: String(status.runtimeStatus), customStatus: status.customStatus, output: status.output } : undefined;
+      if (!status?.runtimeStatus) return undefined;
+      const created = status.createdTime ? new Date(status.createdTime) : undefined;
+      return { runtimeStatus: String(status.runtimeStatus), customStatus: status.customStatus, output: status.output, ...(created && !Number.isNaN(created.getTime()) ? { createdTime: created.toISOString() } : {}) };
     } catch (error) {
       if (/404/.test(String((error as Error).message))) return undefined;
       throw error;

@@ -86,7 +86,14 @@ ${!finished && d ? `<div class="card"><span class="label">Now</span><b id="now-t
     .join(', ') || 'none yet'}</b></div>
 </div>
 ${view.stopReason ? `<div class="banner alert" id="stop-reason"><b>Stopped:</b> ${human(view.stopReason)}</div>` : ''}
-${pages.map(([p, s]) => `<div class="banner ${s === 'up' ? 'warn' : 'info'}" data-page="${e(p)}">Maintenance page <b>${e(p)}</b> is <b>${e(s.toUpperCase())}</b></div>`).join('')}
+${pages
+  .map(([p, s]) =>
+    // A page still up once the window has ended was kept up on purpose (a failure): it waits for a person.
+    finished && s === 'up'
+      ? `<div class="banner alert" data-page="${e(p)}">Maintenance page <b>${e(p)}</b> is still <b>UP</b>: the window ended ${e(view.state)} and customers are kept out until a person takes it down (<code>mw page ${e(view.windowId)} ${e(p)} down -r "why"</code>).</div>`
+      : `<div class="banner ${s === 'up' ? 'warn' : 'info'}" data-page="${e(p)}">Maintenance page <b>${e(p)}</b> is <b>${e(s.toUpperCase())}</b></div>`,
+  )
+  .join('')}
 ${Object.entries(view.alertSets).map(([a, s]) => `<div class="banner ${s === 'paused' ? 'warn' : 'info'}" data-alert-set="${e(a)}">Alerts <b>${e(a)}</b> are <b>${e(s.toUpperCase())}</b></div>`).join('')}
 ${stillChanged.length > 0 ? `<div class="banner ${finished && stillChanged.some((c) => c.state !== 'kept') ? 'alert' : 'warn'}" id="still-changed"><b>Still changed (${stillChanged.length}):</b><ul>${stillChanged.map((c) => `<li>${chip(c.state)} ${human(c.description)} <span class="muted">(${e(c.step)}${c.note ? `: ${human(c.note)}` : ''})</span></li>`).join('')}</ul></div>` : ''}
 ${failedServers.length > 0 ? `<div class="banner alert" id="servers-out"><b>Out of their pools:</b> ${failedServers.map(([n, s]) => `${e(n)} (${human(s.detail ?? 'failed')})`).join('; ')}</div>` : ''}

@@ -96,8 +96,15 @@ export async function startDueWindows(deps: { windows: WindowSource; durable: Or
     }
     const instanceId = InstanceIds.window(windowId);
     const existing = await deps.durable.getStatus(instanceId);
-    if (existing) {
-      decisions.push({ windowId, action: ['Running', 'Pending', 'Suspended', 'ContinuedAsNew'].includes(existing.runtimeStatus) ? 'running' : 'already-ran', detail: existing.runtimeStatus });
+    if (existing && ['Running', 'Pending', 'Suspended', 'ContinuedAsNew'].includes(existing.runtimeStatus)) {
+      decisions.push({ windowId, action: 'running', detail: existing.runtimeStatus });
+      continue;
+    }
+    // A run started within a day of the window (by hand, early, or by an earlier fire) is its run; one
+    // from before that (a rehearsal days ahead in the same task hub) is not, and the window starts on time.
+    const earlier = existing?.createdTime !== undefined && Date.parse(existing.createdTime) < plan.start.epochMs - HEADS_UP_HOURS * 3_600_000;
+    if (existing && !earlier) {
+      decisions.push({ windowId, action: 'already-ran', detail: existing.runtimeStatus });
       continue;
     }
     if (now >= endAt) {

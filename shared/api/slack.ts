@@ -1,7 +1,8 @@
 import { createHash, createHmac, timingSafeEqual } from 'node:crypto';
 import { z } from 'zod';
 import { SlackActions } from '../orchestrations/names';
-import { currentRun, decide, stepOf, type ApiDeps, type ApiRequest, type ApiResponse } from './windows';
+import { gateOf } from './gates';
+import { currentRun, decide, type ApiDeps, type ApiRequest, type ApiResponse } from './windows';
 
 /**
  * Slack interactivity: an approver clicks Approve or Reject under an approval request and
@@ -101,7 +102,7 @@ async function decideFromSlack(deps: ApiDeps, slackUser: string, decision: 'appr
   const [windowId, gateId] = value.split('|');
   const current = await currentRun(deps, windowId);
   if (!current.ok) return `:warning: ${messageOf(current.response)}`;
-  const gate = stepOf(current.value.runbook, gateId, 'approval');
+  const gate = gateOf(current.value.runbook, gateId);
   if (!gate) return `:warning: window "${windowId}" has no approval gate "${gateId ?? ''}"`;
   const person = Object.entries(current.value.runbook.people).find(([, p]) => p.slack?.toUpperCase() === slackUser.toUpperCase())?.[0];
   const result = await decide(deps, current.value, gate, { id: person ?? `Slack user ${slackUser}`, person }, { decision, via: 'slack' });

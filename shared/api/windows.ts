@@ -12,6 +12,7 @@ import { loadWindowText } from '../window/load';
 import { membersOf } from '../window/runbook';
 import { authorize, type Action, type PlatformEngineers } from './authorize';
 import { windowDetails, zonesOfWindowText, type WindowDetails } from './details';
+import { gateOf } from './gates';
 import { callerOf, personOf, type Caller, type IdentityOptions } from './identity';
 import type { StatusCache } from './statusCache';
 
@@ -190,7 +191,7 @@ export async function decideApproval(deps: ApiDeps, req: ApiRequest): Promise<Ap
   const current = await currentRun(deps, req.params.windowId);
   if (!current.ok) return current.response;
   const { runbook, run, windowId } = current.value;
-  const gate = stepOf(runbook, req.params.gateId, 'approval');
+  const gate = gateOf(runbook, req.params.gateId);
   if (!gate || gate.spec.kind !== 'approval') return error(404, 'GateNotFound', `window "${windowId}" has no approval gate "${req.params.gateId ?? ''}"`);
   const body = parseBody(ApprovalBody, req);
   if (!body.ok) return body.response;
@@ -205,7 +206,7 @@ export async function decideApproval(deps: ApiDeps, req: ApiRequest): Promise<Ap
  */
 export async function decide(
   deps: ApiDeps,
-  current: { runbook: Runbook; run: { startedBy: string }; windowId: string },
+  current: { runbook: Runbook; run: { startedBy: string; runId: string }; windowId: string },
   gate: RunbookStep,
   who: { id: string; person: string | undefined },
   answer: { decision: 'approve' | 'reject'; comment?: string | undefined; via: 'http' | 'slack' },
@@ -231,7 +232,7 @@ export async function decide(
     at: new Date(await deps.clock.now()).toISOString(),
     via: answer.via,
   };
-  const raised = await deps.durable.raiseEvent(InstanceIds.step(windowId, gate.id), Events.approval, decision);
+  const raised = await deps.durable.raiseEvent(InstanceIds.step(windowId, run.runId, gate.id), Events.approval, decision);
   if (raised !== 'raised') return error(409, 'GateClosed', `gate "${gate.id}" is closed`);
   return { status: 202, jsonBody: { windowId, gate: gate.id, by: person, decision: answer.decision } };
 }
@@ -239,7 +240,7 @@ export async function decide(
 export async function tickManualStep(deps: ApiDeps, req: ApiRequest): Promise<ApiResponse> {
   const current = await currentRun(deps, req.params.windowId);
   if (!current.ok) return current.response;
-  const { runbook, windowId } = current.value;
+  const { runbook, run, windowId } = current.value;
   const step = stepOf(runbook, req.params.stepId, 'manual');
   if (!step) return error(404, 'StepNotFound', `window "${windowId}" has no manual step "${req.params.stepId ?? ''}"`);
   const body = parseBody(TickBody, req, true);
@@ -248,7 +249,7 @@ export async function tickManualStep(deps: ApiDeps, req: ApiRequest): Promise<Ap
   if (!who.ok) return who.response;
   const state = (await deps.store.getStepStates(windowId))[step.id]?.state;
   if (state !== 'doing') return error(409, state && isClosed(state) ? 'StepClosed' : 'StepNotReady', `step "${step.id}" is ${state ?? 'not started'}`);
-  const raised = await deps.durable.raiseEvent(InstanceIds.step(windowId, step.id), Events.manualDone, {
+  const raised = await deps.durable.raiseEvent(InstanceIds.step(windowId, run.runId, step.id), Events.manualDone, {
     by: who.person ?? who.caller.id,
     outcome: body.value.outcome,
     ...(body.value.note ? { note: body.value.note } : {}),
@@ -260,7 +261,7 @@ export async function tickManualStep(deps: ApiDeps, req: ApiRequest): Promise<Ap
 export async function answerCanary(deps: ApiDeps, req: ApiRequest): Promise<ApiResponse> {
   const current = await currentRun(deps, req.params.windowId);
   if (!current.ok) return current.response;
-  const { runbook, windowId } = current.value;
+  const { runbook, run, windowId } = current.value;
   const step = stepOf(runbook, req.params.stepId, 'canary');
   if (!step || step.spec.kind !== 'canary') return error(404, 'StepNotFound', `window "${windowId}" has no canary step "${req.params.stepId ?? ''}"`);
   const body = parseBody(CanaryBody, req);
@@ -274,7 +275,7 @@ export async function answerCanary(deps: ApiDeps, req: ApiRequest): Promise<ApiR
   const person = who.person;
   const state = (await deps.store.getStepStates(windowId))[step.id]?.state;
   if (state !== 'doing') return error(409, state && isClosed(state) ? 'CanaryClosed' : 'CanaryNotStarted', `canary "${step.id}" is ${state ?? 'not started'}`);
-  const raised = await deps.durable.raiseEvent(InstanceIds.step(windowId, step.id), Events.canaryAnswer, {
+  const raised = await deps.durable.raiseEvent(InstanceIds.step(windowId, run.runId, step.id), Events.canaryAnswer, {
     team: team.id,
     ok: body.value.ok,
     ...(body.value.note ? { note: body.value.note } : {}),
@@ -286,7 +287,18 @@ export async function answerCanary(deps: ApiDeps, req: ApiRequest): Promise<ApiR
 }
 
 function isClosed(state: StepState): boolean {
-  return ['done', 'failed', 'not-doing', 'blocked', 'aborted'].includes(state);
+  return ['done', 'failed', 'not-doing', 'deferred', 'blocked', 'aborted'].includes(state);
+}
+
+/** One run of a window, as the history lists it. */
+export interface RunSummary {
+  runId: string;
+  mode: string;
+  state: string;
+  startedBy: string;
+  startedAt: string;
+  finishedAt?: string;
+  summary?: string;
 }
 
 export interface WindowStatusView {
@@ -294,6 +306,10 @@ export interface WindowStatusView {
   title: string;
   state: string;
   instanceId: string;
+  /** The run this status describes (the latest). */
+  runId?: string;
+  /** Every run of the window, oldest first; the last is this one. */
+  runs: RunSummary[];
   /** The revision this run uses (kept for the whole run, whatever is published meanwhile). */
   revision?: string;
   /** The newest revision of the window: a later publish shows here before the next run uses it. */
@@ -335,9 +351,9 @@ async function computeStatus(deps: ApiDeps, windowId: string): Promise<ApiRespon
   if (!found && !run) return error(404, 'WindowNotFound', `no window "${windowId}"`);
   const runbook = run ? await deps.store.getRunbook(windowId, run.revision) : undefined;
   if (!run || !runbook) {
-    return { status: 200, jsonBody: { windowId, title: windowId, state: 'not-started', instanceId, ...(found ? { latestRevision: revisionInfo(found) } : {}), counts: {}, phases: [], steps: [], approvalsPending: [], servers: {}, maintenancePages: {}, alertSets: {}, stillChanged: [], events: [] } };
+    return { status: 200, jsonBody: { windowId, title: windowId, state: 'not-started', instanceId, runs: [], ...(found ? { latestRevision: revisionInfo(found) } : {}), counts: {}, phases: [], steps: [], approvalsPending: [], servers: {}, maintenancePages: {}, alertSets: {}, stillChanged: [], events: [] } };
   }
-  const [records, events, ledger] = await Promise.all([deps.store.getStepStates(windowId), deps.store.listEvents(windowId), deps.store.listLedger(windowId)]);
+  const [records, events, ledger, history] = await Promise.all([deps.store.getStepStates(windowId), deps.store.listEvents(windowId), deps.store.listLedger(windowId), deps.store.listRuns(windowId)]);
   const stillChanged = ledger
     .filter((x): x is typeof x & { state: 'open' | 'kept' | 'failed' } => x.state !== 'undone')
     .sort((a, b) => a.order - b.order)
@@ -381,7 +397,7 @@ async function computeStatus(deps: ApiDeps, windowId: string): Promise<ApiRespon
   }
   const phases = [...new Set(runbook.steps.map((s) => s.phaseId))].map((id) => {
     const states = runbook.steps.filter((s) => s.phaseId === id).map((s) => stateOf(s.id));
-    const state = states.every((x) => ['done', 'not-doing'].includes(x)) ? 'done' : states.some((x) => ['doing', 'waiting', 'waiting-for-approval'].includes(x)) ? 'doing' : states.some((x) => x === 'failed') ? 'failed' : 'pending';
+    const state = states.every((x) => ['done', 'not-doing', 'deferred'].includes(x)) ? 'done' : states.some((x) => ['doing', 'waiting', 'waiting-for-approval'].includes(x)) ? 'doing' : states.some((x) => x === 'failed') ? 'failed' : 'pending';
     return { id, state };
   });
 
@@ -390,6 +406,17 @@ async function computeStatus(deps: ApiDeps, windowId: string): Promise<ApiRespon
     title: runbook.title,
     state: custom.state ?? run.state,
     instanceId,
+    runId: run.runId,
+    runs: history.map((r) => ({
+      runId: r.runId,
+      mode: r.mode,
+      // The current run's state is the orchestration's word while it runs (stopping, restoring).
+      state: r.runId === run.runId ? (custom.state ?? r.state) : r.state,
+      startedBy: r.startedBy,
+      startedAt: r.startedAt,
+      ...(r.finishedAt ? { finishedAt: r.finishedAt } : {}),
+      ...(r.summary ? { summary: r.summary } : {}),
+    })),
     revision: run.revision,
     ...(found ? { latestRevision: revisionInfo(found) } : {}),
     startedBy: run.startedBy,
@@ -416,8 +443,11 @@ async function computeStatus(deps: ApiDeps, windowId: string): Promise<ApiRespon
       ...(s.spec.kind === 'manual' && s.spec.assignees ? { assignees: s.spec.assignees } : {}),
     })),
     approvalsPending: runbook.steps
-      .filter((s) => s.spec.kind === 'approval' && stateOf(s.id) === 'waiting-for-approval')
-      .map((s) => ({ gate: s.id, title: s.title, roles: (s.spec as Extract<RunbookStep['spec'], { kind: 'approval' }>).roles })),
+      .filter((s) => stateOf(s.id) === 'waiting-for-approval')
+      .flatMap((s) => {
+        const gate = gateOf(runbook, s.id);
+        return gate ? [{ gate: s.id, title: s.title, roles: gate.spec.roles }] : [];
+      }),
     servers,
     maintenancePages: pages,
     alertSets,
@@ -487,9 +517,10 @@ export async function emergencyPage(deps: ApiDeps, req: ApiRequest): Promise<Api
   delete step.notBefore;
   delete step.skip;
   await deps.store.appendEvent(windowId, { stepId, type: 'emergency-page', at, data: { by: who.caller.id, action: body.value.action, page: template.spec.page, reason: body.value.reason } });
-  const instanceId = InstanceIds.step(windowId, stepId);
+  const instanceId = InstanceIds.step(windowId, run.runId, stepId);
   await deps.durable.startNew(Orchestrations.step, instanceId, {
     windowId,
+    runId: run.runId,
     revision: run.revision,
     startedBy: who.caller.id,
     step,

@@ -18,29 +18,54 @@ export interface WindowInput {
   revision?: string;
 }
 
-export type StepState = 'pending' | 'waiting' | 'doing' | 'waiting-for-approval' | 'done' | 'failed' | 'not-doing' | 'blocked' | 'aborted';
+/** `deferred`: the budget no longer held it; pushed to a following window (dependents go on as after `not-doing`). */
+export type StepState = 'pending' | 'waiting' | 'doing' | 'waiting-for-approval' | 'done' | 'failed' | 'not-doing' | 'deferred' | 'blocked' | 'aborted';
 
 export interface StepInput {
   windowId: string;
+  /** The run this step belongs to: its instance id, idempotency keys and ledger keys are scoped to it. */
+  runId: string;
   /** The window orchestration to tell when this step finishes (absent for emergency actions). */
   parentInstanceId?: string;
   revision: string;
   startedBy: string;
   step: RunbookStep;
   timeZone: string;
+  /** Zones shown beside the window's own in times for people. */
+  displayZones?: string[];
   failureChannels: string[];
+  /** Where milestones go (the window's channels): deferrals are announced there. */
+  milestoneChannels?: string[];
+  /** Its phase's "has begun" notice: posted once, by the first of the phase's steps to begin work. */
+  phaseNotice?: { key: string; channels: string[]; text: string };
+  /** The window's hard end and what this step needs of it; absent when the window has no budget. */
+  budget?: StepBudget;
   /** Poll interval of monitor loops (minutes of orchestration time). */
   pollMinutes: number;
 }
 
+export interface StepBudget {
+  /** The window's hard end (ISO). */
+  endsAt: string;
+  /** Minutes from this step's start until it, and what must follow it, can be done (deferrable followers left out). */
+  needsMinutes: number;
+  /** Who decides whether a step that does not fit, and may not be deferred, runs anyway. */
+  approvers?: { role: string; approvers: string[] };
+}
+
 export interface StepResult {
   stepId: string;
-  state: 'done' | 'failed' | 'aborted' | 'not-doing';
+  state: 'done' | 'failed' | 'aborted' | 'not-doing' | 'deferred';
   summary: string;
+  /** Orchestration times the step began its work and ended (ISO); measured steps feed `estimateFrom`. */
+  startedAt?: string;
+  finishedAt?: string;
   /** Servers the step left out of their pools on purpose (failed patch or probe). */
   keptOut?: { server: string; pools: string[]; reason: string }[];
   /** Server-level results of patch steps. */
   servers?: Record<string, ServerOutcome>;
+  /** A rotated Mailgun key's old key, to delete once `after` (steps updating its other consumers) are done. */
+  retireKey?: { keyId: string; after: string[] };
 }
 
 export interface ServerOutcome {
@@ -50,6 +75,7 @@ export interface ServerOutcome {
 
 export interface WindowResult {
   windowId: string;
+  runId?: string;
   state: 'succeeded' | 'failed' | 'aborted';
   steps: Record<string, StepResult['state'] | 'blocked'>;
   failed: string[];
@@ -80,9 +106,20 @@ export type LedgerAction =
   | { type: 'end-uptime-maintenance'; maintenanceId: number }
   | { type: 'consul-key'; key: string; value?: string }
   | { type: 'node-maintenance-off'; node: string }
-  | { type: 'worker-service-on'; node: string; service: string }
-  | { type: 'scheduled-task-on'; node: string; task: string }
-  | { type: 'pool-remove'; pool: ResolvedPool; servers: { name: string; address: string }[] };
+  /** `before`: the service as it was (absent in entries written before it was recorded: start it). */
+  | { type: 'worker-service-on'; node: string; service: string; before?: { startType: 'Automatic' | 'Manual' | 'Disabled'; running: boolean } }
+  /** `wasEnabled: false`: the task was already off, so the restore leaves it off. */
+  | { type: 'scheduled-task-on'; node: string; task: string; wasEnabled?: boolean }
+  | { type: 'pool-remove'; pool: ResolvedPool; servers: { name: string; address: string }[] }
+  /**
+   * A secret roll-out so far: Key Vault back to `toVersion` (as a new version; `disableVersion` off),
+   * IIS recycled on the servers that took the new value so they read the old one again, and the new
+   * Mailgun key deleted. The servers are re-recorded as each batch rolls.
+   */
+  | { type: 'secret-rollback'; vault: string; name: string; toVersion: string; disableVersion: string; deleteKeyId?: string; recycle: Server[] };
+
+/** Servers read their secrets when IIS starts, so a recycle is how a new (or old) value reaches them. */
+export const RECYCLE_IIS = ['iisreset /restart', 'Write-Output "IIS recycled"'];
 
 export interface LedgerEntry {
   /** Deterministic: the same change always has the same key, so retries upsert. */
@@ -120,6 +157,8 @@ export interface NotifyInput {
   text: string;
   /** Shown where the app can take their clicks (Slack interactivity); the text must make sense without them. */
   buttons?: ChatButton[];
+  /** Several steps may post it at once (a phase's first steps): only the one that claims it first posts. */
+  once?: boolean;
   /** The message laid out as Block Kit sections (results, summaries); `text` is the fallback. */
   sections?: string[];
 }

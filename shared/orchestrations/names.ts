@@ -75,6 +75,19 @@ export const Events = {
 export const LedgerKeys = {
   page: (page: string, ...parts: string[]): string => ['page', page, ...parts].join(':'),
   alertSet: (set: string, ...parts: string[]): string => ['alerts', set, ...parts].join(':'),
+  /** A Consul estate's take-down (seed 004), per estate so `restore` finds what `down` changed. */
+  estate: (estate: string, ...parts: string[]): string => ['estate', estate, ...parts].join(':'),
+  /**
+   * What keeps customers out: a maintenance page (all of its records and checks) or a Consul estate's
+   * maintenance key (HAProxy's friendly message). Undoing it lets customers in, so a failed or aborted
+   * window leaves it as it is and a person decides (see restore.ts). Returns what it is, in words.
+   */
+  keepsCustomersOut: (key: string): string | undefined => {
+    const page = /^page:([^:]+):/.exec(key);
+    if (page) return `maintenance page ${page[1]}`;
+    const estate = /^estate:([^:]+):key$/.exec(key);
+    return estate ? `the maintenance key of ${estate[1]} (outside traffic redirected)` : undefined;
+  },
   /** The page or alert set a key belongs to (ids never contain ':'). */
   owner: (key: string): { kind: 'page' | 'alerts'; id: string } | undefined => {
     const m = /^(page|alerts):([^:]+):/.exec(key);
@@ -93,11 +106,28 @@ export const Entities = {
   poolWriter: 'poolwriter',
 } as const;
 
-/** Deterministic instance ids: a duplicate or late start never makes a second run. */
+/**
+ * Deterministic instance ids. `window-<id>` is the guard: while a run of a window is going, a
+ * duplicate or late start finds it and makes no second run. Everything a run starts (its steps,
+ * its restore walk) is scoped to the run, `window-<id>@<runId>`, so a later run of the same window
+ * (after an abort, a failure or a rehearsal in the same task hub) never finds the earlier run's
+ * instances and mistakes them for its own.
+ */
 export const InstanceIds = {
   window: (windowId: string): string => `window-${windowId}`,
-  step: (windowId: string, stepId: string): string => `window-${windowId}:${stepId}`,
-  /** `|` cannot appear in a step id, so this never collides with a step's instance. */
-  restore: (windowId: string): string => `window-${windowId}|restore`,
-  windowIdOf: (instanceId: string): string | undefined => /^window-([^:]+)$/.exec(instanceId)?.[1],
+  /** Ids never contain '@', ':' or '|' (schema), so these never collide with each other or a window. */
+  run: (windowId: string, runId: string): string => `window-${windowId}@${runId}`,
+  step: (windowId: string, runId: string, stepId: string): string => `${InstanceIds.run(windowId, runId)}:${stepId}`,
+  restore: (windowId: string, runId: string): string => `${InstanceIds.run(windowId, runId)}|restore`,
+  windowIdOf: (instanceId: string): string | undefined => /^window-([A-Za-z0-9][A-Za-z0-9_.-]*)$/.exec(instanceId)?.[1],
 };
+
+/**
+ * A run's id: the orchestration time it started, to the second, in UTC digits (`20250622043000`),
+ * the id its report is filed under (shared/api/details.ts). Deterministic on replay, sortable,
+ * readable in a URL; two runs of one window cannot start in the same second because `window-<id>`
+ * admits one at a time.
+ */
+export function runIdOf(startedAtIso: string): string {
+  return startedAtIso.replace(/[^0-9]/g, '').slice(0, 14);
+}

@@ -10,6 +10,8 @@ import type { LedgerEntry, Runbook, StepState } from '../orchestrations/contract
  */
 export interface RunRecord {
   windowId: string;
+  /** This run (a window may run many times: rehearsals, a re-run after an abort or a failure). */
+  runId: string;
   instanceId: string;
   revision: string;
   startedBy: string;
@@ -44,16 +46,30 @@ export interface WindowStore {
   /** The window report of a run, beside the runbooks in Blob storage (`<window>/runs/<run>/report.<format>`). */
   saveReport(windowId: string, runId: string, format: ReportFormat, body: string): Promise<void>;
   getReport(windowId: string, runId: string, format: ReportFormat): Promise<string | undefined>;
-  upsertRun(record: Partial<RunRecord> & { windowId: string }): Promise<void>;
+  /** Updates the window's current run and, by its `runId`, that run's line in the history. */
+  upsertRun(record: Partial<RunRecord> & { windowId: string; runId: string }): Promise<void>;
+  /** The window's current (latest) run. */
   getRun(windowId: string): Promise<RunRecord | undefined>;
-  /** Starts a new run: forget the previous run's steps, events, ledger and marks. */
+  /** Every run of the window, oldest first. */
+  listRuns(windowId: string): Promise<RunRecord[]>;
+  /**
+   * Starts a new run: forget the previous run's steps, events and marks, and the ledger entries it
+   * put back. What is still changed (open, kept or failed entries) stays: the new run finds the page
+   * an earlier one kept up, and its restore walk and status keep reporting the rest.
+   */
   resetRun(windowId: string): Promise<void>;
   setStepState(windowId: string, record: StepRecord): Promise<void>;
   getStepStates(windowId: string): Promise<Record<string, StepRecord>>;
   appendEvent(windowId: string, event: EventRecord): Promise<void>;
   listEvents(windowId: string): Promise<EventRecord[]>;
-  /** Records a ledger entry unless one with that key exists (a retry never reopens or overwrites it). */
+  /**
+   * Records a ledger entry and returns the entry in force. One still changed under that key is kept
+   * (a retry never overwrites the saved original) and, if kept or failed, reopened: the change is
+   * made again. One already put back is replaced: the change is new (a page put up a second time).
+   */
   addLedger(windowId: string, entry: LedgerEntry): Promise<LedgerEntry>;
+  /** Writes an entry as given: an inverse that grows as the change goes on (a roll-out, batch by batch). */
+  putLedger(windowId: string, entry: LedgerEntry): Promise<void>;
   getLedger(windowId: string, key: string): Promise<LedgerEntry | undefined>;
   listLedger(windowId: string): Promise<LedgerEntry[]>;
   settleLedger(windowId: string, key: string, state: LedgerEntry['state'], note?: string): Promise<void>;
@@ -66,6 +82,11 @@ export interface WindowStore {
 }
 
 const TABLES = { runs: 'mwruns', steps: 'mwsteps', events: 'mwevents', ledger: 'mwledger', marks: 'mwmarks' } as const;
+
+/** Run history rows sit beside the current run's row (`run`) in the runs table: `run@<runId>`. */
+const HISTORY_PREFIX = 'run@';
+/** The first row key after every `run@…` key ('@' + 1 = 'A'). */
+const HISTORY_END = 'runA';
 
 /** Table keys may not contain / \ # ? or control characters. */
 export function safeKey(value: string): string {
@@ -154,8 +175,10 @@ export class TableWindowStore implements WindowStore {
     }
   }
 
-  async upsertRun(record: Partial<RunRecord> & { windowId: string }): Promise<void> {
+  async upsertRun(record: Partial<RunRecord> & { windowId: string; runId: string }): Promise<void> {
     const table = await this.table(TABLES.runs);
+    // The history line first: a crash between the two writes leaves the current run unchanged, and the retry writes both.
+    await table.upsertEntity({ partitionKey: safeKey(record.windowId), rowKey: `${HISTORY_PREFIX}${safeKey(record.runId)}`, ...record }, 'Merge');
     await table.upsertEntity({ partitionKey: safeKey(record.windowId), rowKey: 'run', ...record }, 'Merge');
   }
 
@@ -163,10 +186,21 @@ export class TableWindowStore implements WindowStore {
     return (await this.getEntity<RunRecord>(TABLES.runs, windowId, 'run')) ?? undefined;
   }
 
+  async listRuns(windowId: string): Promise<RunRecord[]> {
+    const table = await this.table(TABLES.runs);
+    const out: RunRecord[] = [];
+    const filter = `PartitionKey eq '${safeKey(windowId).replace(/'/g, "''")}' and RowKey ge '${HISTORY_PREFIX}' and RowKey lt '${HISTORY_END}'`;
+    for await (const entity of table.listEntities<TableEntity<RunRecord>>({ queryOptions: { filter } })) out.push(strip(entity) as RunRecord);
+    return out.sort((a, b) => a.startedAt.localeCompare(b.startedAt));
+  }
+
   async resetRun(windowId: string): Promise<void> {
+    const partition = `PartitionKey eq '${safeKey(windowId).replace(/'/g, "''")}'`;
     for (const name of [TABLES.steps, TABLES.events, TABLES.ledger, TABLES.marks]) {
       const table = await this.table(name);
-      for await (const entity of table.listEntities({ queryOptions: { filter: `PartitionKey eq '${safeKey(windowId).replace(/'/g, "''")}'`, select: ['RowKey'] } })) {
+      // Ledger entries still changed are kept (see the interface); only those put back go.
+      const filter = name === TABLES.ledger ? `${partition} and state eq 'undone'` : partition;
+      for await (const entity of table.listEntities({ queryOptions: { filter, select: ['RowKey'] } })) {
         await table.deleteEntity(safeKey(windowId), entity.rowKey!).catch((e: { statusCode?: number }) => {
           if (e.statusCode !== 404) throw e;
         });
@@ -201,12 +235,25 @@ export class TableWindowStore implements WindowStore {
 
   async addLedger(windowId: string, entry: LedgerEntry): Promise<LedgerEntry> {
     const existing = await this.getLedger(windowId, entry.key);
-    if (existing) return existing;
+    if (existing && existing.state === 'open') return existing;
+    if (existing && existing.state !== 'undone') {
+      await this.settleLedger(windowId, entry.key, 'open');
+      return { ...existing, state: 'open' };
+    }
     const table = await this.table(TABLES.ledger);
+    if (existing) {
+      await table.upsertEntity({ partitionKey: safeKey(windowId), rowKey: safeKey(entry.key), ...toRow(entry) }, 'Replace');
+      return entry;
+    }
     await table.createEntity({ partitionKey: safeKey(windowId), rowKey: safeKey(entry.key), ...toRow(entry) }).catch((e: { statusCode?: number }) => {
       if (e.statusCode !== 409) throw e;
     });
     return (await this.getLedger(windowId, entry.key)) ?? entry;
+  }
+
+  async putLedger(windowId: string, entry: LedgerEntry): Promise<void> {
+    const table = await this.table(TABLES.ledger);
+    await table.upsertEntity({ partitionKey: safeKey(windowId), rowKey: safeKey(entry.key), ...toRow(entry) }, 'Replace');
   }
 
   async getLedger(windowId: string, key: string): Promise<LedgerEntry | undefined> {

@@ -151,6 +151,13 @@ export function ancestors(graph: WindowGraph, id: string): Set<string> {
   return result;
 }
 
+/** Maintenance pages whose `down` step (not skipped) is among what step `id` waits for, in file order. */
+export function pagesDownBefore(graph: WindowGraph, id: string): string[] {
+  const before = ancestors(graph, id);
+  const pages = graph.steps.flatMap((n) => (before.has(n.id) && n.step?.kind === 'maintenance-page' && n.step.action === 'down' && !n.step.skip ? [n.step.page] : []));
+  return [...new Set(pages)];
+}
+
 /** The first dependency cycle found, as node ids in wait order (a waits for b …), or undefined. Iterative: a sequence can be thousands of steps long. */
 export function findCycle(graph: WindowGraph): string[] | undefined {
   const state = new Map<string, 'open' | 'done'>();

@@ -1,6 +1,6 @@
 import { createHash } from 'crypto';
 import { memberName, memberPools, poolMembership } from './estate';
-import { buildGraph, topologicalOrder, type WindowGraph } from './graph';
+import { buildGraph, pagesDownBefore, topologicalOrder, type WindowGraph } from './graph';
 import type { Plan } from './plan';
 import type { ConsulEstateDef, MemberDef, PipelineRefDef, SanityCheckDef, Step, WindowDef } from './schema';
 import { layoutOf, type PhaseLayout } from './layout';
@@ -21,6 +21,8 @@ export interface Runbook {
   startAt: string;
   plannedEndAt: string;
   budgetEndsAt?: string;
+  /** Who decides whether a step past the budget that may not be deferred runs anyway (`budget.approvers`). */
+  budgetApprovers?: { role: string; approvers: string[] };
   channels: { milestones: string[]; failures: string[] };
   /** Who may act on the run: approvers, assignees, team members (identity matched by Entra object id, UPN or email). */
   people: Record<string, RunbookPerson>;
@@ -112,8 +114,18 @@ export type StepSpec =
       batches: { members: Server[]; after: string[] }[];
       recycleIis: boolean;
       validation: HttpCheck[];
+      /** Steps that update the key's other consumers: the old Mailgun key is deleted once they are done. */
+      deleteOldKeyAfter: string[];
     }
-  | { kind: 'test'; suite: string; target?: string; checks: HttpCheck[]; pipeline?: ResolvedPipeline }
+  | {
+      kind: 'test';
+      suite: string;
+      target?: string;
+      checks: HttpCheck[];
+      pipeline?: ResolvedPipeline;
+      /** `onFailure: page-up`: the pages taken down before this test, put back up (action `up`) when it fails. */
+      pageUpOnFailure?: Extract<StepSpec, { kind: 'maintenance-page' }>[];
+    }
   | {
       kind: 'canary';
       server: Server;
@@ -172,6 +184,10 @@ export interface RunbookStep {
   /** Run only if `step` ended done (`done: true`) or did not (`done: false`); otherwise not doing. */
   when?: { step: string; done: boolean };
   continueOnFailure: boolean;
+  /** May be pushed to a following window when the budget no longer holds it. */
+  deferrable: boolean;
+  /** At run time the estimate is what `step` took in this run, times `factor`. */
+  estimateFrom?: { step: string; factor: number };
   spec: StepSpec;
 }
 
@@ -249,7 +265,9 @@ export function compileRunbook(window: WindowDef, plan: Plan, revision: string):
       ...(step.skip !== undefined ? { skip: step.skip === true ? 'not doing' : step.skip } : {}),
       ...(step.when?.done ? { when: { step: step.when.done, done: true } } : step.when?.notDone ? { when: { step: step.when.notDone, done: false } } : {}),
       continueOnFailure: step.continueOnFailure,
-      spec: specOf(step, { window, pool, pipeline, server, expand, instant, plannedBatches: p.batches ?? [], membership }),
+      deferrable: step.deferrable,
+      ...(step.estimateFrom ? { estimateFrom: { step: step.estimateFrom.step, factor: step.estimateFrom.factor } } : {}),
+      spec: specOf(step, { window, pool, pipeline, server, expand, instant, plannedBatches: p.batches ?? [], membership, pagesDownBefore: () => pagesDownBefore(graph, id) }),
     });
   }
 
@@ -262,6 +280,7 @@ export function compileRunbook(window: WindowDef, plan: Plan, revision: string):
     startAt: new Date(plan.start.epochMs).toISOString(),
     plannedEndAt: new Date(plan.end.epochMs).toISOString(),
     ...(plan.budget ? { budgetEndsAt: new Date(plan.budget.deadline.epochMs).toISOString() } : {}),
+    ...(window.budget?.approvers ? { budgetApprovers: { role: window.budget.approvers, approvers: window.roles[window.budget.approvers]?.members ?? [] } } : {}),
     channels: channelsOf(window),
     phases: window.phases.map((p) => ({ id: p.id, title: p.title ?? p.id })),
     people: Object.fromEntries(Object.entries(window.people).map(([id, p]) => [id, { name: p.name, ...(p.email ? { email: p.email } : {}), ...(p.upn ? { upn: p.upn } : {}), ...(p.entraObjectId ? { entraObjectId: p.entraObjectId } : {}), ...(p.slack ? { slack: p.slack } : {}) }])),
@@ -281,6 +300,21 @@ interface SpecContext {
   instant: (text: string) => string;
   plannedBatches: { id: string; members: string[] }[];
   membership: Map<string, string[]>;
+  /** Maintenance pages a `down` step takes down before this step (it waits for that step). */
+  pagesDownBefore: () => string[];
+}
+
+function pageSpec(window: WindowDef, page: string, action: 'up' | 'down'): Extract<StepSpec, { kind: 'maintenance-page' }> {
+  const def = window.maintenancePages[page]!;
+  return {
+    kind: 'maintenance-page',
+    page,
+    action,
+    ...(def.cloudflare ? { cloudflare: def.cloudflare } : {}),
+    ...(def.consul ? { consul: def.consul } : {}),
+    pingdomChecks: def.pingdom?.checks ?? [],
+    channels: def.channels,
+  };
 }
 
 function specOf(step: Step, c: SpecContext): StepSpec {
@@ -300,18 +334,8 @@ function specOf(step: Step, c: SpecContext): StepSpec {
         channels: step.channels.length > 0 ? step.channels : (c.window.notifications?.channels ?? []),
         message: step.message ?? step.title ?? `Approval needed: ${step.id}`,
       };
-    case 'maintenance-page': {
-      const page = c.window.maintenancePages[step.page]!;
-      return {
-        kind: 'maintenance-page',
-        page: step.page,
-        action: step.action,
-        ...(page.cloudflare ? { cloudflare: page.cloudflare } : {}),
-        ...(page.consul ? { consul: page.consul } : {}),
-        pingdomChecks: page.pingdom?.checks ?? [],
-        channels: page.channels,
-      };
-    }
+    case 'maintenance-page':
+      return pageSpec(c.window, step.page, step.action);
     case 'alerts': {
       const set = c.window.alertSets[step.set]!;
       return { kind: 'alerts', set: step.set, action: step.action, scopes: set.scopes, pingdomChecks: set.pingdom?.checks ?? [], channels: set.channels };
@@ -326,6 +350,7 @@ function specOf(step: Step, c: SpecContext): StepSpec {
         batches: step.rollout.batches.map((b) => ({ members: c.expand(b.members), after: b.after ?? [] })),
         recycleIis: step.rollout.recycleIis,
         validation: step.rollout.validation.map(httpCheck),
+        deleteOldKeyAfter: step.rollout.deleteOldKeyAfter ?? [],
       };
     case 'test':
       return {
@@ -334,6 +359,7 @@ function specOf(step: Step, c: SpecContext): StepSpec {
         ...(step.target ? { target: step.target } : {}),
         checks: step.checks.map(httpCheck),
         ...(step.pipeline ? { pipeline: c.pipeline(step.pipeline) } : {}),
+        ...(step.onFailure === 'page-up' ? { pageUpOnFailure: c.pagesDownBefore().map((page) => pageSpec(c.window, page, 'up')) } : {}),
       };
     case 'canary':
       return {

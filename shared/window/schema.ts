@@ -292,6 +292,17 @@ const common = {
   notes: StringList.optional(),
   /** A failure here is reported but does not stop the window. */
   continueOnFailure: z.boolean().default(false),
+  /**
+   * When the budget no longer holds this step (and what must follow it), it may be pushed to a
+   * following window: not started, recorded and announced. `false` (the default): an approver of
+   * `budget.approvers` decides whether it runs anyway.
+   */
+  deferrable: z.boolean().default(false),
+  /**
+   * At run time, this step's estimate is what `step` took in this run, times `factor` (seed 004:
+   * production takes twice Mock's time when the database is upgraded, for SQL-A and SQL-B).
+   */
+  estimateFrom: strict({ step: Id, factor: z.number().positive().max(10).default(1) }).optional(),
 };
 
 const PipelineStep = strict({ ...common, kind: z.literal('pipeline'), pipeline: PipelineRef });
@@ -351,6 +362,11 @@ const Rollout = strict({
   batches: z.array(strict({ members: z.array(z.string()).min(1), after: StringList.optional() })).min(1),
   recycleIis: z.boolean().default(true),
   validation: z.array(SanityCheck).default([]),
+  /**
+   * Mailgun: steps that update other consumers of the key (a Kubernetes secret, a job); the old key
+   * is deleted only once they are all done, and kept (said loudly) if one is not.
+   */
+  deleteOldKeyAfter: StringList.optional(),
 });
 
 const RotateSecretStep = strict({
@@ -380,6 +396,11 @@ const TestStep = strict({
   target: z.string().optional(),
   checks: z.array(HttpCheck).default([]),
   pipeline: PipelineRef.optional(),
+  /**
+   * `page-up`: when the test fails, put back up every maintenance page the window took down before
+   * it (seed 002: "If issues are detected we can put the Maintenance Page back up in an emergency").
+   */
+  onFailure: z.literal('page-up', { error: 'onFailure: the only action is "page-up"' }).optional(),
 });
 
 const CanaryStep = strict({
@@ -532,7 +553,12 @@ export const Window = strict({
   displayZones: z.array(Zone).default([]),
   /** The window's main day; weekday names resolve to the nearest such day. */
   date: IsoDate,
-  budget: strict({ maxDuration: Duration.optional(), endsBy: WallTimeText.optional() }).optional(),
+  budget: strict({
+    maxDuration: Duration.optional(),
+    endsBy: WallTimeText.optional(),
+    /** Role whose members decide whether a step that no longer fits the budget (and may not be deferred) runs anyway. */
+    approvers: Id.optional(),
+  }).optional(),
   azure: strict({ subscriptionId: z.string(), resourceGroup: z.string(), location: z.string().optional() }).optional(),
   devops: strict({ organization: z.string(), project: z.string() }).optional(),
   notifications: strict({

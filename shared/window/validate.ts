@@ -1,5 +1,5 @@
 import { formatMinutes } from './duration';
-import { ancestors, buildGraph, describeNode, findCycle, type WindowGraph } from './graph';
+import { ancestors, buildGraph, describeNode, findCycle, pagesDownBefore, type WindowGraph } from './graph';
 import { parsePath, type PathProblem, type PathSegment } from './problems';
 import { PATCH_MAX_MINUTES, type Step, type WindowDef } from './schema';
 import { suggest } from './suggest';
@@ -33,6 +33,9 @@ export function validateWindow(window: WindowDef, options: ValidateOptions = {})
       add(first.refs[0]?.path ?? first.path, `dependency cycle: ${cycle.map((id) => describeNode(graph, id)).join(' → ')} (each waits for the next)`);
     } else {
       checkPairs(graph, add);
+      checkPageUpOnFailure(graph, add);
+      checkEstimateFrom(graph, add);
+      checkOldKeyConsumers(graph, add);
       if (problems.length === 0 && options.checkBudget) {
         for (const p of options.checkBudget(window)) add(p.path, p.reason);
       }
@@ -103,6 +106,17 @@ function checkPeople(window: WindowDef, add: Add): void {
     team.members.forEach((member, i) => {
       if (!window.people[member]) add(['teams', teamId, 'members', i], `unknown person "${member}"; declare them under people`);
     });
+  }
+  const budgetRole = window.budget?.approvers;
+  if (budgetRole !== undefined) {
+    const role = window.roles[budgetRole];
+    if (!role) {
+      const hint = suggest(budgetRole, Object.keys(window.roles));
+      add('budget.approvers', `unknown role "${budgetRole}"${hint ? ` (did you mean "${hint}"?)` : ''}; declare it under roles`);
+    } else if (role.members.length < 2) {
+      // Whoever starts the window cannot approve; one member may be that person.
+      add('budget.approvers', `role "${budgetRole}" needs at least two members: whoever starts the window cannot approve its overruns`);
+    }
   }
   const named = [...people, ...Object.keys(window.roles), ...Object.keys(window.teams)];
   for (const key of ['leads', 'onCall'] as const) {
@@ -333,6 +347,53 @@ function checkPairs(graph: WindowGraph, add: Add): void {
       if (!ordered) {
         add(upNode.path, `${pair.what} "${key}" is ${pair.verbs?.[1] ?? 'taken down'} by "${downs[0]!.id}", which is not ordered after this step; add after: [${upNode.id}] there`);
       }
+    }
+  }
+}
+
+/** The steps that update a Mailgun key's other consumers come after its rotation (they need the new key). */
+function checkOldKeyConsumers(graph: WindowGraph, add: Add): void {
+  for (const node of graph.steps) {
+    const step = node.step!;
+    if (step.kind !== 'rotate-secret' || !step.rollout.deleteOldKeyAfter) continue;
+    if (step.secret.type !== 'mailgun') {
+      add(`${node.path}.rollout.deleteOldKeyAfter`, 'only a Mailgun rotation deletes an old key; a machineKey has none');
+      continue;
+    }
+    step.rollout.deleteOldKeyAfter.forEach((id, i) => {
+      const target = graph.nodes.get(id);
+      if (!target || target.type !== 'step') {
+        const hint = suggest(id, graph.steps.map((n) => n.id));
+        add(`${node.path}.rollout.deleteOldKeyAfter[${i}]`, `unknown step "${id}"${hint ? ` (did you mean "${hint}"?)` : ''}`);
+      } else if (!ancestors(graph, id).has(node.id)) {
+        add(`${node.path}.rollout.deleteOldKeyAfter[${i}]`, `"${id}" must come after this rotation (it updates a consumer with the new key); add after: [${node.id}] there`);
+      }
+    });
+  }
+}
+
+/** `estimateFrom` measures a step that has ended before this one starts. */
+function checkEstimateFrom(graph: WindowGraph, add: Add): void {
+  for (const node of graph.steps) {
+    const from = node.step!.estimateFrom;
+    if (!from) continue;
+    const source = graph.nodes.get(from.step);
+    if (!source || source.type !== 'step') {
+      const hint = suggest(from.step, graph.steps.map((n) => n.id));
+      add(`${node.path}.estimateFrom.step`, `unknown step "${from.step}"${hint ? ` (did you mean "${hint}"?)` : ''}`);
+    } else if (!ancestors(graph, node.id).has(from.step)) {
+      add(`${node.path}.estimateFrom.step`, `"${from.step}" is not done before this step starts; order this step after it`);
+    }
+  }
+}
+
+/** `onFailure: page-up` needs a page to put back: one taken down before the test. */
+function checkPageUpOnFailure(graph: WindowGraph, add: Add): void {
+  for (const node of graph.steps) {
+    const step = node.step!;
+    if (step.kind !== 'test' || step.onFailure !== 'page-up' || step.skip) continue;
+    if (pagesDownBefore(graph, node.id).length === 0) {
+      add(`${node.path}.onFailure`, 'onFailure: page-up, but no maintenance page is taken down before this test; order it after the page\'s "down" step');
     }
   }
 }

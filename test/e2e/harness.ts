@@ -21,11 +21,18 @@ export interface CallRecord {
   status: number;
   time: string;
   body?: unknown;
+  /** The Host header (Consul agents are told apart by it). */
+  host?: string;
+  /** The vendor spec operation (sandbox/specs) and any way the call broke it. */
+  operation?: string;
+  violations?: { where: 'request' | 'response'; operation: string; field: string; rule: string }[];
 }
 
 export interface Report {
   windowId: string;
   status: WindowStatusView;
+  /** The final status of every run the scenario made (one unless it lists `runs`), the last being `status`. */
+  runs: WindowStatusView[];
   /** The window report the app stored when the window ended. */
   windowReport: { md?: string; html?: string };
   duplicateStart?: number;

@@ -26,9 +26,24 @@ function expectFloorsKept(r: Report): void {
   for (const size of lbPoolSizes(r.calls, LB, LB_POOL)) expect(size).toBeGreaterThanOrEqual(5);
 }
 
-function expectPageDown(r: Report): void {
-  const zone = (r.estate.cloudflare.zones as { name: string; records: { name: string; content: string }[] }[]).find((z) => z.name === 'invoicecloud.com')!;
-  for (const host of ['www.invoicecloud.com', 'my.invoicecloud.com', 'sso.invoicecloud.com']) expect(zone.records.find((x) => x.name === host)?.content).toBe('pal.invoicecloud.com');
+const HOSTS = ['www.invoicecloud.com', 'my.invoicecloud.com', 'sso.invoicecloud.com'];
+const records = (r: Report) => (r.estate.cloudflare.zones as { name: string; records: { name: string; content: string }[] }[]).find((z) => z.name === 'invoicecloud.com')!.records;
+
+/**
+ * Fail safe: a window that failed or was aborted with the page up leaves it up, in the estate, in
+ * the status (kept, with why) and loudly in Slack, with how a person takes it down.
+ */
+function expectPageKeptUp(r: Report): void {
+  for (const host of HOSTS) expect(records(r).find((x) => x.name === host)?.content).toBe('icmaintenance.azurewebsites.net');
+  expect(r.status.maintenancePages).toEqual({ public: 'up' });
+  const page = r.status.stillChanged.filter((c) => c.key.startsWith('page:public:'));
+  expect(page.map((c) => c.key).sort()).toEqual(HOSTS.map((h) => `page:public:dns:${h}`).sort());
+  expect(page.every((c) => c.state === 'kept' && /stays until a person takes it down/.test(c.note ?? ''))).toBe(true);
+  for (const channel of ['platform-support', 'eng-monthlymaintenance']) {
+    const loud = slackTexts(r, channel).filter((t) => t.startsWith(':rotating_light: e2e-mini stopped'));
+    expect(loud).toHaveLength(1);
+    expect(loud[0]).toMatch(/Maintenance page public is still UP: take it down when the site is fit for customers: mw page e2e-mini public down -r/);
+  }
 }
 
 describe('a web server fails patching (below the error threshold)', () => {
@@ -83,17 +98,19 @@ describe('abort in the middle', () => {
     r = await rehearse(MINI, { abortWhen: { step: 'web', state: 'doing', reason: 'on-call saw errors' } });
   });
 
-  it('stops cleanly and the ledger restores every pool, every alert and the page', () => {
+  it('stops cleanly and the ledger restores every pool and every alert', () => {
     expect(r.status.state).toBe('aborted');
     expect(r.status.stopReason).toMatch(/aborted by on-call-engineer: on-call saw errors/);
     expect(gatewayMembers(r)).toEqual(webs);
     expect(lbMembers(r)).toEqual(webs);
     expect(r.estate.arm.alertProcessingRules).toEqual({});
-    expectPageDown(r);
     expectFloorsKept(r);
-    // The status agrees with the estate: nothing left changed, the page down though its down step never ran.
-    expect(r.status.stillChanged).toEqual([]);
-    expect(Object.values(r.status.maintenancePages).every((p) => p === 'down')).toBe(true);
+    // The status agrees with the estate: nothing but the page is still changed.
+    expect(r.status.stillChanged.filter((c) => !c.key.startsWith('page:'))).toEqual([]);
+  });
+
+  it('keeps the maintenance page up and says so loudly: no machine lets customers in after an abort', () => {
+    expectPageKeptUp(r);
   });
 });
 
@@ -153,7 +170,8 @@ describe('a secret rotation whose verification fails', () => {
     const keys = (r.estate.mailgun.keys as { id: string }[]).map((k) => k.id);
     expect(keys).toContain('5c2e88d0-19ab4f31');
     expect(keys).not.toContain(created.tags.mailgunKeyId);
-    expectPageDown(r);
+    // The window failed with the page up: it stays up.
+    expectPageKeptUp(r);
     expect(leakedSecrets(r)).toEqual([]);
   });
 });
@@ -250,10 +268,10 @@ describe('an inverse that keeps failing during the restore walk', () => {
 
   it('puts everything else back and says loudly, in Slack and in the status, what it could not', () => {
     expect(['aborted', 'failed']).toContain(r.status.state);
-    // The walk went on past the failure: pools whole, page down.
+    // The walk went on past the failure: pools whole; the page kept up (the window stopped).
     expect(gatewayMembers(r)).toEqual(webs);
     expect(lbMembers(r)).toEqual(webs);
-    expectPageDown(r);
+    expectPageKeptUp(r);
     // The suppression is honestly still there, and said to be.
     expect(Object.keys(r.estate.arm.alertProcessingRules as object).length).toBeGreaterThan(0);
     const failed = r.status.stillChanged.filter((c) => c.state === 'failed');

@@ -3,7 +3,7 @@ import type { Outcome } from '../contracts';
 import { Activities, Events } from '../names';
 import { RetryPolicies } from '../retry';
 import { nowIso, untilAborted } from '../waits';
-import { aborted, call, failed, keyOf, notify, ok, remember, settle, writePool, type KindRunner } from './common';
+import { aborted, call, failed, keyOf, milestones, notify, ok, remember, settle, writePool, type KindRunner } from './common';
 
 /** A team's answer at a checkpoint, raised by the HTTP endpoint. */
 export interface CanaryAnswer {
@@ -86,11 +86,11 @@ export const runCanary: KindRunner<'canary'> = function* (sc, spec) {
 
   if (go) {
     for (const pool of spec.pools) yield* settle(sc, keyOf(sc, 'pool', pool.id), 'kept', `go decision: ${spec.server.name} stays in ${pool.id}`);
-    yield* notify(sc, [spec.channel, ...input.failureChannels], `:white_check_mark: GO: canary ${spec.server.name} stays in ${spec.pools.map((p) => p.id).join(', ')}.`, 'decision');
+    yield* notify(sc, [...new Set([spec.channel, ...milestones(sc)])], `:white_check_mark: GO: canary ${spec.server.name} stays in ${spec.pools.map((p) => p.id).join(', ')}.`, 'decision');
     return ok(sc, `go: ${spec.server.name} stays in the pool`);
   }
   const out = yield* takeOut(sc, spec, address, reasons.join('; '));
-  yield* notify(sc, [spec.channel, ...input.failureChannels], `:no_entry: NO-GO: ${reasons.join('; ')}. Canary ${spec.server.name} ${out ? 'could NOT be taken out: ' + out : 'taken out of the pool'}.`, 'decision');
+  yield* notify(sc, [...new Set([spec.channel, ...milestones(sc), ...input.failureChannels])], `:no_entry: NO-GO: ${reasons.join('; ')}. Canary ${spec.server.name} ${out ? 'could NOT be taken out: ' + out : 'taken out of the pool'}.`, 'decision');
   if (out) return failed(sc, `no-go, and ${spec.server.name} could not be taken out: ${out}`);
   return ok(sc, `no-go (${reasons.join('; ')}): ${spec.server.name} taken out of the pool`);
 };

@@ -2,7 +2,8 @@ import type { Task } from 'durable-functions';
 import type { Outcome, ProbeOutcome, Server } from '../contracts';
 import { Activities } from '../names';
 import { RetryPolicies } from '../retry';
-import { aborted, call, failed, keyOf, monitor, ok, runPipelineToEnd, type KindRunner, type StepContext } from './common';
+import { aborted, call, failed, keyOf, monitor, notify, ok, runPipelineToEnd, type KindRunner, type StepContext } from './common';
+import { runPage } from './page';
 
 interface CommandOutcome {
   exitCode: number;
@@ -10,8 +11,24 @@ interface CommandOutcome {
   stderr: string;
 }
 
-/** Smoke, regression and connection tests: HTTP checks, then the test pipeline if any. */
+/**
+ * Smoke, regression and connection tests: HTTP checks, then the test pipeline if any. A failure
+ * with `onFailure: page-up` puts the pages taken down before the test back up at once (seed 002:
+ * "If issues are detected we can put the Maintenance Page back up in an emergency").
+ */
 export const runTest: KindRunner<'test'> = function* (sc, spec) {
+  const result = yield* test(sc, spec);
+  if (result.state !== 'failed' || !spec.pageUpOnFailure?.length) return result;
+  const back: string[] = [];
+  for (const page of spec.pageUpOnFailure) {
+    const up = yield* runPage(sc, page);
+    back.push(up.state === 'done' ? `maintenance page ${page.page} put back UP` : `maintenance page ${page.page} could NOT be put back up (${up.summary})`);
+  }
+  yield* notify(sc, sc.input.failureChannels, `:rotating_light: ${sc.input.step.title} (${sc.input.step.id}) failed, so (onFailure: page-up) ${back.join('; ')}.`, 'page-up');
+  return failed(sc, `${result.summary}; onFailure: ${back.join('; ')}`);
+};
+
+const test: KindRunner<'test'> = function* (sc, spec) {
   const notes: string[] = [];
   if (spec.checks.length > 0) {
     const probe = (yield call(sc, Activities.runProbes, { checks: spec.checks }, RetryPolicies.vendorRead())) as ProbeOutcome;

@@ -1,9 +1,10 @@
-import * as df from 'durable-functions';
+import type * as df from 'durable-functions';
 import type { OrchestrationContext, Task } from 'durable-functions';
 import type { ChatButton } from '../../ports/chat';
 import type { LedgerAction, LedgerEntry, NotifyInput, Outcome, Progress, ResolvedPipeline, ResolvedPool, StepInput, StepResult, StepState } from '../contracts';
 import type { StepSpec } from '../../window/runbook';
-import { Activities, Entities, type ActivityName } from '../names';
+import { Activities, type ActivityName } from '../names';
+import { acquirePoolLease, releasePoolLease } from '../lease';
 import { RetryPolicies } from '../retry';
 import { nowIso, sleep } from '../waits';
 
@@ -39,9 +40,18 @@ export function call(sc: StepContext, name: ActivityName, input: unknown, policy
   return sc.context.df.callActivityWithRetry(name, policy, input);
 }
 
-/** A deterministic key for things this step does (idempotency and ledger). */
+/**
+ * A deterministic key for things this step does (idempotency and ledger), scoped to the run: a
+ * later run of the window starts its own pipeline runs, secret versions and notices, and its
+ * ledger entries never merge with what an earlier run left changed.
+ */
 export function keyOf(sc: StepContext, ...parts: (string | number)[]): string {
-  return [sc.input.step.id, ...parts].join(':');
+  return [sc.input.runId, sc.input.step.id, ...parts].join(':');
+}
+
+/** Where news goes that is not a failure (the window's channels): failure channels get only failures. */
+export function milestones(sc: StepContext): string[] {
+  return sc.input.milestoneChannels ?? [];
 }
 
 export function* notify(sc: StepContext, channels: string[], text: string, ...keyParts: (string | number)[]): Generator<Task, void, unknown> {
@@ -81,11 +91,14 @@ export function* suppressAlerts(sc: StepContext, key: string, nameParts: string[
   return ruleName;
 }
 
-/** Undoes ledger entries by key (missing ones are fine: nothing was changed); returns what failed. */
-export function* undoAll(sc: StepContext, keys: string[]): Generator<Task, string[], unknown> {
+/**
+ * Undoes ledger entries by key (missing ones are fine: nothing was changed); returns what failed.
+ * `force` undoes entries kept on purpose too: the step is an explicit order to put them back.
+ */
+export function* undoAll(sc: StepContext, keys: string[], options: { force?: boolean } = {}): Generator<Task, string[], unknown> {
   const problems: string[] = [];
   for (const key of keys) {
-    const undone = (yield call(sc, Activities.undoLedger, { windowId: sc.input.windowId, key, at: nowIso(sc.context) })) as Outcome<object>;
+    const undone = (yield call(sc, Activities.undoLedger, { windowId: sc.input.windowId, key, at: nowIso(sc.context), ...(options.force ? { force: true } : {}) })) as Outcome<object>;
     if (!undone.ok) problems.push(`${key}: ${undone.message}`);
   }
   return problems;
@@ -146,14 +159,8 @@ export function* monitor<T>(
  * or load balancer across the whole app (whole-object PUTs conflict otherwise).
  */
 export function* writePool(sc: StepContext, input: { key: string; pool: ResolvedPool; remove: string[]; add: string[] }): Generator<Task, Outcome<{ members: number }>, unknown> {
-  const lease = new df.EntityId(Entities.poolWriter, input.pool.resourceId.toLowerCase().replace(/[^a-z0-9-]/g, '_'));
   const owner = `${sc.context.df.instanceId}|${input.key}`;
-  // Take the gateway's lease; while another write holds it, wait and ask again.
-  for (;;) {
-    const granted = (yield sc.context.df.callEntity(lease, 'acquire', { owner, nowMs: sc.context.df.currentUtcDateTime.getTime(), ttlMs: 45 * 60_000 })) as boolean;
-    if (granted) break;
-    yield sc.context.df.createTimer(new Date(sc.context.df.currentUtcDateTime.getTime() + 30_000));
-  }
+  yield* acquirePoolLease(sc.context, input.pool.resourceId, owner);
   try {
     const begun = (yield call(sc, Activities.beginPoolWrite, { windowId: sc.input.windowId, ...input })) as Outcome<{ token?: string; members: number }>;
     if (!begun.ok) return begun;
@@ -169,7 +176,7 @@ export function* writePool(sc: StepContext, input: { key: string; pool: Resolved
     }
     return { ok: false, code: 'PoolWriteTimeout', message: `the write to ${input.pool.id} did not finish in 30 minutes` };
   } finally {
-    sc.context.df.signalEntity(lease, 'release', { owner });
+    releasePoolLease(sc.context, input.pool.resourceId, owner);
   }
 }
 

@@ -56,7 +56,8 @@ export const runPage: KindRunner<'maintenance-page'> = function* (sc, spec) {
     ...(spec.consul ? [consulKey(spec.page)] : []),
     ...(spec.pingdomChecks.length > 0 ? [uptimeKey(spec.page)] : []),
   ];
-  const problems = yield* undoAll(sc, keys);
+  // A page a failed run kept up is taken down too: this step is the order to (a person's, or the window's).
+  const problems = yield* undoAll(sc, keys, { force: true });
   if (spec.cloudflare?.purgeCache) yield call(sc, Activities.purgeCache, { zone: spec.cloudflare.zone, hostnames: spec.cloudflare.hostnames });
   if (problems.length > 0) return failed(sc, `maintenance page ${spec.page} may still be up: ${problems.join('; ')}`);
   yield* notify(sc, spec.channels, `:white_check_mark: Maintenance page ${spec.page} is DOWN; records restored${spec.cloudflare?.purgeCache ? ' and cache purged' : ''}.`, 'down');

@@ -6,7 +6,7 @@ import { nowIso, sleep } from '../waits';
 
 /** How long a batch waits for another batch to give capacity back before the line stops. */
 const CAPACITY_WAIT_MINUTES = 180;
-import { call, failed, keyOf, monitor, notify, ok, remember, settle, suppressAlerts, writePool, type KindRunner, type StepContext } from './common';
+import { call, failed, keyOf, milestones, monitor, notify, ok, remember, settle, suppressAlerts, writePool, type KindRunner, type StepContext } from './common';
 import type { StepSpec } from '../../window/runbook';
 
 type PatchSpec = Extract<StepSpec, { kind: 'patch' }>;
@@ -183,7 +183,7 @@ function* patchChunk(
   const keptOut = broken.map((m) => ({ server: m.name, pools: poolsOf(m).map((p) => p.id), reason: servers[m.name]!.detail ?? 'failed' }));
   yield call(sc, Activities.recordEvent, { windowId: sc.input.windowId, stepId: sc.input.step.id, type: 'servers', at: nowIso(context), data: { chunk: chunkId, servers } }, RetryPolicies.store());
   if (healthy.length > 0) {
-    yield* notify(sc, sc.input.failureChannels, `:white_check_mark: ${healthy.map((m) => m.name).join(', ')} patched and back in ${drained.map((p) => p.id).join(', ') || 'service'}.`, chunkId, 'back');
+    yield* notify(sc, milestones(sc), `:white_check_mark: ${healthy.map((m) => m.name).join(', ')} patched and back in ${drained.map((p) => p.id).join(', ') || 'service'}.`, chunkId, 'back');
   }
   return { servers, keptOut, ...(restoreError ? { fatal: restoreError } : {}) };
 }

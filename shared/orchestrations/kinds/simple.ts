@@ -2,7 +2,7 @@ import type { Task } from 'durable-functions';
 import type { StepResult } from '../contracts';
 import { Events } from '../names';
 import { untilAborted } from '../waits';
-import { aborted, failed, keyOf, notify, ok, runPipelineToEnd, type KindRunner, type StepContext } from './common';
+import { aborted, failed, keyOf, milestones, notify, ok, runPipelineToEnd, type KindRunner, type StepContext } from './common';
 
 /** Kinds with one action each: a message, a pipeline run, a human ticking a box. */
 
@@ -19,7 +19,8 @@ export const runPipeline: KindRunner<'pipeline'> = function* (sc, spec) {
 };
 
 export const runManual: KindRunner<'manual'> = function* (sc, spec) {
-  const channels = sc.input.failureChannels;
+  // News for the assignee, not a failure: the window's channels.
+  const channels = milestones(sc);
   yield* notify(sc, channels, `:raising_hand: Manual step "${sc.input.step.title}" (${sc.input.step.id}) is ready${spec.assignee ? ` for ${spec.assignee}` : ''}: ${spec.instructions}`, 'ready');
   yield* sc.record('doing', 'waiting for a person to tick it off');
   return yield* waitForTick(sc);

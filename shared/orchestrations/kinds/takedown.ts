@@ -1,14 +1,14 @@
 import type { Outcome, ProbeOutcome } from '../contracts';
-import { Activities } from '../names';
+import { Activities, LedgerKeys } from '../names';
 import { RetryPolicies } from '../retry';
-import { call, failed, notify, ok, settle, undoAll, type KindRunner } from './common';
+import { call, failed, milestones, notify, ok, settle, undoAll, type KindRunner } from './common';
 
 /** Ledger keys are per estate, so `restore` finds what `down` changed. */
 const k = {
-  key: (estate: string) => `estate:${estate}:key`,
-  maint: (estate: string, node: string) => `estate:${estate}:maint:${node}`,
-  service: (estate: string, node: string, service: string) => `estate:${estate}:svc:${node}:${service}`,
-  task: (estate: string, node: string, task: string) => `estate:${estate}:task:${node}:${task}`,
+  key: (estate: string) => LedgerKeys.estate(estate, 'key'),
+  maint: (estate: string, node: string) => LedgerKeys.estate(estate, 'maint', node),
+  service: (estate: string, node: string, service: string) => LedgerKeys.estate(estate, 'svc', node, service),
+  task: (estate: string, node: string, task: string) => LedgerKeys.estate(estate, 'task', node, task),
 };
 
 /**
@@ -43,7 +43,7 @@ export const runTakedown: KindRunner<'takedown'> = function* (sc, spec) {
         if (!r.ok) return failed(sc, `could not disable ${task}: ${r.message}`);
       }
     }
-    yield* notify(sc, sc.input.failureChannels, `:construction: ${e.id} is down for maintenance: key set, ${e.apiNodes.length} API/UI node(s) in maint, workers and jobs disabled.`, 'down');
+    yield* notify(sc, milestones(sc), `:construction: ${e.id} is down for maintenance: key set, ${e.apiNodes.length} API/UI node(s) in maint, workers and jobs disabled.`, 'down');
     return ok(sc, `${e.id} taken down`);
   }
 
@@ -66,6 +66,6 @@ export const runTakedown: KindRunner<'takedown'> = function* (sc, spec) {
   }
   const cleared = yield* undoAll(sc, [k.key(e.id)]);
   if (cleared.length > 0) return failed(sc, `could not clear the maintenance key: ${cleared.join('; ')}`);
-  yield* notify(sc, sc.input.failureChannels, `:white_check_mark: ${e.id} restored: jobs, workers and API/UI nodes back, smoke tests passed, outside traffic restored.`, 'restored');
+  yield* notify(sc, milestones(sc), `:white_check_mark: ${e.id} restored: jobs, workers and API/UI nodes back, smoke tests passed, outside traffic restored.`, 'restored');
   return ok(sc, `${e.id} restored`);
 };

@@ -15,7 +15,7 @@ function runbookOf(file: string): Runbook {
 }
 
 const mini = runbookOf('test/fixtures/windows/e2e-mini.yaml');
-const run = { windowId: 'e2e-mini', instanceId: 'window-e2e-mini', revision: 'test', startedBy: 'rehearsal-runner', mode: 'rehearsal', state: 'running', startedAt: '2025-06-22T02:30:00.000Z' };
+const run = { windowId: 'e2e-mini', runId: '20250622023000', instanceId: 'window-e2e-mini', revision: 'test', startedBy: 'rehearsal-runner', mode: 'rehearsal', state: 'running', startedAt: '2025-06-22T02:30:00.000Z' };
 const web = mini.steps.find((s) => s.id === 'web')!;
 const spec = web.spec as Extract<Runbook['steps'][number]['spec'], { kind: 'patch' }>;
 const agw = spec.pools.find((p) => p.id === 'agw-web')!;

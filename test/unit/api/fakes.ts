@@ -25,6 +25,7 @@ const step = (id: string, spec: RunbookStep['spec']): RunbookStep => ({
   estimateMinutes: 30,
   tickets: [],
   continueOnFailure: false,
+  deferrable: false,
   spec,
 });
 
@@ -61,12 +62,13 @@ export function sampleRunbook(): Runbook {
 
 export function fakeDeps(options: { mode: 'app-service' | 'local-header'; states?: Record<string, StepState>; run?: Partial<RunRecord>; engineers?: string[] }): { deps: ApiDeps; changes: Changes; logs: string[] } {
   const runbook = sampleRunbook();
-  const run: RunRecord = { windowId: 'w1', instanceId: 'window-w1', revision: 'r1', startedBy: 'rehearsal-runner', mode: 'manual', state: 'running', startedAt: '2025-06-22T08:00:00.000Z', ...options.run };
+  const run: RunRecord = { windowId: 'w1', runId: '20250622080000', instanceId: 'window-w1', revision: 'r1', startedBy: 'rehearsal-runner', mode: 'manual', state: 'running', startedAt: '2025-06-22T08:00:00.000Z', ...options.run };
   const changes: Changes = { started: [], raised: [], events: [], marks: new Map() };
   const logs: string[] = [];
   const states: Record<string, StepRecord> = Object.fromEntries(Object.entries(options.states ?? {}).map(([id, state]) => [id, { stepId: id, state, at: '2025-06-22T09:00:00.000Z' }]));
   const store = {
     getRun: async () => run,
+    listRuns: async () => [run],
     getRunbook: async () => runbook,
     getStepStates: async () => states,
     appendEvent: async (_w: string, e: EventRecord) => void changes.events.push(e),

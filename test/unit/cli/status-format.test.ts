@@ -9,6 +9,7 @@ const base: WindowStatusView = {
   title: '2025-06-22 Monthly',
   state: 'aborted',
   instanceId: 'window-2025-06-22-monthly',
+  runs: [],
   startedBy: 'scheduler',
   startedAt: '2025-06-21T22:30:00.000Z',
   plannedEndAt: '2025-06-22T15:29:00.000Z',
@@ -45,6 +46,21 @@ describe('mw status text', () => {
 
   it('says plainly when nothing is left changed', () => {
     expect(formatStatus({ ...base, servers: {}, alertSets: {}, stillChanged: [] })).toMatch(/\n {2}nothing left changed$/);
+  });
+
+  it('lists the earlier runs of the window, this run last', () => {
+    const runs = [
+      { runId: '20250621223000', mode: 'rehearsal', state: 'succeeded', startedBy: 'rehearsal-runner', startedAt: '2025-06-21T22:30:00.000Z', summary: ':white_check_mark: done.\nDone 3' },
+      { runId: '20250622010000', mode: 'manual', state: 'aborted', startedBy: 'dana-whitfield', startedAt: '2025-06-22T01:00:00.000Z' },
+      { runId: '20250622020000', mode: 'manual', state: 'aborted', startedBy: 'scheduler', startedAt: '2025-06-22T02:00:00.000Z' },
+    ];
+    const lines = formatStatus({ ...base, runId: '20250622020000', runs }).split('\n');
+    expect(lines.slice(4, 7)).toEqual([
+      '  run 20250622020000, the 3rd of this window; earlier:',
+      '    20250621223000 rehearsal succeeded by rehearsal-runner: :white_check_mark: done.',
+      '    20250622010000 manual    aborted   by dana-whitfield',
+    ]);
+    expect(formatStatus(base)).not.toMatch(/earlier:/);
   });
 });
 

@@ -344,7 +344,9 @@ describe('2025-06-22 monthly (seed 002)', () => {
     expect(rotation.secret.type).toBe('machine-key');
     expect(rotation.rollout.validateOn).toBe('IC-Web3');
     const [first, second] = rotation.rollout.batches;
-    expect([rotation.rollout.validateOn, ...first!.members].sort()).toEqual(webMembers(1, 5).sort());
+    // In the seed's order: web1-5 together, then validated on web3 (one of them), then web6-10.
+    expect(first!.members).toEqual(webMembers(1, 5));
+    expect(first!.members).toContain(rotation.rollout.validateOn);
     expect(second).toEqual({ members: webMembers(6, 10), after: ['web-batch-2'] });
     expect(rotation.rollout.recycleIis).toBe(true);
   });
@@ -354,6 +356,9 @@ describe('2025-06-22 monthly (seed 002)', () => {
     expect(mailgun.secret.type).toBe('mailgun');
     expect(mailgun.rollout.recycleIis).toBe(true);
     expect(childIds(block(w(), 'mailgun-key-rotations'))).toEqual(['mailgun-rotation', 'mailgun-k8s-cronjob-secret']);
+    // The old key outlives the cronjob's secret fix, and every production server with IIS is recycled.
+    expect(mailgun.rollout.deleteOldKeyAfter).toEqual(['mailgun-k8s-cronjob-secret']);
+    expect(mailgun.rollout.batches.flatMap((b) => b.members)).toEqual(expect.arrayContaining(['group:app', 'group:gateway', ...webMembers(6, 10)]));
     expect(step(w(), 'mailgun-k8s-cronjob-secret', 'manual').instructions).toMatch(/biller-mailgun-message-status-job/);
   });
 
@@ -430,12 +435,26 @@ describe('Consul take-down (seed 004)', () => {
     expect(restore.slice(-2)).toEqual(['smoke-test', 'key']);
   });
 
-  it('coordinates with partners, takes down, maintains and restores, in order, within one hour on a Wednesday', () => {
-    const phase = w().phases[0]!;
+  it('performs the maintenance on Final, then Mock, before production', () => {
+    const [rehearse, production] = w().phases;
+    expect(rehearse!.mode).toBe('sequence');
+    expect(rehearse!.steps.map((s) => s.id)).toEqual(['final-maintenance', 'mock-maintenance']);
+    expect(production!.after).toEqual(['final-then-mock']);
+  });
+
+  it('coordinates with partners, takes down, maintains and restores, in order, within the hour on a Wednesday', () => {
+    const phase = w().phases[1]!;
     expect(phase.mode).toBe('sequence');
     expect(phase.steps.map((s) => s.id)).toEqual(['coordinate-partners', 'take-down', 'perform-maintenance', 'restore']);
-    expect(w().budget?.maxDuration).toBe(60);
+    // The hour of maintenance after the take-down (21:15-22:15), then the restore.
+    expect(w().budget).toEqual({ endsBy: 'Wednesday 22:25', approvers: 'operator' });
     expect(DateTime.fromISO(w().date).weekday).toBe(3);
+  });
+
+  it('estimates production at twice Mock (SQL-A and SQL-B) and lets the maintenance be deferred', () => {
+    const maintenance = step(w(), 'perform-maintenance', 'manual');
+    expect(maintenance.estimateFrom).toEqual({ step: 'mock-maintenance', factor: 2 });
+    expect(maintenance.deferrable).toBe(true);
   });
 
   it('declares the estate: the key, two API/UI boxes, two worker boxes, the scheduled task box and the partners', () => {

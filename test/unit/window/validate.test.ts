@@ -3,6 +3,8 @@ import { join } from 'path';
 import { parse, stringify } from 'yaml';
 import { loadWindowText } from '../../../shared/window/load';
 import { formatProblem, type Problem } from '../../../shared/window/problems';
+import { planWindow } from '../../../shared/window/plan';
+import { compileRunbook } from '../../../shared/window/runbook';
 
 /** The validator's contract: each broken window yields exactly this field path and reason. */
 
@@ -286,6 +288,78 @@ describe('time budget', () => {
     const p = only(problemsAfter((d) => (d.budget = { maxDuration: '2h' })));
     expect(p.path).toBe('budget.maxDuration');
     expect(p.reason).toMatch(/past the budget \(maxDuration 2h from Sat 19:00 EDT\)/);
+  });
+});
+
+describe('onFailure: page-up', () => {
+  const smoke = { id: 'smoke', kind: 'test', suite: 'smoke', onFailure: 'page-up', checks: [{ url: 'https://www.invoicecloud.com/' }] };
+
+  it('is accepted on a test after the page comes down, and compiles to that page going back up', () => {
+    const doc = parse(BASE_TEXT) as Doc;
+    steps(doc, 1).splice(4, 0, smoke);
+    const { window, problems } = loadWindowText(stringify(doc), 'w.yaml');
+    expect(problems).toEqual([]);
+    expect(window!.phases[1]!.steps[4]).toMatchObject({ id: 'smoke', onFailure: 'page-up' });
+    const spec = compileRunbook(window!, planWindow(window!, { recommend: false }), 'r').steps.find((x) => x.id === 'smoke')!.spec;
+    expect(spec).toMatchObject({ kind: 'test', pageUpOnFailure: [{ kind: 'maintenance-page', page: 'public', action: 'up', cloudflare: { hostnames: ['www.invoicecloud.com'] } }] });
+  });
+
+  it('is refused on a test that no page-down comes before', () => {
+    const p = only(problemsAfter((d) => steps(d, 1).splice(2, 0, smoke)));
+    expect(p).toEqual({ path: 'phases[1].steps[2].onFailure', reason: 'onFailure: page-up, but no maintenance page is taken down before this test; order it after the page\'s "down" step' });
+  });
+
+  it('names the one action it knows', () => {
+    const p = only(problemsAfter((d) => steps(d, 1).splice(4, 0, { ...smoke, onFailure: 'rollback' })));
+    expect(p).toEqual({ path: 'phases[1].steps[4].onFailure', reason: 'onFailure: the only action is "page-up"' });
+  });
+});
+
+describe('the runtime budget fields', () => {
+  it('refuses estimateFrom naming a step that does not end before this one', () => {
+    const p = only(problemsAfter((d) => (steps(d, 0)[0].estimateFrom = { step: 'global-infra', factor: 2 })));
+    expect(p).toEqual({ path: 'phases[0].steps[0].estimateFrom.step', reason: '"global-infra" is not done before this step starts; order this step after it' });
+  });
+
+  it('refuses estimateFrom naming an unknown step, with a suggestion', () => {
+    const p = only(problemsAfter((d) => (steps(d, 1)[2].steps[1].estimateFrom = { step: 'global-infa' })));
+    expect(p).toEqual({ path: 'phases[1].steps[2].steps[1].estimateFrom.step', reason: 'unknown step "global-infa" (did you mean "global-infra"?)' });
+  });
+
+  it('refuses budget approvers that are not a role of two or more', () => {
+    expect(only(problemsAfter((d) => (d.budget = { endsBy: 'Sunday 12:00', approvers: 'platform-aprover' })))).toEqual({
+      path: 'budget.approvers',
+      reason: 'unknown role "platform-aprover" (did you mean "platform-approver"?); declare it under roles',
+    });
+    expect(
+      only(problemsAfter((d) => {
+        d.budget = { endsBy: 'Sunday 12:00', approvers: 'release-manager' };
+      })),
+    ).toEqual({ path: 'budget.approvers', reason: 'role "release-manager" needs at least two members: whoever starts the window cannot approve its overruns' });
+  });
+});
+
+describe('rollout.deleteOldKeyAfter', () => {
+  const rotation = (after: string[]) => ({
+    id: 'mailgun-rotation',
+    kind: 'rotate-secret',
+    secret: { type: 'mailgun', vault: 'kv', name: 'Mailgun-ApiKey', domain: 'mg.example.com' },
+    rollout: { validateOn: 'IC-Web1', batches: [{ members: ['IC-Web2'] }], deleteOldKeyAfter: after },
+  });
+
+  it('accepts a step that comes after the rotation', () => {
+    const problems = problemsAfter((d) => steps(d, 1).splice(2, 0, rotation(['global-infra'])));
+    expect(problems).toEqual([]);
+  });
+
+  it('refuses a step that does not come after the rotation, saying which after: to add', () => {
+    const p = only(problemsAfter((d) => steps(d, 1).splice(2, 0, rotation(['page-up']))));
+    expect(p).toEqual({ path: 'phases[1].steps[2].rollout.deleteOldKeyAfter[0]', reason: '"page-up" must come after this rotation (it updates a consumer with the new key); add after: [mailgun-rotation] there' });
+  });
+
+  it('refuses it on a machineKey, which has no old key to delete', () => {
+    const p = only(problemsAfter((d) => steps(d, 1).splice(2, 0, { ...rotation(['global-infra']), secret: { type: 'machine-key', vault: 'kv', name: 'MyIIS-MachineKey' } })));
+    expect(p).toEqual({ path: 'phases[1].steps[2].rollout.deleteOldKeyAfter', reason: 'only a Mailgun rotation deletes an old key; a machineKey has none' });
   });
 });
 
