@@ -24,7 +24,6 @@ import { InstanceIds } from '../shared/orchestrations/names';
 import type { ClockParticipant } from './durable/timeKeeper';
 import { startHost, type RunningHost } from './host';
 import { RehearsalFolder, type RehearsalRecord } from './rehearsalFolder';
-import { freePort } from './azurite';
 
 const ROOT = path.resolve(__dirname, '..', '..');
 const DEFAULT_WINDOW = path.join(ROOT, 'windows', '2025-06-22-monthly.yaml');
@@ -239,8 +238,9 @@ export async function startRehearsal(windowFile: string, options: StartRehearsal
       windowId: loaded.window.id,
       windowFile: copy,
       taskHub,
-      // The app's settings name the host's clock URL before the host listens: port 0 picks a free port now.
-      port: options.port === 0 ? await freePort() : (options.port ?? 7071),
+      // The app's settings name the host's clock URL before the host listens: port 0 picks a free
+      // port now, below the range outgoing connections take theirs from, so none takes it meanwhile.
+      port: options.port === 0 ? await freePortBlock(1) : (options.port ?? 7071),
       // Port 0 for the estate: a fixed block picked now, so a resume listens where in-flight
       // operations (their polling URLs are in the task hub) expect the estate to be.
       basePort: options.basePort === 0 ? await freePortBlock(LISTENER_NAMES.length) : (options.basePort ?? 7440),
@@ -317,7 +317,8 @@ export async function startRehearsal(windowFile: string, options: StartRehearsal
   const api: Rehearsal['api'] = async (method, route, who, body) => {
     const response = await fetch(`${host.url}/api/${route}`, {
       method,
-      headers: { 'x-functions-key': masterKey, ...(who ? { 'x-mw-user': who } : {}), ...(body !== undefined ? { 'content-type': 'application/json' } : {}) },
+      // The people act on what they read: always the latest status, never a shared one.
+      headers: { 'x-functions-key': masterKey, 'cache-control': 'no-cache', ...(who ? { 'x-mw-user': who } : {}), ...(body !== undefined ? { 'content-type': 'application/json' } : {}) },
       ...(body !== undefined ? { body: JSON.stringify(body) } : {}),
     });
     const text = await response.text();

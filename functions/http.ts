@@ -10,6 +10,7 @@ import { getReport } from '../shared/api/reportRoute';
 import { slackInteraction } from '../shared/api/slack';
 import { abortWindow, answerCanary, decideApproval, emergencyPage, listWindows, startWindow, tickManualStep, windowStatus, type ApiDeps, type ApiRequest, type ApiResponse } from '../shared/api/windows';
 import { services } from '../shared/composition';
+import { StatusCache, wantsFresh } from '../shared/api/statusCache';
 import { assertSafeIdentityMode } from '../shared/config';
 
 // On Azure, a header-named caller would let anyone with a function key approve as anyone: refuse to load.
@@ -29,9 +30,12 @@ async function toApiRequest(request: HttpRequest): Promise<ApiRequest> {
   return { params: request.params, headers: request.headers, body, invalidJson, rawBody: text };
 }
 
+/** One per process: however many poll a window, its status is read at a fixed cost. */
+const statusCache = new StatusCache();
+
 function deps(client: DurableClient, context: InvocationContext): ApiDeps {
   const s = services();
-  return { store: s.store, windows: s.windows, publisher: s.published, clock: s.clock, identity: s.config.identity, engineers: s.config.platformEngineers, durable: durableControl(client), log: (message) => context.warn(message) };
+  return { store: s.store, windows: s.windows, publisher: s.published, clock: s.clock, identity: s.config.identity, engineers: s.config.platformEngineers, durable: durableControl(client), log: (message) => context.warn(message), statusCache };
 }
 
 type Handler = (deps: ApiDeps, req: ApiRequest) => Promise<ApiResponse>;
@@ -64,7 +68,7 @@ function route(name: string, methods: ('GET' | 'POST')[], path: string, handler:
 }
 
 route('listWindows', ['GET'], 'windows', (d) => listWindows(d));
-route('getWindow', ['GET'], 'windows/{windowId}', (d, r) => windowStatus(d, r.params.windowId ?? ''));
+route('getWindow', ['GET'], 'windows/{windowId}', (d, r) => windowStatus(d, r.params.windowId ?? '', { fresh: wantsFresh(r.headers) }));
 route('windowPage', ['GET'], 'windows/{windowId}/page', statusPage);
 route('windowReport', ['GET'], 'windows/{windowId}/runs/{runId}/report.{format}', getReport);
 route('publishWindow', ['POST'], 'windows/{windowId}/revisions', publishWindow);

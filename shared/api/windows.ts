@@ -14,6 +14,7 @@ import { authorize, type Action, type PlatformEngineers } from './authorize';
 import { windowDetails, zonesOfWindowText, type WindowDetails } from './details';
 import { gateOf } from './gates';
 import { callerOf, personOf, type Caller, type IdentityOptions } from './identity';
+import type { StatusCache } from './statusCache';
 
 /**
  * The window HTTP API, independent of the Functions programming model: handlers take
@@ -72,6 +73,8 @@ export interface ApiDeps {
   publisher?: WindowPublisher;
   /** Where refusals are logged, with the caller (the function's logger on Azure). */
   log?: (message: string) => void;
+  /** Shares status reads between readers (statusCache.ts); absent: every read computes. */
+  statusCache?: StatusCache;
 }
 
 const RUNNING = new Set(['Running', 'Pending', 'ContinuedAsNew', 'Suspended']);
@@ -334,8 +337,15 @@ export interface WindowStatusView {
   details?: WindowDetails;
 }
 
-/** Everything the status page shows, from the record, the runbook and the orchestration's status. */
-export async function windowStatus(deps: ApiDeps, windowId: string): Promise<ApiResponse> {
+/**
+ * Everything the status page shows, from the record, the runbook and the orchestration's status;
+ * through `deps.statusCache` when there is one (`fresh`: computed after this call, not reused).
+ */
+export function windowStatus(deps: ApiDeps, windowId: string, options: { fresh?: boolean } = {}): Promise<ApiResponse> {
+  return deps.statusCache ? deps.statusCache.get(windowId, () => computeStatus(deps, windowId), options.fresh) : computeStatus(deps, windowId);
+}
+
+async function computeStatus(deps: ApiDeps, windowId: string): Promise<ApiResponse> {
   const instanceId = InstanceIds.window(windowId);
   const [found, run, durable] = await Promise.all([deps.windows.read(windowId), deps.store.getRun(windowId), deps.durable.getStatus(instanceId)]);
   if (!found && !run) return error(404, 'WindowNotFound', `no window "${windowId}"`);

@@ -13,6 +13,8 @@ jest.setTimeout(20 * 60_000);
 
 const WINDOWS = ['windows/2025-06-22-monthly.yaml', 'windows/2025-02-23-monthly.yaml'];
 const BURNERS = 4;
+/** Each activity is slowed by a random 0..JITTER_MS (MW_LOAD_TEST_JITTER_MS trades coverage for time on a slow CI). */
+const JITTER_MS = Number(process.env.MW_LOAD_TEST_JITTER_MS ?? '500');
 
 const burners: ChildProcess[] = [];
 function stopBurners(): void {
@@ -27,7 +29,7 @@ beforeAll(async () => {
   quiet = await Promise.all(WINDOWS.map((w) => rehearse(w)));
   for (let i = 0; i < BURNERS; i++) burners.push(spawn(process.execPath, ['-e', 'for(;;){}'], { stdio: 'ignore' }));
   try {
-    loaded = await Promise.all(WINDOWS.map((w) => rehearse(w, undefined, { args: ['--activity-jitter-ms', '500'], limitMs: 18 * 60_000 })));
+    loaded = await Promise.all(WINDOWS.map((w) => rehearse(w, undefined, { args: ['--activity-jitter-ms', String(JITTER_MS)], limitMs: 18 * 60_000 })));
   } finally {
     stopBurners();
   }
