@@ -175,6 +175,8 @@ export interface RunbookStep {
   finishAfter: string[];
   /** Not before this instant (own `at` or an enclosing phase/block start). */
   notBefore?: string;
+  /** The seed's time for it (`expect:`): it should begin by then; the status flags it when later. */
+  expectBy?: string;
   plannedStart: string;
   plannedEnd: string;
   estimateMinutes: number;
@@ -257,6 +259,7 @@ export function compileRunbook(window: WindowDef, plan: Plan, revision: string):
       deps,
       finishAfter: node.finishAfter.flatMap((f) => collapse(graph, f, true).deps),
       ...(notBefore ? { notBefore } : {}),
+      ...(step.expect ? { expectBy: instant(step.expect) } : {}),
       plannedStart: new Date(p.start.epochMs).toISOString(),
       plannedEnd: new Date(p.end.epochMs).toISOString(),
       estimateMinutes: p.estimateMinutes,

@@ -132,6 +132,7 @@ export const FIELD_DOCS: Readonly<Record<string, readonly [string, ...unknown[]]
   'step.tickets': ['Jira tickets: one or a list.', 'PLAT-1594'],
   'step.team': ['The change team responsible.', 'Server Patching'],
   'step.at': ['Not before this wall-clock time, in timeZone.', 'Sunday 04:45', 'Saturday 7:00 PM', '2025-11-02 01:30 EDT'],
+  'step.expect': ['The seed\'s time for the step ("Sunday around 8 AM"): it should begin by then. The status flags it when it begins later; it never holds the step back (that is at).', 'Sunday 08:00'],
   'step.after': ['Steps, blocks or phases that must finish first ("must wait for X").', ['global-infrastructure']],
   'step.estimate': ['How long the step takes, for the planner (for a patch step: per server).', '30m', '1h30m'],
   'step.skip': ['Not doing: kept in the plan and the record, never run. true or the reason.', 'No Jira ticket this month', true],
