@@ -174,7 +174,7 @@ export function formatStatus(v: WindowStatusView): string {
   const deferred = v.steps.filter((s) => s.state === 'deferred');
   if (deferred.length > 0) {
     lines.push(`  deferred to a following window (${deferred.length}):`);
-    for (const s of deferred) lines.push(`    ${s.id}${s.tickets.length ? ` (${s.tickets.join(", ")})` : ""}: ${human((s.detail ?? "").replace(/^deferred to a following window: /, ""))}`);
+    for (const s of deferred) lines.push(`    ${s.id}${s.tickets.length ? ` (${s.tickets.join(', ')})` : ''}: ${human((s.detail ?? '').replace(/^deferred to a following window: /, ''))}`);
   }
   const out = Object.entries(v.servers).filter(([, s]) => s.state === 'failed');
   if (out.length > 0) lines.push(`  OUT OF THEIR POOLS: ${out.map(([n, s]) => `${n} (${human(s.detail ?? 'failed')})`).join('; ')}`);

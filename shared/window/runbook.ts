@@ -135,6 +135,8 @@ export type StepSpec =
       channel: string;
       decisionAt: string;
       defaultOutcome: 'go' | 'no-go';
+      /** `remove`: a "not ok" takes the canary out at once. */
+      onNotOk: 'decide' | 'remove';
     }
   | {
       kind: 'takedown';
@@ -379,6 +381,7 @@ function specOf(step: Step, c: SpecContext): StepSpec {
         channel: step.checkpoints.channel,
         decisionAt: c.instant(step.decisionAt),
         defaultOutcome: step.defaultOutcome,
+        onNotOk: step.onNotOk,
       };
     case 'takedown':
       return { kind: 'takedown', action: step.action, estate: estateOf(step.estate, c.window.consulEstates[step.estate]!) };

@@ -208,6 +208,7 @@ export const FIELD_DOCS: Readonly<Record<string, readonly [string, ...unknown[]]
   'step(canary).checkpoints.channel': ['Where checkpoints are asked.', '#canary'],
   'step(canary).decisionAt': ['When the go/no-go decision is taken (wall-clock time).', 'Monday 15:30'],
   'step(canary).defaultOutcome': ['What a team that has not answered by the decision counts as.', 'no-go', 'go'],
+  'step(canary).onNotOk': ['remove: a team\'s "not ok" takes the canary out at once (no-go); decide (default): it counts at the decision.', 'decide', 'remove'],
   'step(takedown).estate': ['An estate from consulEstates.', 'main'],
   'step(takedown).action': ['Take the estate down or restore it (every down needs a restore ordered after it).', 'down', 'restore'],
   'step(manual).instructions': ['What the person does.', 'Migrate DNS from GoDaddy to Cloudflare'],

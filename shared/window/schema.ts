@@ -422,6 +422,8 @@ const CanaryStep = strict({
   decisionAt: WallTimeText,
   /** What happens when a team has not answered by the decision. */
   defaultOutcome: z.enum(['go', 'no-go']),
+  /** `remove`: a team's "not ok" takes the canary out at once (no-go); `decide` (default): it counts at the decision. */
+  onNotOk: z.enum(['decide', 'remove']).default('decide'),
 });
 
 const TakedownStep = strict({
