@@ -1,9 +1,11 @@
 /**
  * The host's virtual clock (contract: docs/virtual-clock.md).
  *
- * Virtual time advances at `speed` virtual seconds per real second and may jump
- * forward (time-skipping). It never moves backwards: every reading is at least the
- * previous one, so OrchestratorStarted timestamps stay monotonic.
+ * Virtual time stands still unless the host moves it: it jumps to the next due timer
+ * (time-skipping), or flows at `speed` virtual seconds per real second up to the next
+ * due timer. The host does either only while the task hub is quiescent (see
+ * durable/timeKeeper.ts), so no work ever sees time pass while it runs. Time never moves
+ * backwards: every reading is at least the previous one.
  */
 
 /** Current virtual time, the one interface other local services depend on. */
@@ -12,11 +14,14 @@ export interface ClockSource {
   now(): number;
 }
 
-/** What `GET /admin/devhost/clock` returns. */
+/** What `GET /admin/devhost/clock` returns (the host adds the time keeper's state). */
 export interface ClockReading {
   now: string;
   nowMs: number;
+  /** Virtual seconds passing per real second right now: 0 while time stands still. Followers extrapolate with it. */
   speed: number;
+  /** The configured flow rate (`--speed`); 0 means time moves only by skips. */
+  pace: number;
   skipping: boolean;
 }
 
@@ -24,55 +29,108 @@ export interface ClockReading {
 export interface VirtualClockOptions {
   /** Virtual start time in epoch ms (default: the real time at construction). */
   startMs?: number;
-  /** Virtual seconds per real second (default 1). */
+  /** Virtual seconds per real second while time may flow (default 1; 0: only skips move time). */
   speed?: number;
-  /** Whether the host may jump to the next due durable timer when idle (default true). */
+  /** Whether the host may jump to the next due durable timer when quiescent (default true). */
   skipping?: boolean;
 }
 
-/** A listener told whenever the clock jumps or changes speed, so timers can be re-armed. */
+/** A listener told whenever the clock jumps or reaches a timer, so due timers fire. */
 export type ClockChangeListener = () => void;
 
-/** A virtual clock: speed-scaled real time plus forward jumps. */
+function checkSpeed(speed: number, given: unknown): number {
+  if (!Number.isFinite(speed) || speed < 0) {
+    throw new RangeError(`speed: expected a number of virtual seconds per real second (0 or more), got ${String(given)}`);
+  }
+  return speed;
+}
+
+/** A virtual clock: still by default; flows at `speed` up to a limit when told to; jumps forward. */
 export class VirtualClock implements ClockSource {
-  readonly speed: number;
   readonly skipping: boolean;
+  private pace: number;
   private anchorVirtualMs: number;
   private anchorRealMs: number;
+  private flowing = false;
+  private flowLimitMs = Number.POSITIVE_INFINITY;
   private last = 0;
   private readonly listeners = new Set<ClockChangeListener>();
 
   constructor(options: VirtualClockOptions = {}) {
-    const speed = options.speed ?? 1;
-    if (!Number.isFinite(speed) || speed <= 0) {
-      throw new RangeError(`speed: expected a positive number of virtual seconds per real second, got ${String(options.speed)}`);
-    }
-    this.speed = speed;
+    this.pace = checkSpeed(options.speed ?? 1, options.speed);
     this.skipping = options.skipping ?? true;
     this.anchorVirtualMs = Math.floor(options.startMs ?? Date.now());
     this.anchorRealMs = performance.now();
   }
 
+  /** The configured flow rate (virtual seconds per real second). */
+  get speed(): number {
+    return this.pace;
+  }
+
+  /** Change the flow rate (e.g. real time once a rehearsal is over); time stops where it is first. */
+  setSpeed(speed: number): void {
+    this.freeze();
+    this.pace = checkSpeed(speed, speed);
+  }
+
+  /** Whether time is flowing right now. */
+  get isFlowing(): boolean {
+    return this.flowing;
+  }
+
   /** Current virtual time, epoch milliseconds (integer, non-decreasing). */
   now(): number {
-    const t = Math.floor(this.anchorVirtualMs + (performance.now() - this.anchorRealMs) * this.speed);
+    let t = this.anchorVirtualMs;
+    if (this.flowing) t = Math.min(this.anchorVirtualMs + (performance.now() - this.anchorRealMs) * this.pace, this.flowLimitMs);
+    t = Math.floor(t);
     if (t > this.last) this.last = t;
     return this.last;
   }
 
-  /** Real milliseconds until virtual time reaches `virtualMs` (0 when already past). */
-  realDelayUntil(virtualMs: number): number {
-    return Math.max(0, (virtualMs - this.now()) / this.speed);
+  /**
+   * Let time flow at `speed` until it reaches `limitMs` (the next due timer), where it stops
+   * until told otherwise. No-op at speed 0.
+   */
+  flow(limitMs: number): void {
+    if (this.pace <= 0) return;
+    this.freeze();
+    if (limitMs <= this.anchorVirtualMs) return;
+    this.flowing = true;
+    this.flowLimitMs = limitMs;
   }
 
-  /** Jump forward to `virtualMs`; a target in the past is ignored (time never goes back). */
+  /** Stop time where it stands (work appeared). */
+  freeze(): void {
+    this.anchorVirtualMs = this.now();
+    this.anchorRealMs = performance.now();
+    this.flowing = false;
+    this.flowLimitMs = Number.POSITIVE_INFINITY;
+  }
+
+  /** Real milliseconds until a flowing clock reaches `virtualMs` (0 when already past; Infinity when still). */
+  realDelayUntil(virtualMs: number): number {
+    const ahead = virtualMs - this.now();
+    if (ahead <= 0) return 0;
+    if (!this.flowing || this.pace <= 0 || virtualMs > this.flowLimitMs) return Number.POSITIVE_INFINITY;
+    return ahead / this.pace;
+  }
+
+  /** Jump forward to `virtualMs` and stand still there; a target in the past is ignored (time never goes back). */
   advanceTo(virtualMs: number): boolean {
     if (virtualMs <= this.now()) return false;
     this.anchorVirtualMs = Math.floor(virtualMs);
     this.anchorRealMs = performance.now();
+    this.flowing = false;
+    this.flowLimitMs = Number.POSITIVE_INFINITY;
     this.last = this.anchorVirtualMs;
-    for (const listener of this.listeners) listener();
+    this.notify();
     return true;
+  }
+
+  /** Tell listeners to fire whatever is due now (time reached a timer by flowing, not by a jump). */
+  notify(): void {
+    for (const listener of [...this.listeners]) listener();
   }
 
   /** Subscribe to jumps; returns an unsubscribe function. */
@@ -81,32 +139,32 @@ export class VirtualClock implements ClockSource {
     return () => this.listeners.delete(listener);
   }
 
-  /** The JSON body served at `/admin/devhost/clock`. */
+  /** The clock part of the JSON body served at `/admin/devhost/clock`. */
   reading(): ClockReading {
     const nowMs = this.now();
-    return { now: new Date(nowMs).toISOString(), nowMs, speed: this.speed, skipping: this.skipping };
+    return { now: new Date(nowMs).toISOString(), nowMs, speed: this.flowing ? this.pace : 0, pace: this.pace, skipping: this.skipping };
   }
 }
 
 /**
- * Timers on virtual time: one real `setTimeout` for the earliest entry, re-armed
- * whenever the clock jumps. Entries are fired in due order.
+ * Timers on virtual time. Entries fire, in due order, when the clock reaches them: at once
+ * when already due, otherwise when the clock jumps (the time keeper always lands a move of
+ * time exactly on the earliest due entry, so none is ever passed over).
  */
 export class VirtualTimerQueue {
   private readonly entries = new Map<string, { dueMs: number; fire: () => void }>();
-  private handle: NodeJS.Timeout | undefined;
-  private armedFor = Number.POSITIVE_INFINITY;
+  private handle: NodeJS.Immediate | undefined;
   private stopped = false;
   private readonly unsubscribe: () => void;
 
   constructor(private readonly clock: VirtualClock) {
-    this.unsubscribe = clock.onChange(() => this.rearm(true));
+    this.unsubscribe = clock.onChange(() => this.fireDue());
   }
 
   /** Schedule (or replace) the timer with this key. */
   set(key: string, dueMs: number, fire: () => void): void {
     this.entries.set(key, { dueMs, fire });
-    if (dueMs < this.armedFor) this.rearm(true);
+    if (dueMs <= this.clock.now()) this.soon();
   }
 
   /** Remove a timer; unknown keys are ignored. */
@@ -138,32 +196,27 @@ export class VirtualTimerQueue {
   stop(): void {
     this.stopped = true;
     this.unsubscribe();
-    if (this.handle) clearTimeout(this.handle);
+    if (this.handle) clearImmediate(this.handle);
     this.handle = undefined;
   }
 
-  private rearm(force: boolean): void {
-    if (this.stopped) return;
-    if (this.handle && !force) return;
-    if (this.handle) clearTimeout(this.handle);
-    this.handle = undefined;
-    const due = this.nextDue();
-    this.armedFor = due ?? Number.POSITIVE_INFINITY;
-    if (due === undefined) return;
-    // setTimeout caps at ~24.8 days; re-arming after a shorter wait is harmless.
-    const delay = Math.min(this.clock.realDelayUntil(due), 2 ** 30);
-    this.handle = setTimeout(() => this.fireDue(), Math.ceil(delay));
-    this.handle.unref?.();
+  private soon(): void {
+    if (this.handle || this.stopped) return;
+    this.handle = setImmediate(() => {
+      this.handle = undefined;
+      this.fireDue();
+    });
   }
 
   private fireDue(): void {
-    this.handle = undefined;
+    if (this.stopped) return;
     const now = this.clock.now();
     const due = [...this.entries].filter(([, e]) => e.dueMs <= now).sort((a, b) => a[1].dueMs - b[1].dueMs);
     for (const [key, entry] of due) {
+      // A callback may have replaced or removed a later entry: fire only what is still there.
+      if (this.entries.get(key) !== entry) continue;
       this.entries.delete(key);
       entry.fire();
     }
-    this.rearm(true);
   }
 }

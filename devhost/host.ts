@@ -12,6 +12,7 @@ import { type AzuriteProcess, blobEndpoint, isListening, resolveConnectionString
 import { BlobJournalBackend, type JournalBackend, MemoryJournalBackend } from './durable/journal';
 import { durableClientData } from './durable/managementApi';
 import { TaskHub } from './durable/taskHub';
+import type { ClockParticipant } from './durable/timeKeeper';
 import { resolveKeys } from './http/keys';
 import { HttpHost } from './http/server';
 import { type HostLogger, createLogger, startProgressLine } from './log';
@@ -25,14 +26,21 @@ export interface StartHostOptions {
   main?: string;
   /** HTTP port (default: local.settings.json Host.LocalHttpPort, else 7071; 0 picks a free port). */
   port?: number;
-  /** Virtual seconds per real second (default 1). */
+  /** Virtual seconds per real second while time may flow (default 1; 0: time moves only by skips). */
   speed?: number;
-  /** Jump to the next durable timer when idle (default true). */
+  /** Jump to the next durable timer when quiescent (default true). */
   skipping?: boolean;
-  /** Real ms of quiescence before a time skip (default 0). */
-  skipGraceMs?: number;
   /** Event names a person raises: time never skips while an instance waits for one (see TaskHubOptions). */
   holdSkipOnEvents?: string[];
+  /** Slow every activity by a random 0..N real ms (see TaskHubOptions.activityJitterMs). */
+  activityJitterMs?: number;
+  /** One work item at a time in a fixed order (see TaskHubOptions.ordered). */
+  ordered?: boolean;
+  /**
+   * Join the clock as this participant before anything runs (a driver that must see every
+   * quiescent state, even of a resumed task hub): `RunningHost.participant`.
+   */
+  participant?: string;
   /** Virtual start time (ISO string or epoch ms) for a fresh task hub (default: now). */
   startTime?: string | number;
   /** 'azurite' (default) persists the task hub in Blob storage; 'memory' keeps nothing. */
@@ -65,6 +73,8 @@ export interface RunningHost {
   url: string;
   clock: VirtualClock;
   hub: TaskHub;
+  /** The participant joined with `StartHostOptions.participant`. */
+  participant?: ClockParticipant;
   registry: FunctionRegistry;
   logger: HostLogger;
   /** Stop serving, flush the journal, stop an Azurite this host started. */
@@ -120,7 +130,18 @@ export async function startHost(options: StartHostOptions = {}): Promise<Running
   if (provider && provider.toLowerCase() !== 'azurestorage') {
     logger.log({ level: 'warn', msg: `host.json durableTask.storageProvider.type '${provider}' runs on the local host's own task hub store (${options.storage ?? 'azurite'}), not on that provider` });
   }
-  const hub = new TaskHub({ name: taskHub, registry, clock, backend, logger, maxConcurrentActivities: options.maxConcurrentActivities ?? durable?.maxConcurrentActivityFunctions, skipGraceMs: options.skipGraceMs, ...(durable?.overridableExistingInstanceStates ? { overridableExistingInstanceStates: durable.overridableExistingInstanceStates } : {}), ...(options.holdSkipOnEvents ? { holdSkipOnEvents: options.holdSkipOnEvents } : {}) });
+  const hub = new TaskHub({
+    name: taskHub,
+    registry,
+    clock,
+    backend,
+    logger,
+    maxConcurrentActivities: options.maxConcurrentActivities ?? durable?.maxConcurrentActivityFunctions,
+    ...(durable?.overridableExistingInstanceStates ? { overridableExistingInstanceStates: durable.overridableExistingInstanceStates } : {}),
+    ...(options.holdSkipOnEvents ? { holdSkipOnEvents: options.holdSkipOnEvents } : {}),
+    ...(options.activityJitterMs ? { activityJitterMs: options.activityJitterMs } : {}),
+    ...(options.ordered ? { ordered: true } : {}),
+  });
   registry.outputBindings = new HostOutputBindings({ resolveConnection: connectionResolver(hostStorage), now: () => clock.now() });
   // Virtual time never goes back: a restarted hub continues from its persisted time.
   clock.advanceTo(await hub.open());
@@ -151,8 +172,9 @@ export async function startHost(options: StartHostOptions = {}): Promise<Running
   };
   const timers = new TimerTriggers({ registry, clock, hub, logger, timeZone: process.env.WEBSITE_TIME_ZONE || 'UTC', extraInputs: clientInputs });
   timersRef.current = timers;
-  hub.setSkipCap(() => timers.nextDue());
+  hub.setOtherTimers(() => timers.nextDue());
   hub.setExtraInputs(clientInputs);
+  const participant = options.participant ? hub.time.participate(options.participant) : undefined;
   hub.start();
   timers.start();
   const stopProgress = options.progress ? startProgressLine(hub) : undefined;
@@ -165,6 +187,7 @@ export async function startHost(options: StartHostOptions = {}): Promise<Running
     virtualTime: new Date(clock.now()).toISOString(),
     speed: clock.speed,
     skipping: clock.skipping,
+    ...(options.activityJitterMs ? { activityJitterMs: options.activityJitterMs } : {}),
     functions: [...registry.functions.values()].map((f) => `${f.name} (${f.trigger.type})`),
     routes: http.describeRoutes().map((r) => `${r.methods.join(',')} ${r.template}`),
   });
@@ -174,6 +197,7 @@ export async function startHost(options: StartHostOptions = {}): Promise<Running
     url,
     clock,
     hub,
+    ...(participant ? { participant } : {}),
     registry,
     logger,
     stop: () =>

@@ -16,6 +16,14 @@ function positiveNumber(name: string): (v: string) => number {
   };
 }
 
+function nonNegativeNumber(name: string): (v: string) => number {
+  return (v) => {
+    const n = Number(v);
+    if (v.trim() === '' || !Number.isFinite(n) || n < 0) throw new InvalidArgumentError(`${name} must be a number, 0 or more, got "${v}".`);
+    return n;
+  };
+}
+
 function portNumber(v: string): number {
   const n = Number(v);
   if (!Number.isInteger(n) || n < 0 || n > 65535) throw new InvalidArgumentError(`port must be an integer 0-65535, got "${v}".`);
@@ -29,9 +37,10 @@ const program = new Command()
   .option('--main <glob>', 'override package.json "main"')
   .option('--settings <file>', 'local.settings.json to read (Values become app settings; Keys hold function keys)')
   .option('-p, --port <port>', 'HTTP port (0: any free port); default local.settings.json Host.LocalHttpPort or 7071', portNumber)
-  .option('--speed <n>', 'virtual seconds per real second', positiveNumber('speed'), 1)
+  .option('--speed <n>', 'virtual seconds per real second while the hub is quiescent and nothing can be skipped (0: time moves only by skips)', nonNegativeNumber('speed'), 1)
   .option('--no-skip', 'turn time-skipping off (on by default)')
-  .option('--skip-grace <ms>', 'real milliseconds of quiescence before a time skip', Number, 0)
+  .option('--ordered', 'run one work item at a time in a fixed order (reproducible runs, see docs/virtual-clock.md)')
+  .option('--activity-jitter-ms <ms>', 'slow every activity by a random 0..N real milliseconds (load testing)', nonNegativeNumber('activity-jitter-ms'), 0)
   .option('--start <time>', 'virtual start time (ISO 8601) for a fresh task hub')
   .addOption(new Option('--storage <kind>', 'task hub storage').choices(['azurite', 'memory']).default('azurite'))
   .option('--connection <string>', 'storage connection string (default AzureWebJobsStorage)')
@@ -53,7 +62,8 @@ async function main(): Promise<void> {
     port?: number;
     speed: number;
     skip: boolean;
-    skipGrace: number;
+    activityJitterMs: number;
+    ordered?: boolean;
     start?: string;
     storage: 'azurite' | 'memory';
     connection?: string;
@@ -86,7 +96,8 @@ async function main(): Promise<void> {
     port: o.port,
     speed: o.speed,
     skipping: o.skip,
-    skipGraceMs: o.skipGrace,
+    activityJitterMs: o.activityJitterMs,
+    ordered: o.ordered === true,
     startTime: o.start,
     storage: o.storage,
     connectionString: o.connection,

@@ -7,24 +7,30 @@
  * progress and ends with the summary. Exit code 0 when the window succeeded.
  */
 import { randomBytes } from 'node:crypto';
-import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { copyFileSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { request as httpsRequest } from 'node:https';
+import { createServer } from 'node:net';
 import { createInterface } from 'node:readline/promises';
 import { Command } from 'commander';
 import { parse } from 'yaml';
+import { LISTENER_NAMES } from '../sandbox/core/ports';
 import { startSandbox, type RunningSandbox } from '../sandbox/core/sandbox';
 import { loadWindowFile } from '../shared/window/load';
 import { planWindow } from '../shared/window/plan';
 import { formatProblem } from '../shared/window/problems';
 import type { WindowStatusView } from '../shared/api/windows';
+import { InstanceIds } from '../shared/orchestrations/names';
+import type { ClockParticipant } from './durable/timeKeeper';
 import { startHost, type RunningHost } from './host';
+import { RehearsalFolder, type RehearsalRecord } from './rehearsalFolder';
 import { freePort } from './azurite';
 
 const ROOT = path.resolve(__dirname, '..', '..');
 const DEFAULT_WINDOW = path.join(ROOT, 'windows', '2025-06-22-monthly.yaml');
 const STARTER = 'rehearsal-runner';
+/** Events a person raises: in paced mode (`--speed`) time does not skip while the window waits for one. */
+const PERSON_EVENTS = ['approval', 'manual-done', 'canary-answer'];
 const ON_CALL = 'on-call-engineer';
 
 /**
@@ -66,7 +72,10 @@ export interface Scenario {
 interface Options {
   interactive?: boolean;
   serve?: boolean;
-  speed: number;
+  /** Paced mode (see PERSON_EVENTS): time flows at this many virtual seconds per real second while a person is asked. Unset: event-driven. */
+  speed?: number;
+  /** Slow every activity by a random 0..N real ms (the load-independence test). */
+  activityJitterMs?: number;
   port: number;
   basePort: number;
   keep?: boolean;
@@ -75,6 +84,12 @@ interface Options {
   scenario?: string;
   /** Storage connection string (default: UseDevelopmentStorage=true, Azurite started if needed). */
   storage?: string;
+  /** The rehearsal folder (default .mw/rehearsals/<window-id>). */
+  dir?: string;
+  /** Continue the rehearsal in the folder (`npm start -- --resume`). */
+  resume?: boolean;
+  /** Discard an unfinished rehearsal's folder and start over. */
+  fresh?: boolean;
 }
 
 /** App settings that point the real app at the simulated estate (what an operator sets in Azure). */
@@ -130,6 +145,9 @@ export function rehearsalSettings(sandbox: RunningSandbox, estate: Record<string
     ...(sending?.domain_name ? { MW_MAILGUN_DOMAIN: sending.domain_name } : {}),
     MW_CONSUL_URL: sandbox.urls.consul,
     MW_CONSUL_TOKEN: named(e.consul.tokens.map((t) => ({ ...t, value: t.secretId })), 'mw-automation').value,
+    // Every node's agent is on the Consul listener, told apart by the Host header (https://{node}:8501).
+    MW_CONSUL_AGENT_CONNECT_URL: sandbox.urls.consul,
+    MW_WINDOWS_VM_ID_TEMPLATE: `/subscriptions/${e.azure.subscriptionId}/resourceGroups/RG-BILLPAY-PRD/providers/Microsoft.Compute/virtualMachines/{node}`,
     MW_PROBE_OVERRIDE_URL: sandbox.urls.probes,
     // Links in notices (the window report) point at the local host.
     MW_PUBLIC_URL: hostUrl,
@@ -138,6 +156,8 @@ export function rehearsalSettings(sandbox: RunningSandbox, estate: Record<string
 
 export interface Rehearsal {
   host: RunningHost;
+  /** The rehearsal people's part in the clock: time moves only after they have seen the hub's state. */
+  turns: ClockParticipant;
   sandbox: RunningSandbox;
   windowId: string;
   /** Calls the app's HTTP API as `who` with the master key. */
@@ -152,38 +172,112 @@ export interface Rehearsal {
   people: Record<string, { slack?: string }>;
   /** The credentials the app was configured with: none may show up in what a window leaves behind. */
   credentials: string[];
-  stop(): Promise<void>;
+  /** Where everything a resume needs is kept. */
+  folder: RehearsalFolder;
+  /** How the rehearsal was started. */
+  record: RehearsalRecord;
+  /** Stop everything; the folder is removed unless `keepFolder` (default: the --keep flag). */
+  stop(options?: { keepFolder?: boolean }): Promise<void>;
+}
+
+/** A block of `count` free consecutive ports below the ephemeral range (where outgoing connections take theirs). */
+async function freePortBlock(count: number): Promise<number> {
+  const canListen = (port: number) =>
+    new Promise<boolean>((resolve) => {
+      const server = createServer();
+      server.once('error', () => resolve(false));
+      server.listen(port, '127.0.0.1', () => server.close(() => resolve(true)));
+    });
+  for (let attempt = 0; attempt < 200; attempt++) {
+    const base = 20_000 + Math.floor(Math.random() * (12_000 - count));
+    let free = true;
+    for (let i = 0; i < count && free; i++) free = await canListen(base + i);
+    if (free) return base;
+  }
+  throw new Error(`found no ${count} free consecutive ports for the simulated estate; give one with --base-port`);
+}
+
+/** The `id:` of a window file, or its base name (for finding the folder of a rehearsal to resume). */
+function windowIdOf(windowFile: string): string {
+  const loaded = loadWindowFile(windowFile);
+  return loaded.window?.id ?? path.basename(windowFile).replace(/\.ya?ml$/i, '');
+}
+
+/** Options for {@link startRehearsal}. */
+export interface StartRehearsalOptions extends Omit<Partial<Options>, 'scenario'> {
+  log?: (line: string) => void;
+  leadMinutes?: number;
+  /** Continue the rehearsal in the folder instead of starting one (its record says how it was started). */
+  resume?: boolean;
+  /** The scenario, recorded so a resume behaves the same. */
+  scenario?: Scenario;
 }
 
 /** Starts everything for one window and returns handles; the caller starts and drives it. */
-export async function startRehearsal(windowFile: string, options: Partial<Options> & { log?: (line: string) => void; leadMinutes?: number } = {}): Promise<Rehearsal> {
+export async function startRehearsal(windowFile: string, options: StartRehearsalOptions = {}): Promise<Rehearsal> {
+  let folder: RehearsalFolder;
+  let record: RehearsalRecord;
+  if (options.resume) {
+    folder = new RehearsalFolder(options.dir ?? RehearsalFolder.defaultDir(ROOT, windowIdOf(windowFile)));
+    record = folder.read();
+    windowFile = record.windowFile;
+  } else {
+    const loaded = loadWindowFile(windowFile);
+    if (!loaded.window) throw new Error(`the window has problems:\n${loaded.problems.map(formatProblem).join('\n')}`);
+    folder = new RehearsalFolder(options.dir ?? RehearsalFolder.defaultDir(ROOT, loaded.window.id));
+    if (options.fresh) rmSync(folder.dir, { recursive: true, force: true });
+    if (folder.exists()) throw new Error(`an unfinished rehearsal of ${loaded.window.id} is in ${folder.dir}: continue it with --resume, or start over with --fresh`);
+    folder.create();
+    const copy = path.join(folder.windowsDir, path.basename(windowFile));
+    copyFileSync(windowFile, copy);
+    const plan = planWindow(loaded.window, { recommend: false });
+    // A fresh task hub and record prefix per rehearsal: an Azurite left running by an earlier
+    // one (or shared with tests) never makes this run see that one's instances.
+    const taskHub = `R${randomBytes(4).toString('hex')}${loaded.window.id.replace(/[^A-Za-z0-9]/g, '')}`.slice(0, 44);
+    record = {
+      version: 1,
+      windowId: loaded.window.id,
+      windowFile: copy,
+      taskHub,
+      // The app's settings name the host's clock URL before the host listens: port 0 picks a free port now.
+      port: options.port === 0 ? await freePort() : (options.port ?? 7071),
+      // Port 0 for the estate: a fixed block picked now, so a resume listens where in-flight
+      // operations (their polling URLs are in the task hub) expect the estate to be.
+      basePort: options.basePort === 0 ? await freePortBlock(LISTENER_NAMES.length) : (options.basePort ?? 7440),
+      startMs: plan.start.epochMs - (options.leadMinutes ?? 50) * 60_000,
+      ...(options.storage ? { storage: options.storage } : {}),
+      ...(options.speed !== undefined ? { speed: options.speed } : {}),
+      ...(options.activityJitterMs ? { activityJitterMs: options.activityJitterMs } : {}),
+      ...(options.scenario ? { scenario: options.scenario } : {}),
+    };
+  }
   const loaded = loadWindowFile(windowFile);
   if (!loaded.window) throw new Error(`the window has problems:\n${loaded.problems.map(formatProblem).join('\n')}`);
   const window = loaded.window;
-  const plan = planWindow(window, { recommend: false });
-  const work = mkdtempSync(path.join(tmpdir(), `mw-rehearsal-${window.id}-`));
-  const windowsDir = path.join(work, 'windows');
-  mkdirSync(windowsDir);
-  copyFileSync(windowFile, path.join(windowsDir, path.basename(windowFile)));
 
   const estateFile = path.join(ROOT, 'sandbox', 'estate', 'default.yaml');
   const estate = parse(readFileSync(estateFile, 'utf8')) as Record<string, unknown>;
   // The estate follows the host's virtual clock; until the host exists it reads the start.
-  const startMs = plan.start.epochMs - (options.leadMinutes ?? 50) * 60_000;
+  const startMs = record.startMs;
   const hostRef: { current?: RunningHost } = {};
-  const sandbox = await startSandbox({ basePort: options.basePort ?? 7440, estate, stateDir: path.join(work, 'sandbox'), resume: false, clock: { now: () => hostRef.current?.clock.now() ?? startMs } });
+  const sandbox = await startSandbox({ basePort: record.basePort, estate, stateDir: folder.sandboxDir, resume: options.resume === true, clock: { now: () => hostRef.current?.clock.now() ?? startMs } });
 
-  // The app's settings name the host's clock URL before the host listens: port 0 picks a free port now.
-  const port = options.port === 0 ? await freePort() : (options.port ?? 7071);
+  const port = record.port;
   const hostUrl = `http://127.0.0.1:${port}`;
-  const masterKey = randomBytes(18).toString('base64url');
-  // A fresh task hub and record prefix per rehearsal: an Azurite left running by an earlier
-  // one (or shared with tests) never makes this run see that one's instances.
-  const runTag = randomBytes(4).toString('hex');
-  const taskHub = `R${runTag}${window.id.replace(/[^A-Za-z0-9]/g, '')}`.slice(0, 44);
-  const settingsFile = path.join(work, 'local.settings.json');
-  const settings = rehearsalSettings(sandbox, estate, hostUrl, windowsDir, window.timeZone, taskHub, options.storage);
-  writeFileSync(settingsFile, JSON.stringify({ IsEncrypted: false, Values: settings, Host: { LocalHttpPort: port }, Keys: { master: masterKey } }, null, 2));
+  const settingsFile = folder.settingsFile;
+  let settings: Record<string, string>;
+  let masterKey: string;
+  if (options.resume) {
+    const saved = JSON.parse(readFileSync(settingsFile, 'utf8')) as { Values: Record<string, string>; Keys: { master: string } };
+    settings = saved.Values;
+    masterKey = saved.Keys.master;
+  } else {
+    masterKey = randomBytes(18).toString('base64url');
+    settings = rehearsalSettings(sandbox, estate, hostUrl, folder.windowsDir, window.timeZone, record.taskHub, record.storage);
+    writeFileSync(settingsFile, JSON.stringify({ IsEncrypted: false, Values: settings, Host: { LocalHttpPort: port }, Keys: { master: masterKey } }, null, 2), { mode: 0o600 });
+    // Written last: a folder with a record has everything a resume needs.
+    folder.write(record);
+  }
 
   let host: RunningHost;
   try {
@@ -191,17 +285,23 @@ export async function startRehearsal(windowFile: string, options: Partial<Option
       appDir: ROOT,
       settingsFile,
       port,
-      speed: options.speed ?? 600,
+      // Event-driven by default: time stands still while anything runs and jumps to the next
+      // timer once the hub is quiescent and the rehearsal people have seen its state. With
+      // --speed (paced) it flows instead while the window waits for a person.
+      speed: record.speed ?? 0,
       skipping: true,
+      holdSkipOnEvents: record.speed === undefined ? [] : PERSON_EVENTS,
+      // One work item at a time in a fixed order: the same calls in the same order on any machine.
+      ordered: true,
+      ...(record.activityJitterMs ? { activityJitterMs: record.activityJitterMs } : {}),
       startTime: startMs,
       storage: 'azurite',
-      ...(options.storage ? { connectionString: options.storage } : {}),
-      azuriteLocation: path.join(work, 'azurite'),
-      taskHub,
+      ...(record.storage ? { connectionString: record.storage } : {}),
+      azuriteLocation: folder.azuriteDir,
+      taskHub: record.taskHub,
       quietInvocations: false,
-      // A rehearsal approver answers within a second; time must not skip past a question to a person.
-      holdSkipOnEvents: ['approval', 'manual-done', 'canary-answer'],
-      logFile: path.join(work, 'host.log'),
+      participant: 'rehearsal people',
+      logFile: folder.hostLog,
     });
   } catch (error) {
     await sandbox.stop();
@@ -211,7 +311,7 @@ export async function startRehearsal(windowFile: string, options: Partial<Option
   // The Slack app's Request URL (Interactivity & Shortcuts): button clicks reach the app's endpoint.
   const interactivity = await controlRequest(sandbox, 'PUT', '/_sandbox/slack/interactivity', { url: `${host.url}/api/slack/interactions` });
   if (interactivity.status !== 200) throw new Error(`the estate refused the Slack Request URL: ${interactivity.status} ${interactivity.body}`);
-  options.log?.(`host ${host.url} (logs ${path.join(work, 'host.log')}), estate ${sandbox.urls.control}`);
+  options.log?.(`host ${host.url} (logs ${folder.hostLog}), estate ${sandbox.urls.control}`);
 
   let stopping: Promise<void> | undefined;
   const api: Rehearsal['api'] = async (method, route, who, body) => {
@@ -256,21 +356,24 @@ export async function startRehearsal(windowFile: string, options: Partial<Option
 
   return {
     host,
+    turns: host.participant!,
     sandbox,
     windowId: window.id,
     api,
     canaryTeams,
     people: window.people,
     credentials: Object.entries(settings).filter(([name, value]) => /SECRET|TOKEN|_PAT$|API_KEY/.test(name) && value !== '').map(([, value]) => value),
-    hostLog: path.join(work, 'host.log'),
+    hostLog: folder.hostLog,
     masterKey,
-    stop: () =>
+    folder,
+    record,
+    stop: (stopOptions = {}) =>
       (stopping ??= (async () => {
         // Each part gets a deadline: a part that hangs (storage gone, a connection held open)
         // must not keep the others, or the process, from ending.
         await withDeadline(host.stop(), STOP_HOST_MS);
         await withDeadline(sandbox.stop(), STOP_SANDBOX_MS);
-        if (!options.keep) rmSync(work, { recursive: true, force: true });
+        if (!(stopOptions.keepFolder ?? options.keep)) rmSync(folder.dir, { recursive: true, force: true });
       })()),
   };
 }
@@ -461,12 +564,14 @@ async function pageAfterEnd(rehearsal: Rehearsal, ask: NonNullable<Scenario['pag
   const r = await rehearsal.api('POST', `windows/${rehearsal.windowId}/maintenance-page/${ask.page}`, ask.by, { action: ask.action, reason: ask.reason });
   log(`${ask.by} asked for maintenance page ${ask.page} ${ask.action} (${r.status}): ${ask.reason}`);
   if (r.status !== 202) throw new Error(`the emergency page request was refused: ${r.status} ${JSON.stringify(r.body)}`);
-  for (let i = 0; i < 120; i++) {
-    await new Promise((resolve) => setTimeout(resolve, 1000));
+  // The page step runs on the virtual clock: look at each quiescent state, then let time move.
+  for (;;) {
+    const turn = await rehearsal.turns.turn();
+    if (!turn) throw new Error('the local host stopped while the maintenance page was switched');
     const status = (await rehearsal.api('GET', `windows/${rehearsal.windowId}`)).body as WindowStatusView;
     if (status.maintenancePages[ask.page] === ask.action) return status;
+    rehearsal.turns.ack(turn.seq);
   }
-  throw new Error(`maintenance page ${ask.page} is not ${ask.action} two minutes after the request`);
 }
 
 async function injectFault(rehearsal: Rehearsal, fault: unknown): Promise<void> {
@@ -488,25 +593,45 @@ async function followRun(
   rehearsal: Rehearsal,
   scenario: Scenario,
   previousRunId: string | undefined,
-  o: { log: (line: string) => void; zone: string; ask?: (q: string) => Promise<boolean>; quiet?: boolean },
+  o: { log: (line: string) => void; zone: string; ask?: (q: string) => Promise<boolean>; quiet?: boolean; answered: Set<string> },
 ): Promise<WindowStatusView> {
-  const { log } = o;
+  const { log, answered } = o;
+  const turns = rehearsal.turns;
+  const windowRun = () => rehearsal.host.hub.getStatus(InstanceIds.window(rehearsal.windowId), { showInput: false });
   let aborted = false;
-  const answered = new Set<string>();
   let last = '';
+  // What the people look at is the status view; reading it at every move of the clock is
+  // costly, so they read it when something may want them: an instance newly waiting for a
+  // person, the window's orchestration changing state, an abort condition to watch; and, only
+  // for the progress lines, about once a second.
+  let lookedAt: string | undefined;
+  let lastRead = 0;
   for (;;) {
+    const turn = await turns.turn();
+    if (!turn) throw new Error('the local host stopped during the rehearsal');
+    const look = JSON.stringify([rehearsal.host.hub.waitingFor(PERSON_EVENTS), windowRun()?.runtimeStatus, windowRun()?.lastUpdatedTime]);
+    const display = !o.quiet && performance.now() - lastRead > 1000;
+    if (look === lookedAt && !scenario.abortWhen && !display) {
+      turns.ack(turn.seq);
+      continue;
+    }
+    lookedAt = look;
+    lastRead = performance.now();
     const r = await rehearsal.api('GET', `windows/${rehearsal.windowId}`);
     const status = r.body as WindowStatusView;
     if (r.status === 200 && status.steps && status.runId !== undefined && status.runId !== previousRunId) {
+      const before = new Set(answered);
       for (const line of await answerPending(rehearsal, status, answered, o.ask, scenario)) log(`  ${line}`);
+      // What was answered is noted in the folder, so a resumed rehearsal does not ask again.
+      for (const key of answered) if (!before.has(key)) rehearsal.folder.noteAnswered(key);
       const trigger = scenario.abortWhen;
       if (trigger && !aborted && status.steps.some((s) => s.id === trigger.step && s.state === trigger.state && (trigger.detail === undefined || (s.detail ?? '').includes(trigger.detail)))) {
         aborted = true;
         const r = await rehearsal.api('POST', `windows/${rehearsal.windowId}/abort`, ON_CALL, { reason: trigger.reason });
         log(`  on-call-engineer aborted the window (${r.status}): ${trigger.reason}`);
       }
-      const line = progressLine(status, rehearsal.host.clock.now(), o.zone);
-      // Print when something changed, not every tick of the clock.
+      const line = progressLine(status, turn.nowMs, o.zone);
+      // Print when something changed, not every move of the clock.
       const key = line.replace(/^\[[^\]]*\] /, '');
       if (!o.quiet && key !== last) log(line);
       last = key;
@@ -521,10 +646,13 @@ async function followRun(
         if (notBack.length > 0) log(`STILL CHANGED, NOT PUT BACK (${notBack.length}):\n${notBack.map(item).join('\n')}`);
         if (kept.length > 0) log(`Left changed on purpose (${kept.length}):\n${kept.map(item).join('\n')}`);
         if (status.details?.runId) log(`Window report: ${rehearsal.host.url}/api/windows/${rehearsal.windowId}/runs/${status.details.runId}/report.html (function key required; mw report ${rehearsal.windowId})`);
+        // The turn stays unacknowledged: time stands still until whoever acts next (another
+        // run's start, an emergency page) has changed the hub, so what follows starts at the same
+        // virtual moment on a quiet or a loaded machine.
         return status;
       }
     }
-    await new Promise((resolve) => setTimeout(resolve, 1000));
+    turns.ack(turn.seq);
   }
 }
 
@@ -534,10 +662,14 @@ async function main(argv: string[]): Promise<number> {
     .argument('[window]', 'window file', DEFAULT_WINDOW)
     .option('--interactive', 'ask before each approval and manual step')
     .option('--serve', 'keep the host and the estate running afterwards (Ctrl-C to stop)')
-    .option('--speed <n>', 'virtual seconds per real second between time skips', Number, 600)
+    .option('--speed <n>', 'paced: while the window waits for a person, virtual seconds per real second (default: event-driven, time jumps to the next timer)', Number)
+    .option('--activity-jitter-ms <ms>', 'slow every activity by a random 0..N real ms (outcomes must not change)', Number)
     .option('--port <n>', 'local host HTTP port', Number, 7071)
     .option('--base-port <n>', 'first port of the simulated estate', Number, 7440)
-    .option('--keep', 'keep the rehearsal folder (logs, storage)')
+    .option('--keep', 'keep the rehearsal folder (logs, storage) when it ends')
+    .option('--dir <folder>', 'the rehearsal folder (default .mw/rehearsals/<window-id>)')
+    .option('--resume', 'continue a rehearsal that was killed, from its folder (task hub, estate, keys)')
+    .option('--fresh', "discard an unfinished rehearsal's folder and start over")
     .option('--quiet', 'no live progress lines')
     .option('--storage <connection>', 'storage connection string (default UseDevelopmentStorage=true; Azurite is started if none listens)')
     .option('--report <file>', 'write the final status, estate state and call log as JSON')
@@ -547,35 +679,62 @@ async function main(argv: string[]): Promise<number> {
   const windowFile = path.resolve(program.args[0] ?? DEFAULT_WINDOW);
   const log = (line: string) => process.stdout.write(`${line}\n`);
 
-  const scenario = options.scenario ? (JSON.parse(readFileSync(options.scenario, 'utf8')) as Scenario) : {};
+  const given = options.scenario ? (JSON.parse(readFileSync(options.scenario, 'utf8')) as Scenario) : undefined;
   // Started by the timer, the clock begins inside the scheduler's lead time (it starts windows 30 minutes early).
-  const rehearsal = await startRehearsal(windowFile, { ...options, log, ...(scenario.startViaTimer ? { leadMinutes: 20 } : {}) });
-  for (const fault of scenario.faults ?? []) await injectFault(rehearsal, fault);
+  const rehearsal = await startRehearsal(windowFile, { ...options, scenario: given, log, ...(given?.startViaTimer ? { leadMinutes: 20 } : {}) });
+  // A resumed rehearsal behaves as it was started to.
+  const scenario = ((options.resume ? rehearsal.record.scenario : given) as Scenario | undefined) ?? {};
+  const windowRun = () => rehearsal.host.hub.getStatus(InstanceIds.window(rehearsal.windowId), { showInput: false });
+  // Whether the window has been started: from then on a stop keeps the folder for --resume,
+  // until it has finished.
+  let started = windowRun() !== undefined;
+  let finished = false;
+  const resumeHint = `continue it with: npm start -- --resume ${path.relative(process.cwd(), rehearsal.record.windowFile)} --dir ${rehearsal.folder.dir}`;
+  if (!options.resume) for (const fault of scenario.faults ?? []) await injectFault(rehearsal, fault);
   // Ctrl-C or a test's SIGTERM still stops the host, its Azurite and the estate, within a
   // deadline; a second signal, or the deadline, ends the process at once (the host's Azurite
-  // is signalled on exit either way).
+  // is signalled on exit either way). A started rehearsal keeps its folder, to be resumed.
   const stopOnSignal = (signal: NodeJS.Signals) => {
     const code = signal === 'SIGINT' ? 130 : 143;
     process.once('SIGINT', () => process.exit(code));
     process.once('SIGTERM', () => process.exit(code));
     setTimeout(() => process.exit(code), STOP_HOST_MS + STOP_SANDBOX_MS + 2_000);
-    void rehearsal.stop().finally(() => process.exit(code));
+    if (started && !finished) log(`stopped; ${resumeHint}`);
+    void rehearsal.stop({ keepFolder: (started && !finished) || options.keep === true }).finally(() => process.exit(code));
   };
   process.once('SIGINT', stopOnSignal);
   process.once('SIGTERM', stopOnSignal);
   const rl = options.interactive ? createInterface({ input: process.stdin, output: process.stdout }) : undefined;
-  const ask = rl ? async (q: string) => !/^n/i.test(await rl.question(`${q} [Y/n] `)) : undefined;
+  // A question to the person at the keyboard holds the clock until it is answered.
+  const ask = rl
+    ? async (q: string) => {
+        const hold = rehearsal.host.hub.time.hold(`asking: ${q}`);
+        try {
+          return !/^n/i.test(await rl.question(`${q} [Y/n] `));
+        } finally {
+          hold.release();
+        }
+      }
+    : undefined;
+  // The rehearsal people take part in every move of time: they see each quiescent state of
+  // the hub, answer what waits for them, and only then let time move on.
+  const turns = rehearsal.turns;
   try {
-    if (scenario.startViaTimer) {
+    if (started) {
+      log(`resuming ${rehearsal.windowId} from ${rehearsal.folder.dir} at ${new Date(rehearsal.host.clock.now()).toISOString()}`);
+    } else if (scenario.startViaTimer) {
       const fire = () => fetch(`${rehearsal.host.url}/admin/functions/windowScheduler`, { method: 'POST', headers: { 'x-functions-key': rehearsal.masterKey, 'content-type': 'application/json' }, body: '{}' });
       const fired = await Promise.all([fire(), fire()]);
+      started = true;
       log(`fired the scheduler twice: ${fired.map((f) => f.status).join(', ')}`);
     } else {
       await startRun(rehearsal);
+      started = true;
     }
     log(`rehearsing ${rehearsal.windowId}; status ${rehearsal.host.url}/api/windows/${rehearsal.windowId}/page (function key required)`);
-    const duplicateStart = scenario.duplicateStart ? (await rehearsal.api('POST', `windows/${rehearsal.windowId}/start`, STARTER, { mode: 'rehearsal' })).status : undefined;
+    const duplicateStart = scenario.duplicateStart && !options.resume ? (await rehearsal.api('POST', `windows/${rehearsal.windowId}/start`, STARTER, { mode: 'rehearsal' })).status : undefined;
     const zone = loadWindowFile(windowFile).window!.timeZone;
+    const answered = rehearsal.folder.answered();
     const finals: WindowStatusView[] = [];
     for (const [i, run] of [scenario, ...(scenario.runs ?? [])].entries()) {
       if (i > 0) {
@@ -583,19 +742,30 @@ async function main(argv: string[]): Promise<number> {
         await startRun(rehearsal);
         log(`\nrun ${i + 1} of ${rehearsal.windowId} started`);
       }
-      finals.push(await followRun(rehearsal, run, finals.at(-1)?.runId, { log, zone, ...(ask ? { ask } : {}), ...(options.quiet ? { quiet: true } : {}) }));
+      finals.push(await followRun(rehearsal, run, finals.at(-1)?.runId, { log, zone, answered, ...(ask ? { ask } : {}), ...(options.quiet ? { quiet: true } : {}) }));
     }
     let status = finals.at(-1)!;
     if (scenario.pageAfterEnd) status = await pageAfterEnd(rehearsal, scenario.pageAfterEnd, log);
     if (options.report) writeFileSync(options.report, JSON.stringify(await buildReport(rehearsal, finals, duplicateStart, status), null, 1));
+    finished = true;
     if (options.serve) {
-      log(`serving at ${rehearsal.host.url}; Ctrl-C to stop`);
+      // Kept running for people to look around: real time from here, and no skipping
+      // past a question to a person (the rehearsal people have left).
+      turns.leave();
+      rehearsal.host.hub.setHoldSkipOnEvents(PERSON_EVENTS);
+      rehearsal.host.clock.setSpeed(1);
+      log(`serving at ${rehearsal.host.url} on real time; Ctrl-C to stop`);
       await new Promise<void>(() => undefined);
     }
     return status.state === 'succeeded' ? 0 : 1;
+  } catch (error) {
+    if (started) log(`the rehearsal stopped: ${error instanceof Error ? error.message : String(error)}; ${resumeHint}`);
+    throw error;
   } finally {
+    turns.leave();
     rl?.close();
-    await rehearsal.stop();
+    // Over: nothing to resume, the folder goes (unless --keep). Stopped early: it stays.
+    await rehearsal.stop({ keepFolder: options.keep === true || (started && !finished) });
   }
 }
 

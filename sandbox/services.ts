@@ -10,6 +10,7 @@ import { createDevOpsService } from './devops/service';
 import { createPingdomService } from './pingdom/service';
 import { createMailgunService } from './mailgun/service';
 import { createConsulService } from './consul/service';
+import { createOpsgenieService } from './opsgenie/service';
 
 export const serviceFactories: Record<string, ServiceFactory> = {
   arm: createArmService,
@@ -22,4 +23,5 @@ export const serviceFactories: Record<string, ServiceFactory> = {
   pingdom: createPingdomService,
   mailgun: createMailgunService,
   consul: createConsulService,
+  opsgenie: createOpsgenieService,
 };

@@ -9,13 +9,18 @@ export interface Clock {
 
 export const systemClock: Clock = { now: async () => Date.now() };
 
-/** Follows `GET <url>` → `{ nowMs, speed }`, extrapolating between reads. */
-export function remoteClock(url: string, refreshInMs = 1000): Clock {
+/**
+ * Follows `GET <url>` → `{ nowMs, speed }`. Reads the host on every call by default: a
+ * rehearsal's time stands still, then jumps, so a cached reading would be stale by the
+ * jump (and how stale would depend on how busy the machine is). With `refreshInMs` it
+ * extrapolates between reads with the host's current speed.
+ */
+export function remoteClock(url: string, refreshInMs = 0): Clock {
   let last: { nowMs: number; speed: number; readAt: number } | undefined;
   return {
     async now() {
       const real = Date.now();
-      if (!last || real - last.readAt > refreshInMs) {
+      if (!last || real - last.readAt >= refreshInMs) {
         const response = await fetch(url);
         if (!response.ok) throw new Error(`clock ${url} answered ${response.status}`);
         const body = (await response.json()) as { nowMs: number; speed?: number };

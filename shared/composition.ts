@@ -3,6 +3,7 @@ import { createActivities, type ActivityHandlers } from './activities';
 import { AzureAlertSuppressionClient } from './adapters/azure/alerts';
 import { createArmResourceClient, createTokenCredential, type AzureClientOptions } from './adapters/azure/client';
 import { AzureComputeClient } from './adapters/azure/compute';
+import { RunCommandWindowsHosts } from './adapters/azure/windows';
 import { AzurePoolClient } from './adapters/azure/pools';
 import { KeyVaultSecretStore } from './adapters/azure/secrets';
 import { createCloudflareClient } from './adapters/cloudflare/client';
@@ -14,6 +15,8 @@ import { DevOpsPipelineClient } from './adapters/devops/pipelines';
 import { createHttpsFetch } from './adapters/http/https';
 import { HttpProbeClient, simulatedWebServersOverride } from './adapters/http/probe';
 import { MailgunKeyClient } from './adapters/mailgun/keys';
+import { createOpsgenieClient } from './adapters/opsgenie/client';
+import { OpsgenieMaintenanceClient } from './adapters/opsgenie/oncall';
 import { createPingdomClient } from './adapters/pingdom/client';
 import { PingdomUptimeClient } from './adapters/pingdom/uptime';
 import { createSlackClient } from './adapters/slack/client';
@@ -100,8 +103,9 @@ export function createPorts(config: AppConfig): Ports {
   const azureOptions: AzureClientOptions = { credential, ...(caPem ? { caPem } : {}), userAgentPrefix: 'maintenance-windows' };
   const local = Boolean(caPem);
 
+  const compute = new AzureComputeClient({ ...azureOptions, endpoint: azure.armEndpoint });
   return {
-    compute: new AzureComputeClient({ ...azureOptions, endpoint: azure.armEndpoint }),
+    compute,
     pools: new AzurePoolClient({ ...azureOptions, endpoint: azure.armEndpoint }),
     alerts: azure.alertRulesScope
       ? new AzureAlertSuppressionClient({ arm: createArmResourceClient({ ...azureOptions, endpoint: azure.armEndpoint }), scope: azure.alertRulesScope })
@@ -120,9 +124,35 @@ export function createPorts(config: AppConfig): Ports {
       ...(caPem ? { caPem } : {}),
       keys: { role: config.mailgun.role, ...(config.mailgun.domain ? { kind: 'domain', domainName: config.mailgun.domain } : {}) },
     }),
-    consul: new ConsulMaintenanceClient(createConsulClient({ baseUrl: config.consul.url ?? 'https://consul.service.consul:8501', token: config.consul.token, ...(caPem ? { caPem } : {}) })),
+    consul: new ConsulMaintenanceClient(
+      createConsulClient({
+        baseUrl: config.consul.url ?? 'https://consul.service.consul:8501',
+        token: config.consul.token,
+        agentUrl: (node) => byName(config.consul.agents, node) ?? config.consul.agentUrl.replace('{node}', encodeURIComponent(node)),
+        ...(config.consul.agentConnectUrl ? { agentConnectTo: config.consul.agentConnectUrl } : {}),
+        ...(caPem ? { caPem } : {}),
+      }),
+    ),
+    hosts: new RunCommandWindowsHosts({
+      compute,
+      vmIdOf: (node) => {
+        const id = byName(config.windows.vms, node) ?? config.windows.vmIdTemplate?.replace('{node}', node);
+        if (!id) throw Object.assign(new Error(`no Azure VM configured for ${node}: set MW_WINDOWS_VM_ID_TEMPLATE or MW_WINDOWS_VMS`), { code: 'NotConfigured' });
+        return id;
+      },
+      // Locally the estate follows a fast virtual clock: a run command ends within a fraction of a second.
+      ...(local ? { pollIntervalInMs: 20 } : {}),
+    }),
+    oncall: config.opsgenie.apiKey
+      ? new OpsgenieMaintenanceClient(createOpsgenieClient({ apiKey: config.opsgenie.apiKey, ...(config.opsgenie.url ? { baseUrl: config.opsgenie.url } : {}), ...(caPem ? { caPem } : {}) }))
+      : unconfigured<Ports['oncall']>('MW_OPSGENIE_API_KEY (an Opsgenie / JSM Operations API key) is not set'),
     probes: new HttpProbeClient({ ...(caPem ? { caPem } : {}), ...(config.probeOverrideUrl ? { connectOverride: simulatedWebServersOverride(config.probeOverrideUrl) } : {}) }),
   };
+}
+
+/** A configured value by name, case-insensitively (machine names are). */
+function byName(map: Record<string, string>, name: string): string | undefined {
+  return Object.entries(map).find(([k]) => k.toLowerCase() === name.toLowerCase())?.[1];
 }
 
 /** A port whose configuration is missing: every call fails with the setting to fix. */

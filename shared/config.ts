@@ -67,8 +67,31 @@ const Env = z.object({
   MW_MAILGUN_DOMAIN: z.string().optional(),
   MW_CONSUL_URL: optionalUrl,
   MW_CONSUL_TOKEN: z.string().default(''),
+  /**
+   * Each node's own Consul agent (maintenance mode is set there, as `consul maint` does on the box):
+   * a URL with `{node}`, e.g. https://{node}.billpay.local:8501.
+   */
+  MW_CONSUL_AGENT_URL: z.string().regex(/^https?:\/\/.*\{node\}/, 'a URL containing {node}').default('https://{node}:8501'),
+  /** JSON: node → agent URL, for nodes the template does not fit. */
+  MW_CONSUL_AGENTS: z.string().default('{}'),
+  /** Locally: connect to every agent here, its host kept in the Host header (the simulated estate tells agents apart by it). */
+  MW_CONSUL_AGENT_CONNECT_URL: optionalUrl,
+  /**
+   * The Azure VM of a Windows machine named in a window (worker services and scheduled tasks run
+   * through Run Command there): a resource id with `{node}`.
+   */
+  MW_WINDOWS_VM_ID_TEMPLATE: z
+    .string()
+    .regex(/^\/subscriptions\/[^/]+\/resourceGroups\/[^/]+\/providers\/Microsoft\.Compute\/virtualMachines\/.*\{node\}/i, 'a VM resource id containing {node}')
+    .optional(),
+  /** JSON: machine name → VM resource id, for machines the template does not fit. */
+  MW_WINDOWS_VMS: z.string().default('{}'),
   /** The app's address as people reach it (https://<app>.azurewebsites.net): links in Slack to the status page and the window report. */
   MW_PUBLIC_URL: optionalUrl,
+  /** Opsgenie / Jira Service Management Operations API (EU: https://api.eu.opsgenie.com). */
+  MW_OPSGENIE_URL: optionalUrl,
+  /** An Opsgenie API integration key (GenieKey) that may create and cancel maintenances. */
+  MW_OPSGENIE_API_KEY: z.string().default(''),
   /** Locally: follow the devhost's virtual clock (GET → { nowMs, speed }). */
   MW_CLOCK_URL: optionalUrl,
   /** Locally: send every sanity probe to the simulated web servers' listener. */
@@ -110,6 +133,15 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env) {
   } catch {
     throw new ConfigError(['MW_DEVOPS_KNOWN_STAGES: expected JSON {"Pipeline name": ["Stage", ...]}']);
   }
+  const jsonMap = (name: string, text: string): Record<string, string> => {
+    try {
+      return z.record(z.string(), z.string().min(1)).parse(JSON.parse(text));
+    } catch {
+      throw new ConfigError([`${name}: expected JSON {"name": "value", ...}`]);
+    }
+  };
+  const consulAgents = jsonMap('MW_CONSUL_AGENTS', e.MW_CONSUL_AGENTS);
+  const windowsVms = jsonMap('MW_WINDOWS_VMS', e.MW_WINDOWS_VMS);
   let caPem: string | undefined;
   if (e.MW_CA_FILE) {
     try {
@@ -153,7 +185,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env) {
     devops: { orgUrl: e.MW_DEVOPS_ORG_URL, pat: e.MW_DEVOPS_PAT, knownStages },
     pingdom: { baseUrl: e.MW_PINGDOM_BASE_URL, token: e.MW_PINGDOM_TOKEN },
     mailgun: { baseUrl: e.MW_MAILGUN_BASE_URL, apiKey: e.MW_MAILGUN_API_KEY, role: e.MW_MAILGUN_KEY_ROLE, domain: e.MW_MAILGUN_DOMAIN },
-    consul: { url: e.MW_CONSUL_URL, token: e.MW_CONSUL_TOKEN },
+    consul: { url: e.MW_CONSUL_URL, token: e.MW_CONSUL_TOKEN, agentUrl: e.MW_CONSUL_AGENT_URL, agents: consulAgents, agentConnectUrl: e.MW_CONSUL_AGENT_CONNECT_URL },
+    windows: { vmIdTemplate: e.MW_WINDOWS_VM_ID_TEMPLATE, vms: windowsVms },
+    opsgenie: { url: e.MW_OPSGENIE_URL, apiKey: e.MW_OPSGENIE_API_KEY },
     probeOverrideUrl: e.MW_PROBE_OVERRIDE_URL,
     clockUrl: e.MW_CLOCK_URL,
     publicUrl: e.MW_PUBLIC_URL ?? (e.WEBSITE_HOSTNAME ? `https://${e.WEBSITE_HOSTNAME}` : undefined),

@@ -26,6 +26,7 @@ import {
   type TimerTriggerStatus,
 } from './journal';
 import { type EntityRequest, type ReplayResult, type SdkAction, replayEpisode } from './replay';
+import { TimeKeeper } from './timeKeeper';
 
 const DAY_MS = 24 * 3600 * 1000;
 
@@ -40,17 +41,17 @@ export interface TaskHubOptions {
   maxConcurrentActivities?: number;
   /** Orchestrator episodes running at once. */
   maxConcurrentOrchestrations?: number;
-  /** Real milliseconds of quiescence before a time skip (default 0). */
-  skipGraceMs?: number;
-  /** Upper bound for a time skip (e.g. the next timer-trigger occurrence). */
-  skipCap?: () => number | undefined;
   /**
    * Event names a person raises (approvals, ticks). When set, time skips whenever the hub is
-   * idle and no instance waits for one of these; instances waiting only on other events (sent
-   * by other instances) no longer hold the clock. Unset: skip only when every live instance
-   * waits on a timer.
+   * quiescent and no instance waits for one of these (an empty list: whenever it is quiescent;
+   * participants then answer for the people). Unset: skip only when every live instance
+   * waits on a timer (anyone might raise an event an instance waits for alone).
    */
   holdSkipOnEvents?: string[];
+  /** Slow every activity by a random 0..N real milliseconds before it runs (proves outcomes do not depend on activity duration). */
+  activityJitterMs?: number;
+  /** Run one work item at a time in a fixed order (see dispatchOrdered): reproducible runs, at the cost of concurrency. */
+  ordered?: boolean;
   /** host.json durableTask.overridableExistingInstanceStates: may a start replace a running instance? */
   overridableExistingInstanceStates?: 'NonRunningStates' | 'AnyState';
 }
@@ -112,8 +113,11 @@ export class TaskHub {
   private deferTimer: NodeJS.Timeout | undefined;
   private readonly journal: Journal;
   private pumpScheduled = false;
-  private skipTimer: NodeJS.Timeout | undefined;
   private stopped = false;
+  /** Timers outside the hub (timer triggers) that a move of time must not pass. */
+  private otherTimers?: () => number | undefined;
+  /** Decides when virtual time moves: only while this hub is quiescent. */
+  readonly time: TimeKeeper;
   private idleWaiters: (() => void)[] = [];
   private lastClockRecorded = 0;
   private readonly stats = { activitiesDone: 0, episodes: 0, replayedEvents: 0 };
@@ -121,6 +125,17 @@ export class TaskHub {
   constructor(private options: TaskHubOptions) {
     this.name = options.name;
     this.timers = new VirtualTimerQueue(options.clock);
+    this.time = new TimeKeeper({
+      clock: options.clock,
+      isIdle: () => this.isIdle(),
+      nextDurableDue: () => this.timers.nextDue(),
+      nextOtherDue: () => this.otherTimers?.(),
+      skipAllowed: () => this.skipAllowed(),
+      moved: (to, how) => {
+        if (how === 'skip') this.options.logger.log({ level: 'debug', msg: 'time skip', to: new Date(to).toISOString() });
+        this.recordClock();
+      },
+    });
     this.journal = new Journal(options.backend, (err) => options.logger.log({ level: 'error', msg: 'journal append failed; retrying', error: errorMessage(err) }));
   }
 
@@ -160,7 +175,7 @@ export class TaskHub {
   async stop(): Promise<void> {
     this.stopped = true;
     this.timers.stop();
-    if (this.skipTimer) clearTimeout(this.skipTimer);
+    this.time.stop();
     const deadline = Date.now() + 5000;
     while ((this.activeActivities > 0 || this.running.size > 0 || this.runningEntities.size > 0) && Date.now() < deadline) {
       await new Promise((r) => setTimeout(r, 10));
@@ -181,9 +196,15 @@ export class TaskHub {
     this.extraInputs = extraInputs;
   }
 
-  /** Bound time skips (e.g. by the next timer-trigger occurrence). */
-  setSkipCap(cap: () => number | undefined): void {
-    this.options.skipCap = cap;
+  /** Timers outside the hub (the next timer-trigger occurrence): a move of time lands on them, never past. */
+  setOtherTimers(nextDue: () => number | undefined): void {
+    this.otherTimers = nextDue;
+  }
+
+  /** Change the skip policy (see TaskHubOptions.holdSkipOnEvents). */
+  setHoldSkipOnEvents(events: string[] | undefined): void {
+    this.options = { ...this.options, holdSkipOnEvents: events };
+    this.time.poke();
   }
 
   /** Resolves when everything recorded so far is durable. */
@@ -313,6 +334,7 @@ export class TaskHub {
 
   /** Apply live, journal, and react (new work, runnable instances). */
   private commit(rec: JournalRecord): void {
+    if (rec.k !== 'clock' && rec.k !== 'timerTrigger') this.time.changed();
     this.apply(rec);
     this.journal.record(rec);
     this.react(rec);
@@ -404,7 +426,13 @@ export class TaskHub {
   }
 
   private journalAndApplyLater(rec: JournalRecord): void {
-    setImmediate(() => this.commit(rec));
+    // Counted as work until it lands, so time cannot move in between.
+    this.externalWork++;
+    setImmediate(() => {
+      this.externalWork--;
+      this.commit(rec);
+      this.pump();
+    });
   }
 
   private armTimer(instanceId: string, executionId: string, timerId: number, fireAtMs: number): void {
@@ -434,6 +462,7 @@ export class TaskHub {
     for (const key of this.timersByInstance.get(instanceId) ?? []) this.timers.delete(key);
     this.timersByInstance.delete(instanceId);
     this.canceledTimers.delete(instanceId);
+    this.waitingEvents.delete(instanceId);
   }
 
   private markRunnable(id: string): void {
@@ -448,6 +477,7 @@ export class TaskHub {
   // ---------------------------------------------------------------- dispatch
 
   private pump(): void {
+    this.time.busy();
     if (this.pumpScheduled || this.stopped) return;
     this.pumpScheduled = true;
     setImmediate(() => {
@@ -458,6 +488,10 @@ export class TaskHub {
 
   private dispatch(): void {
     if (this.stopped) return;
+    if (this.options.ordered) {
+      this.dispatchOrdered();
+      return;
+    }
     const maxActivities = this.options.maxConcurrentActivities ?? 100;
     while (this.activeActivities < maxActivities && this.activityQueue.length > 0) {
       const work = this.activityQueue.shift();
@@ -497,6 +531,38 @@ export class TaskHub {
   }
 
   /**
+   * Ordered mode: one work item at a time, chosen in a fixed order (activities in the order
+   * they were scheduled, then entity batches, then orchestrator episodes, each first come
+   * first served). What runs next never depends on how long the last thing took, so the
+   * vendor calls of a run come in the same order on a quiet or a loaded machine. Episodes
+   * wait until every activity has reported, so a fan-out's results arrive in one episode.
+   */
+  private dispatchOrdered(): void {
+    if (this.activeActivities > 0 || this.running.size > 0 || this.runningEntities.size > 0) return;
+    const work = this.activityQueue.shift();
+    if (work) {
+      void this.runActivity(work);
+      return;
+    }
+    for (const id of this.runnableEntities) {
+      this.runnableEntities.delete(id);
+      const ent = this.entities.get(id);
+      if (ent && ent.queue.length > 0) {
+        void this.runEntity(ent);
+        return;
+      }
+    }
+    for (const id of this.runnable) {
+      this.runnable.delete(id);
+      const inst = this.instances.get(id);
+      if (!inst || isTerminal(inst.status) || inst.inbox.length === 0 || inst.status === 'Suspended') continue;
+      void this.runEpisode(inst);
+      return;
+    }
+    this.checkIdle();
+  }
+
+  /**
    * Replay cost control: an instance with a long history (a big fan-out) waits while
    * other work is still producing results for it, so its completions are handled in a
    * few large episodes instead of one episode each.
@@ -515,6 +581,8 @@ export class TaskHub {
 
   private async runActivity(work: ActivityWork): Promise<void> {
     this.activeActivities++;
+    const jitter = this.options.activityJitterMs ?? 0;
+    if (jitter > 0) await new Promise((r) => setTimeout(r, Math.random() * jitter));
     const started = performance.now();
     const fn = this.options.registry.get(work.name);
     let ev: HistoryEvent;
@@ -785,14 +853,15 @@ export class TaskHub {
     }
   }
 
-  // ---------------------------------------------------------------- time skipping
+  // ---------------------------------------------------------------- quiescence
 
   /**
    * Count work outside the hub (HTTP requests, timer-trigger invocations) as activity,
-   * so virtual time does not jump while a function is still running.
+   * so virtual time does not move while a function is still running.
    */
   async track<T>(work: Promise<T>): Promise<T> {
     this.externalWork++;
+    this.time.busy();
     try {
       return await work;
     } finally {
@@ -819,32 +888,24 @@ export class TaskHub {
     const waiters = this.idleWaiters;
     this.idleWaiters = [];
     for (const w of waiters) w();
-    if (!this.options.clock.skipping || this.skipTimer) return;
-    this.skipTimer = setTimeout(() => {
-      this.skipTimer = undefined;
-      this.trySkip();
-    }, this.options.skipGraceMs ?? 0);
-    this.skipTimer.unref();
+    this.time.settle();
   }
 
-  /** Jump the clock to the next durable timer when every live instance waits on one. */
-  private trySkip(): void {
-    if (this.stopped || !this.isIdle()) return;
-    const due = this.timers.nextDue();
-    if (due === undefined) return;
+  /**
+   * The skip policy beyond quiescence. With `holdSkipOnEvents`, no instance may wait for an
+   * event a person raises; without it, every live instance must wait on a timer (an
+   * instance waiting on an event alone may be about to get it from outside).
+   */
+  private skipAllowed(): boolean {
     const held = this.options.holdSkipOnEvents?.map((e) => e.toLowerCase());
+    if (held && held.length === 0) return true;
     for (const inst of this.instances.values()) {
       if (isTerminal(inst.status) || inst.status === 'Suspended') continue;
       if (held) {
-        if ((this.waitingEvents.get(inst.id) ?? []).some((e) => held.includes(e))) return;
-      } else if ((this.timersByInstance.get(inst.id)?.size ?? 0) === 0) return;
+        if ((this.waitingEvents.get(inst.id) ?? []).some((e) => held.includes(e.toLowerCase()))) return false;
+      } else if ((this.timersByInstance.get(inst.id)?.size ?? 0) === 0) return false;
     }
-    const cap = this.options.skipCap?.();
-    const target = cap !== undefined && cap < due ? cap : due;
-    if (this.options.clock.advanceTo(target)) {
-      this.options.logger.log({ level: 'debug', msg: 'time skip', to: new Date(target).toISOString() });
-      this.recordClock();
-    }
+    return true;
   }
 
   private recordClock(): void {
@@ -853,6 +914,22 @@ export class TaskHub {
       this.lastClockRecorded = now;
       this.journal.record({ k: 'clock', now });
     }
+  }
+
+  /**
+   * Live instances waiting for one of `events` after their latest episode, with their history
+   * length (it grows with every episode, so a changed list means something new to look at).
+   */
+  waitingFor(events: string[]): { instanceId: string; events: string[]; historyLength: number }[] {
+    const wanted = new Set(events.map((e) => e.toLowerCase()));
+    const out: { instanceId: string; events: string[]; historyLength: number }[] = [];
+    for (const [id, names] of this.waitingEvents) {
+      const inst = this.instances.get(id);
+      if (!inst || isTerminal(inst.status)) continue;
+      const hits = names.filter((n) => wanted.has(n.toLowerCase()));
+      if (hits.length > 0) out.push({ instanceId: id, events: hits, historyLength: inst.history.length });
+    }
+    return out.sort((a, b) => a.instanceId.localeCompare(b.instanceId));
   }
 
   /** Resolves when the hub is next idle (used by benchmarks and shutdown). */

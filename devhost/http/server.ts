@@ -9,6 +9,7 @@ import type { FunctionRegistry, RegisteredFunction } from '../core/functionsCore
 import { errorMessage, invokeFunction } from '../core/invoke';
 import { expandAppSettings } from '../core/settings';
 import { WEBHOOK_PREFIX, durableClientData, handleManagementRequest } from '../durable/managementApi';
+import { CLOCK_ADMIN_PREFIX, handleClockAdmin } from './clockAdmin';
 import type { TaskHub } from '../durable/taskHub';
 import type { HostLogger } from '../log';
 import { type AuthLevel, type FunctionKeys, checkAuthorization } from './keys';
@@ -54,7 +55,10 @@ export class HttpHost {
       (r) => r.route,
     );
     this.server = http.createServer((req, res) => {
-      void options.hub.track(this.handle(req, res)).catch((err: unknown) => {
+      // Clock admin requests are not work: a participant's long-poll must not hold the clock itself.
+      const untracked = (req.url ?? '').startsWith(CLOCK_ADMIN_PREFIX);
+      const handled = this.handle(req, res);
+      void (untracked ? handled : options.hub.track(handled)).catch((err: unknown) => {
         options.logger.log({ level: 'error', msg: 'request failed in the host', url: req.url, error: errorMessage(err) });
         if (!res.headersSent) res.writeHead(500, { 'Content-Type': 'application/json' });
         res.end(JSON.stringify({ Message: 'The local host failed to process the request.' }));
@@ -94,7 +98,23 @@ export class HttpHost {
     const origin = `http://${req.headers.host ?? new URL(this.origin).host}`;
     const path = url.pathname;
 
-    if (path === '/admin/devhost/clock' && req.method === 'GET') return sendJson(res, 200, this.options.clock.reading());
+    if (path === CLOCK_ADMIN_PREFIX || path.startsWith(`${CLOCK_ADMIN_PREFIX}/`)) {
+      const text = body.toString('utf8');
+      let parsed: unknown;
+      if (text.trim()) {
+        try {
+          parsed = JSON.parse(text);
+        } catch {
+          return sendJson(res, 400, { error: 'body: not valid JSON' });
+        }
+      }
+      const out = await handleClockAdmin(this.options, { method: req.method ?? 'GET', path, query: url.searchParams, headers: req.headers, body: parsed });
+      if (out.body === undefined) {
+        res.writeHead(out.status).end();
+        return;
+      }
+      return sendJson(res, out.status, out.body);
+    }
     if (path === '/admin/host/status' && req.method === 'GET') return sendJson(res, 200, { state: 'Running', version: 'devhost', processUptime: Math.round(process.uptime() * 1000) });
     if (path === '/admin/devhost/progress' && req.method === 'GET') return sendJson(res, 200, this.options.hub.progress());
     const adminFn = /^\/admin\/functions\/([^/]+)$/.exec(path);

@@ -32,6 +32,7 @@ export function armSnapshot(model: AzureModel): unknown {
           busyOperationId: vm.busyOperationId ?? null,
           patchHistory: vm.history,
           services: vm.services,
+          startTypes: Object.fromEntries(Object.keys(vm.services).map((name) => [name, vm.startTypes[name] ?? 'Automatic'])),
           scheduledTasks: vm.scheduledTasks,
           appPools: vm.appPools,
           commands: vm.commands,
@@ -55,7 +56,20 @@ export function armSnapshot(model: AzureModel): unknown {
       ]),
     ),
     loadBalancers: Object.fromEntries(
-      [...model.loadBalancers.values()].map((lb) => [lb.name, { frontendIp: lb.frontendIp, pools: Object.fromEntries(Object.values(lb.pools).map((p) => [p.name, members(model, p.addresses.map((a) => a.properties))])) }]),
+      [...model.loadBalancers.values()].map((lb) => [
+        lb.name,
+        {
+          frontendIp: lb.frontendIp,
+          pools: Object.fromEntries(
+            Object.values(lb.pools).map((p) => {
+              const key = model.lbPoolKey(lb.resourceGroup, lb.name, p.name);
+              // NIC-based pools: the VMs whose NIC names the pool.
+              const names = p.backend === 'nic' ? [...model.vms.values()].filter((vm) => vm.nicPools.includes(key)).map((vm) => vm.name) : members(model, p.addresses.map((a) => a.properties));
+              return [p.name, names];
+            }),
+          ),
+        },
+      ]),
     ),
     alertProcessingRules: Object.fromEntries([...model.alertRules.values()].map((r) => [String(r.name), { id: r.id, properties: r.properties }])),
     operations: [...model.operations.values()].map((o) => ({ id: o.id, kind: o.kind, vm: o.vm ?? null, resourceId: o.resourceId, status: o.status, startedAt: isoOf(o.startedAt), endsAt: isoOf(o.endsAt), error: o.error ?? null })),

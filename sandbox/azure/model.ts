@@ -51,7 +51,11 @@ export interface VmState {
   patch: AzureEstate['virtualMachines'][number]['patch'];
   history: PatchRecord[];
   services: Record<string, 'Running' | 'Stopped'>;
+  /** Start type per service; absent means Automatic. */
+  startTypes: Record<string, 'Automatic' | 'Manual' | 'Disabled'>;
   scheduledTasks: Record<string, boolean>;
+  /** Load-balancer pool ids (lower-cased) the primary NIC's ipconfig1 names: NIC-based pool membership. */
+  nicPools: string[];
   appPools: Record<string, { recycles: number; lastRecycledAt?: string }>;
   commands: CommandRecord[];
   probe: { healthy: boolean; failAfterPatch: boolean };
@@ -109,7 +113,8 @@ export interface LoadBalancerState {
   location: string;
   sku: string;
   frontendIp: string;
-  pools: Record<string, { name: string; revision: number; addresses: LbAddressWire[] }>;
+  /** `nic`: membership lives on the member NICs' IP configurations (VmState.nicPools), not in `addresses`. */
+  pools: Record<string, { name: string; revision: number; addresses: LbAddressWire[]; backend?: 'ip' | 'nic' }>;
 }
 
 /** A VM-specific fault (POST /_sandbox/faults with kind 'vm'). */
@@ -193,10 +198,12 @@ export class AzureModel {
         patchLevel: vm.patchLevel,
         patch: vm.patch,
         history: [],
-        services: { ...vm.services },
+        services: Object.fromEntries(Object.entries(vm.services).map(([name, v]) => [name, typeof v === 'string' ? v : v.status])),
+        startTypes: Object.fromEntries(Object.entries(vm.services).flatMap(([name, v]) => (typeof v === 'string' ? [] : [[name, v.startType]]))),
         scheduledTasks: { ...vm.scheduledTasks },
         appPools: Object.fromEntries(vm.appPools.map((p) => [p, { recycles: 0 }])),
         commands: [],
+        nicPools: [],
         probe: { ...vm.probe },
         rebootPending: false,
       });
@@ -229,15 +236,28 @@ export class AzureModel {
             {
               name: p.name,
               revision: 1,
-              addresses: p.members.map((m) => {
-                const vm = this.vm(m);
-                return { name: `${vm?.name ?? m}-ip`, properties: { ipAddress: vm?.privateIp ?? '', virtualNetwork: { id: vnetId } } };
-              }),
+              backend: p.backend,
+              addresses:
+                p.backend === 'nic'
+                  ? []
+                  : p.members.map((m) => {
+                      const vm = this.vm(m);
+                      return { name: `${vm?.name ?? m}-ip`, properties: { ipAddress: vm?.privateIp ?? '', virtualNetwork: { id: vnetId } } };
+                    }),
             },
           ]),
         ),
       });
+      for (const p of lb.backendPools) {
+        if (p.backend !== 'nic') continue;
+        for (const m of p.members) this.vm(m)?.nicPools.push(this.lbPoolKey(lb.resourceGroup, lb.name, p.name));
+      }
     }
+  }
+
+  /** ARM id of a load balancer's backend pool, lower-cased (how NICs refer to it). */
+  lbPoolKey(rg: string, lb: string, pool: string): string {
+    return `/subscriptions/${this.subscriptionId}/resourceGroups/${rg}/providers/Microsoft.Network/loadBalancers/${lb}/backendAddressPools/${pool}`.toLowerCase();
   }
 
   /** ARM id of the estate's virtual network. */
@@ -250,7 +270,7 @@ export class AzureModel {
     return `/subscriptions/${this.subscriptionId}/resourceGroups/${rg}/providers/Microsoft.Network/applicationGateways/${name}`;
   }
 
-  private initialGatewayProperties(name: string, rg: string, sku: string, pools: { name: string; members: string[] }[]): Record<string, unknown> {
+  private initialGatewayProperties(name: string, rg: string, sku: string, pools: { name: string; members: string[]; fqdns?: string[] }[]): Record<string, unknown> {
     const id = this.gatewayId(rg, name);
     const vnet = this.estate?.virtualNetwork;
     const subnetId = vnet ? `${this.vnetId()}/subnets/${vnet.subnet}` : '';
@@ -263,7 +283,7 @@ export class AzureModel {
       backendAddressPools: pools.map((p) => ({
         name: p.name,
         id: `${id}/backendAddressPools/${p.name}`,
-        properties: { backendAddresses: p.members.map((m) => ({ ipAddress: this.vm(m)?.privateIp ?? m })) },
+        properties: { backendAddresses: [...p.members.map((m) => ({ ipAddress: this.vm(m)?.privateIp ?? m })), ...(p.fqdns ?? []).map((fqdn) => ({ fqdn }))] },
       })),
       backendHttpSettingsCollection: [
         { name: 'https-settings', id: `${id}/backendHttpSettingsCollection/https-settings`, properties: { port: 443, protocol: 'Https', cookieBasedAffinity: 'Disabled', requestTimeout: 30, probe: { id: `${id}/probes/health` } } },
@@ -400,7 +420,7 @@ export class AzureModel {
       vmFaults: VmFault[];
       faultCounter: number;
     };
-    this.vms = new Map(s.vms.map((v) => [v.name.toLowerCase(), v]));
+    this.vms = new Map(s.vms.map((v) => [v.name.toLowerCase(), { ...v, startTypes: v.startTypes ?? {}, nicPools: v.nicPools ?? [] }]));
     this.operations = new Map(s.operations.map((o) => [o.id, o]));
     this.gateways = new Map(s.gateways.map((g) => [g.name.toLowerCase(), g]));
     this.loadBalancers = new Map(s.loadBalancers.map((l) => [l.name.toLowerCase(), l]));

@@ -12,7 +12,7 @@ import type {
 import { z } from 'zod';
 import type { Router, SandboxResponse } from '../core/types';
 import { armRoute, armUrl, type ArmRequest } from './armhttp';
-import { ArmErrors } from './errors';
+import { ArmErrors, armError } from './errors';
 import { guidOf, type AzureModel, type GatewayState, type LoadBalancerState, type VmState } from './model';
 import type { ArmList, ArmWire, Jsonify } from './wire';
 
@@ -127,8 +127,33 @@ function lbId(model: AzureModel, lb: LoadBalancerState): string {
   return `/subscriptions/${model.subscriptionId}/resourceGroups/${lb.resourceGroup}/providers/Microsoft.Network/loadBalancers/${lb.name}`;
 }
 
+function nicId(model: AzureModel, vm: VmState): string {
+  return `/subscriptions/${model.subscriptionId}/resourceGroups/${vm.resourceGroup}/providers/Microsoft.Network/networkInterfaces/${vm.name}${NIC_SUFFIX}`;
+}
+
+/** VMs whose NIC names the pool: a NIC-based pool's members. */
+function nicMembers(model: AzureModel, lb: LoadBalancerState, pool: LoadBalancerState['pools'][string]): VmState[] {
+  const key = model.lbPoolKey(lb.resourceGroup, lb.name, pool.name);
+  return [...model.vms.values()].filter((vm) => vm.nicPools.includes(key));
+}
+
 function lbPoolWire(model: AzureModel, lb: LoadBalancerState, pool: LoadBalancerState['pools'][string]): LbPoolWire {
   const id = `${lbId(model, lb)}/backendAddressPools/${pool.name}`;
+  if (pool.backend === 'nic') {
+    // NIC-based: the pool lists the NICs' IP configurations; changes go through the NICs.
+    const configs = nicMembers(model, lb, pool).map((vm) => `${nicId(model, vm)}/ipConfigurations/ipconfig1`);
+    return {
+      id,
+      name: pool.name,
+      etag: etagOf(`${id}:${pool.revision}:${configs.join(',')}`),
+      type: 'Microsoft.Network/loadBalancers/backendAddressPools',
+      properties: {
+        provisioningState: 'Succeeded',
+        backendIPConfigurations: configs.map((c) => ({ id: c })),
+        loadBalancerBackendAddresses: configs.map((c) => ({ name: c.split('/').slice(-3).join('_'), properties: { networkInterfaceIPConfiguration: { id: c } } })),
+      },
+    };
+  }
   return {
     id,
     name: pool.name,
@@ -166,9 +191,10 @@ function lbWire(model: AzureModel, lb: LoadBalancerState): LoadBalancerWire {
 
 /** The NIC of `vm` as GET returns it: one primary, static IP configuration in the estate's subnet. */
 function nicWire(model: AzureModel, vm: VmState): NetworkInterfaceWire {
-  const id = `/subscriptions/${model.subscriptionId}/resourceGroups/${vm.resourceGroup}/providers/Microsoft.Network/networkInterfaces/${vm.name}${NIC_SUFFIX}`;
+  const id = nicId(model, vm);
   const vnet = model.estate?.virtualNetwork;
-  const etag = etagOf(`${id}:1`);
+  const etag = etagOf(`${id}:${vm.nicPools.join(',')}`);
+  const pools = vm.nicPools.map((key) => lbPoolIdOf(model, key));
   return {
     id,
     name: `${vm.name}${NIC_SUFFIX}`,
@@ -194,6 +220,7 @@ function nicWire(model: AzureModel, vm: VmState): NetworkInterfaceWire {
             privateIPAddressVersion: 'IPv4',
             primary: true,
             ...(vnet ? { subnet: { id: `${model.vnetId()}/subnets/${vnet.subnet}` } } : {}),
+            ...(pools.length > 0 ? { loadBalancerBackendAddressPools: pools.map((p) => ({ id: p })) } : {}),
           },
         },
       ],
@@ -201,13 +228,65 @@ function nicWire(model: AzureModel, vm: VmState): NetworkInterfaceWire {
   };
 }
 
+/** A pool key (lower-cased id) in the load balancer's own spelling, as ARM echoes references. */
+function lbPoolIdOf(model: AzureModel, key: string): string {
+  for (const lb of model.loadBalancers.values()) {
+    for (const pool of Object.values(lb.pools)) if (model.lbPoolKey(lb.resourceGroup, lb.name, pool.name) === key) return `${lbId(model, lb)}/backendAddressPools/${pool.name}`;
+  }
+  return key;
+}
+
+const NicPutBody = z.object({
+  location: z.string().optional(),
+  properties: z
+    .object({
+      ipConfigurations: z
+        .array(
+          z.object({
+            name: z.string().min(1),
+            properties: z.object({ loadBalancerBackendAddressPools: z.array(z.object({ id: z.string().min(1) })).optional() }).passthrough().optional(),
+          }).passthrough(),
+        )
+        .min(1),
+    })
+    .passthrough(),
+});
+
 /** Registers the Microsoft.Network routes the app uses: NICs, gateways, backend health, load balancers. */
 export function registerNetwork(router: Router, model: AzureModel): void {
-  armRoute(router, model, 'GET', NIC, (req) => {
+  const findNicVm = (req: ArmRequest): VmState | SandboxResponse => {
     const name = req.params.nic ?? '';
     const rg = req.params.rg ?? '';
     const vm = name.toLowerCase().endsWith(NIC_SUFFIX) ? model.vm(name.slice(0, -NIC_SUFFIX.length)) : undefined;
     if (!vm || vm.resourceGroup.toLowerCase() !== rg.toLowerCase()) return ArmErrors.resourceNotFound('Microsoft.Network/networkInterfaces', name, rg);
+    return vm;
+  };
+  const isVm = (x: VmState | SandboxResponse): x is VmState => 'nicPools' in x;
+
+  armRoute(router, model, 'GET', NIC, (req) => {
+    const vm = findNicVm(req);
+    return isVm(vm) ? { status: 200, body: nicWire(model, vm) } : vm;
+  });
+  armRoute(router, model, 'GET', '/subscriptions/:sub/providers/Microsoft.Network/networkInterfaces', () => {
+    const body: ArmList<NetworkInterfaceWire> = { value: [...model.vms.values()].map((vm) => nicWire(model, vm)) };
+    return { status: 200, body };
+  });
+  // A whole-NIC PUT: the sandbox applies what it models, each IP configuration's backend pools.
+  armRoute(router, model, 'PUT', NIC, (req) => {
+    const vm = findNicVm(req);
+    if (!isVm(vm)) return vm;
+    const body = NicPutBody.safeParse(req.body);
+    if (!body.success) return badBody(body.error);
+    const config = body.data.properties.ipConfigurations.find((c) => c.name.toLowerCase() === 'ipconfig1');
+    if (!config) return ArmErrors.invalidRequestFormat(`Cannot parse the request: the IP configuration ipconfig1 of ${vm.name}${NIC_SUFFIX} is missing.`);
+    const keys: string[] = [];
+    for (const ref of config.properties?.loadBalancerBackendAddressPools ?? []) {
+      const key = ref.id.toLowerCase();
+      const known = [...model.loadBalancers.values()].some((lb) => Object.values(lb.pools).some((p) => p.backend === 'nic' && model.lbPoolKey(lb.resourceGroup, lb.name, p.name) === key));
+      if (!known) return armError(400, 'InvalidResourceReference', `Resource ${ref.id} referenced by resource ${nicId(model, vm)} was not found.`);
+      if (!keys.includes(key)) keys.push(key);
+    }
+    vm.nicPools = keys;
     return { status: 200, body: nicWire(model, vm) };
   });
 

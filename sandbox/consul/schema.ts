@@ -17,25 +17,12 @@ export const ConsulToken = z
   .strict();
 export type ConsulToken = z.infer<typeof ConsulToken>;
 
-/** A service a node registers in the catalog. */
+/**
+ * A service a node registers in the catalog. `windowsService` ties its health check to that
+ * Windows service on the machine (the Azure VM of the same name): stopped, the check is critical.
+ */
 const ConsulServiceDef = z
-  .object({ id: z.string().min(1), name: z.string().min(1), port: z.number().int().min(1).max(65535), tags: z.array(z.string()).default([]) })
-  .strict();
-
-/** A Windows service on a box (worker services); `consulService` ties its state to that service's health check. */
-const WindowsServiceDef = z
-  .object({
-    name: z.string().min(1),
-    displayName: z.string().min(1),
-    startType: z.enum(['Automatic', 'Manual', 'Disabled']).default('Automatic'),
-    status: z.enum(['Running', 'Stopped']).default('Running'),
-    consulService: z.string().optional(),
-  })
-  .strict();
-
-/** A Windows scheduled task (the scheduled-task box's jobs). */
-const ScheduledTaskDef = z
-  .object({ path: z.string().regex(/^\\(.*\\)?$/, 'a task folder such as \\BillPay\\').default('\\'), name: z.string().min(1), enabled: z.boolean().default(true) })
+  .object({ id: z.string().min(1), name: z.string().min(1), port: z.number().int().min(1).max(65535), tags: z.array(z.string()).default([]), windowsService: z.string().min(1).optional() })
   .strict();
 
 /** One machine running a Consul agent. */
@@ -45,8 +32,6 @@ export const ConsulNode = z
     address: z.string().regex(/^\d{1,3}(\.\d{1,3}){3}$/, 'an IPv4 address'),
     role: z.enum(['server', 'api-ui', 'worker', 'scheduled-tasks', 'haproxy']),
     services: z.array(ConsulServiceDef).default([]),
-    windowsServices: z.array(WindowsServiceDef).default([]),
-    scheduledTasks: z.array(ScheduledTaskDef).default([]),
   })
   .strict();
 export type ConsulNode = z.infer<typeof ConsulNode>;
@@ -67,11 +52,6 @@ export const ConsulEstate = z
     e.nodes.forEach((n, i) => {
       if (names.has(n.name.toLowerCase())) ctx.addIssue({ code: 'custom', path: ['nodes', i, 'name'], message: `duplicate node ${n.name}` });
       names.add(n.name.toLowerCase());
-      n.windowsServices.forEach((w, j) => {
-        if (w.consulService && !n.services.some((s) => s.id === w.consulService)) {
-          ctx.addIssue({ code: 'custom', path: ['nodes', i, 'windowsServices', j, 'consulService'], message: `node ${n.name} registers no service ${w.consulService}` });
-        }
-      });
     });
   });
 export type ConsulEstate = z.infer<typeof ConsulEstate>;
@@ -86,13 +66,11 @@ export const KvEntry = z.object({
 });
 export type KvEntry = z.infer<typeof KvEntry>;
 
-/** Per-node mutable state: maintenance flags, Windows services and scheduled tasks. */
+/** Per-node mutable state: the agent's maintenance flags. */
 export const NodeState = z.object({
   name: z.string(),
   maintenance: z.object({ reason: z.string(), since: z.string() }).nullable(),
   serviceMaintenance: z.record(z.string(), z.object({ reason: z.string(), since: z.string() })),
-  windowsServices: z.array(z.object({ name: z.string(), displayName: z.string(), startType: z.enum(['Automatic', 'Manual', 'Disabled']), status: z.enum(['Running', 'Stopped']), consulService: z.string().optional() })),
-  scheduledTasks: z.array(z.object({ path: z.string(), name: z.string(), enabled: z.boolean() })),
 });
 export type NodeState = z.infer<typeof NodeState>;
 

@@ -1,4 +1,5 @@
 import { createHash } from 'crypto';
+import { azureModelFor, type AzureModel } from '../azure/model';
 import type { RouteHandler, Router, SandboxRequest, SandboxResponse, SandboxService, ServiceContext, ServiceFactory } from '../core/types';
 import { ConsulEstate, ConsulSaved, type ConsulEvent, type ConsulToken, type KvEntry, type NodeState } from './schema';
 
@@ -44,17 +45,18 @@ export interface ConsulSnapshot {
 }
 
 /**
- * The simulated Consul cluster for the BillPay take-down procedure (seed 004).
+ * The simulated Consul cluster for the BillPay take-down procedure (seed 004), speaking Consul's
+ * HTTP API (https://developer.hashicorp.com/consul/api-docs).
  *
- * Cluster-wide endpoints (KV, catalog, health) are served at `/v1/...`. Agent endpoints are local
- * to a machine in Consul (`consul maint` talks to the local agent), so each node's agent is served
- * under its own prefix, `/node/{node}/v1/agent/...`: a client for node X uses
- * `https://<consul>/node/X` as that agent's address, exactly as it would use `http://X:8500`.
+ * Cluster-wide endpoints (KV, catalog, health) answer at `/v1/...`. Agent endpoints
+ * (`/v1/agent/...`) act on the machine whose agent answers, as in Consul (`consul maint` talks to
+ * the local agent): every node's agent is served on this one listener, and the request's Host
+ * header says which (`bp-apiui-01:8501`, `bp-apiui-01.billpay.local`, or the node's address);
+ * the listener's own address is the server's agent. A client reaches node X's agent by
+ * connecting here with Host X, as it would connect to `https://X:8501`.
  *
- * Worker services and scheduled tasks live on Windows boxes. Their ops agent is served under
- * `/node/{node}/ops/v1/...` (services: stop/start/disable/enable; scheduled tasks: disable/enable),
- * authorised by the same Consul ACL token (node:write). A stopped worker service turns its Consul
- * health check critical, so catalog/health views show the take-down.
+ * Worker services run on the Azure VMs of the same name (the `azure` section): a catalog
+ * service with `windowsService` turns critical while that Windows service is stopped there.
  */
 export class ConsulService implements SandboxService {
   readonly name = 'consul';
@@ -63,16 +65,16 @@ export class ConsulService implements SandboxService {
   private nodes: NodeState[];
   private index = 100;
   private events: ConsulEvent[] = [];
+  private readonly azure: AzureModel | undefined;
 
   constructor(private readonly ctx: ServiceContext) {
     this.estate = ConsulEstate.parse(ctx.estate['consul']);
+    this.azure = ctx.estate['azure'] === undefined ? undefined : azureModelFor(ctx);
     for (const [key, value] of Object.entries(this.estate.kv)) this.kv.set(key, { key, value, flags: 0, createIndex: this.index, modifyIndex: this.index });
     this.nodes = this.estate.nodes.map((n) => ({
       name: n.name,
       maintenance: null,
       serviceMaintenance: {},
-      windowsServices: n.windowsServices.map((w) => ({ ...w })),
-      scheduledTasks: n.scheduledTasks.map((t) => ({ ...t })),
     }));
   }
 
@@ -88,18 +90,12 @@ export class ConsulService implements SandboxService {
     router.route('GET', '/v1/health/state/:state', this.acl('node', 'read', (req) => this.json(this.healthState(req.params['state'] ?? ''))));
     router.route('GET', '/v1/status/leader', () => this.json(`${this.serverAddress()}:8300`));
 
-    const agent = '/node/:node/v1/agent';
-    router.route('GET', `${agent}/self`, this.acl('node', 'read', (req) => this.withNode(req.params['node'], (n) => this.json(this.agentSelf(n.name)))));
-    router.route('GET', `${agent}/checks`, this.acl('node', 'read', (req) => this.withNode(req.params['node'], (n) => this.json(Object.fromEntries(this.checks(n.name).map((c) => [c.CheckID, c]))))));
-    router.route('GET', `${agent}/services`, this.acl('service', 'read', (req) => this.withNode(req.params['node'], (n) => this.json(this.agentServices(n.name)))));
-    router.route('PUT', `${agent}/maintenance`, this.acl('node', 'write', (req) => this.withNode(req.params['node'], (n) => this.nodeMaintenance(req, n))));
-    router.route('PUT', `${agent}/service/maintenance/:serviceId`, this.acl('service', 'write', (req) => this.withNode(req.params['node'], (n) => this.serviceMaintenance(req, n))));
-
-    const ops = '/node/:node/ops/v1';
-    router.route('GET', `${ops}/services`, this.acl('node', 'read', (req) => this.withNode(req.params['node'], (n) => this.json(n.windowsServices))));
-    router.route('POST', `${ops}/services/:name/:action`, this.acl('node', 'write', (req) => this.withNode(req.params['node'], (n) => this.windowsService(req, n))));
-    router.route('GET', `${ops}/scheduled-tasks`, this.acl('node', 'read', (req) => this.withNode(req.params['node'], (n) => this.json(this.tasksJson(n)))));
-    router.route('POST', `${ops}/scheduled-tasks/:name/:action`, this.acl('node', 'write', (req) => this.withNode(req.params['node'], (n) => this.scheduledTask(req, n))));
+    const agent = '/v1/agent';
+    router.route('GET', `${agent}/self`, this.acl('node', 'read', (req) => this.withAgent(req, (n) => this.json(this.agentSelf(n.name)))));
+    router.route('GET', `${agent}/checks`, this.acl('node', 'read', (req) => this.withAgent(req, (n) => this.json(Object.fromEntries(this.checks(n.name).map((c) => [c.CheckID, c]))))));
+    router.route('GET', `${agent}/services`, this.acl('service', 'read', (req) => this.withAgent(req, (n) => this.json(this.agentServices(n.name)))));
+    router.route('PUT', `${agent}/maintenance`, this.acl('node', 'write', (req) => this.withAgent(req, (n) => this.nodeMaintenance(req, n))));
+    router.route('PUT', `${agent}/service/maintenance/:serviceId`, this.acl('service', 'write', (req) => this.withAgent(req, (n) => this.serviceMaintenance(req, n))));
   }
 
   snapshot(): ConsulSnapshot {
@@ -161,7 +157,7 @@ export class ConsulService implements SandboxService {
         token = this.estate.tokens.find((t) => t.secretId === secret);
         if (!token) return text(403, 'ACL not found');
       }
-      const target = resource === 'key' ? (req.params['*'] ?? '') : resource === 'node' ? (req.params['node'] ?? '') : (req.params['serviceId'] ?? req.params['service'] ?? '');
+      const target = resource === 'key' ? (req.params['*'] ?? '') : resource === 'node' ? (req.params['node'] ?? this.agentNode(req)?.name ?? '') : (req.params['serviceId'] ?? req.params['service'] ?? '');
       const level = token ? token[resource] : 'deny';
       const prefixOk = resource !== 'key' || !token || target.startsWith(token.keyPrefix);
       const allowed = prefixOk && (level === 'write' || (level === 'read' && access === 'read'));
@@ -170,6 +166,25 @@ export class ConsulService implements SandboxService {
       }
       return handler(req);
     };
+  }
+
+  /**
+   * The node whose agent a request reached, from its Host header: the node's name (or the first
+   * label of a name under it) or its address; the listener's own address is the server's agent.
+   */
+  private agentNode(req: SandboxRequest): NodeState | undefined {
+    const host = (req.headers.host ?? '').replace(/:\d+$/, '').replace(/^\[|\]$/g, '').toLowerCase();
+    const def =
+      host === '127.0.0.1' || host === 'localhost' || host === '::1'
+        ? this.estate.nodes.find((n) => n.role === 'server')
+        : this.estate.nodes.find((n) => n.name.toLowerCase() === host || n.name.toLowerCase() === host.split('.')[0] || n.address === host);
+    return def ? this.nodes.find((n) => n.name === def.name) : undefined;
+  }
+
+  /** Runs `fn` on the agent the request reached; at a host that is no node's nothing answers. */
+  private withAgent(req: SandboxRequest, fn: (n: NodeState) => SandboxResponse): SandboxResponse {
+    const node = this.agentNode(req);
+    return node ? fn(node) : { status: 0 };
   }
 
   private withNode(name: string | undefined, fn: (n: NodeState) => SandboxResponse): SandboxResponse {
@@ -266,15 +281,15 @@ export class ConsulService implements SandboxService {
       if (maint) {
         out.push({ ...base, CheckID: `${SERVICE_MAINT_PREFIX}${s.id}`, Name: 'Service Maintenance Mode', Status: 'critical', Notes: maint.reason, Output: '', ServiceID: s.id, ServiceName: s.name, ServiceTags: s.tags, Type: 'maintenance' });
       }
-      const win = node.windowsServices.find((w) => w.consulService === s.id);
-      const down = win !== undefined && win.status !== 'Running';
+      const win = s.windowsService ? this.windowsServiceStatus(nodeName, s.windowsService) : undefined;
+      const down = win !== undefined && win !== 'Running';
       out.push({
         ...base,
         CheckID: `service:${s.id}`,
         Name: `Service '${s.name}' check`,
         Status: down ? 'critical' : 'passing',
         Notes: '',
-        Output: down ? `Windows service ${win?.name ?? ''} is ${win?.status ?? ''}` : 'HTTP GET /health: 200 OK',
+        Output: down ? `Windows service ${s.windowsService ?? ''} is ${win ?? ''}` : 'HTTP GET /health: 200 OK',
         ServiceID: s.id,
         ServiceName: s.name,
         ServiceTags: s.tags,
@@ -364,53 +379,12 @@ export class ConsulService implements SandboxService {
     return { status: 200 };
   }
 
-  /** Stop/start/disable/enable a Windows service; disable = stop + StartType Disabled, enable = Automatic + start. */
-  private windowsService(req: SandboxRequest, node: NodeState): SandboxResponse {
-    const svc = node.windowsServices.find((w) => w.name.toLowerCase() === (req.params['name'] ?? '').toLowerCase());
-    if (!svc) return { status: 404, body: { error: { code: 'ServiceNotFound', message: `Cannot find any service with service name '${req.params['name'] ?? ''}'.` } } };
-    const action = req.params['action'] ?? '';
-    switch (action) {
-      case 'stop':
-        svc.status = 'Stopped';
-        break;
-      case 'start':
-        if (svc.startType === 'Disabled') {
-          return { status: 409, body: { error: { code: 'ServiceDisabled', message: `Service '${svc.displayName} (${svc.name})' cannot be started because it is disabled.` } } };
-        }
-        svc.status = 'Running';
-        break;
-      case 'disable':
-        svc.status = 'Stopped';
-        svc.startType = 'Disabled';
-        break;
-      case 'enable':
-        svc.startType = 'Automatic';
-        svc.status = 'Running';
-        break;
-      default:
-        return { status: 400, body: { error: { code: 'InvalidAction', message: `action must be stop, start, disable or enable, not '${action}'` } } };
-    }
-    this.index += 1;
-    this.event(`service-${action}`, svc.name, node.name);
-    return { status: 200, body: svc };
-  }
-
-  private tasksJson(node: NodeState) {
-    return node.scheduledTasks.map((t) => ({ TaskPath: t.path, TaskName: t.name, State: t.enabled ? 'Ready' : 'Disabled' }));
-  }
-
-  private scheduledTask(req: SandboxRequest, node: NodeState): SandboxResponse {
-    const name = req.params['name'] ?? '';
-    const task = node.scheduledTasks.find((t) => t.name.toLowerCase() === name.toLowerCase());
-    if (!task) return { status: 404, body: { error: { code: 'TaskNotFound', message: `The system cannot find the file specified. (Task '${name}')` } } };
-    const action = req.params['action'] ?? '';
-    if (action !== 'disable' && action !== 'enable') {
-      return { status: 400, body: { error: { code: 'InvalidAction', message: `action must be disable or enable, not '${action}'` } } };
-    }
-    task.enabled = action === 'enable';
-    this.index += 1;
-    this.event(`task-${action}`, `${task.path}${task.name}`, node.name);
-    return { status: 200, body: { TaskPath: task.path, TaskName: task.name, State: task.enabled ? 'Ready' : 'Disabled' } };
+  /** The Windows service's status on the machine's Azure VM; undefined when the estate has no such VM or service. */
+  private windowsServiceStatus(node: string, service: string): string | undefined {
+    const vm = this.azure?.vm(node);
+    if (!vm) return undefined;
+    const name = Object.keys(vm.services).find((k) => k.toLowerCase() === service.toLowerCase());
+    return name ? vm.services[name] : undefined;
   }
 }
 

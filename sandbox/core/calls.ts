@@ -4,6 +4,8 @@ export interface CallRecord {
   listener: string;
   method: string;
   path: string;
+  /** The Host header (which machine a request meant, where one listener serves several, e.g. Consul agents). */
+  host?: string;
   query: Record<string, string>;
   /** Route pattern that handled it, if any. */
   route?: string;
@@ -18,6 +20,11 @@ export interface CallRecord {
   authorized: boolean;
   /** Request body with secret-looking fields redacted. */
   body?: unknown;
+  /** The vendor spec operation that covers the call (sandbox/specs), when contracts are checked. */
+  operation?: string;
+  spec?: string;
+  /** Where the request or the response broke the vendor's spec. */
+  violations?: { where: 'request' | 'response'; operation: string; field: string; rule: string }[];
 }
 
 /** Filter for {@link CallLog.list}; every field optional. */

@@ -14,6 +14,7 @@ export const LISTENERS = {
   mailgun: 8,
   consul: 9,
   probes: 10,
+  opsgenie: 11,
 } as const;
 
 /** A listener name: 'control', 'arm', 'login', ... */

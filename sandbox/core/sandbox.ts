@@ -8,6 +8,7 @@ import { z } from 'zod';
 import { defaultEstateFile, loadEstateFile, parseEstate, type EstateDocument } from '../estate/load';
 import { serviceFactories } from '../services';
 import { CallLog, redact, type CallFilter, type CallRecord } from './calls';
+import { ContractBook, loadValidator, VALIDATOR_PACKAGE } from './contracts';
 import { badRequest } from './control';
 import { HttpClockFollower, systemClock } from './clock';
 import { isControlTarget, isFaultTarget, type FaultTarget } from './extensions';
@@ -37,6 +38,12 @@ export interface StartSandboxOptions {
   services?: Record<string, ServiceFactory>;
   /** Seed for fault probabilities. Default 1. */
   faultSeed?: number;
+  /**
+   * Check every request and response against the vendors' specs (sandbox/specs) and record
+   * violations in the call log: 'on' (fails to start without the validator), 'off', or 'auto'
+   * (on when the validator package is installed). Default: MW_SANDBOX_CONTRACTS, else 'auto'.
+   */
+  contracts?: 'on' | 'off' | 'auto';
 }
 
 /** A running sandbox. */
@@ -107,6 +114,11 @@ function readBody(req: IncomingMessage): Promise<Buffer> {
 }
 
 function send(res: ServerResponse, out: SandboxResponse): void {
+  // Status 0: nothing answers (a host that does not resolve or refuses): the connection is dropped.
+  if (out.status === 0) {
+    res.socket?.destroy();
+    return;
+  }
   const headers: Record<string, string> = { ...(out.headers ?? {}) };
   const lower = new Set(Object.keys(headers).map((h) => h.toLowerCase()));
   let payload: Buffer | undefined;
@@ -172,6 +184,10 @@ export async function startSandbox(options: StartSandboxOptions = {}): Promise<R
   // Fixed ports are known before listening, so services may ask for URLs while being built.
   if (basePort !== 0) for (const name of LISTENER_NAMES) urls[name] = `https://127.0.0.1:${basePort + LISTENERS[name]}`;
   const calls = new CallLog();
+  const contractMode = options.contracts ?? (process.env.MW_SANDBOX_CONTRACTS as 'on' | 'off' | 'auto' | undefined) ?? 'auto';
+  let contracts: ContractBook | undefined;
+  if (contractMode === 'on' || (contractMode === 'auto' && (await loadValidator()))) contracts = await ContractBook.load();
+  else if (contractMode === 'auto') console.warn(`sandbox: vendor contracts are not checked: npm package ${VALIDATOR_PACKAGE} is not installed`);
   const faults = new FaultTable(options.faultSeed ?? 1);
   let ids: Record<string, number> = {};
   let services: SandboxService[] = [];
@@ -235,6 +251,10 @@ export async function startSandbox(options: StartSandboxOptions = {}): Promise<R
   let saving: Promise<void> = Promise.resolve();
   const persistSoon = (): void => {
     saving = saving.then(save).catch((e: unknown) => console.error('sandbox: could not save state:', e));
+  };
+  const persisted = (): Promise<void> => {
+    persistSoon();
+    return saving;
   };
 
   const restore = async (): Promise<void> => {
@@ -362,9 +382,9 @@ export async function startSandbox(options: StartSandboxOptions = {}): Promise<R
       const own = core ? undefined : serviceControl.match(method, url.pathname);
       const m = core ?? own;
       const out = m ? await m.handler({ ...base, params: m.params }) : { status: 404, body: { error: { code: 'NotFound', message: `no control route ${method} ${url.pathname}` } } };
-      send(res, out);
       // A service's control route changes its state (e.g. a Slack click), so it is saved like a vendor call.
-      if (own && method !== 'GET' && method !== 'HEAD') persistSoon();
+      if (own && method !== 'GET' && method !== 'HEAD') await persisted();
+      send(res, out);
       return;
     }
 
@@ -393,10 +413,18 @@ export async function startSandbox(options: StartSandboxOptions = {}): Promise<R
       out = { status: 404, body: defaultFaultBody(listener, 404) };
     }
 
+    let contract: ReturnType<ContractBook['check']> | undefined;
+    try {
+      contract = out.status === 0 ? undefined : contracts?.check(listener, { method, path: url.pathname, query: url.searchParams, headers: req.headers, body, rawBody, ...(route ? { route: route.pattern } : {}) }, faultId ? undefined : { status: out.status, headers: out.headers ?? {}, body: out.body });
+    } catch (e) {
+      // The checker never changes what the estate answers; its own failure is recorded like a violation.
+      contract = { violations: [{ where: 'request', operation: `${method} ${url.pathname}`, field: 'contract', rule: `the validator failed: ${e instanceof Error ? e.message : String(e)}` }] };
+    }
     calls.add({
       listener,
       method,
       path: url.pathname,
+      ...(req.headers.host ? { host: req.headers.host } : {}),
       query: redact(Object.fromEntries(url.searchParams)) as Record<string, string>,
       ...(route ? { route: route.pattern } : {}),
       status: out.status,
@@ -405,9 +433,12 @@ export async function startSandbox(options: StartSandboxOptions = {}): Promise<R
       ...(faultId ? { faultId } : {}),
       authorized: typeof req.headers.authorization === 'string',
       ...(body !== undefined ? { body: redact(body) } : {}),
+      ...(contract?.operation ? { operation: contract.operation, spec: contract.spec } : {}),
+      ...(contract && contract.violations.length > 0 ? { violations: contract.violations } : {}),
     });
+    // Saved before the answer: a client told "done" finds it done after the estate is killed.
+    if (!faultId && method !== 'GET' && method !== 'HEAD' && method !== 'OPTIONS') await persisted();
     send(res, out);
-    if (!faultId && method !== 'GET' && method !== 'HEAD' && method !== 'OPTIONS') persistSoon();
   };
 
   const servers: https.Server[] = [];

@@ -29,6 +29,7 @@ export interface SandboxRequest {
 
 /** What a handler returns; objects and arrays in `body` are sent as JSON. */
 export interface SandboxResponse {
+  /** HTTP status; 0 drops the connection without an answer (nothing listens at that address). */
   status: number;
   headers?: Record<string, string>;
   body?: unknown /* JSON */ | string | Buffer;

@@ -10,11 +10,13 @@ import { DevOpsEstate, DevOpsRunFault, DevOpsSaved, type DevOpsEstatePipeline, t
 type Wire<E> = Uncapitalize<Extract<keyof E, string>>;
 
 /** A run as sent on the wire: the SDK's `Run`, with dates as ISO strings and enums as strings. */
-export type RunWire = Omit<Run, 'createdDate' | 'finishedDate' | 'state' | 'result'> & {
+export type RunWire = Omit<Run, 'createdDate' | 'finishedDate' | 'state' | 'result' | 'resources'> & {
   createdDate: string;
   finishedDate?: string;
   state: Wire<typeof RunState>;
   result?: Wire<typeof RunResult>;
+  /** The repository type is a string on the wire too (azureReposGit, gitHub, ...). */
+  resources?: { repositories?: Record<string, { refName?: string; version?: string; repository?: { type: 'azureReposGit' | 'gitHub' | 'bitbucket' | 'gitHubEnterprise' | 'unknown' } }> };
 };
 
 /** A build as sent on the wire (the subset the simulator fills). */
@@ -346,7 +348,7 @@ export class DevOpsService implements SandboxService, FaultTarget {
       url,
       resources: {
         repositories: {
-          self: { refName: run.refName, version: run.version, repository: { type: 2 } },
+          self: { refName: run.refName, version: run.version, repository: { type: 'azureReposGit' } },
         },
       },
       templateParameters: run.templateParameters,

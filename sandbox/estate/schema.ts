@@ -46,9 +46,11 @@ export const VirtualMachineSchema = z.object({
   /** Current patch level label. */
   patchLevel: z.string().default('2025-05'),
   patch: PatchBehaviourSchema.default(PatchBehaviourSchema.parse({})),
-  /** Windows services on the box and whether they run. */
-  services: z.record(z.string(), z.enum(['Running', 'Stopped'])).default({}),
-  /** Scheduled tasks and whether they are enabled. */
+  /** Windows services on the box: whether they run, or that and their start type (default Automatic). */
+  services: z
+    .record(z.string(), z.union([z.enum(['Running', 'Stopped']), z.object({ status: z.enum(['Running', 'Stopped']), startType: z.enum(['Automatic', 'Manual', 'Disabled']) }).strict()]))
+    .default({}),
+  /** Scheduled tasks (`Folder\Name`, or a bare name in the root folder) and whether they are enabled. */
   scheduledTasks: z.record(z.string(), z.boolean()).default({}),
   /** IIS application pools (recycled by runCommand). */
   appPools: z.array(z.string()).default([]),
@@ -65,11 +67,20 @@ const PoolSchema = z.object({
   members: z.array(Name).default([]),
 });
 
+/** A gateway pool may also hold FQDN members (an origin outside the estate's VMs). */
+const GatewayPoolSchema = PoolSchema.extend({ fqdns: z.array(z.string().regex(/^[a-z0-9.-]+$/i, 'a host name')).default([]) });
+
+/**
+ * A load-balancer pool is IP-based (addresses on the pool) or NIC-based (each member VM's NIC
+ * IP configuration names the pool, the usual shape behind a VM-backed internal load balancer).
+ */
+const LbPoolSchema = PoolSchema.extend({ backend: z.enum(['ip', 'nic']).default('ip') });
+
 export const ApplicationGatewaySchema = z.object({
   name: Name,
   resourceGroup: Name,
   sku: z.string().default('WAF_v2'),
-  backendPools: z.array(PoolSchema).min(1),
+  backendPools: z.array(GatewayPoolSchema).min(1),
   /** Virtual seconds a PUT keeps the gateway in provisioningState Updating. */
   updateSeconds: z.number().nonnegative().default(30),
   /** How a second PUT during an update fails: 409 AnotherOperationInProgress or 429 RetryableErrorDueToAnotherOperation. */
@@ -83,7 +94,7 @@ export const LoadBalancerSchema = z.object({
   resourceGroup: Name,
   sku: z.string().default('Standard'),
   frontendIp: Ipv4,
-  backendPools: z.array(PoolSchema).min(1),
+  backendPools: z.array(LbPoolSchema).min(1),
 });
 
 export const SecretSpecSchema = z.object({

@@ -113,7 +113,7 @@ export const StoredInteraction = z.object({
   actionId: z.string(),
   blockId: z.string(),
   value: z.string().optional(),
-  /** Id of the click's response_url (<slack>/_responses/<id>). */
+  /** Id of the click's response_url (<slack>/actions/<team>/<n>/<id>). */
   responseUrlId: z.string(),
   /** Where the payload went (the interactivity URL at the time). */
   url: z.string(),

@@ -88,7 +88,7 @@ interface RuntimeLimit extends SlackRateLimitFault {
  * The simulated Slack Web API (/api/{method}): chat.postMessage, chat.update,
  * conversations.list and auth.test, with per-method rate limits on the virtual clock.
  * Interactivity: /_sandbox/slack/click sends the app a signed block_actions payload, and the
- * click's response_url (/_responses/{id}) takes the app's answers.
+ * click's response_url (/actions/{team}/{action}/{token}, Slack's hooks.slack.com shape) takes the app's answers.
  */
 export class SlackService implements SandboxService, FaultTarget, ControlTarget {
   readonly name = 'slack';
@@ -123,7 +123,7 @@ export class SlackService implements SandboxService, FaultTarget, ControlTarget 
 
   register(router: Router): void {
     router.route('*', '/api/:method', (req) => this.dispatch(req));
-    router.route('POST', '/_responses/:id', (req) => this.respond(req));
+    router.route('POST', '/actions/:team/:action/:token', (req) => this.respond(req));
   }
 
   registerControl(router: Router): void {
@@ -432,7 +432,7 @@ export class SlackService implements SandboxService, FaultTarget, ControlTarget 
       channel: { id: channel.id, name: channel.name },
       message,
       found,
-      responseUrl: `${this.ctx.baseUrl('slack')}/_responses/${responseUrlId}`,
+      responseUrl: `${this.ctx.baseUrl('slack')}/actions/${this.estate.team.id}/${this.interactions.length + 1}/${responseUrlId}`,
       nowMs,
     });
     const rawBody = formBody(payload);
@@ -475,7 +475,7 @@ export class SlackService implements SandboxService, FaultTarget, ControlTarget 
    * the clicker would see it), an in_channel message, or a replacement or deletion of the original.
    */
   private respond(req: SandboxRequest): SandboxResponse {
-    const id = req.params['id'] ?? '';
+    const id = req.params['token'] ?? '';
     const interaction = this.interactions.find((i) => i.responseUrlId === id);
     if (!interaction) return plain(404, 'no_service');
     if (this.responses.filter((r) => r.id === id).length >= RESPONSE_URL_USES) return plain(410, 'used_url');

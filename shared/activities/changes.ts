@@ -70,17 +70,23 @@ export function changeActivities({ ports, store }: ActivityDeps) {
         return {};
       }),
 
+    /** Reads the service first and records it: the restore puts back only what was on. */
     setWorkerService: (input: { windowId: string; node: string; service: string; enabled: boolean; ledger: LedgerRef }) =>
       outcome(async () => {
-        await remember(input.windowId, input.ledger, { type: 'worker-service-on', node: input.node, service: input.service });
-        await ports.consul.setServiceEnabled(input.node, input.service, input.enabled);
+        const saved = await store.getLedger(input.windowId, input.ledger.key);
+        const before = saved?.action.type === 'worker-service-on' && saved.action.before ? saved.action.before : await ports.hosts.getService(input.node, input.service);
+        await remember(input.windowId, input.ledger, { type: 'worker-service-on', node: input.node, service: input.service, before });
+        await ports.hosts.setService(input.node, input.service, input.enabled ? { startType: 'Automatic', running: true } : { startType: 'Disabled', running: false });
         return {};
       }),
 
+    /** Reads the task first and records whether it was enabled. */
     setScheduledTask: (input: { windowId: string; node: string; task: string; enabled: boolean; ledger: LedgerRef }) =>
       outcome(async () => {
-        await remember(input.windowId, input.ledger, { type: 'scheduled-task-on', node: input.node, task: input.task });
-        await ports.consul.setScheduledTaskEnabled(input.node, input.task, input.enabled);
+        const saved = await store.getLedger(input.windowId, input.ledger.key);
+        const wasEnabled = saved?.action.type === 'scheduled-task-on' && saved.action.wasEnabled !== undefined ? saved.action.wasEnabled : (await ports.hosts.getScheduledTask(input.node, input.task)).enabled;
+        await remember(input.windowId, input.ledger, { type: 'scheduled-task-on', node: input.node, task: input.task, wasEnabled });
+        await ports.hosts.setScheduledTask(input.node, input.task, input.enabled);
         return {};
       }),
   };

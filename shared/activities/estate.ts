@@ -1,10 +1,21 @@
 import type { HttpCheck, PatchBeginInput, PoolWriteInput, ProbeOutcome, Progress, ResolvedPool, Server } from '../orchestrations/contracts';
-import type { PoolRef, RunCommandRequest } from '../ports';
+import type { PoolMember, PoolRef, RunCommandRequest } from '../ports';
 import type { ActivityDeps } from './types';
 import { outcome } from './outcome';
 
 const poolRef = (pool: ResolvedPool): PoolRef => ({ kind: pool.kind, resourceId: pool.resourceId, backendPool: pool.backendPool });
 const addressOf = (m: { ipAddress?: string; fqdn?: string }): string => m.ipAddress ?? m.fqdn ?? '';
+const IP = /^(\d{1,3}\.){3}\d{1,3}$|^[0-9a-f:]+:[0-9a-f:]*$/i;
+
+/**
+ * The members a pool should have after removing and adding addresses: members kept stay exactly
+ * as the pool has them (an FQDN member stays `fqdn`); added ones are IPs or FQDNs by their form.
+ */
+export function nextMembers(current: PoolMember[], remove: string[], add: string[]): PoolMember[] {
+  const kept = current.filter((m) => !remove.includes(addressOf(m)));
+  const added = add.filter((a) => !current.some((m) => addressOf(m) === a)).map((a): PoolMember => (IP.test(a) ? { ipAddress: a } : { fqdn: a }));
+  return [...kept, ...added];
+}
 
 /** `{host}` / `{name}` in a check URL become the server's host and name. */
 export function expandUrl(url: string, server?: Server): string {
@@ -32,13 +43,13 @@ export function estateActivities({ ports, store }: ActivityDeps) {
     beginPoolWrite: (input: PoolWriteInput) =>
       outcome(async () => {
         const ref = poolRef(input.pool);
-        const current = (await ports.pools.listMembers(ref)).map(addressOf);
-        const desired = [...current.filter((a) => !input.remove.includes(a)), ...input.add.filter((a) => !current.includes(a))];
-        const removing = current.length - current.filter((a) => !input.remove.includes(a)).length;
+        const current = await ports.pools.listMembers(ref);
+        const desired = nextMembers(current, input.remove, input.add);
+        const removing = current.filter((m) => input.remove.includes(addressOf(m))).length;
         if (removing > 0 && desired.length < input.pool.floor) {
           throw Object.assign(new Error(`refusing to leave ${desired.length} member(s) in ${input.pool.id}: its floor is ${input.pool.floor}`), { code: 'FloorWouldBreak' });
         }
-        const token = await ports.pools.beginSetMembers(ref, desired.map((ipAddress) => ({ ipAddress })));
+        const token = await ports.pools.beginSetMembers(ref, desired);
         return { ...(token ? { token } : {}), members: desired.length };
       }),
 

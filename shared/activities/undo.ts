@@ -2,6 +2,7 @@ import { RECYCLE_IIS, type LedgerAction } from '../orchestrations/contracts';
 import { rollbackSecretVersion } from './secrets';
 import type { PoolRef } from '../ports';
 import type { ActivityDeps } from './types';
+import { nextMembers } from './estate';
 import { outcome } from './outcome';
 
 /**
@@ -31,11 +32,11 @@ async function applyInverse({ ports }: ActivityDeps, action: LedgerAction, nowMs
     case 'pool-add':
     case 'pool-remove': {
       const ref: PoolRef = { kind: action.pool.kind, resourceId: action.pool.resourceId, backendPool: action.pool.backendPool };
-      const current = (await ports.pools.listMembers(ref)).map((m) => m.ipAddress ?? m.fqdn ?? '');
+      const current = await ports.pools.listMembers(ref);
       const addresses = action.servers.map((s) => s.address);
-      const desired = action.type === 'pool-add' ? [...current, ...addresses.filter((a) => !current.includes(a))] : current.filter((a) => !addresses.includes(a));
-      if (desired.length === current.length && desired.every((a) => current.includes(a))) return;
-      let token = await ports.pools.beginSetMembers(ref, desired.map((ipAddress) => ({ ipAddress })));
+      const desired = action.type === 'pool-add' ? nextMembers(current, [], addresses) : nextMembers(current, addresses, []);
+      if (desired.length === current.length && desired.every((d) => current.some((m) => (m.ipAddress ?? m.fqdn) === (d.ipAddress ?? d.fqdn)))) return;
+      let token = await ports.pools.beginSetMembers(ref, desired);
       // Restores wait for their write here: the restore walk has nothing else to do meanwhile.
       for (let i = 0; token && i < 120; i++) {
         const progress = await ports.pools.pollSetMembers(token);
@@ -69,9 +70,11 @@ async function applyInverse({ ports }: ActivityDeps, action: LedgerAction, nowMs
     case 'node-maintenance-off':
       return ports.consul.setNodeMaintenance(action.node, false, 'maintenance over');
     case 'worker-service-on':
-      return ports.consul.setServiceEnabled(action.node, action.service, true);
+      await ports.hosts.setService(action.node, action.service, action.before ?? { startType: 'Automatic', running: true });
+      return;
     case 'scheduled-task-on':
-      return ports.consul.setScheduledTaskEnabled(action.node, action.task, true);
+      if (action.wasEnabled !== false) await ports.hosts.setScheduledTask(action.node, action.task, true);
+      return;
     case 'secret-rollback': {
       await rollbackSecretVersion(ports, action);
       // Each server that took the new value reads the old one again; the ones not reached never changed.

@@ -37,6 +37,20 @@ export function announceOnce(deps: { store: Pick<WindowStore, 'claimMark' | 'cle
   };
 }
 
+/** Loaded and planned windows by file and text: every fire re-reads the files, but plans a changed one only. */
+const planned = new Map<string, ReturnType<typeof loadWindowText> & { plan?: ReturnType<typeof planWindow> }>();
+
+function loadAndPlan(file: string, text: string): ReturnType<typeof loadWindowText> & { plan?: ReturnType<typeof planWindow> } {
+  const key = `${file}\u0000${text}`;
+  const hit = planned.get(key);
+  if (hit) return hit;
+  const loaded = loadWindowText(text, file);
+  const out = { ...loaded, ...(loaded.window ? { plan: planWindow(loaded.window, { recommend: false }) } : {}) };
+  if (planned.size >= 64) planned.clear();
+  planned.set(key, out);
+  return out;
+}
+
 export interface ScheduleDecision {
   windowId: string;
   action: 'started' | 'running' | 'already-ran' | 'not-due' | 'missed' | 'invalid';
@@ -53,13 +67,12 @@ export async function startDueWindows(deps: { windows: WindowSource; durable: Or
   const decisions: ScheduleDecision[] = [];
   for (const { windowId } of await deps.windows.list()) {
     const found = await deps.windows.read(windowId);
-    const loaded = found ? loadWindowText(found.text, found.file) : undefined;
-    if (!loaded?.window) {
+    const loaded = found ? loadAndPlan(found.file, found.text) : undefined;
+    if (!loaded?.window || !loaded.plan) {
       decisions.push({ windowId, action: 'invalid', detail: `${loaded?.problems.length ?? 0} problem(s); run mw validate` });
       continue;
     }
-    const window = loaded.window;
-    const plan = planWindow(window, { recommend: false });
+    const { window, plan } = loaded;
     const startAt = plan.start.epochMs - START_LEAD_MINUTES * 60_000;
     const endAt = plan.budget?.deadline.epochMs ?? plan.end.epochMs;
     const { milestones, failures } = channelsOf(window);

@@ -106,8 +106,10 @@ export type LedgerAction =
   | { type: 'end-uptime-maintenance'; maintenanceId: number }
   | { type: 'consul-key'; key: string; value?: string }
   | { type: 'node-maintenance-off'; node: string }
-  | { type: 'worker-service-on'; node: string; service: string }
-  | { type: 'scheduled-task-on'; node: string; task: string }
+  /** `before`: the service as it was (absent in entries written before it was recorded: start it). */
+  | { type: 'worker-service-on'; node: string; service: string; before?: { startType: 'Automatic' | 'Manual' | 'Disabled'; running: boolean } }
+  /** `wasEnabled: false`: the task was already off, so the restore leaves it off. */
+  | { type: 'scheduled-task-on'; node: string; task: string; wasEnabled?: boolean }
   | { type: 'pool-remove'; pool: ResolvedPool; servers: { name: string; address: string }[] }
   /**
    * A secret roll-out so far: Key Vault back to `toVersion` (as a new version; `disableVersion` off),

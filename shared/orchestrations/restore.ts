@@ -1,5 +1,6 @@
 import type { OrchestrationContext, Task } from 'durable-functions';
 import type { LedgerEntry, Outcome, RestoreResult } from './contracts';
+import { acquirePoolLease, releasePoolLease } from './lease';
 import { Activities, LedgerKeys } from './names';
 import { RetryPolicies } from './retry';
 import { nowIso } from './waits';
@@ -43,10 +44,17 @@ export function* restoreOrchestrator(context: OrchestrationContext): Generator<T
       continue;
     }
     let outcome: Outcome<object>;
+    // A pool write holds the gateway's lease, as the patch steps' writes do: a batch still draining
+    // on the same gateway (an abort mid-batch) would otherwise overwrite, or be overwritten by, this one.
+    const pool = entry.action.type === 'pool-add' || entry.action.type === 'pool-remove' ? entry.action.pool.resourceId : undefined;
+    const owner = `${context.df.instanceId}|restore|${entry.key}`;
+    if (pool) yield* acquirePoolLease(context, pool, owner);
     try {
       outcome = (yield context.df.callActivityWithRetry(Activities.undoLedger, RetryPolicies.restore(), { windowId: input.windowId, key: entry.key, at: nowIso(context) })) as Outcome<object>;
     } catch (error) {
       outcome = { ok: false, code: 'RetriesExhausted', message: String((error as Error).message ?? error).split('\n')[0]!.slice(0, 300) };
+    } finally {
+      if (pool) releasePoolLease(context, pool, owner);
     }
     if (outcome.ok) result.undone.push(entry.key);
     else {

@@ -3,7 +3,9 @@ import type { ChatClient } from './chat';
 import type { ComputeClient } from './compute';
 import type { ConsulClient } from './consul';
 import type { DnsClient } from './dns';
+import type { WindowsHostClient } from './hosts';
 import type { MailKeyClient } from './mail';
+import type { OnCallMaintenanceClient } from './oncall';
 import type { PipelineClient } from './pipelines';
 import type { PoolClient } from './pools';
 import type { ProbeClient } from './probes';
@@ -22,6 +24,9 @@ export interface Ports {
   uptime: UptimeClient;
   mail: MailKeyClient;
   consul: ConsulClient;
+  hosts: WindowsHostClient;
+  /** Jira Service Management Operations / Opsgenie maintenance (not yet wired into alert sets). */
+  oncall: OnCallMaintenanceClient;
   probes: ProbeClient;
 }
 
@@ -30,7 +35,9 @@ export type * from './chat';
 export type * from './compute';
 export type * from './consul';
 export type * from './dns';
+export type * from './hosts';
 export type * from './mail';
+export type * from './oncall';
 export type * from './operations';
 export type * from './pipelines';
 export type * from './pools';

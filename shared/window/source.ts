@@ -54,14 +54,22 @@ export function createFolderWindowSource(dir: string): WindowSource {
   };
 }
 
+/** Ids by file text: the timer asks every five minutes, and a file is parsed once, not on every fire. */
+const idsByText = new Map<string, string | undefined>();
+
 /** The `id:` of a window file's text, or undefined when it has none (or is not YAML). */
 export function windowIdOf(text: string): string | undefined {
+  if (idsByText.has(text)) return idsByText.get(text);
+  let id: string | undefined;
   try {
     const doc = parse(text) as { id?: unknown } | null;
-    return typeof doc?.id === 'string' ? doc.id : undefined;
+    id = typeof doc?.id === 'string' ? doc.id : undefined;
   } catch {
-    return undefined;
+    id = undefined;
   }
+  if (idsByText.size >= 256) idsByText.clear();
+  idsByText.set(text, id);
+  return id;
 }
 
 /** Published revisions first, then the folder: a window published once is the published one from then on. */

@@ -15,11 +15,17 @@ export interface CallRecord {
   listener: string;
   method: string;
   path: string;
+  query?: Record<string, string>;
   /** Route pattern of the simulated service that served it (absent: no such route). */
   route?: string;
   status: number;
   time: string;
   body?: unknown;
+  /** The Host header (Consul agents are told apart by it). */
+  host?: string;
+  /** The vendor spec operation (sandbox/specs) and any way the call broke it. */
+  operation?: string;
+  violations?: { where: 'request' | 'response'; operation: string; field: string; rule: string }[];
 }
 
 export interface Report {
@@ -42,13 +48,22 @@ export interface Report {
 
 const root = join(__dirname, '../..');
 
-export async function rehearse(windowFile: string, scenario?: Scenario): Promise<Report> {
+/** How to run one rehearsal beside the defaults. */
+export interface RehearseOptions {
+  /** Extra `npm start` flags (e.g. `--activity-jitter-ms 500`). */
+  args?: string[];
+  /** Real ms before a hung rehearsal is killed (default 400 s: a loaded 2-core machine is slow). */
+  limitMs?: number;
+}
+
+export async function rehearse(windowFile: string, scenario?: Scenario, options: RehearseOptions = {}): Promise<Report> {
   const script = join(root, 'dist/devhost/rehearse.js');
   if (!existsSync(script)) throw new Error('dist/devhost/rehearse.js is missing: run `npm run build` first (npm test does)');
   const dir = mkdtempSync(join(tmpdir(), 'mw-e2e-'));
   const report = join(dir, 'report.json');
   // Ports the system picks: rehearsals of other test workers, or other checkouts, never collide.
-  const args = [script, join(root, windowFile), '--quiet', '--report', report, '--port', '0', '--base-port', '0'];
+  // Each rehearsal in its own folder: two workers may rehearse the same window at once.
+  const args = [script, join(root, windowFile), '--quiet', '--report', report, '--port', '0', '--base-port', '0', '--dir', join(dir, 'rehearsal'), ...(options.args ?? [])];
   if (process.env.DEVHOST_TEST_STORAGE) args.push('--storage', process.env.DEVHOST_TEST_STORAGE);
   if (scenario) {
     writeFileSync(join(dir, 'scenario.json'), JSON.stringify(scenario));
@@ -59,7 +74,7 @@ export async function rehearse(windowFile: string, scenario?: Scenario): Promise
   child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
   child.stderr.on('data', (d: Buffer) => (stdout += d.toString()));
   // A rehearsal that hangs must not outlive the test and hold its ports for the next one.
-  const limit = setTimeout(() => child.kill('SIGKILL'), 200_000);
+  const limit = setTimeout(() => child.kill('SIGKILL'), options.limitMs ?? 400_000);
   const exitCode = await new Promise<number | null>((resolve) => child.on('exit', resolve));
   clearTimeout(limit);
   if (!existsSync(report)) throw new Error(`the rehearsal wrote no report (exit ${exitCode}):\n${stdout}`);

@@ -51,7 +51,7 @@ export async function startLiveWindow(windowFile = 'test/fixtures/windows/e2e-mi
 async function start(windowFile: string, gate: string, children: ChildProcess[]): Promise<LiveWindow> {
   const dir = mkdtempSync(join(tmpdir(), 'mw-live-'));
   writeFileSync(join(dir, 'scenario.json'), JSON.stringify({ approvals: { [gate]: 'ignore' } }));
-  const args = [join(root, 'dist/devhost/rehearse.js'), join(root, windowFile), '--serve', '--keep', '--quiet', '--speed', '1', '--scenario', join(dir, 'scenario.json')];
+  const args = [join(root, 'dist/devhost/rehearse.js'), join(root, windowFile), '--serve', '--keep', '--quiet', '--speed', '1', '--scenario', join(dir, 'scenario.json'), '--dir', join(dir, 'rehearsal')];
   // Ports the system picks: nothing else running on the machine can collide with them.
   args.push('--port', '0', '--base-port', '0');
   if (process.env.DEVHOST_TEST_STORAGE) args.push('--storage', process.env.DEVHOST_TEST_STORAGE);

@@ -1,5 +1,7 @@
 import { readFileSync } from 'fs';
 import { join } from 'path';
+import { parse } from 'yaml';
+import { validatorInstalled } from '../../sandbox/core/contracts';
 import { loadWindowText } from '../../shared/window/load';
 import { planWindow } from '../../shared/window/plan';
 import { hasIsoInstant } from '../../shared/api/times';
@@ -15,6 +17,11 @@ import { gatewayPoolSizes, lbPoolSizes, leakedSecrets, rehearse, slackTexts, typ
  */
 
 jest.setTimeout(240_000);
+
+/** The estate every rehearsal starts from. */
+const estateFile = parse(readFileSync(join(__dirname, '../../sandbox/estate/default.yaml'), 'utf8')) as {
+  azure: Record<'applicationGateways' | 'loadBalancers', { name: string; backendPools: { name: string; members: string[]; fqdns?: string[] }[] }[]>;
+};
 
 function runbookOf(file: string): Runbook {
   const text = readFileSync(join(__dirname, '../..', file), 'utf8');
@@ -66,12 +73,13 @@ function commonChecks(file: string, get: () => Report): void {
 
   it('leaves every pool whole and no alert suppressed', () => {
     const r = get();
-    for (const gw of Object.values(r.estate.arm.applicationGateways as Record<string, { pools: Record<string, string[]> }>)) {
-      for (const members of Object.values(gw.pools)) expect(members.length).toBeGreaterThanOrEqual(10);
-    }
-    for (const lb of Object.values(r.estate.arm.loadBalancers as Record<string, { pools: Record<string, string[]> }>)) {
-      for (const members of Object.values(lb.pools)) expect(members.length).toBeGreaterThanOrEqual(10);
-    }
+    // Every pool ends with exactly the members the estate started with (VM names, FQDN origins kept as such).
+    const pools = (section: unknown) =>
+      Object.fromEntries(Object.entries(section as Record<string, { pools: Record<string, string[]> }>).map(([name, x]) => [name, Object.fromEntries(Object.entries(x.pools).map(([p, m]) => [p, [...m].sort()]))]));
+    const initial = (list: { name: string; backendPools: { name: string; members: string[]; fqdns?: string[] }[] }[]) =>
+      Object.fromEntries(list.map((x) => [x.name, Object.fromEntries(x.backendPools.map((p) => [p.name, [...p.members, ...(p.fqdns ?? [])].sort()]))]));
+    expect(pools(r.estate.arm.applicationGateways)).toEqual(initial(estateFile.azure.applicationGateways));
+    expect(pools(r.estate.arm.loadBalancers)).toEqual(initial(estateFile.azure.loadBalancers));
     expect(r.estate.arm.alertProcessingRules).toEqual({});
     // Pingdom maintenance ended at the window's time (a rehearsal's virtual weekend), not the machine's.
     expect((r.estate.pingdom.maintenance as { id: number; active: boolean }[]).filter((m) => m.active)).toEqual([]);
@@ -185,6 +193,14 @@ function commonChecks(file: string, get: () => Report): void {
         expect(Date.parse(depRun.finishedDate!)).toBeLessThanOrEqual(run!.createdMs);
       }
     }
+  });
+
+  it("keeps every call to the vendors' published specs (sandbox/specs)", () => {
+    const calls = get().calls.filter((c) => c.listener !== 'probes' && c.status !== 0);
+    const broken = calls.flatMap((c) => (c.violations ?? []).map((v) => `${c.listener} ${c.method} ${c.path} (${c.status}): ${v.where} ${v.operation} ${v.field}: ${v.rule}`));
+    expect(broken).toEqual([]);
+    // Checked at all: the estate ran with the validator (every vendor call names its spec operation).
+    if (validatorInstalled()) expect(calls.filter((c) => c.operation === undefined).map((c) => `${c.listener} ${c.method} ${c.path}`)).toEqual([]);
   });
 
   it('puts no secret the estate issued into histories, custom status, logs, Slack or the status view', () => {
@@ -307,14 +323,37 @@ describe('Consul/HAProxy take-down and restore', () => {
   const report = rehearsedWindow('windows/consul-takedown.yaml');
 
   it('takes the estate down and restores it in exact reverse order, clearing the key last', () => {
-    const events = report().estate.consul.events as { action: string; node?: string; target: string }[];
-    const undo: Record<string, string> = { 'kv-put': 'kv-delete', 'maintenance-enable': 'maintenance-disable', 'service-disable': 'service-enable', 'task-disable': 'task-enable' };
-    const down = events.filter((e) => e.action in undo);
-    const up = events.filter((e) => Object.values(undo).includes(e.action));
-    expect(down.map((e) => e.action)).toEqual(['kv-put', 'maintenance-enable', 'maintenance-enable', ...Array(6).fill('service-disable'), ...Array(3).fill('task-disable')]);
-    const target = (e: { target: string }) => e.target.replace(/=.*$/, '');
-    expect(up.map((e) => `${e.action} ${e.node ?? ''} ${target(e)}`)).toEqual([...down].reverse().map((e) => `${undo[e.action]} ${e.node ?? ''} ${target(e)}`));
-    expect(events.indexOf(up.at(-1)!)).toBe(events.length - 1);
+    const events = report().estate.consul.events as { action: string; node?: string; target: string; at: string }[];
+    const actions = events.map((e) => `${e.action} ${e.node ?? ''}`.trim());
+    expect(actions.slice(0, 3)).toEqual(['kv-put', 'maintenance-enable bp-apiui-01', 'maintenance-enable bp-apiui-02']);
+    expect(actions.slice(-3)).toEqual(['maintenance-disable bp-apiui-02', 'maintenance-disable bp-apiui-01', 'kv-delete']);
+    // Consul maintenance went to each node's own agent.
+    const maint = report().calls.filter((c) => c.listener === 'consul' && c.path === '/v1/agent/maintenance');
+    expect(maint.map((c) => c.host)).toEqual(['bp-apiui-01:8501', 'bp-apiui-02:8501', 'bp-apiui-02:8501', 'bp-apiui-01:8501']);
     expect((report().estate.consul.kv as { key: string }[]).map((k) => k.key)).not.toContain('haproxy/billpay/maintenance');
+  });
+
+  it('switches worker services and jobs off through Run Command and puts back exactly what was on', () => {
+    const vms = report().estate.arm.virtualMachines as Record<string, { services: Record<string, string>; startTypes: Record<string, string>; scheduledTasks: Record<string, boolean>; commands: { at: string; effects: string[] }[] }>;
+    // The standby FileImportWorker on bp-worker-02 and the disabled ReportExport job were off before and stay off.
+    expect(vms['bp-worker-01']?.services).toEqual({ 'BillPay.PaymentProcessor': 'Running', 'BillPay.NotificationWorker': 'Running', 'BillPay.FileImportWorker': 'Running' });
+    expect(vms['bp-worker-02']?.services).toEqual({ 'BillPay.PaymentProcessor': 'Running', 'BillPay.NotificationWorker': 'Running', 'BillPay.FileImportWorker': 'Stopped' });
+    expect(vms['bp-worker-02']?.startTypes).toEqual({ 'BillPay.PaymentProcessor': 'Automatic', 'BillPay.NotificationWorker': 'Automatic', 'BillPay.FileImportWorker': 'Manual' });
+    expect(vms['bp-sched-01']?.scheduledTasks).toEqual({ 'BillPay\\BillPay-NightlySettlement': true, 'BillPay\\BillPay-PaymentReminders': true, 'BillPay\\BillPay-ReportExport': false });
+    const effects = (vm: string) => (vms[vm]?.commands ?? []).flatMap((c) => c.effects.map((e) => ({ at: c.at, e })));
+    expect(effects('bp-worker-01').filter((x) => /start type Disabled/.test(x.e))).toHaveLength(3);
+    expect(effects('bp-sched-01').map((x) => x.e)).toEqual([
+      'scheduled task BillPay\\BillPay-NightlySettlement disabled',
+      'scheduled task BillPay\\BillPay-PaymentReminders disabled',
+      'scheduled task BillPay\\BillPay-ReportExport disabled',
+      'scheduled task BillPay\\BillPay-PaymentReminders enabled',
+      'scheduled task BillPay\\BillPay-NightlySettlement enabled',
+    ]);
+    // Restore order: jobs, then workers, then the API/UI boxes out of maintenance.
+    const consulEvents = report().estate.consul.events as { action: string; at: string }[];
+    const lastTaskOn = effects('bp-sched-01').at(-1)!.at;
+    const firstServiceBack = effects('bp-worker-02').find((x) => /start type Automatic/.test(x.e))!.at;
+    const firstMaintOff = consulEvents.find((e) => e.action === 'maintenance-disable')!.at;
+    expect(lastTaskOn <= firstServiceBack && firstServiceBack <= firstMaintOff).toBe(true);
   });
 });

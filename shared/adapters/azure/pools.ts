@@ -1,4 +1,4 @@
-import type { ApplicationGateway, ApplicationGatewayBackendAddress, BackendAddressPool, LoadBalancerBackendAddress, NetworkManagementClient } from '@azure/arm-network';
+import type { ApplicationGateway, ApplicationGatewayBackendAddress, BackendAddressPool, LoadBalancerBackendAddress, NetworkInterface, NetworkManagementClient } from '@azure/arm-network';
 import { z } from 'zod';
 import type { OperationProgress } from '../../ports/operations';
 import type { PoolClient, PoolMember, PoolRef } from '../../ports/pools';
@@ -25,6 +25,8 @@ const PoolToken = z.object({
   resourceId: z.string().min(1),
   backendPool: z.string().min(1),
   state: z.string().min(1).optional(),
+  /** NIC-based load-balancer pools: one NIC PUT per member changed, each still running. */
+  nics: z.array(z.object({ id: z.string().min(1), state: z.string().min(1) })).optional(),
 });
 type PoolToken = z.infer<typeof PoolToken>;
 
@@ -77,10 +79,24 @@ function describe(pool: { kind: PoolRef['kind']; backendPool: string }, id: Reso
   return `pool ${pool.backendPool} of ${pool.kind === 'application-gateway' ? 'application gateway' : 'load balancer'} ${id.name}`;
 }
 
+/** A NIC-based pool names NIC IP configurations; its members change through the NICs, not the pool. */
+function nicConfigIds(pool: BackendAddressPool): string[] | undefined {
+  const fromPool = (pool.backendIPConfigurations ?? []).map((c) => c.id ?? '').filter((id) => id);
+  const fromAddresses = (pool.loadBalancerBackendAddresses ?? []).map((a) => a.networkInterfaceIPConfiguration?.id ?? '').filter((id) => id);
+  // ARM ids are case-insensitive: one entry per configuration, in the spelling ARM gave first.
+  const ids = [...new Map([...fromPool, ...fromAddresses].map((id) => [id.toLowerCase(), id] as const)).values()];
+  return ids.length > 0 ? ids : undefined;
+}
+
+/** `.../networkInterfaces/{nic}/ipConfigurations/{name}` → the NIC's resource id. */
+const nicOf = (configId: string): string => configId.replace(/\/ipConfigurations\/[^/]+$/i, '');
+
 /**
  * {@link PoolClient} over @azure/arm-network: Application Gateway backend pools (changed with a
- * whole-gateway PUT, the only way ARM offers) and IP-based load-balancer backend pools (one
- * pool PUT). A write conflicting with another operation on the resource (409
+ * whole-gateway PUT, the only way ARM offers; members kept as they are, IP or FQDN), IP-based
+ * load-balancer backend pools (one pool PUT), and NIC-based load-balancer pools, where each
+ * member's NIC IP configuration lists the pools it belongs to (`loadBalancerBackendAddressPools`,
+ * Microsoft.Network networkInterfaces): a member leaves or joins with one PUT of its NIC. A write conflicting with another operation on the resource (409
  * AnotherOperationInProgress, 429 RetryableErrorDueToAnotherOperation once the SDK's retries are
  * spent) surfaces as TransientVendorError: the caller's durable retry tries again later.
  */
@@ -100,7 +116,76 @@ export class AzurePoolClient implements PoolClient {
       const gw = await this.getGateway(id, pool);
       return (this.gatewayPool(gw, pool, id).backendAddresses ?? []).map(memberOf);
     }
-    return lbMembers(await this.getLbPool(id, pool), pool, id);
+    const lbPool = await this.getLbPool(id, pool);
+    const configs = nicConfigIds(lbPool);
+    if (configs) return (await this.nicMembers(id, configs)).map((m) => ({ ipAddress: m.ip }));
+    return lbMembers(lbPool, pool, id);
+  }
+
+  /** The address of each NIC IP configuration (one GET per NIC). */
+  private async nicMembers(id: ResourceIdParts, configs: string[]): Promise<{ configId: string; ip: string }[]> {
+    const out: { configId: string; ip: string }[] = [];
+    const nics = new Map<string, NetworkInterface>();
+    for (const configId of configs) {
+      const nicId = nicOf(configId);
+      let nic = nics.get(nicId);
+      if (!nic) {
+        nic = await this.getNic(nicId);
+        nics.set(nicId, nic);
+      }
+      const ip = nic.ipConfigurations?.find((c) => (c.id ?? '').toLowerCase() === configId.toLowerCase())?.privateIPAddress;
+      if (!ip) throw new Error(`azure: ${configId} in a pool of load balancer ${id.name} has no private IP address`);
+      out.push({ configId, ip });
+    }
+    return out;
+  }
+
+  private getNic(nicId: string): Promise<NetworkInterface> {
+    const ref = parseResourceId(nicId, 'Microsoft.Network', 'networkInterfaces', 'network interface');
+    return callAzure(`read network interface ${ref.name}`, () => this.network.get(ref.subscriptionId).networkInterfaces.get(ref.resourceGroup, ref.name));
+  }
+
+  /**
+   * Moves NICs in and out of a NIC-based pool: each NIC leaving has the pool taken out of its IP
+   * configuration, each joining (found by its private IP among the subscription's NICs) has it
+   * added; one NIC PUT each. Idempotent: a NIC already right is not written.
+   */
+  private async beginSetNicMembers(id: ResourceIdParts, pool: PoolRef, lbPool: BackendAddressPool, configs: string[], desired: PoolMember[]): Promise<{ id: string; state: string }[]> {
+    const what = describe(pool, id);
+    const fqdn = desired.find((m) => m.fqdn !== undefined);
+    if (fqdn) throw new TypeError(`${what} is NIC-based and takes IP addresses only: got fqdn ${fqdn.fqdn ?? ''}`);
+    const poolId = lbPool.id ?? `${pool.resourceId}/backendAddressPools/${pool.backendPool}`;
+    const current = await this.nicMembers(id, configs);
+    const wanted = new Set(desired.map((m) => m.ipAddress ?? ''));
+    const leaving = current.filter((c) => !wanted.has(c.ip)).map((c) => c.configId.toLowerCase());
+    const joining: string[] = [];
+    const missing = [...wanted].filter((ip) => !current.some((c) => c.ip === ip));
+    if (missing.length > 0) {
+      const all: NetworkInterface[] = [];
+      await callAzure(`list the network interfaces of subscription ${id.subscriptionId}`, async () => {
+        for await (const nic of this.network.get(id.subscriptionId).networkInterfaces.listAll()) all.push(nic);
+      });
+      for (const ip of missing) {
+        const found = all.flatMap((n) => (n.ipConfigurations ?? []).filter((c) => c.privateIPAddress === ip).map((c) => c.id ?? ''));
+        if (found.length !== 1) throw new Error(`azure: cannot add ${ip} to ${what}: ${found.length === 0 ? 'no network interface has that address' : 'several network interfaces have that address'}`);
+        joining.push(found[0]!);
+      }
+    }
+    const running: { id: string; state: string }[] = [];
+    const changed = [...current.filter((c) => leaving.includes(c.configId.toLowerCase())).map((c) => c.configId), ...joining];
+    for (const nicId of [...new Map(changed.map((id) => [nicOf(id).toLowerCase(), nicOf(id)] as const)).values()]) {
+      const ref = parseResourceId(nicId, 'Microsoft.Network', 'networkInterfaces', 'network interface');
+      const nic = await this.getNic(nicId);
+      for (const config of nic.ipConfigurations ?? []) {
+        const configId = (config.id ?? '').toLowerCase();
+        const others = (config.loadBalancerBackendAddressPools ?? []).filter((p) => (p.id ?? '').toLowerCase() !== poolId.toLowerCase());
+        if (leaving.includes(configId)) config.loadBalancerBackendAddressPools = others;
+        if (joining.some((j) => j.toLowerCase() === configId)) config.loadBalancerBackendAddressPools = [...others, { id: poolId }];
+      }
+      const poller = await callAzure(`update network interface ${ref.name} for ${what}`, () => this.network.get(ref.subscriptionId).networkInterfaces.beginCreateOrUpdate(ref.resourceGroup, ref.name, nic));
+      if (!poller.isDone()) running.push({ id: nicId, state: poller.toString() });
+    }
+    return running;
   }
 
   /**
@@ -124,6 +209,13 @@ export class AzurePoolClient implements PoolClient {
       poller = await callAzure(`update ${what}`, () => client.applicationGateways.beginCreateOrUpdate(id.resourceGroup, id.name, gw));
     } else {
       const existing = await this.getLbPool(id, pool);
+      const configs = nicConfigIds(existing);
+      if (configs) {
+        if (sameMembers((await this.nicMembers(id, configs)).map((m) => ({ ipAddress: m.ip })), desired)) return undefined;
+        const nics = await this.beginSetNicMembers(id, pool, existing, configs, desired);
+        const token: PoolToken = { v: 1, kind: pool.kind, resourceId: pool.resourceId, backendPool: pool.backendPool, ...(nics.length > 0 ? { nics } : {}) };
+        return JSON.stringify(token);
+      }
       const current = existing.loadBalancerBackendAddresses ?? [];
       const currentMembers = lbMembers(existing, pool, id);
       if (sameMembers(currentMembers, desired)) return undefined;
@@ -148,6 +240,7 @@ export class AzurePoolClient implements PoolClient {
     const pool: PoolRef = { kind: token.kind, resourceId: token.resourceId, backendPool: token.backendPool };
     const id = parsePoolRef(pool);
     const what = describe(pool, id);
+    if (token.nics) return this.pollNicWrites(token, pool, what);
     if (!token.state) return { state: 'succeeded', result: { members: await this.listMembers(pool) } };
     const client = this.network.get(id.subscriptionId);
     let poller: ClassicPoller<ApplicationGateway | BackendAddressPool>;
@@ -167,6 +260,23 @@ export class AzurePoolClient implements PoolClient {
     if (!result) return { state: 'succeeded', result: { members: await this.listMembers(pool) } };
     if (token.kind === 'application-gateway') return { state: 'succeeded', result: { members: (this.gatewayPool(result as ApplicationGateway, pool, id).backendAddresses ?? []).map(memberOf) } };
     return { state: 'succeeded', result: { members: lbMembers(result as BackendAddressPool, pool, id) } };
+  }
+
+  /** One status check of each NIC write still running; succeeded once none is. */
+  private async pollNicWrites(token: PoolToken, pool: PoolRef, what: string): Promise<OperationProgress<{ members: PoolMember[] }>> {
+    const still: { id: string; state: string }[] = [];
+    for (const write of token.nics ?? []) {
+      const ref = parseResourceId(write.id, 'Microsoft.Network', 'networkInterfaces', 'network interface');
+      try {
+        const poller = await this.network.get(ref.subscriptionId).networkInterfaces.beginCreateOrUpdate(ref.resourceGroup, ref.name, {}, { resumeFrom: write.state });
+        if (!poller.isDone()) still.push({ id: write.id, state: poller.toString() });
+      } catch (e) {
+        if (isHttpError(e) || !/long-running operation has failed|operation was canceled/i.test(e instanceof Error ? e.message : '')) throw toAzurePortError(`check the update of ${ref.name} for ${what}`, e);
+        return { state: 'failed', code: 'NetworkInterfaceUpdateFailed', message: `the update of network interface ${ref.name} for ${what} failed` };
+      }
+    }
+    if (still.length > 0) return { state: 'running', resumeToken: JSON.stringify({ ...token, nics: still }) };
+    return { state: 'succeeded', result: { members: await this.listMembers(pool) } };
   }
 
   private getGateway(id: ResourceIdParts, pool: PoolRef): Promise<ApplicationGateway> {
@@ -195,12 +305,10 @@ export class AzurePoolClient implements PoolClient {
   }
 }
 
-/** An IP-based load-balancer pool's members; NIC-based pools are refused (they change through NICs, not the pool). */
+/** An IP-based load-balancer pool's members. */
 function lbMembers(pool: BackendAddressPool, ref: PoolRef, id: ResourceIdParts): PoolMember[] {
   const addresses = pool.loadBalancerBackendAddresses ?? [];
-  if (addresses.some((a) => !a.ipAddress) || (addresses.length === 0 && (pool.backendIPConfigurations ?? []).length > 0)) {
-    throw new Error(`azure: ${describe(ref, id)} is NIC-based; only IP-based load-balancer pools are supported`);
-  }
+  if (addresses.some((a) => !a.ipAddress)) throw new Error(`azure: ${describe(ref, id)} has a member with neither an IP address nor a network interface`);
   return addresses.map((a) => ({ ipAddress: a.ipAddress ?? '' }));
 }
 

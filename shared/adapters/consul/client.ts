@@ -12,18 +12,7 @@ export const ConsulCheck = z.object({
 });
 export type ConsulCheck = z.infer<typeof ConsulCheck>;
 
-/** A Windows service on a box, as its ops agent reports it. */
-export const WindowsService = z.object({
-  name: z.string(),
-  displayName: z.string(),
-  startType: z.enum(['Automatic', 'Manual', 'Disabled']),
-  status: z.enum(['Running', 'Stopped']),
-});
-export type WindowsService = z.infer<typeof WindowsService>;
-
-/** A scheduled task, as the ops agent reports it (Get-ScheduledTask names). */
-export const ScheduledTask = z.object({ TaskPath: z.string(), TaskName: z.string(), State: z.enum(['Ready', 'Running', 'Disabled']) });
-export type ScheduledTask = z.infer<typeof ScheduledTask>;
+const AgentSelf = z.object({ Config: z.object({ NodeName: z.string() }) });
 
 const KvEntry = z.object({ Key: z.string(), Value: z.string().nullable(), ModifyIndex: z.number() });
 
@@ -34,10 +23,15 @@ export interface ConsulClientOptions {
   /** ACL token (X-Consul-Token). */
   token: string;
   /**
-   * Address of a node's own agent (agent endpoints are local to each machine) and of its ops
-   * agent. Default: `<baseUrl>/node/<node>`, the simulated estate's layout.
+   * Address of a node's own agent, e.g. `(node) => \`https://${node}.billpay.local:8501\``: agent
+   * endpoints act on the machine whose agent answers (`consul maint` talks to the local agent).
    */
-  agentUrl?: (node: string) => string;
+  agentUrl: (node: string) => string;
+  /**
+   * Local runs only: connect every agent request to this origin, the agent's host kept in the Host
+   * header (the simulated estate serves every node's agent on one listener and tells them apart by it).
+   */
+  agentConnectTo?: string;
   caPem?: string;
   maxRetries?: number;
   retryDelayInMs?: number;
@@ -49,9 +43,9 @@ function describe(status: number, body: unknown): string {
 }
 
 /**
- * Consul for the take-down procedure: the maintenance KV key HAProxy watches, node maintenance
- * on each API/UI box's agent (what `consul maint --enable` does), health views, and the Windows
- * boxes' ops agent for worker services and scheduled tasks.
+ * Consul's HTTP API for the take-down procedure (https://developer.hashicorp.com/consul/api-docs):
+ * the maintenance KV key HAProxy watches (cluster address), node maintenance on each API/UI box's
+ * own agent (what `consul maint --enable` does there), and the cluster's health view.
  */
 export class ConsulClient {
   private readonly cluster: JsonHttpsClient;
@@ -61,10 +55,11 @@ export class ConsulClient {
     this.cluster = this.http(options.baseUrl);
   }
 
-  private http(baseUrl: string): JsonHttpsClient {
+  private http(baseUrl: string, connectTo?: string): JsonHttpsClient {
     return new JsonHttpsClient({
       vendor: 'consul',
       baseUrl,
+      ...(connectTo ? { connectTo } : {}),
       headers: { 'X-Consul-Token': this.options.token },
       describeError: describe,
       ...(this.options.caPem ? { caPem: this.options.caPem } : {}),
@@ -76,7 +71,7 @@ export class ConsulClient {
   private agent(node: string): JsonHttpsClient {
     let client = this.agents.get(node);
     if (!client) {
-      client = this.http(this.options.agentUrl ? this.options.agentUrl(node) : `${this.options.baseUrl}/node/${encodeURIComponent(node)}`);
+      client = this.http(this.options.agentUrl(node).replace(/\/$/, ''), this.options.agentConnectTo);
       this.agents.set(node, client);
     }
     return client;
@@ -99,6 +94,12 @@ export class ConsulClient {
     return this.cluster.request({ method: 'DELETE', path: `/v1/kv/${key}`, schema: z.boolean() });
   }
 
+  /** The name the agent at `node`'s address answers to (`GET /v1/agent/self`, `Config.NodeName`). */
+  async getAgentNodeName(node: string): Promise<string> {
+    const self = await this.agent(node).request({ method: 'GET', path: '/v1/agent/self', schema: AgentSelf });
+    return self.Config.NodeName;
+  }
+
   /** Node maintenance on that node's agent: `PUT /v1/agent/maintenance?enable=...&reason=...`. */
   async setNodeMaintenance(node: string, enable: boolean, reason?: string): Promise<void> {
     await this.agent(node).request({ method: 'PUT', path: '/v1/agent/maintenance', query: { enable, reason }, schema: z.unknown() });
@@ -107,26 +108,6 @@ export class ConsulClient {
   /** The node's health checks (maintenance shows as `_node_maintenance`, critical). */
   async listNodeChecks(node: string): Promise<ConsulCheck[]> {
     return this.cluster.request({ method: 'GET', path: `/v1/health/node/${encodeURIComponent(node)}`, schema: z.array(ConsulCheck) });
-  }
-
-  /** Windows services on a box. */
-  async listWindowsServices(node: string): Promise<WindowsService[]> {
-    return this.agent(node).request({ method: 'GET', path: '/ops/v1/services', schema: z.array(WindowsService) });
-  }
-
-  /** Disable (stop + Disabled) or enable (Automatic + start) a Windows service. */
-  async setWindowsService(node: string, name: string, action: 'disable' | 'enable' | 'stop' | 'start'): Promise<WindowsService> {
-    return this.agent(node).request({ method: 'POST', path: `/ops/v1/services/${encodeURIComponent(name)}/${action}`, schema: WindowsService });
-  }
-
-  /** Scheduled tasks on a box. */
-  async listScheduledTasks(node: string): Promise<ScheduledTask[]> {
-    return this.agent(node).request({ method: 'GET', path: '/ops/v1/scheduled-tasks', schema: z.array(ScheduledTask) });
-  }
-
-  /** Disable or enable one scheduled task. */
-  async setScheduledTask(node: string, name: string, action: 'disable' | 'enable'): Promise<ScheduledTask> {
-    return this.agent(node).request({ method: 'POST', path: `/ops/v1/scheduled-tasks/${encodeURIComponent(name)}/${action}`, schema: ScheduledTask });
   }
 }
 

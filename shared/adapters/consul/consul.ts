@@ -16,9 +16,13 @@ function requireName(what: string, value: string): string {
 /**
  * The {@link ConsulPort} over the Consul client (`createConsulClient`): KV on the cluster
  * address, maintenance mode on each node's own agent (`agentUrl(node)`, as `consul maint` talks
- * to the local agent), and worker services and scheduled tasks through each Windows box's ops agent.
+ * to the local agent). Before the first maintenance call to a node the agent at its address is
+ * asked its name: a wrong address in configuration fails loudly instead of putting another
+ * machine into maintenance.
  */
 export class ConsulMaintenanceClient implements ConsulPort {
+  private readonly verified = new Set<string>();
+
   constructor(private readonly consul: ConsulClient) {}
 
   /** The key's value, or undefined when it does not exist. */
@@ -42,6 +46,13 @@ export class ConsulMaintenanceClient implements ConsulPort {
 
   async setNodeMaintenance(node: string, enabled: boolean, reason: string): Promise<void> {
     const n = requireName('node', node);
+    if (!this.verified.has(n.toLowerCase())) {
+      const name = await callVendor(VENDOR, `ask the agent of ${n} its name`, () => this.consul.getAgentNodeName(n));
+      if (name.toLowerCase() !== n.toLowerCase()) {
+        throw Object.assign(new Error(`${VENDOR}: the agent configured for ${n} is ${name}'s: check the Consul agent addresses`), { code: 'WrongAgent' });
+      }
+      this.verified.add(n.toLowerCase());
+    }
     await callVendor(VENDOR, `${enabled ? 'enable' : 'disable'} maintenance on ${n}`, () => this.consul.setNodeMaintenance(n, enabled, enabled && reason ? reason : undefined));
   }
 
@@ -50,21 +61,5 @@ export class ConsulMaintenanceClient implements ConsulPort {
     const n = requireName('node', node);
     const checks = await callVendor(VENDOR, `read the health of ${n}`, () => this.consul.listNodeChecks(n));
     return checks.some((c) => c.CheckID === NODE_MAINTENANCE_CHECK);
-  }
-
-  async setServiceEnabled(node: string, service: string, enabled: boolean): Promise<void> {
-    const n = requireName('node', node);
-    const s = requireName('service', service);
-    const after = await callVendor(VENDOR, `${enabled ? 'enable' : 'disable'} service ${s} on ${n}`, () => this.consul.setWindowsService(n, s, enabled ? 'enable' : 'disable'));
-    const reached = enabled ? after.startType !== 'Disabled' && after.status === 'Running' : after.startType === 'Disabled' && after.status === 'Stopped';
-    if (!reached) throw new Error(`${VENDOR}: service ${s} on ${n} is ${after.status} (${after.startType}) after ${enabled ? 'enable' : 'disable'}`);
-  }
-
-  /** `task` is the task name; a leading task path (`\BillPay\Nightly`) is accepted and ignored. */
-  async setScheduledTaskEnabled(node: string, task: string, enabled: boolean): Promise<void> {
-    const n = requireName('node', node);
-    const name = requireName('task', task).split('\\').filter((p) => p).pop() ?? task;
-    const after = await callVendor(VENDOR, `${enabled ? 'enable' : 'disable'} task ${name} on ${n}`, () => this.consul.setScheduledTask(n, name, enabled ? 'enable' : 'disable'));
-    if ((after.State === 'Disabled') === enabled) throw new Error(`${VENDOR}: task ${name} on ${n} is ${after.State} after ${enabled ? 'enable' : 'disable'}`);
   }
 }

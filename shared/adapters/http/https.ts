@@ -1,11 +1,19 @@
 import http from 'http';
 import https from 'https';
+import net from 'net';
+import tls from 'tls';
 import type { z } from 'zod';
 
 /** Options for {@link createHttpsFetch}. */
 export interface HttpsFetchOptions {
   /** Extra CA certificate(s) to trust (PEM), e.g. the simulated estate's CA. Omit to use Node's default trust. */
   caPem?: string;
+  /**
+   * Connect every request to this origin instead of the URL's host, keeping the URL's host in the
+   * Host header (TLS is verified against the origin's own address): how local runs reach simulated
+   * machines whose names resolve nowhere, such as each Consul node's agent.
+   */
+  connectTo?: string;
 }
 
 /**
@@ -15,6 +23,8 @@ export interface HttpsFetchOptions {
  */
 export function createHttpsFetch(options: HttpsFetchOptions = {}): typeof fetch {
   const agent = new https.Agent({ keepAlive: true, ...(options.caPem ? { ca: options.caPem } : {}) });
+  const connectTo = options.connectTo ? new URL(options.connectTo) : undefined;
+  if (connectTo && connectTo.protocol !== 'https:' && connectTo.protocol !== 'http:') throw new TypeError(`connectTo must be http(s), not ${connectTo.protocol}`);
   const fetchImpl = async (input: string | URL | Request, init?: RequestInit): Promise<Response> => {
     const request = input instanceof Request ? input : undefined;
     const url = new URL(typeof input === 'string' ? input : input instanceof URL ? input.href : input.url);
@@ -37,8 +47,27 @@ export function createHttpsFetch(options: HttpsFetchOptions = {}): typeof fetch 
       headers.forEach((value, key) => {
         outgoing[key] = value;
       });
-      const transport = url.protocol === 'https:' ? https : http;
-      const req = transport.request(url, { method, headers: outgoing, ...(url.protocol === 'https:' ? { agent } : {}) }, (res) => {
+      const target = connectTo ?? url;
+      const secure = target.protocol === 'https:';
+      const connectHost = target.hostname.replace(/^\[|\]$/g, '');
+      const route: https.RequestOptions = connectTo
+        ? {
+            host: connectHost,
+            port: connectTo.port || (secure ? 443 : 80),
+            path: `${url.pathname}${url.search}`,
+            ...(secure
+              ? {
+                  // The listener's certificate names its own address, not the host in the Host header.
+                  servername: net.isIP(connectHost) ? '' : connectHost,
+                  checkServerIdentity: (_host: string, cert: tls.PeerCertificate) => tls.checkServerIdentity(connectHost, cert),
+                }
+              : {}),
+          }
+        : {};
+      if (connectTo) outgoing.host = url.host;
+      const transport = secure ? https : http;
+      const requestOptions: https.RequestOptions = { method, headers: outgoing, ...route, ...(secure ? { agent } : {}) };
+      const onResponse = (res: http.IncomingMessage) => {
         const chunks: Buffer[] = [];
         res.on('data', (c: Buffer) => chunks.push(c));
         res.on('error', reject);
@@ -52,7 +81,8 @@ export function createHttpsFetch(options: HttpsFetchOptions = {}): typeof fetch 
           const noBody = status === 204 || status === 304 || method === 'HEAD';
           resolve(new Response(noBody ? null : Buffer.concat(chunks), { status, statusText: res.statusMessage ?? '', headers: responseHeaders }));
         });
-      });
+      };
+      const req = connectTo ? transport.request(requestOptions, onResponse) : transport.request(url, requestOptions, onResponse);
       const onAbort = () => req.destroy(signal?.reason instanceof Error ? signal.reason : new DOMException('The operation was aborted.', 'AbortError'));
       signal?.addEventListener('abort', onAbort, { once: true });
       req.on('error', reject);
@@ -91,6 +121,8 @@ export interface JsonHttpsClientOptions {
   headers: Record<string, string>;
   /** Extra CA (PEM) to trust. */
   caPem?: string;
+  /** See {@link HttpsFetchOptions.connectTo}. */
+  connectTo?: string;
   /** Retries for transient answers (429, 503; and 500/502/504 or network errors on idempotent methods). Default 3. */
   maxRetries?: number;
   /** First retry delay; doubles each time, and Retry-After wins when sent. Default 500. */
@@ -130,7 +162,7 @@ export class JsonHttpsClient {
   private readonly fetchImpl: typeof fetch;
 
   constructor(private readonly options: JsonHttpsClientOptions) {
-    this.fetchImpl = createHttpsFetch(options.caPem ? { caPem: options.caPem } : {});
+    this.fetchImpl = createHttpsFetch({ ...(options.caPem ? { caPem: options.caPem } : {}), ...(options.connectTo ? { connectTo: options.connectTo } : {}) });
   }
 
   /** Sends the request, retrying transient failures, and returns the validated body (or undefined for `absentOn`). */

@@ -1,9 +1,10 @@
-import * as df from 'durable-functions';
+import type * as df from 'durable-functions';
 import type { OrchestrationContext, Task } from 'durable-functions';
 import type { ChatButton } from '../../ports/chat';
 import type { LedgerAction, LedgerEntry, NotifyInput, Outcome, Progress, ResolvedPipeline, ResolvedPool, StepInput, StepResult, StepState } from '../contracts';
 import type { StepSpec } from '../../window/runbook';
-import { Activities, Entities, type ActivityName } from '../names';
+import { Activities, type ActivityName } from '../names';
+import { acquirePoolLease, releasePoolLease } from '../lease';
 import { RetryPolicies } from '../retry';
 import { nowIso, sleep } from '../waits';
 
@@ -158,14 +159,8 @@ export function* monitor<T>(
  * or load balancer across the whole app (whole-object PUTs conflict otherwise).
  */
 export function* writePool(sc: StepContext, input: { key: string; pool: ResolvedPool; remove: string[]; add: string[] }): Generator<Task, Outcome<{ members: number }>, unknown> {
-  const lease = new df.EntityId(Entities.poolWriter, input.pool.resourceId.toLowerCase().replace(/[^a-z0-9-]/g, '_'));
   const owner = `${sc.context.df.instanceId}|${input.key}`;
-  // Take the gateway's lease; while another write holds it, wait and ask again.
-  for (;;) {
-    const granted = (yield sc.context.df.callEntity(lease, 'acquire', { owner, nowMs: sc.context.df.currentUtcDateTime.getTime(), ttlMs: 45 * 60_000 })) as boolean;
-    if (granted) break;
-    yield sc.context.df.createTimer(new Date(sc.context.df.currentUtcDateTime.getTime() + 30_000));
-  }
+  yield* acquirePoolLease(sc.context, input.pool.resourceId, owner);
   try {
     const begun = (yield call(sc, Activities.beginPoolWrite, { windowId: sc.input.windowId, ...input })) as Outcome<{ token?: string; members: number }>;
     if (!begun.ok) return begun;
@@ -181,7 +176,7 @@ export function* writePool(sc: StepContext, input: { key: string; pool: Resolved
     }
     return { ok: false, code: 'PoolWriteTimeout', message: `the write to ${input.pool.id} did not finish in 30 minutes` };
   } finally {
-    sc.context.df.signalEntity(lease, 'release', { owner });
+    releasePoolLease(sc.context, input.pool.resourceId, owner);
   }
 }
 

@@ -2,6 +2,7 @@ import { AzurePoolClient } from '../../../shared/adapters/azure/pools';
 import { createNetworkClient } from '../../../shared/adapters/azure/client';
 import type { OperationProgress } from '../../../shared/ports/operations';
 import type { PoolMember, PoolRef } from '../../../shared/ports/pools';
+import { nextMembers } from '../../../shared/activities/estate';
 import { estate, type ArmStateView } from '../sandbox/azure/harness';
 import { expectPermanent, expectTransient, useAdapterSandbox } from './harness';
 
@@ -99,7 +100,7 @@ describe('AzurePoolClient: Application Gateway backend pool', () => {
   });
 
   it('names a missing backend pool and refuses malformed members and tokens', async () => {
-    await expectPermanent(newPools().listMembers({ ...AGW, backendPool: 'pool-api' }), /has no backend pool pool-api \(it has: bp-ic-web-prd\)/);
+    await expectPermanent(newPools().listMembers({ ...AGW, backendPool: 'pool-api' }), /has no backend pool pool-api \(it has: bp-ic-web-prd, bp-ic-static-prd\)/);
     await expect(newPools().beginSetMembers(AGW, [{ ipAddress: '10.0.0.1', fqdn: 'a.example' }])).rejects.toThrow(/members\[0\] must have exactly one of ipAddress and fqdn/);
     await expect(newPools().pollSetMembers('nope')).rejects.toThrow(TypeError);
     await expectPermanent(newPools().listMembers({ ...AGW, resourceId: `${NET}/applicationGateways/agw-missing` }), /404 ResourceNotFound/);
@@ -132,5 +133,64 @@ describe('AzurePoolClient: internal load balancer backend pool', () => {
 
     expect(await newPools().beginSetMembers(ILB, ips(...WEB_IPS))).toBeUndefined();
     await expect(newPools().beginSetMembers(ILB, [{ fqdn: 'web.example' }])).rejects.toThrow(/takes IP addresses only/);
+  });
+});
+
+describe('AzurePoolClient: NIC-based internal load balancer pool', () => {
+  const APP_ILB: PoolRef = { kind: 'load-balancer', resourceId: `${NET}/loadBalancers/IC-LB-AppSVR`, backendPool: 'IC-AppSVR-BackendPool' };
+  const APP_IPS = ['10.20.2.11', '10.20.2.12', '10.20.2.13', '10.20.2.14'];
+  const appPool = async (): Promise<string[]> => (await arm()).loadBalancers['IC-LB-AppSVR']?.pools['IC-AppSVR-BackendPool'] ?? [];
+
+  it('reads members through the NICs, drains and restores by writing each member NIC, and leaves the pool resource alone', async () => {
+    expect(sortedIps(await newPools().listMembers(APP_ILB))).toEqual(APP_IPS);
+    const before = await lastSeq();
+    const drain = await newPools().beginSetMembers(APP_ILB, ips('10.20.2.11', '10.20.2.14'));
+    expect(await finish(drain ?? '')).toMatchObject({ state: 'succeeded' });
+    expect((await appPool()).sort()).toEqual(['IC-App1', 'IC-App4']);
+    const drainPuts = await putsSince(before, '*');
+    expect(drainPuts.map((c) => c.path.split('/').slice(-2).join('/'))).toEqual(['networkInterfaces/IC-App2-nic', 'networkInterfaces/IC-App3-nic']);
+    // The NIC PUT is the whole NIC, its IP configuration no longer naming the pool.
+    const nicBody = drainPuts[0]?.body as { properties: { ipConfigurations: { name: string; properties: { loadBalancerBackendAddressPools?: unknown[]; privateIPAddress?: string } }[] } };
+    expect(nicBody.properties.ipConfigurations[0]?.name).toBe('ipconfig1');
+    expect(nicBody.properties.ipConfigurations[0]?.properties.loadBalancerBackendAddressPools ?? []).toEqual([]);
+
+    const restoreFrom = await lastSeq();
+    const restore = await newPools().beginSetMembers(APP_ILB, ips(...APP_IPS));
+    const done = await finish(restore ?? '');
+    expect(done.state === 'succeeded' ? sortedIps(done.result.members) : done).toEqual(APP_IPS);
+    expect((await appPool()).sort()).toEqual(['IC-App1', 'IC-App2', 'IC-App3', 'IC-App4']);
+    const restorePuts = await putsSince(restoreFrom, '*');
+    expect(restorePuts.map((c) => c.path.split('/').pop())).toEqual(['IC-App2-nic', 'IC-App3-nic']);
+    const joined = restorePuts[0]?.body as { properties: { ipConfigurations: { properties: { loadBalancerBackendAddressPools?: { id: string }[] } }[] } };
+    expect(joined.properties.ipConfigurations[0]?.properties.loadBalancerBackendAddressPools).toEqual([{ id: `${NET}/loadBalancers/IC-LB-AppSVR/backendAddressPools/IC-AppSVR-BackendPool` }]);
+
+    // Already right: nothing is written; an address no NIC has is refused by name.
+    expect(await newPools().beginSetMembers(APP_ILB, ips(...APP_IPS))).toBeUndefined();
+    await expectPermanent(newPools().beginSetMembers(APP_ILB, ips(...APP_IPS, '10.99.0.1')), /cannot add 10\.99\.0\.1 to pool IC-AppSVR-BackendPool of load balancer IC-LB-AppSVR: no network interface has that address/);
+    await expect(newPools().beginSetMembers(APP_ILB, [{ fqdn: 'app.example' }])).rejects.toThrow(/NIC-based and takes IP addresses only/);
+  });
+});
+
+describe('Application Gateway pools with FQDN members', () => {
+  const STATIC: PoolRef = { ...AGW, backendPool: 'bp-ic-static-prd' };
+  const FQDN = 'icstatic.blob.core.windows.net';
+
+  it('drains and restores a server in a pool that also holds an FQDN origin, writing the FQDN back as fqdn', async () => {
+    const current = await newPools().listMembers(STATIC);
+    expect(current).toEqual([{ ipAddress: '10.20.1.11' }, { ipAddress: '10.20.1.12' }, { fqdn: FQDN }]);
+    // What the patch step's write does: remove one server's address, keep every other member as it is.
+    const before = await lastSeq();
+    const drained = nextMembers(current, ['10.20.1.12'], []);
+    expect(drained).toEqual([{ ipAddress: '10.20.1.11' }, { fqdn: FQDN }]);
+    await finish((await newPools().beginSetMembers(STATIC, drained)) ?? '');
+    const put = (await putsSince(before, '*/applicationGateways/*'))[0]?.body as { properties: { backendAddressPools: { name: string; properties: { backendAddresses: unknown[] } }[] } };
+    const pools = Object.fromEntries(put.properties.backendAddressPools.map((p) => [p.name, p.properties.backendAddresses]));
+    expect(pools['bp-ic-static-prd']).toEqual([{ ipAddress: '10.20.1.11' }, { fqdn: FQDN }]);
+    expect(pools['bp-ic-web-prd']).toHaveLength(10);
+
+    const restored = nextMembers(await newPools().listMembers(STATIC), [], ['10.20.1.12']);
+    await finish((await newPools().beginSetMembers(STATIC, restored)) ?? '');
+    expect(await newPools().listMembers(STATIC)).toEqual([{ ipAddress: '10.20.1.11' }, { fqdn: FQDN }, { ipAddress: '10.20.1.12' }]);
+    expect((await arm()).applicationGateways['agw-pri-appgateway0-prd']?.pools['bp-ic-static-prd']).toEqual(['IC-Web1', FQDN, 'IC-Web2']);
   });
 });

@@ -7,14 +7,12 @@ const TOKEN = '0f6e2d1c-5b4a-4c3d-9e8f-7a6b5c4d3e2f';
 const READ_ONLY = '1a7f3e2d-6c5b-4d4e-8f9a-8b7c6d5e4f3a';
 const KEY = 'haproxy/billpay/maintenance';
 const API_UI = ['bp-apiui-01', 'bp-apiui-02'];
-const WORKERS = ['bp-worker-01', 'bp-worker-02'];
-const WORKER_SERVICES = ['BillPay.PaymentProcessor', 'BillPay.NotificationWorker', 'BillPay.FileImportWorker'];
-const SCHED = 'bp-sched-01';
 const env = useAdapterSandbox();
 let consul: ConsulMaintenanceClient;
 
-function client(token = TOKEN): ConsulMaintenanceClient {
-  return new ConsulMaintenanceClient(createConsulClient({ baseUrl: env.sandbox.urls.consul, token, caPem: env.sandbox.caPem, maxRetries: 0 }));
+/** The client as composition builds it: agents at https://{node}:8501, reached through the sandbox's Consul listener. */
+function client(token = TOKEN, agentUrl = (node: string) => `https://${node}:8501`): ConsulMaintenanceClient {
+  return new ConsulMaintenanceClient(createConsulClient({ baseUrl: env.sandbox.urls.consul, token, agentUrl, agentConnectTo: env.sandbox.urls.consul, caPem: env.sandbox.caPem, maxRetries: 0 }));
 }
 
 async function node(name: string) {
@@ -26,65 +24,49 @@ beforeAll(() => {
 });
 
 describe('ConsulMaintenanceClient against the simulated Consul estate', () => {
-  it('takes BillPay down in the procedure order and restores it in exact reverse', async () => {
-    const tasks = (await node(SCHED))?.scheduledTasks.map((t) => t.name) ?? [];
-    expect(tasks.length).toBeGreaterThan(0);
-    const eventsBefore = (await env.state<ConsulSnapshot>('consul')).events.length;
-
+  it('sets the KV flag on the cluster and maintenance through each node its own agent, and undoes both', async () => {
     await consul.putKey(KEY, 'true');
     for (const n of API_UI) await consul.setNodeMaintenance(n, true, 'Monthly maintenance 2025-06-22');
-    for (const n of WORKERS) for (const s of WORKER_SERVICES) await consul.setServiceEnabled(n, s, false);
-    for (const t of tasks) await consul.setScheduledTaskEnabled(SCHED, t, false);
 
     expect(await consul.getKey(KEY)).toBe('true');
     expect(await Promise.all(API_UI.map((n) => consul.isNodeInMaintenance(n)))).toEqual([true, true]);
     expect(await consul.isNodeInMaintenance('bp-worker-01')).toBe(false);
-    for (const n of WORKERS) expect((await node(n))?.windowsServices.every((s) => s.status === 'Stopped' && s.startType === 'Disabled')).toBe(true);
-    expect((await node(SCHED))?.scheduledTasks.every((t) => !t.enabled)).toBe(true);
     expect((await node('bp-apiui-01'))?.maintenance?.reason).toBe('Monthly maintenance 2025-06-22');
 
-    // Maintenance goes to each node's own agent, never to the cluster address.
-    const maint = await env.calls({ listener: 'consul', path: '*/v1/agent/maintenance' });
-    expect(maint.map((c) => c.path)).toEqual(API_UI.map((n) => `/node/${n}/v1/agent/maintenance`));
+    // `consul maint` acts on the agent that answers: each PUT went to that node's agent (Host), the
+    // real path, after the agent confirmed its name once.
+    const maint = await env.calls({ listener: 'consul', path: '/v1/agent/maintenance' });
+    expect(maint.map((c) => [c.host, c.method, c.path, c.query])).toEqual(API_UI.map((n) => [`${n}:8501`, 'PUT', '/v1/agent/maintenance', { enable: 'true', reason: 'Monthly maintenance 2025-06-22' }]));
+    expect((await env.calls({ listener: 'consul', path: '/v1/agent/self' })).map((c) => c.host)).toEqual(API_UI.map((n) => `${n}:8501`));
+    expect(await env.calls({ listener: 'consul', path: '/node/*' })).toEqual([]);
 
-    // Retried steps (as a durable retry would repeat them) leave the same state.
-    const downEvents = (await env.state<ConsulSnapshot>('consul')).events.slice(eventsBefore).map((e) => e.action);
-    await consul.setServiceEnabled('bp-worker-01', 'BillPay.PaymentProcessor', false);
-    await consul.setScheduledTaskEnabled(SCHED, `\\BillPay\\${tasks[0] ?? ''}`, false);
-    expect((await node('bp-worker-01'))?.windowsServices.find((s) => s.name === 'BillPay.PaymentProcessor')).toMatchObject({ status: 'Stopped', startType: 'Disabled' });
-    expect((await node(SCHED))?.scheduledTasks.every((t) => !t.enabled)).toBe(true);
-    const eventsAfterRetries = (await env.state<ConsulSnapshot>('consul')).events.length;
-
-    for (const t of tasks) await consul.setScheduledTaskEnabled(SCHED, t, true);
-    for (const n of WORKERS) for (const s of WORKER_SERVICES) await consul.setServiceEnabled(n, s, true);
     for (const n of API_UI) await consul.setNodeMaintenance(n, false, '');
     await consul.deleteKey(KEY);
     await consul.deleteKey(KEY);
-
     const state = await env.state<ConsulSnapshot>('consul');
-    expect(state.nodes.every((n) => n.maintenance === null && n.checks.every((c) => c.status === 'passing'))).toBe(true);
-    expect(state.nodes.flatMap((n) => n.windowsServices).every((s) => s.status === 'Running' && s.startType === 'Automatic')).toBe(true);
+    expect(state.nodes.every((n) => n.maintenance === null)).toBe(true);
     expect(await consul.getKey(KEY)).toBeUndefined();
-    expect(await Promise.all(API_UI.map((n) => consul.isNodeInMaintenance(n)))).toEqual([false, false]);
-
-    const collapse = (actions: string[]) => actions.filter((a, i) => a !== actions[i - 1]);
-    expect(collapse(downEvents)).toEqual(['kv-put', 'maintenance-enable', 'service-disable', 'task-disable']);
-    const upEvents = state.events.slice(eventsAfterRetries).map((e) => e.action);
-    expect(collapse(upEvents)).toEqual(['task-enable', 'service-enable', 'maintenance-disable', 'kv-delete']);
+    expect(state.events.map((e) => e.action)).toEqual(['kv-put', 'maintenance-enable', 'maintenance-enable', 'maintenance-disable', 'maintenance-disable', 'kv-delete']);
   });
 
-  it('names the node, service or task in permanent errors and keeps the token out of them', async () => {
-    await expectPermanent(consul.setServiceEnabled('bp-worker-01', 'NoSuch.Service', false), /^consul: could not disable service NoSuch\.Service on bp-worker-01: 404/);
-    await expectPermanent(consul.setScheduledTaskEnabled(SCHED, 'NoSuchTask', true), /^consul: could not enable task NoSuchTask on bp-sched-01: 404/);
-    await expectPermanent(consul.setNodeMaintenance('no-such-node', true, 'x'), /could not enable maintenance on no-such-node: 404 Unknown node/);
+  it('refuses to put a node into maintenance through another node its agent', async () => {
+    const miswired = client(TOKEN, () => 'https://bp-apiui-02:8501');
+    await expectPermanent(miswired.setNodeMaintenance('bp-apiui-01', true, 'x'), /the agent configured for bp-apiui-01 is bp-apiui-02's/);
+    expect((await node('bp-apiui-01'))?.maintenance).toBeNull();
+    expect((await node('bp-apiui-02'))?.maintenance).toBeNull();
+  });
+
+  it('names the node or key in permanent errors and keeps the token out of them', async () => {
     await expectPermanent(client(READ_ONLY).setNodeMaintenance('bp-apiui-01', true, 'x'), /403 Permission denied: .*lacks permission 'node:write'/, [READ_ONLY]);
     await expectPermanent(consul.putKey('haproxy/other', 'x'), /could not set key haproxy\/other: 403/, [TOKEN]);
     expect((await node('bp-apiui-01'))?.maintenance).toBeNull();
   });
 
-  it('reports an unavailable agent as TransientVendorError', async () => {
-    await env.addFaults({ listener: 'consul', method: 'POST', path: '/node/bp-worker-02/ops/v1/services/*', status: 503, count: 1 });
-    await expectTransient(consul.setServiceEnabled('bp-worker-02', 'BillPay.PaymentProcessor', false), 'consul', 503);
-    expect((await node('bp-worker-02'))?.windowsServices.find((s) => s.name === 'BillPay.PaymentProcessor')?.status).toBe('Running');
+  it('reports an unavailable or unreachable agent as TransientVendorError', async () => {
+    // No agent answers at that name (on the real estate: the name does not resolve).
+    await expectTransient(consul.setNodeMaintenance('no-such-node', true, 'x'), 'consul');
+    await env.addFaults({ listener: 'consul', method: 'PUT', path: '/v1/agent/maintenance', status: 503, count: 1 });
+    await expectTransient(consul.setNodeMaintenance('bp-apiui-02', true, 'x'), 'consul', 503);
+    expect((await node('bp-apiui-02'))?.maintenance).toBeNull();
   });
 });

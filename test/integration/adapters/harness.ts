@@ -26,7 +26,14 @@ export async function startAdapterSandbox(): Promise<AdapterSandbox> {
 
 /** The sandbox for this test file: started before its tests, faults cleared after each test, stopped after the last. */
 export function useAdapterSandbox(): AdapterSandbox {
-  return useStarted(startAdapterSandbox, { afterEach: (env) => env.clearFaults(), stop: (env) => env.stop() });
+  return useStarted(startAdapterSandbox, {
+    afterEach: async (env) => {
+      await env.clearFaults();
+      // Every call the test made keeps to the vendors' published specs (sandbox/specs).
+      expect(env.newContractViolations()).toEqual([]);
+    },
+    stop: (env) => env.stop(),
+  });
 }
 
 /** The rejection of `p` (fails the test when it resolves). */

@@ -30,6 +30,12 @@ export interface ControlledSandbox {
   /** POST /_sandbox/faults over HTTPS: the sandbox's answer, accepted or not. */
   addFaults(spec: unknown): Promise<{ status: number; body: unknown }>;
   clearFaults(): Promise<void>;
+  /**
+   * Contract violations (sandbox/specs) recorded since the last call, one line each: a response
+   * that breaks its vendor's spec, or a request that does and that the estate accepted (a
+   * request it refused with 4xx is the estate rejecting it as the vendor would).
+   */
+  newContractViolations(): string[];
   stop(): Promise<void>;
 }
 
@@ -57,10 +63,18 @@ export async function startControlledSandbox(options: ControlledSandboxOptions):
     if (!res.ok) throw new Error(`${url}: ${res.status}`);
     return res.json();
   };
+  let seen = 0;
   return {
     sandbox,
     clock,
     estate,
+    newContractViolations: () => {
+      const calls = sandbox.calls({ since: seen });
+      seen = calls.at(-1)?.seq ?? seen;
+      return calls.flatMap((c) =>
+        (c.violations ?? []).filter((v) => v.where === 'response' || c.status < 400).map((v) => `${c.listener} ${c.method} ${c.path} (${c.status}): ${v.where} ${v.operation} ${v.field}: ${v.rule}`),
+      );
+    },
     state: async <T>(name: string) => ((await getJson(`${control}/_sandbox/state`)) as Record<string, unknown>)[name] as T,
     calls: async (filter = {}) => {
       const q = new URLSearchParams(Object.entries(filter).filter((e): e is [string, string] => e[1] !== undefined));

@@ -277,14 +277,19 @@ function estateGaps(window: WindowDef, runbook: Runbook, estate: Estate): string
           return found;
         };
         e.apiNodes.forEach((n) => node(n, 'api-ui'));
+        // Worker services and jobs change through Run Command on the Azure VM of the box's name.
+        const machine = (name: string) => azure.virtualMachines.find((v) => eq(v.name, name)) ?? gap(`no Azure VM ${name} (Run Command needs one)`);
         for (const w of e.workers) {
-          const found = node(w.node, 'worker');
-          const missing = found ? w.services.filter((s) => !found.windowsServices.some((x) => x.name === s)) : [];
+          node(w.node, 'worker');
+          const vm = machine(w.node);
+          const missing = vm ? w.services.filter((s) => !Object.keys(vm.services).some((x) => eq(x, s))) : [];
           if (missing.length > 0) gap(`worker ${w.node} has no service ${list(missing)}`);
         }
         if (e.scheduledTasks) {
-          const found = node(e.scheduledTasks.node, 'scheduled-tasks');
-          const missing = found ? e.scheduledTasks.tasks.filter((t) => !found.scheduledTasks.some((x) => x.name === t)) : [];
+          node(e.scheduledTasks.node, 'scheduled-tasks');
+          const vm = machine(e.scheduledTasks.node);
+          const taskName = (key: string) => key.split('\\').pop() ?? key;
+          const missing = vm ? e.scheduledTasks.tasks.filter((t) => !Object.keys(vm.scheduledTasks).some((x) => eq(taskName(x), taskName(t)))) : [];
           if (missing.length > 0) gap(`scheduled-task box ${e.scheduledTasks.node} has no task ${list(missing)}`);
         }
         for (const url of e.verifyRedirect) probe({ name: `redirect ${url}`, url, method: 'GET', expectStatus: REDIRECT_STATUSES, timeoutInMs: 10_000, attempts: 1 }, url, 'redirect check');

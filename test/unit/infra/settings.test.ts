@@ -28,6 +28,7 @@ const LOCAL_ONLY: Record<string, string> = {
   MW_SLACK_API_URL: "the simulated vendor's listener; on Azure the vendor's public API",
   MW_PINGDOM_BASE_URL: "the simulated vendor's listener; on Azure the vendor's public API",
   MW_MAILGUN_BASE_URL: "the simulated vendor's listener; on Azure the vendor's public API",
+  MW_CONSUL_AGENT_CONNECT_URL: "the simulated Consul listener every node's agent answers on; on Azure each agent's own address",
 };
 
 /** Read by the app, deliberately left to their defaults on Azure (docs/deploy.md, "Settings"); vendorSettings may still set the vendor ones. */
@@ -39,6 +40,12 @@ const DEFAULT_ON_AZURE: Record<string, string> = {
   MW_DEVOPS_KNOWN_STAGES: 'only for pipelines that have never run',
   MW_MAILGUN_KEY_ROLE: 'the role of the Mailgun keys a rotation creates (sending)',
   MW_PUBLIC_URL: 'links in notices default to https://WEBSITE_HOSTNAME; set it only for a custom domain',
+  MW_CONSUL_AGENT_URL: "each node's agent at https://{node}:8501 by default; set it in vendorSettings when the agents answer elsewhere",
+  MW_CONSUL_AGENTS: 'per-node exceptions to MW_CONSUL_AGENT_URL',
+  MW_WINDOWS_VM_ID_TEMPLATE: "the Azure VM of a take-down's Windows machine; set it in vendorSettings for windows with takedown steps",
+  MW_WINDOWS_VMS: 'per-machine exceptions to MW_WINDOWS_VM_ID_TEMPLATE',
+  MW_OPSGENIE_URL: 'the US Opsgenie API; set it in vendorSettings for an EU account',
+  MW_OPSGENIE_API_KEY: 'not yet used by a window (JSM maintenance is not wired into alert sets); a Key Vault reference once it is',
 };
 
 /** Read by the app, set by the platform on every instance (never by the Bicep). */

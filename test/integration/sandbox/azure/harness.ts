@@ -98,7 +98,7 @@ export const ILB = 'IC-LB-WebSVR-4AppSVR';
 /** Typed view of the parts of /_sandbox/state the Azure tests read. */
 export interface ArmStateView {
   arm: {
-    virtualMachines: Record<string, { patchLevel: string; healthy: boolean; pendingPatches: string[]; rebootPending: boolean; patchHistory: { kind: string; status: string; installed: string[]; operationId: string }[]; services: Record<string, string>; scheduledTasks: Record<string, boolean>; appPools: Record<string, { recycles: number }>; commands: { exitCode: number; effects: string[] }[]; powerState: string; rebooting: boolean }>;
+    virtualMachines: Record<string, { patchLevel: string; healthy: boolean; pendingPatches: string[]; rebootPending: boolean; patchHistory: { kind: string; status: string; installed: string[]; operationId: string }[]; services: Record<string, string>; startTypes: Record<string, string>; scheduledTasks: Record<string, boolean>; appPools: Record<string, { recycles: number }>; commands: { exitCode: number; effects: string[] }[]; powerState: string; rebooting: boolean }>;
     applicationGateways: Record<string, { provisioningState: string; updates: number; pools: Record<string, string[]> }>;
     loadBalancers: Record<string, { pools: Record<string, string[]> }>;
     alertProcessingRules: Record<string, { id: string; properties: Record<string, unknown> }>;

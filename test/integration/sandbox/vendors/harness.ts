@@ -21,5 +21,9 @@ export function startVendorSandbox(options: { stateDir?: string; clock?: ManualC
 
 /** One vendor sandbox for the test file, started before its tests and stopped after. */
 export function useVendorSandbox(): VendorSandbox {
-  return useStarted(() => startVendorSandbox(), { stop: (env) => env.stop() });
+  return useStarted(() => startVendorSandbox(), {
+    // Every call the test made keeps to the vendors' published specs (sandbox/specs).
+    afterEach: async (env) => expect(env.newContractViolations()).toEqual([]),
+    stop: (env) => env.stop(),
+  });
 }

@@ -28,7 +28,7 @@ describe('vendor state survives a sandbox restart', () => {
     const ado = createDevOpsConnection({ organizationUrl: `${urls.devops}/invoicecloud`, pat: 'ado-sandbox-pat-mw-automation-0001', caFile, maxRetries: 0 });
     const run = await (await ado.getPipelinesApi()).runPipeline({}, 'Platform', 101);
     const { secret } = await createMailgunClient({ apiKey: 'mailgun-sandbox-admin-key-0001', baseUrl: urls.mailgun, caPem, maxRetries: 0 }).createKey({ role: 'admin', description: 'rotated' });
-    await createConsulClient({ baseUrl: urls.consul, token: '0f6e2d1c-5b4a-4c3d-9e8f-7a6b5c4d3e2f', caPem, maxRetries: 0 }).setNodeMaintenance('bp-apiui-01', true, 'restart test');
+    await createConsulClient({ baseUrl: urls.consul, token: '0f6e2d1c-5b4a-4c3d-9e8f-7a6b5c4d3e2f', agentUrl: (n) => `https://${n}:8501`, agentConnectTo: urls.consul, caPem, maxRetries: 0 }).setNodeMaintenance('bp-apiui-01', true, 'restart test');
     await first.stop();
 
     const second = await startVendorSandbox({ stateDir, clock });

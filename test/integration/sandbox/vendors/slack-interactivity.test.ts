@@ -180,7 +180,7 @@ describe('simulated Slack interactivity', () => {
     });
     expect(typeof payload.token).toBe('string');
     expect(payload.trigger_id).toMatch(/^\d+\.\d+\.[0-9a-f]+$/);
-    expect(payload.response_url).toMatch(new RegExp(`^${env.sandbox.urls.slack}/_responses/[0-9a-f-]{36}$`));
+    expect(payload.response_url).toMatch(new RegExp(`^${env.sandbox.urls.slack}/actions/T[0-9A-Z]+/\\d+/[0-9a-f-]{36}$`));
     expect(payload.actions).toEqual([
       {
         action_id: 'mw-approve',
@@ -273,7 +273,7 @@ describe('simulated Slack interactivity', () => {
     expect((await call(env, 'POST', responseUrl, { text: 'four' })).status).toBe(200);
     expect((await call(env, 'POST', responseUrl, { text: 'five' })).status).toBe(200);
     expect(await call(env, 'POST', responseUrl, { text: 'six' })).toEqual({ status: 410, body: 'used_url' });
-    expect((await call(env, 'POST', `${env.sandbox.urls.slack}/_responses/00000000-0000-4000-8000-000000000000`, { text: 'x' })).status).toBe(404);
+    expect((await call(env, 'POST', `${env.sandbox.urls.slack}/actions/T0IC00001/1/00000000-0000-4000-8000-000000000000`, { text: 'x' })).status).toBe(404);
   });
 
   it('deletes the original when asked', async () => {
@@ -299,7 +299,8 @@ describe('simulated Slack interactivity across a restart', () => {
       const posted = await slack.chat.postMessage({ channel: 'billpay-oncall', text: 'Approve?', blocks: approvalBlocks });
       await call(first, 'PUT', '/_sandbox/slack/interactivity', { url: app.url });
       await call(first, 'POST', '/_sandbox/slack/click', { channel: 'billpay-oncall', ts: posted.ts, user: CLICKER, actionId: 'mw-approve' });
-      const id = (payloadOf(app.received.at(-1) as Received).response_url).split('/').at(-1) ?? '';
+      const responseUrl = payloadOf(app.received.at(-1) as Received).response_url;
+      const id = responseUrl.split('/').at(-1) ?? '';
       await first.stop();
 
       const second = await startVendorSandbox({ stateDir, clock });
@@ -307,7 +308,7 @@ describe('simulated Slack interactivity across a restart', () => {
         const state = await second.state<SlackSnapshot>('slack');
         expect(state.interactivityUrl).toBe(app.url);
         expect(state.interactions.map((i) => [i.actionId, i.status, i.responseUrlId])).toEqual([['mw-approve', 200, id]]);
-        const answered = await call(second, 'POST', `${second.sandbox.urls.slack}/_responses/${id}`, { text: 'Approved', replace_original: true });
+        const answered = await call(second, 'POST', responseUrl.replace(/^https:\/\/127\.0\.0\.1:\d+/, second.sandbox.urls.slack), { text: 'Approved', replace_original: true });
         expect(answered.status).toBe(200);
         const after = await second.state<SlackSnapshot>('slack');
         expect(after.channels.find((c) => c.name === 'billpay-oncall')?.messages[0]?.text).toBe('Approved');

@@ -1,0 +1,139 @@
+import { z } from 'zod';
+import type { ComputeClient, RunCommandOutcome } from '../../ports/compute';
+import type { WindowsHostClient, WindowsServiceState } from '../../ports/hosts';
+import { TransientVendorError } from '../../ports/operations';
+import { AZURE } from './errors';
+
+/** Options for {@link RunCommandWindowsHosts}. */
+export interface RunCommandWindowsHostsOptions {
+  /** Run command on the VM (the compute adapter). */
+  compute: ComputeClient;
+  /** The VM resource id of a machine name (configuration: a template or a map). */
+  vmIdOf: (node: string) => string;
+  /** Between status checks of one run command. Default 5000 (Run Command takes 20-60 s on Azure). */
+  pollIntervalInMs?: number;
+  /** Give up waiting (TransientVendorError: the durable retry tries again). Default 180000. */
+  timeoutInMs?: number;
+  /** How to wait (tests move a virtual clock instead). */
+  sleep?: (ms: number) => Promise<void>;
+}
+
+/**
+ * Windows PowerShell 5.1 (what RunPowerShellScript runs) serialises enums as numbers:
+ * ServiceControllerStatus, ServiceStartMode and the ScheduledTask StateEnum.
+ */
+const SERVICE_STATUS: Record<number, string> = { 1: 'Stopped', 2: 'StartPending', 3: 'StopPending', 4: 'Running', 5: 'ContinuePending', 6: 'PausePending', 7: 'Paused' };
+const START_MODE: Record<number, string> = { 0: 'Boot', 1: 'System', 2: 'Automatic', 3: 'Manual', 4: 'Disabled' };
+const TASK_STATE: Record<number, string> = { 0: 'Unknown', 1: 'Disabled', 2: 'Queued', 3: 'Ready', 4: 'Running' };
+const enumName = (names: Record<number, string>) => z.union([z.number().int().transform((n) => names[n] ?? String(n)), z.string()]);
+
+const ServiceJson = z.object({ Name: z.string(), Status: enumName(SERVICE_STATUS), StartType: enumName(START_MODE) });
+const TaskJson = z.object({ TaskName: z.string(), TaskPath: z.string(), State: enumName(TASK_STATE) });
+
+/** One line that prints the service as JSON; the name comes in as a parameter, never spliced into the script. */
+const SHOW_SERVICE = 'Get-Service -Name $Name | Select-Object -Property Name, Status, StartType | ConvertTo-Json -Compress';
+/** The task by name, in its folder when one is given (`-TaskPath` omitted searches every folder). */
+const FIND_TASK = (path: string | undefined) => `Get-ScheduledTask -TaskName $Name${path ? ' -TaskPath $Path' : ''}`;
+const SHOW_TASK = (path: string | undefined) => `${FIND_TASK(path)} | Select-Object -Property TaskName, TaskPath, State | ConvertTo-Json -Compress`;
+const HEADER = ['param([string]$Name, [string]$Path)', "$ErrorActionPreference = 'Stop'"];
+
+/** `\BillPay\Nightly` → folder `\BillPay\` and name `Nightly`; a bare name has no folder. */
+function splitTask(task: string): { name: string; path?: string } {
+  const parts = task.split('\\').filter((p) => p.trim());
+  const name = parts.pop()?.trim() ?? '';
+  if (!name) throw new TypeError('task must not be empty');
+  return { name, ...(parts.length > 0 ? { path: `\\${parts.join('\\')}\\` } : {}) };
+}
+
+const taskParameters = (t: { name: string; path?: string }): Record<string, string> => ({ Name: t.name, ...(t.path ? { Path: t.path } : {}) });
+
+function requireName(what: string, value: string): string {
+  const trimmed = value.trim();
+  if (!trimmed) throw new TypeError(`${what} must not be empty`);
+  return trimmed;
+}
+
+/**
+ * {@link WindowsHostClient} through Azure VM Run Command (`POST .../virtualMachines/{vm}/runCommand`,
+ * `RunPowerShellScript`): each call is one short PowerShell script that acts with the built-in
+ * cmdlets (`Stop-Service`, `Set-Service -StartupType`, `Start-Service`, `Disable-/Enable-ScheduledTask`)
+ * and prints the object afterwards as JSON, which is what the call reports. Names travel as script
+ * parameters. A script that fails (StdErr, or no JSON) is a permanent error naming the machine;
+ * a run still going after `timeoutInMs` is transient (Azure runs one command per VM at a time, so a
+ * retry meanwhile gets 409, also transient).
+ */
+export class RunCommandWindowsHosts implements WindowsHostClient {
+  private readonly sleep: (ms: number) => Promise<void>;
+
+  constructor(private readonly options: RunCommandWindowsHostsOptions) {
+    this.sleep = options.sleep ?? ((ms) => new Promise((r) => setTimeout(r, ms)));
+  }
+
+  async getService(node: string, service: string): Promise<WindowsServiceState> {
+    const name = requireName('service', service);
+    return toServiceState(await this.run(node, `read service ${name}`, [SHOW_SERVICE], { Name: name }, ServiceJson));
+  }
+
+  async setService(node: string, service: string, state: WindowsServiceState): Promise<WindowsServiceState> {
+    const name = requireName('service', service);
+    // Stop before disabling and set the start type before starting: Start-Service refuses a disabled service.
+    const lines = state.running
+      ? [`Set-Service -Name $Name -StartupType ${state.startType}`, ...(state.startType === 'Disabled' ? [] : ['Start-Service -Name $Name'])]
+      : ['Stop-Service -Name $Name -Force', `Set-Service -Name $Name -StartupType ${state.startType}`];
+    const verb = state.running ? 'start' : state.startType === 'Disabled' ? 'disable' : 'stop';
+    const after = toServiceState(await this.run(node, `${verb} service ${name}`, [...lines, SHOW_SERVICE], { Name: name }, ServiceJson));
+    if (after.startType !== state.startType || after.running !== state.running) {
+      throw new Error(`${AZURE}: service ${name} on ${node} is ${after.running ? 'running' : 'stopped'} (${after.startType}) after ${verb}, not ${state.running ? 'running' : 'stopped'} (${state.startType})`);
+    }
+    return after;
+  }
+
+  async getScheduledTask(node: string, task: string): Promise<{ enabled: boolean }> {
+    const t = splitTask(task);
+    const json = await this.run(node, `read scheduled task ${t.name}`, [SHOW_TASK(t.path)], taskParameters(t), TaskJson);
+    return { enabled: json.State !== 'Disabled' };
+  }
+
+  async setScheduledTask(node: string, task: string, enabled: boolean): Promise<{ enabled: boolean }> {
+    const t = splitTask(task);
+    const verb = enabled ? 'Enable' : 'Disable';
+    const json = await this.run(node, `${verb.toLowerCase()} scheduled task ${t.name}`, [`${FIND_TASK(t.path)} | ${verb}-ScheduledTask | Out-Null`, SHOW_TASK(t.path)], taskParameters(t), TaskJson);
+    if ((json.State !== 'Disabled') !== enabled) throw new Error(`${AZURE}: scheduled task ${t.name} on ${node} is ${json.State} after ${verb.toLowerCase()}`);
+    return { enabled };
+  }
+
+  /** Runs one script to its end and parses the last line of its output as JSON. */
+  private async run<T>(node: string, what: string, body: string[], parameters: Record<string, string>, schema: z.ZodType<T>): Promise<T> {
+    const machine = requireName('node', node);
+    const vmId = this.options.vmIdOf(machine);
+    let token = await this.options.compute.beginRunCommand(vmId, { script: [...HEADER, ...body], shell: 'powershell', parameters });
+    const interval = this.options.pollIntervalInMs ?? 5000;
+    const deadline = this.options.timeoutInMs ?? 180_000;
+    let outcome: RunCommandOutcome | undefined;
+    for (let waited = 0; !outcome; waited += interval) {
+      if (waited >= deadline) throw new TransientVendorError(AZURE, `could not ${what} on ${machine}: run command still running after ${Math.round(deadline / 1000)} s`);
+      await this.sleep(interval);
+      const progress = await this.options.compute.pollRunCommand(token);
+      if (progress.state === 'failed') throw Object.assign(new Error(`${AZURE}: could not ${what} on ${machine}: ${progress.message}`), { code: progress.code });
+      if (progress.state === 'running') token = progress.resumeToken;
+      else outcome = progress.result;
+    }
+    const stderr = outcome.stderr.trim();
+    if (stderr || outcome.exitCode !== 0) throw Object.assign(new Error(`${AZURE}: could not ${what} on ${machine}: ${(stderr || `exit code ${outcome.exitCode}`).split('\n')[0]?.slice(0, 300) ?? ''}`), { code: 'ScriptFailed' });
+    const last = outcome.stdout.trim().split('\n').pop() ?? '';
+    let parsed: unknown;
+    try {
+      parsed = JSON.parse(last);
+    } catch {
+      throw Object.assign(new Error(`${AZURE}: could not ${what} on ${machine}: the script printed no JSON`), { code: 'ScriptFailed' });
+    }
+    const result = schema.safeParse(parsed);
+    if (!result.success) throw Object.assign(new Error(`${AZURE}: could not ${what} on ${machine}: unexpected output (${result.error.issues[0]?.path.join('.') ?? ''})`), { code: 'ScriptFailed' });
+    return result.data;
+  }
+}
+
+function toServiceState(json: z.infer<typeof ServiceJson>): WindowsServiceState {
+  const startType = json.StartType === 'Disabled' ? 'Disabled' : json.StartType === 'Manual' ? 'Manual' : 'Automatic';
+  return { startType, running: json.Status === 'Running' || json.Status === 'StartPending' };
+}

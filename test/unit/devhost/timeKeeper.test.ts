@@ -1,0 +1,130 @@
+import { VirtualClock, VirtualTimerQueue } from '../../../devhost/clock';
+import { TimeKeeper } from '../../../devhost/durable/timeKeeper';
+
+/**
+ * When virtual time moves: only while the (fake) hub is idle, nothing holds the clock and
+ * every participant has acknowledged the latest state; then it lands exactly on the next
+ * timer. Real time plays no part in event-driven mode (speed 0).
+ */
+
+const T0 = Date.UTC(2025, 5, 21, 23, 0);
+const MIN = 60_000;
+
+function world(options: { speed?: number; skipping?: boolean; skipAllowed?: () => boolean; other?: () => number | undefined } = {}) {
+  const clock = new VirtualClock({ startMs: T0, speed: options.speed ?? 0, skipping: options.skipping ?? true });
+  const timers = new VirtualTimerQueue(clock);
+  const fired: string[] = [];
+  const state = { busy: 0 };
+  const keeper = new TimeKeeper({
+    clock,
+    isIdle: () => state.busy === 0,
+    nextDurableDue: () => timers.nextDue(),
+    nextOtherDue: options.other ?? (() => undefined),
+    skipAllowed: options.skipAllowed ?? (() => true),
+  });
+  const timer = (name: string, atMs: number) => timers.set(name, atMs, () => fired.push(`${name}@${(clock.now() - T0) / MIN}m`));
+  return { clock, timers, fired, state, keeper, timer };
+}
+
+const tick = () => new Promise((r) => setImmediate(r));
+
+test('a still clock stays still without a move, however much real time passes', async () => {
+  const { clock } = world();
+  await new Promise((r) => setTimeout(r, 30));
+  expect(clock.now()).toBe(T0);
+  expect(clock.reading()).toMatchObject({ nowMs: T0, speed: 0, pace: 0 });
+});
+
+test('skips to the next timer only while the hub is idle, landing exactly on it', () => {
+  const { clock, keeper, state, timer, fired } = world();
+  timer('a', T0 + 30 * MIN);
+  timer('b', T0 + 90 * MIN);
+  state.busy = 1;
+  keeper.settle();
+  expect(clock.now()).toBe(T0);
+  state.busy = 0;
+  keeper.settle();
+  expect(clock.now()).toBe(T0 + 30 * MIN);
+  expect(fired).toEqual(['a@30m']);
+  keeper.settle();
+  expect(fired).toEqual(['a@30m', 'b@90m']);
+});
+
+test('a hold keeps time still until it is released', async () => {
+  const { clock, keeper, timer } = world();
+  timer('gate-timeout', T0 + 90 * MIN);
+  const hold = keeper.hold('asking the person at the keyboard');
+  keeper.settle();
+  expect(clock.now()).toBe(T0);
+  expect(keeper.describe().holds.map((h) => h.reason)).toEqual(['asking the person at the keyboard']);
+  hold.release();
+  await tick();
+  expect(clock.now()).toBe(T0 + 90 * MIN);
+});
+
+test('a participant sees every quiescent state before time moves; what it does makes a new state', async () => {
+  const { clock, keeper, state, timer } = world();
+  timer('t', T0 + 60 * MIN);
+  const p = keeper.participate('rehearsal people');
+  const first = await p.turn();
+  expect(first).toEqual({ seq: 0, nowMs: T0 });
+  expect(clock.now()).toBe(T0);
+  // It answers something (the hub changes), then acknowledges the state it looked at.
+  keeper.changed();
+  p.ack(first!.seq);
+  await tick();
+  expect(clock.now()).toBe(T0);
+  // The next turn shows the new state; acknowledging it lets time move.
+  const second = await p.turn();
+  expect(second).toEqual({ seq: 1, nowMs: T0 });
+  p.ack(second!.seq);
+  await tick();
+  expect(clock.now()).toBe(T0 + 60 * MIN);
+  // No turn while the hub is busy.
+  state.busy = 1;
+  keeper.changed();
+  expect(await p.turn(20)).toBeUndefined();
+  p.leave();
+});
+
+test('without durable timers nothing skips; a timer trigger caps a skip', () => {
+  let trigger: number | undefined = T0 + 5 * MIN;
+  const { clock, keeper, timer } = world({ other: () => trigger });
+  keeper.settle();
+  expect(clock.now()).toBe(T0);
+  timer('t', T0 + 12 * MIN);
+  keeper.settle();
+  expect(clock.now()).toBe(T0 + 5 * MIN);
+  trigger = T0 + 10 * MIN;
+  keeper.settle();
+  expect(clock.now()).toBe(T0 + 10 * MIN);
+  trigger = undefined;
+  keeper.settle();
+  expect(clock.now()).toBe(T0 + 12 * MIN);
+});
+
+test('paced: with skipping refused, time flows at speed and stops exactly on the timer', async () => {
+  const { clock, keeper, timer, fired, state } = world({ speed: 60_000, skipAllowed: () => false });
+  timer('t', T0 + 10 * MIN);
+  keeper.settle();
+  expect(clock.isFlowing).toBe(true);
+  // Work appearing stops time where it is.
+  state.busy = 1;
+  keeper.busy();
+  const frozen = clock.now();
+  await new Promise((r) => setTimeout(r, 20));
+  expect(clock.now()).toBe(frozen);
+  state.busy = 0;
+  keeper.settle();
+  await new Promise((r) => setTimeout(r, 50));
+  expect(fired).toEqual(['t@10m']);
+  expect(clock.now()).toBe(T0 + 10 * MIN);
+});
+
+test('time never moves backwards and speed must not be negative', () => {
+  const clock = new VirtualClock({ startMs: T0, speed: 0 });
+  expect(clock.advanceTo(T0 + MIN)).toBe(true);
+  expect(clock.advanceTo(T0)).toBe(false);
+  expect(clock.now()).toBe(T0 + MIN);
+  expect(() => new VirtualClock({ speed: -1 })).toThrow(RangeError);
+});
