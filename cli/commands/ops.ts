@@ -169,10 +169,12 @@ export function formatStatus(v: WindowStatusView): string {
     lines.push(ended && state === 'up' ? `  MAINTENANCE PAGE ${page} IS STILL UP: customers are kept out until a person takes it down (mw page ${v.windowId} ${page} down -r "why")` : `  maintenance page ${page} is ${state.toUpperCase()}`);
   }
   for (const [set, state] of Object.entries(v.alertSets)) lines.push(`  alerts ${set} are ${state.toUpperCase()}`);
+  // Later than the seed's time for them (`expect:`): began late, or still waiting past it.
+  for (const s of v.steps.filter((x) => x.lateMinutes)) lines.push(`  later than the seed: ${s.id} ${s.lateMinutes}m after ${at(s.expectedBy)}`);
   const deferred = v.steps.filter((s) => s.state === 'deferred');
   if (deferred.length > 0) {
     lines.push(`  deferred to a following window (${deferred.length}):`);
-    for (const s of deferred) lines.push(`    ${s.id}${s.tickets.length ? ` (${s.tickets.join(", ")})` : ""}: ${human((s.detail ?? "").replace(/^deferred to a following window: /, ""))}`);
+    for (const s of deferred) lines.push(`    ${s.id}${s.tickets.length ? ` (${s.tickets.join(', ')})` : ''}: ${human((s.detail ?? '').replace(/^deferred to a following window: /, ''))}`);
   }
   const out = Object.entries(v.servers).filter(([, s]) => s.state === 'failed');
   if (out.length > 0) lines.push(`  OUT OF THEIR POOLS: ${out.map(([n, s]) => `${n} (${human(s.detail ?? 'failed')})`).join('; ')}`);

@@ -12,6 +12,7 @@ import { loadWindowText } from '../window/load';
 import { membersOf } from '../window/runbook';
 import { authorize, type Action, type PlatformEngineers } from './authorize';
 import { windowDetails, zonesOfWindowText, type WindowDetails } from './details';
+import { expectation } from './expect';
 import { gateOf } from './gates';
 import { callerOf, personOf, type Caller, type IdentityOptions } from './identity';
 import type { StatusCache } from './statusCache';
@@ -324,7 +325,8 @@ export interface WindowStatusView {
   summary?: string;
   counts: Record<string, number>;
   phases: { id: string; state: string }[];
-  steps: { id: string; title: string; kind: string; phase: string; state: string; plannedStart: string; plannedEnd: string; at?: string; detail?: string; tickets: string[]; assignees?: string[] }[];
+  /** `expectedBy`: the seed's time for the step (`expect:`); `lateMinutes`: how far past it the step began (or, not begun, now is). */
+  steps: { id: string; title: string; kind: string; phase: string; state: string; plannedStart: string; plannedEnd: string; at?: string; detail?: string; tickets: string[]; assignees?: string[]; expectedBy?: string; lateMinutes?: number }[];
   approvalsPending: { gate: string; title: string; roles: { role: string; quorum: number; approvers: string[] }[] }[];
   servers: Record<string, { state: string; detail?: string; step: string }>;
   maintenancePages: Record<string, 'up' | 'down'>;
@@ -401,6 +403,7 @@ async function computeStatus(deps: ApiDeps, windowId: string): Promise<ApiRespon
     return { id, state };
   });
 
+  const nowMs = await deps.clock.now();
   const view: WindowStatusView = {
     windowId,
     title: runbook.title,
@@ -441,6 +444,7 @@ async function computeStatus(deps: ApiDeps, windowId: string): Promise<ApiRespon
       ...(records[s.id]?.detail ? { detail: records[s.id]!.detail } : {}),
       tickets: s.tickets,
       ...(s.spec.kind === 'manual' && s.spec.assignees ? { assignees: s.spec.assignees } : {}),
+      ...expectation(s, records[s.id], nowMs),
     })),
     approvalsPending: runbook.steps
       .filter((s) => stateOf(s.id) === 'waiting-for-approval')
@@ -453,7 +457,7 @@ async function computeStatus(deps: ApiDeps, windowId: string): Promise<ApiRespon
     alertSets,
     stillChanged,
     events: events.map((e) => ({ at: e.at, step: e.stepId, type: e.type, data: e.data })),
-    details: windowDetails({ runbook, run, records, events, ledger, nowMs: await deps.clock.now(), stateOf }),
+    details: windowDetails({ runbook, run, records, events, ledger, nowMs, stateOf }),
   };
   return { status: 200, jsonBody: view };
 }

@@ -135,6 +135,8 @@ export type StepSpec =
       channel: string;
       decisionAt: string;
       defaultOutcome: 'go' | 'no-go';
+      /** `remove`: a "not ok" takes the canary out at once. */
+      onNotOk: 'decide' | 'remove';
     }
   | {
       kind: 'takedown';
@@ -175,6 +177,8 @@ export interface RunbookStep {
   finishAfter: string[];
   /** Not before this instant (own `at` or an enclosing phase/block start). */
   notBefore?: string;
+  /** The seed's time for it (`expect:`): it should begin by then; the status flags it when later. */
+  expectBy?: string;
   plannedStart: string;
   plannedEnd: string;
   estimateMinutes: number;
@@ -257,6 +261,7 @@ export function compileRunbook(window: WindowDef, plan: Plan, revision: string):
       deps,
       finishAfter: node.finishAfter.flatMap((f) => collapse(graph, f, true).deps),
       ...(notBefore ? { notBefore } : {}),
+      ...(step.expect ? { expectBy: instant(step.expect) } : {}),
       plannedStart: new Date(p.start.epochMs).toISOString(),
       plannedEnd: new Date(p.end.epochMs).toISOString(),
       estimateMinutes: p.estimateMinutes,
@@ -376,6 +381,7 @@ function specOf(step: Step, c: SpecContext): StepSpec {
         channel: step.checkpoints.channel,
         decisionAt: c.instant(step.decisionAt),
         defaultOutcome: step.defaultOutcome,
+        onNotOk: step.onNotOk,
       };
     case 'takedown':
       return { kind: 'takedown', action: step.action, estate: estateOf(step.estate, c.window.consulEstates[step.estate]!) };

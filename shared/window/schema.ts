@@ -282,6 +282,11 @@ const common = {
   team: z.string().optional(),
   /** Not before this wall-clock time. */
   at: WallTimeText.optional(),
+  /**
+   * The time the seed states for this step ("Sunday around 8 AM"): it should begin by then. The
+   * plan and the status flag it when it begins later; it never holds the step back (that is `at`).
+   */
+  expect: WallTimeText.optional(),
   /** Step or phase ids that must finish first ("must wait for X"). */
   after: StringList.optional(),
   estimate: Duration.optional(),
@@ -417,6 +422,8 @@ const CanaryStep = strict({
   decisionAt: WallTimeText,
   /** What happens when a team has not answered by the decision. */
   defaultOutcome: z.enum(['go', 'no-go']),
+  /** `remove`: a team's "not ok" takes the canary out at once (no-go); `decide` (default): it counts at the decision. */
+  onNotOk: z.enum(['decide', 'remove']).default('decide'),
 });
 
 const TakedownStep = strict({

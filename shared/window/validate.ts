@@ -89,6 +89,7 @@ function checkTimes(window: WindowDef, graph: WindowGraph, add: Add): void {
   if (window.budget?.endsBy) check(window.budget.endsBy, 'budget.endsBy');
   for (const node of graph.steps) {
     if (node.step?.kind === 'canary') check(node.step.decisionAt, `${node.path}.decisionAt`);
+    if (node.step?.expect) check(node.step.expect, `${node.path}.expect`);
   }
 }
 

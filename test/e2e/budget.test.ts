@@ -21,7 +21,7 @@ describe('a window that runs out of budget (its first change takes 55 minutes, p
     expect(r.status.state).toBe('succeeded');
     for (const id of ['global-infra', 'hub-infra']) {
       expect(stepOf(r, id).state).toBe('deferred');
-      expect(stepOf(r, id).detail).toMatch(/^deferred to a following window: it and what must follow it need \d+m, to 2025-06-22T1\d:\d\d:00\.000Z, past the budget end 2025-06-22T10:35:00\.000Z$/);
+      expect(stepOf(r, id).detail).toMatch(/^deferred to a following window: it and what must follow it need \d+m, to 2025-06-22T1\d:\d\d:\d\d\.\d{3}Z, past the budget end 2025-06-22T10:35:00\.000Z$/);
     }
     const started = (r.estate.devops.runs as { pipelineName: string }[]).map((x) => x.pipelineName);
     expect(started).not.toContain('Global_Infrastructure');
@@ -68,7 +68,7 @@ describe('seed 004 with a slow Mock (45 minutes: production would need 90)', () 
   it('defers the updates to a following window and still takes down and restores in order', () => {
     expect(r.status.state).toBe('succeeded');
     expect(stepOf(r, 'perform-maintenance').state).toBe('deferred');
-    expect(stepOf(r, 'perform-maintenance').detail).toMatch(/need (9\d|1\d\d)m, to 2025-10-16T0\d:\d\d:00\.000Z, past the budget end 2025-10-16T02:25:00\.000Z$/);
+    expect(stepOf(r, 'perform-maintenance').detail).toMatch(/need (9\d|1\d\d)m, to 2025-10-16T0\d:\d\d:\d\d\.\d{3}Z, past the budget end 2025-10-16T02:25:00\.000Z$/);
     expect(['take-down', 'restore'].map((id) => stepOf(r, id).state)).toEqual(['done', 'done']);
     expect(r.status.summary).toMatch(/\nDEFERRED perform-maintenance: /);
     expect(r.status.stillChanged).toEqual([]);

@@ -34,12 +34,15 @@ export const runCanary: KindRunner<'canary'> = function* (sc, spec) {
   yield* notify(sc, [spec.channel], `:hatching_chick: Canary ${spec.server.name} is serving traffic in ${spec.pools.map((p) => p.id).join(', ')}. Checkpoints every ${spec.everyMinutes}m; go/no-go at ${spec.decisionAt} (default ${spec.defaultOutcome}).`, 'joined');
 
   const latest = new Map<string, CanaryAnswer>();
+  // Every answer, in order: a later one decides for its team, but none is forgotten.
+  const all: (CanaryAnswer & { checkpoint: number })[] = [];
+  let removeNow: CanaryAnswer | undefined;
   const teams = new Set(spec.teams.map((t) => t.id));
   const decisionAt = new Date(spec.decisionAt);
   let checkpoint = 0;
   // Each answer waiter goes into one race only and is kept until it fires (see approval.ts).
   const waiters: Task[] = [];
-  while (context.df.currentUtcDateTime.getTime() < decisionAt.getTime()) {
+  while (!removeNow && context.df.currentUtcDateTime.getTime() < decisionAt.getTime()) {
     checkpoint++;
     const next = new Date(Math.min(decisionAt.getTime(), context.df.currentUtcDateTime.getTime() + spec.everyMinutes * 60_000));
     const waiting = spec.teams.filter((t) => !latest.has(t.id)).map((t) => t.title);
@@ -71,6 +74,12 @@ export const runCanary: KindRunner<'canary'> = function* (sc, spec) {
       if (counted) {
         latest.set(a.team, a);
         heard.add(a.team);
+        all.push({ ...a, checkpoint });
+        // The window says a "not ok" takes it out at once, not at the decision.
+        if (!a.ok && spec.onNotOk === 'remove') {
+          removeNow = a;
+          break;
+        }
       }
     }
   }
@@ -79,18 +88,28 @@ export const runCanary: KindRunner<'canary'> = function* (sc, spec) {
   const missing = spec.teams.filter((t) => !latest.has(t.id));
   const go = notOk.length === 0 && (missing.length === 0 || spec.defaultOutcome === 'go');
   const reasons = [
-    ...notOk.map((a) => `${a.team} not ok${a.note ? ` (${a.note})` : ''}`),
-    ...(missing.length > 0 ? [`no answer from ${missing.map((t) => t.id).join(', ')} (default ${spec.defaultOutcome})`] : []),
+    ...(removeNow ? [`${removeNow.team} not ok at checkpoint ${checkpoint}, taken out at once (onNotOk: remove)`] : []),
+    ...notOk.filter((a) => a !== removeNow).map((a) => `${a.team} not ok${a.note ? ` (${a.note})` : ''}`),
+    ...(missing.length > 0 && !removeNow ? [`no answer from ${missing.map((t) => t.id).join(', ')} (default ${spec.defaultOutcome})`] : []),
   ];
-  yield call(sc, Activities.recordEvent, { windowId: input.windowId, stepId: input.step.id, type: 'canary-decision', at: nowIso(context), data: { decision: go ? 'go' : 'no-go', reasons, answers: [...latest.values()] } }, RetryPolicies.store());
+  yield call(sc, Activities.recordEvent, { windowId: input.windowId, stepId: input.step.id, type: 'canary-decision', at: nowIso(context), data: { decision: go ? 'go' : 'no-go', reasons, answers: [...latest.values()], history: all } }, RetryPolicies.store());
+  // The decision says what it is and what every team said: each one's last answer, and any earlier one that differed.
+  const said = spec.teams
+    .map((t) => {
+      const last = latest.get(t.id);
+      if (!last) return `• ${t.title}: no answer (default ${spec.defaultOutcome})`;
+      const earlier = all.filter((a) => a.team === t.id && a !== last && a.ok !== last.ok).map((a) => `${a.ok ? 'ok' : 'not ok'} at checkpoint ${a.checkpoint}${a.note ? ` (${a.note})` : ''}`);
+      return `• ${t.title}: ${last.ok ? 'ok' : 'NOT OK'}${last.note ? ` (${last.note})` : ''}, ${last.by} at ${last.at}${earlier.length ? `; earlier ${earlier.join(', ')}` : ''}`;
+    })
+    .join('\n');
 
   if (go) {
     for (const pool of spec.pools) yield* settle(sc, keyOf(sc, 'pool', pool.id), 'kept', `go decision: ${spec.server.name} stays in ${pool.id}`);
-    yield* notify(sc, [...new Set([spec.channel, ...milestones(sc)])], `:white_check_mark: GO: canary ${spec.server.name} stays in ${spec.pools.map((p) => p.id).join(', ')}.`, 'decision');
+    yield* notify(sc, [...new Set([spec.channel, ...milestones(sc)])], `:white_check_mark: GO: canary ${spec.server.name} stays in ${spec.pools.map((p) => p.id).join(', ')}.\n${said}`, 'decision');
     return ok(sc, `go: ${spec.server.name} stays in the pool`);
   }
   const out = yield* takeOut(sc, spec, address, reasons.join('; '));
-  yield* notify(sc, [...new Set([spec.channel, ...milestones(sc), ...input.failureChannels])], `:no_entry: NO-GO: ${reasons.join('; ')}. Canary ${spec.server.name} ${out ? 'could NOT be taken out: ' + out : 'taken out of the pool'}.`, 'decision');
+  yield* notify(sc, [...new Set([spec.channel, ...milestones(sc), ...input.failureChannels])], `:no_entry: NO-GO: ${reasons.join('; ')}. Canary ${spec.server.name} ${out ? 'could NOT be taken out: ' + out : 'taken out of the pool'}.\n${said}`, 'decision');
   if (out) return failed(sc, `no-go, and ${spec.server.name} could not be taken out: ${out}`);
   return ok(sc, `no-go (${reasons.join('; ')}): ${spec.server.name} taken out of the pool`);
 };

@@ -77,6 +77,14 @@ describe('mw times and plan wording', () => {
   });
 });
 
+describe('mw status and the seeds\' times', () => {
+  it('says which steps began later than the seed\'s time for them', () => {
+    const steps = [{ id: 'smoke-tests', title: 'Smoke', kind: 'test', phase: 'testing', state: 'doing', plannedStart: '2025-06-22T13:10:00.000Z', plannedEnd: '2025-06-22T13:40:00.000Z', tickets: [], expectedBy: '2025-06-22T12:00:00.000Z', lateMinutes: 70 }];
+    const text = formatStatus({ ...base, steps, details: { ...(base.details ?? {}), timeZone: 'America/New_York', displayZones: ['Asia/Kolkata'] } as typeof base.details });
+    expect(text).toContain('  later than the seed: smoke-tests 70m after Sun 08:00 EDT | 17:30 IST');
+  });
+});
+
 describe('mw watch', () => {
   it('fits where a window stands in a few lines: now, ETA against plan, what runs, servers in flight', () => {
     expect(formatWatch(midWindow)).toEqual([
