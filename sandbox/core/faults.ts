@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { globToRegExp } from './calls';
+import { seededRandom } from '../../shared/random';
 
 /** An HTTP fault injected by listener + method + path pattern (POST /_sandbox/faults). */
 export const HttpFaultSpec = z
@@ -34,17 +35,6 @@ export interface ActiveFault extends HttpFaultSpec {
   fired: number;
 }
 
-/** Deterministic PRNG (mulberry32): the same seed gives the same fault pattern on every run. */
-export function seededRandom(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 /** The fault that fires for one request, if any. */
 export interface FaultDecision {

@@ -1,6 +1,7 @@
 import { batchRules, buildNet, compositionKeepsRules, greedyCompositions, type BatchRules, type Compositions, type Context, type Net } from './model';
 import { justify, serialSchedule, type Timing } from './schedule';
 import type { Batching } from './types';
+import { seededRandom } from '../../random';
 
 /**
  * The search for a short schedule when patch steps share pools. A candidate is a batch
@@ -174,17 +175,8 @@ export function tailLengths(net: Net): number[] {
   return tails;
 }
 
-/** A small deterministic generator (mulberry32), so the same window always gets the same plan. */
-export function seeded(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+/** The planner's search is seeded: the same window plans the same on every run. */
+export const seeded = seededRandom;
 
 /**
  * Alternates two neighbourhoods and keeps any change that is no worse (plateaus are how such
