@@ -29,7 +29,7 @@ const root = join(__dirname, '../..');
 const MW = join(root, 'dist/cli/mw.js');
 
 export async function until<T>(what: string, probe: () => Promise<T | undefined>): Promise<T> {
-  for (let i = 0; i < 600; i++) {
+  for (let i = 0; i < 3000; i++) {
     const value = await probe();
     if (value !== undefined) return value;
     await new Promise((r) => setTimeout(r, 200));
