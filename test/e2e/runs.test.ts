@@ -15,7 +15,7 @@ describe('the same window run three times in one task hub (success, abort, succe
   let r: Report;
   beforeAll(async () => {
     r = await rehearse(MINI, { runs: [{ abortWhen: { step: 'web', state: 'doing', reason: 'second run stopped on purpose' } }, {}] });
-  }, 400_000);
+  }, 15 * 60_000);
 
   it('ends every run: succeeded, aborted, succeeded, each with its own run id', () => {
     expect(r.runs.map((s) => s.state)).toEqual(['succeeded', 'aborted', 'succeeded']);
