@@ -1,5 +1,6 @@
 import { type ChildProcess, spawn } from 'child_process';
 import { rehearse, type CallRecord, type Report } from './harness';
+import { InstanceIds } from '../../shared/orchestrations/names';
 
 /**
  * A rehearsal's outcome depends on the window and the estate, never on how busy the machine
@@ -47,7 +48,8 @@ function timeline(r: Report): Record<string, { state: string; start?: string; en
   const out: Record<string, { state: string; start?: string; end?: string }> = {};
   const history = new Map(r.instances.map((i) => [i.instanceId, (i.historyEvents ?? []) as { EventType: string; Timestamp: string }[]]));
   for (const step of r.status.steps) {
-    const events = history.get(`${r.status.instanceId}:${step.id}`) ?? [];
+    // Step instances are scoped to the run (InstanceIds.step).
+    const events = history.get(InstanceIds.step(r.status.windowId, r.status.runId!, step.id)) ?? [];
     const start = events.find((e) => e.EventType === 'ExecutionStarted')?.Timestamp;
     const end = events.find((e) => e.EventType === 'ExecutionCompleted')?.Timestamp;
     out[step.id] = { state: step.state, ...(start ? { start } : {}), ...(end ? { end } : {}) };
