@@ -441,8 +441,18 @@ async function slackProbes(rehearsal: Rehearsal, request: { channel: string; ts:
   ];
 }
 
-/** Answers what the window waits for, as rehearsal people; returns what it did. */
-export async function answerPending(rehearsal: Rehearsal, status: WindowStatusView, answered: Set<string>, ask?: (question: string) => Promise<boolean>, scenario: Scenario = {}): Promise<string[]> {
+/**
+ * Answers what the window waits for, as rehearsal people; returns what it did. A person who
+ * answers later (a slow manual tick) says when through `wakeAt`, so time can skip to that moment.
+ */
+export async function answerPending(
+  rehearsal: Rehearsal,
+  status: WindowStatusView,
+  answered: Set<string>,
+  ask?: (question: string) => Promise<boolean>,
+  scenario: Scenario = {},
+  wakeAt: (virtualMs: number) => void = () => undefined,
+): Promise<string[]> {
   const done: string[] = [];
   for (const gate of status.approvalsPending) {
     const plan = scenario.approvals?.[gate.gate] ?? 'approve';
@@ -479,7 +489,13 @@ export async function answerPending(rehearsal: Rehearsal, status: WindowStatusVi
     const given = scenario.manual?.[step.id] ?? 'done';
     if (answered.has(key) || given === 'ignore') continue;
     // A slow person: the step has been waiting since its last record (`at`), on the host's virtual clock.
-    if (typeof given === 'object' && step.at && rehearsal.host.clock.now() - Date.parse(step.at) < given.afterMinutes * 60_000) continue;
+    if (typeof given === 'object' && step.at) {
+      const due = Date.parse(step.at) + given.afterMinutes * 60_000;
+      if (rehearsal.host.clock.now() < due) {
+        wakeAt(due);
+        continue;
+      }
+    }
     const plan = typeof given === 'object' ? (given.outcome ?? 'done') : given;
     answered.add(key);
     const ok = ask ? await ask(`Mark manual step ${step.id} (${step.title}) done?`) : plan === 'done';
@@ -608,15 +624,19 @@ async function followRun(
   // for the progress lines, about once a second.
   let lookedAt: string | undefined;
   let lastRead = 0;
+  // When a person said they would act (virtual ms): time may skip there, and they look again.
+  let wake: number | undefined;
   for (;;) {
     const turn = await turns.turn();
     if (!turn) throw new Error('the local host stopped during the rehearsal');
     const look = JSON.stringify([rehearsal.host.hub.waitingFor(PERSON_EVENTS), windowRun()?.runtimeStatus, windowRun()?.lastUpdatedTime]);
     const display = !o.quiet && performance.now() - lastRead > 1000;
-    if (look === lookedAt && !scenario.abortWhen && !display) {
-      turns.ack(turn.seq);
+    const woken = wake !== undefined && turn.nowMs >= wake;
+    if (look === lookedAt && !scenario.abortWhen && !display && !woken) {
+      turns.ack(turn.seq, wake);
       continue;
     }
+    wake = undefined;
     lookedAt = look;
     lastRead = performance.now();
     const r = await rehearsal.api('GET', `windows/${rehearsal.windowId}`);
@@ -627,7 +647,8 @@ async function followRun(
       const prefix = `${status.runId}|`;
       if (!thisRun) thisRun = new Set([...answered].filter((k) => k.startsWith(prefix)).map((k) => k.slice(prefix.length)));
       const before = new Set(thisRun);
-      for (const line of await answerPending(rehearsal, status, thisRun, o.ask, scenario)) log(`  ${line}`);
+      const lines = await answerPending(rehearsal, status, thisRun, o.ask, scenario, (at) => (wake = wake === undefined ? at : Math.min(wake, at)));
+      for (const line of lines) log(`  ${line}`);
       // What was answered is noted in the folder, so a resumed rehearsal does not ask again.
       for (const key of thisRun) if (!before.has(key)) rehearsal.folder.noteAnswered(`${prefix}${key}`);
       const trigger = scenario.abortWhen;
@@ -658,7 +679,7 @@ async function followRun(
         return status;
       }
     }
-    turns.ack(turn.seq);
+    turns.ack(turn.seq, wake);
   }
 }
 

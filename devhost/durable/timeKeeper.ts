@@ -51,8 +51,12 @@ export interface ClockParticipant {
   readonly name: string;
   /** Resolves at the next quiescent state this participant has not acknowledged (undefined after `timeoutMs` or when it leaves). */
   turn(timeoutMs?: number): Promise<Turn | undefined>;
-  /** "I have seen state `seq` and done what I wanted": time may move if nothing changed since. */
-  ack(seq: number): void;
+  /**
+   * "I have seen state `seq` and done what I wanted": time may move if nothing changed since.
+   * `wakeAtMs` asks for a turn when virtual time reaches it even if nothing else happens by then
+   * (a person who acts after a while): a skip may land there, as on a durable timer.
+   */
+  ack(seq: number, wakeAtMs?: number): void;
   /** Stop taking part (time no longer waits for it). */
   leave(): void;
 }
@@ -61,6 +65,8 @@ interface ParticipantState {
   id: string;
   name: string;
   acked: number;
+  /** Virtual time at which this participant wants a turn of its own (its own timer). */
+  wakeAt?: number;
   waiters: Set<(turn: Turn | undefined) => void>;
 }
 
@@ -156,12 +162,12 @@ export class TimeKeeper {
   }
 
   /** For `GET /admin/devhost/clock`. */
-  describe(): { quiescent: boolean; seq: number; holds: { id: string; reason: string; since: string }[]; participants: { id: string; name: string; acked: number }[] } {
+  describe(): { quiescent: boolean; seq: number; holds: { id: string; reason: string; since: string }[]; participants: { id: string; name: string; acked: number; wakeAt?: string }[] } {
     return {
       quiescent: this.quiescent(),
       seq: this.seqValue,
       holds: [...this.holds.values()].map(({ id, reason, since }) => ({ id, reason, since })),
-      participants: [...this.participants.values()].map(({ id, name, acked }) => ({ id, name, acked })),
+      participants: [...this.participants.values()].map(({ id, name, acked, wakeAt }) => ({ id, name, acked, ...(wakeAt !== undefined ? { wakeAt: new Date(wakeAt).toISOString() } : {}) })),
     };
   }
 
@@ -195,8 +201,10 @@ export class TimeKeeper {
           state.waiters.add(waiter);
           this.poke();
         }),
-      ack: (seq) => {
+      ack: (seq, wakeAtMs) => {
         if (seq > state.acked) state.acked = Math.min(seq, this.seqValue);
+        if (wakeAtMs === undefined) delete state.wakeAt;
+        else state.wakeAt = wakeAtMs;
         this.poke();
       },
       leave: () => {
@@ -208,21 +216,26 @@ export class TimeKeeper {
     };
   }
 
-  /** Skip to the next durable timer, or flow towards the next timer of any kind. */
+  /** Skip to the next durable timer or participant wake-up, or flow towards the next timer of any kind. */
   private advance(): void {
     const { clock } = this.options;
+    if (this.wakeDueParticipants()) return;
     const durable = this.options.nextDurableDue();
     const other = this.options.nextOtherDue?.();
-    const next = durable === undefined ? other : other === undefined ? durable : Math.min(durable, other);
+    const wake = this.nextWake();
+    // A participant's wake-up is a timer too: time may skip to it, never past it.
+    const skipTarget = minOf(durable, wake);
+    const next = minOf(skipTarget, other);
     if (next !== undefined && next <= clock.now()) {
       // Time already stands on a timer (it flowed there): fire it rather than move.
       clock.freeze();
       clock.notify();
       return;
     }
-    if (clock.skipping && durable !== undefined && this.options.skipAllowed()) {
+    if (clock.skipping && skipTarget !== undefined && this.options.skipAllowed()) {
       // Never past a timer trigger: the skip lands on whichever is due first.
       if (clock.advanceTo(next!)) this.options.moved?.(next!, 'skip');
+      this.wakeDueParticipants();
       return;
     }
     if (clock.speed <= 0 || clock.isFlowing) return;
@@ -239,6 +252,7 @@ export class TimeKeeper {
         // Land exactly on the timer, whatever the real timer's jitter, and fire it.
         if (clock.advanceTo(limit)) this.options.moved?.(limit, 'flow');
         else clock.notify();
+        this.wakeDueParticipants();
       } else {
         this.settle();
       }
@@ -246,9 +260,38 @@ export class TimeKeeper {
     this.flowTimer.unref();
   }
 
+  private nextWake(): number | undefined {
+    let next: number | undefined;
+    for (const p of this.participants.values()) next = minOf(next, p.wakeAt);
+    return next;
+  }
+
+  /**
+   * Participants whose wake-up time has come get a new state to look at (their turn): the
+   * wake-up is spent. True when any did, so the caller lets them act before time moves again.
+   */
+  private wakeDueParticipants(): boolean {
+    const now = this.options.clock.now();
+    let woke = false;
+    for (const p of this.participants.values()) {
+      if (p.wakeAt === undefined || p.wakeAt > now) continue;
+      delete p.wakeAt;
+      woke = true;
+    }
+    if (woke) {
+      this.changed();
+      this.poke();
+    }
+    return woke;
+  }
+
   private stopFlow(): void {
     if (this.flowTimer) clearTimeout(this.flowTimer);
     this.flowTimer = undefined;
     this.options.clock.freeze();
   }
+}
+
+function minOf(a: number | undefined, b: number | undefined): number | undefined {
+  return a === undefined ? b : b === undefined ? a : Math.min(a, b);
 }

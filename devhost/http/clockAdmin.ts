@@ -17,7 +17,8 @@ const MAX_TURN_WAIT_MS = 120_000;
 
 const HoldBody = z.strictObject({ reason: z.string().min(1, { error: 'must not be empty' }).max(500) });
 const ParticipantBody = z.strictObject({ name: z.string().min(1, { error: 'must not be empty' }).max(200) });
-const AckBody = z.strictObject({ seq: z.number().int().nonnegative() });
+/** `wakeAt`: a virtual time (ISO) at which the participant wants a turn even if nothing else happens. */
+const AckBody = z.strictObject({ seq: z.number().int().nonnegative(), wakeAt: z.iso.datetime({ offset: true }).optional() });
 
 /** An answer: status and optional JSON body. */
 export interface ClockAdminResponse {
@@ -84,7 +85,7 @@ export async function handleClockAdmin(
       if (req.method !== 'POST') return methodNotAllowed(req.method, 'POST');
       const body = AckBody.safeParse(req.body ?? {});
       if (!body.success) return invalid(body.error);
-      p.ack(body.data.seq);
+      p.ack(body.data.seq, body.data.wakeAt === undefined ? undefined : Date.parse(body.data.wakeAt));
       return { status: 204 };
     }
   }

@@ -128,3 +128,34 @@ test('time never moves backwards and speed must not be negative', () => {
   expect(clock.now()).toBe(T0 + MIN);
   expect(() => new VirtualClock({ speed: -1 })).toThrow(RangeError);
 });
+
+test('a participant that will act later asks to be woken: time skips to that moment (not past an earlier timer) and it gets a turn there', async () => {
+  const { clock, keeper, timer, fired } = world();
+  timer('late', T0 + 120 * MIN);
+  const p = keeper.participate('a slow person');
+  const first = await p.turn();
+  // Nothing in the hub waits on a timer before 120m; the person will tick the step at 45m.
+  p.ack(first!.seq, T0 + 45 * MIN);
+  const woken = await p.turn();
+  expect(woken).toEqual({ seq: 1, nowMs: T0 + 45 * MIN });
+  expect(fired).toEqual([]);
+  expect(keeper.describe().participants[0]).not.toHaveProperty('wakeAt');
+  // A wake-up after a durable timer never lets a skip pass that timer.
+  p.ack(woken!.seq, T0 + 150 * MIN);
+  await tick();
+  expect(fired).toEqual(['late@120m']);
+  expect(clock.now()).toBe(T0 + 120 * MIN);
+  // (A real hub works on the fired timer and settles again; this fake one is settled by hand.)
+  keeper.settle();
+  expect(clock.now()).toBe(T0 + 150 * MIN);
+  expect(await p.turn()).toEqual({ seq: 2, nowMs: T0 + 150 * MIN });
+});
+
+test('with no timer at all and no wake-up, a quiescent clock stands still', async () => {
+  const { clock, keeper } = world();
+  const p = keeper.participate('people');
+  const turn = await p.turn();
+  p.ack(turn!.seq);
+  await tick();
+  expect(clock.now()).toBe(T0);
+});
