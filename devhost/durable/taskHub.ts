@@ -105,6 +105,8 @@ export class TaskHub {
   private readonly runningEntities = new Set<string>();
   private readonly activityQueue: ActivityWork[] = [];
   private activeActivities = 0;
+  /** Activities running now, by name and instance (for the clock's reading: what time waits for). */
+  private readonly activitiesRunning = new Map<ActivityWork, string>();
   private externalWork = 0;
   private readonly timers: VirtualTimerQueue;
   private readonly timersByInstance = new Map<string, Set<string>>();
@@ -581,6 +583,7 @@ export class TaskHub {
 
   private async runActivity(work: ActivityWork): Promise<void> {
     this.activeActivities++;
+    this.activitiesRunning.set(work, `${work.name} (${work.instanceId})`);
     const jitter = this.options.activityJitterMs ?? 0;
     if (jitter > 0) await new Promise((r) => setTimeout(r, Math.random() * jitter));
     const started = performance.now();
@@ -601,6 +604,7 @@ export class TaskHub {
       });
     }
     this.activeActivities--;
+    this.activitiesRunning.delete(work);
     this.stats.activitiesDone++;
     this.options.logger.invocation({ function: work.name, kind: 'activity', instanceId: work.instanceId, durationMs: round(performance.now() - started), outcome, error: errorText });
     if (!this.stopped) this.commit({ k: 'msg', id: work.instanceId, executionId: work.executionId, ev });
@@ -868,6 +872,18 @@ export class TaskHub {
       this.externalWork--;
       this.pump();
     }
+  }
+
+  /** What keeps the hub busy right now (the clock's reading shows it: what time waits for). */
+  busyWith(): { activities: string[]; queuedActivities: number; orchestrators: string[]; runnable: number; entities: string[]; otherWork: number } {
+    return {
+      activities: [...this.activitiesRunning.values()],
+      queuedActivities: this.activityQueue.length,
+      orchestrators: [...this.running],
+      runnable: this.runnable.size,
+      entities: [...this.runningEntities],
+      otherWork: this.externalWork,
+    };
   }
 
   /** Whether nothing is running or queued (timers may be pending). */

@@ -35,7 +35,7 @@ export async function handleClockAdmin(
   const rest = req.path.slice(CLOCK_ADMIN_PREFIX.length);
   if (rest === '' || rest === '/') {
     if (req.method !== 'GET') return methodNotAllowed(req.method, 'GET');
-    return { status: 200, body: { ...clock.reading(), ...hub.time.describe() } };
+    return { status: 200, body: { ...clock.reading(), ...hub.time.describe(), busy: hub.busyWith() } };
   }
   // Changing the clock takes the master key when the host has one (local.settings.json Keys.master).
   if (deps.keys.master !== undefined) {

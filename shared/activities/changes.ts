@@ -1,6 +1,22 @@
 import type { LedgerAction, LedgerEntry } from '../orchestrations/contracts';
 import type { ActivityDeps } from './types';
 import { outcome } from './outcome';
+import type { HostResult, HostStep, WindowsServiceState } from '../ports/hosts';
+
+/** Where a host change stands between calls: reading what was there, or setting it. */
+export interface HostResume {
+  phase: 'read' | 'set';
+  token: string;
+}
+
+/** Between checks of a Run Command (it takes 20-60 s on Azure). */
+export const HOST_CHECK_SECONDS = 5;
+
+/** A host request still running becomes a `pending` answer; a finished one goes on to `next`. */
+export async function hostPhase(step: HostStep, phase: HostResume['phase'], next: (result: HostResult) => object | Promise<object>): Promise<object> {
+  if (step.state === 'running') return { pending: { resume: { phase, token: step.token } satisfies HostResume, afterSeconds: HOST_CHECK_SECONDS } };
+  return next(step.result);
+}
 
 /** Ledger fields a change activity records before it acts. */
 export interface LedgerRef {
@@ -70,24 +86,38 @@ export function changeActivities({ ports, store }: ActivityDeps) {
         return {};
       }),
 
-    /** Reads the service first and records it: the restore puts back only what was on. */
-    setWorkerService: (input: { windowId: string; node: string; service: string; enabled: boolean; ledger: LedgerRef }) =>
+    /**
+     * Reads the service first and records it: the restore puts back only what was on. Each Run
+     * Command is started here and checked on later calls (`resume`), never waited for.
+     */
+    setWorkerService: (input: { windowId: string; node: string; service: string; enabled: boolean; ledger: LedgerRef; resume?: HostResume }) =>
       outcome(async () => {
+        const state: WindowsServiceState = input.enabled ? { startType: 'Automatic', running: true } : { startType: 'Disabled', running: false };
+        const set = async (step?: HostStep) => hostPhase(step ?? (await ports.hosts.begin({ op: 'setService', node: input.node, service: input.service, state })), 'set', () => ({}));
+        const recordAndSet = async (before: WindowsServiceState) => {
+          await remember(input.windowId, input.ledger, { type: 'worker-service-on', node: input.node, service: input.service, before });
+          return set();
+        };
+        if (input.resume?.phase === 'set') return set(await ports.hosts.check(input.resume.token));
+        if (input.resume?.phase === 'read') return hostPhase(await ports.hosts.check(input.resume.token), 'read', (r) => recordAndSet(r as WindowsServiceState));
         const saved = await store.getLedger(input.windowId, input.ledger.key);
-        const before = saved?.action.type === 'worker-service-on' && saved.action.before ? saved.action.before : await ports.hosts.getService(input.node, input.service);
-        await remember(input.windowId, input.ledger, { type: 'worker-service-on', node: input.node, service: input.service, before });
-        await ports.hosts.setService(input.node, input.service, input.enabled ? { startType: 'Automatic', running: true } : { startType: 'Disabled', running: false });
-        return {};
+        if (saved?.action.type === 'worker-service-on' && saved.action.before) return recordAndSet(saved.action.before);
+        return hostPhase(await ports.hosts.begin({ op: 'getService', node: input.node, service: input.service }), 'read', (r) => recordAndSet(r as WindowsServiceState));
       }),
 
-    /** Reads the task first and records whether it was enabled. */
-    setScheduledTask: (input: { windowId: string; node: string; task: string; enabled: boolean; ledger: LedgerRef }) =>
+    /** Reads the task first and records whether it was enabled; Run Commands checked as above. */
+    setScheduledTask: (input: { windowId: string; node: string; task: string; enabled: boolean; ledger: LedgerRef; resume?: HostResume }) =>
       outcome(async () => {
+        const set = async (step?: HostStep) => hostPhase(step ?? (await ports.hosts.begin({ op: 'setTask', node: input.node, task: input.task, enabled: input.enabled })), 'set', () => ({}));
+        const recordAndSet = async (wasEnabled: boolean) => {
+          await remember(input.windowId, input.ledger, { type: 'scheduled-task-on', node: input.node, task: input.task, wasEnabled });
+          return set();
+        };
+        if (input.resume?.phase === 'set') return set(await ports.hosts.check(input.resume.token));
+        if (input.resume?.phase === 'read') return hostPhase(await ports.hosts.check(input.resume.token), 'read', (r) => recordAndSet((r as { enabled: boolean }).enabled));
         const saved = await store.getLedger(input.windowId, input.ledger.key);
-        const wasEnabled = saved?.action.type === 'scheduled-task-on' && saved.action.wasEnabled !== undefined ? saved.action.wasEnabled : (await ports.hosts.getScheduledTask(input.node, input.task)).enabled;
-        await remember(input.windowId, input.ledger, { type: 'scheduled-task-on', node: input.node, task: input.task, wasEnabled });
-        await ports.hosts.setScheduledTask(input.node, input.task, input.enabled);
-        return {};
+        if (saved?.action.type === 'scheduled-task-on' && saved.action.wasEnabled !== undefined) return recordAndSet(saved.action.wasEnabled);
+        return hostPhase(await ports.hosts.begin({ op: 'getTask', node: input.node, task: input.task }), 'read', (r) => recordAndSet((r as { enabled: boolean }).enabled));
       }),
   };
 }

@@ -92,6 +92,14 @@ export interface Failure {
 }
 export type Outcome<T> = ({ ok: true } & T) | Failure;
 
+/**
+ * An activity whose work is still running outside (a Run Command, a pool write): the caller
+ * checks again with `resume` after `afterSeconds`, on a durable timer. No activity waits for it.
+ */
+export interface StillRunning {
+  pending: { resume: unknown; afterSeconds: number };
+}
+
 /** What an activity saw of a long-running vendor operation. */
 export type Progress<T> = { state: 'running'; resumeToken: string } | { state: 'succeeded'; result: T } | { state: 'failed'; code: string; message: string };
 

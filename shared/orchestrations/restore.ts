@@ -3,6 +3,7 @@ import type { LedgerEntry, Outcome, RestoreResult } from './contracts';
 import { acquirePoolLease, releasePoolLease } from './lease';
 import { Activities, LedgerKeys } from './names';
 import { RetryPolicies } from './retry';
+import { untilDone } from './resumable';
 import { nowIso } from './waits';
 
 export interface RestoreInput {
@@ -50,7 +51,7 @@ export function* restoreOrchestrator(context: OrchestrationContext): Generator<T
     const owner = `${context.df.instanceId}|restore|${entry.key}`;
     if (pool) yield* acquirePoolLease(context, pool, owner);
     try {
-      outcome = (yield context.df.callActivityWithRetry(Activities.undoLedger, RetryPolicies.restore(), { windowId: input.windowId, key: entry.key, at: nowIso(context) })) as Outcome<object>;
+      outcome = yield* untilDone<object>(context, (resume) => context.df.callActivityWithRetry(Activities.undoLedger, RetryPolicies.restore(), { windowId: input.windowId, key: entry.key, at: nowIso(context), ...(resume !== undefined ? { resume } : {}) }));
     } catch (error) {
       outcome = { ok: false, code: 'RetriesExhausted', message: String((error as Error).message ?? error).split('\n')[0]!.slice(0, 300) };
     } finally {

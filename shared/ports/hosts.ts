@@ -4,16 +4,30 @@ export interface WindowsServiceState {
   running: boolean;
 }
 
+/** One thing to read or change on a Windows machine. `task` is the task name, optionally with its folder (`\BillPay\Nightly`). */
+export type HostRequest =
+  | { op: 'getService'; node: string; service: string }
+  | { op: 'setService'; node: string; service: string; state: WindowsServiceState }
+  | { op: 'getTask'; node: string; task: string }
+  | { op: 'setTask'; node: string; task: string; enabled: boolean };
+
+/** What a request reports once done: the service's state, or whether the task is enabled. */
+export type HostResult = WindowsServiceState | { enabled: boolean };
+
+/**
+ * Where a host request stands. Run Command takes 20-60 s on Azure, so a caller never waits
+ * inside one call: it keeps the token and checks again later (an orchestrator, on a durable timer).
+ */
+export type HostStep = { state: 'running'; token: string } | { state: 'done'; result: HostResult };
+
 /**
  * Worker services and scheduled tasks on the estate's Windows machines (seed 004's worker and
  * scheduled-task boxes), addressed by machine name. Setters are idempotent and report the state
  * reached, so a caller can record what was there before and put back exactly that.
  */
 export interface WindowsHostClient {
-  getService(node: string, service: string): Promise<WindowsServiceState>;
-  /** Sets the start type, then stops or starts the service; resolves to the state after. */
-  setService(node: string, service: string, state: WindowsServiceState): Promise<WindowsServiceState>;
-  /** `task` is the task name, optionally with its folder (`\BillPay\Nightly`). */
-  getScheduledTask(node: string, task: string): Promise<{ enabled: boolean }>;
-  setScheduledTask(node: string, task: string, enabled: boolean): Promise<{ enabled: boolean }>;
+  /** Starts a request; a setter that did not reach the asked state fails when checked. */
+  begin(request: HostRequest): Promise<HostStep>;
+  /** Checks a running request once. */
+  check(token: string): Promise<HostStep>;
 }

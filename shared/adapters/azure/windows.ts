@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import type { ComputeClient, RunCommandOutcome } from '../../ports/compute';
-import type { WindowsHostClient, WindowsServiceState } from '../../ports/hosts';
+import type { HostRequest, HostResult, HostStep, WindowsHostClient, WindowsServiceState } from '../../ports/hosts';
 import { TransientVendorError } from '../../ports/operations';
 import { AZURE } from './errors';
 
@@ -69,68 +69,147 @@ export class RunCommandWindowsHosts implements WindowsHostClient {
     this.sleep = options.sleep ?? ((ms) => new Promise((r) => setTimeout(r, ms)));
   }
 
+  async begin(request: HostRequest): Promise<HostStep> {
+    const script = scriptOf(request);
+    const machine = requireName('node', request.node);
+    const run = await this.options.compute.beginRunCommand(this.options.vmIdOf(machine), { script: [...HEADER, ...script.body], shell: 'powershell', parameters: script.parameters });
+    return { state: 'running', token: JSON.stringify({ request, run } satisfies HostToken) };
+  }
+
+  async check(token: string): Promise<HostStep> {
+    const parsed = HostTokenSchema.safeParse(safeJson(token));
+    if (!parsed.success) throw new TypeError('host token: not a token this client issued');
+    const { request, run } = parsed.data as HostToken;
+    const script = scriptOf(request);
+    const machine = request.node.trim();
+    const progress = await this.options.compute.pollRunCommand(run);
+    if (progress.state === 'failed') throw Object.assign(new Error(`${AZURE}: could not ${script.what} on ${machine}: ${progress.message}`), { code: progress.code });
+    if (progress.state === 'running') return { state: 'running', token: JSON.stringify({ request, run: progress.resumeToken } satisfies HostToken) };
+    return { state: 'done', result: script.read(parseOutput(progress.result, script.what, machine)) };
+  }
+
+  /** Reads a service, waiting here for the run command (tests and tools; activities use begin/check). */
   async getService(node: string, service: string): Promise<WindowsServiceState> {
-    const name = requireName('service', service);
-    return toServiceState(await this.run(node, `read service ${name}`, [SHOW_SERVICE], { Name: name }, ServiceJson));
+    return (await this.run({ op: 'getService', node, service })) as WindowsServiceState;
   }
 
   async setService(node: string, service: string, state: WindowsServiceState): Promise<WindowsServiceState> {
-    const name = requireName('service', service);
-    // Stop before disabling and set the start type before starting: Start-Service refuses a disabled service.
-    const lines = state.running
-      ? [`Set-Service -Name $Name -StartupType ${state.startType}`, ...(state.startType === 'Disabled' ? [] : ['Start-Service -Name $Name'])]
-      : ['Stop-Service -Name $Name -Force', `Set-Service -Name $Name -StartupType ${state.startType}`];
-    const verb = state.running ? 'start' : state.startType === 'Disabled' ? 'disable' : 'stop';
-    const after = toServiceState(await this.run(node, `${verb} service ${name}`, [...lines, SHOW_SERVICE], { Name: name }, ServiceJson));
-    if (after.startType !== state.startType || after.running !== state.running) {
-      throw new Error(`${AZURE}: service ${name} on ${node} is ${after.running ? 'running' : 'stopped'} (${after.startType}) after ${verb}, not ${state.running ? 'running' : 'stopped'} (${state.startType})`);
-    }
-    return after;
+    return (await this.run({ op: 'setService', node, service, state })) as WindowsServiceState;
   }
 
   async getScheduledTask(node: string, task: string): Promise<{ enabled: boolean }> {
-    const t = splitTask(task);
-    const json = await this.run(node, `read scheduled task ${t.name}`, [SHOW_TASK(t.path)], taskParameters(t), TaskJson);
-    return { enabled: json.State !== 'Disabled' };
+    return (await this.run({ op: 'getTask', node, task })) as { enabled: boolean };
   }
 
   async setScheduledTask(node: string, task: string, enabled: boolean): Promise<{ enabled: boolean }> {
-    const t = splitTask(task);
-    const verb = enabled ? 'Enable' : 'Disable';
-    const json = await this.run(node, `${verb.toLowerCase()} scheduled task ${t.name}`, [`${FIND_TASK(t.path)} | ${verb}-ScheduledTask | Out-Null`, SHOW_TASK(t.path)], taskParameters(t), TaskJson);
-    if ((json.State !== 'Disabled') !== enabled) throw new Error(`${AZURE}: scheduled task ${t.name} on ${node} is ${json.State} after ${verb.toLowerCase()}`);
-    return { enabled };
+    return (await this.run({ op: 'setTask', node, task, enabled })) as { enabled: boolean };
   }
 
-  /** Runs one script to its end and parses the last line of its output as JSON. */
-  private async run<T>(node: string, what: string, body: string[], parameters: Record<string, string>, schema: z.ZodType<T>): Promise<T> {
-    const machine = requireName('node', node);
-    const vmId = this.options.vmIdOf(machine);
-    let token = await this.options.compute.beginRunCommand(vmId, { script: [...HEADER, ...body], shell: 'powershell', parameters });
+  /** Runs one request to its end, polling in place. */
+  private async run(request: HostRequest): Promise<HostResult> {
+    let step = await this.begin(request);
     const interval = this.options.pollIntervalInMs ?? 5000;
     const deadline = this.options.timeoutInMs ?? 180_000;
-    let outcome: RunCommandOutcome | undefined;
-    for (let waited = 0; !outcome; waited += interval) {
-      if (waited >= deadline) throw new TransientVendorError(AZURE, `could not ${what} on ${machine}: run command still running after ${Math.round(deadline / 1000)} s`);
+    for (let waited = 0; step.state === 'running'; waited += interval) {
+      if (waited >= deadline) throw new TransientVendorError(AZURE, `could not ${scriptOf(request).what} on ${request.node}: run command still running after ${Math.round(deadline / 1000)} s`);
       await this.sleep(interval);
-      const progress = await this.options.compute.pollRunCommand(token);
-      if (progress.state === 'failed') throw Object.assign(new Error(`${AZURE}: could not ${what} on ${machine}: ${progress.message}`), { code: progress.code });
-      if (progress.state === 'running') token = progress.resumeToken;
-      else outcome = progress.result;
+      step = await this.check(step.token);
     }
-    const stderr = outcome.stderr.trim();
-    if (stderr || outcome.exitCode !== 0) throw Object.assign(new Error(`${AZURE}: could not ${what} on ${machine}: ${(stderr || `exit code ${outcome.exitCode}`).split('\n')[0]?.slice(0, 300) ?? ''}`), { code: 'ScriptFailed' });
-    const last = outcome.stdout.trim().split('\n').pop() ?? '';
-    let parsed: unknown;
-    try {
-      parsed = JSON.parse(last);
-    } catch {
-      throw Object.assign(new Error(`${AZURE}: could not ${what} on ${machine}: the script printed no JSON`), { code: 'ScriptFailed' });
-    }
-    const result = schema.safeParse(parsed);
-    if (!result.success) throw Object.assign(new Error(`${AZURE}: could not ${what} on ${machine}: unexpected output (${result.error.issues[0]?.path.join('.') ?? ''})`), { code: 'ScriptFailed' });
-    return result.data;
+    return step.result;
   }
+}
+
+interface HostToken {
+  request: HostRequest;
+  run: string;
+}
+
+const ServiceStateSchema = z.object({ startType: z.enum(['Automatic', 'Manual', 'Disabled']), running: z.boolean() });
+const HostTokenSchema = z.object({
+  request: z.discriminatedUnion('op', [
+    z.object({ op: z.literal('getService'), node: z.string(), service: z.string() }),
+    z.object({ op: z.literal('setService'), node: z.string(), service: z.string(), state: ServiceStateSchema }),
+    z.object({ op: z.literal('getTask'), node: z.string(), task: z.string() }),
+    z.object({ op: z.literal('setTask'), node: z.string(), task: z.string(), enabled: z.boolean() }),
+  ]),
+  run: z.string(),
+});
+
+function safeJson(text: string): unknown {
+  try {
+    return JSON.parse(text);
+  } catch {
+    return undefined;
+  }
+}
+
+/** The script for a request, what it is called in errors, and how its JSON becomes the result (checked against what was asked). */
+function scriptOf(request: HostRequest): { what: string; body: string[]; parameters: Record<string, string>; read: (json: unknown) => HostResult } {
+  const machine = request.node.trim();
+  switch (request.op) {
+    case 'getService':
+    case 'setService': {
+      const name = requireName('service', request.service);
+      const parameters = { Name: name };
+      const readService = (json: unknown) => toServiceState(validated(ServiceJson, json, `read service ${name}`, machine));
+      if (request.op === 'getService') return { what: `read service ${name}`, body: [SHOW_SERVICE], parameters, read: readService };
+      const state = request.state;
+      // Stop before disabling and set the start type before starting: Start-Service refuses a disabled service.
+      const lines = state.running
+        ? [`Set-Service -Name $Name -StartupType ${state.startType}`, ...(state.startType === 'Disabled' ? [] : ['Start-Service -Name $Name'])]
+        : ['Stop-Service -Name $Name -Force', `Set-Service -Name $Name -StartupType ${state.startType}`];
+      const verb = state.running ? 'start' : state.startType === 'Disabled' ? 'disable' : 'stop';
+      return {
+        what: `${verb} service ${name}`,
+        body: [...lines, SHOW_SERVICE],
+        parameters,
+        read: (json) => {
+          const after = toServiceState(validated(ServiceJson, json, `${verb} service ${name}`, machine));
+          if (after.startType !== state.startType || after.running !== state.running) {
+            throw new Error(`${AZURE}: service ${name} on ${machine} is ${after.running ? 'running' : 'stopped'} (${after.startType}) after ${verb}, not ${state.running ? 'running' : 'stopped'} (${state.startType})`);
+          }
+          return after;
+        },
+      };
+    }
+    case 'getTask':
+    case 'setTask': {
+      const t = splitTask(request.task);
+      if (request.op === 'getTask') {
+        const what = `read scheduled task ${t.name}`;
+        return { what, body: [SHOW_TASK(t.path)], parameters: taskParameters(t), read: (json) => ({ enabled: validated(TaskJson, json, what, machine).State !== 'Disabled' }) };
+      }
+      const enabled = request.enabled;
+      const verb = enabled ? 'Enable' : 'Disable';
+      const what = `${verb.toLowerCase()} scheduled task ${t.name}`;
+      return {
+        what,
+        body: [`${FIND_TASK(t.path)} | ${verb}-ScheduledTask | Out-Null`, SHOW_TASK(t.path)],
+        parameters: taskParameters(t),
+        read: (json) => {
+          const state = validated(TaskJson, json, what, machine).State;
+          if ((state !== 'Disabled') !== enabled) throw new Error(`${AZURE}: scheduled task ${t.name} on ${machine} is ${state} after ${verb.toLowerCase()}`);
+          return { enabled };
+        },
+      };
+    }
+  }
+}
+
+/** The last line of a finished script's output as JSON; a script that failed or printed none is a permanent error. */
+function parseOutput(outcome: RunCommandOutcome, what: string, machine: string): unknown {
+  const stderr = outcome.stderr.trim();
+  if (stderr || outcome.exitCode !== 0) throw Object.assign(new Error(`${AZURE}: could not ${what} on ${machine}: ${(stderr || `exit code ${outcome.exitCode}`).split('\n')[0]?.slice(0, 300) ?? ''}`), { code: 'ScriptFailed' });
+  const last = outcome.stdout.trim().split('\n').pop() ?? '';
+  const parsed = safeJson(last);
+  if (parsed === undefined) throw Object.assign(new Error(`${AZURE}: could not ${what} on ${machine}: the script printed no JSON`), { code: 'ScriptFailed' });
+  return parsed;
+}
+
+function validated<T>(schema: z.ZodType<T>, json: unknown, what: string, machine: string): T {
+  const result = schema.safeParse(json);
+  if (!result.success) throw Object.assign(new Error(`${AZURE}: could not ${what} on ${machine}: unexpected output (${result.error.issues[0]?.path.join('.') ?? ''})`), { code: 'ScriptFailed' });
+  return result.data;
 }
 
 function toServiceState(json: z.infer<typeof ServiceJson>): WindowsServiceState {

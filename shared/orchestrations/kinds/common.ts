@@ -6,6 +6,7 @@ import type { StepSpec } from '../../window/runbook';
 import { Activities, type ActivityName } from '../names';
 import { acquirePoolLease, releasePoolLease } from '../lease';
 import { RetryPolicies } from '../retry';
+import { untilDone } from '../resumable';
 import { nowIso, sleep } from '../waits';
 
 /** What every step kind gets: the durable context, its input, the abort waiter and a few helpers. */
@@ -98,7 +99,7 @@ export function* suppressAlerts(sc: StepContext, key: string, nameParts: string[
 export function* undoAll(sc: StepContext, keys: string[], options: { force?: boolean } = {}): Generator<Task, string[], unknown> {
   const problems: string[] = [];
   for (const key of keys) {
-    const undone = (yield call(sc, Activities.undoLedger, { windowId: sc.input.windowId, key, at: nowIso(sc.context), ...(options.force ? { force: true } : {}) })) as Outcome<object>;
+    const undone = yield* untilDone<object>(sc.context, (resume) => call(sc, Activities.undoLedger, { windowId: sc.input.windowId, key, at: nowIso(sc.context), ...(options.force ? { force: true } : {}), ...(resume !== undefined ? { resume } : {}) }));
     if (!undone.ok) problems.push(`${key}: ${undone.message}`);
   }
   return problems;

@@ -1,6 +1,7 @@
 import type { Outcome, ProbeOutcome } from '../contracts';
 import { Activities, LedgerKeys } from '../names';
 import { RetryPolicies } from '../retry';
+import { untilDone } from '../resumable';
 import { call, failed, milestones, notify, ok, settle, undoAll, type KindRunner } from './common';
 
 /** Ledger keys are per estate, so `restore` finds what `down` changed. */
@@ -33,13 +34,15 @@ export const runTakedown: KindRunner<'takedown'> = function* (sc, spec) {
     }
     for (const worker of e.workers) {
       for (const service of worker.services) {
-        const r = (yield call(sc, Activities.setWorkerService, { windowId, node: worker.node, service, enabled: false, ledger: ledger(k.service(e.id, worker.node, service), `${service} on ${worker.node} enabled`) })) as Outcome<object>;
+        const input = { windowId, node: worker.node, service, enabled: false, ledger: ledger(k.service(e.id, worker.node, service), `${service} on ${worker.node} enabled`) };
+        const r = yield* untilDone<object>(sc.context, (resume) => call(sc, Activities.setWorkerService, { ...input, resume }));
         if (!r.ok) return failed(sc, `could not disable ${service} on ${worker.node}: ${r.message}`);
       }
     }
     if (e.scheduledTasks) {
       for (const task of e.scheduledTasks.tasks) {
-        const r = (yield call(sc, Activities.setScheduledTask, { windowId, node: e.scheduledTasks.node, task, enabled: false, ledger: ledger(k.task(e.id, e.scheduledTasks.node, task), `scheduled task ${task} enabled`) })) as Outcome<object>;
+        const input = { windowId, node: e.scheduledTasks.node, task, enabled: false, ledger: ledger(k.task(e.id, e.scheduledTasks.node, task), `scheduled task ${task} enabled`) };
+        const r = yield* untilDone<object>(sc.context, (resume) => call(sc, Activities.setScheduledTask, { ...input, resume }));
         if (!r.ok) return failed(sc, `could not disable ${task}: ${r.message}`);
       }
     }
