@@ -71,10 +71,14 @@ export function changeActivities({ ports, store }: ActivityDeps) {
         return { maintenanceId };
       }),
 
-    setConsulKey: (input: { windowId: string; key: string; value: string; ledger: LedgerRef }) =>
+    /**
+     * The inverse puts `restoreValue` back when the window gives one, else the value the key had
+     * (deleted when it had none).
+     */
+    setConsulKey: (input: { windowId: string; key: string; value: string; restoreValue?: string; ledger: LedgerRef }) =>
       outcome(async () => {
-        const previous = await ports.consul.getKey(input.key);
-        await remember(input.windowId, input.ledger, { type: 'consul-key', key: input.key, ...(previous !== undefined ? { value: previous } : {}) });
+        const back = input.restoreValue ?? (await ports.consul.getKey(input.key));
+        await remember(input.windowId, input.ledger, { type: 'consul-key', key: input.key, ...(back !== undefined ? { value: back } : {}) });
         await ports.consul.putKey(input.key, input.value);
         return {};
       }),

@@ -134,7 +134,8 @@ export type StepSpec =
       server: Server;
       pools: ResolvedPool[];
       everyMinutes: number;
-      teams: { id: string; title: string; members: string[]; apps: string[] }[];
+      /** `channel`: the team's own Slack channel, also asked at each checkpoint; `apps`: named in the question. */
+      teams: { id: string; title: string; members: string[]; apps: string[]; channel?: string }[];
       channel: string;
       decisionAt: string;
       defaultOutcome: 'go' | 'no-go';
@@ -154,6 +155,8 @@ export type StepSpec =
         workers: { node: string; services: string[] }[];
         scheduledTasks?: { node: string; tasks: string[] };
         smokeTests: HttpCheck[];
+        /** Direct integration partners the take-down and restore notices say to tell (absent in runbooks stored before). */
+        partners?: string[];
       };
     }
   | { kind: 'manual'; instructions: string; assignee?: string; /** The person ids who may tick it (the assignee resolved). */ assignees?: string[] }
@@ -383,7 +386,7 @@ function specOf(step: Step, c: SpecContext): StepSpec {
         everyMinutes: step.checkpoints.every,
         teams: step.checkpoints.teams.map((id) => {
           const team = c.window.teams[id]!;
-          return { id, title: team.title, members: team.members, apps: team.apps };
+          return { id, title: team.title, members: team.members, apps: team.apps, ...(team.channel ? { channel: team.channel } : {}) };
         }),
         channel: step.checkpoints.channel,
         decisionAt: c.instant(step.decisionAt),
@@ -433,6 +436,7 @@ function estateOf(id: string, estate: ConsulEstateDef): Extract<StepSpec, { kind
     ...(estate.scheduledTasks ? { scheduledTasks: estate.scheduledTasks } : {}),
     smokeTests: estate.smokeTests.map(httpCheck),
     verifyDown: estate.verifyDown.map(httpCheck),
+    partners: estate.partners,
   };
 }
 

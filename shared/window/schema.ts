@@ -217,7 +217,7 @@ export const CloudflarePage = strict({
 export const ConsulKey = strict({
   key: z.string(),
   value: z.string(),
-  /** Value written when the page comes down; absent = delete the key. */
+  /** Value written back when the page comes down (the estate is restored); absent = the value the key had before, or no key when it had none. */
   restoreValue: z.string().optional(),
 });
 

@@ -33,6 +33,7 @@ export const runPage: KindRunner<'maintenance-page'> = function* (sc, spec) {
         windowId,
         key: spec.consul.key,
         value: spec.consul.value,
+        ...(spec.consul.restoreValue !== undefined ? { restoreValue: spec.consul.restoreValue } : {}),
         ledger: { key: consulKey(spec.page), stepId: sc.input.step.id, order: sc.nextOrder(), description: `Consul key ${spec.consul.key} back to its saved value` },
       })) as Outcome<object>;
       if (!put.ok) return failed(sc, `could not set ${spec.consul.key}: ${put.message}`);
