@@ -81,7 +81,6 @@ export interface ResolvedPipeline {
   stages: string[];
   refName?: string;
   parameters: Record<string, string>;
-  rerun: boolean;
 }
 
 export type StepSpec =
@@ -169,7 +168,7 @@ export type StepSpec =
       memberPools: Record<string, string[]>;
       patch: { maximumDurationInMinutes: number; rebootSetting: 'IfRequired' | 'Never' | 'Always'; classifications: string[]; excludeKbs: string[] };
       sanityChecks: HttpCheck[];
-      suppressAlerts: { enabled: boolean; scopes: string[]; also: string[] };
+      suppressAlerts: { enabled: boolean; scopes: string[] };
       errorThreshold: number;
       /** Chains whose members never overlap. */
       oneAfterAnother: string[][];
@@ -250,7 +249,6 @@ export function compileRunbook(window: WindowDef, plan: Plan, revision: string):
     stages: ref.stages,
     ...(refName(ref) ? { refName: refName(ref)! } : {}),
     parameters: Object.fromEntries(Object.entries(ref.parameters).map(([k, v]) => [k, String(v)])),
-    rerun: ref.rerun,
   });
 
   const planned = new Map(plan.steps.map((s) => [s.id, s]));
@@ -417,7 +415,7 @@ function specOf(step: Step, c: SpecContext): StepSpec {
         },
         sanityChecks: group.sanityChecks.map(httpCheck),
         suppressAlerts:
-          typeof suppress === 'boolean' ? { enabled: suppress, scopes: [], also: [] } : { enabled: true, scopes: suppress.scopes, also: suppress.also },
+          typeof suppress === 'boolean' ? { enabled: suppress, scopes: [] } : { enabled: true, scopes: suppress.scopes },
         errorThreshold: group.errorThreshold,
         oneAfterAnother: group.oneAfterAnother,
       };
