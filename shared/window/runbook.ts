@@ -146,6 +146,8 @@ export type StepSpec =
       action: 'down' | 'restore';
       estate: {
         id: string;
+        /** The Consul datacenter of the maintenance key (`?dc=`); absent: the agent's own. */
+        datacenter?: string;
         maintenanceKey: { key: string; value: string; restoreValue?: string };
         verifyRedirect: string[];
         maintenanceMarker?: string;
@@ -426,6 +428,7 @@ function specOf(step: Step, c: SpecContext): StepSpec {
 function estateOf(id: string, estate: ConsulEstateDef): Extract<StepSpec, { kind: 'takedown' }>['estate'] {
   return {
     id,
+    ...(estate.datacenter ? { datacenter: estate.datacenter } : {}),
     maintenanceKey: estate.maintenanceKey,
     verifyRedirect: estate.verifyRedirect,
     ...(estate.maintenanceMarker ? { maintenanceMarker: estate.maintenanceMarker } : {}),

@@ -100,7 +100,7 @@ export const FIELD_DOCS: Readonly<Record<string, readonly [string, ...unknown[]]
   'alertSets.*.channels': ['Where to say the alerts went off or came back.', ['#eng-monthlymaintenance']],
   consulEstates: ['Consul/HAProxy estates a takedown step takes down and restores, by id.', { main: { maintenanceKey: { key: 'maintenance/enabled', value: 'true' }, apiNodes: ['api-1'] } }],
   'consulEstates.*.title': ['A title people read.', 'Main API estate'],
-  'consulEstates.*.datacenter': ['The Consul datacenter.', 'dc1'],
+  'consulEstates.*.datacenter': ['The Consul datacenter of the maintenance key: every KV call for it carries ?dc= (an unknown one fails: "No path to datacenter"). Absent: the agent\'s own.', 'prd-dc1'],
   'consulEstates.*.maintenanceKey': ['The key that turns the friendly maintenance message on.', { key: 'maintenance/enabled', value: 'true' }],
   'consulEstates.*.verifyRedirect': ['UI addresses that must redirect to the message while down.', ['https://app.example.com/']],
   'consulEstates.*.maintenanceMarker': ['Text of the maintenance message: the redirect check looks for it while down, the restore for its absence.', 'down for scheduled maintenance'],

@@ -245,7 +245,8 @@ export const MaintenancePage = strict({
 
 export const ConsulEstate = strict({
   title: z.string().optional(),
-  datacenter: z.string().optional(),
+  /** The Consul datacenter the maintenance key is in (Consul's `?dc=`); absent: the agent's own. */
+  datacenter: z.string().min(1).optional(),
   maintenanceKey: ConsulKey,
   /** UI endpoints that must redirect to the friendly message while down. */
   verifyRedirect: z.array(z.string()).default([]),

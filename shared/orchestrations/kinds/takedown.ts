@@ -21,7 +21,7 @@ export const runTakedown: KindRunner<'takedown'> = function* (sc, spec) {
   const ledger = (key: string, description: string) => ({ key, stepId: sc.input.step.id, order: sc.nextOrder(), description });
   const windowId = sc.input.windowId;
   if (spec.action === 'down') {
-    const set = (yield call(sc, Activities.setConsulKey, { windowId, key: e.maintenanceKey.key, value: e.maintenanceKey.value, ...(e.maintenanceKey.restoreValue !== undefined ? { restoreValue: e.maintenanceKey.restoreValue } : {}), ledger: ledger(k.key(e.id), `Consul key ${e.maintenanceKey.key} back (outside traffic restored)`) })) as Outcome<object>;
+    const set = (yield call(sc, Activities.setConsulKey, { windowId, key: e.maintenanceKey.key, value: e.maintenanceKey.value, ...(e.maintenanceKey.restoreValue !== undefined ? { restoreValue: e.maintenanceKey.restoreValue } : {}), ...(e.datacenter ? { datacenter: e.datacenter } : {}), ledger: ledger(k.key(e.id), `Consul key ${e.maintenanceKey.key} back (outside traffic restored)`) })) as Outcome<object>;
     if (!set.ok) return failed(sc, `could not set the maintenance key: ${set.message}`);
     // The friendly message itself, not just any answer: the normal site answers 200 too.
     const checks = [...e.verifyRedirect.map((url) => ({ name: `redirect ${url}`, url, method: 'GET' as const, expectStatus: [200, 503], ...(e.maintenanceMarker ? { expectBody: e.maintenanceMarker } : {}), timeoutInMs: 10_000, attempts: 3 })), ...e.verifyDown];

@@ -13,6 +13,7 @@ import { Activities } from '../../../shared/orchestrations/names';
 import { loadWindowText } from '../../../shared/window/load';
 import { planWindow } from '../../../shared/window/plan';
 import { compileRunbook, type RunbookStep, type StepSpec } from '../../../shared/window/runbook';
+import type { ConsulKvOptions } from '../../../shared/ports/consul';
 
 /** Every field a window accepts changes what a run does: the fields whose effect lives in a step kind. */
 
@@ -93,12 +94,14 @@ function fakeEstate(kv: Record<string, string>) {
     getLedger: async (_w: string, key: string) => ledger.get(key),
     settleLedger: async (_w: string, key: string, state: LedgerEntry['state']) => void ledger.set(key, { ...ledger.get(key)!, state }),
   };
+  const seen: string[] = [];
+  const at = (options?: ConsulKvOptions) => options?.datacenter ?? '(agent dc)';
   const consul = {
-    getKey: async (key: string) => kv[key],
-    putKey: async (key: string, value: string) => void (kv[key] = value),
-    deleteKey: async (key: string) => void delete kv[key],
+    getKey: async (key: string, options?: ConsulKvOptions) => (seen.push(`get ${key} in ${at(options)}`), kv[key]),
+    putKey: async (key: string, value: string, options?: ConsulKvOptions) => void (seen.push(`put ${key}=${value} in ${at(options)}`), (kv[key] = value)),
+    deleteKey: async (key: string, options?: ConsulKvOptions) => void (seen.push(`delete ${key} in ${at(options)}`), delete kv[key]),
   };
-  return { deps: { ports: { consul }, store } as unknown as ActivityDeps, kv, ledger };
+  return { deps: { ports: { consul }, store } as unknown as ActivityDeps, kv, ledger, seen };
 }
 
 describe('consulEstates.*.maintenanceKey.restoreValue', () => {
@@ -173,5 +176,24 @@ describe('teams.*.channel and teams.*.apps', () => {
 
   it('are the step\'s channel alone when every team listens there', () => {
     expect(firstCheckpoint().channels).toEqual(['#prod-server-2025-rollout']);
+  });
+});
+
+describe('consulEstates.*.datacenter', () => {
+  it('goes with the take-down\'s key, and the key is read, set and put back in that datacenter', async () => {
+    const calls = drive(runTakedown, runbookStep('windows/consul-takedown.yaml', 'take-down'), allFine);
+    const set = calls.find((c) => c.name === Activities.setConsulKey)!.input as { key: string; value: string; datacenter?: string };
+    expect(set.datacenter).toBe('prd-dc1');
+
+    const { deps, seen } = fakeEstate({});
+    const ledger = { key: 'estate:b:key', stepId: 'take-down', order: 1, description: 'key back' };
+    await changeActivities(deps).setConsulKey({ windowId: 'w', key: set.key, value: set.value, ...(set.datacenter ? { datacenter: set.datacenter } : {}), ledger });
+    await undoActivities(deps).undoLedgerEntry({ windowId: 'w', key: 'estate:b:key', at: '2025-10-15T22:00:00Z' });
+    expect(seen).toEqual(['get haproxy/billpay/maintenance in prd-dc1', 'put haproxy/billpay/maintenance=on in prd-dc1', 'delete haproxy/billpay/maintenance in prd-dc1']);
+  });
+
+  it('is the agent\'s own when the estate names none', () => {
+    const step = runbookStep('windows/consul-takedown.yaml', 'take-down', (t) => t.replace('    datacenter: prd-dc1\n', ''));
+    expect(drive(runTakedown, step, allFine).find((c) => c.name === Activities.setConsulKey)!.input).not.toHaveProperty('datacenter');
   });
 });
