@@ -37,6 +37,8 @@ export interface Runbook {
   layout?: PhaseLayout[];
   /** The window's notes, for the report. */
   notes?: string[];
+  /** What the window is for, where it came from and its tickets, for the report. */
+  about?: { description?: string; source?: string; tickets?: string[] };
 }
 
 export interface RunbookPerson {
@@ -303,6 +305,9 @@ export function compileRunbook(window: WindowDef, plan: Plan, revision: string):
     steps,
     layout: layoutOf(window),
     ...(window.notes?.length ? { notes: window.notes } : {}),
+    ...(window.description || window.source || window.tickets?.length
+      ? { about: { ...(window.description ? { description: window.description } : {}), ...(window.source ? { source: window.source } : {}), ...(window.tickets?.length ? { tickets: window.tickets } : {}) } }
+      : {}),
   };
 }
 

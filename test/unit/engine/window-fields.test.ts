@@ -197,3 +197,12 @@ describe('consulEstates.*.datacenter', () => {
     expect(drive(runTakedown, step, allFine).find((c) => c.name === Activities.setConsulKey)!.input).not.toHaveProperty('datacenter');
   });
 });
+
+describe('description, source and tickets of the window', () => {
+  it('go into the runbook for the report', () => {
+    const text = readFileSync(join(__dirname, '../../..', 'windows/consul-takedown.yaml'), 'utf8');
+    const { window } = loadWindowText(text, 'consul-takedown.yaml');
+    const runbook = compileRunbook(window!, planWindow(window!, { recommend: false }), 'test');
+    expect(runbook.about).toEqual({ description: expect.stringMatching(/^Take every BillPay service offline/), source: '#Maintenance: Service Take Down/Restore Procedure' });
+  });
+});
