@@ -101,13 +101,15 @@ export type StepSpec =
   | {
       kind: 'maintenance-page';
       page: string;
+      /** The page's title, for notices. */
+      title?: string;
       action: 'up' | 'down';
       cloudflare?: { zone: string; hostnames: string[]; origin: string; maintenance: string; purgeCache: boolean };
       consul?: { key: string; value: string; restoreValue?: string };
       pingdomChecks: (string | number)[];
       channels: string[];
     }
-  | { kind: 'alerts'; set: string; action: 'pause' | 'resume'; scopes: string[]; pingdomChecks: (string | number)[]; channels: string[] }
+  | { kind: 'alerts'; set: string; /** The set's title, for notices. */ title?: string; action: 'pause' | 'resume'; scopes: string[]; pingdomChecks: (string | number)[]; channels: string[] }
   | { kind: 'notify'; channels: string[]; message: string }
   | {
       kind: 'rotate-secret';
@@ -148,6 +150,8 @@ export type StepSpec =
       action: 'down' | 'restore';
       estate: {
         id: string;
+        /** The estate's title, for notices. */
+        title?: string;
         /** The Consul datacenter of the maintenance key (`?dc=`); absent: the agent's own. */
         datacenter?: string;
         maintenanceKey: { key: string; value: string; restoreValue?: string };
@@ -329,6 +333,7 @@ function pageSpec(window: WindowDef, page: string, action: 'up' | 'down'): Extra
   return {
     kind: 'maintenance-page',
     page,
+    ...(def.title ? { title: def.title } : {}),
     action,
     ...(def.cloudflare ? { cloudflare: def.cloudflare } : {}),
     ...(def.consul ? { consul: def.consul } : {}),
@@ -358,7 +363,7 @@ function specOf(step: Step, c: SpecContext): StepSpec {
       return pageSpec(c.window, step.page, step.action);
     case 'alerts': {
       const set = c.window.alertSets[step.set]!;
-      return { kind: 'alerts', set: step.set, action: step.action, scopes: set.scopes, pingdomChecks: set.pingdom?.checks ?? [], channels: set.channels };
+      return { kind: 'alerts', set: step.set, ...(set.title ? { title: set.title } : {}), action: step.action, scopes: set.scopes, pingdomChecks: set.pingdom?.checks ?? [], channels: set.channels };
     }
     case 'notify':
       return { kind: 'notify', channels: step.channels, message: step.message };
@@ -433,6 +438,7 @@ function specOf(step: Step, c: SpecContext): StepSpec {
 function estateOf(id: string, estate: ConsulEstateDef): Extract<StepSpec, { kind: 'takedown' }>['estate'] {
   return {
     id,
+    ...(estate.title ? { title: estate.title } : {}),
     ...(estate.datacenter ? { datacenter: estate.datacenter } : {}),
     maintenanceKey: estate.maintenanceKey,
     verifyRedirect: estate.verifyRedirect,

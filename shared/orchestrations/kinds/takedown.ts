@@ -2,7 +2,7 @@ import type { Outcome, ProbeOutcome } from '../contracts';
 import { Activities, LedgerKeys } from '../names';
 import { RetryPolicies } from '../retry';
 import { untilDone } from '../resumable';
-import { call, failed, milestones, notify, ok, settle, undoAll, type KindRunner } from './common';
+import { call, failed, milestones, named, notify, ok, settle, undoAll, type KindRunner } from './common';
 
 /** Ledger keys are per estate, so `restore` finds what `down` changed. */
 const k = {
@@ -47,7 +47,7 @@ export const runTakedown: KindRunner<'takedown'> = function* (sc, spec) {
         if (!r.ok) return failed(sc, `could not disable ${task}: ${r.message}`);
       }
     }
-    yield* notify(sc, milestones(sc), `:construction: ${e.id} is down for maintenance: key set, ${e.apiNodes.length} API/UI node(s) in maint, workers and jobs disabled.${tellPartners(e.partners, 'the API answers 503 until the restore')}`, 'down');
+    yield* notify(sc, milestones(sc), `:construction: ${named(e.id, e.title)} is down for maintenance: key set, ${e.apiNodes.length} API/UI node(s) in maint, workers and jobs disabled.${tellPartners(e.partners, 'the API answers 503 until the restore')}`, 'down');
     return ok(sc, `${e.id} taken down`);
   }
 
@@ -76,7 +76,7 @@ export const runTakedown: KindRunner<'takedown'> = function* (sc, spec) {
     const back = (yield call(sc, Activities.runProbes, { checks: normal }, RetryPolicies.vendorRead())) as ProbeOutcome;
     if (!back.ok) return failed(sc, `the key is cleared but outside traffic does not answer normally: ${back.failures.join('; ')}`);
   }
-  yield* notify(sc, milestones(sc), `:white_check_mark: ${e.id} restored: jobs, workers and API/UI nodes back, smoke tests passed, outside traffic restored.${tellPartners(e.partners, 'the API is back')}`, 'restored');
+  yield* notify(sc, milestones(sc), `:white_check_mark: ${named(e.id, e.title)} restored: jobs, workers and API/UI nodes back, smoke tests passed, outside traffic restored.${tellPartners(e.partners, 'the API is back')}`, 'restored');
   return ok(sc, `${e.id} restored`);
 };
 

@@ -8,6 +8,7 @@ import type { LedgerEntry } from '../../../shared/orchestrations/contracts';
 import { runCanary } from '../../../shared/orchestrations/kinds/canary';
 import type { KindRunner, StepContext } from '../../../shared/orchestrations/kinds/common';
 import { runPage } from '../../../shared/orchestrations/kinds/page';
+import { runAlerts } from '../../../shared/orchestrations/kinds/alerts';
 import { runTakedown } from '../../../shared/orchestrations/kinds/takedown';
 import { Activities } from '../../../shared/orchestrations/names';
 import { loadWindowText } from '../../../shared/window/load';
@@ -206,3 +207,22 @@ describe('description, source and tickets of the window', () => {
     expect(runbook.about).toEqual({ description: expect.stringMatching(/^Take every BillPay service offline/), source: '#Maintenance: Service Take Down/Restore Procedure' });
   });
 });
+
+describe('titles of maintenance pages, alert sets and Consul estates', () => {
+  const notices = (file: string, stepId: string) =>
+    drive(runbookRunner(runbookStep(file, stepId)), runbookStep(file, stepId), allFine)
+      .filter((c) => c.name === Activities.notify)
+      .map((c) => String(c.input.text));
+
+  it('name them in their notices, with the id the CLI takes', () => {
+    expect(notices('windows/2025-06-22-monthly.yaml', 'page-up')).toContainEqual(expect.stringMatching(/^:construction: Maintenance page public \(Maintenance page for www, my and sso\) is UP/));
+    expect(notices('windows/2025-04-13-monthly.yaml', 'disable-other-alerts')).toContainEqual(expect.stringMatching(/^:no_bell: Alerts paused: other-alerts \(App and gateway server alerts, off while the maintenance page is up\): /));
+    expect(notices('windows/consul-takedown.yaml', 'take-down')).toContainEqual(expect.stringMatching(/^:construction: billpay \(BillPay production behind HAProxy\) is down for maintenance/));
+  });
+});
+
+/** The kind runner of a compiled step. */
+function runbookRunner(step: RunbookStep): KindRunner<never> {
+  const runners = { 'maintenance-page': runPage, alerts: runAlerts, takedown: runTakedown } as Record<string, unknown>;
+  return runners[step.spec.kind] as KindRunner<never>;
+}
