@@ -156,7 +156,9 @@ export class BlobJournalBackend implements JournalBackend {
   private partCreated = false;
 
   constructor(connectionString: string, taskHub: string) {
-    const service = BlobServiceClient.fromConnectionString(connectionString);
+    // Each try has a deadline: a storage request that never answers (an overloaded emulator) is
+    // retried, never left pending, where it would keep the hub busy and the virtual clock still.
+    const service = BlobServiceClient.fromConnectionString(connectionString, { retryOptions: { tryTimeoutInMs: 30_000 } });
     this.container = service.getContainerClient(containerName(taskHub));
   }
 
