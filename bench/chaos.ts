@@ -17,8 +17,10 @@ export interface ChaosResult {
   kills: number;
   asked: number;
   seed: number;
-  /** Each kill's moment, real ms after the (re)started rehearsal began the window. */
+  /** Each kill's moment: the number of steps done when it came (plus a seeded 0-1.5 s). */
   moments: number[];
+  /** The last run's output (its end), for a failed run. */
+  tail: string;
   finished: boolean;
   state: string;
   checks: { name: string; ok: boolean; detail: string }[];
@@ -81,21 +83,30 @@ export async function chaosRun(workDir: string, referenceReport: string, kills: 
   let done = 0;
   let finished = false;
   let last = '';
-  // Seeded moments between 1 and 4 real seconds into each (re)started run: early enough that
-  // twenty of them land inside one rehearsal, late enough that each run does some work.
+  // Seeded moments spread over the whole window: kill k comes once the progress line says at
+  // least thresholds[k] steps are done (distinct, rising), plus a seeded 0-1.5 s. A moment in
+  // real time alone would bunch up where the rehearsal is slow or never reach its end.
+  const STEPS = 35;
+  const pool = Array.from({ length: STEPS - 1 }, (_, i) => i + 1);
+  for (let i = pool.length - 1; i > 0; i--) {
+    const j = Math.floor(random() * (i + 1));
+    [pool[i], pool[j]] = [pool[j]!, pool[i]!];
+  }
+  const thresholds = pool.slice(0, Math.min(kills, pool.length)).sort((a, b) => a - b);
+  while (thresholds.length < kills) thresholds.push(thresholds.at(-1) ?? 1);
   for (let i = 0; i <= kills && performance.now() - started < limitMs; i++) {
     const args = i === 0 ? [WINDOW_0622, '--port', '0', '--base-port', '0'] : [WINDOW_0622, '--resume'];
-    const run = startRehearse([...args, '--dir', dir, '--quiet', '--report', report]);
-    const began = await run.waitFor(/^(rehearsing|resuming) /m, limitMs);
-    if (i === kills || !began) {
+    const run = startRehearse([...args, '--dir', dir, '--report', report]);
+    const reached = i < kills ? await run.waitFor(new RegExp(`done (${thresholds.slice(i).map(String).join('|')}|[0-9]{3,}|${STEPS})/`), limitMs) : undefined;
+    if (i === kills || !reached) {
       const code = await Promise.race([run.exit, sleep(limitMs).then(() => 'limit' as const)]);
       if (code === 'limit') run.kill();
       last = run.output();
       finished = existsSync(report);
       break;
     }
-    const moment = Math.round(1000 + random() * 3000);
-    const ended = await Promise.race([run.exit.then(() => true), sleep(moment).then(() => false)]);
+    const delay = Math.round(random() * 1500);
+    const ended = await Promise.race([run.exit.then(() => true), sleep(delay).then(() => false)]);
     if (ended) {
       last = run.output();
       finished = existsSync(report);
@@ -103,12 +114,13 @@ export async function chaosRun(workDir: string, referenceReport: string, kills: 
     }
     run.kill();
     await run.exit;
-    moments.push(moment);
+    moments.push(thresholds[i]!);
     done++;
+    last = run.output();
   }
   const seconds = (performance.now() - started) / 1000;
   const reference = JSON.parse(readFileSync(referenceReport, 'utf8')) as Doc;
-  if (!finished) return { kills: done, asked: kills, seed, moments, finished, state: `no report: ${last.slice(-600)}`, checks: [], duplicates: [], missing: [], seconds };
+  if (!finished) return { kills: done, asked: kills, seed, moments, tail: last.slice(-3000), finished, state: 'no report', checks: [], duplicates: [], missing: [], seconds };
   const final = JSON.parse(readFileSync(report, 'utf8')) as Doc;
   const ours = sideEffects(final);
   const theirs = sideEffects(reference);
@@ -119,6 +131,7 @@ export async function chaosRun(workDir: string, referenceReport: string, kills: 
     asked: kills,
     seed,
     moments,
+    tail: last.slice(-3000),
     finished,
     state: final.status.state,
     checks: finalChecks(final, reference),

@@ -81,6 +81,7 @@ async function main(argv: string[]): Promise<number> {
       log(`chaos: ${kills} SIGKILLs of a 2025-06-22 rehearsal (seed ${o.seed})`);
       results.chaos = await chaosRun(work, reference, kills, o.seed, 10 * 60_000);
       log(`  ${results.chaos.kills}/${kills} kills, ${results.chaos.state}, checks ${results.chaos.checks.filter((c) => c.ok).length}/${results.chaos.checks.length}, duplicates ${results.chaos.duplicates.length}`);
+      if (results.chaos.state !== 'succeeded') log(`  the last run ended with:\n${results.chaos.tail}`);
     }
     if (parts.has('engine') && !quick) {
       for (const [i, servers] of SIZES.slice(1).entries()) {
@@ -176,7 +177,7 @@ function docsSection(r: Results): string {
   if (r.chaos) {
     const ch = r.chaos;
     out.push('', '### Chaos (SIGKILL and `--resume`)', '');
-    out.push(`One rehearsal of windows/2025-06-22-monthly.yaml; its whole process group (host, app, estate, Azurite) SIGKILLed ${ch.kills} times (asked ${ch.asked}, seed ${ch.seed}) at ${ch.moments.length ? `${fmt(Math.min(...ch.moments) / 1000, 1)}-${fmt(Math.max(...ch.moments) / 1000, 1)}` : '-'} s into each (re)started run, resumed each time with \`npm start -- --resume\`; ${fmt(ch.seconds)} s in all. Final state: ${ch.state}. Compared with the undisturbed run of the load part:`);
+    out.push(`One rehearsal of windows/2025-06-22-monthly.yaml; its whole process group (host, app, estate, Azurite) SIGKILLed ${ch.kills} times (asked ${ch.asked}, seed ${ch.seed}): kill k once the progress line showed at least t(k) of the 35 steps done (t = ${ch.moments.join(', ') || '-'}, seeded, distinct) plus a seeded 0-1.5 s, resumed each time with \`npm start -- --resume\`; ${fmt(ch.seconds)} s in all. Final state: ${ch.state}. Compared with the undisturbed run of the load part:`);
     out.push('', '| check | holds | detail |', '|---|---|---|');
     for (const x of ch.checks) out.push(`| ${x.name} | ${x.ok ? 'yes' : '**no**'} | ${x.detail.replace(/\|/g, '\\|').slice(0, 200)} |`);
     out.push('', `Duplicate side effects (patch installs per VM, Slack messages per channel, pipeline runs, Key Vault versions, Mailgun keys, Cloudflare changes and purges, Pingdom and Opsgenie maintenance): ${ch.duplicates.length === 0 ? '0' : ch.duplicates.join('; ')}. Missing ones: ${ch.missing.length === 0 ? '0' : ch.missing.join('; ')}.`);
