@@ -67,6 +67,8 @@ export interface HttpCheck {
   method: 'GET' | 'HEAD' | 'POST';
   expectStatus: number[];
   expectBody?: string;
+  rejectBody?: string;
+  expectHeader?: string;
   timeoutInMs: number;
   attempts: number;
 }
@@ -145,6 +147,7 @@ export type StepSpec =
         id: string;
         maintenanceKey: { key: string; value: string; restoreValue?: string };
         verifyRedirect: string[];
+        maintenanceMarker?: string;
         verifyDown: HttpCheck[];
         apiNodes: string[];
         workers: { node: string; services: string[] }[];
@@ -420,6 +423,7 @@ function estateOf(id: string, estate: ConsulEstateDef): Extract<StepSpec, { kind
     id,
     maintenanceKey: estate.maintenanceKey,
     verifyRedirect: estate.verifyRedirect,
+    ...(estate.maintenanceMarker ? { maintenanceMarker: estate.maintenanceMarker } : {}),
     apiNodes: estate.apiNodes,
     workers: estate.workers,
     ...(estate.scheduledTasks ? { scheduledTasks: estate.scheduledTasks } : {}),
@@ -435,6 +439,8 @@ function httpCheck(check: SanityCheckDef): HttpCheck {
     method: check.method,
     expectStatus: Array.isArray(check.expectStatus) ? check.expectStatus : [check.expectStatus],
     ...(check.expectBody !== undefined ? { expectBody: check.expectBody } : {}),
+    ...(check.rejectBody !== undefined ? { rejectBody: check.rejectBody } : {}),
+    ...(check.expectHeader !== undefined ? { expectHeader: check.expectHeader } : {}),
     timeoutInMs: Math.round((check.timeout ?? 0.5) * 60_000),
     attempts: check.attempts,
   };

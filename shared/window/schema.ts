@@ -148,6 +148,10 @@ export const SanityCheck = strict({
   method: z.enum(['GET', 'HEAD', 'POST']).default('GET'),
   expectStatus: z.union([z.number().int(), z.array(z.number().int())]).default(200),
   expectBody: z.string().optional(),
+  /** Text the body must not contain (the maintenance message, once traffic is back). */
+  rejectBody: z.string().optional(),
+  /** A response header that must be present (Retry-After on a maintenance 503). */
+  expectHeader: z.string().regex(/^[A-Za-z0-9-]+$/, 'a header name such as Retry-After').optional(),
   timeout: Duration.optional(),
   /** Retries before the probe counts as failed (servers warm up after a reboot). */
   attempts: z.number().int().min(1).max(20).default(3),
@@ -247,6 +251,8 @@ export const ConsulEstate = strict({
   maintenanceKey: ConsulKey,
   /** UI endpoints that must redirect to the friendly message while down. */
   verifyRedirect: z.array(z.string()).default([]),
+  /** Text of the friendly message: the redirect check looks for it, and the restore for its absence. */
+  maintenanceMarker: z.string().min(1).optional(),
   apiNodes: z.array(z.string()).min(1),
   workers: z.array(strict({ node: z.string(), services: z.array(z.string()).min(1) })).default([]),
   scheduledTasks: strict({ node: z.string(), tasks: z.array(z.string()).min(1) }).optional(),
@@ -254,6 +260,9 @@ export const ConsulEstate = strict({
   /** Checks that must see the estate down while it is (the API answering 503). */
   verifyDown: z.array(SanityCheck).default([]),
   partners: z.array(z.string()).default([]),
+}).superRefine((e, ctx) => {
+  // A redirect check without the message's text would pass on the normal site (any 200).
+  if (e.verifyRedirect.length > 0 && !e.maintenanceMarker) ctx.addIssue({ code: 'custom', path: ['maintenanceMarker'], message: 'required with verifyRedirect: the text of the maintenance message the check looks for' });
 });
 
 // ---------------------------------------------------------------- steps
