@@ -69,6 +69,29 @@ function childrenOf(pid: number): number[] {
   }
 }
 
+/** Every process below `pid` (its Azurite), deepest last. */
+export function descendants(pid: number): number[] {
+  return childrenOf(pid).flatMap((c) => [c, ...descendants(c)]);
+}
+
+/** Resolves once none of `pids` is alive any more (or after `timeoutMs`). */
+export async function gone(pids: number[], timeoutMs: number): Promise<boolean> {
+  const until = performance.now() + timeoutMs;
+  const alive = (pid: number) => {
+    try {
+      // A zombie (Z) has exited; only its parent's wait is missing.
+      return !/^State:\s+Z/m.test(readFileSync(`/proc/${pid}/status`, 'utf8'));
+    } catch {
+      return false;
+    }
+  };
+  while (pids.some(alive)) {
+    if (performance.now() > until) return false;
+    await sleep(100);
+  }
+  return true;
+}
+
 /**
  * Samples a process and its descendants (Azurite) every 250 ms: the main process's peak
  * (VmHWM, the kernel's own high-water mark) and the largest sum of the tree's resident sets.
