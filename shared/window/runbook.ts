@@ -3,6 +3,7 @@ import { memberName, memberPools, poolMembership } from './estate';
 import { buildGraph, pagesDownBefore, topologicalOrder, type WindowGraph } from './graph';
 import type { Plan } from './plan';
 import type { ConsulEstateDef, MemberDef, PipelineRefDef, SanityCheckDef, Step, WindowDef } from './schema';
+import { expectedAt } from './schema';
 import { layoutOf, type PhaseLayout } from './layout';
 import { parseWallTime, resolveWallTime } from './walltime';
 
@@ -182,6 +183,8 @@ export interface RunbookStep {
   notBefore?: string;
   /** The seed's time for it (`expect:`): it should begin by then; the status flags it when later. */
   expectBy?: string;
+  /** Why the window plans it later than that (`expect: { at, why }`). */
+  expectLateBecause?: string;
   plannedStart: string;
   plannedEnd: string;
   estimateMinutes: number;
@@ -264,7 +267,8 @@ export function compileRunbook(window: WindowDef, plan: Plan, revision: string):
       deps,
       finishAfter: node.finishAfter.flatMap((f) => collapse(graph, f, true).deps),
       ...(notBefore ? { notBefore } : {}),
-      ...(step.expect ? { expectBy: instant(step.expect) } : {}),
+      ...(step.expect ? { expectBy: instant(expectedAt(step.expect)!.at) } : {}),
+      ...(expectedAt(step.expect)?.why ? { expectLateBecause: expectedAt(step.expect)!.why } : {}),
       plannedStart: new Date(p.start.epochMs).toISOString(),
       plannedEnd: new Date(p.end.epochMs).toISOString(),
       estimateMinutes: p.estimateMinutes,

@@ -295,7 +295,7 @@ const common = {
    * The time the seed states for this step ("Sunday around 8 AM"): it should begin by then. The
    * plan and the status flag it when it begins later; it never holds the step back (that is `at`).
    */
-  expect: WallTimeText.optional(),
+  expect: z.union([WallTimeText, strict({ at: WallTimeText, why: z.string().trim().min(1) })]).optional(),
   /** Step or phase ids that must finish first ("must wait for X"). */
   after: StringList.optional(),
   estimate: Duration.optional(),
@@ -613,4 +613,10 @@ export type PipelineRefDef = z.output<typeof PipelineRef>;
 
 export function isBlock(item: Item): item is Block {
   return item.kind === 'sequence' || item.kind === 'parallel';
+}
+
+/** The seed's time of a step (`expect:` as a time, or `{ at, why }` when the window says why it plans later). */
+export function expectedAt(expect: string | { at: string; why: string } | undefined): { at: string; why?: string } | undefined {
+  if (expect === undefined) return undefined;
+  return typeof expect === 'string' ? { at: expect } : expect;
 }
