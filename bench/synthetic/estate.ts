@@ -146,7 +146,6 @@ export function syntheticEstate(options: SyntheticOptions): SyntheticEstate {
     id: windowId,
     title: `Synthetic window, ${servers} servers`,
     description: `Seeded synthetic estate (bench/synthetic): ${servers} servers in ${groupCount} groups, ${poolCount * 2} pools at a ${Math.round(floor * 100)}% floor, ${changes} changes.`,
-    category: 'monthly',
     timeZone: 'America/New_York',
     displayZones: ['Asia/Kolkata'],
     date: '2025-06-22',
