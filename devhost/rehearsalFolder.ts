@@ -25,6 +25,8 @@ export const RehearsalRecord = z.strictObject({
   storage: z.string().optional(),
   speed: z.number().nonnegative().optional(),
   activityJitterMs: z.number().nonnegative().optional(),
+  /** The estate file as copied into the folder (absent: sandbox/estate/default.yaml). */
+  estateFile: z.string().min(1).optional(),
   /** The scenario (faults, people behaviour) the run was started with. */
   scenario: z.unknown().optional(),
 });

@@ -89,6 +89,8 @@ interface Options {
   resume?: boolean;
   /** Discard an unfinished rehearsal's folder and start over. */
   fresh?: boolean;
+  /** The estate file (default sandbox/estate/default.yaml); copied into the folder so a resume uses the same. */
+  estate?: string;
 }
 
 /** App settings that point the real app at the simulated estate (what an operator sets in Azure). */
@@ -231,6 +233,8 @@ export async function startRehearsal(windowFile: string, options: StartRehearsal
     folder.create();
     const copy = path.join(folder.windowsDir, path.basename(windowFile));
     copyFileSync(windowFile, copy);
+    const estateCopy = options.estate ? path.join(folder.dir, 'estate.yaml') : undefined;
+    if (options.estate && estateCopy) copyFileSync(options.estate, estateCopy);
     const plan = planWindow(loaded.window, { recommend: false });
     // A fresh task hub and record prefix per rehearsal: an Azurite left running by an earlier
     // one (or shared with tests) never makes this run see that one's instances.
@@ -251,13 +255,14 @@ export async function startRehearsal(windowFile: string, options: StartRehearsal
       ...(options.speed !== undefined ? { speed: options.speed } : {}),
       ...(options.activityJitterMs ? { activityJitterMs: options.activityJitterMs } : {}),
       ...(options.scenario ? { scenario: options.scenario } : {}),
+      ...(estateCopy ? { estateFile: estateCopy } : {}),
     };
   }
   const loaded = loadWindowFile(windowFile);
   if (!loaded.window) throw new Error(`the window has problems:\n${loaded.problems.map(formatProblem).join('\n')}`);
   const window = loaded.window;
 
-  const estateFile = path.join(ROOT, 'sandbox', 'estate', 'default.yaml');
+  const estateFile = record.estateFile ?? path.join(ROOT, 'sandbox', 'estate', 'default.yaml');
   const estate = parse(readFileSync(estateFile, 'utf8')) as Record<string, unknown>;
   // The estate follows the host's virtual clock; until the host exists it reads the start.
   const startMs = record.startMs;
@@ -696,6 +701,7 @@ async function main(argv: string[]): Promise<number> {
     .option('--port <n>', 'local host HTTP port', Number, 7071)
     .option('--base-port <n>', 'first port of the simulated estate', Number, 7440)
     .option('--keep', 'keep the rehearsal folder (logs, storage) when it ends')
+    .option('--estate <file>', 'the simulated estate (default sandbox/estate/default.yaml)')
     .option('--dir <folder>', 'the rehearsal folder (default .mw/rehearsals/<window-id>)')
     .option('--resume', 'continue a rehearsal that was killed, from its folder (task hub, estate, keys)')
     .option('--fresh', "discard an unfinished rehearsal's folder and start over")
@@ -706,6 +712,7 @@ async function main(argv: string[]): Promise<number> {
   program.parse(argv);
   const options = program.opts<Options>();
   const windowFile = path.resolve(program.args[0] ?? DEFAULT_WINDOW);
+  if (options.estate) options.estate = path.resolve(options.estate);
   const log = (line: string) => process.stdout.write(`${line}\n`);
 
   const given = options.scenario ? (JSON.parse(readFileSync(options.scenario, 'utf8')) as Scenario) : undefined;

@@ -4,6 +4,16 @@ import { renderStatusPage } from './page';
 import { windowStatus, type ApiDeps, type ApiRequest, type ApiResponse, type WindowStatusView } from './windows';
 
 /**
+ * Pages rendered per shared status answer (statusCache.ts: one view object per window for about a
+ * second) and viewer: two hundred pollers of a page cost one render a second per viewer, not two
+ * hundred. Keyed by the view object, so an entry goes when the cache lets its answer go.
+ */
+const rendered = new WeakMap<object, Map<string, string>>();
+const MAX_VIEWERS = 64;
+/** Where the page carries its CSRF token; replaced by each request's own token. */
+const TOKEN_SLOT = 'mwcsrftokenslot0000000000000000000000000000';
+
+/**
  * `GET /api/windows/{id}/page`: the status page for whoever asks. The caller (App Service
  * authentication on Azure, the local identity header in a rehearsal) decides whether approval
  * buttons are shown; the approval API checks again whatever the page showed.
@@ -14,10 +24,19 @@ export async function statusPage(deps: ApiDeps, req: ApiRequest): Promise<ApiRes
   if (status.status !== 200) return status;
   const view = status.jsonBody as WindowStatusView;
   const caller = callerOf(req.headers, deps.identity);
-  let person: string | undefined;
-  if (caller && view.revision) {
-    const runbook = await deps.store.getRunbook(windowId, view.revision);
-    person = runbook ? personOf(runbook, caller) : undefined;
+  const viewerKey = caller ? caller.id : '';
+  let byViewer = rendered.get(view);
+  if (!byViewer) rendered.set(view, (byViewer = new Map()));
+  let html = byViewer.get(viewerKey);
+  if (html === undefined) {
+    let person: string | undefined;
+    if (caller && view.revision) {
+      const runbook = await deps.store.getRunbook(windowId, view.revision);
+      person = runbook ? personOf(runbook, caller) : undefined;
+    }
+    html = renderStatusPage(view, { ...(caller ? { viewer: { id: caller.id, ...(person ? { person } : {}) } } : {}), csrfToken: TOKEN_SLOT });
+    // Bounded: a shared view lives about a second (statusCache.ts); a flood of names renders anew.
+    if (byViewer.size < MAX_VIEWERS) byViewer.set(viewerKey, html);
   }
   const csrf = csrfFor(req);
   return {
@@ -31,6 +50,7 @@ export async function statusPage(deps: ApiDeps, req: ApiRequest): Promise<ApiRes
       'x-content-type-options': 'nosniff',
       'referrer-policy': 'no-referrer',
     },
-    body: renderStatusPage(view, { ...(caller ? { viewer: { id: caller.id, ...(person ? { person } : {}) } } : {}), csrfToken: csrf.token }),
+    // The token is per request ([A-Za-z0-9_-], unchanged by HTML escaping), the rest per view and viewer.
+    body: html.split(TOKEN_SLOT).join(csrf.token),
   };
 }
