@@ -1,3 +1,5 @@
+import { spawn } from 'child_process';
+import { existsSync } from 'fs';
 import { join } from 'path';
 import { rehearsalSettings } from '../../../devhost/rehearse';
 import { createPorts } from '../../../shared/composition';
@@ -53,6 +55,22 @@ async function preflight(window: WindowDef): Promise<PreflightReport> {
   return preflightWindow(window, { ports: createPorts(config), nowMs: env.clock.now(), ...(config.azure.alertRulesScope ? { alertRulesScope: config.azure.alertRulesScope } : {}) });
 }
 
+/** `mw preflight` as a person runs it (the compiled CLI), with the app's settings for this estate in its environment. */
+function mw(args: string[], window: WindowDef): Promise<{ code: number | null; out: string; err: string }> {
+  const cli = join(__dirname, '../../../dist/cli/mw.js');
+  if (!existsSync(cli)) throw new Error('dist/cli/mw.js is missing: run `npm run build` first (npm test does)');
+  const settings = rehearsalSettings(env.sandbox, env.estate as Record<string, unknown>, 'http://127.0.0.1:9', '/nonexistent', window.timeZone, 'preflight');
+  return new Promise((resolve) => {
+    // Asynchronous: the estate answering it runs in this process.
+    const child = spawn(process.execPath, [cli, 'preflight', ...args], { env: { PATH: process.env.PATH ?? '', ...settings }, stdio: ['ignore', 'pipe', 'pipe'] });
+    let out = '';
+    let err = '';
+    child.stdout.on('data', (d: Buffer) => (out += d.toString()));
+    child.stderr.on('data', (d: Buffer) => (err += d.toString()));
+    child.on('close', (code) => resolve({ code, out, err }));
+  });
+}
+
 async function control(path: string, body?: unknown): Promise<void> {
   const res = await httpsJson(env.sandbox.caPem, 'POST', `${env.sandbox.urls.control}${path}`, body ?? {});
   if (res.status !== 200) throw new Error(`${path}: ${res.status} ${JSON.stringify(res.body)}`);
@@ -71,6 +89,14 @@ describe('mw preflight against the simulated estate', () => {
     for (const [check, n] of Object.entries(report.checked)) expect([check, n > 0]).toEqual([check, true]);
     expect(writesOf(env.sandbox.calls({ since: before }))).toEqual([]);
     expect(env.newContractViolations()).toEqual([]);
+  });
+
+  it('exits 0 from the command line for the clean window, printing times in its zones', async () => {
+    const run = await mw([CLEAN_FILE], windowOf(CLEAN_FILE));
+    expect(run.err).toBe('');
+    expect(run.code).toBe(0);
+    expect(run.out).toMatch(/^Pre-flight of 2025-06-22 Monthly \(2025-06-22-monthly\), \w{3} \d\d:\d\d E[SD]T \| \w{3} \d\d:\d\d IST\n {2}checked: credentials \d+, resources \d+, /);
+    expect(run.out.trim().split('\n').at(-1)).toBe('clean: no errors, no warnings');
   });
 
   it('reports a revoked credential, a missing pool member, the bot out of a channel and a deleted tag, each at its field, and writes nothing', async () => {
@@ -107,5 +133,11 @@ describe('mw preflight against the simulated estate', () => {
     // The reads did reach every vendor the window uses.
     expect([...new Set(calls.map((c) => c.listener))].sort()).toEqual(expect.arrayContaining(['arm', 'cloudflare', 'devops', 'slack']));
     expect(env.newContractViolations()).toEqual([]);
+
+    // The command line says the same, exits 1, and --json carries the fields.
+    const run = await mw([TAGGED_FILE, '--json'], window);
+    expect(run.code).toBe(1);
+    const json = JSON.parse(run.out) as PreflightReport;
+    expect(json.findings.map((f) => f.field)).toEqual(expect.arrayContaining(['maintenancePages.public.cloudflare', web4, channelField, `${hubInfra}.pipeline.tag`]));
   });
 });
