@@ -170,7 +170,7 @@ export function formatStatus(v: WindowStatusView): string {
   }
   for (const [set, state] of Object.entries(v.alertSets)) lines.push(`  alerts ${set} are ${state.toUpperCase()}`);
   // Later than the seed's time for them (`expect:`): began late, or still waiting past it.
-  for (const s of v.steps.filter((x) => x.lateMinutes)) lines.push(`  later than the seed: ${s.id} ${s.lateMinutes}m after ${at(s.expectedBy)}`);
+  for (const s of v.steps.filter((x) => x.lateMinutes)) lines.push(`  later than the seed: ${s.id} ${s.lateMinutes}m after ${at(s.expectedBy)}${s.lateBecause ? ` (planned so: ${s.lateBecause})` : ''}`);
   const deferred = v.steps.filter((s) => s.state === 'deferred');
   if (deferred.length > 0) {
     lines.push(`  deferred to a following window (${deferred.length}):`);

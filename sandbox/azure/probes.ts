@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import type { Router, SandboxRequest, SandboxResponse, SandboxService, ServiceContext } from '../core/types';
 import { azureModelFor, type AzureModel } from './model';
+import { frontAnswer, type Front } from '../core/fronts';
 
 /** A canned answer for one path. */
 const PathAnswerSchema = z
@@ -104,9 +105,12 @@ export function modelTargets(model: AzureModel, probes: ProbesEstate): ProbeTarg
  * with the VM name as the Host's first label. 200 when healthy; 503 while patching or rebooting,
  * when stopped, or when told to fail.
  */
-export function registerProbes(router: Router, model: AzureModel, probes: ProbesEstate = ProbesEstateSchema.parse({})): void {
+export function registerProbes(router: Router, model: AzureModel, probes: ProbesEstate = ProbesEstateSchema.parse({}), front?: Front): void {
   const targets = modelTargets(model, probes);
   const answer = (req: SandboxRequest): SandboxResponse => {
+    // A proxy in front of a site (HAProxy in maintenance) answers before the site does.
+    const proxied = front?.((req.headers.host ?? '').replace(/:\d+$/, '').toLowerCase(), req.path);
+    if (proxied) return proxied;
     const byHost = probeAnswer(targets, req.headers.host ?? '', req.path);
     if (byHost) return byHost;
     const legacy = /^\/([^/]+)\/health$/i.exec(req.path);
@@ -124,7 +128,7 @@ export function createProbesService(ctx: ServiceContext): SandboxService {
   const probes = ProbesEstateSchema.parse(ctx.estate['probes'] ?? {});
   return {
     name: 'probes',
-    register: (router) => registerProbes(router, model, probes),
+    register: (router) => registerProbes(router, model, probes, (host, path) => frontAnswer(ctx, host, path)),
     snapshot: () => ({
       servers: Object.fromEntries([...model.vms.values()].filter((v) => v.role === 'web').map((v) => [v.name, { url: `${model.baseUrl('probes')}/${v.name}/health`, healthy: model.isHealthy(v) }])),
       sites: probes.sites.map((s) => s.host),

@@ -45,6 +45,19 @@ export const ConsulEstate = z
     tokens: z.array(ConsulToken).min(1),
     kv: z.record(z.string(), z.string()).default({}),
     nodes: z.array(ConsulNode).min(1),
+    /**
+     * HAProxy's fronts: while `maintenanceKey` is set, outside requests to these hosts get the
+     * friendly message (the text of `messageKey`) and API paths a bare 503, each with Retry-After.
+     */
+    haproxy: z
+      .object({
+        fronts: z.array(z.string().min(1)).default([]),
+        messageKey: z.string().min(1).optional(),
+        apiPathPrefix: z.string().regex(/^\//).default('/api/'),
+        retryAfterSeconds: z.number().int().positive().default(3600),
+      })
+      .strict()
+      .optional(),
   })
   .strict()
   .superRefine((e, ctx) => {
@@ -55,6 +68,9 @@ export const ConsulEstate = z
     });
   });
 export type ConsulEstate = z.infer<typeof ConsulEstate>;
+
+/** A fault of the HAProxy fronts: `ignore-key` (HAProxy does not watch the key: nothing is redirected). */
+export const HaproxyFault = z.object({ kind: z.literal('haproxy'), fault: z.literal('ignore-key') }).strict();
 
 /** A KV entry as stored. */
 export const KvEntry = z.object({
@@ -79,5 +95,5 @@ export const ConsulEvent = z.object({ seq: z.number(), at: z.string(), node: z.s
 export type ConsulEvent = z.infer<typeof ConsulEvent>;
 
 /** Everything save() writes. */
-export const ConsulSaved = z.object({ kv: z.array(KvEntry), nodes: z.array(NodeState), index: z.number(), events: z.array(ConsulEvent) });
+export const ConsulSaved = z.object({ kv: z.array(KvEntry), nodes: z.array(NodeState), index: z.number(), events: z.array(ConsulEvent), haproxyIgnoresKey: z.boolean().default(false) });
 export type ConsulSaved = z.infer<typeof ConsulSaved>;

@@ -1,7 +1,9 @@
 import { createHash } from 'crypto';
 import { azureModelFor, type AzureModel } from '../azure/model';
 import type { RouteHandler, Router, SandboxRequest, SandboxResponse, SandboxService, ServiceContext, ServiceFactory } from '../core/types';
-import { ConsulEstate, ConsulSaved, type ConsulEvent, type ConsulToken, type KvEntry, type NodeState } from './schema';
+import { ConsulEstate, ConsulSaved, HaproxyFault, type ConsulEvent, type ConsulToken, type KvEntry, type NodeState } from './schema';
+import { registerFront } from '../core/fronts';
+import type { FaultTarget } from '../core/extensions';
 
 /** The anonymous token's accessor id, as Consul names it in permission errors. */
 const ANONYMOUS_ACCESSOR = '00000000-0000-0000-0000-000000000002';
@@ -58,8 +60,11 @@ export interface ConsulSnapshot {
  * Worker services run on the Azure VMs of the same name (the `azure` section): a catalog
  * service with `windowsService` turns critical while that Windows service is stopped there.
  */
-export class ConsulService implements SandboxService {
+export class ConsulService implements SandboxService, FaultTarget {
   readonly name = 'consul';
+  readonly faultKinds = ['haproxy'] as const;
+  /** The `haproxy` fault: HAProxy does not act on the maintenance key (a take-down whose redirect is not in place). */
+  private haproxyIgnoresKey = false;
   private readonly estate: ConsulEstate;
   private kv = new Map<string, KvEntry>();
   private nodes: NodeState[];
@@ -76,6 +81,43 @@ export class ConsulService implements SandboxService {
       maintenance: null,
       serviceMaintenance: {},
     }));
+    registerFront(ctx, (host, path) => this.haproxyAnswer(host, path));
+  }
+
+  /**
+   * HAProxy in maintenance (seed 004: the key "will signal HAProxy to redirect outside traffic to
+   * our friendly messaging"; "the API needs to return a 503"): the UI gets the message, the API a
+   * 503, both with Retry-After, as long as the key is set.
+   */
+  private haproxyAnswer(host: string, path: string): SandboxResponse | undefined {
+    const proxy = this.estate.haproxy;
+    if (!proxy || this.haproxyIgnoresKey || !proxy.fronts.some((f) => f.toLowerCase() === host)) return undefined;
+    if (!this.kv.has(this.estate.maintenanceKey)) return undefined;
+    const headers = { 'Retry-After': String(proxy.retryAfterSeconds), 'Cache-Control': 'no-store' };
+    if (path.toLowerCase().startsWith(proxy.apiPathPrefix.toLowerCase())) return { status: 503, headers: { ...headers, 'Content-Type': 'text/plain; charset=utf-8' }, body: 'Service Unavailable' };
+    const message = (proxy.messageKey ? this.kv.get(proxy.messageKey)?.value : undefined) ?? 'Down for maintenance.';
+    const escaped = message.replace(/[&<>"]/g, (c) => `&#${c.charCodeAt(0)};`);
+    return { status: 503, headers: { ...headers, 'Content-Type': 'text/html; charset=utf-8' }, body: `<html><head><title>Maintenance</title></head><body><p>${escaped}</p></body></html>` };
+  }
+
+  addFault(spec: unknown): { id: string } & Record<string, unknown> {
+    HaproxyFault.parse(spec);
+    this.haproxyIgnoresKey = true;
+    return { id: 'haproxy-ignore-key', kind: 'haproxy', fault: 'ignore-key' };
+  }
+
+  removeFault(id: string): boolean {
+    if (id !== 'haproxy-ignore-key' || !this.haproxyIgnoresKey) return false;
+    this.haproxyIgnoresKey = false;
+    return true;
+  }
+
+  clearFaults(): void {
+    this.haproxyIgnoresKey = false;
+  }
+
+  listFaults(): unknown[] {
+    return this.haproxyIgnoresKey ? [{ id: 'haproxy-ignore-key', kind: 'haproxy', fault: 'ignore-key' }] : [];
   }
 
   register(router: Router): void {
@@ -119,7 +161,7 @@ export class ConsulService implements SandboxService {
   }
 
   save(): ConsulSaved {
-    return { kv: [...this.kv.values()], nodes: this.nodes, index: this.index, events: this.events };
+    return { kv: [...this.kv.values()], nodes: this.nodes, index: this.index, events: this.events, haproxyIgnoresKey: this.haproxyIgnoresKey };
   }
 
   load(saved: unknown): void {
@@ -128,6 +170,7 @@ export class ConsulService implements SandboxService {
     this.nodes = s.nodes;
     this.index = s.index;
     this.events = s.events;
+    this.haproxyIgnoresKey = s.haproxyIgnoresKey;
   }
 
   private nowIso(): string {

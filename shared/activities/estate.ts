@@ -114,6 +114,8 @@ export function estateActivities({ ports, store }: ActivityDeps) {
             method: check.method,
             expectStatus: check.expectStatus,
             ...(check.expectBody !== undefined ? { expectBody: check.expectBody } : {}),
+            ...(check.rejectBody !== undefined ? { rejectBody: check.rejectBody } : {}),
+            ...(check.expectHeader !== undefined ? { expectHeader: check.expectHeader } : {}),
             timeoutInMs: check.timeoutInMs,
           });
           passed = result.ok;

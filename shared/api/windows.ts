@@ -326,7 +326,7 @@ export interface WindowStatusView {
   counts: Record<string, number>;
   phases: { id: string; state: string }[];
   /** `expectedBy`: the seed's time for the step (`expect:`); `lateMinutes`: how far past it the step began (or, not begun, now is). */
-  steps: { id: string; title: string; kind: string; phase: string; state: string; plannedStart: string; plannedEnd: string; at?: string; detail?: string; tickets: string[]; assignees?: string[]; expectedBy?: string; lateMinutes?: number }[];
+  steps: { id: string; title: string; kind: string; phase: string; state: string; plannedStart: string; plannedEnd: string; at?: string; detail?: string; tickets: string[]; assignees?: string[]; expectedBy?: string; lateMinutes?: number; lateBecause?: string }[];
   approvalsPending: { gate: string; title: string; roles: { role: string; quorum: number; approvers: string[] }[] }[];
   servers: Record<string, { state: string; detail?: string; step: string }>;
   maintenancePages: Record<string, 'up' | 'down'>;

@@ -3,6 +3,10 @@ export interface ProbeRequest {
   method: 'GET' | 'HEAD' | 'POST';
   expectStatus: number[];
   expectBody?: string;
+  /** Text the body must not contain. */
+  rejectBody?: string;
+  /** A header that must be present. */
+  expectHeader?: string;
   timeoutInMs: number;
 }
 

@@ -66,6 +66,15 @@ export function renderPlanText(plan: Plan): string {
 
   out.push('');
   out.push(budgetLine(plan, at));
+  // The seed's times (`expect:`): each step planned later than the seed said is named.
+  const expected = plan.steps.filter((s) => s.expectBy);
+  const late = expected.filter((s) => s.lateMinutes);
+  if (expected.length > 0) {
+    const unexplained = late.filter((s) => !s.lateBecause).length;
+    const header = unexplained > 0 ? `, ${unexplained} WITHOUT A REASON` : ', each with the window\'s reason';
+    out.push(late.length === 0 ? `Seed times   all ${expected.length} kept (each step with expect: starts by its time)` : `Seed times   ${late.length} of ${expected.length} later than the seed${header}:`);
+    for (const s of late) out.push(`  - ${s.id} starts ${at(s.start.epochMs)}, ${formatMinutes(s.lateMinutes!)} after the seed's ${at(s.expectBy!.epochMs)}${s.lateBecause ? `: ${s.lateBecause}` : ' (the window does not say why)'}`);
+  }
   out.push('');
   if (plan.recommendations.length === 0) {
     out.push('Recommendations: none (no not-before time on the critical path can move earlier usefully)');

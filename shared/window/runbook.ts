@@ -3,6 +3,7 @@ import { memberName, memberPools, poolMembership } from './estate';
 import { buildGraph, pagesDownBefore, topologicalOrder, type WindowGraph } from './graph';
 import type { Plan } from './plan';
 import type { ConsulEstateDef, MemberDef, PipelineRefDef, SanityCheckDef, Step, WindowDef } from './schema';
+import { expectedAt } from './schema';
 import { layoutOf, type PhaseLayout } from './layout';
 import { parseWallTime, resolveWallTime } from './walltime';
 
@@ -67,6 +68,8 @@ export interface HttpCheck {
   method: 'GET' | 'HEAD' | 'POST';
   expectStatus: number[];
   expectBody?: string;
+  rejectBody?: string;
+  expectHeader?: string;
   timeoutInMs: number;
   attempts: number;
 }
@@ -145,6 +148,7 @@ export type StepSpec =
         id: string;
         maintenanceKey: { key: string; value: string; restoreValue?: string };
         verifyRedirect: string[];
+        maintenanceMarker?: string;
         verifyDown: HttpCheck[];
         apiNodes: string[];
         workers: { node: string; services: string[] }[];
@@ -179,6 +183,8 @@ export interface RunbookStep {
   notBefore?: string;
   /** The seed's time for it (`expect:`): it should begin by then; the status flags it when later. */
   expectBy?: string;
+  /** Why the window plans it later than that (`expect: { at, why }`). */
+  expectLateBecause?: string;
   plannedStart: string;
   plannedEnd: string;
   estimateMinutes: number;
@@ -261,7 +267,8 @@ export function compileRunbook(window: WindowDef, plan: Plan, revision: string):
       deps,
       finishAfter: node.finishAfter.flatMap((f) => collapse(graph, f, true).deps),
       ...(notBefore ? { notBefore } : {}),
-      ...(step.expect ? { expectBy: instant(step.expect) } : {}),
+      ...(step.expect ? { expectBy: instant(expectedAt(step.expect)!.at) } : {}),
+      ...(expectedAt(step.expect)?.why ? { expectLateBecause: expectedAt(step.expect)!.why } : {}),
       plannedStart: new Date(p.start.epochMs).toISOString(),
       plannedEnd: new Date(p.end.epochMs).toISOString(),
       estimateMinutes: p.estimateMinutes,
@@ -420,6 +427,7 @@ function estateOf(id: string, estate: ConsulEstateDef): Extract<StepSpec, { kind
     id,
     maintenanceKey: estate.maintenanceKey,
     verifyRedirect: estate.verifyRedirect,
+    ...(estate.maintenanceMarker ? { maintenanceMarker: estate.maintenanceMarker } : {}),
     apiNodes: estate.apiNodes,
     workers: estate.workers,
     ...(estate.scheduledTasks ? { scheduledTasks: estate.scheduledTasks } : {}),
@@ -435,6 +443,8 @@ function httpCheck(check: SanityCheckDef): HttpCheck {
     method: check.method,
     expectStatus: Array.isArray(check.expectStatus) ? check.expectStatus : [check.expectStatus],
     ...(check.expectBody !== undefined ? { expectBody: check.expectBody } : {}),
+    ...(check.rejectBody !== undefined ? { rejectBody: check.rejectBody } : {}),
+    ...(check.expectHeader !== undefined ? { expectHeader: check.expectHeader } : {}),
     timeoutInMs: Math.round((check.timeout ?? 0.5) * 60_000),
     attempts: check.attempts,
   };

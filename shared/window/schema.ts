@@ -148,6 +148,10 @@ export const SanityCheck = strict({
   method: z.enum(['GET', 'HEAD', 'POST']).default('GET'),
   expectStatus: z.union([z.number().int(), z.array(z.number().int())]).default(200),
   expectBody: z.string().optional(),
+  /** Text the body must not contain (the maintenance message, once traffic is back). */
+  rejectBody: z.string().optional(),
+  /** A response header that must be present (Retry-After on a maintenance 503). */
+  expectHeader: z.string().regex(/^[A-Za-z0-9-]+$/, 'a header name such as Retry-After').optional(),
   timeout: Duration.optional(),
   /** Retries before the probe counts as failed (servers warm up after a reboot). */
   attempts: z.number().int().min(1).max(20).default(3),
@@ -247,6 +251,8 @@ export const ConsulEstate = strict({
   maintenanceKey: ConsulKey,
   /** UI endpoints that must redirect to the friendly message while down. */
   verifyRedirect: z.array(z.string()).default([]),
+  /** Text of the friendly message: the redirect check looks for it, and the restore for its absence. */
+  maintenanceMarker: z.string().min(1).optional(),
   apiNodes: z.array(z.string()).min(1),
   workers: z.array(strict({ node: z.string(), services: z.array(z.string()).min(1) })).default([]),
   scheduledTasks: strict({ node: z.string(), tasks: z.array(z.string()).min(1) }).optional(),
@@ -254,6 +260,9 @@ export const ConsulEstate = strict({
   /** Checks that must see the estate down while it is (the API answering 503). */
   verifyDown: z.array(SanityCheck).default([]),
   partners: z.array(z.string()).default([]),
+}).superRefine((e, ctx) => {
+  // A redirect check without the message's text would pass on the normal site (any 200).
+  if (e.verifyRedirect.length > 0 && !e.maintenanceMarker) ctx.addIssue({ code: 'custom', path: ['maintenanceMarker'], message: 'required with verifyRedirect: the text of the maintenance message the check looks for' });
 });
 
 // ---------------------------------------------------------------- steps
@@ -286,7 +295,7 @@ const common = {
    * The time the seed states for this step ("Sunday around 8 AM"): it should begin by then. The
    * plan and the status flag it when it begins later; it never holds the step back (that is `at`).
    */
-  expect: WallTimeText.optional(),
+  expect: z.union([WallTimeText, strict({ at: WallTimeText, why: z.string().trim().min(1) })]).optional(),
   /** Step or phase ids that must finish first ("must wait for X"). */
   after: StringList.optional(),
   estimate: Duration.optional(),
@@ -604,4 +613,10 @@ export type PipelineRefDef = z.output<typeof PipelineRef>;
 
 export function isBlock(item: Item): item is Block {
   return item.kind === 'sequence' || item.kind === 'parallel';
+}
+
+/** The seed's time of a step (`expect:` as a time, or `{ at, why }` when the window says why it plans later). */
+export function expectedAt(expect: string | { at: string; why: string } | undefined): { at: string; why?: string } | undefined {
+  if (expect === undefined) return undefined;
+  return typeof expect === 'string' ? { at: expect } : expect;
 }

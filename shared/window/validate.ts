@@ -1,7 +1,7 @@
 import { formatMinutes } from './duration';
 import { ancestors, buildGraph, describeNode, findCycle, pagesDownBefore, type WindowGraph } from './graph';
 import { parsePath, type PathProblem, type PathSegment } from './problems';
-import { PATCH_MAX_MINUTES, type Step, type WindowDef } from './schema';
+import { expectedAt, PATCH_MAX_MINUTES, type Step, type WindowDef } from './schema';
 import { suggest } from './suggest';
 import { parseWallTime, resolveWallTime } from './walltime';
 import { memberName, poolMembership } from './estate';
@@ -89,7 +89,8 @@ function checkTimes(window: WindowDef, graph: WindowGraph, add: Add): void {
   if (window.budget?.endsBy) check(window.budget.endsBy, 'budget.endsBy');
   for (const node of graph.steps) {
     if (node.step?.kind === 'canary') check(node.step.decisionAt, `${node.path}.decisionAt`);
-    if (node.step?.expect) check(node.step.expect, `${node.path}.expect`);
+    const expect = expectedAt(node.step?.expect);
+    if (expect) check(expect.at, typeof node.step?.expect === 'string' ? `${node.path}.expect` : `${node.path}.expect.at`);
   }
 }
 

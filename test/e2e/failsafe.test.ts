@@ -95,3 +95,26 @@ describe('a regression test fails while the page is up (2025-04-13)', () => {
     expect(r.stdout).toMatch(/Left changed on purpose \(\d+\):\n {2}KEPT /);
   });
 });
+
+describe('a take-down whose redirect is not in place (HAProxy does not act on the key)', () => {
+  let r: Report;
+  beforeAll(async () => {
+    r = await rehearse('windows/consul-takedown.yaml', { faults: [{ kind: 'haproxy', fault: 'ignore-key' }] });
+  });
+
+  it('fails the take-down at the redirect check, before any box goes into Consul maintenance', () => {
+    const step = r.status.steps.find((s) => s.id === 'take-down')!;
+    expect(step.state).toBe('failed');
+    // The normal site answers 200 too: the check looks for the message, and the API's 503 with Retry-After.
+    expect(step.detail).toMatch(/^traffic is not redirected yet: redirect https:\/\/billpay\.alliedpayment\.com\/: body does not contain 'down for scheduled maintenance'; .*API answers 503 with Retry-After: status 200, expected 503$/);
+    expect((r.estate.consul.events as { action: string }[]).map((e) => e.action)).toEqual(['kv-put']);
+    // No worker service or job was touched (each goes through Run Command).
+    expect(r.calls.filter((c) => c.path.toLowerCase().endsWith('/runcommand'))).toEqual([]);
+  });
+
+  it('keeps the maintenance key set for a person to decide, and says so', () => {
+    expect(r.status.state).toBe('failed');
+    expect(r.status.stillChanged.map((c) => [c.key, c.state])).toEqual([['estate:billpay:key', 'kept']]);
+    expect(r.stdout).toMatch(/KEPT Consul key haproxy\/billpay\/maintenance back/);
+  });
+});

@@ -137,8 +137,17 @@ export class HttpProbeClient implements ProbeClient {
             finish({ ok: false, status, reason: `status ${status}, expected ${request.expectStatus.join(' or ')}` });
             return;
           }
-          if (request.expectBody !== undefined && !Buffer.concat(chunks).subarray(0, maxBody).toString('utf8').includes(request.expectBody)) {
+          const text = Buffer.concat(chunks).subarray(0, maxBody).toString('utf8');
+          if (request.expectBody !== undefined && !text.includes(request.expectBody)) {
             finish({ ok: false, status, reason: `body does not contain '${request.expectBody}'` });
+            return;
+          }
+          if (request.rejectBody !== undefined && text.includes(request.rejectBody)) {
+            finish({ ok: false, status, reason: `body still contains '${request.rejectBody}'` });
+            return;
+          }
+          if (request.expectHeader !== undefined && res.headers[request.expectHeader.toLowerCase()] === undefined) {
+            finish({ ok: false, status, reason: `no ${request.expectHeader} header` });
             return;
           }
           finish({ ok: true, status });

@@ -23,7 +23,8 @@ export const runTakedown: KindRunner<'takedown'> = function* (sc, spec) {
   if (spec.action === 'down') {
     const set = (yield call(sc, Activities.setConsulKey, { windowId, key: e.maintenanceKey.key, value: e.maintenanceKey.value, ledger: ledger(k.key(e.id), `Consul key ${e.maintenanceKey.key} back (outside traffic restored)`) })) as Outcome<object>;
     if (!set.ok) return failed(sc, `could not set the maintenance key: ${set.message}`);
-    const checks = [...e.verifyRedirect.map((url) => ({ name: `redirect ${url}`, url, method: 'GET' as const, expectStatus: [200, 301, 302, 303, 307, 503], timeoutInMs: 10_000, attempts: 3 })), ...e.verifyDown];
+    // The friendly message itself, not just any answer: the normal site answers 200 too.
+    const checks = [...e.verifyRedirect.map((url) => ({ name: `redirect ${url}`, url, method: 'GET' as const, expectStatus: [200, 503], ...(e.maintenanceMarker ? { expectBody: e.maintenanceMarker } : {}), timeoutInMs: 10_000, attempts: 3 })), ...e.verifyDown];
     if (checks.length > 0) {
       const verified = (yield call(sc, Activities.runProbes, { checks }, RetryPolicies.vendorRead())) as ProbeOutcome;
       if (!verified.ok) return failed(sc, `traffic is not redirected yet: ${verified.failures.join('; ')}`);
@@ -69,6 +70,12 @@ export const runTakedown: KindRunner<'takedown'> = function* (sc, spec) {
   }
   const cleared = yield* undoAll(sc, [k.key(e.id)]);
   if (cleared.length > 0) return failed(sc, `could not clear the maintenance key: ${cleared.join('; ')}`);
+  if (e.verifyRedirect.length > 0) {
+    // Outside traffic is back only when the fronts answer normally again (2xx, no message).
+    const normal = e.verifyRedirect.map((url) => ({ name: `normal ${url}`, url, method: 'GET' as const, expectStatus: [200, 204], ...(e.maintenanceMarker ? { rejectBody: e.maintenanceMarker } : {}), timeoutInMs: 10_000, attempts: 10 }));
+    const back = (yield call(sc, Activities.runProbes, { checks: normal }, RetryPolicies.vendorRead())) as ProbeOutcome;
+    if (!back.ok) return failed(sc, `the key is cleared but outside traffic does not answer normally: ${back.failures.join('; ')}`);
+  }
   yield* notify(sc, milestones(sc), `:white_check_mark: ${e.id} restored: jobs, workers and API/UI nodes back, smoke tests passed, outside traffic restored.`, 'restored');
   return ok(sc, `${e.id} restored`);
 };

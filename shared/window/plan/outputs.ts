@@ -5,6 +5,7 @@ import { patchMembers, stepEstimate, type Estimate } from './estimates';
 import { poolResource, type Context, type Net } from './model';
 import type { Timing } from './schedule';
 import { resolveText } from './times';
+import { expectedAt } from '../schema';
 import type { BudgetFit, PlannedBatch, PlannedStep, PlanTime, PoolCapacity, PoolCapacityPoint } from './types';
 
 /** The plan's per-step, per-pool and budget figures, from the chosen schedule. */
@@ -44,6 +45,9 @@ export function plannedStep(
   });
   const gate = ctx.gates.get(node.id);
   const hold = holds.get(index);
+  const expect = notDoing ? undefined : expectedAt(step.expect);
+  const expectBy = expect ? resolveText(ctx.window, expect.at, `${node.path}.expect`) : undefined;
+  const late = expectBy !== undefined ? Math.round((timing.start[index]! - expectBy) / MINUTE) : 0;
   return {
     id: step.id,
     ...(step.title !== undefined ? { title: step.title } : {}),
@@ -60,6 +64,7 @@ export function plannedStep(
     estimateFrom: estimate.from,
     ...(gate !== undefined ? { notBefore: time(gate) } : {}),
     ...(hold !== undefined && timing.startBound[index]!.kind === 'hold' ? { holdUntil: time(hold) } : {}),
+    ...(expectBy !== undefined ? { expectBy: time(expectBy), ...(late > 0 ? { lateMinutes: late } : {}), ...(expect?.why ? { lateBecause: expect.why } : {}) } : {}),
     critical: critical.steps.has(node.id),
     ...(step.tickets ? { tickets: step.tickets } : {}),
     ...(batches ? { batches } : {}),

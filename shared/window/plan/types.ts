@@ -69,6 +69,11 @@ export interface PlannedStep {
    * less time while the window still ends as early: the run holds the step until then.
    */
   holdUntil?: PlanTime;
+  /** The seed's time for the step (`expect:`), and how many minutes later than it the plan starts it (absent when on time). */
+  expectBy?: PlanTime;
+  lateMinutes?: number;
+  /** Why the window plans the step later than the seed's time (`expect: { at, why }`). */
+  lateBecause?: string;
   critical: boolean;
   tickets?: string[];
   batches?: PlannedBatch[];

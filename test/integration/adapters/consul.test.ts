@@ -2,6 +2,8 @@ import { createConsulClient } from '../../../shared/adapters/consul/client';
 import { ConsulMaintenanceClient } from '../../../shared/adapters/consul/consul';
 import type { ConsulSnapshot } from '../../../sandbox/consul/service';
 import { expectPermanent, expectTransient, useAdapterSandbox } from './harness';
+import { HttpProbeClient, simulatedWebServersOverride } from '../../../shared/adapters/http/probe';
+import type { ProbeRequest } from '../../../shared/ports/probes';
 
 const TOKEN = '0f6e2d1c-5b4a-4c3d-9e8f-7a6b5c4d3e2f';
 const READ_ONLY = '1a7f3e2d-6c5b-4d4e-8f9a-8b7c6d5e4f3a';
@@ -68,5 +70,40 @@ describe('ConsulMaintenanceClient against the simulated Consul estate', () => {
     await env.addFaults({ listener: 'consul', method: 'PUT', path: '/v1/agent/maintenance', status: 503, count: 1 });
     await expectTransient(consul.setNodeMaintenance('bp-apiui-02', true, 'x'), 'consul', 503);
     expect((await node('bp-apiui-02'))?.maintenance).toBeNull();
+  });
+});
+
+describe('HAProxy in front of BillPay follows the maintenance key (seed 004)', () => {
+  const front = (url: string, extra: Partial<ProbeRequest> = {}): ProbeRequest => ({ url, method: 'GET', expectStatus: [200], timeoutInMs: 5000, ...extra });
+
+  it('answers the friendly message to the UI and a 503 with Retry-After to the API while the key is set, and normally after', async () => {
+    const probes = new HttpProbeClient({ caPem: env.sandbox.caPem, connectOverride: simulatedWebServersOverride(env.sandbox.urls.probes) });
+    const consul = client();
+    const message = { expectStatus: [503], expectBody: 'down for scheduled maintenance', expectHeader: 'Retry-After' };
+    expect(await probes.probe(front('https://billpay.alliedpayment.com/', message))).toMatchObject({ ok: false, status: 200 });
+    await consul.putKey('haproxy/billpay/maintenance', 'on');
+    try {
+      expect(await probes.probe(front('https://billpay.alliedpayment.com/', message))).toEqual({ ok: true, status: 503 });
+      expect(await probes.probe(front('https://admin.billpay.alliedpayment.com/', message))).toEqual({ ok: true, status: 503 });
+      expect(await probes.probe(front('https://billpay.alliedpayment.com/api/health', { expectStatus: [503], expectHeader: 'Retry-After' }))).toEqual({ ok: true, status: 503 });
+      // The boxes themselves answer normally (the restore's smoke test goes to them directly).
+      expect(await probes.probe(front('http://bp-apiui-01/api/health', { expectBody: 'Healthy' }))).toEqual({ ok: true, status: 200 });
+    } finally {
+      await consul.deleteKey('haproxy/billpay/maintenance');
+    }
+    expect(await probes.probe(front('https://billpay.alliedpayment.com/', { rejectBody: 'down for scheduled maintenance' }))).toEqual({ ok: true, status: 200 });
+  });
+
+  it('does nothing with the key when told to ignore it (a redirect not in place)', async () => {
+    const probes = new HttpProbeClient({ caPem: env.sandbox.caPem, connectOverride: simulatedWebServersOverride(env.sandbox.urls.probes) });
+    await env.addFaults({ kind: 'haproxy', fault: 'ignore-key' });
+    const consul = client();
+    await consul.putKey('haproxy/billpay/maintenance', 'on');
+    try {
+      expect(await probes.probe(front('https://billpay.alliedpayment.com/', { expectStatus: [200, 503], expectBody: 'down for scheduled maintenance' }))).toEqual({ ok: false, status: 200, reason: "body does not contain 'down for scheduled maintenance'" });
+      expect(await probes.probe(front('https://billpay.alliedpayment.com/api/health', { expectStatus: [503], expectHeader: 'Retry-After' }))).toEqual({ ok: false, status: 200, reason: 'status 200, expected 503' });
+    } finally {
+      await consul.deleteKey('haproxy/billpay/maintenance');
+    }
   });
 });

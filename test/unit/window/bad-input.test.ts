@@ -217,3 +217,10 @@ describe('long sequences', () => {
     expect(last.end.epochMs - plan.steps.find((s) => s.id === 'n0')!.start.epochMs).toBe(3000 * 60_000);
   });
 });
+
+describe('a take-down redirect check without the message to look for', () => {
+  it('names maintenanceMarker: without it the check would pass on the normal site', () => {
+    const text = readFileSync(join(__dirname, '../../../windows/consul-takedown.yaml'), 'utf8').replace(/^ {4}maintenanceMarker: .*\n/m, '');
+    expect(pathsAndReasons(loadWindowText(text, 'w.yaml').problems)).toEqual([['consulEstates.billpay.maintenanceMarker', 'required with verifyRedirect: the text of the maintenance message the check looks for']]);
+  });
+});
