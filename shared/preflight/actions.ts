@@ -3,8 +3,10 @@ import type { PermissionGrant } from '../ports/access';
 /**
  * The Azure RBAC actions each kind of resource needs for what a window does to it, taken from
  * infra/app/roles/operations.json (the map from each recorded call to its actions; a unit test
- * keeps the two in step). Only actions checked in the resource's own resource group are here: the
- * status role's operation polls are read at subscription scope, which the permissions API does not serve.
+ * keeps the two in step). Each is checked in the resource group of the resource the window names
+ * (a join is checked there too, though Azure checks it on the joined subnet or pool, usually beside
+ * it). Subscription-scope reads (operation polls, the NIC list) are not here: the permissions API
+ * answers per resource group.
  */
 export const ACTIONS = {
   /** Read to resolve its address, patch through Azure Update Manager. */
@@ -24,9 +26,15 @@ export const ACTIONS = {
   loadBalancer: [
     'Microsoft.Network/loadBalancers/backendAddressPools/read',
     'Microsoft.Network/loadBalancers/backendAddressPools/write',
+    'Microsoft.Network/loadBalancers/backendAddressPools/join/action',
     'Microsoft.Network/networkInterfaces/read',
     'Microsoft.Network/virtualNetworks/joinLoadBalancer/action',
   ],
+  /**
+   * A member of a load-balancer pool: a NIC-based pool (the usual VM-backed internal load balancer;
+   * the window cannot tell) drains it by writing its NIC, which keeps its subnet.
+   */
+  pooledNic: ['Microsoft.Network/networkInterfaces/read', 'Microsoft.Network/networkInterfaces/write', 'Microsoft.Network/virtualNetworks/subnets/join/action'],
   alertRules: ['Microsoft.AlertsManagement/actionRules/write', 'Microsoft.AlertsManagement/actionRules/delete'],
 } as const;
 

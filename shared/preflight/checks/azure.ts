@@ -92,7 +92,10 @@ export function neededActions(ctx: Pick<PreflightContext, 'window' | 'alertRules
   const byName = new Map(servers.map((s) => [s.name.toLowerCase(), s]));
   for (const [id, pool] of Object.entries(window.pools)) {
     if (pool.kind === 'application-gateway') need(needs, pool.gateway, ACTIONS.applicationGateway, `pools.${id}.gateway`);
-    else need(needs, pool.loadBalancer, ACTIONS.loadBalancer, `pools.${id}.loadBalancer`);
+    else {
+      need(needs, pool.loadBalancer, ACTIONS.loadBalancer, `pools.${id}.loadBalancer`);
+      for (const s of servers.filter((x) => x.pools.includes(id))) need(needs, s.vmId, ACTIONS.pooledNic, s.field);
+    }
   }
   for (const { step, path } of stepsWithPaths(window)) {
     if (step.skip) continue;
