@@ -1,3 +1,4 @@
+import { LATEST_PREFLIGHT_MARK, parseLatest } from '../preflight/latest';
 import { csrfFor } from './csrf';
 import { callerOf, personOf } from './identity';
 import { renderStatusPage } from './page';
@@ -19,6 +20,7 @@ export async function statusPage(deps: ApiDeps, req: ApiRequest): Promise<ApiRes
     const runbook = await deps.store.getRunbook(windowId, view.revision);
     person = runbook ? personOf(runbook, caller) : undefined;
   }
+  const preflight = parseLatest(await deps.store.getMark(windowId, LATEST_PREFLIGHT_MARK));
   const csrf = csrfFor(req);
   return {
     status: 200,
@@ -31,6 +33,6 @@ export async function statusPage(deps: ApiDeps, req: ApiRequest): Promise<ApiRes
       'x-content-type-options': 'nosniff',
       'referrer-policy': 'no-referrer',
     },
-    body: renderStatusPage(view, { ...(caller ? { viewer: { id: caller.id, ...(person ? { person } : {}) } } : {}), csrfToken: csrf.token }),
+    body: renderStatusPage(view, { ...(caller ? { viewer: { id: caller.id, ...(person ? { person } : {}) } } : {}), csrfToken: csrf.token, ...(preflight ? { preflight } : {}) }),
   };
 }

@@ -1,5 +1,6 @@
 import type { WindowStore } from '../store/windowStore';
 import type { WindowDef } from '../window/schema';
+import { LATEST_PREFLIGHT_MARK, latestOf } from './latest';
 import { renderPreflightSlack } from './render';
 import type { PreflightReport } from './types';
 
@@ -16,13 +17,15 @@ type Announce = (input: { windowId: string; key: string; channels: string[]; tex
  * runs it), run, and its result posted to the window's channels. A pre-flight that cannot run is
  * said so in the channels; a post that fails gives the claim back so the next fire tries again.
  */
-export function preflightOnce(deps: { store: Pick<WindowStore, 'claimMark' | 'clearMark'>; announce: Announce; run: (window: WindowDef) => Promise<PreflightReport> }) {
+export function preflightOnce(deps: { store: Pick<WindowStore, 'claimMark' | 'clearMark' | 'setMark'>; announce: Announce; run: (window: WindowDef) => Promise<PreflightReport> }) {
   return async (windowId: string, window: WindowDef, channels: string[]): Promise<'posted' | 'already'> => {
     const mark = 'preflight:day-before';
     if (!(await deps.store.claimMark(windowId, mark, 'running'))) return 'already';
     let text: string;
     try {
-      text = renderPreflightSlack(await deps.run(window));
+      const report = await deps.run(window);
+      text = renderPreflightSlack(report);
+      await deps.store.setMark(windowId, LATEST_PREFLIGHT_MARK, latestOf(report, 'the scheduler, the day before'));
     } catch (e) {
       text = `:x: The pre-flight of ${window.title} could not run (${e instanceof Error ? e.message : String(e)}). Run it by hand: mw preflight ${windowId}`;
     }

@@ -1,3 +1,4 @@
+import { statusPage } from '../../../shared/api/pageRoute';
 import { preflightRoute } from '../../../shared/api/preflightRoute';
 import type { PreflightReport } from '../../../shared/preflight';
 import { clientPrincipal, fakeDeps, request } from './fakes';
@@ -22,8 +23,9 @@ const VALID = ['apiVersion: mw/v1', 'id: w1', 'title: W1', 'timeZone: America/Ne
 function deps(text = VALID) {
   const made = fakeDeps({ mode: 'app-service', engineers: [] });
   const ran: string[] = [];
+  made.deps.store.getRunbook = async () => undefined;
   made.deps.windows.read = async (id) => (id === 'w1' ? { windowId: 'w1', file: 'w1.yaml', text, revision: 'r1' } : undefined);
-  return { deps: { ...made.deps, preflight: async (w: { id: string }) => (ran.push(w.id), REPORT) }, ran };
+  return { deps: { ...made.deps, preflight: async (w: { id: string }) => (ran.push(w.id), REPORT) }, ran, marks: made.changes.marks };
 }
 
 describe('preflightRoute', () => {
@@ -34,6 +36,18 @@ describe('preflightRoute', () => {
     expect(ran).toEqual(['w1']);
     expect(r.jsonBody).toMatchObject({ windowId: 'w1', errors: 1, revision: 'r1', by: 'eng@example.com', findings: [{ field: 'notifications.channels[0]' }] });
     expect((r.jsonBody as { text: string }).text).toMatch(/^Pre-flight of W1 \(w1\), Sat 09:00 EDT \| Sat 18:30 IST\n/);
+  });
+
+  it('keeps it as the latest, which the status page shows with its fields and times in the window\'s zones', async () => {
+    const { deps: d, marks } = deps();
+    await preflightRoute(d, request({ windowId: 'w1' }, engineer));
+    expect(JSON.parse(marks.get('w1/preflight:latest')!)).toMatchObject({ errors: 1, by: 'eng@example.com' });
+    const page = await statusPage(d, request({ windowId: 'w1' }, engineer));
+    expect(page.status).toBe(200);
+    const html = String(page.body);
+    expect(html).toContain('<section id="preflight"');
+    expect(html).toMatch(/Latest pre-flight Sat 09:00 EDT[^<]*IST[^<]*\(eng@example\.com\): <b>1 error, 0 warnings<\/b>/);
+    expect(html).toContain('<code>notifications.channels[0]</code> the bot is not a member of #ops');
   });
 
   it('refuses anyone else with 403 and reads nothing', async () => {

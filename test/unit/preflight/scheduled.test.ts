@@ -2,6 +2,7 @@ import { readFileSync } from 'fs';
 import { join } from 'path';
 import { announceOnce, startDueWindows } from '../../../shared/api/scheduler';
 import type { DurableStatusView, OrchestrationControl } from '../../../shared/api/windows';
+import { parseLatest } from '../../../shared/preflight/latest';
 import { preflightOnce } from '../../../shared/preflight/scheduled';
 import type { PreflightReport } from '../../../shared/preflight';
 import type { WindowStore } from '../../../shared/store/windowStore';
@@ -28,7 +29,8 @@ function setup(options: { failPosts?: number } = {}) {
   const store = {
     claimMark: async (w: string, k: string, v: string) => (marks.has(`${w}/${k}`) ? false : (marks.set(`${w}/${k}`, v), true)),
     clearMark: async (w: string, k: string) => void marks.delete(`${w}/${k}`),
-  } as unknown as Pick<WindowStore, 'claimMark' | 'clearMark'>;
+    setMark: async (w: string, k: string, v: string) => void marks.set(`${w}/${k}`, v),
+  } as unknown as Pick<WindowStore, 'claimMark' | 'clearMark' | 'setMark'>;
   const posts: { channel: string; text: string }[] = [];
   let failures = options.failPosts ?? 0;
   const chat = {
@@ -58,7 +60,7 @@ function setup(options: { failPosts?: number } = {}) {
 
 describe('the day-before pre-flight', () => {
   it('runs once the day before and posts its findings, in the window\'s zones, to the window\'s channels', async () => {
-    const { fire, posts, runs } = setup();
+    const { fire, posts, runs, marks } = setup();
     await fire(START - 20 * HOUR);
     await fire(START - 19 * HOUR);
     expect(runs).toEqual(['e2e-mini']);
@@ -67,6 +69,8 @@ describe('the day-before pre-flight', () => {
     expect(new Set(preflights.map((p) => p.channel)).size).toBe(preflights.length);
     expect(preflights[0]!.text).toMatch(/^:x: Pre-flight of E2E mini, Sat 03:00 EDT \| Sat 12:30 IST: 1 error, 0 warnings: fix the errors before the window\n• \*error\* `serverGroups\.web\.members\[1\]`: IC-Web2/);
     expect(preflights[0]!.text).not.toMatch(/UTC|Z\b/);
+    // Kept as the latest, for the status page.
+    expect(parseLatest(marks.get('e2e-mini/preflight:latest'))).toMatchObject({ errors: 1, findings: [{ field: 'serverGroups.web.members[1]' }], by: 'the scheduler, the day before' });
   });
 
   it('does not run more than a day ahead, nor in the last two hours, when there is no time to act', async () => {
@@ -82,6 +86,7 @@ describe('the day-before pre-flight', () => {
     const store = {
       claimMark: async (w: string, k: string, v: string) => (marks.has(`${w}/${k}`) ? false : (marks.set(`${w}/${k}`, v), true)),
       clearMark: async (w: string, k: string) => void marks.delete(`${w}/${k}`),
+      setMark: async (w: string, k: string, v: string) => void marks.set(`${w}/${k}`, v),
     };
     let fail = true;
     const posted: string[] = [];
