@@ -149,6 +149,8 @@ export interface JsonRequest<T> {
 }
 
 const IDEMPOTENT = new Set(['GET', 'PUT', 'DELETE']);
+/** The longest wait between tries inside one call (a longer Retry-After goes back to the durable retry). */
+const MAX_IN_CALL_WAIT_MS = 30_000;
 
 function sleep(ms: number): Promise<void> {
   return new Promise((resolve) => setTimeout(resolve, ms));
@@ -207,9 +209,12 @@ export class JsonHttpsClient {
       if (response.ok) return req.schema.parse(parsed);
       if (req.absentOn?.includes(response.status)) return undefined;
       const retryable = response.status === 429 || response.status === 503 || (IDEMPOTENT.has(req.method) && response.status >= 500);
-      if (retryable && attempt < maxRetries) {
-        const after = Number(response.headers.get('retry-after'));
-        await sleep(Number.isFinite(after) && response.headers.has('retry-after') ? after * 1000 : this.delay(attempt));
+      const after = Number(response.headers.get('retry-after'));
+      const wait = Number.isFinite(after) && response.headers.has('retry-after') ? after * 1000 : this.delay(attempt);
+      // A long Retry-After is not waited out inside an activity: the error below is transient
+      // (429/503), so the durable retry policy tries again later without holding a worker.
+      if (retryable && attempt < maxRetries && wait <= MAX_IN_CALL_WAIT_MS) {
+        await sleep(wait);
         continue;
       }
       const message = this.options.describeError?.(response.status, parsed) ?? `${this.options.vendor} ${req.method} ${req.path} failed with ${response.status}`;

@@ -27,8 +27,6 @@ const windowFiles = readdirSync(WINDOWS_DIR).filter((f) => f.endsWith('.yaml')).
 
 /** The automation's own credentials in the estate (what the local host is configured with). */
 const AUTOMATION = 'mw-automation';
-/** The statuses the take-down accepts from a redirected UI (shared/orchestrations/kinds/takedown.ts). */
-const REDIRECT_STATUSES = [200, 301, 302, 303, 307, 503];
 
 /** Every section of the estate, each validated by its own service's schema. */
 interface Estate {
@@ -292,8 +290,19 @@ function estateGaps(window: WindowDef, runbook: Runbook, estate: Estate): string
           const missing = vm ? e.scheduledTasks.tasks.filter((t) => !Object.keys(vm.scheduledTasks).some((x) => eq(taskName(x), taskName(t)))) : [];
           if (missing.length > 0) gap(`scheduled-task box ${e.scheduledTasks.node} has no task ${list(missing)}`);
         }
-        for (const url of e.verifyRedirect) probe({ name: `redirect ${url}`, url, method: 'GET', expectStatus: REDIRECT_STATUSES, timeoutInMs: 10_000, attempts: 1 }, url, 'redirect check');
-        for (const check of e.verifyDown) probe(check, check.url, 'down check');
+        // While down, HAProxy answers these hosts (the message, the API's 503); the site behind it answers them after.
+        const fronted = (url: string, label: string) => {
+          const host = URL.canParse(url) ? new URL(url).hostname : url;
+          if (!(estate.consul.haproxy?.fronts ?? []).some((f) => eq(f, host))) gap(`${label}: HAProxy in the estate does not front ${host} (consul.haproxy.fronts)`);
+        };
+        for (const url of e.verifyRedirect) {
+          fronted(url, `redirect check ${url}`);
+          probe({ name: `normal ${url}`, url, method: 'GET', expectStatus: [200], timeoutInMs: 10_000, attempts: 1 }, url, 'redirect check (the site when up)');
+        }
+        for (const check of e.verifyDown) {
+          fronted(check.url, `down check '${check.name}'`);
+          probe({ ...check, expectStatus: [200], expectBody: undefined }, check.url, 'down check (the site when up)');
+        }
         // "Smoke test the services via the UI from one of the API/UI boxes": each box must pass.
         for (const n of e.apiNodes) probeOn(e.smokeTests, { name: n, host: n, vmId: '' }, 'smoke test');
         break;
