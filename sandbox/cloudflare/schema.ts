@@ -100,5 +100,7 @@ export const CloudflareSaved = z.object({
   purges: z.array(PurgeRecord),
   changes: z.array(RecordChange),
   seq: z.number(),
+  /** Token names revoked through the control API; absent in state saved before the lever existed. */
+  revoked: z.array(z.string()).default([]),
 });
 export type CloudflareSaved = z.infer<typeof CloudflareSaved>;

@@ -215,7 +215,7 @@ export class CloudflareService implements SandboxService, ControlTarget {
   }
 
   save(): CloudflareSaved {
-    return { zones: this.zones.map((z) => ({ id: z.id, name: z.name, records: z.records })), purges: this.purges, changes: this.changes, seq: this.seq };
+    return { zones: this.zones.map((z) => ({ id: z.id, name: z.name, records: z.records })), purges: this.purges, changes: this.changes, seq: this.seq, revoked: [...this.revoked] };
   }
 
   load(saved: unknown): void {
@@ -227,6 +227,7 @@ export class CloudflareService implements SandboxService, ControlTarget {
     this.purges = s.purges;
     this.changes = s.changes;
     this.seq = s.seq;
+    this.revoked = new Set(s.revoked);
   }
 
   private nowIso(): string {
