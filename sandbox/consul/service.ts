@@ -121,9 +121,9 @@ export class ConsulService implements SandboxService, FaultTarget {
   }
 
   register(router: Router): void {
-    router.route('GET', '/v1/kv/*', this.acl('key', 'read', (req) => this.kvGet(req)));
-    router.route('PUT', '/v1/kv/*', this.acl('key', 'write', (req) => this.kvPut(req)));
-    router.route('DELETE', '/v1/kv/*', this.acl('key', 'write', (req) => this.kvDelete(req)));
+    router.route('GET', '/v1/kv/*', this.acl('key', 'read', (req) => this.inDc(req, () => this.kvGet(req))));
+    router.route('PUT', '/v1/kv/*', this.acl('key', 'write', (req) => this.inDc(req, () => this.kvPut(req))));
+    router.route('DELETE', '/v1/kv/*', this.acl('key', 'write', (req) => this.inDc(req, () => this.kvDelete(req))));
     router.route('GET', '/v1/catalog/nodes', this.acl('node', 'read', () => this.json(this.estate.nodes.map((n) => this.nodeJson(n.name)))));
     router.route('GET', '/v1/catalog/services', this.acl('service', 'read', () => this.json(this.catalogServices())));
     router.route('GET', '/v1/catalog/service/:service', this.acl('service', 'read', (req) => this.json(this.catalogService(req.params['service'] ?? ''))));
@@ -234,6 +234,15 @@ export class ConsulService implements SandboxService, FaultTarget {
     const node = this.nodes.find((n) => n.name.toLowerCase() === (name ?? '').toLowerCase());
     // An agent that does not exist cannot answer; Consul's catalog says "Unknown node".
     return node ? fn(node) : text(404, `Unknown node: "${name ?? ''}"`);
+  }
+
+  /**
+   * `?dc=`: a KV call for another datacenter is forwarded over the WAN; this estate is one
+   * datacenter, so any other name answers as Consul does when it knows no route there.
+   */
+  private inDc(req: SandboxRequest, fn: () => SandboxResponse): SandboxResponse {
+    const dc = req.query.get('dc');
+    return dc && dc !== this.estate.datacenter ? text(500, 'No path to datacenter') : fn();
   }
 
   private kvJson(e: KvEntry) {

@@ -71,11 +71,16 @@ export function changeActivities({ ports, store }: ActivityDeps) {
         return { maintenanceId };
       }),
 
-    setConsulKey: (input: { windowId: string; key: string; value: string; ledger: LedgerRef }) =>
+    /**
+     * The inverse puts `restoreValue` back when the window gives one, else the value the key had
+     * (deleted when it had none).
+     */
+    setConsulKey: (input: { windowId: string; key: string; value: string; restoreValue?: string; datacenter?: string; ledger: LedgerRef }) =>
       outcome(async () => {
-        const previous = await ports.consul.getKey(input.key);
-        await remember(input.windowId, input.ledger, { type: 'consul-key', key: input.key, ...(previous !== undefined ? { value: previous } : {}) });
-        await ports.consul.putKey(input.key, input.value);
+        const where = input.datacenter ? { datacenter: input.datacenter } : {};
+        const back = input.restoreValue ?? (await ports.consul.getKey(input.key, where));
+        await remember(input.windowId, input.ledger, { type: 'consul-key', key: input.key, ...(back !== undefined ? { value: back } : {}), ...where });
+        await ports.consul.putKey(input.key, input.value, where);
         return {};
       }),
 

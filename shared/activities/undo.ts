@@ -73,10 +73,12 @@ async function applyInverse({ ports }: ActivityDeps, action: LedgerAction, nowMs
     case 'end-uptime-maintenance':
       await ports.uptime.endMaintenance(action.maintenanceId, Math.floor(nowMs / 1000));
       return undefined;
-    case 'consul-key':
-      if (action.value === undefined) await ports.consul.deleteKey(action.key);
-      else await ports.consul.putKey(action.key, action.value);
+    case 'consul-key': {
+      const where = action.datacenter ? { datacenter: action.datacenter } : {};
+      if (action.value === undefined) await ports.consul.deleteKey(action.key, where);
+      else await ports.consul.putKey(action.key, action.value, where);
       return undefined;
+    }
     case 'node-maintenance-off':
       await ports.consul.setNodeMaintenance(action.node, false, 'maintenance over');
       return undefined;

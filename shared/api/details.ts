@@ -22,6 +22,8 @@ export interface WindowDetails {
   runId?: string;
   layout?: PhaseLayout[];
   notes: string[];
+  /** The window file's description, source (the wiki page it replaces) and tickets. */
+  about?: { description?: string; source?: string; tickets?: string[] };
   timeline: Record<string, { startedAt?: string; endedAt?: string }>;
   serverGroups: ServerGroupView[];
   approvals: ApprovalView[];
@@ -101,6 +103,7 @@ export function windowDetails(input: {
     runId: runIdOf(run),
     ...(runbook.layout ? { layout: runbook.layout } : {}),
     notes: runbook.notes ?? [],
+    ...(runbook.about ? { about: runbook.about } : {}),
     timeline,
     serverGroups: serverGroups(runbook, events, ledger),
     approvals: approvals(runbook, events, stateOf),

@@ -3,6 +3,7 @@ import type { LayoutItem, PhaseLayout } from '../window/layout';
 import { LEGEND, legendOf } from './legend';
 import { formatAt, formatRange, humanizeTimes, slipText, zonesOf, type Zones } from './times';
 import type { WindowStatusView } from './windows';
+import type { WindowDetails } from './details';
 
 /**
  * The window report, written when a window ends, in place of the wiki page the team wrote by
@@ -80,6 +81,7 @@ export function renderReportMarkdown(view: WindowStatusView): string {
   const d = view.details;
   out.push(`# ${md(view.title)}: ${view.state}`, '');
   out.push(`Window \`${view.windowId}\`, revision \`${view.revision ?? '–'}\`, started by ${md(view.startedBy ?? '–')}. Times in ${zones.join(' and ')}.`, '');
+  for (const line of aboutLines(d?.about)) out.push(md(line), '');
   out.push('| | |', '|---|---|');
   out.push(`| Outcome | **${view.state}**${view.stopReason ? `: ${md(humanizeTimes(view.stopReason, zones))}` : ''} |`);
   out.push(`| Started | ${atCell(view.startedAt)} |`);
@@ -171,6 +173,12 @@ export function renderReportMarkdown(view: WindowStatusView): string {
   return `${out.join('\n').replace(/\n{3,}/g, '\n\n').trim()}\n`;
 }
 
+/** What the window file says it is: its description, the page it replaces, its tickets. */
+function aboutLines(about: WindowDetails['about']): string[] {
+  if (!about) return [];
+  return [...(about.description ? [about.description] : []), ...(about.source ? [`Source: ${about.source}`] : []), ...(about.tickets?.length ? [`Tickets: ${about.tickets.join(', ')}`] : [])];
+}
+
 /** The same report as one self-contained HTML page (inline CSS, no script). */
 export function renderReportHtml(view: WindowStatusView): string {
   const m = reportModel(view);
@@ -184,6 +192,7 @@ export function renderReportHtml(view: WindowStatusView): string {
   };
   const body: string[] = [];
   body.push(`<h1>${e(view.title)}: ${e(view.state)}</h1><p class="muted">Window ${e(view.windowId)}, revision ${e(view.revision ?? '–')}, started by ${e(view.startedBy ?? '–')}. Times in ${e(zones.join(' and '))}.</p>`);
+  for (const line of aboutLines(d?.about)) body.push(`<p>${e(line)}</p>`);
   body.push(
     `<table class="facts"><tbody><tr><th scope="row">Outcome</th><td><b>${e(view.state)}</b>${view.stopReason ? `: ${e(humanizeTimes(view.stopReason, zones))}` : ''}</td></tr><tr><th scope="row">Started</th><td>${at(view.startedAt)}</td></tr><tr><th scope="row">Planned end</th><td>${at(view.plannedEndAt)}</td></tr><tr><th scope="row">Ended</th><td>${at(view.finishedAt ?? view.eta)} (${e(slipText(view.slipMinutes))})</td></tr></tbody></table>`,
   );

@@ -112,7 +112,8 @@ export type LedgerAction =
   | { type: 'dns-restore'; zone: string; hostname: string; content: string }
   | { type: 'purge-cache'; zone: string; hostnames: string[] }
   | { type: 'end-uptime-maintenance'; maintenanceId: number }
-  | { type: 'consul-key'; key: string; value?: string }
+  /** `datacenter`: the key's Consul datacenter (absent: the agent's own). */
+  | { type: 'consul-key'; key: string; value?: string; datacenter?: string }
   | { type: 'node-maintenance-off'; node: string }
   /** `before`: the service as it was (absent in entries written before it was recorded: start it). */
   | { type: 'worker-service-on'; node: string; service: string; before?: { startType: 'Automatic' | 'Manual' | 'Disabled'; running: boolean } }

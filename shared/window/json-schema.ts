@@ -50,7 +50,7 @@ function shapeOf(node: Json): string | undefined {
   if (kind && typeof kind.const === 'string' && (STEP_KINDS as readonly string[]).includes(kind.const)) return `step(${kind.const})`;
   if (kind && Array.isArray(kind.enum) && kind.enum.includes('sequence')) return 'block';
   if ('url' in props && 'expectStatus' in props) return 'check';
-  if ('name' in props && 'stages' in props && 'rerun' in props) return 'pipeline';
+  if ('name' in props && 'stages' in props && 'parameters' in props) return 'pipeline';
   if ('key' in props && 'value' in props && 'restoreValue' in props) return 'consulKey';
   if (Object.keys(props).length === 1 && 'checks' in props) return 'pingdom';
   return undefined;

@@ -37,6 +37,8 @@ export interface Runbook {
   layout?: PhaseLayout[];
   /** The window's notes, for the report. */
   notes?: string[];
+  /** What the window is for, where it came from and its tickets, for the report. */
+  about?: { description?: string; source?: string; tickets?: string[] };
 }
 
 export interface RunbookPerson {
@@ -81,7 +83,6 @@ export interface ResolvedPipeline {
   stages: string[];
   refName?: string;
   parameters: Record<string, string>;
-  rerun: boolean;
 }
 
 export type StepSpec =
@@ -100,13 +101,15 @@ export type StepSpec =
   | {
       kind: 'maintenance-page';
       page: string;
+      /** The page's title, for notices. */
+      title?: string;
       action: 'up' | 'down';
       cloudflare?: { zone: string; hostnames: string[]; origin: string; maintenance: string; purgeCache: boolean };
       consul?: { key: string; value: string; restoreValue?: string };
       pingdomChecks: (string | number)[];
       channels: string[];
     }
-  | { kind: 'alerts'; set: string; action: 'pause' | 'resume'; scopes: string[]; pingdomChecks: (string | number)[]; channels: string[] }
+  | { kind: 'alerts'; set: string; /** The set's title, for notices. */ title?: string; action: 'pause' | 'resume'; scopes: string[]; pingdomChecks: (string | number)[]; channels: string[] }
   | { kind: 'notify'; channels: string[]; message: string }
   | {
       kind: 'rotate-secret';
@@ -134,7 +137,8 @@ export type StepSpec =
       server: Server;
       pools: ResolvedPool[];
       everyMinutes: number;
-      teams: { id: string; title: string; members: string[]; apps: string[] }[];
+      /** `channel`: the team's own Slack channel, also asked at each checkpoint; `apps`: named in the question. */
+      teams: { id: string; title: string; members: string[]; apps: string[]; channel?: string }[];
       channel: string;
       decisionAt: string;
       defaultOutcome: 'go' | 'no-go';
@@ -146,6 +150,10 @@ export type StepSpec =
       action: 'down' | 'restore';
       estate: {
         id: string;
+        /** The estate's title, for notices. */
+        title?: string;
+        /** The Consul datacenter of the maintenance key (`?dc=`); absent: the agent's own. */
+        datacenter?: string;
         maintenanceKey: { key: string; value: string; restoreValue?: string };
         verifyRedirect: string[];
         maintenanceMarker?: string;
@@ -154,6 +162,8 @@ export type StepSpec =
         workers: { node: string; services: string[] }[];
         scheduledTasks?: { node: string; tasks: string[] };
         smokeTests: HttpCheck[];
+        /** Direct integration partners the take-down and restore notices say to tell (absent in runbooks stored before). */
+        partners?: string[];
       };
     }
   | { kind: 'manual'; instructions: string; assignee?: string; /** The person ids who may tick it (the assignee resolved). */ assignees?: string[] }
@@ -166,7 +176,7 @@ export type StepSpec =
       memberPools: Record<string, string[]>;
       patch: { maximumDurationInMinutes: number; rebootSetting: 'IfRequired' | 'Never' | 'Always'; classifications: string[]; excludeKbs: string[] };
       sanityChecks: HttpCheck[];
-      suppressAlerts: { enabled: boolean; scopes: string[]; also: string[] };
+      suppressAlerts: { enabled: boolean; scopes: string[] };
       errorThreshold: number;
       /** Chains whose members never overlap. */
       oneAfterAnother: string[][];
@@ -247,7 +257,6 @@ export function compileRunbook(window: WindowDef, plan: Plan, revision: string):
     stages: ref.stages,
     ...(refName(ref) ? { refName: refName(ref)! } : {}),
     parameters: Object.fromEntries(Object.entries(ref.parameters).map(([k, v]) => [k, String(v)])),
-    rerun: ref.rerun,
   });
 
   const planned = new Map(plan.steps.map((s) => [s.id, s]));
@@ -300,6 +309,9 @@ export function compileRunbook(window: WindowDef, plan: Plan, revision: string):
     steps,
     layout: layoutOf(window),
     ...(window.notes?.length ? { notes: window.notes } : {}),
+    ...(window.description || window.source || window.tickets?.length
+      ? { about: { ...(window.description ? { description: window.description } : {}), ...(window.source ? { source: window.source } : {}), ...(window.tickets?.length ? { tickets: window.tickets } : {}) } }
+      : {}),
   };
 }
 
@@ -321,6 +333,7 @@ function pageSpec(window: WindowDef, page: string, action: 'up' | 'down'): Extra
   return {
     kind: 'maintenance-page',
     page,
+    ...(def.title ? { title: def.title } : {}),
     action,
     ...(def.cloudflare ? { cloudflare: def.cloudflare } : {}),
     ...(def.consul ? { consul: def.consul } : {}),
@@ -350,7 +363,7 @@ function specOf(step: Step, c: SpecContext): StepSpec {
       return pageSpec(c.window, step.page, step.action);
     case 'alerts': {
       const set = c.window.alertSets[step.set]!;
-      return { kind: 'alerts', set: step.set, action: step.action, scopes: set.scopes, pingdomChecks: set.pingdom?.checks ?? [], channels: set.channels };
+      return { kind: 'alerts', set: step.set, ...(set.title ? { title: set.title } : {}), action: step.action, scopes: set.scopes, pingdomChecks: set.pingdom?.checks ?? [], channels: set.channels };
     }
     case 'notify':
       return { kind: 'notify', channels: step.channels, message: step.message };
@@ -383,7 +396,7 @@ function specOf(step: Step, c: SpecContext): StepSpec {
         everyMinutes: step.checkpoints.every,
         teams: step.checkpoints.teams.map((id) => {
           const team = c.window.teams[id]!;
-          return { id, title: team.title, members: team.members, apps: team.apps };
+          return { id, title: team.title, members: team.members, apps: team.apps, ...(team.channel ? { channel: team.channel } : {}) };
         }),
         channel: step.checkpoints.channel,
         decisionAt: c.instant(step.decisionAt),
@@ -414,7 +427,7 @@ function specOf(step: Step, c: SpecContext): StepSpec {
         },
         sanityChecks: group.sanityChecks.map(httpCheck),
         suppressAlerts:
-          typeof suppress === 'boolean' ? { enabled: suppress, scopes: [], also: [] } : { enabled: true, scopes: suppress.scopes, also: suppress.also },
+          typeof suppress === 'boolean' ? { enabled: suppress, scopes: [] } : { enabled: true, scopes: suppress.scopes },
         errorThreshold: group.errorThreshold,
         oneAfterAnother: group.oneAfterAnother,
       };
@@ -425,6 +438,8 @@ function specOf(step: Step, c: SpecContext): StepSpec {
 function estateOf(id: string, estate: ConsulEstateDef): Extract<StepSpec, { kind: 'takedown' }>['estate'] {
   return {
     id,
+    ...(estate.title ? { title: estate.title } : {}),
+    ...(estate.datacenter ? { datacenter: estate.datacenter } : {}),
     maintenanceKey: estate.maintenanceKey,
     verifyRedirect: estate.verifyRedirect,
     ...(estate.maintenanceMarker ? { maintenanceMarker: estate.maintenanceMarker } : {}),
@@ -433,6 +448,7 @@ function estateOf(id: string, estate: ConsulEstateDef): Extract<StepSpec, { kind
     ...(estate.scheduledTasks ? { scheduledTasks: estate.scheduledTasks } : {}),
     smokeTests: estate.smokeTests.map(httpCheck),
     verifyDown: estate.verifyDown.map(httpCheck),
+    partners: estate.partners,
   };
 }
 

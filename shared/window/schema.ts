@@ -181,10 +181,8 @@ export const PatchSettings = strict({
 });
 
 export const AlertSuppression = strict({
-  /** Alert processing rule scopes; default: the members being patched. */
+  /** Alert processing rule scopes silenced beside the members being patched. */
   scopes: z.array(z.string()).default([]),
-  /** Extra monitors to silence (e.g. the Opsgenie/JSM proxy alerts). */
-  also: z.array(z.string()).default([]),
 });
 
 export const ServerGroup = strict({
@@ -217,7 +215,7 @@ export const CloudflarePage = strict({
 export const ConsulKey = strict({
   key: z.string(),
   value: z.string(),
-  /** Value written when the page comes down; absent = delete the key. */
+  /** Value written back when the page comes down (the estate is restored); absent = the value the key had before, or no key when it had none. */
   restoreValue: z.string().optional(),
 });
 
@@ -247,7 +245,8 @@ export const MaintenancePage = strict({
 
 export const ConsulEstate = strict({
   title: z.string().optional(),
-  datacenter: z.string().optional(),
+  /** The Consul datacenter the maintenance key is in (Consul's `?dc=`); absent: the agent's own. */
+  datacenter: z.string().min(1).optional(),
   maintenanceKey: ConsulKey,
   /** UI endpoints that must redirect to the friendly message while down. */
   verifyRedirect: z.array(z.string()).default([]),
@@ -278,7 +277,6 @@ const PipelineRef = strict({
   tag: z.string().optional(),
   branch: z.string().optional(),
   parameters: z.record(z.string(), z.union([z.string(), z.number(), z.boolean()])).default({}),
-  rerun: z.boolean().default(false),
 });
 
 const HttpCheck = SanityCheck;
@@ -563,7 +561,6 @@ export const Window = strict({
   description: z.string().optional(),
   /** Where this window came from (wiki page, ticket). */
   source: z.string().optional(),
-  category: z.enum(['monthly', 'canary', 'takedown', 'release', 'other']).default('other'),
   tickets: StringList.optional(),
   timeZone: Zone,
   displayZones: z.array(Zone).default([]),
@@ -575,7 +572,7 @@ export const Window = strict({
     /** Role whose members decide whether a step that no longer fits the budget (and may not be deferred) runs anyway. */
     approvers: Id.optional(),
   }).optional(),
-  azure: strict({ subscriptionId: z.string(), resourceGroup: z.string(), location: z.string().optional() }).optional(),
+  azure: strict({ subscriptionId: z.string(), resourceGroup: z.string() }).optional(),
   devops: strict({ organization: z.string(), project: z.string() }).optional(),
   notifications: strict({
     /** Milestones: window start, phases, finish summary. */

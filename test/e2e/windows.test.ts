@@ -331,6 +331,15 @@ describe('Consul/HAProxy take-down and restore', () => {
     const maint = report().calls.filter((c) => c.listener === 'consul' && c.path === '/v1/agent/maintenance');
     expect(maint.map((c) => c.host)).toEqual(['bp-apiui-01:8501', 'bp-apiui-02:8501', 'bp-apiui-02:8501', 'bp-apiui-01:8501']);
     expect((report().estate.consul.kv as { key: string }[]).map((k) => k.key)).not.toContain('haproxy/billpay/maintenance');
+    // The estate's datacenter goes with every call for the key (Consul's ?dc=).
+    const kv = report().calls.filter((c) => c.listener === 'consul' && c.path.startsWith('/v1/kv/'));
+    expect(kv.length).toBeGreaterThan(0);
+    expect(kv.every((c) => (c.query as Record<string, string>)['dc'] === 'prd-dc1')).toBe(true);
+  });
+
+  it('tells the window\'s channel to tell the partners, on the way down and back', () => {
+    const texts = (report().estate.slack.channels as { name: string; messages: { text: string }[] }[]).find((c) => c.name === 'billpay-maintenance')!.messages.map((m) => m.text);
+    expect(texts.filter((t) => t.includes('Tell Malauzai'))).toEqual([expect.stringMatching(/is down for maintenance.*Tell Malauzai: the API answers 503 until the restore\.$/), expect.stringMatching(/restored.*Tell Malauzai: the API is back\.$/)]);
   });
 
   it('switches worker services and jobs off through Run Command and puts back exactly what was on', () => {

@@ -77,21 +77,24 @@ export class ConsulClient {
     return client;
   }
 
-  /** A KV value (decoded from base64), or undefined when the key does not exist. */
-  async getKv(key: string): Promise<string | undefined> {
-    const res = await this.cluster.request({ method: 'GET', path: `/v1/kv/${key}`, schema: z.array(KvEntry).min(1), absentOn: [404] });
+  /**
+   * A KV value (decoded from base64), or undefined when the key does not exist. `dc`: the datacenter
+   * (Consul's `?dc=`; an unknown one is a 500 "No path to datacenter").
+   */
+  async getKv(key: string, dc?: string): Promise<string | undefined> {
+    const res = await this.cluster.request({ method: 'GET', path: `/v1/kv/${key}`, query: { dc }, schema: z.array(KvEntry).min(1), absentOn: [404] });
     const value = res?.[0]?.Value;
     return res === undefined ? undefined : value === null || value === undefined ? '' : Buffer.from(value, 'base64').toString('utf8');
   }
 
   /** Sets a KV value; resolves to Consul's `true`. */
-  async putKv(key: string, value: string): Promise<boolean> {
-    return this.cluster.request({ method: 'PUT', path: `/v1/kv/${key}`, text: value, schema: z.boolean() });
+  async putKv(key: string, value: string, dc?: string): Promise<boolean> {
+    return this.cluster.request({ method: 'PUT', path: `/v1/kv/${key}`, query: { dc }, text: value, schema: z.boolean() });
   }
 
   /** Deletes a KV key (succeeds when absent). */
-  async deleteKv(key: string): Promise<boolean> {
-    return this.cluster.request({ method: 'DELETE', path: `/v1/kv/${key}`, schema: z.boolean() });
+  async deleteKv(key: string, dc?: string): Promise<boolean> {
+    return this.cluster.request({ method: 'DELETE', path: `/v1/kv/${key}`, query: { dc }, schema: z.boolean() });
   }
 
   /** The name the agent at `node`'s address answers to (`GET /v1/agent/self`, `Config.NodeName`). */

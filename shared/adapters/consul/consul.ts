@@ -1,4 +1,4 @@
-import type { ConsulClient as ConsulPort } from '../../ports/consul';
+import type { ConsulKvOptions, ConsulClient as ConsulPort } from '../../ports/consul';
 import { callVendor } from '../http/errors';
 import type { ConsulClient } from './client';
 
@@ -6,6 +6,10 @@ const VENDOR = 'consul';
 
 /** The check Consul registers on a node while it is in maintenance mode. */
 const NODE_MAINTENANCE_CHECK = '_node_maintenance';
+
+function inDc(options: ConsulKvOptions): string {
+  return options.datacenter ? ` in datacenter ${options.datacenter}` : '';
+}
 
 function requireName(what: string, value: string): string {
   const trimmed = value.trim();
@@ -26,22 +30,22 @@ export class ConsulMaintenanceClient implements ConsulPort {
   constructor(private readonly consul: ConsulClient) {}
 
   /** The key's value, or undefined when it does not exist. */
-  async getKey(key: string): Promise<string | undefined> {
+  async getKey(key: string, options: ConsulKvOptions = {}): Promise<string | undefined> {
     const k = requireName('key', key);
-    return callVendor(VENDOR, `read key ${k}`, () => this.consul.getKv(k));
+    return callVendor(VENDOR, `read key ${k}${inDc(options)}`, () => this.consul.getKv(k, options.datacenter));
   }
 
-  async putKey(key: string, value: string): Promise<void> {
+  async putKey(key: string, value: string, options: ConsulKvOptions = {}): Promise<void> {
     const k = requireName('key', key);
-    const ok = await callVendor(VENDOR, `set key ${k}`, () => this.consul.putKv(k, value));
+    const ok = await callVendor(VENDOR, `set key ${k}${inDc(options)}`, () => this.consul.putKv(k, value, options.datacenter));
     // Consul answers false only for a failed check-and-set, which this call never asks for.
     if (!ok) throw new Error(`${VENDOR}: could not set key ${k}: Consul answered false`);
   }
 
   /** Deletes the key; a key already absent counts as deleted. */
-  async deleteKey(key: string): Promise<void> {
+  async deleteKey(key: string, options: ConsulKvOptions = {}): Promise<void> {
     const k = requireName('key', key);
-    await callVendor(VENDOR, `delete key ${k}`, () => this.consul.deleteKv(k));
+    await callVendor(VENDOR, `delete key ${k}${inDc(options)}`, () => this.consul.deleteKv(k, options.datacenter));
   }
 
   async setNodeMaintenance(node: string, enabled: boolean, reason: string): Promise<void> {

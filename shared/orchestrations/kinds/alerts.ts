@@ -1,7 +1,7 @@
 import type { Outcome } from '../contracts';
 import { Activities, LedgerKeys } from '../names';
 import { nowIso } from '../waits';
-import { call, failed, notify, ok, suppressAlerts, undoAll, type KindRunner } from './common';
+import { call, failed, named, notify, ok, suppressAlerts, undoAll, type KindRunner } from './common';
 
 const ruleKey = (set: string) => LedgerKeys.alertSet(set, 'rule');
 const uptimeKey = (set: string) => LedgerKeys.alertSet(set, 'uptime');
@@ -28,13 +28,13 @@ export const runAlerts: KindRunner<'alerts'> = function* (sc, spec) {
       })) as Outcome<{ maintenanceId: number }>;
       if (!paused.ok) return failed(sc, `could not pause Pingdom checks of ${spec.set}: ${paused.message}`);
     }
-    yield* notify(sc, spec.channels, `:no_bell: Alerts paused: ${spec.set} (${describe(spec)}).`, 'pause');
+    yield* notify(sc, spec.channels, `:no_bell: Alerts paused: ${named(spec.set, spec.title)}: ${describe(spec)}.`, 'pause');
     return ok(sc, `${what} paused`);
   }
 
   const problems = yield* undoAll(sc, [ruleKey(spec.set), uptimeKey(spec.set)]);
   if (problems.length > 0) return failed(sc, `${what} may still be paused: ${problems.join('; ')}`);
-  yield* notify(sc, spec.channels, `:bell: Alerts back on: ${spec.set} (${describe(spec)}).`, 'resume');
+  yield* notify(sc, spec.channels, `:bell: Alerts back on: ${named(spec.set, spec.title)}: ${describe(spec)}.`, 'resume');
   return ok(sc, `${what} resumed`);
 };
 

@@ -46,7 +46,10 @@ export const runCanary: KindRunner<'canary'> = function* (sc, spec) {
     checkpoint++;
     const next = new Date(Math.min(decisionAt.getTime(), context.df.currentUtcDateTime.getTime() + spec.everyMinutes * 60_000));
     const waiting = spec.teams.filter((t) => !latest.has(t.id)).map((t) => t.title);
-    yield* notify(sc, [spec.channel], `:mag: Canary checkpoint ${checkpoint} for ${spec.server.name}: each team, answer ok / not ok with a note.${waiting.length ? ` Not heard from: ${waiting.join(', ')}.` : ''}`, 'checkpoint', checkpoint);
+    // Asked where each team listens too, naming the applications each one watches.
+    const asked = spec.teams.map((t) => (t.apps.length > 0 ? `${t.title} (${t.apps.join(', ')})` : t.title)).join('; ');
+    const channels = [...new Set([spec.channel, ...spec.teams.flatMap((t) => (t.channel ? [t.channel] : []))])];
+    yield* notify(sc, channels, `:mag: Canary checkpoint ${checkpoint} for ${spec.server.name}: each team, answer ok / not ok with a note: ${asked}.${waiting.length ? ` Not heard from: ${waiting.join(', ')}.` : ''}`, 'checkpoint', checkpoint);
     const heard = new Set<string>();
     yield* sc.record('doing', `checkpoint ${checkpoint}: waiting for ${spec.teams.map((t) => t.id).join(', ')}`);
     for (;;) {

@@ -50,6 +50,11 @@ export function keyOf(sc: StepContext, ...parts: (string | number)[]): string {
   return [sc.input.runId, sc.input.step.id, ...parts].join(':');
 }
 
+/** How a notice names a page, alert set or estate: its id (what the CLI takes), then its title when the window gives one. */
+export function named(id: string, title: string | undefined): string {
+  return title ? `${id} (${title})` : id;
+}
+
 /** Where news goes that is not a failure (the window's channels): failure channels get only failures. */
 export function milestones(sc: StepContext): string[] {
   return sc.input.milestoneChannels ?? [];

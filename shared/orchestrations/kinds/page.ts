@@ -1,6 +1,6 @@
 import { Activities, LedgerKeys } from '../names';
 import type { Outcome } from '../contracts';
-import { call, failed, notify, ok, undoAll, type KindRunner } from './common';
+import { call, failed, named, notify, ok, undoAll, type KindRunner } from './common';
 import { nowIso } from '../waits';
 
 const dnsKey = (page: string, hostname: string) => LedgerKeys.page(page, 'dns', hostname);
@@ -33,6 +33,7 @@ export const runPage: KindRunner<'maintenance-page'> = function* (sc, spec) {
         windowId,
         key: spec.consul.key,
         value: spec.consul.value,
+        ...(spec.consul.restoreValue !== undefined ? { restoreValue: spec.consul.restoreValue } : {}),
         ledger: { key: consulKey(spec.page), stepId: sc.input.step.id, order: sc.nextOrder(), description: `Consul key ${spec.consul.key} back to its saved value` },
       })) as Outcome<object>;
       if (!put.ok) return failed(sc, `could not set ${spec.consul.key}: ${put.message}`);
@@ -47,7 +48,7 @@ export const runPage: KindRunner<'maintenance-page'> = function* (sc, spec) {
       })) as Outcome<{ maintenanceId: number }>;
       if (!paused.ok) return failed(sc, `could not pause Pingdom checks: ${paused.message}`);
     }
-    yield* notify(sc, spec.channels, `:construction: Maintenance page ${spec.page} is UP${spec.cloudflare ? ` for ${spec.cloudflare.hostnames.join(', ')}` : ''}.`, 'up');
+    yield* notify(sc, spec.channels, `:construction: Maintenance page ${named(spec.page, spec.title)} is UP${spec.cloudflare ? ` for ${spec.cloudflare.hostnames.join(', ')}` : ''}.`, 'up');
     return ok(sc, `maintenance page ${spec.page} up`);
   }
 
@@ -60,6 +61,6 @@ export const runPage: KindRunner<'maintenance-page'> = function* (sc, spec) {
   const problems = yield* undoAll(sc, keys, { force: true });
   if (spec.cloudflare?.purgeCache) yield call(sc, Activities.purgeCache, { zone: spec.cloudflare.zone, hostnames: spec.cloudflare.hostnames });
   if (problems.length > 0) return failed(sc, `maintenance page ${spec.page} may still be up: ${problems.join('; ')}`);
-  yield* notify(sc, spec.channels, `:white_check_mark: Maintenance page ${spec.page} is DOWN; records restored${spec.cloudflare?.purgeCache ? ' and cache purged' : ''}.`, 'down');
+  yield* notify(sc, spec.channels, `:white_check_mark: Maintenance page ${named(spec.page, spec.title)} is DOWN; records restored${spec.cloudflare?.purgeCache ? ' and cache purged' : ''}.`, 'down');
   return ok(sc, `maintenance page ${spec.page} down`);
 };

@@ -2,7 +2,7 @@ import type { Outcome, ProbeOutcome } from '../contracts';
 import { Activities, LedgerKeys } from '../names';
 import { RetryPolicies } from '../retry';
 import { untilDone } from '../resumable';
-import { call, failed, milestones, notify, ok, settle, undoAll, type KindRunner } from './common';
+import { call, failed, milestones, named, notify, ok, settle, undoAll, type KindRunner } from './common';
 
 /** Ledger keys are per estate, so `restore` finds what `down` changed. */
 const k = {
@@ -21,7 +21,7 @@ export const runTakedown: KindRunner<'takedown'> = function* (sc, spec) {
   const ledger = (key: string, description: string) => ({ key, stepId: sc.input.step.id, order: sc.nextOrder(), description });
   const windowId = sc.input.windowId;
   if (spec.action === 'down') {
-    const set = (yield call(sc, Activities.setConsulKey, { windowId, key: e.maintenanceKey.key, value: e.maintenanceKey.value, ledger: ledger(k.key(e.id), `Consul key ${e.maintenanceKey.key} back (outside traffic restored)`) })) as Outcome<object>;
+    const set = (yield call(sc, Activities.setConsulKey, { windowId, key: e.maintenanceKey.key, value: e.maintenanceKey.value, ...(e.maintenanceKey.restoreValue !== undefined ? { restoreValue: e.maintenanceKey.restoreValue } : {}), ...(e.datacenter ? { datacenter: e.datacenter } : {}), ledger: ledger(k.key(e.id), `Consul key ${e.maintenanceKey.key} back (outside traffic restored)`) })) as Outcome<object>;
     if (!set.ok) return failed(sc, `could not set the maintenance key: ${set.message}`);
     // The friendly message itself, not just any answer: the normal site answers 200 too.
     const checks = [...e.verifyRedirect.map((url) => ({ name: `redirect ${url}`, url, method: 'GET' as const, expectStatus: [200, 503], ...(e.maintenanceMarker ? { expectBody: e.maintenanceMarker } : {}), timeoutInMs: 10_000, attempts: 3 })), ...e.verifyDown];
@@ -47,7 +47,7 @@ export const runTakedown: KindRunner<'takedown'> = function* (sc, spec) {
         if (!r.ok) return failed(sc, `could not disable ${task}: ${r.message}`);
       }
     }
-    yield* notify(sc, milestones(sc), `:construction: ${e.id} is down for maintenance: key set, ${e.apiNodes.length} API/UI node(s) in maint, workers and jobs disabled.`, 'down');
+    yield* notify(sc, milestones(sc), `:construction: ${named(e.id, e.title)} is down for maintenance: key set, ${e.apiNodes.length} API/UI node(s) in maint, workers and jobs disabled.${tellPartners(e.partners, 'the API answers 503 until the restore')}`, 'down');
     return ok(sc, `${e.id} taken down`);
   }
 
@@ -76,6 +76,11 @@ export const runTakedown: KindRunner<'takedown'> = function* (sc, spec) {
     const back = (yield call(sc, Activities.runProbes, { checks: normal }, RetryPolicies.vendorRead())) as ProbeOutcome;
     if (!back.ok) return failed(sc, `the key is cleared but outside traffic does not answer normally: ${back.failures.join('; ')}`);
   }
-  yield* notify(sc, milestones(sc), `:white_check_mark: ${e.id} restored: jobs, workers and API/UI nodes back, smoke tests passed, outside traffic restored.`, 'restored');
+  yield* notify(sc, milestones(sc), `:white_check_mark: ${named(e.id, e.title)} restored: jobs, workers and API/UI nodes back, smoke tests passed, outside traffic restored.${tellPartners(e.partners, 'the API is back')}`, 'restored');
   return ok(sc, `${e.id} restored`);
 };
+
+/** Seed 004: "coordination with the partners is needed"; the notice names who to tell, and what. */
+function tellPartners(partners: string[] | undefined, what: string): string {
+  return partners && partners.length > 0 ? ` Tell ${partners.join(', ')}: ${what}.` : '';
+}

@@ -64,6 +64,23 @@ describe('ConsulMaintenanceClient against the simulated Consul estate', () => {
     expect((await node('bp-apiui-01'))?.maintenance).toBeNull();
   });
 
+  it('reads and writes the key in the window\'s datacenter (?dc=), and fails loudly for one the cluster has no path to', async () => {
+    const dc = { datacenter: 'prd-dc1' };
+    await consul.putKey(KEY, 'on', dc);
+    expect(await consul.getKey(KEY, dc)).toBe('on');
+    await consul.deleteKey(KEY, dc);
+    const kv = (await env.calls({ listener: 'consul', path: `/v1/kv/${KEY}` })).filter((c) => c.query['dc'] !== undefined);
+    expect(kv.map((c) => [c.method, c.query])).toEqual([
+      ['PUT', { dc: 'prd-dc1' }],
+      ['GET', { dc: 'prd-dc1' }],
+      ['DELETE', { dc: 'prd-dc1' }],
+    ]);
+    // Consul answers 500 "No path to datacenter": nothing is written anywhere.
+    const err = await expectTransient(consul.putKey(KEY, 'on', { datacenter: 'dr-dc2' }), 'consul', 500);
+    expect(err.message).toMatch(/set key haproxy\/billpay\/maintenance in datacenter dr-dc2: .*No path to datacenter/);
+    expect(await consul.getKey(KEY)).toBeUndefined();
+  });
+
   it('reports an unavailable or unreachable agent as TransientVendorError', async () => {
     // No agent answers at that name (on the real estate: the name does not resolve).
     await expectTransient(consul.setNodeMaintenance('no-such-node', true, 'x'), 'consul');

@@ -32,7 +32,7 @@ beforeEach(() => {
 
 function client(): JsonHttpsClient {
   const { port } = server.address() as AddressInfo;
-  return new JsonHttpsClient({ vendor: 'test', baseUrl: 'https://vendor.example', connectTo: `http://127.0.0.1:${port}`, retryDelayInMs: 1 });
+  return new JsonHttpsClient({ vendor: 'test', baseUrl: 'https://vendor.example', connectTo: `http://127.0.0.1:${port}`, headers: {}, retryDelayInMs: 1 });
 }
 
 it('tries a throttled call again within the call when Retry-After is short', async () => {

@@ -39,6 +39,15 @@ describe('the window report', () => {
     expect(md).toContain('## Notes\n\n- Review the next window on Wednesday at 9:30 ET so the India team can be present.');
   });
 
+  it('says what the window is for, the page it replaces and its tickets, as the window file does', () => {
+    const about = { description: 'Monthly patching and the platform releases of June.', source: 'Confluence: Maintenance Window 2025-06-22', tickets: ['PLAT-1982', 'PLAT-1594'] };
+    const view: WindowStatusView = { ...ended, details: { ...ended.details!, about } };
+    const text = renderReportMarkdown(view);
+    expect(text).toContain('Monthly patching and the platform releases of June.\n\nSource: Confluence: Maintenance Window 2025-06-22\n\nTickets: PLAT-1982, PLAT-1594\n');
+    expect(renderReportHtml(view)).toContain('<p>Source: Confluence: Maintenance Window 2025-06-22</p>\n<p>Tickets: PLAT-1982, PLAT-1594</p>');
+    expect(md).not.toContain('Source:');
+  });
+
   it('never shows a raw UTC instant', () => {
     expect(hasIsoInstant(md)).toBe(false);
     expect(hasIsoInstant(html.replace(/<[^>]+>/g, ' '))).toBe(false);

@@ -47,7 +47,7 @@ describe('mw validate', () => {
     writeFileSync(date, BASE.replace('date: 2025-06-22', 'date: 2025-02-30'));
     const run = mw('validate', date, good);
     expect(run.code).toBe(1);
-    expect(run.out).toBe(`${date}:8:7  date  2025-02-30 is not a calendar date: February 2025 has 28 days\n${good}: ok\n`);
+    expect(run.out).toBe(`${date}:7:7  date  2025-02-30 is not a calendar date: February 2025 has 28 days\n${good}: ok\n`);
     expect(run.err).toBe('1 of 2 file(s) have problems\n');
   });
 

@@ -30,7 +30,7 @@ describe('impossible dates', () => {
   it('names the field and the reason for a day the month does not have', () => {
     const text = BASE_TEXT.replace('date: 2025-06-22', 'date: 2025-02-30');
     const problems = loadWindowText(text, 'w.yaml').problems;
-    expect(problems.map(formatProblem)).toEqual([`w.yaml:8:7  date  2025-02-30 is not a calendar date: February 2025 has 28 days`]);
+    expect(problems.map(formatProblem)).toEqual([`w.yaml:7:7  date  2025-02-30 is not a calendar date: February 2025 has 28 days`]);
   });
 
   it('names a month that does not exist', () => {
@@ -171,7 +171,7 @@ describe('the file itself', () => {
     const offset = bytes.indexOf(0xe9);
     const line = text.slice(0, text.indexOf('caf')).split('\n').length;
     expect(loadWindowFile(file).problems).toEqual([
-      { file, line, column: 'title: Base window caf'.length + 1, path: '(file)', reason: `not UTF-8: invalid byte sequence at byte offset ${offset} (0xE9 0x0A 0x63 0x61); save the file as UTF-8` },
+      { file, line, column: 'title: Base window caf'.length + 1, path: '(file)', reason: `not UTF-8: invalid byte sequence at byte offset ${offset} (0xE9 0x0A 0x74 0x69); save the file as UTF-8` },
     ]);
   });
 

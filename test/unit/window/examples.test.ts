@@ -214,8 +214,8 @@ describe('2025-02-23 monthly (seed 000)', () => {
   it('re-runs Kong_Infrastructure after the Kubernetes upgrade, and both BillerReporting APIs after Kong', () => {
     const kong = step(w(), 'kong-infrastructure', 'pipeline');
     expect(kong.after).toEqual(['kubernetes-version-upgrade']);
-    expect(kong.pipeline).toMatchObject({ tag: 'platform-0/2.42.0', rerun: true });
-    expect(step(w(), 'biller-reporting-api', 'pipeline')).toMatchObject({ after: ['kong-infrastructure'], pipeline: { tag: '0.1.16', rerun: false } });
+    expect(kong).toMatchObject({ title: expect.stringContaining('Pipeline to Re-Run'), pipeline: { tag: 'platform-0/2.42.0' } });
+    expect(step(w(), 'biller-reporting-api', 'pipeline')).toMatchObject({ after: ['kong-infrastructure'], pipeline: { tag: '0.1.16' } });
     expect(step(w(), 'biller-reporting-chat-api', 'pipeline')).toMatchObject({ after: ['kong-infrastructure'], notes: ['PR Pending'], pipeline: { tag: '0.2.2' } });
     expect(step(w(), 'biller-infrastructure', 'pipeline')).toMatchObject({ tickets: ['INFRA-943'], pipeline: { tag: 'platform-0/0.5.1' } });
   });
@@ -248,9 +248,10 @@ describe('2025-04-13 monthly (seed 001)', () => {
       expect(step(w(), `${name}-script`, 'pipeline').tickets).toEqual(['PLAT-1983']);
       expect(step(w(), `${name}-pipeline`, 'pipeline').tickets).toEqual(['PLAT-2168']);
     }
-    expect(step(w(), 'kong-pipeline', 'pipeline').pipeline.rerun).toBe(true);
-    expect(step(w(), 'payer-pipeline', 'pipeline').pipeline.rerun).toBe(true);
-    expect(step(w(), 'biller-pipeline', 'pipeline').pipeline.rerun).toBe(false);
+    // "Pipeline to Re-Run" is the seed's title: a pipeline step always starts a new run.
+    expect(step(w(), 'kong-pipeline', 'pipeline').title).toMatch(/Pipeline to Re-Run/);
+    expect(step(w(), 'payer-pipeline', 'pipeline').title).toMatch(/Pipeline to Re-Run/);
+    expect(step(w(), 'biller-pipeline', 'pipeline').title).toMatch(/Pipeline to Run$/);
   });
 
   it('keeps the done Proxy LB upgrade and skips the deferred IC_SFTP LB upgrade', () => {
