@@ -3,6 +3,7 @@ import { Command, CommanderError } from 'commander';
 import { registerLiveCommands } from './commands/live';
 import { registerOpsCommands } from './commands/ops';
 import { registerPlanCommand } from './commands/plan';
+import { registerPreflightCommand } from './commands/preflight';
 import { registerValidateCommand } from './commands/validate';
 
 /** The `mw` command line: check and plan windows before the weekend, and follow and steer them during it. */
@@ -13,6 +14,7 @@ export function buildProgram(): Command {
     .exitOverride();
   registerValidateCommand(program);
   registerPlanCommand(program);
+  registerPreflightCommand(program);
   registerOpsCommands(program);
   registerLiveCommands(program);
   return program;

@@ -5,11 +5,13 @@ import { durableControl } from '../shared/api/durableControl';
 import { checkBrowserRequest } from '../shared/api/csrf';
 import { checkEdge } from '../shared/api/edge';
 import { statusPage } from '../shared/api/pageRoute';
+import { preflightRoute } from '../shared/api/preflightRoute';
 import { listRevisions, publishWindow } from '../shared/api/publish';
 import { getReport } from '../shared/api/reportRoute';
 import { slackInteraction } from '../shared/api/slack';
 import { abortWindow, answerCanary, decideApproval, emergencyPage, listWindows, startWindow, tickManualStep, windowStatus, type ApiDeps, type ApiRequest, type ApiResponse } from '../shared/api/windows';
 import { services } from '../shared/composition';
+import { appPreflight } from '../shared/preflight/app';
 import { StatusCache, wantsFresh } from '../shared/api/statusCache';
 import { assertSafeIdentityMode } from '../shared/config';
 
@@ -74,6 +76,7 @@ route('windowReport', ['GET'], 'windows/{windowId}/runs/{runId}/report.{format}'
 route('publishWindow', ['POST'], 'windows/{windowId}/revisions', publishWindow);
 route('listRevisions', ['GET'], 'windows/{windowId}/revisions', listRevisions);
 route('startWindow', ['POST'], 'windows/{windowId}/start', startWindow);
+route('preflightWindow', ['POST'], 'windows/{windowId}/preflight', (d, r) => preflightRoute({ ...d, preflight: appPreflight(services()) }, r));
 route('abortWindow', ['POST'], 'windows/{windowId}/abort', abortWindow);
 route('decideApproval', ['POST'], 'windows/{windowId}/approvals/{gateId}', decideApproval);
 route('tickManualStep', ['POST'], 'windows/{windowId}/steps/{stepId}/complete', tickManualStep);

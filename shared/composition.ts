@@ -1,5 +1,6 @@
 import { resolve } from 'path';
 import { createActivities, type ActivityHandlers } from './activities';
+import { ArmAccessClient } from './adapters/azure/access';
 import { AzureAlertSuppressionClient } from './adapters/azure/alerts';
 import { createArmResourceClient, createTokenCredential, type AzureClientOptions } from './adapters/azure/client';
 import { AzureComputeClient } from './adapters/azure/compute';
@@ -146,6 +147,7 @@ export function createPorts(config: AppConfig): Ports {
     oncall: config.opsgenie.apiKey
       ? new OpsgenieMaintenanceClient(createOpsgenieClient({ apiKey: config.opsgenie.apiKey, ...(config.opsgenie.url ? { baseUrl: config.opsgenie.url } : {}), ...(caPem ? { caPem } : {}) }))
       : unconfigured<Ports['oncall']>('MW_OPSGENIE_API_KEY (an Opsgenie / JSM Operations API key) is not set'),
+    access: new ArmAccessClient(createArmResourceClient({ ...azureOptions, endpoint: azure.armEndpoint })),
     probes: new HttpProbeClient({ ...(caPem ? { caPem } : {}), ...(config.probeOverrideUrl ? { connectOverride: simulatedWebServersOverride(config.probeOverrideUrl) } : {}) }),
   };
 }

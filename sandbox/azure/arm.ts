@@ -1,9 +1,11 @@
-import type { FaultTarget } from '../core/extensions';
+import type { ControlTarget, FaultTarget } from '../core/extensions';
 import type { SandboxService, ServiceContext } from '../core/types';
 import { registerAlertRules } from './alerts';
 import { registerCompute } from './compute';
 import { isoOf, azureModelFor, type AzureModel } from './model';
 import { registerNetwork } from './network';
+import { registerPermissions, registerPermissionsControl } from './permissions';
+import { registerPoolControl } from './poolControl';
 
 /** Pool members named by VM where the address is a known VM's IP. */
 function members(model: AzureModel, addresses: { ipAddress?: string; fqdn?: string }[]): string[] {
@@ -76,8 +78,8 @@ export function armSnapshot(model: AzureModel): unknown {
   };
 }
 
-/** The 'arm' listener's service: Compute, Network and AlertsManagement over one Resource Manager. */
-export function createArmService(ctx: ServiceContext): SandboxService & FaultTarget {
+/** The 'arm' listener's service: Compute, Network, AlertsManagement and Authorization (permissions) over one Resource Manager. */
+export function createArmService(ctx: ServiceContext): SandboxService & FaultTarget & ControlTarget {
   const model = azureModelFor(ctx);
   return {
     name: 'arm',
@@ -86,6 +88,11 @@ export function createArmService(ctx: ServiceContext): SandboxService & FaultTar
       registerCompute(router, model);
       registerNetwork(router, model);
       registerAlertRules(router, model);
+      registerPermissions(router, model);
+    },
+    registerControl: (router) => {
+      registerPermissionsControl(router, model);
+      registerPoolControl(router, model);
     },
     snapshot: () => armSnapshot(model),
     save: () => model.save(),

@@ -26,6 +26,8 @@ export const CloudflareEstateToken = z
     zones: z.array(z.string().min(1)).optional(),
     /** Read-only tokens may list and get but not change records or purge. */
     readOnly: z.boolean().default(false),
+    /** When the token stops working (ISO 8601), as Cloudflare's token verify reports it. */
+    expiresOn: z.string().datetime().optional(),
   })
   .strict();
 
@@ -98,5 +100,7 @@ export const CloudflareSaved = z.object({
   purges: z.array(PurgeRecord),
   changes: z.array(RecordChange),
   seq: z.number(),
+  /** Token names revoked through the control API; absent in state saved before the lever existed. */
+  revoked: z.array(z.string()).default([]),
 });
 export type CloudflareSaved = z.infer<typeof CloudflareSaved>;

@@ -4,6 +4,8 @@ import type { Zone } from 'cloudflare/resources/zones/zones';
 import type { CachePurgeResponse } from 'cloudflare/resources/cache/cache';
 import type { RouteHandler, Router, SandboxRequest, SandboxResponse, SandboxService, ServiceContext, ServiceFactory } from '../core/types';
 import { CloudflareErrors } from './errors';
+import { controlError } from '../core/control';
+import type { ControlTarget } from '../core/extensions';
 import {
   CloudflareEstate,
   CloudflareRecordType,
@@ -137,13 +139,15 @@ function stringFilters(req: SandboxRequest, field: string): ((value: string) => 
  * tokens scoped to zones. Record writes and purges share one sequence so tests can prove a purge
  * came after a record restore.
  */
-export class CloudflareService implements SandboxService {
+export class CloudflareService implements SandboxService, ControlTarget {
   readonly name = 'cloudflare';
   private readonly estate: CloudflareEstate;
   private zones: ZoneState[] = [];
   private purges: PurgeRecord[] = [];
   private changes: RecordChange[] = [];
   private seq = 0;
+  /** Token names revoked through the control API (a person rolled or deleted the token). */
+  private revoked = new Set<string>();
 
   constructor(private readonly ctx: ServiceContext) {
     this.estate = CloudflareEstate.parse(ctx.estate['cloudflare']);
@@ -174,6 +178,7 @@ export class CloudflareService implements SandboxService {
 
   register(router: Router): void {
     const p = '/client/v4';
+    router.route('GET', `${p}/user/tokens/verify`, this.guard((_req, t) => this.verify(t)));
     router.route('GET', `${p}/zones`, this.guard((req, t) => this.listZones(req, t)));
     router.route('GET', `${p}/zones/:zoneId`, this.guard((req, t) => this.withZone(req, t, false, (z) => ok(this.zoneJson(z)))));
     router.route('GET', `${p}/zones/:zoneId/dns_records`, this.guard((req, t) => this.withZone(req, t, false, (z) => this.listRecords(req, z))));
@@ -183,6 +188,21 @@ export class CloudflareService implements SandboxService {
     router.route('PUT', `${p}/zones/:zoneId/dns_records/:recordId`, this.guard((req, t) => this.withRecord(req, t, true, (z, r) => this.writeRecord(req, z, r, 'update'))));
     router.route('DELETE', `${p}/zones/:zoneId/dns_records/:recordId`, this.guard((req, t) => this.withRecord(req, t, true, (z, r) => this.deleteRecord(z, r))));
     router.route('POST', `${p}/zones/:zoneId/purge_cache`, this.guard((req, t) => this.withZone(req, t, true, (z) => this.purge(req, z))));
+  }
+
+  registerControl(router: Router): void {
+    router.route('POST', '/_sandbox/cloudflare/tokens/:name/revoke', (req) => {
+      const token = this.estate.tokens.find((t) => t.name === req.params['name']);
+      if (!token) return controlError(404, 'TokenNotFound', `no token named ${req.params['name'] ?? ''}`);
+      this.revoked.add(token.name);
+      return { status: 200, body: { name: token.name, revoked: true } };
+    });
+  }
+
+  /** GET /user/tokens/verify: the token's id, status and expiry (a revoked token never gets here). */
+  private verify(token: Token): SandboxResponse {
+    const expired = token.expiresOn !== undefined && Date.parse(token.expiresOn) <= this.ctx.clock.now();
+    return ok({ id: hexId(`token:${token.name}`), status: expired ? 'expired' : 'active', ...(token.expiresOn ? { expires_on: token.expiresOn } : {}) });
   }
 
   snapshot(): CloudflareSnapshot {
@@ -195,7 +215,7 @@ export class CloudflareService implements SandboxService {
   }
 
   save(): CloudflareSaved {
-    return { zones: this.zones.map((z) => ({ id: z.id, name: z.name, records: z.records })), purges: this.purges, changes: this.changes, seq: this.seq };
+    return { zones: this.zones.map((z) => ({ id: z.id, name: z.name, records: z.records })), purges: this.purges, changes: this.changes, seq: this.seq, revoked: [...this.revoked] };
   }
 
   load(saved: unknown): void {
@@ -207,6 +227,7 @@ export class CloudflareService implements SandboxService {
     this.purges = s.purges;
     this.changes = s.changes;
     this.seq = s.seq;
+    this.revoked = new Set(s.revoked);
   }
 
   private nowIso(): string {
@@ -220,7 +241,7 @@ export class CloudflareService implements SandboxService {
       if (!header || !/^Bearer\s+/i.test(header)) return CloudflareErrors.missingAuth();
       const value = header.replace(/^Bearer\s+/i, '').trim();
       const token = this.estate.tokens.find((t) => t.value === value);
-      if (!token) return CloudflareErrors.invalidToken();
+      if (!token || this.revoked.has(token.name)) return CloudflareErrors.invalidToken();
       return handler(req, token);
     };
   }

@@ -112,7 +112,7 @@ export async function loadValidator(): Promise<OpenApiBackendClass | undefined> 
 
 /** Which spec files describe each listener's API (`probes` is the simulated web sites, not a vendor API). */
 export const LISTENER_SPECS: Record<string, string[]> = {
-  arm: ['azure-network.yaml', 'azure-compute.yaml', 'azure-alertsmanagement.yaml', 'azure-arm-async-operations.yaml'],
+  arm: ['azure-network.yaml', 'azure-compute.yaml', 'azure-alertsmanagement.yaml', 'azure-arm-async-operations.yaml', 'azure-authorization.yaml'],
   login: ['azure-identity.yaml'],
   keyvault: ['azure-keyvault-secrets.yaml'],
   cloudflare: ['cloudflare.yaml'],

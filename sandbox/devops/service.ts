@@ -1,10 +1,15 @@
 import { createHash } from 'crypto';
 import type { Pipeline, Run, RunResult, RunState } from 'azure-devops-node-api/interfaces/PipelinesInterfaces';
 import type { Build, BuildResult, BuildStatus, TaskResult, Timeline, TimelineRecord, TimelineRecordState } from 'azure-devops-node-api/interfaces/BuildInterfaces';
-import type { FaultTarget } from '../core/extensions';
+import { z } from 'zod';
+import { badRequest, controlError } from '../core/control';
+import type { ControlTarget, FaultTarget } from '../core/extensions';
 import type { RouteHandler, Router, SandboxRequest, SandboxResponse, SandboxService, ServiceContext, ServiceFactory } from '../core/types';
 import { DevOpsErrors } from './errors';
 import { DevOpsEstate, DevOpsRunFault, DevOpsSaved, type DevOpsEstatePipeline, type DevOpsRunResult, type StoredRun } from './schema';
+
+/** `POST /_sandbox/devops/tags/delete`: pipeline by name or id. */
+const TagDeleteBody = z.object({ project: z.string().min(1), pipeline: z.string().min(1), tag: z.string().min(1) }).strict();
 
 /** Enum members as the REST API spells them (the client maps these strings to its numeric enums). */
 type Wire<E> = Uncapitalize<Extract<keyof E, string>>;
@@ -81,6 +86,7 @@ const AREA_LOCATIONS: Record<string, ReturnType<typeof location>[]> = {
   pipelines: [
     location('28e1305e-2afe-47bf-abaf-cbb0e6a91988', 'pipelines', 'pipelines', '{project}/_apis/{resource}/{pipelineId}', 1),
     location('7859261e-d2e9-4a68-b820-a5d84cc5bb3d', 'pipelines', 'runs', '{project}/_apis/pipelines/{pipelineId}/{resource}/{runId}', 1),
+    location('53df2d18-29ea-46a9-bee0-933540f80abf', 'pipelines', 'preview', '{project}/_apis/pipelines/{pipelineId}/{resource}', 1),
   ],
   build: [
     location('0cd358e1-9217-4d94-8269-1c1ee6f93dcf', 'build', 'builds', '{project}/_apis/{area}/{resource}/{buildId}', 7),
@@ -145,7 +151,7 @@ interface RuntimeFault extends DevOpsRunFault {
  * Pipelines (list/get, runs create/get/list) and the Build calls that show stage timing
  * (timeline) and cancel a run. Runs progress on the virtual clock, stage after stage.
  */
-export class DevOpsService implements SandboxService, FaultTarget {
+export class DevOpsService implements SandboxService, FaultTarget, ControlTarget {
   readonly name = 'devops';
   readonly faultKinds = ['devops-run'] as const;
   private readonly estate: DevOpsEstate;
@@ -164,6 +170,7 @@ export class DevOpsService implements SandboxService, FaultTarget {
     router.route('GET', '/:org/:project/_apis/pipelines', this.guard(true, (req) => this.withProject(req, (p) => this.listPipelines(p))));
     router.route('GET', '/:org/:project/_apis/pipelines/:pipelineId', this.guard(true, (req) => this.withPipeline(req, (p, pl) => ({ status: 200, body: this.pipelineJson(p, pl) }))));
     router.route('GET', '/:org/:project/_apis/pipelines/:pipelineId/runs', this.guard(true, (req) => this.withPipeline(req, (p, pl) => this.listRuns(p, pl))));
+    router.route('POST', '/:org/:project/_apis/pipelines/:pipelineId/preview', this.guard(true, (req) => this.withPipeline(req, (_p, pl) => this.preview(req, pl))));
     router.route('POST', '/:org/:project/_apis/pipelines/:pipelineId/runs', this.guard(true, (req) => this.withPipeline(req, (p, pl) => this.createRun(req, p, pl))));
     router.route('GET', '/:org/:project/_apis/pipelines/:pipelineId/runs/:runId', this.guard(true, (req) => this.withPipeline(req, (p, pl) => this.getRun(req, p, pl))));
     router.route('GET', '/:org/:project/_apis/build/builds/:buildId', this.guard(true, (req) => this.withBuild(req, (run) => ({ status: 200, body: this.buildJson(run) }))));
@@ -369,6 +376,47 @@ export class DevOpsService implements SandboxService, FaultTarget {
     return run ? { status: 200, body: this.runJson(run) } : DevOpsErrors.runNotFound(id);
   }
 
+  /** A tag deleted from a pipeline's repository (someone re-cut a release): runs and previews at it fail. */
+  registerControl(router: Router): void {
+    router.route('POST', '/_sandbox/devops/tags/delete', (req) => {
+      const body = TagDeleteBody.safeParse(req.body);
+      if (!body.success) return badRequest(body.error);
+      const { project, pipeline, tag } = body.data;
+      const pl = this.estate.projects
+        .find((p) => p.name.toLowerCase() === project.toLowerCase())
+        ?.pipelines.find((x) => x.name.toLowerCase() === pipeline.toLowerCase() || String(x.id) === pipeline);
+      if (!pl?.tags?.includes(tag)) return controlError(404, 'TagNotFound', `no tag ${tag} on pipeline ${pipeline} in ${project}`);
+      pl.tags = pl.tags.filter((t) => t !== tag);
+      return { status: 200, body: { pipeline: pl.name, tags: pl.tags } };
+    });
+  }
+
+  /** The ref a run or preview body names (the pipeline's default branch when none). */
+  private refOf(body: Record<string, unknown>, pl: DevOpsEstatePipeline): { refName: string; error?: SandboxResponse } {
+    const resources = body['resources'] as { repositories?: { self?: { refName?: unknown } } } | undefined;
+    const rawRef = resources?.repositories?.self?.refName;
+    const refName = typeof rawRef === 'string' && rawRef.length > 0 ? (rawRef.startsWith('refs/') ? rawRef : `refs/heads/${rawRef}`) : pl.defaultBranch;
+    if (refName.startsWith('refs/tags/') && pl.tags && !pl.tags.includes(refName.slice('refs/tags/'.length))) {
+      return {
+        refName,
+        error: DevOpsErrors.badRequest('InvalidRequestException', `Unable to resolve the reference '${refName}' to a specific version. Verify the reference exists in the source repository.`),
+      };
+    }
+    return { refName };
+  }
+
+  /** Preview (previewRun): the final YAML at the ref, resolved as a run would be; no run is created. */
+  private preview(req: SandboxRequest, pl: DevOpsEstatePipeline): SandboxResponse {
+    const body = req.body && typeof req.body === 'object' && !Array.isArray(req.body) ? (req.body as Record<string, unknown>) : {};
+    const { refName, error } = this.refOf(body, pl);
+    if (error) return error;
+    const stagesToSkip = Array.isArray(body['stagesToSkip']) ? body['stagesToSkip'].map(String) : [];
+    const unknownStages = stagesToSkip.filter((s) => !pl.stages.some((st) => st.name === s));
+    if (unknownStages.length > 0) return DevOpsErrors.badRequest('PipelineValidationException', `Stage(s) not found in pipeline '${pl.name}': ${unknownStages.join(', ')}.`);
+    const finalYaml = [`# ${pl.name} at ${refName}`, 'stages:', ...pl.stages.map((st) => `- stage: ${st.name.replace(/\W/g, '_')}`)].join('\n');
+    return { status: 200, body: { finalYaml } };
+  }
+
   private createRun(req: SandboxRequest, project: DevOpsEstate['projects'][number], pl: DevOpsEstatePipeline): SandboxResponse {
     const body = req.body && typeof req.body === 'object' && !Array.isArray(req.body) ? (req.body as Record<string, unknown>) : {};
     const stagesToSkip = Array.isArray(body['stagesToSkip']) ? body['stagesToSkip'].map(String) : [];
@@ -389,15 +437,8 @@ export class DevOpsService implements SandboxService, FaultTarget {
       const unexpected = Object.keys(templateParameters).filter((k) => !pl.parameters?.includes(k));
       if (unexpected.length > 0) return DevOpsErrors.badRequest('PipelineValidationException', `Unexpected parameter '${unexpected[0]}'`);
     }
-    const resources = body['resources'] as { repositories?: { self?: { refName?: unknown } } } | undefined;
-    const rawRef = resources?.repositories?.self?.refName;
-    const refName = typeof rawRef === 'string' && rawRef.length > 0 ? (rawRef.startsWith('refs/') ? rawRef : `refs/heads/${rawRef}`) : pl.defaultBranch;
-    if (refName.startsWith('refs/tags/') && pl.tags && !pl.tags.includes(refName.slice('refs/tags/'.length))) {
-      return DevOpsErrors.badRequest(
-        'InvalidRequestException',
-        `Unable to resolve the reference '${refName}' to a specific version. Verify the reference exists in the source repository.`,
-      );
-    }
+    const { refName, error } = this.refOf(body, pl);
+    if (error) return error;
     const variables: StoredRun['variables'] = {};
     const rawVars = body['variables'];
     if (rawVars && typeof rawVars === 'object' && !Array.isArray(rawVars)) {

@@ -138,6 +138,13 @@ export class SlackService implements SandboxService, FaultTarget, ControlTarget 
       return { status: 204 };
     });
     router.route('POST', '/_sandbox/slack/click', (req) => this.click(req));
+    // Someone removes the bot from a channel (Slack's /remove or conversations.kick): posts there fail with not_in_channel.
+    router.route('POST', '/_sandbox/slack/channels/:channel/remove-bot', (req) => {
+      const channel = this.findChannel(req.params['channel']);
+      if (!channel) return controlError(404, 'ChannelNotFound', `no channel ${req.params['channel'] ?? ''}`);
+      channel.member = false;
+      return { status: 200, body: { channel: channel.name, member: false } };
+    });
   }
 
   snapshot(): SlackSnapshot {

@@ -17,6 +17,7 @@ export interface PlatformEngineers {
 export type Action =
   | { kind: 'start' }
   | { kind: 'publish' }
+  | { kind: 'preflight' }
   | { kind: 'abort' }
   | { kind: 'maintenance-page' }
   | { kind: 'tick'; assignees: string[] | undefined }
@@ -44,6 +45,9 @@ export function authorize(caller: Caller, action: Action, engineers: PlatformEng
       return allow(engineer || is(leads), 'may not start windows: platform engineers and the window\'s leads may');
     case 'publish':
       return allow(engineer, 'may not publish windows: platform engineers may');
+    case 'preflight':
+      // It reads the whole estate with the app's identity: what it reveals is for the people who run the app.
+      return allow(engineer, 'may not run a pre-flight: platform engineers may');
     case 'abort':
     case 'maintenance-page':
       return allow(engineer || is(leads) || is(onCall), `may not ${action.kind === 'abort' ? 'abort this window' : 'switch this maintenance page'}: its on-call engineers, its leads and platform engineers may`);

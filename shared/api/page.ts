@@ -4,6 +4,8 @@ import type { ApprovalView, ServerGroupView } from './details';
 import { GANTT_STYLE, renderGantt } from './gantt';
 import { LEGEND, STATE_COLOURS, legendOf } from './legend';
 import { PAGE_SCRIPT } from './page-script';
+import { renderPreflightSection } from './preflightSection';
+import type { LatestPreflight } from '../preflight/latest';
 import { formatAt, formatRange, humanizeTimes, slipText, zonesOf, type Zones } from './times';
 import type { WindowStatusView } from './windows';
 
@@ -26,6 +28,8 @@ export interface PageOptions {
   /** The CSRF token the page's POSTs carry (the same value is in the caller's cookie). */
   csrfToken?: string;
   refreshSeconds?: number;
+  /** The window's latest pre-flight (the day before, or over the API), when there is one. */
+  preflight?: LatestPreflight;
 }
 
 const e = escapeHtml;
@@ -135,6 +139,7 @@ ${doing.length === 0 ? `<p class="muted" id="now-none">${finished ? 'The window 
 <main>
 ${glance}
 ${approvalsSection}
+${renderPreflightSection(options.preflight)}
 ${legend}
 ${gantt}
 ${servers}

@@ -1,3 +1,4 @@
+import { LATEST_PREFLIGHT_MARK, parseLatest } from '../preflight/latest';
 import { csrfFor } from './csrf';
 import { callerOf, personOf } from './identity';
 import { renderStatusPage } from './page';
@@ -24,7 +25,9 @@ export async function statusPage(deps: ApiDeps, req: ApiRequest): Promise<ApiRes
   if (status.status !== 200) return status;
   const view = status.jsonBody as WindowStatusView;
   const caller = callerOf(req.headers, deps.identity);
-  const viewerKey = caller ? caller.id : '';
+  const preflight = parseLatest(await deps.store.getMark(windowId, LATEST_PREFLIGHT_MARK));
+  // The page differs per viewer and per latest pre-flight (rare); the rest is the shared view.
+  const viewerKey = `${caller ? caller.id : ''}|${preflight ? JSON.stringify(preflight) : ''}`;
   let byViewer = rendered.get(view);
   if (!byViewer) rendered.set(view, (byViewer = new Map()));
   let html = byViewer.get(viewerKey);
@@ -34,7 +37,7 @@ export async function statusPage(deps: ApiDeps, req: ApiRequest): Promise<ApiRes
       const runbook = await deps.store.getRunbook(windowId, view.revision);
       person = runbook ? personOf(runbook, caller) : undefined;
     }
-    html = renderStatusPage(view, { ...(caller ? { viewer: { id: caller.id, ...(person ? { person } : {}) } } : {}), csrfToken: TOKEN_SLOT });
+    html = renderStatusPage(view, { ...(caller ? { viewer: { id: caller.id, ...(person ? { person } : {}) } } : {}), csrfToken: TOKEN_SLOT, ...(preflight ? { preflight } : {}) });
     // Bounded: a shared view lives about a second (statusCache.ts); a flood of names renders anew.
     if (byViewer.size < MAX_VIEWERS) byViewer.set(viewerKey, html);
   }

@@ -7,6 +7,8 @@ import { loadWindowText } from '../window/load';
 import { channelsOf } from '../window/runbook';
 import { formatZoneTime, planWindow } from '../window/plan';
 import type { WindowSource } from '../window/source';
+import type { WindowDef } from '../window/schema';
+import { PREFLIGHT_FROM_HOURS, PREFLIGHT_UNTIL_HOURS } from '../preflight/scheduled';
 import { AlreadyStartedError, type OrchestrationControl } from './windows';
 
 /** The window orchestrator starts this long before the first step (it posts the start notice, steps wait on their own times). */
@@ -62,7 +64,14 @@ export interface ScheduleDecision {
  * The instance id is deterministic, so a duplicate or late fire finds the instance
  * and starts nothing; a window whose whole budget has passed is reported as missed.
  */
-export async function startDueWindows(deps: { windows: WindowSource; durable: OrchestrationControl; clock: Clock; announce?: Announce }): Promise<ScheduleDecision[]> {
+export async function startDueWindows(deps: {
+  windows: WindowSource;
+  durable: OrchestrationControl;
+  clock: Clock;
+  announce?: Announce;
+  /** The day-before pre-flight, posted to the window's channels once (preflight/scheduled.ts `preflightOnce`). */
+  preflight?: (windowId: string, window: WindowDef, channels: string[]) => Promise<unknown>;
+}): Promise<ScheduleDecision[]> {
   const now = await deps.clock.now();
   const decisions: ScheduleDecision[] = [];
   for (const { windowId } of await deps.windows.list()) {
@@ -91,7 +100,17 @@ export async function startDueWindows(deps: { windows: WindowSource; durable: Or
     };
     if (now < startAt) {
       await headsUp();
-      decisions.push({ windowId, action: 'not-due', detail: `starts ${new Date(startAt).toISOString()}` });
+      // The day before, while there is still time to renew a token or put a server back: the pre-flight, beside the heads-up.
+      let preflightProblem = '';
+      const dayBefore = now >= plan.start.epochMs - PREFLIGHT_FROM_HOURS * 3_600_000 && now < plan.start.epochMs - PREFLIGHT_UNTIL_HOURS * 3_600_000;
+      if (deps.preflight && dayBefore && milestones.length > 0) {
+        try {
+          await deps.preflight(windowId, window, milestones);
+        } catch (error) {
+          preflightProblem = `; pre-flight not posted: ${error instanceof Error ? error.message : String(error)}`;
+        }
+      }
+      decisions.push({ windowId, action: 'not-due', detail: `starts ${new Date(startAt).toISOString()}${preflightProblem}` });
       continue;
     }
     const instanceId = InstanceIds.window(windowId);

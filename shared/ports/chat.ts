@@ -8,6 +8,10 @@ export interface ChatClient {
   postMessage(channel: string, text: string, options?: { buttons?: ChatButton[]; sections?: string[] }): Promise<{ channel: string; ts: string }>;
   /** Replaces a message's text; any buttons under it go (an updated notice is a closed question). */
   updateMessage(channel: string, ts: string, text: string): Promise<void>;
+  /** Who the token is (Slack auth.test): fails when the token is missing, revoked or expired. Read-only. */
+  whoAmI(): Promise<{ user: string; team: string }>;
+  /** The channel as the bot sees it, or undefined when it does not exist or is hidden from it (conversations.list). Read-only. */
+  describeChannel(channel: string): Promise<{ id: string; name: string; isMember: boolean; archived: boolean } | undefined>;
 }
 
 /** A button under a message; a click comes back to the app with `actionId` and `value`. */

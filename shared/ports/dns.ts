@@ -12,4 +12,6 @@ export interface DnsClient {
   findRecord(zoneId: string, hostname: string): Promise<DnsRecord | undefined>;
   setRecordContent(zoneId: string, recordId: string, content: string): Promise<DnsRecord>;
   purgeCache(zoneId: string, hostnames: string[]): Promise<void>;
+  /** The API token's own status and expiry (Cloudflare token verify); fails when the token is refused. Read-only. */
+  verifyToken(): Promise<{ status: string; expiresOn?: string }>;
 }

@@ -1,3 +1,4 @@
+import type { AccessClient } from './access';
 import type { AlertSuppressionClient } from './alerts';
 import type { ChatClient } from './chat';
 import type { ComputeClient } from './compute';
@@ -28,8 +29,11 @@ export interface Ports {
   /** Jira Service Management Operations / Opsgenie maintenance (not yet wired into alert sets). */
   oncall: OnCallMaintenanceClient;
   probes: ProbeClient;
+  /** The app's own Azure permissions (pre-flight). */
+  access: AccessClient;
 }
 
+export type * from './access';
 export type * from './alerts';
 export type * from './chat';
 export type * from './compute';

@@ -22,4 +22,9 @@ export interface PipelineClient {
   getRun(project: string, pipelineId: number, runId: number): Promise<PipelineRunState>;
   /** The pipeline id for a name (runs are addressed by id). */
   findPipelineId(project: string, name: string): Promise<number | undefined>;
+  /**
+   * Resolves a run without starting it (Azure DevOps preview, `previewRun: true`): the ref must
+   * exist and the stages must be the pipeline's. Throws with the service's reason when not. Read-only.
+   */
+  previewRun(request: PipelineRunRequest): Promise<void>;
 }

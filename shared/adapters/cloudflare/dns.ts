@@ -46,6 +46,12 @@ function toDnsRecord(r: RecordResponse): DnsRecord {
 export class CloudflareDnsClient implements DnsClient {
   constructor(private readonly cf: Cloudflare) {}
 
+  /** The token's status (active, disabled, expired) and expiry, from Cloudflare's token verify. */
+  async verifyToken(): Promise<{ status: string; expiresOn?: string }> {
+    const result = await call('verify the API token', () => this.cf.user.tokens.verify());
+    return { status: result.status, ...(result.expires_on ? { expiresOn: result.expires_on } : {}) };
+  }
+
   /** The zone's id, or undefined when the token cannot see a zone of that name. */
   async findZoneId(zoneName: string): Promise<string | undefined> {
     const want = zoneName.trim().toLowerCase().replace(/\.$/, '');

@@ -105,11 +105,28 @@ export class DevOpsPipelineClient implements PipelineClient {
     return list.find((p) => p.name !== undefined && same(p.name, name))?.id;
   }
 
+  /** Preview: the run resolved at its ref with its stages, nothing started (OAuth scope vso.build, a read). */
+  async previewRun(request: PipelineRunRequest): Promise<void> {
+    const { label, pipelineId, body } = await this.runBody(request);
+    const api = await this.pipelines();
+    const preview = await call(`preview pipeline ${label}`, () => api.preview({ ...body, previewRun: true }, request.project, pipelineId));
+    if (preview === null) throw new Error(`${VENDOR}: pipeline ${label} (id ${pipelineId}) was not found`);
+  }
+
   /**
    * Starts a run: at `refName` (a full ref, refs/heads/... or refs/tags/...), with the template
    * parameters, skipping every stage not named in `stages` (none skipped when it is empty).
    */
   async runPipeline(request: PipelineRunRequest): Promise<PipelineRunState> {
+    const { label, pipelineId, body } = await this.runBody(request);
+    const api = await this.pipelines();
+    const run = await call(`run pipeline ${label}`, () => api.runPipeline(body, request.project, pipelineId));
+    if (run === null) throw new Error(`${VENDOR}: pipeline ${label} (id ${pipelineId}) was not found`);
+    return toRunState(run);
+  }
+
+  /** The pipeline id and the Runs API body for a request (ref, parameters, stages to skip). */
+  private async runBody(request: PipelineRunRequest): Promise<{ label: string; pipelineId: number; body: RunPipelineParameters }> {
     const label = `${request.project}/${request.pipelineName}`;
     if (request.refName !== undefined && !/^refs\/(heads|tags)\/.+/.test(request.refName)) {
       throw new RangeError(`refName must be a full ref (refs/heads/... or refs/tags/...), not '${request.refName}'`);
@@ -135,11 +152,7 @@ export class DevOpsPipelineClient implements PipelineClient {
     }
     if (Object.keys(templateParameters).length > 0) body.templateParameters = templateParameters;
     if (request.refName) body.resources = { repositories: { self: { refName: request.refName } } };
-
-    const api = await this.pipelines();
-    const run = await call(`run pipeline ${label}`, () => api.runPipeline(body, request.project, pipelineId));
-    if (run === null) throw new Error(`${VENDOR}: pipeline ${label} (id ${pipelineId}) was not found`);
-    return toRunState(run);
+    return { label, pipelineId, body };
   }
 
   /** Where a run stands; a run that does not exist is a permanent error. */

@@ -98,6 +98,29 @@ export class SlackChatClient implements ChatClient {
     await this.call('update a message', display(target), () => this.web.chat.update({ channel: id, ts, text, blocks: [] }));
   }
 
+  /** auth.test: the bot user and workspace the token belongs to; a revoked or expired token fails. */
+  async whoAmI(): Promise<{ user: string; team: string }> {
+    const res = await this.call('check the token', 'auth.test', () => this.web.auth.test());
+    return { user: res.user_id ?? res.user ?? '', team: res.team ?? res.team_id ?? '' };
+  }
+
+  /** The channel from conversations.list (public, and private ones the bot is in); undefined when not found. */
+  async describeChannel(channel: string): Promise<{ id: string; name: string; isMember: boolean; archived: boolean } | undefined> {
+    const target = normalise(channel);
+    let found: { id: string; name: string; isMember: boolean; archived: boolean } | undefined;
+    await this.call('list channels', display(target), async () => {
+      for await (const page of this.web.paginate('conversations.list', { types: 'public_channel,private_channel', exclude_archived: false, limit: 200 })) {
+        for (const c of (page as { channels?: { id?: string; name?: string; is_member?: boolean; is_archived?: boolean }[] }).channels ?? []) {
+          if (!c.id || !c.name) continue;
+          this.ids.set(c.name.toLowerCase(), c.id);
+          if (c.id === target || c.name.toLowerCase() === target) found = { id: c.id, name: c.name, isMember: c.is_member === true, archived: c.is_archived === true };
+        }
+        if (found) break;
+      }
+    });
+    return found;
+  }
+
   private async channelId(target: string): Promise<string> {
     if (CHANNEL_ID.test(target)) return target;
     const known = this.ids.get(target);

@@ -80,6 +80,8 @@ export function fakeDeps(options: { mode: 'app-service' | 'local-header'; states
       return true;
     },
     clearMark: async (w: string, key: string) => void changes.marks.delete(`${w}/${key}`),
+    getMark: async (w: string, key: string) => changes.marks.get(`${w}/${key}`),
+    setMark: async (w: string, key: string, value: string) => void changes.marks.set(`${w}/${key}`, value),
   } as unknown as WindowStore;
   const windowText = 'apiVersion: mw/v1\nid: w1\n';
   const deps: ApiDeps = {
