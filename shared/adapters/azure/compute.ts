@@ -1,4 +1,4 @@
-import { restorePoller, type ComputeManagementClient, type RunCommandResult, type VirtualMachineInstallPatchesParameters, type VirtualMachineInstallPatchesResult } from '@azure/arm-compute';
+import { restorePoller, type ComputeManagementClient, type LastPatchInstallationSummary, type RunCommandResult, type VirtualMachineInstallPatchesParameters, type VirtualMachineInstallPatchesResult } from '@azure/arm-compute';
 import type { NetworkManagementClient } from '@azure/arm-network';
 import type { OperationState, PollerLike } from '@azure/core-lro';
 import { z } from 'zod';
@@ -17,8 +17,12 @@ export interface AzureComputeClientOptions extends AzureClientOptions {
 /** Azure Update Manager refuses a maximumDuration over 235 minutes (PT3H55M). */
 export const MAX_PATCH_MINUTES = 235;
 
-/** Which long-running VM operation a resume token belongs to. */
-type ComputeOperation = 'installPatches' | 'runCommand';
+/**
+ * Which long-running VM operation a resume token belongs to. `installPatchesRunning`: an install
+ * found already running on the VM (ours, whose first reply was lost), followed through the VM's
+ * instance view because its operation URL is unknown.
+ */
+type ComputeOperation = 'installPatches' | 'installPatchesRunning' | 'runCommand';
 
 /**
  * The resume token: the SDK poller's serialized state (absolute operation URLs, so any process
@@ -26,7 +30,7 @@ type ComputeOperation = 'installPatches' | 'runCommand';
  */
 const ComputeToken = z.object({
   v: z.literal(1),
-  op: z.enum(['installPatches', 'runCommand']),
+  op: z.enum(['installPatches', 'installPatchesRunning', 'runCommand']),
   vmId: z.string().min(1),
   state: z.string().min(1),
 });
@@ -37,7 +41,7 @@ function encodeToken(op: ComputeOperation, vmId: string, state: string): string 
   return JSON.stringify(token);
 }
 
-function decodeToken(resumeToken: string, op: ComputeOperation): ComputeToken {
+function decodeToken(resumeToken: string, op: ComputeOperation | ComputeOperation[]): ComputeToken {
   let raw: unknown;
   try {
     raw = JSON.parse(resumeToken);
@@ -46,7 +50,8 @@ function decodeToken(resumeToken: string, op: ComputeOperation): ComputeToken {
   }
   const parsed = ComputeToken.safeParse(raw);
   if (!parsed.success) throw new TypeError(`resumeToken is not a compute resume token (${parsed.error.issues[0]?.path.join('.') ?? ''}: ${parsed.error.issues[0]?.message ?? 'invalid'})`);
-  if (parsed.data.op !== op) throw new TypeError(`resumeToken belongs to a ${parsed.data.op} operation, not ${op}`);
+  const ops = Array.isArray(op) ? op : [op];
+  if (!ops.includes(parsed.data.op)) throw new TypeError(`resumeToken belongs to a ${parsed.data.op} operation, not ${ops.join(' or ')}`);
   return parsed.data;
 }
 
@@ -145,11 +150,29 @@ export class AzureComputeClient implements ComputeClient {
         ? { linuxParameters: { classificationsToInclude: request.classifications } }
         : { windowsParameters: { classificationsToInclude: request.classifications, ...(request.excludeKbs.length > 0 ? { kbNumbersToExclude: request.excludeKbs } : {}) } }),
     };
-    return callAzure(`start installing patches on ${id.name}`, async () => {
-      const poller = client.virtualMachines.installPatches(id.resourceGroup, id.name, input);
-      await poller.submitted();
-      return encodeToken('installPatches', vmId, await poller.serialize());
-    });
+    try {
+      return await callAzure(`start installing patches on ${id.name}`, async () => {
+        const poller = client.virtualMachines.installPatches(id.resourceGroup, id.name, input);
+        await poller.submitted();
+        return encodeToken('installPatches', vmId, await poller.serialize());
+      });
+    } catch (e) {
+      // A retry whose first reply was lost: Azure refuses a second install while one runs (409
+      // OperationNotAllowed). The running one is ours: follow it rather than fail the server.
+      const refused = e as { statusCode?: number; code?: string; message?: string };
+      const running = (refused.statusCode === 409 || refused.code === 'OperationNotAllowed') && /OperationNotAllowed/.test(refused.message ?? '');
+      if (running && (await this.installSummary(client, id))?.status === 'InProgress') {
+        return encodeToken('installPatchesRunning', vmId, 'instanceView');
+      }
+      throw e;
+    }
+  }
+
+  /** The VM's last patch installation as its instance view reports it (`patchStatus.lastPatchInstallationSummary`). */
+  private async installSummary(client: ComputeManagementClient, id: { resourceGroup: string; name: string }): Promise<LastPatchInstallationSummary | undefined> {
+    // The same read as getVm (`$expand=instanceView`): no call or permission beyond it.
+    const vm = await callAzure(`get VM ${id.name}`, () => client.virtualMachines.get(id.resourceGroup, id.name, { expand: 'instanceView' }));
+    return vm.instanceView?.patchStatus?.lastPatchInstallationSummary;
   }
 
   /**
@@ -158,7 +181,8 @@ export class AzureComputeClient implements ComputeClient {
    * Succeeded and CompletedWithWarnings come back as the outcome for the caller to judge.
    */
   async pollInstallPatches(resumeToken: string): Promise<OperationProgress<PatchOutcome>> {
-    const token = decodeToken(resumeToken, 'installPatches');
+    const token = decodeToken(resumeToken, ['installPatches', 'installPatchesRunning']);
+    if (token.op === 'installPatchesRunning') return this.pollRunningInstall(token, resumeToken);
     const progress = await this.pollOnce(token, (c, state) => restorePoller(c, state, c.virtualMachines.installPatches));
     if (progress.state !== 'succeeded') return progress;
     const result = progress.result;
@@ -166,6 +190,30 @@ export class AzureComputeClient implements ComputeClient {
       return { state: 'failed', code: result.error?.code ?? 'PatchInstallationFailed', message: result.error?.message ?? `installing patches failed (${result.failedPatchCount ?? 0} patch(es) failed)` };
     }
     return { state: 'succeeded', result: toPatchOutcome(result) };
+  }
+
+  /** An adopted install, from the VM's instance view: still InProgress, or its summary once it ended. */
+  private async pollRunningInstall(token: ComputeToken, resumeToken: string): Promise<OperationProgress<PatchOutcome>> {
+    const id = parseResourceId(token.vmId, 'Microsoft.Compute', 'virtualMachines', 'vmId');
+    const summary = await this.installSummary(this.compute.get(id.subscriptionId), id);
+    const status = summary?.status ?? 'Unknown';
+    if (status === 'InProgress') return { state: 'running', resumeToken };
+    if (status === 'Failed' || status === 'Unknown') {
+      return { state: 'failed', code: summary?.error?.code ?? 'PatchInstallationFailed', message: summary?.error?.message ?? `installing patches on ${id.name} ended ${status}` };
+    }
+    return {
+      state: 'succeeded',
+      result: {
+        status,
+        installedPatchCount: summary?.installedPatchCount ?? 0,
+        failedPatchCount: summary?.failedPatchCount ?? 0,
+        pendingPatchCount: summary?.pendingPatchCount ?? 0,
+        // The summary does not say; the instance view's own reboot state is read after patching.
+        rebootStatus: 'Unknown',
+        maintenanceWindowExceeded: summary?.maintenanceWindowExceeded ?? false,
+        patches: [],
+      },
+    };
   }
 
   /** Starts run command (RunPowerShellScript or RunShellScript), the POST only. */

@@ -71,6 +71,20 @@ describe('AzureComputeClient against the simulated ARM', () => {
     expect(vm?.patchHistory.at(-1)).toMatchObject({ kind: 'installPatches', status: 'Succeeded' });
   });
 
+  it('a retried start whose first reply was lost follows the install already running instead of failing the server', async () => {
+    const first = await newCompute().beginInstallPatches(vmId('IC-Web6'), PATCH);
+    // The activity is retried (its reply never arrived): Azure refuses a second install with 409 OperationNotAllowed.
+    const again = await newCompute().beginInstallPatches(vmId('IC-Web6'), PATCH);
+    expect(JSON.parse(again)).toMatchObject({ v: 1, op: 'installPatchesRunning', vmId: vmId('IC-Web6') });
+    expect((await env.calls({ listener: 'arm', method: 'POST', path: '*/IC-Web6/installPatches' })).map((c) => c.status)).toEqual([202, 409]);
+    expect((await newCompute().pollInstallPatches(again)).state).toBe('running');
+    env.clock.advance(235 * MINUTE);
+    // Both tokens see the one install end; nothing was installed twice.
+    expect(succeeded(await newCompute().pollInstallPatches(again))).toMatchObject({ status: 'Succeeded', failedPatchCount: 0 });
+    expect(succeeded(await newCompute().pollInstallPatches(first)).status).toBe('Succeeded');
+    expect((await arm()).virtualMachines['IC-Web6']?.patchHistory.filter((h) => h.kind === 'installPatches')).toHaveLength(1);
+  });
+
   it('a window shorter than the patching time comes back CompletedWithWarnings with the window exceeded', async () => {
     const compute = newCompute();
     const token = await compute.beginInstallPatches(vmId('IC-Web2'), { ...PATCH, maximumDurationInMinutes: 120, excludeKbs: ['890830'] });
