@@ -36,111 +36,111 @@ export async function decideEpisode(host: EpisodeHost, inst: InstanceData, past:
   // Set once the replay is accepted; every outcome after that carries it.
   const accepted: { effects?: EpisodeOutcome['effects'] } = {};
   const done = (decision: EpisodeDecision): EpisodeOutcome => ({ decision, ...(accepted.effects ? { effects: accepted.effects } : {}) });
-    const fail = (message: string): EpisodeOutcome => {
-      const events = [...fresh, makeEvent(EventType.ExecutionCompleted, now, { OrchestrationStatus: 'Failed', Result: message }), makeEvent(EventType.OrchestratorCompleted, now)];
-      return done({ events, status: 'Failed', output: toJsonText(message), customStatus: inst.customStatus, out: reportToParent(inst, 'Failed', message, now) });
-    };
-    const fn = host.registry.get(inst.name);
-    if (!fn || fn.trigger.type !== 'orchestrationTrigger') {
-      return fail(`The function '${inst.name}' doesn't exist, is disabled, or is not an orchestrator function.`);
+  const fail = (message: string): EpisodeOutcome => {
+    const events = [...fresh, makeEvent(EventType.ExecutionCompleted, now, { OrchestrationStatus: 'Failed', Result: message }), makeEvent(EventType.OrchestratorCompleted, now)];
+    return done({ events, status: 'Failed', output: toJsonText(message), customStatus: inst.customStatus, out: reportToParent(inst, 'Failed', message, now) });
+  };
+  const fn = host.registry.get(inst.name);
+  if (!fn || fn.trigger.type !== 'orchestrationTrigger') {
+    return fail(`The function '${inst.name}' doesn't exist, is disabled, or is not an orchestrator function.`);
+  }
+  const binding = {
+    history: past.length === 0 ? fresh : past.concat(fresh),
+    input: inst.input === null ? null : JSON.parse(inst.input),
+    instanceId: inst.id,
+    isReplaying: false,
+    parentInstanceId: inst.parent?.instanceId ?? null,
+    upperSchemaVersion: 1,
+    upperSchemaVersionNew: 3,
+    longRunningTimerIntervalDuration: '3.00:00:00',
+    maximumShortTimerDuration: '6.00:00:00',
+    defaultHttpAsyncRequestSleepTimeMillseconds: 30000,
+  };
+  const result = await invokeFunction(host.registry, fn, { string: JSON.stringify(binding) }, { log: host.log });
+  const state = orchestratorState(result.returnValue, result.error);
+  const actions = flattenTopLevel(state.actions);
+  const replay: ReplayResult = replayEpisode(past, fresh, actions, {
+    instanceId: inst.id,
+    executionId: inst.executionId,
+    maxShortTimerMs: 6 * DAY_MS,
+    longTimerIntervalMs: 3 * DAY_MS,
+  });
+  const customStatus = state.customStatus === undefined ? inst.customStatus : toJsonText(state.customStatus);
+  if (customStatus !== null) {
+    // The extension's SetCustomStatus limit: 16 KB of UTF-16 (floor of KB, as .NET computes it).
+    const sizeInKB = Math.floor((customStatus.length * 2) / 1024);
+    if (sizeInKB > 16) {
+      return fail(`Orchestrator function '${inst.name}' failed: The UTF-16 size of the JSON-serialized payload must not exceed 16 KB. The current payload size is ${sizeInKB} KB.`);
     }
-    const binding = {
-      history: past.length === 0 ? fresh : past.concat(fresh),
-      input: inst.input === null ? null : JSON.parse(inst.input),
-      instanceId: inst.id,
-      isReplaying: false,
-      parentInstanceId: inst.parent?.instanceId ?? null,
-      upperSchemaVersion: 1,
-      upperSchemaVersionNew: 3,
-      longRunningTimerIntervalDuration: '3.00:00:00',
-      maximumShortTimerDuration: '6.00:00:00',
-      defaultHttpAsyncRequestSleepTimeMillseconds: 30000,
-    };
-    const result = await invokeFunction(host.registry, fn, { string: JSON.stringify(binding) }, { log: host.log });
-    const state = orchestratorState(result.returnValue, result.error);
-    const actions = flattenTopLevel(state.actions);
-    const replay: ReplayResult = replayEpisode(past, fresh, actions, {
-      instanceId: inst.id,
-      executionId: inst.executionId,
-      maxShortTimerMs: 6 * DAY_MS,
-      longTimerIntervalMs: 3 * DAY_MS,
-    });
-    const customStatus = state.customStatus === undefined ? inst.customStatus : toJsonText(state.customStatus);
-    if (customStatus !== null) {
-      // The extension's SetCustomStatus limit: 16 KB of UTF-16 (floor of KB, as .NET computes it).
-      const sizeInKB = Math.floor((customStatus.length * 2) / 1024);
-      if (sizeInKB > 16) {
-        return fail(`Orchestrator function '${inst.name}' failed: The UTF-16 size of the JSON-serialized payload must not exceed 16 KB. The current payload size is ${sizeInKB} KB.`);
-      }
+  }
+  if (replay.nonDeterminism) return fail(replay.nonDeterminism);
+  if (replay.unsupported) return fail(replay.unsupported);
+  if (state.error !== undefined) return fail(`Orchestrator function '${inst.name}' failed: ${state.error}`);
+  for (const w of replay.scheduled) {
+    if (w.kind === 'ScheduleTask') {
+      if (w.name === HTTP_ACTIVITY) continue;
+      const target = host.registry.get(w.name);
+      if (!target || target.trigger.type !== 'activityTrigger') return fail(`The function '${w.name}' doesn't exist, is disabled, or is not an activity function.`);
+    } else if (w.kind === 'CreateSubOrchestration') {
+      const target = host.registry.get(w.name);
+      if (!target || target.trigger.type !== 'orchestrationTrigger') return fail(`The function '${w.name}' doesn't exist, is disabled, or is not an orchestrator function.`);
+      if (w.instanceId === inst.id) return fail(`A sub-orchestration cannot use the instance ID of its parent ('${inst.id}').`);
     }
-    if (replay.nonDeterminism) return fail(replay.nonDeterminism);
-    if (replay.unsupported) return fail(replay.unsupported);
-    if (state.error !== undefined) return fail(`Orchestrator function '${inst.name}' failed: ${state.error}`);
-    for (const w of replay.scheduled) {
-      if (w.kind === 'ScheduleTask') {
-        if (w.name === HTTP_ACTIVITY) continue;
-        const target = host.registry.get(w.name);
-        if (!target || target.trigger.type !== 'activityTrigger') return fail(`The function '${w.name}' doesn't exist, is disabled, or is not an activity function.`);
-      } else if (w.kind === 'CreateSubOrchestration') {
-        const target = host.registry.get(w.name);
-        if (!target || target.trigger.type !== 'orchestrationTrigger') return fail(`The function '${w.name}' doesn't exist, is disabled, or is not an orchestrator function.`);
-        if (w.instanceId === inst.id) return fail(`A sub-orchestration cannot use the instance ID of its parent ('${inst.id}').`);
-      }
-    }
-    accepted.effects = { waitingFor: replay.waitingFor ?? [], canceledTimerIds: replay.canceledTimerIds };
+  }
+  accepted.effects = { waitingFor: replay.waitingFor ?? [], canceledTimerIds: replay.canceledTimerIds };
 
-    const events = [...fresh];
-    const out: OutgoingRecord[] = [];
-    for (const w of replay.scheduled) {
-      switch (w.kind) {
-        case 'ScheduleTask':
-          events.push(makeEvent(EventType.TaskScheduled, now, { Name: w.name, Version: '', Input: w.input }, w.id));
-          break;
-        case 'CreateTimer':
-          events.push(makeEvent(EventType.TimerCreated, now, { FireAt: new Date(w.fireAtMs).toISOString() }, w.id));
-          break;
-        case 'CreateSubOrchestration': {
-          events.push(makeEvent(EventType.SubOrchestrationInstanceCreated, now, { Name: w.name, Version: w.version, InstanceId: w.instanceId, Input: w.input }, w.id));
-          const existing = host.statusOf(w.instanceId);
-          if (existing && !isTerminal(existing)) {
-            return fail(`An orchestration instance with ID '${w.instanceId}' already exists and is ${existing}.`);
-          }
-          out.push({
-            k: 'create',
-            id: w.instanceId,
-            name: w.name,
-            version: w.version,
-            executionId: randomUUID().replace(/-/g, ''),
-            input: w.input,
-            at: now,
-            parent: { instanceId: inst.id, executionId: inst.executionId, taskScheduledId: w.id, name: inst.name },
-          });
-          break;
+  const events = [...fresh];
+  const out: OutgoingRecord[] = [];
+  for (const w of replay.scheduled) {
+    switch (w.kind) {
+      case 'ScheduleTask':
+        events.push(makeEvent(EventType.TaskScheduled, now, { Name: w.name, Version: '', Input: w.input }, w.id));
+        break;
+      case 'CreateTimer':
+        events.push(makeEvent(EventType.TimerCreated, now, { FireAt: new Date(w.fireAtMs).toISOString() }, w.id));
+        break;
+      case 'CreateSubOrchestration': {
+        events.push(makeEvent(EventType.SubOrchestrationInstanceCreated, now, { Name: w.name, Version: w.version, InstanceId: w.instanceId, Input: w.input }, w.id));
+        const existing = host.statusOf(w.instanceId);
+        if (existing && !isTerminal(existing)) {
+          return fail(`An orchestration instance with ID '${w.instanceId}' already exists and is ${existing}.`);
         }
-        case 'SendEvent':
-          events.push(makeEvent(EventType.EventSent, now, { InstanceId: w.targetInstanceId, Name: w.name, Input: w.input }, w.id));
-          out.push({ k: 'ereq', id: w.targetInstanceId, req: w.entity, at: now });
-          break;
+        out.push({
+          k: 'create',
+          id: w.instanceId,
+          name: w.name,
+          version: w.version,
+          executionId: randomUUID().replace(/-/g, ''),
+          input: w.input,
+          at: now,
+          parent: { instanceId: inst.id, executionId: inst.executionId, taskScheduledId: w.id, name: inst.name },
+        });
+        break;
       }
+      case 'SendEvent':
+        events.push(makeEvent(EventType.EventSent, now, { InstanceId: w.targetInstanceId, Name: w.name, Input: w.input }, w.id));
+        out.push({ k: 'ereq', id: w.targetInstanceId, req: w.entity, at: now });
+        break;
     }
-    if (state.isDone && replay.continueAsNewInput !== undefined) {
-      events.push(makeEvent(EventType.OrchestratorCompleted, now));
-      return done({
-        events,
-        status: 'Running',
-        output: null,
-        customStatus,
-        out,
-        continueAsNew: { executionId: randomUUID().replace(/-/g, ''), input: replay.continueAsNewInput },
-      });
-    }
-    if (state.isDone) {
-      const output = toJsonText(state.output);
-      events.push(makeEvent(EventType.ExecutionCompleted, now, { OrchestrationStatus: 'Completed', Result: output }), makeEvent(EventType.OrchestratorCompleted, now));
-      return done({ events, status: 'Completed', output, customStatus, out: [...out, ...reportToParent(inst, 'Completed', output, now)] });
-    }
+  }
+  if (state.isDone && replay.continueAsNewInput !== undefined) {
     events.push(makeEvent(EventType.OrchestratorCompleted, now));
-    return done({ events, status: 'Running', output: null, customStatus, out });
+    return done({
+      events,
+      status: 'Running',
+      output: null,
+      customStatus,
+      out,
+      continueAsNew: { executionId: randomUUID().replace(/-/g, ''), input: replay.continueAsNewInput },
+    });
+  }
+  if (state.isDone) {
+    const output = toJsonText(state.output);
+    events.push(makeEvent(EventType.ExecutionCompleted, now, { OrchestrationStatus: 'Completed', Result: output }), makeEvent(EventType.OrchestratorCompleted, now));
+    return done({ events, status: 'Completed', output, customStatus, out: [...out, ...reportToParent(inst, 'Completed', output, now)] });
+  }
+  events.push(makeEvent(EventType.OrchestratorCompleted, now));
+  return done({ events, status: 'Running', output: null, customStatus, out });
 }
 
 /** The completion message a sub-orchestration sends its parent. */

@@ -1,19 +1,10 @@
-import { readFileSync } from 'fs';
-import { join } from 'path';
 import { startDueWindows } from '../../../shared/api/scheduler';
 import type { DurableStatusView, OrchestrationControl } from '../../../shared/api/windows';
-import { revisionOf } from '../../../shared/window/runbook';
-import type { WindowSource } from '../../../shared/window/source';
+import { miniWindowSource } from '../../support/miniWindowSource';
 
 /** The timer's start decision when the window's instance already exists from an earlier run. */
 
-const file = join(__dirname, '../../fixtures/windows/e2e-mini.yaml');
-const text = readFileSync(file, 'utf8');
-const windows: WindowSource = {
-  read: async (id) => (id === 'e2e-mini' ? { windowId: id, file, text, revision: revisionOf(text) } : undefined),
-  readRevision: async () => undefined,
-  list: async () => [{ windowId: 'e2e-mini', file, revision: revisionOf(text) }],
-};
+const windows = miniWindowSource();
 // e2e-mini's first step is Saturday 2025-06-21 23:00 EDT; the timer starts it 30 minutes early.
 const due = Date.parse('2025-06-22T02:40:00Z');
 

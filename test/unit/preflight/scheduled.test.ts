@@ -1,23 +1,14 @@
-import { readFileSync } from 'fs';
-import { join } from 'path';
 import { announceOnce, startDueWindows } from '../../../shared/api/scheduler';
 import type { DurableStatusView, OrchestrationControl } from '../../../shared/api/windows';
 import { parseLatest } from '../../../shared/preflight/latest';
 import { preflightOnce } from '../../../shared/preflight/scheduled';
 import type { PreflightReport } from '../../../shared/preflight';
 import type { WindowStore } from '../../../shared/store/windowStore';
-import { revisionOf } from '../../../shared/window/runbook';
-import type { WindowSource } from '../../../shared/window/source';
+import { miniWindowSource } from '../../support/miniWindowSource';
 
 /** The day-before pre-flight: run once (claimed in the store), posted to the window's channels, only while there is time to act. */
 
-const file = join(__dirname, '../../fixtures/windows/e2e-mini.yaml');
-const text = readFileSync(file, 'utf8');
-const windows: WindowSource = {
-  read: async (id) => (id === 'e2e-mini' ? { windowId: id, file, text, revision: revisionOf(text) } : undefined),
-  readRevision: async () => undefined,
-  list: async () => [{ windowId: 'e2e-mini', file, revision: revisionOf(text) }],
-};
+const windows = miniWindowSource();
 // e2e-mini's first step is Saturday 2025-06-21 23:00 EDT (2025-06-22 03:00 UTC).
 const START = Date.parse('2025-06-22T03:00:00Z');
 const HOUR = 3_600_000;
@@ -100,7 +91,7 @@ describe('the day-before pre-flight', () => {
         throw new Error('azure: could not read the app\'s permissions: 503');
       },
     });
-    const window = (await import('../../../shared/window/load')).loadWindowText(text).window!;
+    const window = (await import('../../../shared/window/load')).loadWindowText((await windows.read('e2e-mini'))!.text).window!;
     await expect(once('e2e-mini', window, ['#ops'])).rejects.toThrow(/fatal_error/);
     fail = false;
     expect(await once('e2e-mini', window, ['#ops'])).toBe('posted');
