@@ -16,6 +16,8 @@ export interface CallRecord {
   realTime: string;
   /** Id of the fault that answered instead of the service, if one did. */
   faultId?: string;
+  /** The connection was reset instead of answered: 'before' (not applied) or 'after' (applied, reply lost; `status` is the one lost). */
+  reset?: 'before' | 'after';
   /** Whether an Authorization header was present (its value is never recorded). */
   authorized: boolean;
   /** Request body with secret-looking fields redacted. */

@@ -24,15 +24,28 @@ export const HttpFaultSpec = z
     latencyMs: z.number().int().min(0).max(120000).optional(),
     /** How many times the fault may fire; unlimited when omitted. */
     count: z.number().int().positive().optional(),
+    /**
+     * Fire on every Nth matching request only (the Nth, 2Nth, ...), counting only requests this
+     * fault matches; `probability` still applies to those.
+     */
+    every: z.number().int().positive().optional(),
+    /**
+     * Reset the connection (TCP RST) instead of answering: 'before' drops the request unapplied,
+     * 'after' applies it (state, call log, persistence) and then loses the reply.
+     */
+    reset: z.enum(['before', 'after']).optional(),
   })
   .strict()
-  .refine((f) => f.status !== undefined || f.latencyMs !== undefined, { message: 'a fault needs a status or a latencyMs', path: ['status'] });
+  .refine((f) => f.status !== undefined || f.latencyMs !== undefined || f.reset !== undefined, { message: 'a fault needs a status, a reset or a latencyMs', path: ['status'] })
+  .refine((f) => f.status === undefined || f.reset === undefined, { message: 'a fault answers with a status or resets the connection, not both', path: ['reset'] });
 export type HttpFaultSpec = z.infer<typeof HttpFaultSpec>;
 
 /** An active fault with its bookkeeping. */
 export interface ActiveFault extends HttpFaultSpec {
   id: string;
   fired: number;
+  /** Requests this fault matched (for `every`). */
+  matched: number;
 }
 
 
@@ -53,7 +66,7 @@ export class FaultTable {
 
   /** Adds a fault; returns it with its id. */
   add(spec: HttpFaultSpec): ActiveFault {
-    const fault = { ...spec, id: `fault-${++this.counter}`, fired: 0 };
+    const fault = { ...spec, id: `fault-${++this.counter}`, fired: 0, matched: 0 };
     this.faults.push(fault);
     return fault;
   }
@@ -88,6 +101,8 @@ export class FaultTable {
       if (fault.listener !== '*' && fault.listener !== listener) continue;
       if (fault.method !== '*' && fault.method.toUpperCase() !== method.toUpperCase()) continue;
       if (!globToRegExp(fault.path).test(path)) continue;
+      fault.matched++;
+      if (fault.every !== undefined && fault.matched % fault.every !== 0) continue;
       // Draw only for matching requests so one route's traffic does not shift another's pattern.
       if (fault.probability < 1 && this.random() >= fault.probability) continue;
       fault.fired++;

@@ -1,7 +1,7 @@
 import { promises as fs } from 'fs';
 import https from 'https';
 import type { IncomingMessage, ServerResponse } from 'http';
-import type { AddressInfo } from 'net';
+import type { AddressInfo, Socket } from 'net';
 import os from 'os';
 import path from 'path';
 import { z } from 'zod';
@@ -111,6 +111,22 @@ function readBody(req: IncomingMessage): Promise<Buffer> {
     req.on('end', () => resolve(Buffer.concat(chunks)));
     req.on('error', reject);
   });
+}
+
+/**
+ * Drops the connection with a TCP reset (RST), as a crashed proxy or a broken link does: the client
+ * sees ECONNRESET. A TLS socket's own handle cannot reset, so the TCP socket under it does;
+ * a plain destroy (FIN) where neither can.
+ */
+function resetConnection(res: ServerResponse): void {
+  const socket = res.socket as (Socket & { _parent?: Socket }) | null;
+  const tcp = socket?._parent ?? socket;
+  try {
+    tcp?.resetAndDestroy();
+  } catch {
+    tcp?.destroy();
+  }
+  socket?.destroy();
 }
 
 function send(res: ServerResponse, out: SandboxResponse): void {
@@ -390,6 +406,8 @@ export async function startSandbox(options: StartSandboxOptions = {}): Promise<R
 
     let out: SandboxResponse;
     let faultId: string | undefined;
+    // 'after': the request is applied (and saved, and logged with the service's status), then its reply is lost.
+    let resetAfter = false;
     const route = routers.get(listener)?.match(method, url.pathname);
     const decision = faults.decide(listener, method, url.pathname);
     if (decision?.fault.latencyMs) await sleep(decision.fault.latencyMs);
@@ -401,7 +419,14 @@ export async function startSandbox(options: StartSandboxOptions = {}): Promise<R
         headers: { ...(f.headers ?? {}), ...(f.retryAfter !== undefined ? { 'Retry-After': String(f.retryAfter) } : {}) },
         body: f.body !== undefined ? f.body : defaultFaultBody(listener, f.status as number),
       };
+    } else if (decision?.fault.reset === 'before') {
+      faultId = decision.fault.id;
+      out = { status: 0 };
     } else if (route) {
+      if (decision?.fault.reset === 'after') {
+        faultId = decision.fault.id;
+        resetAfter = true;
+      }
       const sreq: SandboxRequest = { ...base, params: route.params };
       try {
         out = await route.handler(sreq);
@@ -431,14 +456,16 @@ export async function startSandbox(options: StartSandboxOptions = {}): Promise<R
       time: new Date(arrivedVirtual).toISOString(),
       realTime: new Date(arrivedReal).toISOString(),
       ...(faultId ? { faultId } : {}),
+      ...(decision?.fault.reset && faultId ? { reset: decision.fault.reset } : {}),
       authorized: typeof req.headers.authorization === 'string',
       ...(body !== undefined ? { body: redact(body) } : {}),
       ...(contract?.operation ? { operation: contract.operation, spec: contract.spec } : {}),
       ...(contract && contract.violations.length > 0 ? { violations: contract.violations } : {}),
     });
     // Saved before the answer: a client told "done" finds it done after the estate is killed.
-    if (!faultId && method !== 'GET' && method !== 'HEAD' && method !== 'OPTIONS') await persisted();
-    send(res, out);
+    if ((!faultId || resetAfter) && method !== 'GET' && method !== 'HEAD' && method !== 'OPTIONS') await persisted();
+    if (resetAfter || (faultId && out.status === 0)) resetConnection(res);
+    else send(res, out);
   };
 
   const servers: https.Server[] = [];

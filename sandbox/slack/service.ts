@@ -3,6 +3,7 @@ import type {
   AuthTestResponse,
   ChatPostMessageResponse,
   ChatUpdateResponse,
+  ConversationsHistoryResponse,
   ConversationsListResponse,
 } from '@slack/web-api';
 import { badRequest, controlError } from '../core/control';
@@ -239,6 +240,7 @@ export class SlackService implements SandboxService, FaultTarget, ControlTarget 
       'chat.postMessage': (x) => this.postMessage(x),
       'chat.update': (x) => this.update(x),
       'conversations.list': (x) => this.list(x),
+      'conversations.history': (x) => this.history(x),
     };
     const handler = handlers[method];
     if (!handler) return slackError('unknown_method', { req_method: method });
@@ -375,6 +377,52 @@ export class SlackService implements SandboxService, FaultTarget, ControlTarget 
   }
 
   /** Cursor pagination: the cursor is base64 of `channel:<id of the next channel>`, like Slack's opaque cursors. */
+  /**
+   * conversations.history: the channel's top-level messages newest first, between `oldest` and
+   * `latest` (exclusive unless `inclusive`), at most `limit` (default 100, at most 999) with a
+   * cursor for the rest, as https://api.slack.com/methods/conversations.history documents.
+   * Needs the channel id (not a name) and, for a private channel, membership.
+   */
+  private history(a: Record<string, unknown>): SandboxResponse {
+    const id = str(a['channel']);
+    const channel = id ? this.channels.find((c) => c.id === id) : undefined;
+    if (!channel || (channel.private && !channel.member)) return slackError('channel_not_found');
+    const bound = (name: 'oldest' | 'latest'): number | undefined | 'invalid' => {
+      const raw = str(a[name]);
+      if (raw === undefined) return undefined;
+      const n = Number(raw);
+      return Number.isFinite(n) && n >= 0 ? n : 'invalid';
+    };
+    const oldest = bound('oldest');
+    const latest = bound('latest');
+    if (oldest === 'invalid') return slackError('invalid_ts_oldest');
+    if (latest === 'invalid') return slackError('invalid_ts_latest');
+    const limitRaw = str(a['limit']);
+    const limit = limitRaw === undefined ? 100 : Number(limitRaw);
+    if (!Number.isInteger(limit) || limit < 1 || limit > 999) return slackError('invalid_limit');
+    const inclusive = truthy(a['inclusive']);
+    const inRange = (ts: number) =>
+      (oldest === undefined || ts > oldest || (inclusive && ts === oldest)) && (latest === undefined || ts < latest || (inclusive && ts === latest));
+    const all = channel.messages.filter((m) => !m.threadTs && inRange(Number(m.ts))).sort((x, y) => Number(y.ts) - Number(x.ts) || y.seq - x.seq);
+    let start = 0;
+    const cursor = str(a['cursor']);
+    if (cursor) {
+      const decoded = Buffer.from(cursor, 'base64').toString('utf8');
+      start = decoded.startsWith('ts:') ? all.findIndex((m) => m.ts === decoded.slice('ts:'.length)) : -1;
+      if (start < 0) return slackError('invalid_cursor');
+    }
+    const page = all.slice(start, start + limit);
+    const next = all[start + limit];
+    const body: ConversationsHistoryResponse = {
+      ok: true,
+      messages: page.map((m) => this.messageJson(m)) as ConversationsHistoryResponse['messages'],
+      has_more: next !== undefined,
+      pin_count: 0,
+      ...(next ? { response_metadata: { next_cursor: Buffer.from(`ts:${next.ts}`).toString('base64') } } : {}),
+    };
+    return { status: 200, body };
+  }
+
   private list(a: Record<string, unknown>): SandboxResponse {
     const types = (str(a['types']) ?? 'public_channel').split(',').map((t) => t.trim());
     const known = ['public_channel', 'private_channel', 'mpim', 'im'];
