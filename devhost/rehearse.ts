@@ -498,6 +498,11 @@ async function followRun(
   const { log, answered } = o;
   const turns = rehearsal.turns;
   const windowRun = () => rehearsal.host.hub.getStatus(InstanceIds.window(rehearsal.windowId), { showInput: false });
+  // The run's own orchestration: it publishes its outcome before its last activities (the finish
+  // notice, which a lost reply can send back for a retry), so the rehearsal ends once it has ended.
+  let runId: string | undefined;
+  const runInstance = () => (runId === undefined ? undefined : rehearsal.host.hub.getStatus(InstanceIds.run(rehearsal.windowId, runId), { showInput: false }));
+  const runEnded = () => ['Completed', 'Failed', 'Terminated'].includes(runInstance()?.runtimeStatus ?? 'Completed');
   let aborted = false;
   let last = '';
   let thisRun: Set<string> | undefined;
@@ -512,7 +517,7 @@ async function followRun(
   for (;;) {
     const turn = await turns.turn();
     if (!turn) throw new Error('the local host stopped during the rehearsal');
-    const look = JSON.stringify([rehearsal.host.hub.waitingFor(PERSON_EVENTS), windowRun()?.runtimeStatus, windowRun()?.lastUpdatedTime]);
+    const look = JSON.stringify([rehearsal.host.hub.waitingFor(PERSON_EVENTS), windowRun()?.runtimeStatus, windowRun()?.lastUpdatedTime, runInstance()?.runtimeStatus]);
     const display = !o.quiet && performance.now() - lastRead > 1000;
     const woken = wake !== undefined && turn.nowMs >= wake;
     if (look === lookedAt && !scenario.abortWhen && !display && !woken) {
@@ -545,7 +550,8 @@ async function followRun(
       const key = line.replace(/^\[[^\]]*\] /, '');
       if (!o.quiet && key !== last) log(line);
       last = key;
-      if (['succeeded', 'failed', 'aborted'].includes(status.state) && (status.summary || status.stopReason)) {
+      runId = status.runId;
+      if (['succeeded', 'failed', 'aborted'].includes(status.state) && (status.summary || status.stopReason) && runEnded()) {
         log('');
         // For people: every instant in the window's zones, never raw UTC.
         const human = (text: string) => humanizeTimes(text, zonesOf(status.details ?? {}));

@@ -103,6 +103,7 @@ export function createPorts(config: AppConfig): Ports {
       : createTokenCredential({ kind: 'default', ...(azure.clientId ? { managedIdentityClientId: azure.clientId } : {}) });
   const azureOptions: AzureClientOptions = { credential, ...(caPem ? { caPem } : {}), userAgentPrefix: 'maintenance-windows' };
   const local = Boolean(caPem);
+  const slackOptions = { token: config.slack.token, ...(config.slack.apiUrl ? { apiUrl: config.slack.apiUrl } : {}), ...(caPem ? { caPem } : {}) };
 
   const compute = new AzureComputeClient({ ...azureOptions, endpoint: azure.armEndpoint });
   return {
@@ -113,7 +114,7 @@ export function createPorts(config: AppConfig): Ports {
       : unconfigured<Ports['alerts']>('MW_ALERT_RULES_SCOPE (where alert processing rules live) is not set'),
     secrets: new KeyVaultSecretStore({ ...azureOptions, vaultUrl: (vault: string) => (/^https:\/\//.test(vault) ? vault : azure.keyVaultUrlTemplate.replace('{vault}', vault)), local }),
     dns: new CloudflareDnsClient(createCloudflareClient({ apiToken: config.cloudflare.apiToken, ...(config.cloudflare.baseUrl ? { baseUrl: config.cloudflare.baseUrl } : {}), ...(caPem ? { caPem } : {}) })),
-    chat: new SlackChatClient(createSlackClient({ token: config.slack.token, ...(config.slack.apiUrl ? { apiUrl: config.slack.apiUrl } : {}), ...(caPem ? { caPem } : {}) }), { interactive: config.slack.signingSecret !== '' }),
+    chat: new SlackChatClient(createSlackClient(slackOptions), { interactive: config.slack.signingSecret !== '', poster: createSlackClient({ ...slackOptions, retryConfig: { retries: 0 } }) }),
     pipelines: new DevOpsPipelineClient(
       createDevOpsConnection({ organizationUrl: config.devops.orgUrl ?? 'https://dev.azure.com/unset', pat: config.devops.pat, ...(config.caFile ? { caFile: config.caFile } : {}) }),
       { knownStages: config.devops.knownStages },

@@ -68,7 +68,13 @@ export function runActivities({ store, windows, ports }: ActivityDeps) {
         let message: { ts: string };
         try {
           const sections = input.sections ? await Promise.all(input.sections.map((t) => forPeople(input.windowId, t))) : undefined;
-          message = await ports.chat.postMessage(channel, await forPeople(input.windowId, input.text), { ...(input.buttons ? { buttons: input.buttons } : {}), ...(sections ? { sections } : {}) });
+          const text = await forPeople(input.windowId, input.text);
+          // Look before posting: an earlier attempt whose answer was lost (a connection reset after
+          // Slack stored the message) left it in the channel after the baseline it recorded.
+          const tried = await store.getMark(input.windowId, `try:${mark}`);
+          const found = tried === undefined ? undefined : await ports.chat.findPosted(channel, text, tried);
+          if (tried === undefined) await store.setMark(input.windowId, `try:${mark}`, await ports.chat.latestTs(channel));
+          message = found ?? (await ports.chat.postMessage(channel, text, { ...(input.buttons ? { buttons: input.buttons } : {}), ...(sections ? { sections } : {}) }));
         } catch (error) {
           if (input.once) await store.clearMark(input.windowId, `claim:${mark}`);
           throw error;

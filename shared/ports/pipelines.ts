@@ -20,6 +20,13 @@ export interface PipelineRunState {
 export interface PipelineClient {
   runPipeline(request: PipelineRunRequest): Promise<PipelineRunState>;
   getRun(project: string, pipelineId: number, runId: number): Promise<PipelineRunState>;
+  /** The newest run id of the pipeline, 0 when it has none: the baseline {@link findStartedRun} looks past. Read-only. */
+  latestRunId(project: string, pipelineId: number): Promise<number>;
+  /**
+   * A run newer than `afterRunId` with this request's ref and template parameters (one whose start
+   * answer was lost), or undefined. Read-only.
+   */
+  findStartedRun(request: PipelineRunRequest & { pipelineId: number }, afterRunId: number): Promise<PipelineRunState | undefined>;
   /** The pipeline id for a name (runs are addressed by id). */
   findPipelineId(project: string, name: string): Promise<number | undefined>;
   /**

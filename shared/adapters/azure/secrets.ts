@@ -80,7 +80,9 @@ export class KeyVaultSecretStore implements SecretStoreClient {
   async setSecret(vault: string, name: string, value: string, tags: Record<string, string>): Promise<SecretVersionInfo> {
     checkSecretName(name);
     if (typeof value !== 'string' || value.length === 0) throw new TypeError(`the value of secret ${name} must be a non-empty string`);
-    const { client, label } = this.clientFor(vault);
+    // Not retried inside the SDK: its pipeline retries a reset connection, and a PUT whose answer
+    // was lost would store a second version. The caller looks for its tagged version first and retries.
+    const { client, label } = this.clientFor(vault, true);
     const secret = await callAzure(`store a new version of secret ${label}/${name}`, () => client.setSecret(name, value, { tags }));
     return infoOf(secret.properties);
   }
@@ -108,7 +110,7 @@ export class KeyVaultSecretStore implements SecretStoreClient {
   }
 
   /** The client for a vault name or URL, and how to name the vault in messages. */
-  private clientFor(vault: string): { client: SecretClient; label: string } {
+  private clientFor(vault: string, once = false): { client: SecretClient; label: string } {
     const trimmed = vault.trim();
     let url: string;
     let label: string;
@@ -123,10 +125,11 @@ export class KeyVaultSecretStore implements SecretStoreClient {
       if (!/^https:\/\//i.test(url)) throw new TypeError(`vaultUrl('${trimmed}') must return an https URL: got '${url}'`);
       label = trimmed;
     }
-    let client = this.clients.get(url.toLowerCase());
+    const key = `${once ? 'once ' : ''}${url.toLowerCase()}`;
+    let client = this.clients.get(key);
     if (!client) {
-      client = createSecretClient(url, this.options);
-      this.clients.set(url.toLowerCase(), client);
+      client = createSecretClient(url, once ? { ...this.options, retry: { ...this.options.retry, maxRetries: 0 } } : this.options);
+      this.clients.set(key, client);
     }
     return { client, label };
   }

@@ -91,7 +91,9 @@ export class CloudflareDnsClient implements DnsClient {
       content,
       ...(current.proxied !== undefined ? { proxied: current.proxied } : {}),
     } as RecordEditParams;
-    return toDnsRecord(await call(`set the content of ${current.name}`, () => this.cf.dns.records.edit(recordId, params)));
+    // No SDK retry: a PATCH whose answer was lost would be sent again and logged as a second
+    // change; the caller's retry reads the record first and finds the content already set.
+    return toDnsRecord(await call(`set the content of ${current.name}`, () => this.cf.dns.records.edit(recordId, params, { maxRetries: 0 })));
   }
 
   /** Purges everything cached for these hostnames (one request); nothing to do for none. */

@@ -125,6 +125,34 @@ export class DevOpsPipelineClient implements PipelineClient {
     return toRunState(run);
   }
 
+  async latestRunId(project: string, pipelineId: number): Promise<number> {
+    const api = await this.pipelines();
+    const runs = await call(`list the runs of pipeline ${pipelineId} in ${project}`, () => api.listRuns(project, pipelineId));
+    return Math.max(0, ...(runs ?? []).map((r) => r.id ?? 0));
+  }
+
+  /**
+   * Runs - List names runs only, so each newer run is read (Runs - Get carries its
+   * templateParameters and repository ref) and compared with what this request would send.
+   */
+  async findStartedRun(request: PipelineRunRequest & { pipelineId: number }, afterRunId: number): Promise<PipelineRunState | undefined> {
+    const { body } = await this.runBody(request);
+    const api = await this.pipelines();
+    const runs = await call(`list the runs of pipeline ${request.pipelineId} in ${request.project}`, () => api.listRuns(request.project, request.pipelineId));
+    const newer = (runs ?? []).filter((r) => (r.id ?? 0) > afterRunId).sort((a, b) => (a.id ?? 0) - (b.id ?? 0));
+    const wantParams = body.templateParameters ?? {};
+    const wantRef = body.resources?.repositories?.['self']?.refName;
+    for (const r of newer) {
+      const run = await call(`get run ${r.id} of pipeline ${request.pipelineId}`, () => api.getRun(request.project, request.pipelineId, r.id as number));
+      if (!run) continue;
+      const params: Record<string, unknown> = run.templateParameters ?? {};
+      const sameParams = Object.keys(params).length === Object.keys(wantParams).length && Object.entries(wantParams).every(([k, v]) => String(params[k]) === v);
+      const ref = run.resources?.repositories?.['self']?.refName;
+      if (sameParams && (wantRef === undefined || ref === wantRef)) return toRunState(run);
+    }
+    return undefined;
+  }
+
   /** The pipeline id and the Runs API body for a request (ref, parameters, stages to skip). */
   private async runBody(request: PipelineRunRequest): Promise<{ label: string; pipelineId: number; body: RunPipelineParameters }> {
     const label = `${request.project}/${request.pipelineName}`;

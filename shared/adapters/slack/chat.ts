@@ -69,11 +69,18 @@ function toPortError(action: string, e: unknown): Error {
 export class SlackChatClient implements ChatClient {
   /** Channel name (lower case, no '#') to id, learnt from posts and from conversations.list. */
   private readonly ids = new Map<string, string>();
+  /** The bot's own user id (auth.test), learnt once. */
+  private self: Promise<string> | undefined;
 
-  /** `interactive`: the Slack app's Request URL points at this app, so buttons can be answered. */
+  /**
+   * `interactive`: the Slack app's Request URL points at this app, so buttons can be answered.
+   * `poster`: the client for chat.postMessage, built without SDK retries (`retryConfig: { retries: 0 }`):
+   * the SDK retries a reset connection, and a post whose answer was lost would become a second
+   * message; the caller looks in the history ({@link findPosted}) and retries instead. Default `web`.
+   */
   constructor(
     private readonly web: WebClient,
-    private readonly options: { interactive?: boolean } = {},
+    private readonly options: { interactive?: boolean; poster?: WebClient } = {},
   ) {}
 
   /** Posts `text` to the channel; returns the channel id and the message's ts (for updates). */
@@ -84,10 +91,39 @@ export class SlackChatClient implements ChatClient {
     // `text` stays the notification and screen-reader fallback when blocks are sent.
     const sections = (options.sections ?? []).filter((t) => t.trim() !== '');
     const blocks = sections.length > 0 ? sectionBlocks(sections, buttons) : buttons.length > 0 ? buttonBlocks(text, buttons) : undefined;
-    const res = await this.call('post a message', display(target), () => this.web.chat.postMessage({ channel: target, text, ...(blocks ? { blocks } : {}) }));
+    const res = await this.call('post a message', display(target), () => (this.options.poster ?? this.web).chat.postMessage({ channel: target, text, ...(blocks ? { blocks } : {}) }));
     if (!res.channel || !res.ts) throw new Error(`${VENDOR}: chat.postMessage to ${display(target)} answered without channel or ts`);
     if (!CHANNEL_ID.test(target)) this.ids.set(target, res.channel);
     return { channel: res.channel, ts: res.ts };
+  }
+
+  async latestTs(channel: string): Promise<string> {
+    const target = normalise(channel);
+    const id = await this.channelId(target);
+    const res = await this.call('read the channel history', display(target), () => this.web.conversations.history({ channel: id, limit: 1 }));
+    return res.messages?.[0]?.ts ?? '0';
+  }
+
+  /**
+   * chat.postMessage takes no idempotency key, so a post whose answer was lost is found the way
+   * a person would: in the channel's history since the baseline, by this bot (auth.test's
+   * user_id) with the same text.
+   */
+  async findPosted(channel: string, text: string, afterTs: string): Promise<{ channel: string; ts: string } | undefined> {
+    const target = normalise(channel);
+    const id = await this.channelId(target);
+    this.self ??= this.call('identify the bot', display(target), () => this.web.auth.test()).then((r) => r.user_id ?? '');
+    const self = await this.self.catch((e: unknown) => {
+      this.self = undefined;
+      throw e;
+    });
+    return this.call('read the channel history', display(target), async () => {
+      for await (const page of this.web.paginate('conversations.history', { channel: id, oldest: afterTs, limit: 200 })) {
+        const found = ((page as { messages?: { ts?: string; text?: string; user?: string }[] }).messages ?? []).find((m) => m.user === self && m.text === text && m.ts);
+        if (found?.ts) return { channel: id, ts: found.ts };
+      }
+      return undefined;
+    });
   }
 
   /** Replaces the text of a message this bot posted, and drops its blocks (buttons that could no longer be answered). */

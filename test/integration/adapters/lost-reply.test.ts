@@ -1,0 +1,74 @@
+import { createDevOpsConnection } from '../../../shared/adapters/devops/client';
+import { DevOpsPipelineClient } from '../../../shared/adapters/devops/pipelines';
+import { SlackChatClient } from '../../../shared/adapters/slack/chat';
+import { createSlackClient } from '../../../shared/adapters/slack/client';
+import { pipelineActivities } from '../../../shared/activities/pipelines';
+import { runActivities } from '../../../shared/activities/run';
+import type { ActivityDeps } from '../../../shared/activities/types';
+import type { DevOpsSnapshot } from '../../../sandbox/devops/service';
+import type { SlackSnapshot } from '../../../sandbox/slack/service';
+import { rejectionOf, useAdapterSandbox } from './harness';
+
+const env = useAdapterSandbox();
+
+/** The marks of a window record, in memory: all these activities keep of their own. */
+function markStore(): ActivityDeps['store'] {
+  const marks = new Map<string, string>();
+  const store = {
+    getMark: async (w: string, k: string) => marks.get(`${w}/${k}`),
+    setMark: async (w: string, k: string, v: string) => void marks.set(`${w}/${k}`, v),
+    claimMark: async (w: string, k: string, v: string) => (marks.has(`${w}/${k}`) ? false : (marks.set(`${w}/${k}`, v), true)),
+    clearMark: async (w: string, k: string) => void marks.delete(`${w}/${k}`),
+  };
+  return store as unknown as ActivityDeps['store'];
+}
+
+function deps(ports: Partial<ActivityDeps['ports']>): ActivityDeps {
+  return { ports: ports as ActivityDeps['ports'], store: markStore(), windows: {} as ActivityDeps['windows'] };
+}
+
+/** A write applied by the estate whose reply is lost (a connection reset after it), once. */
+const lostReply = (listener: string, method: string, path: string) => ({ listener, method, path, reset: 'after', count: 1 });
+
+describe('activities under a lost reply (the change applied, its answer lost)', () => {
+  it('startPipeline: the retry adopts the run the lost reply hid instead of starting a second one', async () => {
+    const pipelines = new DevOpsPipelineClient(createDevOpsConnection({ organizationUrl: `${env.sandbox.urls.devops}/invoicecloud`, pat: 'ado-sandbox-pat-mw-automation-0001', caFile: env.sandbox.caFile, maxRetries: 0 }));
+    const { startPipeline } = pipelineActivities(deps({ pipelines }));
+    const input = { windowId: 'w-lost', key: 'smoke', pipeline: { project: 'Platform', name: 'IC-Smoke-Tests', stages: [], refName: 'refs/heads/main', parameters: { baseUrl: 'https://www.invoicecloud.com' } } };
+    const runsOf = async () => (await env.state<DevOpsSnapshot>('devops')).runs.filter((r) => r.pipelineName === 'IC-Smoke-Tests');
+    const before = (await runsOf()).length;
+    await env.addFaults(lostReply('devops', 'POST', '*/_apis/pipelines/*/runs'));
+
+    // The durable retry policy retries what the first attempt throws (a transient "no answer").
+    await rejectionOf(startPipeline(input));
+    expect(await runsOf()).toHaveLength(before + 1);
+    const retried = await startPipeline(input);
+
+    const runs = await runsOf();
+    expect(runs).toHaveLength(before + 1);
+    expect(retried).toMatchObject({ ok: true, runId: runs.at(-1)?.id });
+    // The retry started nothing: the one POST to the Runs API is the one whose reply was lost.
+    expect((await env.calls({ listener: 'devops', method: 'POST', path: '*/runs' })).map((c) => c.reset)).toEqual(['after']);
+  });
+
+  it('notify: the retry finds the posted message in the channel history instead of posting it again', async () => {
+    const slack = (retries: number) => createSlackClient({ token: 'xoxb-sandbox-0001-maintenance-bot', apiUrl: `${env.sandbox.urls.slack}/api/`, caPem: env.sandbox.caPem, retryConfig: { retries, minTimeout: 1, maxTimeout: 5 } });
+    // As composed for the app: reads retried by the SDK, posts not.
+    const chat = new SlackChatClient(slack(2), { poster: slack(0) });
+    const { notify } = runActivities(deps({ chat }));
+    const text = 'Patching web batch 1 (lost-reply test)';
+    const messages = async () => ((await env.state<SlackSnapshot>('slack')).channels.find((c) => c.name === 'dailyopsissues')?.messages ?? []).filter((m) => m.text === text);
+    await env.addFaults(lostReply('slack', 'POST', '/api/chat.postMessage'));
+
+    await rejectionOf(notify({ windowId: 'w-lost', key: 'batch-1', channels: ['#dailyopsissues'], text }));
+    expect(await messages()).toHaveLength(1);
+    expect(await notify({ windowId: 'w-lost', key: 'batch-1', channels: ['#dailyopsissues'], text })).toEqual({ posted: ['#dailyopsissues'] });
+
+    expect(await messages()).toHaveLength(1);
+    expect((await env.calls({ listener: 'slack', path: '/api/chat.postMessage' })).filter((c) => (c.body as { text?: string } | undefined)?.text === text)).toHaveLength(1);
+    // A third call finds its mark and neither reads nor posts.
+    const calls = (await env.calls({ listener: 'slack' })).length;
+    await notify({ windowId: 'w-lost', key: 'batch-1', channels: ['#dailyopsissues'], text });
+    expect((await env.calls({ listener: 'slack' })).length).toBe(calls);
+  });
+});
