@@ -41,11 +41,14 @@ describe('sandbox core over HTTPS', () => {
   let sb: RunningSandbox;
   let stateDir: string;
   let now = Date.UTC(2025, 5, 22, 8, 0, 0);
+  let applied = 0;
   const echo: SandboxService = {
     name: 'pingdom',
     register: (router) => {
       router.route('POST', '/api/3.1/echo/:id', (req) => ({ status: 200, body: { id: req.params.id, body: req.body } }));
       router.route('GET', '/api/3.1/text', () => ({ status: 200, body: 'plain' }));
+      // A write with an effect to look for: how many times it was applied.
+      router.route('PUT', '/api/3.1/counter', () => ({ status: 200, body: { applied: ++applied } }));
     },
     snapshot: () => ({ echo: true }),
   };
@@ -92,6 +95,49 @@ describe('sandbox core over HTTPS', () => {
     expect(sb.calls({ listener: 'pingdom' }).at(-1)?.faultId).toBeUndefined();
     expect((await call(sb.caPem, 'DELETE', `${sb.urls.control}/_sandbox/faults/${id}`)).status).toBe(204);
     expect((await call(sb.caPem, 'DELETE', `${sb.urls.control}/_sandbox/faults/${id}`)).status).toBe(404);
+  });
+
+  test('faults: a connection reset before the request (not applied) or after it (applied, reply lost)', async () => {
+    const addFault = (spec: unknown) => call(sb.caPem, 'POST', `${sb.urls.control}/_sandbox/faults`, JSON.stringify(spec), { 'content-type': 'application/json' });
+    const put = () => call(sb.caPem, 'PUT', `${sb.urls.pingdom}/api/3.1/counter`);
+    const start = applied;
+    expect((await addFault({ listener: 'pingdom', method: 'PUT', reset: 'before', count: 1 })).status).toBe(201);
+    await expect(put()).rejects.toMatchObject({ code: 'ECONNRESET' });
+    expect(applied).toBe(start);
+    expect(sb.calls({ listener: 'pingdom', method: 'PUT' }).at(-1)).toMatchObject({ status: 0, reset: 'before', faultId: expect.any(String) });
+
+    expect((await addFault({ listener: 'pingdom', method: 'PUT', reset: 'after', count: 1 })).status).toBe(201);
+    await expect(put()).rejects.toMatchObject({ code: 'ECONNRESET' });
+    // Applied, and logged with the status whose reply was lost.
+    expect(applied).toBe(start + 1);
+    expect(sb.calls({ listener: 'pingdom', method: 'PUT' }).at(-1)).toMatchObject({ status: 200, reset: 'after', faultId: expect.any(String) });
+    expect(JSON.parse((await put()).text)).toEqual({ applied: start + 2 });
+    await call(sb.caPem, 'DELETE', `${sb.urls.control}/_sandbox/faults`);
+  });
+
+  test('faults: `every` fires on every Nth matching request only, counting only the requests it matches', async () => {
+    expect((await call(sb.caPem, 'POST', `${sb.urls.control}/_sandbox/faults`, JSON.stringify({ listener: 'pingdom', method: 'PUT', path: '/api/3.1/counter', every: 2, status: 409 }), { 'content-type': 'application/json' })).status).toBe(201);
+    const statuses: number[] = [];
+    for (let i = 0; i < 5; i++) {
+      statuses.push((await call(sb.caPem, 'PUT', `${sb.urls.pingdom}/api/3.1/counter`)).status);
+      // Requests the fault does not match do not move its count.
+      expect((await call(sb.caPem, 'GET', `${sb.urls.pingdom}/api/3.1/text`)).status).toBe(200);
+    }
+    expect(statuses).toEqual([200, 409, 200, 409, 200]);
+    const listed = JSON.parse((await call(sb.caPem, 'GET', `${sb.urls.control}/_sandbox/faults`)).text) as { value: { fired: number; matched: number }[] };
+    expect(listed.value[0]).toMatchObject({ fired: 2, matched: 5 });
+    await call(sb.caPem, 'DELETE', `${sb.urls.control}/_sandbox/faults`);
+  });
+
+  test('faults: a reset with a status, an unknown reset or every 0 is refused, naming the field', async () => {
+    const bad = async (spec: unknown) => {
+      const res = await call(sb.caPem, 'POST', `${sb.urls.control}/_sandbox/faults`, JSON.stringify(spec), { 'content-type': 'application/json' });
+      expect(res.status).toBe(400);
+      return (JSON.parse(res.text) as { error: { field: string } }).error.field;
+    };
+    expect(await bad({ listener: 'pingdom', status: 500, reset: 'after' })).toBe('reset');
+    expect(await bad({ listener: 'pingdom', reset: 'during' })).toBe('reset');
+    expect(await bad({ listener: 'pingdom', status: 500, every: 0 })).toBe('every');
   });
 
   test('state shows each service under its name plus the sandbox clock; reset clears calls', async () => {
