@@ -54,6 +54,11 @@ export class OpsgenieClient {
     return (await this.http.request({ method: 'POST', path: '/v1/maintenance', json: body, schema: Envelope(OpsgenieMaintenance) })).data;
   }
 
+  /** Maintenances not yet over (planned or active), the list a retried create looks in. */
+  async listMaintenances(): Promise<OpsgenieMaintenance[]> {
+    return (await this.http.request({ method: 'GET', path: '/v1/maintenance', query: { type: 'non-expired' }, schema: Envelope(z.array(OpsgenieMaintenance)) })).data;
+  }
+
   async getMaintenance(id: string): Promise<OpsgenieMaintenance | undefined> {
     return (await this.http.request({ method: 'GET', path: `/v1/maintenance/${encodeURIComponent(id)}`, schema: Envelope(OpsgenieMaintenance), absentOn: [404] }))?.data;
   }

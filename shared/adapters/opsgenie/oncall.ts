@@ -28,6 +28,13 @@ export class OpsgenieMaintenanceClient implements OnCallMaintenanceClient {
   async startMaintenance(description: string, entities: { id: string; type: 'integration' | 'policy' }[], from: Date, to: Date): Promise<string> {
     if (entities.length === 0) throw new RangeError('entities must name at least one integration or policy');
     if (!(to.getTime() > from.getTime())) throw new RangeError('to must be after from');
+    // Opsgenie takes no idempotency key: a create whose answer was lost is found in the list of
+    // maintenances not yet over, by its description and times, instead of creating a second one.
+    const existing = await callVendor(VENDOR, 'list maintenances', () => this.opsgenie.listMaintenances());
+    const same = existing.find(
+      (m) => m.description === description && m.status !== 'cancelled' && sameInstant(m.time.startDate, from) && sameInstant(m.time.endDate, to),
+    );
+    if (same) return same.id;
     const created = await callVendor(VENDOR, 'create a maintenance', () =>
       this.opsgenie.createMaintenance({ description, startDate: from.toISOString(), endDate: to.toISOString(), rules: entities.map((entity) => ({ entity, state: 'disabled' as const })) }),
     );
@@ -39,4 +46,8 @@ export class OpsgenieMaintenanceClient implements OnCallMaintenanceClient {
     if (!current || current.status === 'past' || current.status === 'cancelled') return;
     await callVendor(VENDOR, `cancel maintenance ${maintenanceId}`, () => this.opsgenie.cancelMaintenance(maintenanceId));
   }
+}
+
+function sameInstant(iso: string | undefined, at: Date): boolean {
+  return iso !== undefined && Date.parse(iso) === at.getTime();
 }

@@ -38,4 +38,18 @@ describe('OpsgenieMaintenanceClient (Jira Service Management Operations) against
     const now = env.clock.now();
     await expectPermanent(client('opsgenie-sandbox-key-read-only').startMaintenance('x', [proxy!], new Date(now), new Date(now + 60_000)), /403 You are not authorized/, ['opsgenie-sandbox-key-read-only']);
   });
+
+  it('a retried start whose first reply was lost finds the maintenance it created instead of creating a second', async () => {
+    const jsm = client();
+    const entities = await jsm.findEntities(['Proxy Monitoring']);
+    const now = env.clock.now();
+    const before = (await env.state<OpsgenieSnapshot>('opsgenie')).maintenances.length;
+    await env.addFaults({ listener: 'opsgenie', method: 'POST', path: '/v1/maintenance', reset: 'after', count: 1 });
+    await expect(jsm.startMaintenance('lost reply: proxy patching', entities, new Date(now), new Date(now + 3600_000))).rejects.toThrow();
+    const id = await jsm.startMaintenance('lost reply: proxy patching', entities, new Date(now), new Date(now + 3600_000));
+    const after = (await env.state<OpsgenieSnapshot>('opsgenie')).maintenances;
+    expect(after).toHaveLength(before + 1);
+    expect(after.at(-1)?.id).toBe(id);
+    await jsm.endMaintenance(id);
+  });
 });
