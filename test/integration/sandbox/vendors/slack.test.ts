@@ -41,6 +41,22 @@ describe('simulated Slack through @slack/web-api', () => {
     expect(calls.length).toBe(Math.ceil(names.length / 3));
   });
 
+  it('serves conversations.history newest first, after `oldest`, in cursor pages, by channel id only', async () => {
+    const first = await slack.chat.postMessage({ channel: 'platform-support', text: 'history 1' });
+    const id = first.channel as string;
+    const baseline = first.ts as string;
+    for (const text of ['history 2', 'history 3', 'history 4']) await slack.chat.postMessage({ channel: id, text });
+    const texts: string[] = [];
+    for await (const page of slack.paginate('conversations.history', { channel: id, oldest: baseline, limit: 2 })) {
+      texts.push(...((page as { messages?: { text?: string }[] }).messages ?? []).map((m) => m.text ?? ''));
+    }
+    expect(texts).toEqual(['history 4', 'history 3', 'history 2']);
+    const latest = await slack.conversations.history({ channel: id, limit: 1 });
+    expect(latest.messages?.map((m) => [m.text, m.user])).toEqual([['history 4', expect.stringMatching(/^U/)]]);
+    const byName = (await slack.conversations.history({ channel: 'platform-support' }).catch((e: unknown) => e)) as WebAPIPlatformError;
+    expect(byName.data.error).toBe('channel_not_found');
+  });
+
   it("returns Slack's { ok: false, error } for unknown channels and bad tokens", async () => {
     const err = (await slack.chat.postMessage({ channel: 'no-such-channel', text: 'x' }).catch((e: unknown) => e)) as WebAPIPlatformError;
     expect(err.code).toBe(ErrorCode.PlatformError);
