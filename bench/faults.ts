@@ -144,7 +144,7 @@ export async function faultsRun(workDir: string, referenceReport: string, seed: 
   for (const [i, config] of faultConfigs().entries()) {
     log(`faults: ${config.name}: ${config.description}`);
     const r = await runOne(workDir, referenceReport, seed, limitMs, config, i);
-    log(`  ${r.state}, ${r.faultsFired} faults, ${r.calls} calls (undisturbed ${r.referenceCalls}), +${r.extraVirtualMinutes} virtual min, duplicates ${r.duplicates.length}`);
+    log(`  ${r.state}, ${r.faultsFired} faults, ${r.calls} calls (undisturbed ${r.referenceCalls}), ${r.extraVirtualMinutes >= 0 ? '+' : ''}${r.extraVirtualMinutes} virtual min, duplicates ${r.duplicates.length}`);
     if (r.state !== 'succeeded') log(`  the run ended with:\n${r.tail}`);
     configs.push(r);
   }
@@ -167,7 +167,7 @@ export function faultsGoal(f: FaultsResult | undefined): { met: boolean; text: s
 export function faultsDocs(f: FaultsResult): string[] {
   const out: string[] = [];
   out.push('', '### Faults (transient errors, connection resets, lost replies, a busy gateway)', '');
-  out.push(`The same window under three fault configurations from the estate's seeded fault table (\`POST /_sandbox/faults\`, sandbox/core/README.md), one rehearsal each, ${fmt(f.seconds)} s real in all; each compared with the undisturbed run of the load part. The first matching fault wins, and the estate's control API is spared.`);
+  out.push(`The same window under three fault configurations from the estate's seeded fault table (\`POST /_sandbox/faults\`, sandbox/core/README.md), one rehearsal each, ${fmt(f.seconds)} s real in all; each compared with an undisturbed rehearsal of the same window (in a whole run, the load part's). The first matching fault wins, and the estate's control API is spared.`);
   out.push('', '| configuration | outcome | faults fired | calls (undisturbed) | extra calls | extra virtual minutes | duplicate side effects | checks |', '|---|---|---|---|---|---|---|---|');
   for (const c of f.configs) {
     out.push(`| ${c.name}: ${c.description} | ${c.state} | ${fmt(c.faultsFired)} | ${fmt(c.calls)} (${fmt(c.referenceCalls)}) | ${fmt(c.calls - c.referenceCalls)} | ${c.extraVirtualMinutes >= 0 ? '+' : ''}${c.extraVirtualMinutes} | ${c.duplicates.length === 0 ? '0' : c.duplicates.join('; ')} | ${c.checks.filter((x) => x.ok).length}/${c.checks.length} |`);
