@@ -509,11 +509,9 @@ async function followRun(
   const { log, answered } = o;
   const turns = rehearsal.turns;
   const windowRun = () => rehearsal.host.hub.getStatus(InstanceIds.window(rehearsal.windowId), { showInput: false });
-  // The run's own orchestration: it publishes its outcome before its last activities (the finish
-  // notice, which a lost reply can send back for a retry), so the rehearsal ends once it has ended.
-  let runId: string | undefined;
-  const runInstance = () => (runId === undefined ? undefined : rehearsal.host.hub.getStatus(InstanceIds.run(rehearsal.windowId, runId), { showInput: false }));
-  const runEnded = () => ['Completed', 'Failed', 'Terminated'].includes(runInstance()?.runtimeStatus ?? 'Completed');
+  // The window's orchestration publishes its outcome before its last activity (the finish notice,
+  // which a lost reply can send back for a retry), so the rehearsal ends once it has ended.
+  const runEnded = () => !['Running', 'Pending'].includes(windowRun()?.runtimeStatus ?? 'Completed');
   let aborted = false;
   let last = '';
   let thisRun: Set<string> | undefined;
@@ -528,7 +526,7 @@ async function followRun(
   for (;;) {
     const turn = await turns.turn();
     if (!turn) throw new Error('the local host stopped during the rehearsal');
-    const look = JSON.stringify([rehearsal.host.hub.waitingFor(PERSON_EVENTS), windowRun()?.runtimeStatus, windowRun()?.lastUpdatedTime, runInstance()?.runtimeStatus]);
+    const look = JSON.stringify([rehearsal.host.hub.waitingFor(PERSON_EVENTS), windowRun()?.runtimeStatus, windowRun()?.lastUpdatedTime]);
     const display = !o.quiet && performance.now() - lastRead > 1000;
     const woken = wake !== undefined && turn.nowMs >= wake;
     if (look === lookedAt && !scenario.abortWhen && !display && !woken) {
@@ -561,7 +559,6 @@ async function followRun(
       const key = line.replace(/^\[[^\]]*\] /, '');
       if (!o.quiet && key !== last) log(line);
       last = key;
-      runId = status.runId;
       if (['succeeded', 'failed', 'aborted'].includes(status.state) && (status.summary || status.stopReason) && runEnded()) {
         log('');
         // For people: every instant in the window's zones, never raw UTC.
