@@ -10,6 +10,8 @@ import { windowStatus, type ApiDeps, type ApiRequest, type ApiResponse, type Win
  * hundred. Keyed by the view object, so an entry goes when the cache lets its answer go.
  */
 const rendered = new WeakMap<object, Map<string, string>>();
+/** The latest pre-flight read once per shared status answer too (a storage read per poll otherwise); as fresh as the answer. */
+const preflights = new WeakMap<object, Promise<string | undefined>>();
 const MAX_VIEWERS = 64;
 /** Where the page carries its CSRF token; replaced by each request's own token. */
 const TOKEN_SLOT = 'mwcsrftokenslot0000000000000000000000000000';
@@ -25,7 +27,16 @@ export async function statusPage(deps: ApiDeps, req: ApiRequest): Promise<ApiRes
   if (status.status !== 200) return status;
   const view = status.jsonBody as WindowStatusView;
   const caller = callerOf(req.headers, deps.identity);
-  const preflight = parseLatest(await deps.store.getMark(windowId, LATEST_PREFLIGHT_MARK));
+  let mark = preflights.get(view);
+  if (!mark) {
+    const read = deps.store.getMark(windowId, LATEST_PREFLIGHT_MARK);
+    preflights.set(view, (mark = read));
+    // A failed read is nobody's answer: the next poller reads again.
+    read.catch(() => {
+      if (preflights.get(view) === read) preflights.delete(view);
+    });
+  }
+  const preflight = parseLatest(await mark);
   // The page differs per viewer and per latest pre-flight (rare); the rest is the shared view.
   const viewerKey = `${caller ? caller.id : ''}|${preflight ? JSON.stringify(preflight) : ''}`;
   let byViewer = rendered.get(view);
