@@ -11,7 +11,7 @@ import { slackInteraction } from '../shared/api/slack';
 import { abortWindow, answerCanary, decideApproval, emergencyPage, listWindows, startWindow, tickManualStep, windowStatus, type ApiDeps, type ApiRequest, type ApiResponse } from '../shared/api/windows';
 import { services } from '../shared/composition';
 import { appPreflight } from '../shared/preflight/app';
-import { StatusCache, wantsFresh } from '../shared/api/statusCache';
+import { StatusCache, serializedOnce, wantsFresh } from '../shared/api/statusCache';
 import { assertSafeIdentityMode } from '../shared/config';
 
 // On Azure, a header-named caller would let anyone with a function key approve as anyone: refuse to load.
@@ -69,7 +69,7 @@ function route(name: string, methods: ('GET' | 'POST')[], path: string, handler:
 }
 
 route('listWindows', ['GET'], 'windows', (d) => listWindows(d));
-route('getWindow', ['GET'], 'windows/{windowId}', (d, r) => windowStatus(d, r.params.windowId ?? '', { fresh: wantsFresh(r.headers) }));
+route('getWindow', ['GET'], 'windows/{windowId}', async (d, r) => serializedOnce(await windowStatus(d, r.params.windowId ?? '', { fresh: wantsFresh(r.headers) })));
 route('windowPage', ['GET'], 'windows/{windowId}/page', statusPage);
 route('windowReport', ['GET'], 'windows/{windowId}/runs/{runId}/report.{format}', getReport);
 route('publishWindow', ['POST'], 'windows/{windowId}/revisions', publishWindow);
