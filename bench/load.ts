@@ -32,6 +32,14 @@ export interface LoadPart {
   statuses: Record<string, number>;
 }
 
+/** The host process's CPU in a round (its Azurite, a child process, not counted). */
+export interface LoadCpu {
+  /** CPU seconds (user + system) of the host process during the round. */
+  seconds: number;
+  /** Answers of every kind in the round. */
+  requests: number;
+}
+
 export interface LoadResult {
   seconds: number;
   parts: LoadPart[];
@@ -40,6 +48,8 @@ export interface LoadResult {
   hostRssAfterMb: number;
   /** After the paced round (absent in results from before it existed). */
   hostRssAfterPacedMb?: number;
+  /** Host CPU per round (absent in results from before it was measured). */
+  cpu?: { closed: LoadCpu; paced: LoadCpu };
   hostPeakMb: number;
   /** Real seconds of the undisturbed rehearsal before serving. */
   rehearsalSeconds: number;
@@ -69,6 +79,16 @@ async function paced(opts: autocannon.Options, connections: number, groups: numb
     }),
   );
   return aggregate(results, { ...opts, connections });
+}
+
+/** User + system CPU seconds of a process (/proc/PID/stat fields 14 and 15, in USER_HZ = 100 ticks a second on Linux). */
+function cpuSeconds(pid: number): number {
+  try {
+    const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').replace(/^.*\) /s, '').split(' ');
+    return (Number(fields[11]) + Number(fields[12])) / 100;
+  } catch {
+    return 0;
+  }
 }
 
 function rssMb(pid: number): number {
@@ -105,10 +125,15 @@ export async function loadRun(workDir: string, seconds: number): Promise<LoadRes
       headers: { ...headers, 'content-type': 'application/json', 'x-mw-user': 'priya-raman' },
       body: JSON.stringify({ decision: 'approve', comment: 'bench' }),
     };
+    const pid = run.child.pid!;
+    const cpu0 = cpuSeconds(pid);
     const closed = await Promise.all([autocannon({ ...api, connections: 150 }), autocannon({ ...page, connections: 50 }), autocannon({ ...approve, connections: 20 })]);
     const after = rssMb(run.child.pid!);
+    const cpu1 = cpuSeconds(pid);
     const pacedRound = await Promise.all([paced(api, 150, 10), paced(page, 50, 10), paced(approve, 20, 10)]);
     const afterPaced = rssMb(run.child.pid!);
+    const cpu2 = cpuSeconds(pid);
+    const total = (rs: autocannon.Result[]) => rs.reduce((n, r) => n + r.requests.total, 0);
     sampler.sample();
     const names = ['status API `GET /api/windows/{id}`', 'status page `GET /api/windows/{id}/page`', 'approvers `POST .../approvals/{gate}`'];
     const counts = [150, 50, 20];
@@ -118,6 +143,7 @@ export async function loadRun(workDir: string, seconds: number): Promise<LoadRes
       hostRssBeforeMb: before,
       hostRssAfterMb: after,
       hostRssAfterPacedMb: afterPaced,
+      cpu: { closed: { seconds: cpu1 - cpu0, requests: total(closed) }, paced: { seconds: cpu2 - cpu1, requests: total(pacedRound) } },
       hostPeakMb: sampler.mainPeakMb,
       rehearsalSeconds,
       referenceReport: report,
