@@ -5,7 +5,7 @@
  * - closed loop (capacity): every connection sends its next request as soon as the last is
  *   answered, so latency is connections / throughput (Little's law) and measures the host's capacity;
  * - paced (the issue's pollers): every poller and approver sends one request a second, the pollers
- *   in ten groups started 100 ms apart (browsers polling a page are not in step with each other).
+ *   in groups started evenly across the second (browsers polling a page are not in step with each other).
  *
  * The rehearsal's report is kept: it is the undisturbed run the chaos part compares with.
  */
@@ -130,7 +130,8 @@ export async function loadRun(workDir: string, seconds: number): Promise<LoadRes
     const closed = await Promise.all([autocannon({ ...api, connections: 150 }), autocannon({ ...page, connections: 50 }), autocannon({ ...approve, connections: 20 })]);
     const after = rssMb(run.child.pid!);
     const cpu1 = cpuSeconds(pid);
-    const pacedRound = await Promise.all([paced(api, 150, 10), paced(page, 50, 10), paced(approve, 20, 10)]);
+    // 3, 2 and 1 connections a group: 22 requests at most arrive together, every 20 ms or so.
+    const pacedRound = await Promise.all([paced(api, 150, 50), paced(page, 50, 25), paced(approve, 20, 20)]);
     const afterPaced = rssMb(run.child.pid!);
     const cpu2 = cpuSeconds(pid);
     const total = (rs: autocannon.Result[]) => rs.reduce((n, r) => n + r.requests.total, 0);
