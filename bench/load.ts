@@ -10,6 +10,7 @@
  * The rehearsal's report is kept: it is the undisturbed run the chaos part compares with.
  */
 import { readFileSync, rmSync } from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import autocannon from 'autocannon';
 import { ROOT, RssSampler, sleep, startRehearse } from './proc';
@@ -48,6 +49,8 @@ export interface LoadResult {
   hostRssAfterMb: number;
   /** After the paced round (absent in results from before it existed). */
   hostRssAfterPacedMb?: number;
+  /** The machine's 1-minute load average at the start of each round and at the end (it is shared). */
+  loadAverages?: { closed: number; paced: number; end: number };
   /** Host CPU per round (absent in results from before it was measured). */
   cpu?: { closed: LoadCpu; paced: LoadCpu };
   hostPeakMb: number;
@@ -127,9 +130,11 @@ export async function loadRun(workDir: string, seconds: number): Promise<LoadRes
     };
     const pid = run.child.pid!;
     const cpu0 = cpuSeconds(pid);
+    const load0 = os.loadavg()[0]!;
     const closed = await Promise.all([autocannon({ ...api, connections: 150 }), autocannon({ ...page, connections: 50 }), autocannon({ ...approve, connections: 20 })]);
     const after = rssMb(run.child.pid!);
     const cpu1 = cpuSeconds(pid);
+    const load1 = os.loadavg()[0]!;
     // 3, 2 and 1 connections a group: 22 requests at most arrive together, every 20 ms or so.
     const pacedRound = await Promise.all([paced(api, 150, 50), paced(page, 50, 25), paced(approve, 20, 20)]);
     const afterPaced = rssMb(run.child.pid!);
@@ -144,6 +149,7 @@ export async function loadRun(workDir: string, seconds: number): Promise<LoadRes
       hostRssBeforeMb: before,
       hostRssAfterMb: after,
       hostRssAfterPacedMb: afterPaced,
+      loadAverages: { closed: load0, paced: load1, end: os.loadavg()[0]! },
       cpu: { closed: { seconds: cpu1 - cpu0, requests: total(closed) }, paced: { seconds: cpu2 - cpu1, requests: total(pacedRound) } },
       hostPeakMb: sampler.mainPeakMb,
       rehearsalSeconds,
