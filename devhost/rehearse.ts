@@ -20,7 +20,7 @@ import { planWindow } from '../shared/window/plan';
 import { formatProblem } from '../shared/window/problems';
 import type { WindowStatusView } from '../shared/api/windows';
 import { humanizeTimes, zonesOf } from '../shared/api/times';
-import { InstanceIds } from '../shared/orchestrations/names';
+import { Activities, InstanceIds } from '../shared/orchestrations/names';
 import type { ClockParticipant } from './durable/timeKeeper';
 import { azuriteConnectionString } from './azurite';
 import { startHost, type RunningHost } from './host';
@@ -309,6 +309,8 @@ export async function startRehearsal(windowFile: string, options: StartRehearsal
       holdSkipOnEvents: record.speed === undefined ? [] : PERSON_EVENTS,
       // One work item at a time in a fixed order: the same calls in the same order on any machine.
       ordered: true,
+      // Calls that each touch only their own server: one per VM, so any order gives the same estate.
+      parallelActivities: [Activities.beginPatch, Activities.pollPatches, Activities.runProbes],
       ...(record.activityJitterMs ? { activityJitterMs: record.activityJitterMs } : {}),
       startTime: startMs,
       storage: 'azurite',

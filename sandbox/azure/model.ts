@@ -330,7 +330,9 @@ export class AzureModel {
   /** Starts a long-running operation ending `durationMs` from now. */
   startOperation(op: Omit<OperationState, 'id' | 'startedAt' | 'endsAt' | 'status'>, durationMs: number): OperationState {
     const now = this.now();
-    const id = guidOf(`op:${this.newId('operation')}:${this.subscriptionId}`);
+    // Counted per resource, so an id depends on what was done to that resource, not on the order
+    // requests for different resources arrived in (the host may run those together).
+    const id = guidOf(`op:${this.newId(`operation:${op.resourceId.toLowerCase()}`)}:${this.subscriptionId}`);
     const state: OperationState = { ...op, id, startedAt: now, endsAt: now + Math.max(0, Math.round(durationMs)), status: 'InProgress' };
     this.operations.set(id, state);
     if (op.vm) {
