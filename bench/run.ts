@@ -87,10 +87,10 @@ async function main(argv: string[]): Promise<number> {
     if (parts.has('engine')) await engine(SIZES[0]!, 6 * 60_000);
     let reference: string | undefined;
     if (parts.has('load') || parts.has('chaos') || parts.has('faults')) {
-      log(`load: serving 2025-06-22, then ${quick ? 30 : 60} s of 200 pollers and 20 approvers`);
+      log(`load: serving 2025-06-22, then 200 pollers and 20 approvers, ${quick ? 30 : 60} s closed loop and ${quick ? 30 : 60} s paced`);
       results.load = await loadRun(work, quick ? 30 : 60);
       reference = results.load.referenceReport;
-      for (const p of results.load.parts) log(`  ${p.name}: ${fmt(p.requests)} requests, p50 ${p.p50} ms, p99 ${p.p99} ms, ${p.errors} errors`);
+      for (const p of results.load.parts) log(`  ${p.mode ?? 'closed'} ${p.name}: ${fmt(p.requests)} requests, p50 ${p.p50} ms, p99 ${p.p99} ms, ${p.errors} errors`);
       if (!parts.has('load')) delete results.load;
     }
     if (parts.has('chaos') && reference) {
@@ -159,11 +159,22 @@ function engineGoal(r: EngineResult[]): { met: boolean; text: string } {
   return { met, text: big.finished ? `${fmt(big.windowSeconds)} s, ${fmt(big.mainPeakMb)} MB` : `not finished in its ${fmt(big.windowSeconds)} s cap (${fmt(big.activities)} activities done), ${fmt(big.mainPeakMb)} MB` };
 }
 
+/**
+ * The issue's goal, as it asks: 200 status pollers and 20 approvers, 0 errors, status reads'
+ * p99 under 100 ms. A poller polls on an interval, so the verdict is the paced round's (the
+ * closed-loop round, every connection as fast as answered, is the host's capacity and is
+ * reported beside it). Results from before the paced round judge the closed loop.
+ */
 function loadGoal(l: LoadResult | undefined): { met: boolean; text: string } {
-  const api = l?.parts[0];
-  if (!l || !api) return { met: false, text: 'not measured' };
+  if (!l || l.parts.length === 0) return { met: false, text: 'not measured' };
+  const paced = l.parts.filter((p) => p.mode === 'paced');
+  const judged = paced.length > 0 ? paced : l.parts;
+  const reads = judged.filter((p) => p.name.startsWith('status'));
   const errors = l.parts.reduce((s, p) => s + p.errors, 0);
-  return { met: errors === 0 && api.p99 < 100, text: `status API p99 ${fmt(api.p99)} ms, ${errors} errors` };
+  const p99 = Math.max(...reads.map((p) => p.p99));
+  const closedApi = l.parts.find((p) => p.mode === 'closed' && p.name.startsWith('status API'));
+  const capacity = paced.length > 0 && closedApi ? `; closed loop (capacity): status API ${fmt(closedApi.perSecond)} req/s, p99 ${fmt(closedApi.p99)} ms` : '';
+  return { met: errors === 0 && p99 < 100, text: `${paced.length > 0 ? 'paced pollers' : 'closed loop'}: status reads p99 ${fmt(p99)} ms, ${errors} errors${capacity}` };
 }
 
 function chaosGoal(c: ChaosResult | undefined): { met: boolean; text: string } {
@@ -198,14 +209,15 @@ function docsSection(r: Results): string {
       const rate = x.activities / Math.max(x.windowSeconds, 0.001);
       out.push(`- ${fmt(x.servers)} servers: ${fmt(perServer, 1)} activities per server (${fmt(base.activities / base.servers, 1)} at ${base.servers}), ${fmt(rate, 1)} activities/s, largest history ${fmt(x.historyLargest)} events${x.finished ? '' : `; at that rate the whole window would take about ${fmt(((base.activities / base.servers) * x.servers) / rate / 60, 0)} minutes`}.`);
     }
-    out.push('', 'The largest history is one patch step\'s sub-orchestration: it grows with its group (every batch, drain, poll and restore of the group), not with the estate, so it stays bounded as N grows in groups of 25. Its replay cost grows with the square of the group size: each episode replays the history so far. Real time is dominated by those replays and by ordered dispatch (one work item at a time, docs/virtual-clock.md), so it grows linearly with the number of groups at best and does not meet the 60 s goal at 1,000 servers; the engine design is unchanged in this task.');
+    out.push('', 'Each chunk of a patch step (drain a few servers, patch, probe, put back) is a sub-orchestration of its own (`patchChunkOrchestrator`, shared/orchestrations/kinds/patch.ts). An orchestrator replays its whole history on every episode, and with one history per patch step that cost grew with the square of the group: a 25-server group\'s history reached 919 events and 2.8 MB, and replaying it was most of the real time (50 servers: 55-58 s before, about 20 s after). A chunk\'s history is bounded by its members, the step\'s by its chunks, and neither grows with N. Poll results leave out resume tokens that did not change, and ordered dispatch runs the patch starts, patch polls and probes queued together as one wave (docs/virtual-clock.md). What remains grows linearly with the work: every activity and orchestrator episode still runs one at a time, in a fixed order, so that the outcome does not depend on load; that serial path, not replay, is what keeps 1,000 servers above 60 s.');
   }
 
   if (r.load) {
+    const ld = r.load;
     out.push('', '### Load (status reads)', '');
-    out.push(`A served rehearsal of 2025-06-22 (\`npm start -- --serve\`, ${fmt(r.load.rehearsalSeconds)} s to rehearse and serve), then autocannon on loopback for ${r.load.seconds} s, all parts at once, requests timing out after 10 s. The window is over, so every approval is refused (4xx) and nothing changes. Host RSS ${fmt(r.load.hostRssBeforeMb)} MB before, ${fmt(r.load.hostRssAfterMb)} MB after (peak ${fmt(r.load.hostPeakMb)} MB).`);
-    out.push('', '| pollers | connections | requests | requests/s | p50 (ms) | p99 (ms) | 2xx | 4xx | 5xx | errors (connection, timeout, 5xx) |', '|---|---|---|---|---|---|---|---|---|---|');
-    for (const p of r.load.parts) out.push(`| ${p.name} | ${p.connections} | ${fmt(p.requests)} | ${fmt(p.perSecond)} | ${fmt(p.p50)} | ${fmt(p.p99)} | ${fmt(p.statuses['2xx'] ?? 0)} | ${fmt(p.statuses['4xx'] ?? 0)} | ${fmt(p.statuses['5xx'] ?? 0)} | ${p.errors} |`);
+    out.push(`A served rehearsal of 2025-06-22 (\`npm start -- --serve\`, ${fmt(ld.rehearsalSeconds)} s to rehearse and serve), then autocannon on loopback, requests timing out after 10 s: ${ld.parts.some((p) => p.mode === 'paced') ? `first ${ld.seconds} s closed loop (every connection sends its next request as soon as it is answered: the host's capacity), then ${ld.seconds} s paced (every connection one request a second, the connections of each kind in groups of 3 API, 2 page and 1 approver started evenly across the second: the issue's pollers)` : `${ld.seconds} s closed loop`}, all kinds at once in each round. The window is over, so every approval is refused (4xx) and nothing changes. Host RSS ${fmt(ld.hostRssBeforeMb)} MB before, ${fmt(ld.hostRssAfterMb)} MB after the closed loop${ld.hostRssAfterPacedMb === undefined ? '' : `, ${fmt(ld.hostRssAfterPacedMb)} MB after the paced round`} (peak ${fmt(ld.hostPeakMb)} MB).${ld.cpu ? ` Host process CPU (user + system, its Azurite not counted): ${fmt(ld.cpu.closed.seconds, 1)} s for ${fmt(ld.cpu.closed.requests)} answers in the closed loop (${fmt((1000 * ld.cpu.closed.seconds) / Math.max(1, ld.cpu.closed.requests), 2)} ms each), ${fmt(ld.cpu.paced.seconds, 1)} s for ${fmt(ld.cpu.paced.requests)} paced (${fmt((1000 * ld.cpu.paced.seconds) / Math.max(1, ld.cpu.paced.requests), 2)} ms each).` : ''}${ld.loadAverages ? ` The machine's load average (2 cores, shared): ${fmt(ld.loadAverages.closed, 1)} at the start of the closed loop, ${fmt(ld.loadAverages.paced, 1)} at the start of the paced round, ${fmt(ld.loadAverages.end, 1)} at its end.` : ''}`);
+    out.push('', '| round | clients | connections | requests | requests/s | p50 (ms) | p99 (ms) | 2xx | 4xx | 5xx | errors (connection, timeout, 5xx) |', '|---|---|---|---|---|---|---|---|---|---|---|');
+    for (const p of ld.parts) out.push(`| ${p.mode === 'paced' ? 'paced, 1/s each' : 'closed loop'} | ${p.name} | ${p.connections} | ${fmt(p.requests)} | ${fmt(p.perSecond)} | ${fmt(p.p50)} | ${fmt(p.p99)} | ${fmt(p.statuses['2xx'] ?? 0)} | ${fmt(p.statuses['4xx'] ?? 0)} | ${fmt(p.statuses['5xx'] ?? 0)} | ${p.errors} |`);
   }
 
   if (r.chaos) {
@@ -231,7 +243,7 @@ function readmeSection(r: Results): string {
     '| goal | measured | verdict |',
     '|---|---|---|',
     `| 1,000 servers rehearsed in < 60 s, < 1 GiB | ${e.text} | ${verdict(e.met)} |`,
-    `| status reads under 220 clients: 0 errors, p99 < 100 ms | ${l.text} | ${verdict(l.met)} |`,
+    `| status reads, 200 pollers + 20 approvers: 0 errors, p99 < 100 ms | ${l.text} | ${verdict(l.met)} |`,
     `| 20 SIGKILLs + \`--resume\`: same final estate, 0 duplicates | ${c.text} | ${verdict(c.met)} |`,
     `| transient faults with resets, lost replies, a busy gateway: completes, 0 duplicates | ${faultsGoal(r.faults).text} | ${verdict(faultsGoal(r.faults).met)} |`,
   ].join('\n');
