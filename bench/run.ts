@@ -20,6 +20,8 @@ import { Command } from 'commander';
 import { type ChaosResult, chaosRun } from './chaos';
 import { type EngineResult, engineRun } from './engine';
 import { type FaultsResult, faultsRun } from './faults';
+import { type FuzzResult, fuzzRun, fuzzSection } from './fuzz';
+import { type OutagesResult, outagesRun, outagesSection } from './outages';
 import { type LoadResult, loadRun } from './load';
 import { ROOT } from './proc';
 
@@ -32,6 +34,8 @@ interface Results {
   load?: LoadResult;
   chaos?: ChaosResult;
   faults?: FaultsResult;
+  fuzz?: FuzzResult;
+  outages?: OutagesResult;
   /** When the parts come from different runs (`--only`). */
   note?: string;
   /** Real seconds of the last run of every part. */
@@ -39,6 +43,7 @@ interface Results {
 }
 
 const SIZES = [50, 200, 1000];
+const PARTS = ['engine', 'load', 'chaos', 'faults', 'outages', 'fuzz'] as const;
 const DOCS = path.join(ROOT, 'docs', 'benchmarks.md');
 const README = path.join(ROOT, 'README.md');
 /** The figures the docs were written from (a partial run merges into them). */
@@ -52,7 +57,7 @@ const verdict = (met: boolean) => (met ? '**met**' : '**not met**');
 async function main(argv: string[]): Promise<number> {
   const program = new Command('bench')
     .option('--quick', 'a smoke run of a few minutes; writes no docs')
-    .option('--only <parts>', 'comma-separated parts: engine, load, chaos, faults')
+    .option('--only <parts>', `comma-separated parts: ${PARTS.join(', ')}`)
     .option('--budget-minutes <n>', 'the real-time budget the engine caps fit into', Number, 19)
     .option('--kills <n>', 'SIGKILLs in the chaos part', Number)
     .option('--seed <n>', 'the chaos seed', Number, 20250622)
@@ -67,7 +72,9 @@ async function main(argv: string[]): Promise<number> {
     writeSection(README, readmeSection(saved), undefined);
     return 0;
   }
-  const parts = new Set((o.only ?? 'engine,load,chaos,faults').split(',').map((s) => s.trim()));
+  const parts = new Set((o.only ?? PARTS.join(',')).split(',').map((s) => s.trim()));
+  const unknown = [...parts].filter((p) => !(PARTS as readonly string[]).includes(p));
+  if (unknown.length > 0) throw new Error(`--only: no part ${unknown.join(', ')} (parts: ${PARTS.join(', ')})`);
   const quick = o.quick === true;
   const work = path.join(os.tmpdir(), `mw-bench-${process.pid}`);
   mkdirSync(work, { recursive: true });
@@ -86,7 +93,7 @@ async function main(argv: string[]): Promise<number> {
     // chaos, then the large sizes inside what is left of the budget.
     if (parts.has('engine')) await engine(SIZES[0]!, 6 * 60_000);
     let reference: string | undefined;
-    if (parts.has('load') || parts.has('chaos') || parts.has('faults')) {
+    if (parts.has('load') || parts.has('chaos') || parts.has('faults') || parts.has('outages')) {
       log(`load: serving 2025-06-22, then ${quick ? 30 : 60} s of 200 pollers and 20 approvers`);
       results.load = await loadRun(work, quick ? 30 : 60);
       reference = results.load.referenceReport;
@@ -105,6 +112,16 @@ async function main(argv: string[]): Promise<number> {
       results.faults = await faultsRun(work, reference, o.seed, 10 * 60_000);
       log(`  ${results.faults.state}, ${results.faults.faultsFired} faults, ${results.faults.calls} calls (undisturbed ${results.faults.referenceCalls}), +${results.faults.extraVirtualMinutes} virtual min, duplicates ${results.faults.duplicates.length}`);
       if (results.faults.state !== 'succeeded') log(`  the run ended with:\n${results.faults.tail}`);
+    }
+    if (parts.has('outages') && reference) {
+      log('outages: 2025-06-22 with its estate SIGKILLed and restarted, then with Azurite SIGKILLed and restarted');
+      results.outages = await outagesRun(work, reference, o.seed, 10 * 60_000);
+      for (const r of results.outages.runs) log(`  ${r.name}: ${r.kills} kills, ${r.state}, checks ${r.checks.filter((c) => c.ok).length}/${r.checks.length}, duplicates ${r.duplicates.length}`);
+    }
+    if (parts.has('fuzz')) {
+      log('fuzz: every probe of test/support/httpAbuse.ts against a live window at its gate');
+      results.fuzz = await fuzzRun();
+      log(`  ${results.fuzz.requests} requests, ${results.fuzz.serverErrors} × 5xx, ${results.fuzz.hangs} hangs, ${results.fuzz.problemCount} unclear, ${results.fuzz.stateChanges.length} state changes`);
     }
     if (parts.has('engine') && !quick) {
       for (const [i, servers] of SIZES.slice(1).entries()) {
@@ -133,8 +150,10 @@ async function main(argv: string[]): Promise<number> {
       ...(parts.has('load') ? {} : previous?.load ? { load: previous.load } : {}),
       ...(parts.has('chaos') ? {} : previous?.chaos ? { chaos: previous.chaos } : {}),
       ...(parts.has('faults') ? {} : previous?.faults ? { faults: previous.faults } : {}),
-      fullRunSeconds: parts.size === 4 ? results.seconds : previous?.fullRunSeconds,
-      ...(parts.size < 4 && previous ? { note: `${previous.note ? `${previous.note}; ` : ''}${[...parts].join(' and ')} re-measured on ${results.when} with \`npm run bench -- --only ${[...parts].join(',')}\` (${fmt(results.seconds / 60, 1)} minutes, ${results.machine})` } : {}),
+      ...(parts.has('outages') ? {} : previous?.outages ? { outages: previous.outages } : {}),
+      ...(parts.has('fuzz') ? {} : previous?.fuzz ? { fuzz: previous.fuzz } : {}),
+      fullRunSeconds: parts.size === PARTS.length ? results.seconds : previous?.fullRunSeconds,
+      ...(parts.size < PARTS.length && previous ? { note: `${previous.note ? `${previous.note}; ` : ''}${[...parts].join(' and ')} re-measured on ${results.when} with \`npm run bench -- --only ${[...parts].join(',')}\` (${fmt(results.seconds / 60, 1)} minutes, ${results.machine})` } : {}),
     };
     writeFileSync(RESULTS, `${JSON.stringify(merged, null, 1)}\n`);
     writeSection(DOCS, docsSection(merged), '\n## `npm run bench`\n\n');
@@ -181,6 +200,18 @@ function faultsGoal(f: FaultsResult | undefined): { met: boolean; text: string }
   return { met, text: `${f.state}, ${f.faultsFired} faults answered, ${fmt(f.calls - f.referenceCalls)} extra calls, ${f.extraVirtualMinutes >= 0 ? '+' : ''}${f.extraVirtualMinutes} virtual minutes, ${f.duplicates.length} duplicate side effects` };
 }
 
+function outagesGoal(o: OutagesResult | undefined): { met: boolean; text: string } {
+  if (!o || o.runs.length === 0) return { met: false, text: 'not measured' };
+  const met = o.runs.every((r) => r.kills >= 1 && r.state === 'succeeded' && r.checks.every((x) => x.ok) && r.duplicates.length === 0);
+  return { met, text: o.runs.map((r) => `${r.name}: ${r.kills} kill${r.kills === 1 ? '' : 's'}, ${r.state}, ${r.checks.filter((x) => x.ok).length}/${r.checks.length} checks, ${r.duplicates.length} duplicates`).join('; ') };
+}
+
+function fuzzGoal(f: FuzzResult | undefined): { met: boolean; text: string } {
+  if (!f) return { met: false, text: 'not measured' };
+  const met = f.serverErrors === 0 && f.hangs === 0 && f.problemCount === 0 && f.stateChanges.length === 0;
+  return { met, text: `${fmt(f.requests)} requests, ${f.serverErrors} × 5xx, ${f.hangs} hangs, ${f.problemCount} unclear answers, ${f.stateChanges.length} state changes` };
+}
+
 function docsSection(r: Results): string {
   const out: string[] = [];
   out.push(`Generated by \`npm run bench\` (bench/run.ts) on ${r.when}: ${r.machine}; the whole suite took ${fmt((r.fullRunSeconds ?? r.seconds) / 60, 1)} minutes (its budget: 19, the largest engine size capped to fit). The machine is shared with other sessions, so real times are upper bounds. Nothing here is asserted by a test.`);
@@ -194,6 +225,10 @@ function docsSection(r: Results): string {
   out.push(`| chaos: 20/20 kills resumed to the undisturbed final estate, 0 duplicate side effects | ${c.text} | ${verdict(c.met)} |`);
   const f = faultsGoal(r.faults);
   out.push(`| faults: 10% transient faults on every vendor route, completed with 0 duplicate side effects | ${f.text} | ${verdict(f.met)} |`);
+  const og = outagesGoal(r.outages);
+  out.push(`| outages: the estate SIGKILLed alone, and Azurite once; same final estate, 0 duplicate side effects | ${og.text} | ${verdict(og.met)} |`);
+  const fz = fuzzGoal(r.fuzz);
+  out.push(`| HTTP abuse of every route: never a 5xx or a hang, always a clear 4xx, no state change | ${fz.text} | ${verdict(fz.met)} |`);
 
   out.push('', '### Engine cost (synthetic estates)', '');
   out.push('bench/synthetic/estate.ts writes a seeded window and estate: N servers in groups of 25 (one patch step per group), every fifth group app-like (90-150 min patches, no pool), the others web-like (200-224 min, AUM cap 235 min, seed 001) sharing an App Gateway pool and an internal load-balancer pool two groups at a time, each pool at a 75% floor; then N/10 pipeline changes, each waiting for up to two earlier ones. Rehearsed as `npm start -- --estate FILE` does (one process: host, app and estate; its Azurite beside it).');
@@ -237,6 +272,8 @@ function docsSection(r: Results): string {
     out.push('', `Duplicate side effects: ${fa.duplicates.length === 0 ? '0' : fa.duplicates.join('; ')}. Missing ones: ${fa.missing.length === 0 ? '0' : `${fa.missing.slice(0, 8).join('; ')}${fa.missing.length > 8 ? `; and ${fa.missing.length - 8} more` : ''}`}.`);
     out.push('', 'Not injected here: connection resets and a write applied whose reply is lost (the estate\'s fault table answers with a status or a delay, nothing else), nor an Application Gateway answering AnotherOperationInProgress to every second write.');
   }
+  if (r.outages) outagesSection(r.outages, out);
+  if (r.fuzz) fuzzSection(r.fuzz, out);
   return out.join('\n');
 }
 
@@ -255,6 +292,8 @@ function readmeSection(r: Results): string {
     `| status reads under 220 clients: 0 errors, p99 < 100 ms | ${l.text} | ${verdict(l.met)} |`,
     `| 20 SIGKILLs + \`--resume\`: same final estate, 0 duplicates | ${c.text} | ${verdict(c.met)} |`,
     `| 10% transient vendor faults: completes, 0 duplicates | ${faultsGoal(r.faults).text} | ${verdict(faultsGoal(r.faults).met)} |`,
+    `| estate and Azurite SIGKILLed: same final estate, 0 duplicates | ${outagesGoal(r.outages).text} | ${verdict(outagesGoal(r.outages).met)} |`,
+    `| HTTP abuse of every route: 0 × 5xx, 0 hangs, 0 state changes | ${fuzzGoal(r.fuzz).text} | ${verdict(fuzzGoal(r.fuzz).met)} |`,
   ].join('\n');
 }
 
