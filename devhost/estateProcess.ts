@@ -8,14 +8,15 @@
  * budget in virtual minutes skipped past while nothing else runs.
  */
 import { type ChildProcess, spawn } from 'node:child_process';
-import { readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { request as httpsRequest } from 'node:https';
 import path from 'node:path';
 import { LISTENER_NAMES, LISTENERS, type ListenerName } from '../sandbox/core/ports';
 import type { RunningSandbox } from '../sandbox/core/sandbox';
 import type { CallRecord } from '../sandbox/core/calls';
 
-const MAIN = path.join(__dirname, '..', 'sandbox', 'main.js');
+// dist/sandbox/main.js beside this file when compiled; from the sources (jest), the build's.
+const MAIN = [path.join(__dirname, '..', 'sandbox', 'main.js'), path.join(__dirname, '..', 'dist', 'sandbox', 'main.js')].find((f) => existsSync(f)) ?? path.join(__dirname, '..', 'sandbox', 'main.js');
 /** How long a start may take (TLS material, the estate, the spec validator) on a loaded machine. */
 const START_MS = 120_000;
 
