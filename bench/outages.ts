@@ -132,10 +132,14 @@ export async function outagesRun(workDir: string, referenceReport: string, seed:
     }
   };
   const estateBack = (out: string, _dir: string, n: number) => (out.match(/the estate is back/g) ?? []).length >= n;
-  runs.push(await outageRun('estate SIGKILL', workDir, reference, ['--estate-process'], moments(random, estateKills), estatePid, estateBack, limitMs));
-  // Azurite of its own on free ports: the only child of the rehearsal process.
-  const blob = await azuritePorts();
-  const storage = azuriteConnectionString({ blob, queue: blob + 1, table: blob + 2 });
+  // Each run with an Azurite of its own on free ports (the host starts it; it is the rehearsal
+  // process's only child): the default one on 10000 may be another rehearsal's, which takes it
+  // away when it ends, and a kill must never hit it.
+  const storage = async () => {
+    const blob = await azuritePorts();
+    return azuriteConnectionString({ blob, queue: blob + 1, table: blob + 2 });
+  };
+  runs.push(await outageRun('estate SIGKILL', workDir, reference, ['--estate-process', '--storage', await storage()], moments(random, estateKills), estatePid, estateBack, limitMs));
   const azuritePid = (pid: number) => descendants(pid)[0];
   const azuriteBack = (_out: string, dir: string) => {
     try {
@@ -144,7 +148,7 @@ export async function outagesRun(workDir: string, referenceReport: string, seed:
       return false;
     }
   };
-  runs.push(await outageRun('Azurite SIGKILL', workDir, reference, ['--storage', storage], moments(random, 1), azuritePid, azuriteBack, limitMs));
+  runs.push(await outageRun('Azurite SIGKILL', workDir, reference, ['--storage', await storage()], moments(random, 1), azuritePid, azuriteBack, limitMs));
   return { seed, runs };
 }
 

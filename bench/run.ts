@@ -61,10 +61,11 @@ async function main(argv: string[]): Promise<number> {
     .option('--budget-minutes <n>', 'the real-time budget the engine caps fit into', Number, 19)
     .option('--kills <n>', 'SIGKILLs in the chaos part', Number)
     .option('--seed <n>', 'the chaos seed', Number, 20250622)
+    .option('--reference <report>', 'an undisturbed 2025-06-22 report (`npm start -- --report`) for chaos, faults and outages, instead of the load part\'s')
     .option('--no-write', 'print the results only')
     .option('--docs-only', 'rewrite the docs from bench/results.json, measuring nothing');
   program.parse(argv);
-  const o = program.opts<{ quick?: boolean; only?: string; budgetMinutes: number; kills?: number; seed: number; write: boolean; docsOnly?: boolean }>();
+  const o = program.opts<{ quick?: boolean; only?: string; budgetMinutes: number; kills?: number; seed: number; write: boolean; docsOnly?: boolean; reference?: string }>();
   if (o.docsOnly) {
     // Rewrites the generated sections from the figures already measured.
     const saved = JSON.parse(readFileSync(RESULTS, 'utf8')) as Results;
@@ -92,11 +93,11 @@ async function main(argv: string[]): Promise<number> {
     // The small size first, then load (its rehearsal is the chaos part's undisturbed run), then
     // chaos, then the large sizes inside what is left of the budget.
     if (parts.has('engine')) await engine(SIZES[0]!, 6 * 60_000);
-    let reference: string | undefined;
-    if (parts.has('load') || parts.has('chaos') || parts.has('faults') || parts.has('outages')) {
+    let reference: string | undefined = o.reference ? path.resolve(o.reference) : undefined;
+    if (parts.has('load') || (!reference && (parts.has('chaos') || parts.has('faults') || parts.has('outages')))) {
       log(`load: serving 2025-06-22, then ${quick ? 30 : 60} s of 200 pollers and 20 approvers`);
       results.load = await loadRun(work, quick ? 30 : 60);
-      reference = results.load.referenceReport;
+      reference ??= results.load.referenceReport;
       for (const p of results.load.parts) log(`  ${p.name}: ${fmt(p.requests)} requests, p50 ${p.p50} ms, p99 ${p.p99} ms, ${p.errors} errors`);
       if (!parts.has('load')) delete results.load;
     }
