@@ -260,7 +260,7 @@ function docsSection(r: Results): string {
     out.push('', '| check | holds | detail |', '|---|---|---|');
     for (const x of ch.checks) out.push(`| ${x.name} | ${x.ok ? 'yes' : '**no**'} | ${x.detail.replace(/\|/g, '\\|').slice(0, 200)} |`);
     out.push('', `Duplicate side effects (patch installs per VM, Slack messages per channel, pipeline runs, Key Vault versions, Mailgun keys, Cloudflare changes and purges, Pingdom and Opsgenie maintenance): ${ch.duplicates.length === 0 ? '0' : ch.duplicates.join('; ')}. Missing ones: ${ch.missing.length === 0 ? '0' : `${ch.missing.slice(0, 8).join('; ')}${ch.missing.length > 8 ? `; and ${ch.missing.length - 8} more` : ''}`}.`);
-    out.push('', 'Each kill is of the rehearsal process (host, app and estate, which share it); its Azurite sees its parent go and shuts down, saving what it acknowledged, as Azure Storage keeps it. Not covered here: killing the estate without the host, or Azurite itself (see the findings below).');
+    out.push('', 'Each kill is of the rehearsal process (host, app and estate, which share it); its Azurite sees its parent go and shuts down, saving what it acknowledged, as Azure Storage keeps it. Killing the estate without the host, or Azurite alone: the outages part below.');
   }
   if (r.faults) {
     const fa = r.faults;
