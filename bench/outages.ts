@@ -120,7 +120,7 @@ async function outageRun(name: string, workDir: string, reference: Doc, args: st
 }
 
 /** The estate SIGKILLed `estateKills` times, then (another rehearsal) Azurite once. */
-export async function outagesRun(workDir: string, referenceReport: string, seed: number, limitMs: number, estateKills = 3): Promise<OutagesResult> {
+export async function outagesRun(workDir: string, referenceReport: string, seed: number, limitMs: number, estateKills = 5): Promise<OutagesResult> {
   const reference = JSON.parse(readFileSync(referenceReport, 'utf8')) as Doc;
   const random = seededRandom(seed + 1);
   const runs: OutageRun[] = [];
