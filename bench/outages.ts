@@ -100,7 +100,7 @@ async function outageRun(name: string, workDir: string, reference: Doc, args: st
     run.kill();
   }
   const out = run.output();
-  notes.push(...out.split('\n').filter((l) => /the estate .*(ended|is back|did not start)/.test(l)).slice(0, 12));
+  notes.push(...out.split('\n').filter((l) => /the estate .*(ended|is back|did not start)|^FAILED /.test(l)).slice(0, 12));
   const seconds = (performance.now() - started) / 1000;
   const finished = existsSync(report);
   const base = { name, kills: done.length, asked: kills.length, moments: done, finished, notes, tail: out.slice(-3000), seconds };
@@ -119,8 +119,8 @@ async function outageRun(name: string, workDir: string, reference: Doc, args: st
   };
 }
 
-/** The estate SIGKILLed `estateKills` times, then (another rehearsal) Azurite once. */
-export async function outagesRun(workDir: string, referenceReport: string, seed: number, limitMs: number, estateKills = 5): Promise<OutagesResult> {
+/** The estate SIGKILLed `estateKills` times, then Azurite once in each of `azuriteRuns` other rehearsals. */
+export async function outagesRun(workDir: string, referenceReport: string, seed: number, limitMs: number, estateKills = 5, azuriteRuns = 3): Promise<OutagesResult> {
   const reference = JSON.parse(readFileSync(referenceReport, 'utf8')) as Doc;
   const random = seededRandom(seed + 1);
   const runs: OutageRun[] = [];
@@ -148,14 +148,15 @@ export async function outagesRun(workDir: string, referenceReport: string, seed:
       return false;
     }
   };
-  runs.push(await outageRun('Azurite SIGKILL', workDir, reference, ['--storage', await storage()], moments(random, 1), azuritePid, azuriteBack, limitMs));
+  // Once per rehearsal, in a few rehearsals: what a kill loses depends on when Azurite last saved.
+  for (let i = 1; i <= azuriteRuns; i++) runs.push(await outageRun(`Azurite SIGKILL ${i}`, workDir, reference, ['--storage', await storage()], moments(random, 1), azuritePid, azuriteBack, limitMs));
   return { seed, runs };
 }
 
 /** The part's section of docs/benchmarks.md. */
 export function outagesSection(o: OutagesResult, out: string[]): void {
   out.push('', '### Outages (the estate, then Azurite, SIGKILLed alone)', '');
-  out.push(`Two rehearsals of windows/2025-06-22-monthly.yaml (seed ${o.seed}). In the first the simulated estate runs in a process of its own (\`npm start -- --estate-process\`) and is SIGKILLed once the progress line shows t steps done; the rehearsal starts it again on the same ports and state folder, holding the virtual clock until it listens. In the second the host's own Azurite is SIGKILLed once; the host starts it again on the same ports and folder, holding the clock likewise. Each rehearsal has an Azurite of its own on free ports. Compared with an undisturbed run (the load part's, or the one given with --reference):`);
+  out.push(`Rehearsals of windows/2025-06-22-monthly.yaml (seed ${o.seed}). In the first the simulated estate runs in a process of its own (\`npm start -- --estate-process\`) and is SIGKILLed once the progress line shows t steps done; the rehearsal starts it again on the same ports and state folder, holding the virtual clock until it listens. In the others the host's own Azurite is SIGKILLed once each, at a seeded moment; the host starts it again on the same ports and folder, holding the clock likewise. Each rehearsal has an Azurite of its own on free ports. Compared with an undisturbed run (the load part's, or the one given with --reference):`);
   out.push('', '| outage | kills (at steps done) | outcome | checks | duplicate side effects | missing side effects | real s |', '|---|---|---|---|---|---|---|');
   for (const r of o.runs) {
     out.push(`| ${r.name} | ${r.kills}/${r.asked} (${r.moments.join(', ') || '-'}) | ${r.state} | ${r.checks.filter((c) => c.ok).length}/${r.checks.length} | ${r.duplicates.length === 0 ? '0' : r.duplicates.join('; ').replace(/\|/g, '\\|')} | ${r.missing.length === 0 ? '0' : r.missing.slice(0, 6).join('; ').replace(/\|/g, '\\|')} | ${Math.round(r.seconds)} |`);
@@ -163,5 +164,7 @@ export function outagesSection(o: OutagesResult, out: string[]): void {
   for (const r of o.runs) {
     const failed = r.checks.filter((c) => !c.ok);
     if (failed.length > 0) out.push('', `${r.name}, checks that do not hold: ${failed.map((c) => `${c.name} (${c.detail.replace(/\|/g, '\\|').slice(0, 200)})`).join('; ')}.`);
+    const steps = r.notes.filter((n) => n.startsWith('FAILED '));
+    if (steps.length > 0) out.push('', `${r.name}, the failed step${steps.length > 1 ? 's' : ''}: ${steps.map((n) => n.slice('FAILED '.length)).join('; ')}.`);
   }
 }
