@@ -3,12 +3,14 @@
  * `npm run bench`: the benchmark suite (issue 11). Rehearses synthetic estates of 50, 200 and
  * 1,000 servers (engine cost), serves a rehearsal of 2025-06-22 under 220 pollers and
  * approvers (load), and SIGKILLs a 2025-06-22 rehearsal at 20 seeded moments, resuming each
- * time (chaos). Writes its sections of docs/benchmarks.md and the table in README's
+ * time (chaos), kills the estate alone and Azurite alone (outages), and fuzzes every HTTP route
+ * (fuzz). Writes its sections of docs/benchmarks.md and the table in README's
  * Performance section, each goal reported as met or not met with the measured figure.
  *
  *   npm run bench                 # the whole suite, under 20 minutes on the 2-core machine
  *   npm run bench -- --quick      # a smoke run of about 5 minutes (50 servers, 30 s of load, 3 kills); writes nothing
- *   npm run bench -- --only load  # some parts (engine, load, chaos, faults), merged into bench/results.json and the docs
+ *   npm run bench -- --only load  # some parts (engine, load, chaos, faults, outages, fuzz), merged into bench/results.json and the docs
+ *   npm run bench -- --only outages --reference r.json  # compare with an undisturbed `npm start -- --report r.json` instead of the load part's
  *   npm run bench -- --docs-only  # rewrite the docs from bench/results.json
  *
  * Timing belongs here and in docs/benchmarks.md, never in a test assertion.
@@ -116,7 +118,7 @@ async function main(argv: string[]): Promise<number> {
     }
     if (parts.has('outages') && reference) {
       log('outages: 2025-06-22 with its estate SIGKILLed and restarted, then with Azurite SIGKILLed and restarted');
-      results.outages = await outagesRun(work, reference, o.seed, 10 * 60_000);
+      results.outages = await outagesRun(work, reference, o.seed, 10 * 60_000, quick ? 2 : 5, quick ? 1 : 3);
       for (const r of results.outages.runs) log(`  ${r.name}: ${r.kills} kills, ${r.state}, checks ${r.checks.filter((c) => c.ok).length}/${r.checks.length}, duplicates ${r.duplicates.length}`);
     }
     if (parts.has('fuzz')) {
