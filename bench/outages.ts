@@ -7,11 +7,11 @@
  */
 import { existsSync, readFileSync, rmSync } from 'node:fs';
 import path from 'node:path';
-import { azuriteConnectionString, freePort, isListening } from '../devhost/azurite';
+import { azuriteConnectionString } from '../devhost/azurite';
 import { seededRandom } from '../shared/random';
 import { type ChaosResult, finalChecks, sideEffects } from './chaos';
 import { WINDOW_0622 } from './load';
-import { descendants, sleep, startRehearse } from './proc';
+import { azuritePorts, descendants, sleep, startRehearse } from './proc';
 
 // The report's estate is read loosely, as in bench/chaos.ts.
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
@@ -58,15 +58,6 @@ async function waitUntil(condition: () => boolean, timeoutMs: number): Promise<b
     await sleep(100);
   }
   return true;
-}
-
-/** Three free consecutive ports for an Azurite of the run's own (so the kill never hits another one). */
-async function azuritePorts(): Promise<number> {
-  for (let i = 0; i < 50; i++) {
-    const p = await freePort();
-    if (p < 65_000 && !(await isListening(p + 1)) && !(await isListening(p + 2))) return p;
-  }
-  throw new Error('no three free consecutive ports for Azurite');
 }
 
 async function outageRun(name: string, workDir: string, reference: Doc, args: string[], kills: number[], kill: (pid: number, dir: string) => number | undefined, back: (out: string, dir: string, n: number) => boolean, limitMs: number): Promise<OutageRun> {
