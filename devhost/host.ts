@@ -36,6 +36,8 @@ export interface StartHostOptions {
   activityJitterMs?: number;
   /** One work item at a time in a fixed order (see TaskHubOptions.ordered). */
   ordered?: boolean;
+  /** Ordered mode: activity functions whose calls commute, run together (see TaskHubOptions.parallelActivities). */
+  parallelActivities?: readonly string[];
   /**
    * Join the clock as this participant before anything runs (a driver that must see every
    * quiescent state, even of a resumed task hub): `RunningHost.participant`.
@@ -143,6 +145,7 @@ export async function startHost(options: StartHostOptions = {}): Promise<Running
     ...(options.holdSkipOnEvents ? { holdSkipOnEvents: options.holdSkipOnEvents } : {}),
     ...(options.activityJitterMs ? { activityJitterMs: options.activityJitterMs } : {}),
     ...(options.ordered ? { ordered: true } : {}),
+    ...(options.parallelActivities ? { parallelActivities: options.parallelActivities } : {}),
   });
   registry.outputBindings = new HostOutputBindings({ resolveConnection: connectionResolver(hostStorage), now: () => clock.now() });
   // Virtual time never goes back: a restarted hub continues from its persisted time.

@@ -40,6 +40,7 @@ const program = new Command()
   .option('--speed <n>', 'virtual seconds per real second while the hub is quiescent and nothing can be skipped (0: time moves only by skips)', nonNegativeNumber('speed'), 1)
   .option('--no-skip', 'turn time-skipping off (on by default)')
   .option('--ordered', 'run one work item at a time in a fixed order (reproducible runs, see docs/virtual-clock.md)')
+  .option('--parallel-activities <names>', 'with --ordered: comma-separated activity functions whose calls commute, run together', (v: string) => v.split(',').map((n) => n.trim()).filter(Boolean))
   .option('--activity-jitter-ms <ms>', 'slow every activity by a random 0..N real milliseconds (load testing)', nonNegativeNumber('activity-jitter-ms'), 0)
   .option('--start <time>', 'virtual start time (ISO 8601) for a fresh task hub')
   .addOption(new Option('--storage <kind>', 'task hub storage').choices(['azurite', 'memory']).default('azurite'))
@@ -64,6 +65,7 @@ async function main(): Promise<void> {
     skip: boolean;
     activityJitterMs: number;
     ordered?: boolean;
+    parallelActivities?: string[];
     start?: string;
     storage: 'azurite' | 'memory';
     connection?: string;
@@ -98,6 +100,7 @@ async function main(): Promise<void> {
     skipping: o.skip,
     activityJitterMs: o.activityJitterMs,
     ordered: o.ordered === true,
+    ...(o.parallelActivities ? { parallelActivities: o.parallelActivities } : {}),
     startTime: o.start,
     storage: o.storage,
     connectionString: o.connection,

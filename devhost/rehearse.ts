@@ -20,8 +20,9 @@ import { planWindow } from '../shared/window/plan';
 import { formatProblem } from '../shared/window/problems';
 import type { WindowStatusView } from '../shared/api/windows';
 import { humanizeTimes, zonesOf } from '../shared/api/times';
-import { InstanceIds } from '../shared/orchestrations/names';
+import { Activities, InstanceIds } from '../shared/orchestrations/names';
 import type { ClockParticipant } from './durable/timeKeeper';
+import { azuriteConnectionString } from './azurite';
 import { startHost, type RunningHost } from './host';
 import { startEstateProcess } from './estateProcess';
 import { RehearsalFolder, type RehearsalRecord } from './rehearsalFolder';
@@ -200,7 +201,13 @@ async function freePortBlock(count: number): Promise<number> {
     for (let i = 0; i < count && free; i++) free = await canListen(base + i);
     if (free) return base;
   }
-  throw new Error(`found no ${count} free consecutive ports for the simulated estate; give one with --base-port`);
+  throw new Error(`found no ${count} free consecutive ports; give them with --base-port (estate) or --storage (Azurite)`);
+}
+
+/** A connection string for an Azurite this rehearsal starts: blob, queue and table on three free ports. */
+async function ownAzurite(): Promise<string> {
+  const blob = await freePortBlock(3);
+  return azuriteConnectionString({ blob, queue: blob + 1, table: blob + 2 });
 }
 
 /** The `id:` of a window file, or its base name (for finding the folder of a rehearsal to resume). */
@@ -254,7 +261,9 @@ export async function startRehearsal(windowFile: string, options: StartRehearsal
       // operations (their polling URLs are in the task hub) expect the estate to be.
       basePort: options.basePort === 0 ? await freePortBlock(LISTENER_NAMES.length) : (options.basePort ?? 7440),
       startMs: plan.start.epochMs - (options.leadMinutes ?? 50) * 60_000,
-      ...(options.storage ? { storage: options.storage } : {}),
+      // Its own Azurite on ports of its own (started by the host, kept in the folder): a shared
+      // one on 10000 would stop with whichever rehearsal started it, taking the others' hubs.
+      storage: options.storage ?? (await ownAzurite()),
       ...(options.speed !== undefined ? { speed: options.speed } : {}),
       ...(options.activityJitterMs ? { activityJitterMs: options.activityJitterMs } : {}),
       ...(options.scenario ? { scenario: options.scenario } : {}),
@@ -321,6 +330,8 @@ export async function startRehearsal(windowFile: string, options: StartRehearsal
       holdSkipOnEvents: record.speed === undefined ? [] : PERSON_EVENTS,
       // One work item at a time in a fixed order: the same calls in the same order on any machine.
       ordered: true,
+      // Calls that each touch only their own server: one per VM, so any order gives the same estate.
+      parallelActivities: [Activities.beginPatch, Activities.pollPatches, Activities.runProbes],
       ...(record.activityJitterMs ? { activityJitterMs: record.activityJitterMs } : {}),
       startTime: startMs,
       storage: 'azurite',
@@ -606,7 +617,7 @@ async function main(argv: string[]): Promise<number> {
     .option('--resume', 'continue a rehearsal that was killed, from its folder (task hub, estate, keys)')
     .option('--fresh', "discard an unfinished rehearsal's folder and start over")
     .option('--quiet', 'no live progress lines')
-    .option('--storage <connection>', 'storage connection string (default UseDevelopmentStorage=true; Azurite is started if none listens)')
+    .option('--storage <connection>', 'storage connection string (default: an Azurite of its own on free ports, data in the folder)')
     .option('--report <file>', 'write the final status, estate state and call log as JSON')
     .option('--scenario <file>', 'faults and people behaviour for this rehearsal (JSON, see Scenario)');
   program.parse(argv);

@@ -13,6 +13,18 @@ import { type ReplayResult, type SdkAction, replayEpisode } from './replay';
 
 const DAY_MS = 24 * 3600 * 1000;
 
+/** JSON text of events already played (IsPlayed never goes back to false). */
+const playedText = new WeakMap<HistoryEvent, string>();
+
+function playedJson(e: HistoryEvent): string {
+  let text = playedText.get(e);
+  if (text === undefined) {
+    text = JSON.stringify(e);
+    if (e.IsPlayed) playedText.set(e, text);
+  }
+  return text;
+}
+
 /** An episode record without what the hub adds (id, at, consumed). */
 export type EpisodeDecision = Omit<Extract<JournalRecord, { k: 'episode' }>, 'k' | 'id' | 'consumed' | 'at'>;
 
@@ -44,9 +56,9 @@ export async function decideEpisode(host: EpisodeHost, inst: InstanceData, past:
   if (!fn || fn.trigger.type !== 'orchestrationTrigger') {
     return fail(`The function '${inst.name}' doesn't exist, is disabled, or is not an orchestrator function.`);
   }
-  const binding = {
-    history: past.length === 0 ? fresh : past.concat(fresh),
-    input: inst.input === null ? null : JSON.parse(inst.input),
+  // The binding as the extension sends it, history first. Played events never change again, so
+  // each is serialized once and reused by every later episode (replay sends the whole history).
+  const rest = {
     instanceId: inst.id,
     isReplaying: false,
     parentInstanceId: inst.parent?.instanceId ?? null,
@@ -56,7 +68,9 @@ export async function decideEpisode(host: EpisodeHost, inst: InstanceData, past:
     maximumShortTimerDuration: '6.00:00:00',
     defaultHttpAsyncRequestSleepTimeMillseconds: 30000,
   };
-  const result = await invokeFunction(host.registry, fn, { string: JSON.stringify(binding) }, { log: host.log });
+  const history = [...past.map(playedJson), ...fresh.map((e) => JSON.stringify(e))].join(',');
+  const binding = `{"history":[${history}],"input":${inst.input ?? 'null'},${JSON.stringify(rest).slice(1)}`;
+  const result = await invokeFunction(host.registry, fn, { string: binding }, { log: host.log });
   const state = orchestratorState(result.returnValue, result.error);
   const actions = flattenTopLevel(state.actions);
   const replay: ReplayResult = replayEpisode(past, fresh, actions, {

@@ -46,6 +46,13 @@ export interface TaskHubOptions {
   activityJitterMs?: number;
   /** Run one work item at a time in a fixed order (see dispatchOrdered): reproducible runs, at the cost of concurrency. */
   ordered?: boolean;
+  /**
+   * Ordered mode only: activity functions whose calls commute with each other (each touches only
+   * what its own input names, e.g. one server). Consecutive queued calls of one such function run
+   * together, up to `maxConcurrentActivities`, and their results are delivered in queue order, so
+   * runs stay reproducible. The app vouches for the list; the host cannot check it.
+   */
+  parallelActivities?: readonly string[];
   /** host.json durableTask.overridableExistingInstanceStates: may a start replace a running instance? */
   overridableExistingInstanceStates?: 'NonRunningStates' | 'AnyState';
 }
@@ -535,9 +542,16 @@ export class HubEngine {
    */
   protected dispatchOrdered(): void {
     if (this.activeActivities > 0 || this.running.size > 0 || this.runningEntities.size > 0) return;
-    const work = this.activityQueue.shift();
+    const work = this.activityQueue[0];
+    if (work && this.options.parallelActivities?.includes(work.name)) {
+      let n = 1;
+      const max = this.options.maxConcurrentActivities ?? 16;
+      while (n < max && n < this.activityQueue.length && this.activityQueue[n]!.name === work.name) n++;
+      void this.runWave(this.activityQueue.splice(0, n));
+      return;
+    }
     if (work) {
-      void this.runActivity(work);
+      void this.runActivity(this.activityQueue.shift()!);
       return;
     }
     for (const id of this.runnableEntities) {
@@ -576,6 +590,20 @@ export class HubEngine {
   }
 
   protected async runActivity(work: ActivityWork): Promise<void> {
+    const ev = await this.executeActivity(work);
+    if (!this.stopped) this.commit({ k: 'msg', id: work.instanceId, executionId: work.executionId, ev });
+    this.pump();
+  }
+
+  /** Ordered mode: calls that commute, run together; their results committed in queue order once all are in. */
+  protected async runWave(works: ActivityWork[]): Promise<void> {
+    const events = await Promise.all(works.map((w) => this.executeActivity(w)));
+    if (!this.stopped) works.forEach((w, i) => this.commit({ k: 'msg', id: w.instanceId, executionId: w.executionId, ev: events[i]! }));
+    this.pump();
+  }
+
+  /** Runs an activity and logs it; its TaskCompleted or TaskFailed event (not yet committed). */
+  protected async executeActivity(work: ActivityWork): Promise<HistoryEvent> {
     this.activeActivities++;
     this.activitiesRunning.set(work, `${work.name} (${work.instanceId})`);
     const jitter = this.options.activityJitterMs ?? 0;
@@ -601,8 +629,7 @@ export class HubEngine {
     this.activitiesRunning.delete(work);
     this.stats.activitiesDone++;
     this.options.logger.invocation({ function: work.name, kind: 'activity', instanceId: work.instanceId, durationMs: round(performance.now() - started), outcome, error: errorText });
-    if (!this.stopped) this.commit({ k: 'msg', id: work.instanceId, executionId: work.executionId, ev });
-    this.pump();
+    return ev;
   }
 
   /** Run one activity (the app's, or the built-in HTTP activity); its result as JSON text, or throw. */

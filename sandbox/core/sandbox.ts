@@ -247,14 +247,19 @@ export async function startSandbox(options: StartSandboxOptions = {}): Promise<R
     await fs.rename(tmp, statePath);
   };
 
-  // Writes are chained so concurrent requests never interleave two saves.
+  // Saves are chained so two never interleave. A write waits for a save that starts after it
+  // changed the state; writes arriving while one is queued share it (one snapshot, not one each).
   let saving: Promise<void> = Promise.resolve();
-  const persistSoon = (): void => {
-    saving = saving.then(save).catch((e: unknown) => console.error('sandbox: could not save state:', e));
-  };
+  let queued: Promise<void> | undefined;
   const persisted = (): Promise<void> => {
-    persistSoon();
-    return saving;
+    if (!queued) {
+      const next = saving.then(() => {
+        queued = undefined;
+        return save();
+      });
+      queued = saving = next.catch((e: unknown) => console.error('sandbox: could not save state:', e));
+    }
+    return queued;
   };
 
   const restore = async (): Promise<void> => {

@@ -23,6 +23,30 @@ export function expandUrl(url: string, server?: Server): string {
   return url.replace(/\{host\}/g, server.host).replace(/\{name\}/g, server.name);
 }
 
+/** How many operation checks one poll activity has in flight at once. */
+const POLL_CONCURRENCY = 8;
+
+/**
+ * One check of each operation, a few at a time (one GET per operation, so every resource still
+ * sees its calls in order). A running operation whose token did not change comes back without it:
+ * the orchestrator keeps the token it sent, and the history does not store every token twice per poll.
+ */
+export async function pollEach<T>(tokens: Record<string, string>, poll: (token: string) => Promise<Progress<T>>): Promise<Record<string, Progress<T>>> {
+  const entries = Object.entries(tokens);
+  const out: Record<string, Progress<T>> = {};
+  let next = 0;
+  const worker = async (): Promise<void> => {
+    while (next < entries.length) {
+      const [name, token] = entries[next++]!;
+      const progress = await poll(token);
+      out[name] = progress.state === 'running' && progress.resumeToken === token ? { state: 'running' } : progress;
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(POLL_CONCURRENCY, entries.length) }, worker));
+  // Answer in the order asked, whatever order the checks ended in.
+  return Object.fromEntries(entries.map(([name]) => [name, out[name]!]));
+}
+
 /** Activities that touch servers and pools: addresses, drains, patches, probes, run command. */
 export function estateActivities({ ports, store }: ActivityDeps) {
   return {
@@ -80,11 +104,7 @@ export function estateActivities({ ports, store }: ActivityDeps) {
         return { token };
       }),
 
-    pollPatches: async (input: { tokens: Record<string, string> }) => {
-      const out: Record<string, unknown> = {};
-      for (const [name, token] of Object.entries(input.tokens)) out[name] = await ports.compute.pollInstallPatches(token);
-      return out;
-    },
+    pollPatches: (input: { tokens: Record<string, string> }) => pollEach(input.tokens, (token) => ports.compute.pollInstallPatches(token)),
 
     beginRunCommand: (input: { windowId: string; key: string; server: Server; request: RunCommandRequest }) =>
       outcome(async () => {
@@ -96,11 +116,7 @@ export function estateActivities({ ports, store }: ActivityDeps) {
         return { token };
       }),
 
-    pollRunCommands: async (input: { tokens: Record<string, string> }) => {
-      const out: Record<string, unknown> = {};
-      for (const [name, token] of Object.entries(input.tokens)) out[name] = await ports.compute.pollRunCommand(token);
-      return out;
-    },
+    pollRunCommands: (input: { tokens: Record<string, string> }) => pollEach(input.tokens, (token) => ports.compute.pollRunCommand(token)),
 
     /** HTTP checks, each retried `attempts` times (servers warm up after a reboot). */
     runProbes: async (input: { server?: Server; checks: HttpCheck[] }): Promise<ProbeOutcome> => {

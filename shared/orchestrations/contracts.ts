@@ -101,7 +101,8 @@ export interface StillRunning {
 }
 
 /** What an activity saw of a long-running vendor operation. */
-export type Progress<T> = { state: 'running'; resumeToken: string } | { state: 'succeeded'; result: T } | { state: 'failed'; code: string; message: string };
+/** `resumeToken` absent on a running operation: the token asked with still holds. */
+export type Progress<T> = { state: 'running'; resumeToken?: string } | { state: 'succeeded'; result: T } | { state: 'failed'; code: string; message: string };
 
 // ---------------------------------------------------------------- ledger
 

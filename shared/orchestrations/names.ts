@@ -3,6 +3,8 @@
 export const Orchestrations = {
   window: 'windowOrchestrator',
   step: 'stepOrchestrator',
+  /** One chunk of a patch step (drain, patch, probe, put back): a history of its own, bounded by the chunk. */
+  patchChunk: 'patchChunkOrchestrator',
   restore: 'restoreOrchestrator',
 } as const;
 
@@ -120,6 +122,11 @@ export const InstanceIds = {
   run: (windowId: string, runId: string): string => `window-${windowId}@${runId}`,
   step: (windowId: string, runId: string, stepId: string): string => `${InstanceIds.run(windowId, runId)}:${stepId}`,
   restore: (windowId: string, runId: string): string => `${InstanceIds.run(windowId, runId)}|restore`,
+  /**
+   * A patch step's n-th chunk, under its step's instance ('~' appears in no other id). Not the
+   * chunk's name: batch ids hold '#', which instance ids must not (they key Azure Storage rows).
+   */
+  patchChunk: (stepInstanceId: string, chunkNo: number): string => `${stepInstanceId}~${chunkNo}`,
   windowIdOf: (instanceId: string): string | undefined => /^window-([A-Za-z0-9][A-Za-z0-9_.-]*)$/.exec(instanceId)?.[1],
 };
 

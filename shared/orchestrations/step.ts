@@ -1,5 +1,5 @@
 import type { OrchestrationContext, Task } from 'durable-functions';
-import type { StepBudget, StepInput, StepResult, StepState } from './contracts';
+import type { StepBudget, StepInput, StepResult } from './contracts';
 import { OVERRUN_ANSWER_MINUTES, overrunGate } from './budget';
 import { Activities, Events } from './names';
 import { RetryPolicies } from './retry';
@@ -13,7 +13,7 @@ import { runManual, runNotify, runPipeline } from './kinds/simple';
 import { runRotation } from './kinds/rotate';
 import { runTakedown } from './kinds/takedown';
 import { runScript, runTest } from './kinds/checks';
-import { notify, type StepContext } from './kinds/common';
+import { notify, stepContext, type StepContext } from './kinds/common';
 
 /**
  * One step of a window: wait for its not-before time, run its kind, record what
@@ -23,24 +23,7 @@ export function* stepOrchestrator(context: OrchestrationContext): Generator<Task
   const input = context.df.getInput() as StepInput;
   const { step } = input;
   const abort = abortSignal(context);
-  let seq = 0;
-  const sc: StepContext = {
-    context,
-    input,
-    abort,
-    spec: step.spec,
-    abortRequested: false,
-    nextOrder: () => context.df.currentUtcDateTime.getTime() * 1000 + (seq++ % 1000),
-    record: function* (state: StepState, detail?: string) {
-      yield context.df.callActivityWithRetry(Activities.recordStep, RetryPolicies.store(), {
-        windowId: input.windowId,
-        stepId: step.id,
-        state,
-        at: nowIso(context),
-        ...(detail ? { detail } : {}),
-      });
-    },
-  };
+  const sc = stepContext(context, input, abort);
 
   if (step.notBefore) {
     yield* sc.record('waiting', `not before ${step.notBefore}`);

@@ -22,6 +22,28 @@ export interface StepContext {
   record(state: StepState, detail?: string): Generator<Task, void, unknown>;
 }
 
+/** The step context of an orchestration running (part of) a step: its own ledger order counter, records under the step's id. */
+export function stepContext(context: OrchestrationContext, input: StepInput, abort: Task): StepContext {
+  let seq = 0;
+  return {
+    context,
+    input,
+    abort,
+    spec: input.step.spec,
+    abortRequested: false,
+    nextOrder: () => context.df.currentUtcDateTime.getTime() * 1000 + (seq++ % 1000),
+    record: function* (state: StepState, detail?: string) {
+      yield context.df.callActivityWithRetry(Activities.recordStep, RetryPolicies.store(), {
+        windowId: input.windowId,
+        stepId: input.step.id,
+        state,
+        at: nowIso(context),
+        ...(detail ? { detail } : {}),
+      });
+    },
+  };
+}
+
 export type KindRunner<K extends StepSpec['kind']> = (sc: StepContext, spec: Extract<StepSpec, { kind: K }>) => Generator<Task, StepResult, unknown>;
 
 export function ok(sc: StepContext, summary: string, extra: Partial<StepResult> = {}): StepResult {
@@ -152,7 +174,7 @@ export function* monitor<T>(
     const polled = (yield call(sc, pollActivity, { tokens: pending }, RetryPolicies.vendorRead())) as Record<string, Progress<T>>;
     const next: Record<string, string> = {};
     for (const [id, progress] of Object.entries(polled)) {
-      if (progress.state === 'running') next[id] = progress.resumeToken;
+      if (progress.state === 'running') next[id] = progress.resumeToken ?? pending[id]!;
       else outcomes[id] = progress;
     }
     pending = next;
@@ -178,7 +200,7 @@ export function* writePool(sc: StepContext, input: { key: string; pool: Resolved
       const progress = (yield call(sc, Activities.pollPoolWrite, { token }, RetryPolicies.vendorRead())) as Progress<{ members: number }>;
       if (progress.state === 'succeeded') return { ok: true, members: progress.result.members };
       if (progress.state === 'failed') return { ok: false, code: progress.code, message: progress.message };
-      token = progress.resumeToken;
+      token = progress.resumeToken ?? token;
     }
     return { ok: false, code: 'PoolWriteTimeout', message: `the write to ${input.pool.id} did not finish in 30 minutes` };
   } finally {

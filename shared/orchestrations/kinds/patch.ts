@@ -1,12 +1,12 @@
-import type { Task } from 'durable-functions';
-import type { Outcome, ProbeOutcome, ResolvedPool, Server, ServerOutcome, StepResult } from '../contracts';
-import { Activities } from '../names';
+import type { OrchestrationContext, Task } from 'durable-functions';
+import type { Outcome, ProbeOutcome, ResolvedPool, Server, ServerOutcome, StepInput, StepResult } from '../contracts';
+import { Activities, InstanceIds, Orchestrations } from '../names';
 import { RetryPolicies } from '../retry';
-import { nowIso, sleep } from '../waits';
+import { abortSignal, nowIso, sleep } from '../waits';
 
 /** How long a batch waits for another batch to give capacity back before the line stops. */
 const CAPACITY_WAIT_MINUTES = 180;
-import { call, failed, keyOf, milestones, monitor, notify, ok, remember, settle, suppressAlerts, writePool, type KindRunner, type StepContext } from './common';
+import { call, failed, keyOf, milestones, monitor, notify, ok, remember, settle, stepContext, suppressAlerts, writePool, type KindRunner, type StepContext } from './common';
 import type { StepSpec } from '../../window/runbook';
 
 type PatchSpec = Extract<StepSpec, { kind: 'patch' }>;
@@ -62,7 +62,7 @@ export const runPatch: KindRunner<'patch'> = function* (sc, spec) {
       }
       queue = queue.filter((m) => !fit.chunk.includes(m));
       chunkNo++;
-      const result = yield* patchChunk(sc, spec, `${batch.id}.${chunkNo}`, fit.chunk, addresses);
+      const result = yield* runChunk(sc, chunkNo, `${batch.id}.${chunkNo}`, fit.chunk, addresses);
       for (const [name, outcome] of Object.entries(result.servers)) servers[name] = outcome;
       keptOut.push(...result.keptOut);
       failures += result.keptOut.length;
@@ -111,13 +111,54 @@ function* fitToFloors(sc: StepContext, spec: PatchSpec, queue: Server[]): Genera
   return { ok: true, chunk };
 }
 
+/** What a chunk's orchestration is given: its step's input, and the members it drains, patches and puts back. */
+interface ChunkInput {
+  step: StepInput;
+  chunkId: string;
+  members: Server[];
+  addresses: Record<string, string>;
+}
+
+type ChunkResult = { servers: Record<string, ServerOutcome>; keptOut: NonNullable<StepResult['keptOut']>; fatal?: string };
+
+/**
+ * Runs one chunk as a sub-orchestration, so the step's history grows by a few events per chunk
+ * while each chunk's own history is bounded by its members (an orchestrator replays its whole
+ * history on every episode: a group's polls in one history made that cost grow with the square of
+ * the group). An abort meanwhile is noted, as inside the chunk before: work started on servers is
+ * watched to its end and the loop starts nothing new.
+ */
+function* runChunk(sc: StepContext, chunkNo: number, chunkId: string, members: Server[], addresses: Record<string, string>): Generator<Task, ChunkResult, unknown> {
+  const own = Object.fromEntries(members.map((m) => [m.name, addresses[m.name]!]));
+  const input: ChunkInput = { step: sc.input, chunkId, members, addresses: own };
+  const chunk = sc.context.df.callSubOrchestrator(Orchestrations.patchChunk, input, InstanceIds.patchChunk(sc.context.df.instanceId, chunkNo));
+  if (!sc.abortRequested && !sc.abort.isCompleted) {
+    const winner = (yield sc.context.df.Task.any([chunk, sc.abort])) as Task;
+    if (winner === sc.abort) {
+      sc.abortRequested = true;
+      yield chunk;
+    }
+  } else {
+    yield chunk;
+  }
+  return chunk.result as ChunkResult;
+}
+
+/** A patch step's chunk, as its own orchestration (registered in functions/orchestrations.ts). */
+export function* patchChunkOrchestrator(context: OrchestrationContext): Generator<Task, ChunkResult, unknown> {
+  const input = context.df.getInput() as ChunkInput;
+  // Nobody raises abort here (the step instance gets it); the chunk never starts new servers anyway.
+  const sc = stepContext(context, input.step, abortSignal(context));
+  return yield* patchChunk(sc, sc.spec as PatchSpec, input.chunkId, input.members, input.addresses);
+}
+
 function* patchChunk(
   sc: StepContext,
   spec: PatchSpec,
   chunkId: string,
   members: Server[],
   addresses: Record<string, string>,
-): Generator<Task, { servers: Record<string, ServerOutcome>; keptOut: NonNullable<StepResult['keptOut']>; fatal?: string }, unknown> {
+): Generator<Task, ChunkResult, unknown> {
   const { context } = sc;
   const servers: Record<string, ServerOutcome> = {};
   const names = members.map((m) => m.name).join(', ');

@@ -1,0 +1,43 @@
+/**
+ * Ordered mode (one work item at a time, in a fixed order) with activity functions the app says
+ * commute: consecutive queued calls of one such function run together, and their results still
+ * reach the orchestrator in the order they were scheduled.
+ */
+import { type HostProcess, spawnHost, startOrchestration, uniqueHub, waitFor } from '../../support/devhostProcess';
+
+async function fanOut(host: HostProcess, width: number): Promise<{ results: { i: number; peak: number }[]; after: string }> {
+  const id = await startOrchestration(host, 'OverlapFanOut', { width });
+  const status = await waitFor(host, id);
+  expect(status.runtimeStatus).toBe('Completed');
+  return status.output as { results: { i: number; peak: number }[]; after: string };
+}
+
+describe('ordered dispatch', () => {
+  let ordered: HostProcess;
+  let waves: HostProcess;
+
+  beforeAll(async () => {
+    [ordered, waves] = await Promise.all([
+      spawnHost({ taskHub: uniqueHub('ordered'), memory: true, args: ['--ordered'] }),
+      spawnHost({ taskHub: uniqueHub('waves'), memory: true, args: ['--ordered', '--parallel-activities', 'Overlap'] }),
+    ]);
+  });
+
+  afterAll(async () => {
+    await Promise.all([ordered?.stop(), waves?.stop()]);
+  });
+
+  it('runs one activity at a time when no function is said to commute', async () => {
+    const out = await fanOut(ordered, 6);
+    expect(out.results.map((r) => r.i)).toEqual([0, 1, 2, 3, 4, 5]);
+    expect(Math.max(...out.results.map((r) => r.peak))).toBe(1);
+    expect(out.after).toBe('Hello after');
+  });
+
+  it('runs consecutive calls of a commuting function together and hands back their results in scheduled order', async () => {
+    const out = await fanOut(waves, 6);
+    expect(out.results.map((r) => r.i)).toEqual([0, 1, 2, 3, 4, 5]);
+    expect(Math.max(...out.results.map((r) => r.peak))).toBe(6);
+    expect(out.after).toBe('Hello after');
+  });
+});
