@@ -86,6 +86,11 @@ export async function startEstateProcess(o: EstateProcessOptions): Promise<Estat
         for (let attempt = 1; ; attempt++) {
           try {
             const next = await launch(false);
+            if (stopping) {
+              // Stopped while it was coming back: it goes too.
+              next.kill('SIGTERM');
+              break;
+            }
             restarts++;
             watch(next);
             o.log?.(`the estate is back (pid ${next.pid})`);

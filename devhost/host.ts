@@ -208,7 +208,13 @@ export async function startHost(options: StartHostOptions = {}): Promise<Running
       void (async () => {
         for (let attempt = 1; !stopping; attempt++) {
           try {
-            azurite = await startAzurite(azuriteOptions!);
+            const next = await startAzurite(azuriteOptions!);
+            if (stopping) {
+              // The host stopped while it was coming back: it goes too.
+              await next.stop();
+              break;
+            }
+            azurite = next;
             superviseAzurite(azurite);
             logger.log({ level: 'info', msg: 'Azurite is back' });
             break;
