@@ -1,18 +1,27 @@
 /**
  * Load: a served rehearsal of 2025-06-22 (`npm start -- --serve`) under 200 status pollers
- * (the API and the page) and 20 approvers, with autocannon on loopback for a bounded time.
+ * (the API and the page) and 20 approvers, with autocannon on loopback for a bounded time, twice:
+ *
+ * - closed loop (capacity): every connection sends its next request as soon as the last is
+ *   answered, so latency is connections / throughput (Little's law) and measures the host's capacity;
+ * - paced (the issue's pollers): every poller and approver sends one request a second, the pollers
+ *   in groups started evenly across the second (browsers polling a page are not in step with each other).
+ *
  * The rehearsal's report is kept: it is the undisturbed run the chaos part compares with.
  */
 import { readFileSync, rmSync } from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import autocannon from 'autocannon';
-import { ROOT, RssSampler, startRehearse } from './proc';
+import { ROOT, RssSampler, sleep, startRehearse } from './proc';
 
 export const WINDOW_0622 = path.join(ROOT, 'windows', '2025-06-22-monthly.yaml');
 const WINDOW_ID = '2025-06-22-monthly';
 
 export interface LoadPart {
   name: string;
+  /** `closed` (as fast as answered) or `paced` (one request a second per connection). */
+  mode?: 'closed' | 'paced';
   connections: number;
   requests: number;
   perSecond: number;
@@ -24,20 +33,65 @@ export interface LoadPart {
   statuses: Record<string, number>;
 }
 
+/** The host process's CPU in a round (its Azurite, a child process, not counted). */
+export interface LoadCpu {
+  /** CPU seconds (user + system) of the host process during the round. */
+  seconds: number;
+  /** Answers of every kind in the round. */
+  requests: number;
+}
+
 export interface LoadResult {
   seconds: number;
   parts: LoadPart[];
   hostRssBeforeMb: number;
+  /** After the closed-loop round. */
   hostRssAfterMb: number;
+  /** After the paced round (absent in results from before it existed). */
+  hostRssAfterPacedMb?: number;
+  /** The machine's 1-minute load average at the start of each round and at the end (it is shared). */
+  loadAverages?: { closed: number; paced: number; end: number };
+  /** Host CPU per round (absent in results from before it was measured). */
+  cpu?: { closed: LoadCpu; paced: LoadCpu };
   hostPeakMb: number;
   /** Real seconds of the undisturbed rehearsal before serving. */
   rehearsalSeconds: number;
   referenceReport: string;
 }
 
-function part(name: string, connections: number, r: autocannon.Result): LoadPart {
+function part(name: string, mode: 'closed' | 'paced', connections: number, r: autocannon.Result): LoadPart {
   const statuses: Record<string, number> = { '2xx': r['2xx'], '4xx': r['4xx'], '5xx': r['5xx'] };
-  return { name, connections, requests: r.requests.total, perSecond: r.requests.average, p50: r.latency.p50, p99: r.latency.p99, errors: r.errors + r['5xx'], statuses };
+  return { name, mode, connections, requests: r.requests.total, perSecond: r.requests.average, p50: r.latency.p50, p99: r.latency.p99, errors: r.errors + r['5xx'], statuses };
+}
+
+/** autocannon's merge of instances run with `skipAggregateResult` (in the library, not in its types). */
+const aggregate = (autocannon as unknown as { aggregateResult(results: autocannon.Result[], opts: autocannon.Options): autocannon.Result }).aggregateResult;
+
+/**
+ * `connections` pollers of `opts.url`, one request a second each, in `groups` autocannon instances
+ * started `1000 / groups` ms apart, merged into one result. Latencies are recorded as measured
+ * (`ignoreCoordinatedOmission`: autocannon would otherwise add made-up samples at a 1 ms
+ * interval, Math.ceil(1 / rate), not the 1,000 ms one; a late answer delays only its own poller's next request).
+ */
+async function paced(opts: autocannon.Options, connections: number, groups: number): Promise<autocannon.Result> {
+  const sizes = Array.from({ length: groups }, (_, i) => Math.floor(connections / groups) + (i < connections % groups ? 1 : 0)).filter((n) => n > 0);
+  const results = await Promise.all(
+    sizes.map(async (n, i) => {
+      await sleep((i * 1000) / sizes.length);
+      return autocannon({ ...opts, connections: n, connectionRate: 1, ignoreCoordinatedOmission: true, skipAggregateResult: true });
+    }),
+  );
+  return aggregate(results, { ...opts, connections });
+}
+
+/** User + system CPU seconds of a process (/proc/PID/stat fields 14 and 15, in USER_HZ = 100 ticks a second on Linux). */
+function cpuSeconds(pid: number): number {
+  try {
+    const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').replace(/^.*\) /s, '').split(' ');
+    return (Number(fields[11]) + Number(fields[12])) / 100;
+  } catch {
+    return 0;
+  }
 }
 
 function rssMb(pid: number): number {
@@ -64,26 +118,39 @@ export async function loadRun(workDir: string, seconds: number): Promise<LoadRes
     const headers = { 'x-functions-key': key };
     const before = rssMb(run.child.pid!);
     const common = { duration: seconds, timeout: 10, headers };
-    const [api, page, approvers] = await Promise.all([
-      autocannon({ ...common, url: `${url}/api/windows/${WINDOW_ID}`, connections: 150 }),
-      autocannon({ ...common, url: `${url}/api/windows/${WINDOW_ID}/page`, connections: 50 }),
-      // The window is over: every decision is refused (4xx); what counts is that none fails or hangs.
-      autocannon({
-        ...common,
-        url: `${url}/api/windows/${WINDOW_ID}/approvals/pipeline-approval`,
-        connections: 20,
-        method: 'POST',
-        headers: { ...headers, 'content-type': 'application/json', 'x-mw-user': 'priya-raman' },
-        body: JSON.stringify({ decision: 'approve', comment: 'bench' }),
-      }),
-    ]);
+    const api = { ...common, url: `${url}/api/windows/${WINDOW_ID}` };
+    const page = { ...common, url: `${url}/api/windows/${WINDOW_ID}/page` };
+    // The window is over: every decision is refused (4xx); what counts is that none fails or hangs.
+    const approve = {
+      ...common,
+      url: `${url}/api/windows/${WINDOW_ID}/approvals/pipeline-approval`,
+      method: 'POST' as const,
+      headers: { ...headers, 'content-type': 'application/json', 'x-mw-user': 'priya-raman' },
+      body: JSON.stringify({ decision: 'approve', comment: 'bench' }),
+    };
+    const pid = run.child.pid!;
+    const cpu0 = cpuSeconds(pid);
+    const load0 = os.loadavg()[0]!;
+    const closed = await Promise.all([autocannon({ ...api, connections: 150 }), autocannon({ ...page, connections: 50 }), autocannon({ ...approve, connections: 20 })]);
     const after = rssMb(run.child.pid!);
+    const cpu1 = cpuSeconds(pid);
+    const load1 = os.loadavg()[0]!;
+    // 3, 2 and 1 connections a group: 22 requests at most arrive together, every 20 ms or so.
+    const pacedRound = await Promise.all([paced(api, 150, 50), paced(page, 50, 25), paced(approve, 20, 20)]);
+    const afterPaced = rssMb(run.child.pid!);
+    const cpu2 = cpuSeconds(pid);
+    const total = (rs: autocannon.Result[]) => rs.reduce((n, r) => n + r.requests.total, 0);
     sampler.sample();
+    const names = ['status API `GET /api/windows/{id}`', 'status page `GET /api/windows/{id}/page`', 'approvers `POST .../approvals/{gate}`'];
+    const counts = [150, 50, 20];
     return {
       seconds,
-      parts: [part('status API `GET /api/windows/{id}`', 150, api), part('status page `GET /api/windows/{id}/page`', 50, page), part('approvers `POST .../approvals/{gate}`', 20, approvers)],
+      parts: [...closed.map((r, i) => part(names[i]!, 'closed', counts[i]!, r)), ...pacedRound.map((r, i) => part(names[i]!, 'paced', counts[i]!, r))],
       hostRssBeforeMb: before,
       hostRssAfterMb: after,
+      hostRssAfterPacedMb: afterPaced,
+      loadAverages: { closed: load0, paced: load1, end: os.loadavg()[0]! },
+      cpu: { closed: { seconds: cpu1 - cpu0, requests: total(closed) }, paced: { seconds: cpu2 - cpu1, requests: total(pacedRound) } },
       hostPeakMb: sampler.mainPeakMb,
       rehearsalSeconds,
       referenceReport: report,

@@ -97,10 +97,10 @@ async function main(argv: string[]): Promise<number> {
     if (parts.has('engine')) await engine(SIZES[0]!, 6 * 60_000);
     let reference: string | undefined = o.reference ? path.resolve(o.reference) : undefined;
     if (parts.has('load') || (!reference && (parts.has('chaos') || parts.has('faults') || parts.has('outages')))) {
-      log(`load: serving 2025-06-22, then ${quick ? 30 : 60} s of 200 pollers and 20 approvers`);
+      log(`load: serving 2025-06-22, then 200 pollers and 20 approvers, ${quick ? 30 : 60} s closed loop and ${quick ? 30 : 60} s paced`);
       results.load = await loadRun(work, quick ? 30 : 60);
       reference ??= results.load.referenceReport;
-      for (const p of results.load.parts) log(`  ${p.name}: ${fmt(p.requests)} requests, p50 ${p.p50} ms, p99 ${p.p99} ms, ${p.errors} errors`);
+      for (const p of results.load.parts) log(`  ${p.mode ?? 'closed'} ${p.name}: ${fmt(p.requests)} requests, p50 ${p.p50} ms, p99 ${p.p99} ms, ${p.errors} errors`);
       if (!parts.has('load')) delete results.load;
     }
     if (parts.has('chaos') && reference) {
@@ -184,11 +184,22 @@ function engineGoal(r: EngineResult[]): { met: boolean; text: string } {
   return { met, text: big.finished ? `${fmt(big.windowSeconds)} s, ${fmt(big.mainPeakMb)} MB` : `not finished in its ${fmt(big.windowSeconds)} s cap (${fmt(big.activities)} activities done), ${fmt(big.mainPeakMb)} MB` };
 }
 
+/**
+ * The issue's goal, as it asks: 200 status pollers and 20 approvers, 0 errors, status reads'
+ * p99 under 100 ms. A poller polls on an interval, so the verdict is the paced round's (the
+ * closed-loop round, every connection as fast as answered, is the host's capacity and is
+ * reported beside it). Results from before the paced round judge the closed loop.
+ */
 function loadGoal(l: LoadResult | undefined): { met: boolean; text: string } {
-  const api = l?.parts[0];
-  if (!l || !api) return { met: false, text: 'not measured' };
+  if (!l || l.parts.length === 0) return { met: false, text: 'not measured' };
+  const paced = l.parts.filter((p) => p.mode === 'paced');
+  const judged = paced.length > 0 ? paced : l.parts;
+  const reads = judged.filter((p) => p.name.startsWith('status'));
   const errors = l.parts.reduce((s, p) => s + p.errors, 0);
-  return { met: errors === 0 && api.p99 < 100, text: `status API p99 ${fmt(api.p99)} ms, ${errors} errors` };
+  const p99 = Math.max(...reads.map((p) => p.p99));
+  const closedApi = l.parts.find((p) => p.mode === 'closed' && p.name.startsWith('status API'));
+  const capacity = paced.length > 0 && closedApi ? `; closed loop (capacity): status API ${fmt(closedApi.perSecond)} req/s, p99 ${fmt(closedApi.p99)} ms` : '';
+  return { met: errors === 0 && p99 < 100, text: `${paced.length > 0 ? 'paced pollers' : 'closed loop'}: status reads p99 ${fmt(p99)} ms, ${errors} errors${capacity}` };
 }
 
 function chaosGoal(c: ChaosResult | undefined): { met: boolean; text: string } {
@@ -249,10 +260,11 @@ function docsSection(r: Results): string {
   }
 
   if (r.load) {
+    const ld = r.load;
     out.push('', '### Load (status reads)', '');
-    out.push(`A served rehearsal of 2025-06-22 (\`npm start -- --serve\`, ${fmt(r.load.rehearsalSeconds)} s to rehearse and serve), then autocannon on loopback for ${r.load.seconds} s, all parts at once, requests timing out after 10 s. The window is over, so every approval is refused (4xx) and nothing changes. Host RSS ${fmt(r.load.hostRssBeforeMb)} MB before, ${fmt(r.load.hostRssAfterMb)} MB after (peak ${fmt(r.load.hostPeakMb)} MB).`);
-    out.push('', '| pollers | connections | requests | requests/s | p50 (ms) | p99 (ms) | 2xx | 4xx | 5xx | errors (connection, timeout, 5xx) |', '|---|---|---|---|---|---|---|---|---|---|');
-    for (const p of r.load.parts) out.push(`| ${p.name} | ${p.connections} | ${fmt(p.requests)} | ${fmt(p.perSecond)} | ${fmt(p.p50)} | ${fmt(p.p99)} | ${fmt(p.statuses['2xx'] ?? 0)} | ${fmt(p.statuses['4xx'] ?? 0)} | ${fmt(p.statuses['5xx'] ?? 0)} | ${p.errors} |`);
+    out.push(`A served rehearsal of 2025-06-22 (\`npm start -- --serve\`, ${fmt(ld.rehearsalSeconds)} s to rehearse and serve), then autocannon on loopback, requests timing out after 10 s: ${ld.parts.some((p) => p.mode === 'paced') ? `first ${ld.seconds} s closed loop (every connection sends its next request as soon as it is answered: the host's capacity), then ${ld.seconds} s paced (every connection one request a second, the connections of each kind in groups of 3 API, 2 page and 1 approver started evenly across the second: the issue's pollers)` : `${ld.seconds} s closed loop`}, all kinds at once in each round. The window is over, so every approval is refused (4xx) and nothing changes. Host RSS ${fmt(ld.hostRssBeforeMb)} MB before, ${fmt(ld.hostRssAfterMb)} MB after the closed loop${ld.hostRssAfterPacedMb === undefined ? '' : `, ${fmt(ld.hostRssAfterPacedMb)} MB after the paced round`} (peak ${fmt(ld.hostPeakMb)} MB).${ld.cpu ? ` Host process CPU (user + system, its Azurite not counted): ${fmt(ld.cpu.closed.seconds, 1)} s for ${fmt(ld.cpu.closed.requests)} answers in the closed loop (${fmt((1000 * ld.cpu.closed.seconds) / Math.max(1, ld.cpu.closed.requests), 2)} ms each), ${fmt(ld.cpu.paced.seconds, 1)} s for ${fmt(ld.cpu.paced.requests)} paced (${fmt((1000 * ld.cpu.paced.seconds) / Math.max(1, ld.cpu.paced.requests), 2)} ms each).` : ''}${ld.loadAverages ? ` The machine's load average (2 cores, shared): ${fmt(ld.loadAverages.closed, 1)} at the start of the closed loop, ${fmt(ld.loadAverages.paced, 1)} at the start of the paced round, ${fmt(ld.loadAverages.end, 1)} at its end.` : ''}`);
+    out.push('', '| round | clients | connections | requests | requests/s | p50 (ms) | p99 (ms) | 2xx | 4xx | 5xx | errors (connection, timeout, 5xx) |', '|---|---|---|---|---|---|---|---|---|---|---|');
+    for (const p of ld.parts) out.push(`| ${p.mode === 'paced' ? 'paced, 1/s each' : 'closed loop'} | ${p.name} | ${p.connections} | ${fmt(p.requests)} | ${fmt(p.perSecond)} | ${fmt(p.p50)} | ${fmt(p.p99)} | ${fmt(p.statuses['2xx'] ?? 0)} | ${fmt(p.statuses['4xx'] ?? 0)} | ${fmt(p.statuses['5xx'] ?? 0)} | ${p.errors} |`);
   }
 
   if (r.chaos) {
@@ -292,7 +304,7 @@ function readmeSection(r: Results): string {
     '| goal | measured | verdict |',
     '|---|---|---|',
     `| 1,000 servers rehearsed in < 60 s, < 1 GiB | ${e.text} | ${verdict(e.met)} |`,
-    `| status reads under 220 clients: 0 errors, p99 < 100 ms | ${l.text} | ${verdict(l.met)} |`,
+    `| status reads, 200 pollers + 20 approvers: 0 errors, p99 < 100 ms | ${l.text} | ${verdict(l.met)} |`,
     `| 20 SIGKILLs + \`--resume\`: same final estate, 0 duplicates | ${c.text} | ${verdict(c.met)} |`,
     `| 10% transient vendor faults: completes, 0 duplicates | ${faultsGoal(r.faults).text} | ${verdict(faultsGoal(r.faults).met)} |`,
     `| estate and Azurite SIGKILLed: same final estate, 0 duplicates | ${outagesGoal(r.outages).text} | ${verdict(outagesGoal(r.outages).met)} |`,

@@ -1,7 +1,6 @@
 import { app, type HttpRequest, type HttpResponseInit, type InvocationContext } from '@azure/functions';
 import * as df from 'durable-functions';
-import type { DurableClient } from 'durable-functions';
-import { durableControl } from '../shared/api/durableControl';
+import { lazyDurableControl } from '../shared/api/durableControl';
 import { checkBrowserRequest } from '../shared/api/csrf';
 import { checkEdge } from '../shared/api/edge';
 import { statusPage } from '../shared/api/pageRoute';
@@ -12,7 +11,7 @@ import { slackInteraction } from '../shared/api/slack';
 import { abortWindow, answerCanary, decideApproval, emergencyPage, listWindows, startWindow, tickManualStep, windowStatus, type ApiDeps, type ApiRequest, type ApiResponse } from '../shared/api/windows';
 import { services } from '../shared/composition';
 import { appPreflight } from '../shared/preflight/app';
-import { StatusCache, wantsFresh } from '../shared/api/statusCache';
+import { StatusCache, serializedOnce, wantsFresh } from '../shared/api/statusCache';
 import { assertSafeIdentityMode } from '../shared/config';
 
 // On Azure, a header-named caller would let anyone with a function key approve as anyone: refuse to load.
@@ -35,9 +34,9 @@ async function toApiRequest(request: HttpRequest): Promise<ApiRequest> {
 /** One per process: however many poll a window, its status is read at a fixed cost. */
 const statusCache = new StatusCache();
 
-function deps(client: DurableClient, context: InvocationContext): ApiDeps {
+function deps(context: InvocationContext): ApiDeps {
   const s = services();
-  return { store: s.store, windows: s.windows, publisher: s.published, clock: s.clock, identity: s.config.identity, engineers: s.config.platformEngineers, durable: durableControl(client), log: (message) => context.warn(message), statusCache };
+  return { store: s.store, windows: s.windows, publisher: s.published, clock: s.clock, identity: s.config.identity, engineers: s.config.platformEngineers, durable: lazyDurableControl(() => df.getClient(context)), log: (message) => context.warn(message), statusCache };
 }
 
 type Handler = (deps: ApiDeps, req: ApiRequest) => Promise<ApiResponse>;
@@ -60,7 +59,7 @@ function route(name: string, methods: ('GET' | 'POST')[], path: string, handler:
         if (forged) return forged;
         const refused = checkEdge({ params: request.params, method: request.method, contentType: request.headers.get('content-type'), bodyBytes: Buffer.byteLength(api.rawBody ?? ''), accepts: caller === 'slack-signed' ? 'form' : 'json' });
         if (refused) return refused;
-        return await handler(deps(df.getClient(context), context), api);
+        return await handler(deps(context), api);
       } catch (error) {
         context.error(`${name} failed: ${(error as Error).message}`);
         return { status: 500, jsonBody: { error: { code: 'InternalError', message: 'the request could not be completed; see the function logs', invocationId: context.invocationId } } };
@@ -70,7 +69,7 @@ function route(name: string, methods: ('GET' | 'POST')[], path: string, handler:
 }
 
 route('listWindows', ['GET'], 'windows', (d) => listWindows(d));
-route('getWindow', ['GET'], 'windows/{windowId}', (d, r) => windowStatus(d, r.params.windowId ?? '', { fresh: wantsFresh(r.headers) }));
+route('getWindow', ['GET'], 'windows/{windowId}', async (d, r) => serializedOnce(await windowStatus(d, r.params.windowId ?? '', { fresh: wantsFresh(r.headers) })));
 route('windowPage', ['GET'], 'windows/{windowId}/page', statusPage);
 route('windowReport', ['GET'], 'windows/{windowId}/runs/{runId}/report.{format}', getReport);
 route('publishWindow', ['POST'], 'windows/{windowId}/revisions', publishWindow);

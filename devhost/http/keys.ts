@@ -99,9 +99,10 @@ export function resolveKeys(settings: unknown): FunctionKeys {
     if (lower in functions) {
       throw new TypeError(`invalid function keys: local.settings.json.Keys.functions.${name}: another entry differs only in letter case`);
     }
-    functions[lower] = { ...named };
+    functions[lower] = Object.freeze({ ...named });
   }
-  return Object.freeze({ master: keys.master, host: { ...keys.host }, system: { ...keys.system }, functions });
+  // Frozen all the way down: checkAuthorization keeps the keys' digests for the object's lifetime.
+  return Object.freeze({ master: keys.master, host: Object.freeze({ ...keys.host }), system: Object.freeze({ ...keys.system }), functions: Object.freeze(functions) });
 }
 
 /**
@@ -159,19 +160,32 @@ interface Grant {
 
 function grantedBy(presented: string, keys: FunctionKeys, functionName: string): Grant | undefined {
   const digest = sha256(presented);
-  const candidates: Array<[Grant, string]> = [];
-  if (keys.master !== undefined) candidates.push([{ level: 'admin', keyName: '_master' }, keys.master]);
-  for (const [name, value] of Object.entries(keys.system)) candidates.push([{ level: 'system', keyName: `system/${name}` }, value]);
-  for (const [name, value] of Object.entries(keys.host)) candidates.push([{ level: 'function', keyName: `host/${name}` }, value]);
-  for (const [name, value] of Object.entries(keys.functions[functionName.toLowerCase()] ?? {})) {
-    candidates.push([{ level: 'function', keyName: `function/${name}` }, value]);
-  }
   let match: Grant | undefined;
-  for (const [grant, value] of candidates) {
+  for (const [grant, value] of candidatesFor(keys, functionName)) {
     // Compare against every key (no early exit) and keep the first match, which is the host's order.
-    if (timingSafeEqual(digest, sha256(value)) && match === undefined) match = grant;
+    if (timingSafeEqual(digest, value) && match === undefined) match = grant;
   }
   return match;
+}
+
+/** The configured keys' digests in the host's order, per function, for keys {@link resolveKeys} froze (hashed once, not per request). */
+const digestsByKeys = new WeakMap<FunctionKeys, Map<string, Array<[Grant, Buffer]>>>();
+
+function candidatesFor(keys: FunctionKeys, functionName: string): Array<[Grant, Buffer]> {
+  const lower = functionName.toLowerCase();
+  const frozen = Object.isFrozen(keys) && Object.isFrozen(keys.host) && Object.isFrozen(keys.system) && Object.isFrozen(keys.functions) && (keys.functions[lower] === undefined || Object.isFrozen(keys.functions[lower]));
+  let byFunction = frozen ? digestsByKeys.get(keys) : undefined;
+  if (frozen && !byFunction) digestsByKeys.set(keys, (byFunction = new Map()));
+  let candidates = byFunction?.get(lower);
+  if (!candidates) {
+    candidates = [];
+    if (keys.master !== undefined) candidates.push([{ level: 'admin', keyName: '_master' }, sha256(keys.master)]);
+    for (const [name, value] of Object.entries(keys.system)) candidates.push([{ level: 'system', keyName: `system/${name}` }, sha256(value)]);
+    for (const [name, value] of Object.entries(keys.host)) candidates.push([{ level: 'function', keyName: `host/${name}` }, sha256(value)]);
+    for (const [name, value] of Object.entries(keys.functions[lower] ?? {})) candidates.push([{ level: 'function', keyName: `function/${name}` }, sha256(value)]);
+    byFunction?.set(lower, candidates);
+  }
+  return candidates;
 }
 
 function sha256(value: string): Buffer {

@@ -41,6 +41,8 @@ export class HttpHost {
   private readonly server: http.Server;
   private readonly routes: HttpRoute[];
   private origin = '';
+  /** The durableClient binding's data per request origin (the same string for every request from it). */
+  private readonly clientData = new Map<string, string>();
 
   constructor(private readonly options: HttpHostOptions) {
     this.routes = sortRoutes(
@@ -181,7 +183,13 @@ export class HttpHost {
     const extraInputs: Record<string, { string: string }> = {};
     for (const [name, binding] of Object.entries(route.fn.metadata.bindings)) {
       if (binding.direction === 'in' && (binding.type === 'durableClient' || binding.type === 'orchestrationClient')) {
-        extraInputs[name] = { string: JSON.stringify(durableClientData(origin, this.options.hub.name)) };
+        let data = this.clientData.get(origin);
+        if (data === undefined) {
+          data = JSON.stringify(durableClientData(origin, this.options.hub.name));
+          // Bounded: a flood of Host headers must not grow it.
+          if (this.clientData.size < 16) this.clientData.set(origin, data);
+        }
+        extraInputs[name] = { string: data };
       }
     }
     const started = performance.now();

@@ -74,7 +74,7 @@ export function armSnapshot(model: AzureModel): unknown {
       ]),
     ),
     alertProcessingRules: Object.fromEntries([...model.alertRules.values()].map((r) => [String(r.name), { id: r.id, properties: r.properties }])),
-    operations: [...model.operations.values()].map((o) => ({ id: o.id, kind: o.kind, vm: o.vm ?? null, resourceId: o.resourceId, status: o.status, startedAt: isoOf(o.startedAt), endsAt: isoOf(o.endsAt), error: o.error ?? null })),
+    operations: model.operationList().map((o) => ({ id: o.id, kind: o.kind, vm: o.vm ?? null, resourceId: o.resourceId, status: o.status, startedAt: isoOf(o.startedAt), endsAt: isoOf(o.endsAt), error: o.error ?? null })),
   };
 }
 

@@ -117,6 +117,11 @@ export interface LoadBalancerState {
   pools: Record<string, { name: string; revision: number; addresses: LbAddressWire[]; backend?: 'ip' | 'nic' }>;
 }
 
+/** Orders operations by a time, then resource and id: requests for different resources may arrive in any order. */
+function byTimeThenResource(time: (o: OperationState) => number): (a: OperationState, b: OperationState) => number {
+  return (a, b) => time(a) - time(b) || a.resourceId.localeCompare(b.resourceId) || a.id.localeCompare(b.id);
+}
+
 /** A VM-specific fault (POST /_sandbox/faults with kind 'vm'). */
 export const VmFaultSpec = z
   .object({
@@ -327,10 +332,17 @@ export class AzureModel {
     return !(busy && busy.status === 'InProgress' && (busy.kind === 'installPatches' || busy.kind === 'restart'));
   }
 
+  /** Operations in a fixed order: by start, then resource and id (never by when requests arrived). */
+  operationList(): OperationState[] {
+    return [...this.operations.values()].sort(byTimeThenResource((o) => o.startedAt));
+  }
+
   /** Starts a long-running operation ending `durationMs` from now. */
   startOperation(op: Omit<OperationState, 'id' | 'startedAt' | 'endsAt' | 'status'>, durationMs: number): OperationState {
     const now = this.now();
-    const id = guidOf(`op:${this.newId('operation')}:${this.subscriptionId}`);
+    // Counted per resource, so an id depends on what was done to that resource, not on the order
+    // requests for different resources arrived in (the host may run those together).
+    const id = guidOf(`op:${this.newId(`operation:${op.resourceId.toLowerCase()}`)}:${this.subscriptionId}`);
     const state: OperationState = { ...op, id, startedAt: now, endsAt: now + Math.max(0, Math.round(durationMs)), status: 'InProgress' };
     this.operations.set(id, state);
     if (op.vm) {
@@ -346,7 +358,7 @@ export class AzureModel {
   /** Applies every transition due at the current (virtual) time, in time order. */
   advance(): void {
     const now = this.now();
-    const due = [...this.operations.values()].filter((o) => o.status === 'InProgress' && o.endsAt <= now).sort((a, b) => a.endsAt - b.endsAt);
+    const due = [...this.operations.values()].filter((o) => o.status === 'InProgress' && o.endsAt <= now).sort(byTimeThenResource((o) => o.endsAt));
     for (const op of due) {
       const finish = this.finishers.get(op.kind);
       op.status = 'Succeeded';
@@ -400,7 +412,7 @@ export class AzureModel {
   save(): unknown {
     return {
       vms: [...this.vms.values()],
-      operations: [...this.operations.values()],
+      operations: this.operationList(),
       gateways: [...this.gateways.values()],
       loadBalancers: [...this.loadBalancers.values()],
       alertRules: [...this.alertRules.entries()],

@@ -8,9 +8,23 @@ const RUNNING = new Set(['Running', 'Pending', 'ContinuedAsNew', 'Suspended']);
  * 404 and is silent on 410, so an instance's status is read before raising an event.
  */
 export function durableControl(client: DurableClient): OrchestrationControl {
+  return durableControlOf(() => client);
+}
+
+/**
+ * The same control over a client made on first use: building the SDK's DurableClient (its
+ * webhook URLs checked, an HTTP client per instance) costs more than a status read answered
+ * from statusCache.ts, so a request that never reaches the orchestration never builds one.
+ */
+export function lazyDurableControl(makeClient: () => DurableClient): OrchestrationControl {
+  let made: DurableClient | undefined;
+  return durableControlOf(() => (made ??= makeClient()));
+}
+
+function durableControlOf(clientOf: () => DurableClient): OrchestrationControl {
   const getStatus: OrchestrationControl['getStatus'] = async (instanceId) => {
     try {
-      const status = await client.getStatus(instanceId);
+      const status = await clientOf().getStatus(instanceId);
       if (!status?.runtimeStatus) return undefined;
       const created = status.createdTime ? new Date(status.createdTime) : undefined;
       return { runtimeStatus: String(status.runtimeStatus), customStatus: status.customStatus, output: status.output, ...(created && !Number.isNaN(created.getTime()) ? { createdTime: created.toISOString() } : {}) };
@@ -23,7 +37,7 @@ export function durableControl(client: DurableClient): OrchestrationControl {
     getStatus,
     startNew: async (name, instanceId, input) => {
       try {
-        await client.startNew(name, { instanceId, input });
+        await clientOf().startNew(name, { instanceId, input });
       } catch (error) {
         // Two starters raced (a duplicate timer fire): the extension refuses the second (HTTP 500,
         // OrchestrationAlreadyExistsException "... already exists"; the local host once answered 409).
@@ -35,7 +49,7 @@ export function durableControl(client: DurableClient): OrchestrationControl {
       const status = await getStatus(instanceId);
       if (!status) return 'missing';
       if (!RUNNING.has(status.runtimeStatus)) return 'gone';
-      await client.raiseEvent(instanceId, eventName, data);
+      await clientOf().raiseEvent(instanceId, eventName, data);
       return 'raised';
     },
   };

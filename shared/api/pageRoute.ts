@@ -9,7 +9,9 @@ import { windowStatus, type ApiDeps, type ApiRequest, type ApiResponse, type Win
  * second) and viewer: two hundred pollers of a page cost one render a second per viewer, not two
  * hundred. Keyed by the view object, so an entry goes when the cache lets its answer go.
  */
-const rendered = new WeakMap<object, Map<string, string>>();
+const rendered = new WeakMap<object, Map<string, Buffer[]>>();
+/** The latest pre-flight read once per shared status answer too (a storage read per poll otherwise); as fresh as the answer. */
+const preflights = new WeakMap<object, Promise<string | undefined>>();
 const MAX_VIEWERS = 64;
 /** Where the page carries its CSRF token; replaced by each request's own token. */
 const TOKEN_SLOT = 'mwcsrftokenslot0000000000000000000000000000';
@@ -25,23 +27,35 @@ export async function statusPage(deps: ApiDeps, req: ApiRequest): Promise<ApiRes
   if (status.status !== 200) return status;
   const view = status.jsonBody as WindowStatusView;
   const caller = callerOf(req.headers, deps.identity);
-  const preflight = parseLatest(await deps.store.getMark(windowId, LATEST_PREFLIGHT_MARK));
+  let mark = preflights.get(view);
+  if (!mark) {
+    const read = deps.store.getMark(windowId, LATEST_PREFLIGHT_MARK);
+    preflights.set(view, (mark = read));
+    // A failed read is nobody's answer: the next poller reads again.
+    read.catch(() => {
+      if (preflights.get(view) === read) preflights.delete(view);
+    });
+  }
+  const preflight = parseLatest(await mark);
   // The page differs per viewer and per latest pre-flight (rare); the rest is the shared view.
   const viewerKey = `${caller ? caller.id : ''}|${preflight ? JSON.stringify(preflight) : ''}`;
   let byViewer = rendered.get(view);
   if (!byViewer) rendered.set(view, (byViewer = new Map()));
-  let html = byViewer.get(viewerKey);
-  if (html === undefined) {
+  let parts = byViewer.get(viewerKey);
+  if (parts === undefined) {
     let person: string | undefined;
     if (caller && view.revision) {
       const runbook = await deps.store.getRunbook(windowId, view.revision);
       person = runbook ? personOf(runbook, caller) : undefined;
     }
-    html = renderStatusPage(view, { ...(caller ? { viewer: { id: caller.id, ...(person ? { person } : {}) } } : {}), csrfToken: TOKEN_SLOT, ...(preflight ? { preflight } : {}) });
+    const html = renderStatusPage(view, { ...(caller ? { viewer: { id: caller.id, ...(person ? { person } : {}) } } : {}), csrfToken: TOKEN_SLOT, ...(preflight ? { preflight } : {}) });
+    // Kept as UTF-8 bytes around the token's places: each request joins bytes, not 70 KB of text.
+    parts = html.split(TOKEN_SLOT).map((text) => Buffer.from(text));
     // Bounded: a shared view lives about a second (statusCache.ts); a flood of names renders anew.
-    if (byViewer.size < MAX_VIEWERS) byViewer.set(viewerKey, html);
+    if (byViewer.size < MAX_VIEWERS) byViewer.set(viewerKey, parts);
   }
   const csrf = csrfFor(req);
+  const token = Buffer.from(csrf.token);
   return {
     status: 200,
     headers: {
@@ -54,6 +68,6 @@ export async function statusPage(deps: ApiDeps, req: ApiRequest): Promise<ApiRes
       'referrer-policy': 'no-referrer',
     },
     // The token is per request ([A-Za-z0-9_-], unchanged by HTML escaping), the rest per view and viewer.
-    body: html.split(TOKEN_SLOT).join(csrf.token),
+    body: Buffer.concat(parts.flatMap((part, i) => (i === 0 ? [part] : [token, part]))),
   };
 }

@@ -58,3 +58,21 @@ export class StatusCache {
 export function wantsFresh(headers: { get(name: string): string | null }): boolean {
   return /(^|,)\s*(no-cache|max-age=0)\s*(,|$)/i.test(headers.get('cache-control') ?? '');
 }
+
+/** Bodies serialized once per shared answer: the status is 30 KB of JSON, written for every poller otherwise. */
+const serialized = new WeakMap<object, Buffer>();
+
+/**
+ * The same answer with its JSON body already serialized (UTF-8 bytes kept per shared answer,
+ * so a reused answer is written once, not per reader); `content-type` as the Functions library
+ * sets it for `jsonBody`. Answers without an object body are returned as they are.
+ */
+export function serializedOnce(response: ApiResponse): ApiResponse {
+  const json = response.jsonBody;
+  if (json === null || typeof json !== 'object') return response;
+  let bytes = serialized.get(json);
+  if (!bytes) serialized.set(json, (bytes = Buffer.from(JSON.stringify(json))));
+  const headers = { ...response.headers };
+  if (!Object.keys(headers).some((k) => k.toLowerCase() === 'content-type')) headers['content-type'] = 'application/json';
+  return { status: response.status, headers, body: bytes };
+}

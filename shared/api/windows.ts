@@ -35,7 +35,8 @@ export interface ApiRequest {
 export interface ApiResponse {
   status: number;
   jsonBody?: unknown;
-  body?: string;
+  /** Text, or bytes shared between readers (statusCache.ts, pageRoute.ts): never written to. */
+  body?: string | Uint8Array;
   headers?: Record<string, string>;
 }
 

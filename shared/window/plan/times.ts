@@ -31,6 +31,21 @@ export function formatZoneRange(startMs: number, endMs: number, zone: string): s
  * zone by the locale that uses it, so a few locales are tried before "GMT+5:30".
  */
 export function zoneAbbreviation(epochMs: number, zone: string): string {
+  // ICU builds a formatter per call (about 0.1 ms): a status page names the same instants at every render.
+  const key = `${zone} ${epochMs}`;
+  let name = abbreviations.get(key);
+  if (name === undefined) {
+    if (abbreviations.size >= MAX_ABBREVIATIONS) abbreviations.clear();
+    abbreviations.set(key, (name = abbreviationOf(epochMs, zone)));
+  }
+  return name;
+}
+
+const abbreviations = new Map<string, string>();
+/** Bounded: emptied when full (a plan of thousands of steps names tens of thousands of instants). */
+const MAX_ABBREVIATIONS = 100_000;
+
+function abbreviationOf(epochMs: number, zone: string): string {
   const t = DateTime.fromMillis(epochMs, { zone });
   let fallback: string | undefined;
   for (const locale of ['en-US', 'en-IN', 'en-GB', 'en-AU']) {

@@ -30,3 +30,33 @@ test('another viewer gets the page rendered for them, not the first viewer\'s', 
   // And the first viewer's page is still theirs after another's was rendered.
   expect(String((await statusPage(deps, request({ windowId: 'w1' }, {}))).body)).not.toContain('you are');
 });
+
+test('the latest pre-flight is read once per shared status answer, and again once the answer is renewed', async () => {
+  const { deps, changes } = fakeDeps({ mode: 'local-header' });
+  let now = 0;
+  deps.statusCache = new StatusCache({ nowMs: () => now });
+  const reads: string[] = [];
+  const getMark = deps.store.getMark.bind(deps.store);
+  deps.store.getMark = (w, key) => (reads.push(key), getMark(w, key));
+  await Promise.all(Array.from({ length: 20 }, () => statusPage(deps, request({ windowId: 'w1' }, {}))));
+  expect(reads).toEqual(['preflight:latest']);
+  // A pre-flight run after it shows once the shared answer is renewed, not before.
+  changes.marks.set('w1/preflight:latest', JSON.stringify({ ranAtMs: Date.parse('2025-06-21T13:00:00Z'), zones: ['America/New_York'], by: 'eng@example.com', errors: 1, warnings: 0, findings: [], more: 0 }));
+  expect(String((await statusPage(deps, request({ windowId: 'w1' }, {}))).body)).not.toContain('Latest pre-flight');
+  now = 1000;
+  expect(reads).toHaveLength(1);
+  const renewed = String((await statusPage(deps, request({ windowId: 'w1' }, {}))).body);
+  expect(reads).toHaveLength(2);
+  expect(renewed).toContain('Latest pre-flight');
+});
+
+test('a failed pre-flight read is not kept: the next poller reads again', async () => {
+  const { deps } = fakeDeps({ mode: 'local-header' });
+  deps.statusCache = new StatusCache();
+  let fail = true;
+  const getMark = deps.store.getMark.bind(deps.store);
+  deps.store.getMark = (w, key) => (fail ? Promise.reject(new Error('storage down')) : getMark(w, key));
+  await expect(statusPage(deps, request({ windowId: 'w1' }, {}))).rejects.toThrow('storage down');
+  fail = false;
+  expect((await statusPage(deps, request({ windowId: 'w1' }, {}))).status).toBe(200);
+});

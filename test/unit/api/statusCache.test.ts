@@ -1,4 +1,4 @@
-import { StatusCache, wantsFresh } from '../../../shared/api/statusCache';
+import { StatusCache, serializedOnce, wantsFresh } from '../../../shared/api/statusCache';
 import type { ApiResponse } from '../../../shared/api/windows';
 
 /** However many read a window's status at once, it is computed once, and again only when old or asked for fresh. */
@@ -64,4 +64,31 @@ test('Cache-Control no-cache or max-age=0 asks for the latest state', () => {
   expect(wantsFresh(h('private, max-age=0'))).toBe(true);
   expect(wantsFresh(h('max-age=60'))).toBe(false);
   expect(wantsFresh(h(null))).toBe(false);
+});
+
+describe('serializedOnce', () => {
+  it('writes a shared answer\'s JSON once, as the bytes every reader gets, with the content type the library sets', () => {
+    const shared: ApiResponse = { status: 200, jsonBody: { windowId: 'w', state: 'succeeded', note: 'café' } };
+    const a = serializedOnce(shared);
+    const b = serializedOnce(shared);
+    expect(a.body).toBe(b.body);
+    expect(JSON.parse(Buffer.from(a.body as Uint8Array).toString('utf8'))).toEqual(shared.jsonBody);
+    expect(a.headers).toEqual({ 'content-type': 'application/json' });
+    expect(a.jsonBody).toBeUndefined();
+    // The shared answer itself is left as it was.
+    expect(shared).toEqual({ status: 200, jsonBody: { windowId: 'w', state: 'succeeded', note: 'café' } });
+  });
+
+  it('keeps a content type and status already given, and another answer gets its own bytes', () => {
+    const a = serializedOnce({ status: 404, jsonBody: { error: { code: 'WindowNotFound' } }, headers: { 'Content-Type': 'application/problem+json' } });
+    expect(a.status).toBe(404);
+    expect(a.headers).toEqual({ 'Content-Type': 'application/problem+json' });
+    const b = serializedOnce({ status: 200, jsonBody: { windowId: 'x' } });
+    expect(Buffer.from(b.body as Uint8Array).toString('utf8')).toBe('{"windowId":"x"}');
+  });
+
+  it('returns an answer without an object body as it is', () => {
+    const text: ApiResponse = { status: 200, body: 'hello' };
+    expect(serializedOnce(text)).toBe(text);
+  });
 });

@@ -142,3 +142,20 @@ describe('checkAuthorization', () => {
     expect(() => checkAuthorization('user' as AuthLevel, withCode(undefined), keys, 'f')).toThrow(new RangeError("authLevel: 'user' is not one of anonymous, function, system, admin"));
   });
 });
+
+describe('configured keys are hashed once per keys object', () => {
+  it('resolveKeys freezes every part, so the digests it keeps cannot go stale', () => {
+    expect(Object.isFrozen(keys) && Object.isFrozen(keys.host) && Object.isFrozen(keys.system) && Object.isFrozen(keys.functions) && Object.isFrozen(keys.functions.startwindow)).toBe(true);
+    expect(allowed('function', withCode('start-ci-0000000000000'))).toBe(true);
+    expect(allowed('function', withCode('start-ci-0000000000000'))).toBe(true);
+  });
+
+  it('keys built by hand (not frozen) are read as they are at each check', () => {
+    const mutable = { master: undefined, host: { default: 'old-host-key-00000' } as Record<string, string>, system: {}, functions: {} };
+    const check = (code: string) => checkAuthorization('function', withCode(code), mutable, 'f').authorized;
+    expect(check('old-host-key-00000')).toBe(true);
+    mutable.host.default = 'new-host-key-00000';
+    expect(check('old-host-key-00000')).toBe(false);
+    expect(check('new-host-key-00000')).toBe(true);
+  });
+});
