@@ -5,8 +5,9 @@
  */
 import { existsSync, readFileSync, rmSync } from 'node:fs';
 import path from 'node:path';
+import { azuriteConnectionString } from '../devhost/azurite';
 import { seededRandom } from '../shared/random';
-import { descendants, gone, sleep, startRehearse } from './proc';
+import { azuritePorts, descendants, gone, sleep, startRehearse } from './proc';
 import { WINDOW_0622 } from './load';
 
 // The report's estate is the simulated services' snapshot (sandbox/*/state), read loosely here.
@@ -103,9 +104,13 @@ export async function chaosRun(workDir: string, referenceReport: string, kills: 
     [pool[i], pool[j]] = [pool[j]!, pool[i]!];
   }
   const thresholds = pool.slice(0, Math.min(kills, pool.length)).sort((a, b) => a - b);
+  // An Azurite of its own on free ports (kept in the folder's record for --resume): the default
+  // one on 10000 may be another rehearsal's, which takes it away when that rehearsal ends.
+  const blob = await azuritePorts();
+  const storage = azuriteConnectionString({ blob, queue: blob + 1, table: blob + 2 });
   while (thresholds.length < kills) thresholds.push(thresholds.at(-1) ?? 1);
   for (let i = 0; i <= kills && performance.now() - started < limitMs; i++) {
-    const args = i === 0 ? [WINDOW_0622, '--port', '0', '--base-port', '0'] : [WINDOW_0622, '--resume'];
+    const args = i === 0 ? [WINDOW_0622, '--port', '0', '--base-port', '0', '--storage', storage] : [WINDOW_0622, '--resume'];
     const run = startRehearse([...args, '--dir', dir, '--report', report]);
     // The most steps any progress line of this run shows (a resumed run starts where its hub is).
     const reached = i < kills ? await waitUntil(() => Math.max(0, ...[...run.output().matchAll(/done (\d+)\//g)].map((m) => Number(m[1]))) >= thresholds[i]! || run.child.exitCode !== null, limitMs) : undefined;

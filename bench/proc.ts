@@ -5,6 +5,7 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
+import { isListening } from '../devhost/azurite';
 
 export const ROOT = path.resolve(__dirname, '..', '..');
 export const REHEARSE = path.join(ROOT, 'dist', 'devhost', 'rehearse.js');
@@ -119,4 +120,16 @@ export class RssSampler {
   stop(): void {
     clearInterval(this.timer);
   }
+}
+
+/**
+ * Three free consecutive ports for an Azurite of the run's own (so a kill never hits another
+ * one), below the ephemeral range: outgoing connections never take them, even while it restarts.
+ */
+export async function azuritePorts(): Promise<number> {
+  for (let i = 0; i < 100; i++) {
+    const p = 20_000 + Math.floor(Math.random() * 12_000);
+    if (!(await isListening(p)) && !(await isListening(p + 1)) && !(await isListening(p + 2))) return p;
+  }
+  throw new Error('no three free consecutive ports for Azurite');
 }

@@ -3,12 +3,14 @@
  * `npm run bench`: the benchmark suite (issue 11). Rehearses synthetic estates of 50, 200 and
  * 1,000 servers (engine cost), serves a rehearsal of 2025-06-22 under 220 pollers and
  * approvers (load), and SIGKILLs a 2025-06-22 rehearsal at 20 seeded moments, resuming each
- * time (chaos). Writes its sections of docs/benchmarks.md and the table in README's
+ * time (chaos), kills the estate alone and Azurite alone (outages), and fuzzes every HTTP route
+ * (fuzz). Writes its sections of docs/benchmarks.md and the table in README's
  * Performance section, each goal reported as met or not met with the measured figure.
  *
  *   npm run bench                 # the whole suite, under 20 minutes on the 2-core machine
  *   npm run bench -- --quick      # a smoke run of about 5 minutes (50 servers, 30 s of load, 3 kills); writes nothing
- *   npm run bench -- --only load  # some parts (engine, load, chaos, faults), merged into bench/results.json and the docs
+ *   npm run bench -- --only load  # some parts (engine, load, chaos, faults, outages, fuzz), merged into bench/results.json and the docs
+ *   npm run bench -- --only outages --reference r.json  # compare with an undisturbed `npm start -- --report r.json` instead of the load part's
  *   npm run bench -- --docs-only  # rewrite the docs from bench/results.json
  *
  * Timing belongs here and in docs/benchmarks.md, never in a test assertion.
@@ -20,6 +22,8 @@ import { Command } from 'commander';
 import { type ChaosResult, chaosRun } from './chaos';
 import { type EngineResult, engineRun } from './engine';
 import { type FaultsResult, faultsDocs, faultsGoal, faultsRun } from './faults';
+import { type FuzzResult, fuzzRun, fuzzSection } from './fuzz';
+import { type OutagesResult, outagesRun, outagesSection } from './outages';
 import { type LoadResult, loadRun } from './load';
 import { ROOT } from './proc';
 
@@ -32,6 +36,8 @@ interface Results {
   load?: LoadResult;
   chaos?: ChaosResult;
   faults?: FaultsResult;
+  fuzz?: FuzzResult;
+  outages?: OutagesResult;
   /** When the parts come from different runs (`--only`). */
   note?: string;
   /** Real seconds of the last run of every part. */
@@ -39,6 +45,7 @@ interface Results {
 }
 
 const SIZES = [50, 200, 1000];
+const PARTS = ['engine', 'load', 'chaos', 'faults', 'outages', 'fuzz'] as const;
 const DOCS = path.join(ROOT, 'docs', 'benchmarks.md');
 const README = path.join(ROOT, 'README.md');
 /** The figures the docs were written from (a partial run merges into them). */
@@ -52,14 +59,15 @@ const verdict = (met: boolean) => (met ? '**met**' : '**not met**');
 async function main(argv: string[]): Promise<number> {
   const program = new Command('bench')
     .option('--quick', 'a smoke run of a few minutes; writes no docs')
-    .option('--only <parts>', 'comma-separated parts: engine, load, chaos, faults')
+    .option('--only <parts>', `comma-separated parts: ${PARTS.join(', ')}`)
     .option('--budget-minutes <n>', 'the real-time budget the engine caps fit into', Number, 19)
     .option('--kills <n>', 'SIGKILLs in the chaos part', Number)
     .option('--seed <n>', 'the chaos seed', Number, 20250622)
+    .option('--reference <report>', 'an undisturbed 2025-06-22 report (`npm start -- --report`) for chaos, faults and outages, instead of the load part\'s')
     .option('--no-write', 'print the results only')
     .option('--docs-only', 'rewrite the docs from bench/results.json, measuring nothing');
   program.parse(argv);
-  const o = program.opts<{ quick?: boolean; only?: string; budgetMinutes: number; kills?: number; seed: number; write: boolean; docsOnly?: boolean }>();
+  const o = program.opts<{ quick?: boolean; only?: string; budgetMinutes: number; kills?: number; seed: number; write: boolean; docsOnly?: boolean; reference?: string }>();
   if (o.docsOnly) {
     // Rewrites the generated sections from the figures already measured.
     const saved = JSON.parse(readFileSync(RESULTS, 'utf8')) as Results;
@@ -67,7 +75,9 @@ async function main(argv: string[]): Promise<number> {
     writeSection(README, readmeSection(saved), undefined);
     return 0;
   }
-  const parts = new Set((o.only ?? 'engine,load,chaos,faults').split(',').map((s) => s.trim()));
+  const parts = new Set((o.only ?? PARTS.join(',')).split(',').map((s) => s.trim()));
+  const unknown = [...parts].filter((p) => !(PARTS as readonly string[]).includes(p));
+  if (unknown.length > 0) throw new Error(`--only: no part ${unknown.join(', ')} (parts: ${PARTS.join(', ')})`);
   const quick = o.quick === true;
   const work = path.join(os.tmpdir(), `mw-bench-${process.pid}`);
   mkdirSync(work, { recursive: true });
@@ -85,11 +95,11 @@ async function main(argv: string[]): Promise<number> {
     // The small size first, then load (its rehearsal is the chaos part's undisturbed run), then
     // chaos, then the large sizes inside what is left of the budget.
     if (parts.has('engine')) await engine(SIZES[0]!, 6 * 60_000);
-    let reference: string | undefined;
-    if (parts.has('load') || parts.has('chaos') || parts.has('faults')) {
+    let reference: string | undefined = o.reference ? path.resolve(o.reference) : undefined;
+    if (parts.has('load') || (!reference && (parts.has('chaos') || parts.has('faults') || parts.has('outages')))) {
       log(`load: serving 2025-06-22, then 200 pollers and 20 approvers, ${quick ? 30 : 60} s closed loop and ${quick ? 30 : 60} s paced`);
       results.load = await loadRun(work, quick ? 30 : 60);
-      reference = results.load.referenceReport;
+      reference ??= results.load.referenceReport;
       for (const p of results.load.parts) log(`  ${p.mode ?? 'closed'} ${p.name}: ${fmt(p.requests)} requests, p50 ${p.p50} ms, p99 ${p.p99} ms, ${p.errors} errors`);
       if (!parts.has('load')) delete results.load;
     }
@@ -102,6 +112,16 @@ async function main(argv: string[]): Promise<number> {
     }
     if (parts.has('faults') && reference) {
       results.faults = await faultsRun(work, reference, o.seed, 10 * 60_000, log);
+    }
+    if (parts.has('outages') && reference) {
+      log('outages: 2025-06-22 with its estate SIGKILLed and restarted, then with Azurite SIGKILLed and restarted');
+      results.outages = await outagesRun(work, reference, o.seed, 10 * 60_000, quick ? 2 : 5, quick ? 1 : 3);
+      for (const r of results.outages.runs) log(`  ${r.name}: ${r.kills} kills, ${r.state}, checks ${r.checks.filter((c) => c.ok).length}/${r.checks.length}, duplicates ${r.duplicates.length}`);
+    }
+    if (parts.has('fuzz')) {
+      log('fuzz: every probe of test/support/httpAbuse.ts against a live window at its gate');
+      results.fuzz = await fuzzRun();
+      log(`  ${results.fuzz.requests} requests, ${results.fuzz.serverErrors} × 5xx, ${results.fuzz.hangs} hangs, ${results.fuzz.problemCount} unclear, ${results.fuzz.stateChanges.length} state changes`);
     }
     if (parts.has('engine') && !quick) {
       for (const [i, servers] of SIZES.slice(1).entries()) {
@@ -130,8 +150,10 @@ async function main(argv: string[]): Promise<number> {
       ...(parts.has('load') ? {} : previous?.load ? { load: previous.load } : {}),
       ...(parts.has('chaos') ? {} : previous?.chaos ? { chaos: previous.chaos } : {}),
       ...(parts.has('faults') ? {} : previous?.faults ? { faults: previous.faults } : {}),
-      fullRunSeconds: parts.size === 4 ? results.seconds : previous?.fullRunSeconds,
-      ...(parts.size < 4 && previous ? { note: `${previous.note ? `${previous.note}; ` : ''}${[...parts].join(' and ')} re-measured on ${results.when} with \`npm run bench -- --only ${[...parts].join(',')}\` (${fmt(results.seconds / 60, 1)} minutes, ${results.machine})` } : {}),
+      ...(parts.has('outages') ? {} : previous?.outages ? { outages: previous.outages } : {}),
+      ...(parts.has('fuzz') ? {} : previous?.fuzz ? { fuzz: previous.fuzz } : {}),
+      fullRunSeconds: parts.size === PARTS.length ? results.seconds : previous?.fullRunSeconds,
+      ...(parts.size < PARTS.length && previous ? { note: `${previous.note ? `${previous.note}; ` : ''}${[...parts].join(' and ')} re-measured on ${results.when} with \`npm run bench -- --only ${[...parts].join(',')}\` (${fmt(results.seconds / 60, 1)} minutes, ${results.machine})` } : {}),
     };
     writeFileSync(RESULTS, `${JSON.stringify(merged, null, 1)}\n`);
     writeSection(DOCS, docsSection(merged), '\n## `npm run bench`\n\n');
@@ -183,6 +205,18 @@ function chaosGoal(c: ChaosResult | undefined): { met: boolean; text: string } {
   return { met, text: `${c.kills}/${c.asked} kills, ${c.checks.filter((x) => x.ok).length}/${c.checks.length} checks, ${c.duplicates.length} duplicate side effects` };
 }
 
+function outagesGoal(o: OutagesResult | undefined): { met: boolean; text: string } {
+  if (!o || o.runs.length === 0) return { met: false, text: 'not measured' };
+  const met = o.runs.every((r) => r.kills >= 1 && r.state === 'succeeded' && r.checks.every((x) => x.ok) && r.duplicates.length === 0);
+  return { met, text: o.runs.map((r) => `${r.name}: ${r.kills} kill${r.kills === 1 ? '' : 's'}, ${r.state}, ${r.checks.filter((x) => x.ok).length}/${r.checks.length} checks, ${r.duplicates.length} duplicates`).join('; ') };
+}
+
+function fuzzGoal(f: FuzzResult | undefined): { met: boolean; text: string } {
+  if (!f) return { met: false, text: 'not measured' };
+  const met = f.serverErrors === 0 && f.hangs === 0 && f.problemCount === 0 && f.stateChanges.length === 0;
+  return { met, text: `${fmt(f.requests)} requests, ${f.serverErrors} × 5xx, ${f.hangs} hangs, ${f.problemCount} unclear answers, ${f.stateChanges.length} state changes` };
+}
+
 function docsSection(r: Results): string {
   const out: string[] = [];
   out.push(`Generated by \`npm run bench\` (bench/run.ts) on ${r.when}: ${r.machine}; the whole suite took ${fmt((r.fullRunSeconds ?? r.seconds) / 60, 1)} minutes (its budget: 19, the largest engine size capped to fit). The machine is shared with other sessions, so real times are upper bounds. Nothing here is asserted by a test.`);
@@ -196,6 +230,10 @@ function docsSection(r: Results): string {
   out.push(`| chaos: 20/20 kills resumed to the undisturbed final estate, 0 duplicate side effects | ${c.text} | ${verdict(c.met)} |`);
   const f = faultsGoal(r.faults);
   out.push(`| faults: 10% transient faults with resets, lost replies on writes, a gateway busy on every second write: each completed with 0 duplicate side effects | ${f.text} | ${verdict(f.met)} |`);
+  const og = outagesGoal(r.outages);
+  out.push(`| outages: the estate SIGKILLed alone, and Azurite once; same final estate, 0 duplicate side effects | ${og.text} | ${verdict(og.met)} |`);
+  const fz = fuzzGoal(r.fuzz);
+  out.push(`| HTTP abuse of every route: never a 5xx or a hang, always a clear 4xx, no state change | ${fz.text} | ${verdict(fz.met)} |`);
 
   out.push('', '### Engine cost (synthetic estates)', '');
   out.push('bench/synthetic/estate.ts writes a seeded window and estate: N servers in groups of 25 (one patch step per group), every fifth group app-like (90-150 min patches, no pool), the others web-like (200-224 min, AUM cap 235 min, seed 001) sharing an App Gateway pool and an internal load-balancer pool two groups at a time, each pool at a 75% floor; then N/10 pipeline changes, each waiting for up to two earlier ones. Rehearsed as `npm start -- --estate FILE` does (one process: host, app and estate; its Azurite beside it).');
@@ -223,13 +261,15 @@ function docsSection(r: Results): string {
   if (r.chaos) {
     const ch = r.chaos;
     out.push('', '### Chaos (SIGKILL and `--resume`)', '');
-    out.push(`One rehearsal of windows/2025-06-22-monthly.yaml; its process SIGKILLed ${ch.kills} times (asked ${ch.asked}, seed ${ch.seed}): kill k once the progress line showed at least t(k) of the 35 steps done (t = ${ch.moments.join(', ') || '-'}, seeded, distinct) plus a seeded 0-1.5 s, resumed each time with \`npm start -- --resume\`; ${fmt(ch.seconds)} s in all. Final state: ${ch.state}. Compared with the undisturbed run of the load part:`);
+    out.push(`One rehearsal of windows/2025-06-22-monthly.yaml; its process SIGKILLed ${ch.kills} times (asked ${ch.asked}, seed ${ch.seed}): kill k once the progress line showed at least t(k) of the 35 steps done (t = ${ch.moments.join(', ') || '-'}, seeded, distinct) plus a seeded 0-1.5 s, resumed each time with \`npm start -- --resume\`; ${fmt(ch.seconds)} s in all. Final state: ${ch.state}. Compared with an undisturbed run (the load part's, or the one given with --reference):`);
     out.push('', '| check | holds | detail |', '|---|---|---|');
     for (const x of ch.checks) out.push(`| ${x.name} | ${x.ok ? 'yes' : '**no**'} | ${x.detail.replace(/\|/g, '\\|').slice(0, 200)} |`);
     out.push('', `Duplicate side effects (patch installs per VM, Slack messages per channel, pipeline runs, Key Vault versions, Mailgun keys, Cloudflare changes and purges, Pingdom and Opsgenie maintenance): ${ch.duplicates.length === 0 ? '0' : ch.duplicates.join('; ')}. Missing ones: ${ch.missing.length === 0 ? '0' : `${ch.missing.slice(0, 8).join('; ')}${ch.missing.length > 8 ? `; and ${ch.missing.length - 8} more` : ''}`}.`);
-    out.push('', 'Each kill is of the rehearsal process (host, app and estate, which share it); its Azurite sees its parent go and shuts down, saving what it acknowledged, as Azure Storage keeps it. Not covered here: killing the estate without the host, or Azurite itself (see the findings below).');
+    out.push('', 'Each kill is of the rehearsal process (host, app and estate, which share it); its Azurite sees its parent go and shuts down, saving what it acknowledged, as Azure Storage keeps it. Killing the estate without the host, or Azurite alone: the outages part below.');
   }
   if (r.faults && Array.isArray(r.faults.configs)) out.push(...faultsDocs(r.faults));
+  if (r.outages) outagesSection(r.outages, out);
+  if (r.fuzz) fuzzSection(r.fuzz, out);
   return out.join('\n');
 }
 
@@ -246,6 +286,8 @@ function readmeSection(r: Results): string {
     `| status reads, 200 pollers + 20 approvers: 0 errors, p99 < 100 ms | ${l.text} | ${verdict(l.met)} |`,
     `| 20 SIGKILLs + \`--resume\`: same final estate, 0 duplicates | ${c.text} | ${verdict(c.met)} |`,
     `| transient faults with resets, lost replies, a busy gateway: completes, 0 duplicates | ${faultsGoal(r.faults).text} | ${verdict(faultsGoal(r.faults).met)} |`,
+    `| estate and Azurite SIGKILLed: same final estate, 0 duplicates | ${outagesGoal(r.outages).text} | ${verdict(outagesGoal(r.outages).met)} |`,
+    `| HTTP abuse of every route: 0 × 5xx, 0 hangs, 0 state changes | ${fuzzGoal(r.fuzz).text} | ${verdict(fuzzGoal(r.fuzz).met)} |`,
   ].join('\n');
 }
 

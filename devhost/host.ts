@@ -8,7 +8,7 @@ import { FunctionRegistry, type RegisteredFunction, type RpcTypedData } from './
 import { loadApp } from './core/loader';
 import { applyAppSettings, expandAppSettings, locateLocalSettings, readHostJson, readLocalSettings } from './core/settings';
 import { HostOutputBindings, connectionResolver } from './bindings/outputs';
-import { type AzuriteProcess, blobEndpoint, isListening, resolveConnectionString, startAzurite } from './azurite';
+import { type AzuriteProcess, blobEndpoint, isListening, resolveConnectionString, type StartAzuriteOptions, startAzurite } from './azurite';
 import { BlobJournalBackend, type JournalBackend, MemoryJournalBackend } from './durable/journal';
 import { durableClientData } from './durable/managementApi';
 import { TaskHub } from './durable/taskHub';
@@ -103,6 +103,7 @@ export async function startHost(options: StartHostOptions = {}): Promise<Running
   loadApp(registry, appDir, options.main);
 
   let azurite: AzuriteProcess | undefined;
+  let azuriteOptions: StartAzuriteOptions | undefined;
   let backend: JournalBackend = new MemoryJournalBackend();
   let hostStorage: string | undefined;
   if ((options.storage ?? 'azurite') === 'azurite') {
@@ -113,12 +114,13 @@ export async function startHost(options: StartHostOptions = {}): Promise<Running
       if (options.startAzurite === false || !['127.0.0.1', 'localhost'].includes(endpoint.host)) {
         throw new Error(`No storage is listening at ${endpoint.host}:${endpoint.port}; start Azurite or fix AzureWebJobsStorage.`);
       }
-      azurite = await startAzurite({
+      azuriteOptions = {
         blobPort: endpoint.port,
         queuePort: endpoint.port + 1,
         tablePort: endpoint.port + 2,
         location: options.azuriteLocation ?? path.join(appDir, '.azurite'),
-      });
+      };
+      azurite = await startAzurite(azuriteOptions);
       conn = /UseDevelopmentStorage/i.test(options.connectionString ?? process.env.AzureWebJobsStorage ?? 'UseDevelopmentStorage=true') ? azurite.connectionString : conn;
     }
     backend = new BlobJournalBackend(conn, taskHub);
@@ -196,6 +198,36 @@ export async function startHost(options: StartHostOptions = {}): Promise<Running
   });
 
   let stopping: Promise<void> | undefined;
+  // An Azurite this host started that dies (a chaos run's SIGKILL) is started again on the same
+  // ports and folder; time stands still meanwhile, as the task hub's storage is work in flight.
+  const superviseAzurite = (running: AzuriteProcess): void => {
+    running.child.once('exit', (code, signal) => {
+      if (stopping || !azuriteOptions) return;
+      const hold = hub.time.hold('Azurite is restarting');
+      logger.log({ level: 'warn', msg: `Azurite ended (${signal ?? `exit ${code}`}); starting it again on port ${azuriteOptions.blobPort} in ${azuriteOptions.location}` });
+      void (async () => {
+        for (let attempt = 1; !stopping; attempt++) {
+          try {
+            const next = await startAzurite(azuriteOptions!);
+            if (stopping) {
+              // The host stopped while it was coming back: it goes too.
+              await next.stop();
+              break;
+            }
+            azurite = next;
+            superviseAzurite(azurite);
+            logger.log({ level: 'info', msg: 'Azurite is back' });
+            break;
+          } catch (error) {
+            logger.log({ level: 'warn', msg: `Azurite did not start again (attempt ${attempt}): ${error instanceof Error ? error.message : String(error)}` });
+            await new Promise((r) => setTimeout(r, Math.min(5_000, 500 * attempt)));
+          }
+        }
+        hold.release();
+      })();
+    });
+  };
+  if (azurite) superviseAzurite(azurite);
   return {
     url,
     clock,

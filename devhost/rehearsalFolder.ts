@@ -27,6 +27,8 @@ export const RehearsalRecord = z.strictObject({
   activityJitterMs: z.number().nonnegative().optional(),
   /** The estate file as copied into the folder (absent: sandbox/estate/default.yaml). */
   estateFile: z.string().min(1).optional(),
+  /** The estate runs in a child process (`--estate-process`). */
+  estateProcess: z.boolean().optional(),
   /** The scenario (faults, people behaviour) the run was started with. */
   scenario: z.unknown().optional(),
 });

@@ -24,6 +24,7 @@ import { Activities, InstanceIds } from '../shared/orchestrations/names';
 import type { ClockParticipant } from './durable/timeKeeper';
 import { azuriteConnectionString } from './azurite';
 import { startHost, type RunningHost } from './host';
+import { startEstateProcess } from './estateProcess';
 import { RehearsalFolder, type RehearsalRecord } from './rehearsalFolder';
 import { answerPending, controlRequest, STARTER } from './rehearsalPeople';
 
@@ -92,6 +93,8 @@ interface Options {
   fresh?: boolean;
   /** The estate file (default sandbox/estate/default.yaml); copied into the folder so a resume uses the same. */
   estate?: string;
+  /** Run the estate in a child process, restarted when it dies (chaos runs kill it alone). */
+  estateProcess?: boolean;
 }
 
 /** App settings that point the real app at the simulated estate (what an operator sets in Azure). */
@@ -265,6 +268,7 @@ export async function startRehearsal(windowFile: string, options: StartRehearsal
       ...(options.activityJitterMs ? { activityJitterMs: options.activityJitterMs } : {}),
       ...(options.scenario ? { scenario: options.scenario } : {}),
       ...(estateCopy ? { estateFile: estateCopy } : {}),
+      ...(options.estateProcess ? { estateProcess: true } : {}),
     };
   }
   const loaded = loadWindowFile(windowFile);
@@ -276,10 +280,27 @@ export async function startRehearsal(windowFile: string, options: StartRehearsal
   // The estate follows the host's virtual clock; until the host exists it reads the start.
   const startMs = record.startMs;
   const hostRef: { current?: RunningHost } = {};
-  const sandbox = await startSandbox({ basePort: record.basePort, estate, stateDir: folder.sandboxDir, resume: options.resume === true, clock: { now: () => hostRef.current?.clock.now() ?? startMs } });
-
   const port = record.port;
   const hostUrl = `http://127.0.0.1:${port}`;
+  const now = () => hostRef.current?.clock.now() ?? startMs;
+  const sandbox = record.estateProcess
+    ? await startEstateProcess({
+        basePort: record.basePort,
+        estateFile,
+        stateDir: folder.sandboxDir,
+        clockUrl: `${hostUrl}/admin/devhost/clock`,
+        startMs,
+        fresh: options.resume !== true,
+        now,
+        ...(options.log ? { log: options.log } : {}),
+        // The estate down counts as work in flight: time stands still until it listens again.
+        onDown: () => {
+          const hold = hostRef.current?.hub.time.hold('the simulated estate is restarting');
+          return () => hold?.release();
+        },
+      })
+    : await startSandbox({ basePort: record.basePort, estate, stateDir: folder.sandboxDir, resume: options.resume === true, clock: { now } });
+
   const settingsFile = folder.settingsFile;
   let settings: Record<string, string>;
   let masterKey: string;
@@ -594,6 +615,7 @@ async function main(argv: string[]): Promise<number> {
     .option('--base-port <n>', 'first port of the simulated estate', Number, 7440)
     .option('--keep', 'keep the rehearsal folder (logs, storage) when it ends')
     .option('--estate <file>', 'the simulated estate (default sandbox/estate/default.yaml)')
+    .option('--estate-process', 'run the estate in a child process, started again when it dies (chaos runs kill it alone)')
     .option('--dir <folder>', 'the rehearsal folder (default .mw/rehearsals/<window-id>)')
     .option('--resume', 'continue a rehearsal that was killed, from its folder (task hub, estate, keys)')
     .option('--fresh', "discard an unfinished rehearsal's folder and start over")

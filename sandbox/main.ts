@@ -5,6 +5,7 @@
 import { Command, InvalidArgumentError } from 'commander';
 import os from 'os';
 import path from 'path';
+import { HttpClockFollower } from './core/clock';
 import { DEFAULT_BASE_PORT, LISTENER_NAMES } from './core/ports';
 import { startSandbox } from './core/sandbox';
 
@@ -21,16 +22,22 @@ async function main(): Promise<void> {
     .option('--estate <file>', 'estate YAML (default sandbox/estate/default.yaml)')
     .option('--state-dir <dir>', 'CA, certificate and persisted state', path.join(os.tmpdir(), 'mw-sandbox'))
     .option('--clock-url <url>', 'follow the devhost virtual clock (MW_CLOCK_URL)')
+    .option('--clock-per-request', 'read that clock before every request instead of polling it (exact under the event-driven clock)')
+    .option('--clock-start-ms <ms>', 'the time until that clock first answers (epoch ms)', Number)
     .option('--fresh', 'ignore persisted state and start from the estate file')
+    .option('--exit-with-stdin', 'stop when stdin closes (the process that started it is gone)')
     .parse();
-  const opts = program.opts<{ basePort: number; estate?: string; stateDir: string; clockUrl?: string; fresh?: boolean }>();
+  const opts = program.opts<{ basePort: number; estate?: string; stateDir: string; clockUrl?: string; clockPerRequest?: boolean; clockStartMs?: number; fresh?: boolean; exitWithStdin?: boolean }>();
+  // Per request: the estate of `npm start -- --estate-process`, run by devhost/estateProcess.ts.
+  const clock = opts.clockUrl && opts.clockPerRequest ? new HttpClockFollower(opts.clockUrl, { perRequest: true, ...(opts.clockStartMs !== undefined ? { initialMs: opts.clockStartMs } : {}) }) : undefined;
+  await clock?.start();
 
   const sandbox = await startSandbox({
     basePort: opts.basePort,
     stateDir: opts.stateDir,
     resume: !opts.fresh,
     ...(opts.estate ? { estateFile: path.resolve(opts.estate) } : {}),
-    ...(opts.clockUrl ? { clockUrl: opts.clockUrl } : {}),
+    ...(clock ? { clock } : opts.clockUrl ? { clockUrl: opts.clockUrl } : {}),
   });
   console.log('mw sandbox listening:');
   for (const name of LISTENER_NAMES) console.log(`  ${name.padEnd(11)} ${sandbox.urls[name]}`);
@@ -53,6 +60,11 @@ async function main(): Promise<void> {
   };
   process.on('SIGINT', stop);
   process.on('SIGTERM', stop);
+  if (opts.exitWithStdin) {
+    process.stdin.on('end', stop);
+    process.stdin.on('close', stop);
+    process.stdin.resume();
+  }
 }
 
 main().catch((e: unknown) => {

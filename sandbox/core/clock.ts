@@ -19,6 +19,14 @@ export interface HttpClockFollowerOptions {
   pollIntervalInMs?: number;
   /** Trust for an https clock URL. */
   ca?: string;
+  /**
+   * Read the clock before every request instead of polling (sync()). Exact under the devhost's
+   * event-driven clock: time cannot move while a request to the estate is in flight (its caller
+   * is work the clock waits for), so the reading holds for the whole request.
+   */
+  perRequest?: boolean;
+  /** The time until the host first answers (it may start after the estate). */
+  initialMs?: number;
 }
 
 /**
@@ -35,10 +43,16 @@ export class HttpClockFollower implements ClockSource {
   constructor(
     private readonly url: string,
     private readonly options: HttpClockFollowerOptions = {},
-  ) {}
+  ) {
+    if (options.initialMs !== undefined) {
+      this.baseVirtual = options.initialMs;
+      this.speed = 0;
+    }
+  }
 
   /** Reads the clock once (so `now()` is right from the start) and keeps polling. */
   async start(): Promise<void> {
+    if (this.options.perRequest) return this.sync();
     await this.refresh();
     this.timer = setInterval(() => {
       this.refresh().catch(() => undefined);
@@ -56,6 +70,12 @@ export class HttpClockFollower implements ClockSource {
     const estimate = this.baseVirtual + (Date.now() - this.baseReal) * this.speed;
     this.last = Math.max(this.last, estimate);
     return Math.floor(this.last);
+  }
+
+  /** Before a request (perRequest): a fresh reading, or the last one while the host does not answer. */
+  async sync(): Promise<void> {
+    if (!this.options.perRequest) return;
+    await this.refresh().catch(() => undefined);
   }
 
   /** Fetches one reading from the host. */

@@ -390,6 +390,7 @@ export async function startSandbox(options: StartSandboxOptions = {}): Promise<R
   control.route('GET', '/_sandbox/health', () => ({ status: 200, body: { ok: true } }));
 
   const handle = async (listener: ListenerName, req: IncomingMessage, res: ServerResponse): Promise<void> => {
+    if (clock.sync) await clock.sync();
     const arrivedVirtual = clock.now();
     const arrivedReal = Date.now();
     const url = new URL(req.url ?? '/', 'https://127.0.0.1');

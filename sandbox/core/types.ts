@@ -12,6 +12,8 @@ import type { IncomingHttpHeaders } from 'http';
 export interface ClockSource {
   /** Current (virtual) time, epoch milliseconds. */
   now(): number;
+  /** Brings now() up to date before a request is served (a clock read across processes); never rejects. */
+  sync?(): Promise<void>;
 }
 
 /** A request as a service handler sees it, after routing and body parsing. */

@@ -48,6 +48,16 @@ export function changeActivities({ ports, store }: ActivityDeps) {
         return { previous: entry.action.type === 'dns-restore' ? entry.action.content : record.content };
       }),
 
+    /** The hostnames whose record still has `content` (a page-down that restored nothing checks it is down). */
+    dnsStillAt: (input: { zone: string; hostnames: string[]; content: string }) =>
+      outcome(async () => {
+        const zoneId = await ports.dns.findZoneId(input.zone);
+        if (!zoneId) throw Object.assign(new Error(`zone ${input.zone} not found`), { code: 'ZoneNotFound' });
+        const still: string[] = [];
+        for (const hostname of input.hostnames) if ((await ports.dns.findRecord(zoneId, hostname))?.content === input.content) still.push(hostname);
+        return { still };
+      }),
+
     purgeCache: async (input: { zone: string; hostnames: string[] }) => {
       const zoneId = await ports.dns.findZoneId(input.zone);
       if (zoneId) await ports.dns.purgeCache(zoneId, input.hostnames);

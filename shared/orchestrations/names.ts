@@ -44,6 +44,7 @@ export const Activities = {
   // maintenance page
   setDnsRecord: 'setDnsRecord',
   purgeCache: 'purgeCache',
+  dnsStillAt: 'dnsStillAt',
   startUptimeMaintenance: 'startUptimeMaintenance',
   // consul
   setConsulKey: 'setConsulKey',

@@ -1,5 +1,5 @@
 import { execFile, spawn, type ChildProcess } from 'child_process';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'fs';
 import { get as httpsGet } from 'https';
 import { tmpdir } from 'os';
 import { dirname, join } from 'path';
@@ -25,7 +25,8 @@ export interface LiveWindow {
   stop(): Promise<void>;
 }
 
-const root = join(__dirname, '../..');
+// The checkout: test/e2e from the sources (jest), dist/test/e2e when compiled (bench/fuzz.ts).
+const root = existsSync(join(__dirname, '../../package.json')) ? join(__dirname, '../..') : join(__dirname, '../../..');
 const MW = join(root, 'dist/cli/mw.js');
 
 export async function until<T>(what: string, probe: () => Promise<T | undefined>): Promise<T> {

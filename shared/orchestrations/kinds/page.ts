@@ -1,6 +1,7 @@
 import { Activities, LedgerKeys } from '../names';
 import type { Outcome } from '../contracts';
 import { call, failed, named, notify, ok, undoAll, type KindRunner } from './common';
+import { RetryPolicies } from '../retry';
 import { nowIso } from '../waits';
 
 const dnsKey = (page: string, hostname: string) => LedgerKeys.page(page, 'dns', hostname);
@@ -61,6 +62,14 @@ export const runPage: KindRunner<'maintenance-page'> = function* (sc, spec) {
   const problems = yield* undoAll(sc, keys, { force: true });
   if (spec.cloudflare?.purgeCache) yield call(sc, Activities.purgeCache, { zone: spec.cloudflare.zone, hostnames: spec.cloudflare.hostnames });
   if (problems.length > 0) return failed(sc, `maintenance page ${spec.page} may still be up: ${problems.join('; ')}`);
+  if (spec.cloudflare) {
+    // Down is read back, not taken from the ledger alone: a ledger that lost its saved values
+    // (seen with Azurite killed, docs/benchmarks.md) would otherwise leave the page up, silently.
+    const cf = spec.cloudflare;
+    const left = (yield call(sc, Activities.dnsStillAt, { zone: cf.zone, hostnames: cf.hostnames, content: cf.maintenance }, RetryPolicies.vendorRead())) as Outcome<{ still: string[] }>;
+    if (!left.ok) return failed(sc, `maintenance page ${spec.page} may still be up: could not read its records back: ${left.message}`);
+    if (left.still.length > 0) return failed(sc, `maintenance page ${spec.page} is still up: ${left.still.join(', ')} still point at ${cf.maintenance} and nothing saved says what they had (the window names ${cf.origin}): put them back by hand`);
+  }
   yield* notify(sc, spec.channels, `:white_check_mark: Maintenance page ${named(spec.page, spec.title)} is DOWN; records restored${spec.cloudflare?.purgeCache ? ' and cache purged' : ''}.`, 'down');
   return ok(sc, `maintenance page ${spec.page} down`);
 };

@@ -84,6 +84,7 @@ const allFine = (c: Call): unknown => {
   if (c.name === Activities.runProbes) return { ok: true, failures: [] };
   if (c.name === Activities.resolveServers) return { ok: true, addresses: { 'IC-W25-Web01': '10.0.0.9' } };
   if (c.name === Activities.beginPoolWrite) return { ok: true, members: 3 };
+  if (c.name === Activities.dnsStillAt) return { ok: true, still: [] };
   return { ok: true };
 };
 
@@ -226,3 +227,27 @@ function runbookRunner(step: RunbookStep): KindRunner<never> {
   const runners = { 'maintenance-page': runPage, alerts: runAlerts, takedown: runTakedown } as Record<string, unknown>;
   return runners[step.spec.kind] as KindRunner<never>;
 }
+
+describe('maintenance page down, read back', () => {
+  const step = runbookStep('windows/consul-takedown.yaml', 'take-down');
+  const down: RunbookStep = { ...step, spec: { kind: 'maintenance-page', page: 'public', action: 'down', cloudflare: { zone: 'example.com', hostnames: ['www.example.com', 'my.example.com'], origin: 'origin.example.com', maintenance: 'maint.example.net', purgeCache: false }, pingdomChecks: [], channels: ['#ops'] } };
+  const announced = (calls: Call[]) => calls.some((c) => c.name === Activities.notify && String(c.input.text).includes('is DOWN'));
+
+  it('is announced once the records no longer point at the maintenance target', () => {
+    const calls = drive(runPage, down, allFine);
+    expect(calls.find((c) => c.name === Activities.dnsStillAt)?.input).toMatchObject({ zone: 'example.com', hostnames: ['www.example.com', 'my.example.com'], content: 'maint.example.net' });
+    expect(announced(calls)).toBe(true);
+  });
+
+  it('fails instead when a record still points there (its saved value lost), never saying it is down', () => {
+    const calls = drive(runPage, down, (c) => (c.name === Activities.dnsStillAt ? { ok: true, still: ['www.example.com'] } : allFine(c)));
+    expect(announced(calls)).toBe(false);
+  });
+
+  it('reads each record: the hostnames still at the target', async () => {
+    const records: Record<string, string> = { 'www.example.com': 'maint.example.net', 'my.example.com': 'origin.example.com' };
+    const dns = { findZoneId: async () => 'z1', findRecord: async (_z: string, h: string) => (records[h] ? { id: h, name: h, content: records[h] } : undefined) };
+    const deps = { ports: { dns }, store: {} } as unknown as ActivityDeps;
+    expect(await changeActivities(deps).dnsStillAt({ zone: 'example.com', hostnames: ['www.example.com', 'my.example.com', 'gone.example.com'], content: 'maint.example.net' })).toEqual({ ok: true, still: ['www.example.com'] });
+  });
+});
