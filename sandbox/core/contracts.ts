@@ -335,8 +335,14 @@ export class ContractBook {
       if (hasBody && !operation.requestBody) violations.push({ where: 'request', operation: id, field: 'requestBody', rule: 'the operation takes no body' });
       const text = req.body === undefined && hasBody ? req.rawBody.toString('utf8') : req.body;
       const result = spec.api.validateRequest({ method: req.method.toLowerCase(), path: relative, headers, query, ...(hasBody ? { body: text } : {}) }, operation);
+      // Refused for want of a token, a request is answered before its body is read. Key Vault
+      // answers a request without a token with a 401 challenge naming the authority
+      // (https://learn.microsoft.com/azure/key-vault/general/authentication-requests-and-responses),
+      // and the Azure SDK sends that first request with its body held back (keyvault-common).
+      const challenged = res?.status === 401 && headers.authorization === undefined;
       for (const e of result.errors ?? []) {
         const d = describeError(e, 'request');
+        if (challenged && d.rule === "must have required property 'requestBody'") continue;
         // Query values were checked above for presence; Ajv still checks their types and formats.
         violations.push({ where: 'request', operation: id, ...d });
       }

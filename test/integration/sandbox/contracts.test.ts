@@ -179,4 +179,17 @@ describeChecked('the estate records violations in its call log', () => {
     const node = calls.find((c) => c.listener === 'consul');
     expect(node?.violations).toEqual([expect.objectContaining({ field: 'path', rule: 'no consul spec has PUT /node/bp-apiui-01/v1/agent/maintenance' })]);
   });
+
+  it("a Key Vault challenge request (no token, body held back) is not a missing body; a token without a body is", async () => {
+    const fetchCa = createHttpsFetch({ caPem: env.sandbox.caPem });
+    const before = (await env.calls()).length;
+    const url = `${env.sandbox.urls.keyvault}/secrets/Challenge-Probe?api-version=7.5`;
+    const challenge = await fetchCa(url, { method: 'PUT', headers: { 'content-type': 'application/json' } });
+    expect(challenge.status).toBe(401);
+    await fetchCa(url, { method: 'PUT', headers: { 'content-type': 'application/json', authorization: 'Bearer not-a-token' } });
+    const [first, second] = (await env.calls()).slice(before).filter((c) => c.listener === 'keyvault');
+    expect(first?.operation).toBe('SetSecret');
+    expect(first?.violations ?? []).toEqual([]);
+    expect(second?.violations).toEqual(expect.arrayContaining([expect.objectContaining({ where: 'request', rule: "must have required property 'requestBody'" })]));
+  });
 });
