@@ -18,7 +18,7 @@ export interface ChaosResult {
   kills: number;
   asked: number;
   seed: number;
-  /** Each kill's moment: the number of steps done when it came (plus a seeded 0-1.5 s). */
+  /** Each kill's moment: the number of steps done when it came (plus a seeded 0-1 s). */
   moments: number[];
   /** The last run's output (its end), for a failed run. */
   tail: string;
@@ -94,11 +94,12 @@ export async function chaosRun(workDir: string, referenceReport: string, kills: 
   let finished = false;
   let last = '';
   // Seeded moments spread over the whole window: kill k comes once the progress line says at
-  // least thresholds[k] steps are done (distinct, rising), plus a seeded 0-1.5 s. A moment in
+  // least thresholds[k] steps are done (distinct, rising), plus a seeded 0-1 s. A moment in
   // real time alone would bunch up where the rehearsal is slow or never reach its end.
   const STEPS = 35;
-  // Up to three steps before the end: the last ones finish too close together for a kill to land.
-  const pool = Array.from({ length: STEPS - 3 }, (_, i) => i + 1);
+  // Up to seven steps before the end: the last ones finish within a second or two of each other
+  // (the window's end comes soon after), too close for a kill to land before the process exits.
+  const pool = Array.from({ length: STEPS - 7 }, (_, i) => i + 1);
   for (let i = pool.length - 1; i > 0; i--) {
     const j = Math.floor(random() * (i + 1));
     [pool[i], pool[j]] = [pool[j]!, pool[i]!];
@@ -121,7 +122,7 @@ export async function chaosRun(workDir: string, referenceReport: string, kills: 
       finished = existsSync(report);
       break;
     }
-    const delay = Math.round(random() * 1500);
+    const delay = Math.round(random() * 1000);
     const ended = await Promise.race([run.exit.then(() => true), sleep(delay).then(() => false)]);
     if (ended) {
       last = run.output();

@@ -261,7 +261,7 @@ function docsSection(r: Results): string {
   if (r.chaos) {
     const ch = r.chaos;
     out.push('', '### Chaos (SIGKILL and `--resume`)', '');
-    out.push(`One rehearsal of windows/2025-06-22-monthly.yaml; its process SIGKILLed ${ch.kills} times (asked ${ch.asked}, seed ${ch.seed}): kill k once the progress line showed at least t(k) of the 35 steps done (t = ${ch.moments.join(', ') || '-'}, seeded, distinct) plus a seeded 0-1.5 s, resumed each time with \`npm start -- --resume\`; ${fmt(ch.seconds)} s in all. Final state: ${ch.state}. Compared with an undisturbed run (the load part's, or the one given with --reference):`);
+    out.push(`One rehearsal of windows/2025-06-22-monthly.yaml; its process SIGKILLed ${ch.kills} times (asked ${ch.asked}, seed ${ch.seed}): kill k once the progress line showed at least t(k) of the 35 steps done (t = ${ch.moments.join(', ') || '-'}, seeded, distinct) plus a seeded 0-1 s, resumed each time with \`npm start -- --resume\`; ${fmt(ch.seconds)} s in all. Final state: ${ch.state}. Compared with an undisturbed run (the load part's, or the one given with --reference):`);
     out.push('', '| check | holds | detail |', '|---|---|---|');
     for (const x of ch.checks) out.push(`| ${x.name} | ${x.ok ? 'yes' : '**no**'} | ${x.detail.replace(/\|/g, '\\|').slice(0, 200)} |`);
     out.push('', `Duplicate side effects (patch installs per VM, Slack messages per channel, pipeline runs, Key Vault versions, Mailgun keys, Cloudflare changes and purges, Pingdom and Opsgenie maintenance): ${ch.duplicates.length === 0 ? '0' : ch.duplicates.join('; ')}. Missing ones: ${ch.missing.length === 0 ? '0' : `${ch.missing.slice(0, 8).join('; ')}${ch.missing.length > 8 ? `; and ${ch.missing.length - 8} more` : ''}`}.`);
