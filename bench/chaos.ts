@@ -5,9 +5,8 @@
  */
 import { existsSync, readFileSync, rmSync } from 'node:fs';
 import path from 'node:path';
-import { azuriteConnectionString } from '../devhost/azurite';
 import { seededRandom } from '../shared/random';
-import { azuritePorts, descendants, gone, sleep, startRehearse } from './proc';
+import { descendants, gone, seededPicks, sleep, startRehearse, stepsDone, waitUntil } from './proc';
 import { WINDOW_0622 } from './load';
 
 // The report's estate is the simulated services' snapshot (sandbox/*/state), read loosely here.
@@ -73,15 +72,6 @@ export function finalChecks(report: Doc, reference: Doc): ChaosResult['checks'] 
   ];
 }
 
-async function waitUntil(condition: () => boolean, timeoutMs: number): Promise<boolean> {
-  const until = performance.now() + timeoutMs;
-  while (!condition()) {
-    if (performance.now() > until) return false;
-    await sleep(100);
-  }
-  return true;
-}
-
 export async function chaosRun(workDir: string, referenceReport: string, kills: number, seed: number, limitMs: number): Promise<ChaosResult> {
   const dir = path.join(workDir, 'rehearsal-chaos');
   const report = path.join(workDir, 'chaos-0622.json');
@@ -99,22 +89,14 @@ export async function chaosRun(workDir: string, referenceReport: string, kills: 
   const STEPS = 35;
   // Up to seven steps before the end: the last ones finish within a second or two of each other
   // (the window's end comes soon after), too close for a kill to land before the process exits.
-  const pool = Array.from({ length: STEPS - 7 }, (_, i) => i + 1);
-  for (let i = pool.length - 1; i > 0; i--) {
-    const j = Math.floor(random() * (i + 1));
-    [pool[i], pool[j]] = [pool[j]!, pool[i]!];
-  }
-  const thresholds = pool.slice(0, Math.min(kills, pool.length)).sort((a, b) => a - b);
-  // An Azurite of its own on free ports (kept in the folder's record for --resume): the default
-  // one on 10000 may be another rehearsal's, which takes it away when that rehearsal ends.
-  const blob = await azuritePorts();
-  const storage = azuriteConnectionString({ blob, queue: blob + 1, table: blob + 2 });
+  const thresholds = seededPicks(random, 1, STEPS - 7, kills);
   while (thresholds.length < kills) thresholds.push(thresholds.at(-1) ?? 1);
   for (let i = 0; i <= kills && performance.now() - started < limitMs; i++) {
-    const args = i === 0 ? [WINDOW_0622, '--port', '0', '--base-port', '0', '--storage', storage] : [WINDOW_0622, '--resume'];
+    // A fresh rehearsal runs its own Azurite on free ports, kept in its folder for --resume.
+    const args = i === 0 ? [WINDOW_0622, '--port', '0', '--base-port', '0'] : [WINDOW_0622, '--resume'];
     const run = startRehearse([...args, '--dir', dir, '--report', report]);
     // The most steps any progress line of this run shows (a resumed run starts where its hub is).
-    const reached = i < kills ? await waitUntil(() => Math.max(0, ...[...run.output().matchAll(/done (\d+)\//g)].map((m) => Number(m[1]))) >= thresholds[i]! || run.child.exitCode !== null, limitMs) : undefined;
+    const reached = i < kills ? await waitUntil(() => stepsDone(run.output()) >= thresholds[i]! || run.child.exitCode !== null, limitMs) : undefined;
     if (i === kills || !reached || run.child.exitCode !== null) {
       const code = await Promise.race([run.exit, sleep(limitMs).then(() => 'limit' as const)]);
       if (code === 'limit') run.kill();

@@ -7,11 +7,10 @@
  */
 import { existsSync, readFileSync, rmSync } from 'node:fs';
 import path from 'node:path';
-import { azuriteConnectionString } from '../devhost/azurite';
 import { seededRandom } from '../shared/random';
 import { type ChaosResult, finalChecks, sideEffects } from './chaos';
 import { WINDOW_0622 } from './load';
-import { azuritePorts, descendants, sleep, startRehearse } from './proc';
+import { descendants, seededPicks, sleep, startRehearse, stepsDone, waitUntil } from './proc';
 
 // The report's estate is read loosely, as in bench/chaos.ts.
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
@@ -39,26 +38,8 @@ export interface OutagesResult {
   runs: OutageRun[];
 }
 
-const stepsDone = (out: string) => Math.max(0, ...[...out.matchAll(/done (\d+)\//g)].map((m) => Number(m[1])));
-
 /** `count` distinct step counts in 2..31, seeded, rising. */
-function moments(random: () => number, count: number): number[] {
-  const pool = Array.from({ length: 30 }, (_, i) => i + 2);
-  for (let i = pool.length - 1; i > 0; i--) {
-    const j = Math.floor(random() * (i + 1));
-    [pool[i], pool[j]] = [pool[j]!, pool[i]!];
-  }
-  return pool.slice(0, count).sort((a, b) => a - b);
-}
-
-async function waitUntil(condition: () => boolean, timeoutMs: number): Promise<boolean> {
-  const until = performance.now() + timeoutMs;
-  while (!condition()) {
-    if (performance.now() > until) return false;
-    await sleep(100);
-  }
-  return true;
-}
+const moments = (random: () => number, count: number): number[] => seededPicks(random, 2, 31, count);
 
 async function outageRun(name: string, workDir: string, reference: Doc, args: string[], kills: number[], kill: (pid: number, dir: string) => number | undefined, back: (out: string, dir: string, n: number) => boolean, limitMs: number): Promise<OutageRun> {
   const dir = path.join(workDir, `rehearsal-${name.replace(/\W+/g, '-')}`);
@@ -123,14 +104,9 @@ export async function outagesRun(workDir: string, referenceReport: string, seed:
     }
   };
   const estateBack = (out: string, _dir: string, n: number) => (out.match(/the estate is back/g) ?? []).length >= n;
-  // Each run with an Azurite of its own on free ports (the host starts it; it is the rehearsal
-  // process's only child): the default one on 10000 may be another rehearsal's, which takes it
-  // away when it ends, and a kill must never hit it.
-  const storage = async () => {
-    const blob = await azuritePorts();
-    return azuriteConnectionString({ blob, queue: blob + 1, table: blob + 2 });
-  };
-  runs.push(await outageRun('estate SIGKILL', workDir, reference, ['--estate-process', '--storage', await storage()], moments(random, estateKills), estatePid, estateBack, limitMs));
+  // Each rehearsal runs an Azurite of its own on free ports (the host starts it: the rehearsal
+  // process's only child), so a kill never hits another run's.
+  runs.push(await outageRun('estate SIGKILL', workDir, reference, ['--estate-process'], moments(random, estateKills), estatePid, estateBack, limitMs));
   const azuritePid = (pid: number) => descendants(pid)[0];
   const azuriteBack = (_out: string, dir: string) => {
     try {
@@ -140,7 +116,7 @@ export async function outagesRun(workDir: string, referenceReport: string, seed:
     }
   };
   // Once per rehearsal, in a few rehearsals: what a kill loses depends on when Azurite last saved.
-  for (let i = 1; i <= azuriteRuns; i++) runs.push(await outageRun(`Azurite SIGKILL ${i}`, workDir, reference, ['--storage', await storage()], moments(random, 1), azuritePid, azuriteBack, limitMs));
+  for (let i = 1; i <= azuriteRuns; i++) runs.push(await outageRun(`Azurite SIGKILL ${i}`, workDir, reference, [], moments(random, 1), azuritePid, azuriteBack, limitMs));
   return { seed, runs };
 }
 

@@ -5,7 +5,6 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
-import { isListening } from '../devhost/azurite';
 
 export const ROOT = path.resolve(__dirname, '..', '..');
 export const REHEARSE = path.join(ROOT, 'dist', 'devhost', 'rehearse.js');
@@ -122,14 +121,25 @@ export class RssSampler {
   }
 }
 
-/**
- * Three free consecutive ports for an Azurite of the run's own (so a kill never hits another
- * one), below the ephemeral range: outgoing connections never take them, even while it restarts.
- */
-export async function azuritePorts(): Promise<number> {
-  for (let i = 0; i < 100; i++) {
-    const p = 20_000 + Math.floor(Math.random() * 12_000);
-    if (!(await isListening(p)) && !(await isListening(p + 1)) && !(await isListening(p + 2))) return p;
+/** Resolves true once `condition` holds, false after `timeoutMs`; checked every 100 ms. */
+export async function waitUntil(condition: () => boolean, timeoutMs: number): Promise<boolean> {
+  const until = performance.now() + timeoutMs;
+  while (!condition()) {
+    if (performance.now() > until) return false;
+    await sleep(100);
   }
-  throw new Error('no three free consecutive ports for Azurite');
+  return true;
+}
+
+/** The most steps any progress line of a rehearsal's output shows done. */
+export const stepsDone = (out: string): number => Math.max(0, ...[...out.matchAll(/done (\d+)\//g)].map((m) => Number(m[1])));
+
+/** `count` distinct numbers from `from` to `to`, drawn by `random` (seeded), in rising order. */
+export function seededPicks(random: () => number, from: number, to: number, count: number): number[] {
+  const pool = Array.from({ length: to - from + 1 }, (_, i) => i + from);
+  for (let i = pool.length - 1; i > 0; i--) {
+    const j = Math.floor(random() * (i + 1));
+    [pool[i], pool[j]] = [pool[j]!, pool[i]!];
+  }
+  return pool.slice(0, Math.min(count, pool.length)).sort((a, b) => a - b);
 }

@@ -138,6 +138,19 @@ export function* settle(sc: StepContext, key: string, state: 'undone' | 'kept', 
 }
 
 /**
+ * Waits for `task` to its end; an abort meanwhile is only noted (`abortRequested`), so work
+ * already started on servers is seen through and the caller starts nothing new.
+ */
+export function* throughAbort(sc: StepContext, task: Task): Generator<Task, void, unknown> {
+  if (!sc.abortRequested && !sc.abort.isCompleted) {
+    const winner = (yield sc.context.df.Task.any([task, sc.abort])) as Task;
+    if (winner !== sc.abort) return;
+    sc.abortRequested = true;
+  }
+  yield task;
+}
+
+/**
  * Watches long operations: durable timer, then one activity that checks them all,
  * until none is running, the deadline passes or the step is aborted.
  */
@@ -160,16 +173,7 @@ export function* monitor<T>(
     } else {
       // Work already started on a server (a patch) is watched to its end even after an abort,
       // which is only noted here so the caller starts nothing new.
-      const timer = sc.context.df.createTimer(new Date(sc.context.df.currentUtcDateTime.getTime() + sc.input.pollMinutes * 60_000));
-      if (!sc.abortRequested && !sc.abort.isCompleted) {
-        const winner = (yield sc.context.df.Task.any([timer, sc.abort])) as Task;
-        if (winner === sc.abort) {
-          sc.abortRequested = true;
-          yield timer;
-        }
-      } else {
-        yield timer;
-      }
+      yield* throughAbort(sc, sc.context.df.createTimer(new Date(sc.context.df.currentUtcDateTime.getTime() + sc.input.pollMinutes * 60_000)));
     }
     const polled = (yield call(sc, pollActivity, { tokens: pending }, RetryPolicies.vendorRead())) as Record<string, Progress<T>>;
     const next: Record<string, string> = {};

@@ -6,7 +6,7 @@ import { abortSignal, nowIso, sleep } from '../waits';
 
 /** How long a batch waits for another batch to give capacity back before the line stops. */
 const CAPACITY_WAIT_MINUTES = 180;
-import { call, failed, keyOf, milestones, monitor, notify, ok, remember, settle, stepContext, suppressAlerts, writePool, type KindRunner, type StepContext } from './common';
+import { call, failed, keyOf, milestones, monitor, notify, ok, remember, settle, stepContext, suppressAlerts, throughAbort, writePool, type KindRunner, type StepContext } from './common';
 import type { StepSpec } from '../../window/runbook';
 
 type PatchSpec = Extract<StepSpec, { kind: 'patch' }>;
@@ -132,15 +132,7 @@ function* runChunk(sc: StepContext, chunkNo: number, chunkId: string, members: S
   const own = Object.fromEntries(members.map((m) => [m.name, addresses[m.name]!]));
   const input: ChunkInput = { step: sc.input, chunkId, members, addresses: own };
   const chunk = sc.context.df.callSubOrchestrator(Orchestrations.patchChunk, input, InstanceIds.patchChunk(sc.context.df.instanceId, chunkNo));
-  if (!sc.abortRequested && !sc.abort.isCompleted) {
-    const winner = (yield sc.context.df.Task.any([chunk, sc.abort])) as Task;
-    if (winner === sc.abort) {
-      sc.abortRequested = true;
-      yield chunk;
-    }
-  } else {
-    yield chunk;
-  }
+  yield* throughAbort(sc, chunk);
   return chunk.result as ChunkResult;
 }
 
