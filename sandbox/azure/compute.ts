@@ -14,6 +14,7 @@ import { armRoute, armUrl, page, parseIsoDuration, type ArmRequest } from './arm
 import { ArmErrors, armError } from './errors';
 import { guidOf, isoOf, type AzureModel, type OperationState, type VmState } from './model';
 import { runPowerShell } from './runscript';
+import { registerRunCommands } from './runCommands';
 import type { ArmList, ArmWire, Jsonify } from './wire';
 
 type VmEnvelope = 'id' | 'name' | 'type' | 'location' | 'tags' | 'zones' | 'etag';
@@ -380,6 +381,7 @@ export function registerCompute(router: Router, model: AzureModel): void {
     const op = model.startOperation({ kind: 'runCommand', provider: 'Microsoft.Compute', resourceId: vmId(model, vm), vm: vm.name, input: body.data }, (model.estate?.actionSeconds.runCommand ?? 20) * 1000);
     return accepted(model, req, op);
   });
+  registerRunCommands(router, model, { findVm, isVm, busyConflict, vmId: (vm) => vmId(model, vm) });
   armRoute(router, model, 'POST', `${VMS}/:vm/restart`, (req) => {
     const vm = findVm(req);
     if (!isVm(vm)) return vm;

@@ -34,6 +34,17 @@ export interface CommandRecord {
   effects: string[];
 }
 
+/** One managed run command (`virtualMachines/{vm}/runCommands/{name}`): the resource and the run it started. */
+export interface ManagedRunCommandState {
+  name: string;
+  location: string;
+  tags?: Record<string, string>;
+  /** The validated `properties` of the last PUT. */
+  properties: Record<string, unknown>;
+  /** The operation running (or that ran) the script. */
+  operationId: string;
+}
+
 /** Runtime state of one simulated VM. */
 export interface VmState {
   name: string;
@@ -58,6 +69,8 @@ export interface VmState {
   nicPools: string[];
   appPools: Record<string, { recycles: number; lastRecycledAt?: string }>;
   commands: CommandRecord[];
+  /** Managed run commands by name (lower-cased, as ARM names are case-insensitive). */
+  runCommands: Record<string, ManagedRunCommandState>;
   probe: { healthy: boolean; failAfterPatch: boolean };
   /** Operation currently holding the VM (install/assess/runCommand/restart). */
   busyOperationId?: string;
@@ -70,7 +83,7 @@ export interface VmState {
 /** A long-running operation: InProgress until `endsAt` on the (virtual) clock. */
 export interface OperationState {
   id: string;
-  kind: 'installPatches' | 'assessPatches' | 'runCommand' | 'restart' | 'applicationGatewayUpdate';
+  kind: 'installPatches' | 'assessPatches' | 'runCommand' | 'managedRunCommand' | 'restart' | 'applicationGatewayUpdate';
   provider: 'Microsoft.Compute' | 'Microsoft.Network';
   resourceId: string;
   vm?: string;
@@ -208,6 +221,7 @@ export class AzureModel {
         scheduledTasks: { ...vm.scheduledTasks },
         appPools: Object.fromEntries(vm.appPools.map((p) => [p, { recycles: 0 }])),
         commands: [],
+        runCommands: {},
         nicPools: [],
         probe: { ...vm.probe },
         rebootPending: false,

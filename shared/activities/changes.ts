@@ -1,6 +1,7 @@
 import type { LedgerAction, LedgerEntry } from '../orchestrations/contracts';
 import type { ActivityDeps } from './types';
 import { outcome } from './outcome';
+import { runCommandName } from './runNames';
 import type { HostResult, HostStep, WindowsServiceState } from '../ports/hosts';
 
 /** Where a host change stands between calls: reading what was there, or setting it. */
@@ -126,7 +127,7 @@ export function changeActivities({ ports, store }: ActivityDeps) {
     setWorkerService: (input: { windowId: string; node: string; service: string; enabled: boolean; ledger: LedgerRef; resume?: HostResume }) =>
       outcome(async () => {
         const state: WindowsServiceState = input.enabled ? { startType: 'Automatic', running: true } : { startType: 'Disabled', running: false };
-        const set = async (step?: HostStep) => hostPhase(step ?? (await ports.hosts.begin({ op: 'setService', node: input.node, service: input.service, state })), 'set', () => ({}));
+        const set = async (step?: HostStep) => hostPhase(step ?? (await ports.hosts.begin({ op: 'setService', node: input.node, service: input.service, state }, runCommandName(input.windowId, input.ledger.key, 'set'))), 'set', () => ({}));
         const recordAndSet = async (before: WindowsServiceState) => {
           await remember(input.windowId, input.ledger, { type: 'worker-service-on', node: input.node, service: input.service, before });
           return set();
@@ -135,13 +136,13 @@ export function changeActivities({ ports, store }: ActivityDeps) {
         if (input.resume?.phase === 'read') return hostPhase(await ports.hosts.check(input.resume.token), 'read', (r) => recordAndSet(r as WindowsServiceState));
         const saved = await store.getLedger(input.windowId, input.ledger.key);
         if (saved?.action.type === 'worker-service-on' && saved.action.before) return recordAndSet(saved.action.before);
-        return hostPhase(await ports.hosts.begin({ op: 'getService', node: input.node, service: input.service }), 'read', (r) => recordAndSet(r as WindowsServiceState));
+        return hostPhase(await ports.hosts.begin({ op: 'getService', node: input.node, service: input.service }, runCommandName(input.windowId, input.ledger.key, 'read')), 'read', (r) => recordAndSet(r as WindowsServiceState));
       }),
 
     /** Reads the task first and records whether it was enabled; Run Commands checked as above. */
     setScheduledTask: (input: { windowId: string; node: string; task: string; enabled: boolean; ledger: LedgerRef; resume?: HostResume }) =>
       outcome(async () => {
-        const set = async (step?: HostStep) => hostPhase(step ?? (await ports.hosts.begin({ op: 'setTask', node: input.node, task: input.task, enabled: input.enabled })), 'set', () => ({}));
+        const set = async (step?: HostStep) => hostPhase(step ?? (await ports.hosts.begin({ op: 'setTask', node: input.node, task: input.task, enabled: input.enabled }, runCommandName(input.windowId, input.ledger.key, 'set'))), 'set', () => ({}));
         const recordAndSet = async (wasEnabled: boolean) => {
           await remember(input.windowId, input.ledger, { type: 'scheduled-task-on', node: input.node, task: input.task, wasEnabled });
           return set();
@@ -150,7 +151,7 @@ export function changeActivities({ ports, store }: ActivityDeps) {
         if (input.resume?.phase === 'read') return hostPhase(await ports.hosts.check(input.resume.token), 'read', (r) => recordAndSet((r as { enabled: boolean }).enabled));
         const saved = await store.getLedger(input.windowId, input.ledger.key);
         if (saved?.action.type === 'scheduled-task-on' && saved.action.wasEnabled !== undefined) return recordAndSet(saved.action.wasEnabled);
-        return hostPhase(await ports.hosts.begin({ op: 'getTask', node: input.node, task: input.task }), 'read', (r) => recordAndSet((r as { enabled: boolean }).enabled));
+        return hostPhase(await ports.hosts.begin({ op: 'getTask', node: input.node, task: input.task }, runCommandName(input.windowId, input.ledger.key, 'read')), 'read', (r) => recordAndSet((r as { enabled: boolean }).enabled));
       }),
   };
 }

@@ -1,5 +1,6 @@
 import type { HttpCheck, PatchBeginInput, PoolWriteInput, ProbeOutcome, Progress, ResolvedPool, Server } from '../orchestrations/contracts';
 import type { PoolMember, PoolRef, RunCommandRequest } from '../ports';
+import { runCommandName } from './runNames';
 import type { ActivityDeps } from './types';
 import { outcome } from './outcome';
 
@@ -111,7 +112,7 @@ export function estateActivities({ ports, store }: ActivityDeps) {
         const mark = `op:${input.key}`;
         const existing = await store.getMark(input.windowId, mark);
         if (existing) return { token: existing };
-        const token = await ports.compute.beginRunCommand(input.server.vmId, input.request);
+        const token = await ports.compute.beginRunCommand(input.server.vmId, input.request, runCommandName(input.windowId, input.key));
         await store.setMark(input.windowId, mark, token);
         return { token };
       }),

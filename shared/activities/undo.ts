@@ -5,6 +5,7 @@ import type { ActivityDeps } from './types';
 import { nextMembers } from './estate';
 import { outcome } from './outcome';
 import { HOST_CHECK_SECONDS } from './changes';
+import { runCommandName } from './runNames';
 
 /**
  * Undoes one ledger entry by key and marks it undone. Used by steps that reverse
@@ -22,7 +23,7 @@ export function undoActivities(deps: ActivityDeps) {
         const entry = await store.getLedger(input.windowId, input.key);
         if (!entry || entry.state === 'undone') return { skipped: true };
         if (entry.state === 'kept' && !input.force) return { skipped: true, kept: true };
-        const pending = await applyInverse(deps, entry.action, Date.parse(input.at), input.resume);
+        const pending = await applyInverse(deps, entry.action, Date.parse(input.at), input.resume, (...parts) => runCommandName(input.windowId, input.key, 'undo', ...parts));
         if (pending) return { pending: { resume: pending, afterSeconds: HOST_CHECK_SECONDS } };
         await store.settleLedger(input.windowId, input.key, 'undone');
         return { skipped: false };
@@ -34,7 +35,14 @@ export function undoActivities(deps: ActivityDeps) {
 export type UndoResume = { phase: 'pool'; token: string } | { phase: 'host'; token: string } | { phase: 'recycle'; index: number; token?: string };
 
 /** Applies an inverse, or starts it and says where it got to (undefined once done). */
-async function applyInverse({ ports }: ActivityDeps, action: LedgerAction, nowMs: number, resume?: UndoResume): Promise<UndoResume | undefined> {
+async function applyInverse(
+  { ports }: ActivityDeps,
+  action: LedgerAction,
+  nowMs: number,
+  resume: UndoResume | undefined,
+  /** The managed run command name for this entry's inverse and `parts` (one name per script run). */
+  runName: (...parts: string[]) => string,
+): Promise<UndoResume | undefined> {
   switch (action.type) {
     case 'pool-add':
     case 'pool-remove': {
@@ -83,12 +91,12 @@ async function applyInverse({ ports }: ActivityDeps, action: LedgerAction, nowMs
       await ports.consul.setNodeMaintenance(action.node, false, 'maintenance over');
       return undefined;
     case 'worker-service-on': {
-      const step = resume?.phase === 'host' ? await ports.hosts.check(resume.token) : await ports.hosts.begin({ op: 'setService', node: action.node, service: action.service, state: action.before ?? { startType: 'Automatic', running: true } });
+      const step = resume?.phase === 'host' ? await ports.hosts.check(resume.token) : await ports.hosts.begin({ op: 'setService', node: action.node, service: action.service, state: action.before ?? { startType: 'Automatic', running: true } }, runName('set'));
       return step.state === 'running' ? { phase: 'host', token: step.token } : undefined;
     }
     case 'scheduled-task-on': {
       if (action.wasEnabled === false) return undefined;
-      const step = resume?.phase === 'host' ? await ports.hosts.check(resume.token) : await ports.hosts.begin({ op: 'setTask', node: action.node, task: action.task, enabled: true });
+      const step = resume?.phase === 'host' ? await ports.hosts.check(resume.token) : await ports.hosts.begin({ op: 'setTask', node: action.node, task: action.task, enabled: true }, runName('set'));
       return step.state === 'running' ? { phase: 'host', token: step.token } : undefined;
     }
     case 'secret-rollback': {
@@ -101,7 +109,7 @@ async function applyInverse({ ports }: ActivityDeps, action: LedgerAction, nowMs
       // reached never changed. Each recycle is checked on later calls, never waited for here.
       for (; index < action.recycle.length; index++, token = undefined) {
         const server = action.recycle[index]!;
-        token ??= await ports.compute.beginRunCommand(server.vmId, { script: RECYCLE_IIS, shell: 'powershell', parameters: {} });
+        token ??= await ports.compute.beginRunCommand(server.vmId, { script: RECYCLE_IIS, shell: 'powershell', parameters: {} }, runName('recycle', server.name));
         const progress = await ports.compute.pollRunCommand(token);
         if (progress.state === 'failed') throw Object.assign(new Error(`IIS recycle on ${server.name}: ${progress.message}`), { code: progress.code });
         if (progress.state === 'running') return { phase: 'recycle', index, token: progress.resumeToken };

@@ -42,6 +42,12 @@ export interface ComputeClient {
   getVm(vmId: string): Promise<VmSummary>;
   beginInstallPatches(vmId: string, request: PatchRequest): Promise<string>;
   pollInstallPatches(resumeToken: string): Promise<OperationProgress<PatchOutcome>>;
-  beginRunCommand(vmId: string, request: RunCommandRequest): Promise<string>;
+  /**
+   * Starts a script as the VM's managed run command `runName`, or follows the run of that name
+   * when it already exists (a retry whose first reply was lost): a name is never sent twice, so
+   * the script runs at most once per name. Callers make the name from the window, step, server
+   * and purpose (shared/activities/runNames.ts).
+   */
+  beginRunCommand(vmId: string, request: RunCommandRequest, runName: string): Promise<string>;
   pollRunCommand(resumeToken: string): Promise<OperationProgress<RunCommandOutcome>>;
 }

@@ -26,8 +26,12 @@ export type HostStep = { state: 'running'; token: string } | { state: 'done'; re
  * reached, so a caller can record what was there before and put back exactly that.
  */
 export interface WindowsHostClient {
-  /** Starts a request; a setter that did not reach the asked state fails when checked. */
-  begin(request: HostRequest): Promise<HostStep>;
+  /**
+   * Starts a request; a setter that did not reach the asked state fails when checked. `runName`
+   * names this one run (deterministic, shared/activities/runNames.ts): a retry with the same name
+   * follows the run already started instead of running the script again.
+   */
+  begin(request: HostRequest, runName: string): Promise<HostStep>;
   /** Checks a running request once. */
   check(token: string): Promise<HostStep>;
 }

@@ -1,4 +1,4 @@
-import { restorePoller, type ComputeManagementClient, type LastPatchInstallationSummary, type RunCommandResult, type VirtualMachineInstallPatchesParameters, type VirtualMachineInstallPatchesResult } from '@azure/arm-compute';
+import { restorePoller, type ComputeManagementClient, type LastPatchInstallationSummary, type VirtualMachineInstallPatchesParameters, type VirtualMachineRunCommand, type VirtualMachineInstallPatchesResult } from '@azure/arm-compute';
 import type { NetworkManagementClient } from '@azure/arm-network';
 import type { OperationState, PollerLike } from '@azure/core-lro';
 import { z } from 'zod';
@@ -20,7 +20,8 @@ export const MAX_PATCH_MINUTES = 235;
 /**
  * Which long-running VM operation a resume token belongs to. `installPatchesRunning`: an install
  * found already running on the VM (ours, whose first reply was lost), followed through the VM's
- * instance view because its operation URL is unknown.
+ * instance view because its operation URL is unknown. `runCommand`: a managed run command, whose
+ * token state is the run command's name (followed by reading the named resource).
  */
 type ComputeOperation = 'installPatches' | 'installPatchesRunning' | 'runCommand';
 
@@ -65,20 +66,23 @@ function operationFailure(e: unknown, fallbackCode: string): { state: 'failed'; 
   return { state: 'failed', code: m?.[1] ?? fallbackCode, message: (m?.[2] ?? message).split('\n')[0]?.slice(0, 500) ?? '' };
 }
 
-/** "Script exited with code N." is how RunPowerShellScript reports a non-zero exit on StdErr. */
-const EXIT_LINE = /Script exited with code (-?\d+)\./;
+/** A managed run command's name: a resource name, as runCommandName (shared/activities/runNames.ts) makes them. */
+const RUN_NAME = /^[A-Za-z0-9][A-Za-z0-9_.-]{0,79}$/;
 
-function toRunOutcome(result: RunCommandResult): RunCommandOutcome {
-  const statuses = result.value ?? [];
-  const text = (kind: 'StdOut' | 'StdErr'): string =>
-    statuses
-      .filter((s) => (s.code ?? '').split('/')[1]?.toLowerCase() === kind.toLowerCase())
-      .map((s) => s.message ?? '')
-      .join('\n');
-  const stdout = text('StdOut');
-  const stderr = text('StdErr');
-  const exit = EXIT_LINE.exec(stderr);
-  return { exitCode: exit ? Number(exit[1]) : 0, stdout, stderr };
+/**
+ * Where a managed run command stands, from its instance view. Failed with an exit code is a
+ * script that ran and exited non-zero: the outcome, for the caller to judge as before.
+ */
+function runProgress(run: VirtualMachineRunCommand, vm: string, runName: string, resumeToken: string): OperationProgress<RunCommandOutcome> {
+  const view = run.instanceView;
+  const state = view?.executionState ?? 'Unknown';
+  const outcome = (): RunCommandOutcome => ({ exitCode: view?.exitCode ?? 0, stdout: view?.output ?? '', stderr: view?.error ?? '' });
+  if (state === 'Succeeded') return { state: 'succeeded', result: outcome() };
+  if (state === 'Failed' && view?.exitCode !== undefined && view.exitCode !== 0) return { state: 'succeeded', result: outcome() };
+  if (state === 'Failed' || state === 'TimedOut' || state === 'Canceled' || run.provisioningState === 'Failed') {
+    return { state: 'failed', code: `RunCommand${state}`, message: `run command ${runName} on ${vm} ended ${state}${view?.executionMessage ? `: ${view.executionMessage.slice(0, 300)}` : ''}` };
+  }
+  return { state: 'running', resumeToken };
 }
 
 function toPatchOutcome(r: VirtualMachineInstallPatchesResult): PatchOutcome {
@@ -108,9 +112,12 @@ function toPatchOutcome(r: VirtualMachineInstallPatchesResult): PatchOutcome {
 export class AzureComputeClient implements ComputeClient {
   private readonly compute: PerSubscription<ComputeManagementClient>;
   private readonly network: PerSubscription<NetworkManagementClient>;
+  /** For the run command PUT only: the pipeline must not send it again after a lost reply. */
+  private readonly computeOnce: PerSubscription<ComputeManagementClient>;
 
   constructor(options: AzureComputeClientOptions) {
     this.compute = new PerSubscription((sub) => createComputeClient(sub, options));
+    this.computeOnce = new PerSubscription((sub) => createComputeClient(sub, { ...options, retry: { ...options.retry, maxRetries: 0 } }));
     this.network = new PerSubscription((sub) => createNetworkClient(sub, options));
   }
 
@@ -216,25 +223,56 @@ export class AzureComputeClient implements ComputeClient {
     };
   }
 
-  /** Starts run command (RunPowerShellScript or RunShellScript), the POST only. */
-  async beginRunCommand(vmId: string, request: RunCommandRequest): Promise<string> {
+  /**
+   * Starts the script as the managed run command `runName` (`PUT .../runCommands/{name}`, the PUT
+   * only, asynchronous execution), after reading that name: when it exists, an earlier attempt
+   * created it and lost the reply, so this follows that run and never sends the name again (the
+   * REST reference does not say whether a PUT of an existing run command runs it again). The
+   * PUT goes without the pipeline's own retries for the same reason; a failure is transient and
+   * the activity's retry reads the name first. The script runs in the VM's OS shell (PowerShell on
+   * Windows, the default shell on Linux).
+   */
+  async beginRunCommand(vmId: string, request: RunCommandRequest, runName: string): Promise<string> {
     const id = parseResourceId(vmId, 'Microsoft.Compute', 'virtualMachines', 'vmId');
     if (request.script.length === 0) throw new TypeError('script must have at least one line');
+    if (!RUN_NAME.test(runName)) throw new TypeError(`runName must be 1-80 letters, digits, '-', '_' or '.', starting with a letter or digit: got '${runName.slice(0, 100)}'`);
     const client = this.compute.get(id.subscriptionId);
-    const commandId = request.shell === 'shell' ? 'RunShellScript' : 'RunPowerShellScript';
+    const token = encodeToken('runCommand', vmId, runName);
+    if (await this.findRun(client, id, runName)) return token;
+    const vm = await callAzure(`get VM ${id.name}`, () => client.virtualMachines.get(id.resourceGroup, id.name));
     const parameters = Object.entries(request.parameters).map(([name, value]) => ({ name, value }));
-    return callAzure(`start ${commandId} on ${id.name}`, async () => {
-      const poller = client.virtualMachines.runCommand(id.resourceGroup, id.name, { commandId, script: request.script, ...(parameters.length > 0 ? { parameters } : {}) });
+    const body: VirtualMachineRunCommand = {
+      location: vm.location,
+      source: { script: request.script.join('\n') },
+      ...(parameters.length > 0 ? { parameters } : {}),
+      asyncExecution: true,
+    };
+    return callAzure(`start run command ${runName} on ${id.name}`, async () => {
+      const poller = this.computeOnce.get(id.subscriptionId).virtualMachineRunCommands.createOrUpdate(id.resourceGroup, id.name, runName, body);
       await poller.submitted();
-      return encodeToken('runCommand', vmId, await poller.serialize());
+      return token;
     });
   }
 
-  /** One status check; the exit code comes from StdErr's "Script exited with code N." line, else 0. */
+  /** One read of the named run command with its instance view (`executionState`, `exitCode`, `output`, `error`). */
   async pollRunCommand(resumeToken: string): Promise<OperationProgress<RunCommandOutcome>> {
     const token = decodeToken(resumeToken, 'runCommand');
-    const progress = await this.pollOnce(token, (c, state) => restorePoller(c, state, c.virtualMachines.runCommand));
-    return progress.state === 'succeeded' ? { state: 'succeeded', result: toRunOutcome(progress.result) } : progress;
+    const runName = token.state;
+    if (!RUN_NAME.test(runName)) throw new TypeError('resumeToken holds no run command name');
+    const id = parseResourceId(token.vmId, 'Microsoft.Compute', 'virtualMachines', 'vmId');
+    const run = await this.findRun(this.compute.get(id.subscriptionId), id, runName);
+    if (!run) return { state: 'failed', code: 'RunCommandNotFound', message: `run command ${runName} on ${id.name} no longer exists` };
+    return runProgress(run, id.name, runName, resumeToken);
+  }
+
+  /** The named run command with its instance view, or undefined when there is none (404). */
+  private async findRun(client: ComputeManagementClient, id: { resourceGroup: string; name: string }, runName: string): Promise<VirtualMachineRunCommand | undefined> {
+    try {
+      return await client.virtualMachineRunCommands.getByVirtualMachine(id.resourceGroup, id.name, runName, { expand: 'instanceView' });
+    } catch (e) {
+      if ((e as { statusCode?: number }).statusCode === 404) return undefined;
+      throw toAzurePortError(`read run command ${runName} on ${id.name}`, e);
+    }
   }
 
   /** Restores the poller from the token, sends one poll and reports where the operation stands. */

@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import { z } from 'zod';
 import type { ComputeClient, RunCommandOutcome } from '../../ports/compute';
 import type { HostRequest, HostResult, HostStep, WindowsHostClient, WindowsServiceState } from '../../ports/hosts';
@@ -54,8 +55,8 @@ function requireName(what: string, value: string): string {
 }
 
 /**
- * {@link WindowsHostClient} through Azure VM Run Command (`POST .../virtualMachines/{vm}/runCommand`,
- * `RunPowerShellScript`): each call is one short PowerShell script that acts with the built-in
+ * {@link WindowsHostClient} through Azure managed Run Commands (`PUT .../virtualMachines/{vm}/runCommands/{name}`,
+ * PowerShell on Windows): each call is one short PowerShell script that acts with the built-in
  * cmdlets (`Stop-Service`, `Set-Service -StartupType`, `Start-Service`, `Disable-/Enable-ScheduledTask`)
  * and prints the object afterwards as JSON, which is what the call reports. Names travel as script
  * parameters. A script that fails (StdErr, or no JSON) is a permanent error naming the machine;
@@ -69,10 +70,10 @@ export class RunCommandWindowsHosts implements WindowsHostClient {
     this.sleep = options.sleep ?? ((ms) => new Promise((r) => setTimeout(r, ms)));
   }
 
-  async begin(request: HostRequest): Promise<HostStep> {
+  async begin(request: HostRequest, runName: string): Promise<HostStep> {
     const script = scriptOf(request);
     const machine = requireName('node', request.node);
-    const run = await this.options.compute.beginRunCommand(this.options.vmIdOf(machine), { script: [...HEADER, ...script.body], shell: 'powershell', parameters: script.parameters });
+    const run = await this.options.compute.beginRunCommand(this.options.vmIdOf(machine), { script: [...HEADER, ...script.body], shell: 'powershell', parameters: script.parameters }, runName);
     return { state: 'running', token: JSON.stringify({ request, run } satisfies HostToken) };
   }
 
@@ -107,7 +108,8 @@ export class RunCommandWindowsHosts implements WindowsHostClient {
 
   /** Runs one request to its end, polling in place. */
   private async run(request: HostRequest): Promise<HostResult> {
-    let step = await this.begin(request);
+    // Waited for in place, never retried by a durable host: a fresh name each time.
+    let step = await this.begin(request, `mw-tool-${request.op}-${randomUUID()}`);
     const interval = this.options.pollIntervalInMs ?? 5000;
     const deadline = this.options.timeoutInMs ?? 180_000;
     for (let waited = 0; step.state === 'running'; waited += interval) {

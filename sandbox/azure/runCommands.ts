@@ -1,0 +1,129 @@
+import type { VirtualMachineRunCommand } from '@azure/arm-compute';
+import { z } from 'zod';
+import type { Router, SandboxResponse } from '../core/types';
+import { armRoute, type ArmRequest } from './armhttp';
+import { ArmErrors } from './errors';
+import { isoOf, type AzureModel, type ManagedRunCommandState, type OperationState, type VmState } from './model';
+import { runPowerShell } from './runscript';
+import type { ArmWire } from './wire';
+
+/**
+ * Managed run commands (VirtualMachineRunCommands_CreateOrUpdate and _GetByVirtualMachine,
+ * sandbox/specs/azure-compute.yaml): a named child resource of the VM whose PUT runs a script and
+ * whose GET with `$expand=instanceView` reports the run. A PUT of a name that exists runs the
+ * script again here: the REST reference does not say it does not, so the app must never do it.
+ */
+
+type RunCommandWire = ArmWire<VirtualMachineRunCommand, 'id' | 'name' | 'type' | 'location' | 'tags'>;
+
+const Parameter = z.object({ name: z.string(), value: z.string() });
+const RunCommandPut = z.object({
+  location: z.string().min(1),
+  tags: z.record(z.string(), z.string()).optional(),
+  properties: z.object({
+    source: z.object({ script: z.string().optional(), scriptUri: z.string().optional(), commandId: z.string().optional(), scriptShell: z.string().optional() }).passthrough(),
+    parameters: z.array(Parameter).optional(),
+    protectedParameters: z.array(Parameter).optional(),
+    asyncExecution: z.boolean().optional(),
+    timeoutInSeconds: z.number().int().nonnegative().optional(),
+    treatFailureAsDeploymentFailure: z.boolean().optional(),
+  }).passthrough(),
+});
+type RunCommandPut = z.infer<typeof RunCommandPut>;
+
+/** What the finished run left: the instance view's exitCode, output and error. */
+interface RunResult {
+  exitCode: number;
+  output: string;
+  error: string;
+}
+
+/** What the Compute routes share with these. */
+export interface VmRouteHelpers {
+  findVm: (req: ArmRequest) => VmState | SandboxResponse;
+  isVm: (x: VmState | SandboxResponse) => x is VmState;
+  busyConflict: (vm: VmState, action: string) => SandboxResponse | undefined;
+  vmId: (vm: VmState) => string;
+}
+
+const RUN_COMMANDS = '/subscriptions/:sub/resourceGroups/:rg/providers/Microsoft.Compute/virtualMachines/:vm/runCommands/:runCommand';
+
+function invalid(error: z.ZodError): SandboxResponse {
+  const issue = error.issues[0];
+  const target = issue ? issue.path.join('.') : '';
+  return { status: 400, body: { error: { code: 'InvalidParameter', message: `Parameter '${target}' is invalid: ${issue?.message ?? 'invalid'}`, target } } };
+}
+
+/** executionState as Azure reports it: Running while the operation runs, then Succeeded, or Failed for a non-zero exit. */
+function runWire(model: AzureModel, vm: VmState, run: ManagedRunCommandState, vmResourceId: string, withInstanceView: boolean): RunCommandWire {
+  const op = model.operations.get(run.operationId);
+  const result = op?.result as RunResult | undefined;
+  const done = op !== undefined && op.status !== 'InProgress';
+  const executionState = !done ? 'Running' : op.status === 'Failed' || (result?.exitCode ?? 0) !== 0 ? 'Failed' : 'Succeeded';
+  const asyncExecution = run.properties.asyncExecution === true;
+  return {
+    id: `${vmResourceId}/runCommands/${run.name}`,
+    name: run.name,
+    type: 'Microsoft.Compute/virtualMachines/runCommands',
+    location: run.location,
+    ...(run.tags ? { tags: run.tags } : {}),
+    properties: {
+      ...(run.properties as NonNullable<RunCommandWire['properties']>),
+      provisioningState: asyncExecution || done ? 'Succeeded' : 'Creating',
+      ...(withInstanceView && op
+        ? {
+            instanceView: {
+              executionState,
+              ...(done ? { executionMessage: executionState === 'Succeeded' ? 'Execution completed' : 'Execution failed', exitCode: result?.exitCode ?? 1, output: result?.output ?? '', error: result?.error ?? '' } : {}),
+              startTime: isoOf(op.startedAt),
+              ...(done ? { endTime: isoOf(op.endsAt) } : {}),
+            },
+          }
+        : {}),
+    },
+  };
+}
+
+/** Runs the script at the end of the operation, as RunPowerShellScript does (Windows); other sources are not simulated. */
+function installFinisher(model: AzureModel): void {
+  model.finishers.set('managedRunCommand', (op: OperationState) => {
+    const vm = op.vm ? model.vm(op.vm) : undefined;
+    if (!vm) return;
+    const body = op.input as RunCommandPut;
+    const script = body.properties.source.script;
+    const params = body.properties.parameters ?? [];
+    const outcome =
+      vm.osType === 'Windows' && script !== undefined
+        ? runPowerShell(vm, script.split('\n'), params, isoOf(op.endsAt))
+        : { stdout: '', stderr: 'This run command source is not simulated.', exitCode: 1, effects: [] };
+    vm.commands.push({ operationId: op.id, commandId: 'RunCommands', at: isoOf(op.endsAt), exitCode: outcome.exitCode, effects: outcome.effects });
+    const result: RunResult = { exitCode: outcome.exitCode, output: outcome.stdout, error: outcome.stderr };
+    op.result = result;
+  });
+}
+
+/** Registers `PUT` and `GET .../virtualMachines/{vm}/runCommands/{runCommandName}`. */
+export function registerRunCommands(router: Router, model: AzureModel, h: VmRouteHelpers): void {
+  installFinisher(model);
+  armRoute(router, model, 'PUT', RUN_COMMANDS, (req) => {
+    const vm = h.findVm(req);
+    if (!h.isVm(vm)) return vm;
+    const body = RunCommandPut.safeParse(req.body);
+    if (!body.success) return invalid(body.error);
+    const conflict = h.busyConflict(vm, 'runCommands');
+    if (conflict) return conflict;
+    const name = req.params.runCommand ?? '';
+    const existed = vm.runCommands[name.toLowerCase()] !== undefined;
+    const op = model.startOperation({ kind: 'managedRunCommand', provider: 'Microsoft.Compute', resourceId: h.vmId(vm), vm: vm.name, input: body.data }, (model.estate?.actionSeconds.runCommand ?? 20) * 1000);
+    const run: ManagedRunCommandState = { name, location: body.data.location, ...(body.data.tags ? { tags: body.data.tags } : {}), properties: body.data.properties, operationId: op.id };
+    vm.runCommands[name.toLowerCase()] = run;
+    return { status: existed ? 200 : 201, body: runWire(model, vm, run, h.vmId(vm), false) };
+  });
+  armRoute(router, model, 'GET', RUN_COMMANDS, (req) => {
+    const vm = h.findVm(req);
+    if (!h.isVm(vm)) return vm;
+    const run = vm.runCommands[(req.params.runCommand ?? '').toLowerCase()];
+    if (!run) return ArmErrors.resourceNotFound(`Microsoft.Compute/virtualMachines/${vm.name}/runCommands`, req.params.runCommand ?? '', vm.resourceGroup);
+    return { status: 200, body: runWire(model, vm, run, h.vmId(vm), (req.query.get('$expand') ?? '').toLowerCase() === 'instanceview') };
+  });
+}
