@@ -1,3 +1,8 @@
+import { AzureComputeClient } from '../../../shared/adapters/azure/compute';
+import { estateActivities } from '../../../shared/activities/estate';
+import { RECYCLE_IIS } from '../../../shared/orchestrations/contracts';
+import type { ArmStateView } from '../sandbox/azure/harness';
+import { estate } from '../sandbox/azure/harness';
 import { createDevOpsConnection } from '../../../shared/adapters/devops/client';
 import { DevOpsPipelineClient } from '../../../shared/adapters/devops/pipelines';
 import { SlackChatClient } from '../../../shared/adapters/slack/chat';
@@ -49,6 +54,29 @@ describe('activities under a lost reply (the change applied, its answer lost)', 
     expect(retried).toMatchObject({ ok: true, runId: runs.at(-1)?.id });
     // The retry started nothing: the one POST to the Runs API is the one whose reply was lost.
     expect((await env.calls({ listener: 'devops', method: 'POST', path: '*/runs' })).map((c) => c.reset)).toEqual(['after']);
+  });
+
+  it('beginRunCommand: the retry reads the named run command and follows it instead of running the script again', async () => {
+    // As composed for the app: the SDK retries, except the run command PUT (the adapter sends that once).
+    const compute = new AzureComputeClient({ credential: env.armCredential(), endpoint: env.sandbox.urls.arm, caPem: env.sandbox.caPem, retry: { maxRetries: 2, retryDelayInMs: 1 } });
+    const { beginRunCommand, pollRunCommands } = estateActivities(deps({ compute }));
+    const vmId = `/subscriptions/${estate.subscriptionId}/resourceGroups/RG-WEB-PRD/providers/Microsoft.Compute/virtualMachines/IC-Web8`;
+    const input = { windowId: 'w-lost', key: 'run-1:recycle:recycle-iis:IC-Web8', server: { name: 'IC-Web8', vmId, host: 'ic-web8' }, request: { script: RECYCLE_IIS, shell: 'powershell' as const, parameters: {} } };
+    const recycles = async () => (await env.state<ArmStateView['arm']>('arm')).virtualMachines['IC-Web8']?.appPools.MyIIS?.recycles ?? 0;
+    const before = await recycles();
+    await env.addFaults(lostReply('arm', 'PUT', '*/virtualMachines/IC-Web8/runCommands/*'));
+
+    await rejectionOf(beginRunCommand(input));
+    const retried = await beginRunCommand(input);
+    expect(retried.ok).toBe(true);
+    const token = retried.ok ? retried.token : '';
+    env.clock.advance(60_000);
+    expect(await pollRunCommands({ tokens: { 'IC-Web8': token } })).toMatchObject({ 'IC-Web8': { state: 'succeeded', result: { exitCode: 0, stdout: expect.stringContaining('IIS recycled') } } });
+
+    // One script run: the one PUT is the one whose reply was lost; the retry only read the name.
+    expect(await recycles()).toBe(before + 1);
+    expect((await env.calls({ listener: 'arm', method: 'PUT', path: '*/IC-Web8/runCommands/*' })).map((c) => c.reset)).toEqual(['after']);
+    expect((await env.calls({ listener: 'arm', method: 'GET', path: '*/IC-Web8/runCommands/*' })).map((c) => c.status)).toEqual([404, 200, 200]);
   });
 
   it('notify: the retry finds the posted message in the channel history instead of posting it again', async () => {
