@@ -61,6 +61,8 @@ function runWire(model: AzureModel, vm: VmState, run: ManagedRunCommandState, vm
   const done = op !== undefined && op.status !== 'InProgress';
   const executionState = !done ? 'Running' : op.status === 'Failed' || (result?.exitCode ?? 0) !== 0 ? 'Failed' : 'Succeeded';
   const asyncExecution = run.properties.asyncExecution === true;
+  // Azure never returns protected parameters or the run-as password.
+  const { protectedParameters: _protected, runAsPassword: _password, ...shown } = run.properties;
   return {
     id: `${vmResourceId}/runCommands/${run.name}`,
     name: run.name,
@@ -68,7 +70,7 @@ function runWire(model: AzureModel, vm: VmState, run: ManagedRunCommandState, vm
     location: run.location,
     ...(run.tags ? { tags: run.tags } : {}),
     properties: {
-      ...(run.properties as NonNullable<RunCommandWire['properties']>),
+      ...(shown as NonNullable<RunCommandWire['properties']>),
       provisioningState: asyncExecution || done ? 'Succeeded' : 'Creating',
       ...(withInstanceView && op
         ? {
@@ -91,7 +93,7 @@ function installFinisher(model: AzureModel): void {
     if (!vm) return;
     const body = op.input as RunCommandPut;
     const script = body.properties.source.script;
-    const params = body.properties.parameters ?? [];
+    const params = [...(body.properties.parameters ?? []), ...(body.properties.protectedParameters ?? [])];
     const outcome =
       vm.osType === 'Windows' && script !== undefined
         ? runPowerShell(vm, script.split('\n'), params, isoOf(op.endsAt))

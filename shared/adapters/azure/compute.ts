@@ -244,7 +244,8 @@ export class AzureComputeClient implements ComputeClient {
     const body: VirtualMachineRunCommand = {
       location: vm.location,
       source: { script: request.script.join('\n') },
-      ...(parameters.length > 0 ? { parameters } : {}),
+      // Protected: a named run command keeps its `parameters` for anyone who can read it; protected ones are not returned.
+      ...(parameters.length > 0 ? { protectedParameters: parameters } : {}),
       asyncExecution: true,
     };
     return callAzure(`start run command ${runName} on ${id.name}`, async () => {

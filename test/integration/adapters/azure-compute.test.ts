@@ -120,7 +120,8 @@ describe('AzureComputeClient against the simulated ARM', () => {
     const token = await compute.beginInstallPatches(vmId('IC-Web4'), PATCH);
     await expect(compute.pollRunCommand(token)).rejects.toThrow(/belongs to a installPatches operation, not runCommand/);
     // A second start while the first runs: ARM's 409 OperationNotAllowed "still in progress" is worth a retry later.
-    await expectTransient(compute.beginRunCommand(vmId('IC-Web4'), { script: ['Write-Output hi'], shell: 'powershell', parameters: {} }), 'azure', 409);
+    await expectTransient(compute.beginRunCommand(vmId('IC-Web4'), { script: ['Write-Output hi'], shell: 'powershell', parameters: {} }, 'mw-test-busy'), 'azure', 409);
+    await expect(compute.beginRunCommand(vmId('IC-Web4'), { script: ['Write-Output hi'], shell: 'powershell', parameters: {} }, 'no spaces/or slashes')).rejects.toThrow(TypeError);
 
     await env.addFaults({ listener: 'arm', method: 'GET', path: '*/operations/*', status: 503 });
     const outage = await expectTransient(newCompute().pollInstallPatches(token), 'azure', 503);
@@ -130,10 +131,11 @@ describe('AzureComputeClient against the simulated ARM', () => {
     expect(succeeded(await newCompute().pollInstallPatches(token)).status).toBe('Succeeded');
   });
 
-  it('runs commands: stdout and stderr from the result, exit code from "Script exited with code N.", parameters passed', async () => {
+  it('runs commands as named managed run commands: output, error and exit code from the instance view, parameters protected', async () => {
     const compute = newCompute();
+    let runs = 0;
     const run = async (vm: string, script: string[], parameters: Record<string, string> = {}, shell: 'powershell' | 'shell' = 'powershell') => {
-      const token = await compute.beginRunCommand(vmId(vm), { script, shell, parameters });
+      const token = await compute.beginRunCommand(vmId(vm), { script, shell, parameters }, `mw-test-${++runs}`);
       const running = await newCompute().pollRunCommand(token);
       expect(running.state).toBe('running');
       env.clock.advance(MINUTE);
@@ -141,15 +143,24 @@ describe('AzureComputeClient against the simulated ARM', () => {
     };
     expect(await run('IC-Web5', ['Restart-WebAppPool -Name $pool', 'Write-Output "recycled"'], { pool: 'MyIIS' })).toEqual({ exitCode: 0, stdout: 'recycled', stderr: '' });
     expect((await arm()).virtualMachines['IC-Web5']?.appPools.MyIIS?.recycles).toBe(1);
-    const post = (await env.calls({ listener: 'arm', method: 'POST', path: '*/IC-Web5/runCommand' }))[0];
+    const put = (await env.calls({ listener: 'arm', method: 'PUT', path: '*/IC-Web5/runCommands/mw-test-1' }))[0];
     // The call log redacts parameter values; the recycled MyIIS pool above shows the value arrived.
-    expect(post?.body).toEqual({ commandId: 'RunPowerShellScript', script: ['Restart-WebAppPool -Name $pool', 'Write-Output "recycled"'], parameters: [{ name: 'pool', value: '[redacted]' }] });
+    expect(put?.body).toEqual({
+      location: expect.any(String),
+      properties: { source: { script: 'Restart-WebAppPool -Name $pool\nWrite-Output "recycled"' }, protectedParameters: [{ name: 'pool', value: '[redacted]' }], asyncExecution: true },
+    });
 
-    expect(await run('IC-Web6', ['Write-Output "checking"', 'exit 3'])).toEqual({ exitCode: 3, stdout: 'checking', stderr: 'Script exited with code 3.' });
+    expect(await run('IC-Web6', ['Write-Output "checking"', 'exit 3'])).toMatchObject({ exitCode: 3, stdout: 'checking' });
     expect((await arm()).virtualMachines['IC-Web6']?.commands.at(-1)?.exitCode).toBe(3);
 
-    await run('IC-Web6', ['uptime'], {}, 'shell');
-    const shellPost = (await env.calls({ listener: 'arm', method: 'POST', path: '*/IC-Web6/runCommand' })).at(-1);
-    expect(shellPost?.body).toMatchObject({ commandId: 'RunShellScript', script: ['uptime'] });
+    // A name that exists is followed, never sent again: the script ran once.
+    const again = await compute.beginRunCommand(vmId('IC-Web5'), { script: ['Restart-WebAppPool -Name $pool'], shell: 'powershell', parameters: { pool: 'MyIIS' } }, 'mw-test-1');
+    expect(succeeded(await compute.pollRunCommand(again)).stdout).toBe('recycled');
+    expect((await arm()).virtualMachines['IC-Web5']?.appPools.MyIIS?.recycles).toBe(1);
+    expect(await env.calls({ listener: 'arm', method: 'PUT', path: '*/IC-Web5/runCommands/*' })).toHaveLength(1);
+
+    // A run that vanished is a failure naming it, not a success.
+    const gone = JSON.stringify({ v: 1, op: 'runCommand', vmId: vmId('IC-Web5'), state: 'mw-test-never' });
+    expect(await compute.pollRunCommand(gone)).toMatchObject({ state: 'failed', code: 'RunCommandNotFound' });
   });
 });

@@ -37,19 +37,20 @@ describe('RunCommandWindowsHosts: worker services and scheduled tasks through Az
     expect((await vm('bp-worker-02'))?.services).toMatchObject({ 'BillPay.PaymentProcessor': 'Running', 'BillPay.FileImportWorker': 'Stopped' });
     expect((await vm('bp-worker-02'))?.startTypes).toMatchObject({ 'BillPay.PaymentProcessor': 'Automatic', 'BillPay.FileImportWorker': 'Manual' });
 
-    // What went over the wire: RunPowerShellScript with the name as a parameter, never in the script.
-    const posts = await env.calls({ listener: 'arm', method: 'POST', path: '*/virtualMachines/bp-worker-02/runCommand' });
-    const disable = posts[2]?.body as { commandId: string; script: string[]; parameters: { name: string; value: string }[] };
-    expect(disable.commandId).toBe('RunPowerShellScript');
-    expect(disable.parameters.map((p) => p.name)).toEqual(['Name']);
-    expect(disable.script).toEqual([
+    // What went over the wire: one named managed run command per call, the name as a parameter, never in the script.
+    const puts = await env.calls({ listener: 'arm', method: 'PUT', path: '*/virtualMachines/bp-worker-02/runCommands/*' });
+    expect(new Set(puts.map((c) => c.path)).size).toBe(puts.length);
+    const disable = (puts[2]?.body as { properties: { source: { script: string }; protectedParameters: { name: string; value: string }[]; asyncExecution: boolean } }).properties;
+    expect(disable.asyncExecution).toBe(true);
+    expect(disable.protectedParameters.map((p) => p.name)).toEqual(['Name']);
+    expect(disable.source.script.split('\n')).toEqual([
       'param([string]$Name, [string]$Path)',
       "$ErrorActionPreference = 'Stop'",
       'Stop-Service -Name $Name -Force',
       'Set-Service -Name $Name -StartupType Disabled',
       'Get-Service -Name $Name | Select-Object -Property Name, Status, StartType | ConvertTo-Json -Compress',
     ]);
-    expect(disable.script.join('\n')).not.toContain('BillPay');
+    expect(disable.source.script).not.toContain('BillPay');
   });
 
   it('disables and re-enables scheduled tasks by name or folder path, and leaves an already-disabled one alone when told', async () => {
