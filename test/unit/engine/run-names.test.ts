@@ -1,0 +1,32 @@
+import { runCommandName } from '../../../shared/activities/runNames';
+
+/** A managed run command name the adapter accepts (shared/adapters/azure/compute.ts). */
+const RESOURCE_NAME = /^[A-Za-z0-9][A-Za-z0-9_.-]{0,79}$/;
+
+describe('runCommandName: one deterministic name per window, step, server and purpose', () => {
+  it('gives the same name for the same parts, so a retry finds the run it started', () => {
+    expect(runCommandName('2025-06-22-monthly', 'run-1:recycle:recycle-rotate:IC-Web1')).toBe(runCommandName('2025-06-22-monthly', 'run-1:recycle:recycle-rotate:IC-Web1'));
+  });
+
+  it('gives different names when any part differs, also past the trimmed readable prefix', () => {
+    const long = 'x'.repeat(200);
+    const names = [
+      runCommandName('w', `${long}:IC-Web1`),
+      runCommandName('w', `${long}:IC-Web2`),
+      runCommandName('w', long, 'read'),
+      runCommandName('w', long, 'set'),
+      runCommandName('w2', long, 'set'),
+      runCommandName('w', 'a:b'),
+      runCommandName('w', 'a', 'b'),
+    ];
+    expect(new Set(names).size).toBe(names.length);
+  });
+
+  it('is a valid resource name of at most 64 characters whatever the keys hold', () => {
+    for (const parts of [['2025-06-22-monthly', 'run-1:step/with spaces:IC-Web1'], ['w', 'é€:\\', 'undo', 'recycle', 'IC-Web10'], ['--', '::']]) {
+      const name = runCommandName(parts[0]!, ...parts.slice(1));
+      expect(name).toMatch(RESOURCE_NAME);
+      expect(name.length).toBeLessThanOrEqual(64);
+    }
+  });
+});
