@@ -58,6 +58,24 @@ export function changeActivities({ ports, store }: ActivityDeps) {
         return { still };
       }),
 
+    /**
+     * Points the records still at `from` back at `to` (the window's declared origin): the page-down
+     * fallback when the saved values were lost. Idempotent: a record already moved is left alone.
+     */
+    pointDnsBack: (input: { zone: string; hostnames: string[]; from: string; to: string }) =>
+      outcome(async () => {
+        const zoneId = await ports.dns.findZoneId(input.zone);
+        if (!zoneId) throw Object.assign(new Error(`zone ${input.zone} not found`), { code: 'ZoneNotFound' });
+        const moved: string[] = [];
+        for (const hostname of input.hostnames) {
+          const record = await ports.dns.findRecord(zoneId, hostname);
+          if (record?.content !== input.from) continue;
+          await ports.dns.setRecordContent(zoneId, record.id, input.to);
+          moved.push(hostname);
+        }
+        return { moved };
+      }),
+
     purgeCache: async (input: { zone: string; hostnames: string[] }) => {
       const zoneId = await ports.dns.findZoneId(input.zone);
       if (zoneId) await ports.dns.purgeCache(zoneId, input.hostnames);

@@ -72,6 +72,19 @@ export function secretActivities({ ports }: ActivityDeps) {
         return versionsOf(info.version, info.tags);
       }),
 
+    /**
+     * Tags the new version as rolled out to every server, in Key Vault itself: the restore walk reads
+     * this tag, not only its own record, before it would roll a finished rotation back (a record
+     * lost from storage must never undo a rotation silently).
+     */
+    markRolledOut: (input: { windowId: string; vault: string; name: string; version: string }) =>
+      outcome(async () => {
+        const info = (await ports.secrets.listVersions(input.vault, input.name)).find((v) => v.version === input.version);
+        if (!info) throw Object.assign(new Error(`version ${input.version} of ${input.name} not found`), { code: 'SecretNotFound' });
+        if (info.tags[ROLLED_OUT_TAG] !== 'true') await ports.secrets.setVersionTags(input.vault, input.name, input.version, { ...info.tags, [ROLLED_OUT_TAG]: 'true' });
+        return {};
+      }),
+
     /** Makes `toVersion`'s value current again (as a new version) and disables the failed one. */
     rollbackSecret: (input: { windowId: string; vault: string; name: string; toVersion: string; disableVersion: string }) =>
       outcome(async () => {
@@ -79,6 +92,24 @@ export function secretActivities({ ports }: ActivityDeps) {
         return {};
       }),
   };
+}
+
+/** The tag `markRolledOut` puts on a version every server took. */
+export const ROLLED_OUT_TAG = 'mwRolledOut';
+
+/**
+ * Whether the restore walk must leave this rotation alone, from Key Vault and Mailgun rather than
+ * the ledger: the new version is tagged rolled out (the rotation finished), or rolling back would
+ * put a Mailgun key that no longer exists back in use (an error: a person decides).
+ */
+export async function rotationFinished(ports: ActivityDeps['ports'], input: { vault: string; name: string; toVersion: string; disableVersion: string }): Promise<boolean> {
+  const versions = await ports.secrets.listVersions(input.vault, input.name);
+  if (versions.find((v) => v.version === input.disableVersion)?.tags[ROLLED_OUT_TAG] === 'true') return true;
+  const keyId = versions.find((v) => v.version === input.toVersion)?.tags.mailgunKeyId;
+  if (keyId && !versions.some((v) => v.tags.mwRollbackOf === input.disableVersion) && !(await ports.mail.listKeys()).some((k) => k.id === keyId)) {
+    throw Object.assign(new Error(`rolling ${input.name} back would bring back Mailgun key ${keyId}, which no longer exists: left on version ${input.disableVersion}; decide by hand`), { code: 'PreviousKeyGone' });
+  }
+  return false;
 }
 
 /** Idempotent: the rollback version is found by its tag, so a retry (or the restore walk after the step) adds none. */

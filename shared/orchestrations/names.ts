@@ -45,6 +45,7 @@ export const Activities = {
   setDnsRecord: 'setDnsRecord',
   purgeCache: 'purgeCache',
   dnsStillAt: 'dnsStillAt',
+  pointDnsBack: 'pointDnsBack',
   startUptimeMaintenance: 'startUptimeMaintenance',
   // consul
   setConsulKey: 'setConsulKey',
@@ -57,6 +58,7 @@ export const Activities = {
   deleteMailgunKey: 'deleteMailgunKey',
   generateMachineKey: 'generateMachineKey',
   rollbackSecret: 'rollbackSecret',
+  markRolledOut: 'markRolledOut',
 } as const;
 
 export type ActivityName = (typeof Activities)[keyof typeof Activities];

@@ -12,4 +12,6 @@ export interface SecretStoreClient {
   setSecret(vault: string, name: string, value: string, tags: Record<string, string>): Promise<SecretVersionInfo>;
   listVersions(vault: string, name: string): Promise<SecretVersionInfo[]>;
   setVersionEnabled(vault: string, name: string, version: string, enabled: boolean): Promise<void>;
+  /** Replaces one version's tags (Key Vault's Update Secret; the value is untouched). */
+  setVersionTags(vault: string, name: string, version: string, tags: Record<string, string>): Promise<void>;
 }

@@ -109,6 +109,14 @@ export class KeyVaultSecretStore implements SecretStoreClient {
     await callAzure(`${enabled ? 'enable' : 'disable'} version ${version} of secret ${label}/${name}`, () => client.updateSecretProperties(name, version, { enabled }));
   }
 
+  /** Replaces one version's tags (metadata only; the value is untouched). */
+  async setVersionTags(vault: string, name: string, version: string, tags: Record<string, string>): Promise<void> {
+    checkSecretName(name);
+    checkVersion(version);
+    const { client, label } = this.clientFor(vault);
+    await callAzure(`tag version ${version} of secret ${label}/${name}`, () => client.updateSecretProperties(name, version, { tags }));
+  }
+
   /** The client for a vault name or URL, and how to name the vault in messages. */
   private clientFor(vault: string, once = false): { client: SecretClient; label: string } {
     const trimmed = vault.trim();

@@ -60,6 +60,7 @@ export const runPage: KindRunner<'maintenance-page'> = function* (sc, spec) {
   ];
   // A page a failed run kept up is taken down too: this step is the order to (a person's, or the window's).
   const problems = yield* undoAll(sc, keys, { force: true });
+  let fallback: string | undefined;
   if (spec.cloudflare?.purgeCache) yield call(sc, Activities.purgeCache, { zone: spec.cloudflare.zone, hostnames: spec.cloudflare.hostnames });
   if (problems.length > 0) return failed(sc, `maintenance page ${spec.page} may still be up: ${problems.join('; ')}`);
   if (spec.cloudflare) {
@@ -68,8 +69,16 @@ export const runPage: KindRunner<'maintenance-page'> = function* (sc, spec) {
     const cf = spec.cloudflare;
     const left = (yield call(sc, Activities.dnsStillAt, { zone: cf.zone, hostnames: cf.hostnames, content: cf.maintenance }, RetryPolicies.vendorRead())) as Outcome<{ still: string[] }>;
     if (!left.ok) return failed(sc, `maintenance page ${spec.page} may still be up: could not read its records back: ${left.message}`);
-    if (left.still.length > 0) return failed(sc, `maintenance page ${spec.page} is still up: ${left.still.join(', ')} still point at ${cf.maintenance} and nothing saved says what they had (the window names ${cf.origin}): put them back by hand`);
+    if (left.still.length > 0) {
+      // Nothing saved says what they had: the window's declared origin is where down goes (the
+      // pre-flight warns beforehand when a record points elsewhere), said loudly to the failure channels.
+      const back = (yield call(sc, Activities.pointDnsBack, { zone: cf.zone, hostnames: left.still, from: cf.maintenance, to: cf.origin })) as Outcome<{ moved: string[] }>;
+      if (!back.ok) return failed(sc, `maintenance page ${spec.page} is still up: ${left.still.join(', ')} still point at ${cf.maintenance}, nothing saved says what they had, and pointing them at the window's origin ${cf.origin} failed (${back.message}): put them back by hand`);
+      if (cf.purgeCache) yield call(sc, Activities.purgeCache, { zone: cf.zone, hostnames: left.still });
+      fallback = `${left.still.join(', ')} had no saved value (lost from storage) and now point at the window's origin ${cf.origin}`;
+      yield* notify(sc, sc.input.failureChannels, `:warning: ${sc.input.step.title}: ${fallback}. Check they serve the site.`, 'origin-fallback');
+    }
   }
   yield* notify(sc, spec.channels, `:white_check_mark: Maintenance page ${named(spec.page, spec.title)} is DOWN; records restored${spec.cloudflare?.purgeCache ? ' and cache purged' : ''}.`, 'down');
-  return ok(sc, `maintenance page ${spec.page} down`);
+  return ok(sc, `maintenance page ${spec.page} down${fallback ? `; ${fallback}` : ''}`);
 };

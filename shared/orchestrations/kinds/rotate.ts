@@ -88,7 +88,10 @@ export const runRotation: KindRunner<'rotate-secret'> = function* (sc, spec) {
     if (result.aborted) return aborted(sc, `during roll-out batch ${n}; the restore walk rolls ${rolled.map((s) => s.name).join(', ')} back`);
     if (result.error) return yield* rollback(`roll-out batch ${n} failed: ${result.error}`);
   }
-  // Every server runs the new version: the roll-out is final, nothing to put back.
+  // Every server runs the new version: the roll-out is final, nothing to put back. Key Vault
+  // says so first, so a ledger record lost from storage cannot let the restore walk undo it.
+  const marked = (yield call(sc, Activities.markRolledOut, { windowId, vault: secret.vault, name: secret.name, version: created.version })) as Outcome<object>;
+  if (!marked.ok) return failed(sc, `rolled out to every server, but Key Vault could not record it (${marked.message}); the restore walk rolls it back to the previous version`);
   yield* settle(sc, inverseKey, 'undone', 'rolled out to every server');
 
   if (created.previousKeyId && spec.deleteOldKeyAfter.length > 0) {

@@ -46,6 +46,10 @@ describe('KeyVaultSecretStore against the simulated Key Vault', () => {
     await store.setVersionEnabled('kv-ic-shared-prd', 'Mailgun-ApiKey', created.version, false);
     const after = await store.listVersions('kv-ic-shared-prd', 'Mailgun-ApiKey');
     expect(after.find((v) => v.version === created.version)).toMatchObject({ enabled: false, tags: { mwRotation: 'w1:rotate' } });
+    // Tags are replaced on that version alone (Update Secret), the value untouched.
+    await store.setVersionTags('kv-ic-shared-prd', 'Mailgun-ApiKey', created.version, { mwRotation: 'w1:rotate', mwRolledOut: 'true' });
+    expect((await store.listVersions('kv-ic-shared-prd', 'Mailgun-ApiKey')).find((v) => v.version === created.version)?.tags).toEqual({ mwRotation: 'w1:rotate', mwRolledOut: 'true' });
+    await store.setVersionTags('kv-ic-shared-prd', 'Mailgun-ApiKey', created.version, { mwRotation: 'w1:rotate' });
     const disabled = await expectPermanent(store.getSecretValue('kv-ic-shared-prd', 'Mailgun-ApiKey', created.version), /is disabled/, [V1]);
     expect(disabled.message).toContain(`kv-ic-shared-prd/Mailgun-ApiKey/${created.version}`);
 

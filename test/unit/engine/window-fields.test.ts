@@ -239,9 +239,34 @@ describe('maintenance page down, read back', () => {
     expect(announced(calls)).toBe(true);
   });
 
-  it('fails instead when a record still points there (its saved value lost), never saying it is down', () => {
-    const calls = drive(runPage, down, (c) => (c.name === Activities.dnsStillAt ? { ok: true, still: ['www.example.com'] } : allFine(c)));
+  it('points a record whose saved value was lost at the window\'s origin, and says so to the failure channels', () => {
+    const calls = drive(runPage, down, (c) => (c.name === Activities.dnsStillAt ? { ok: true, still: ['www.example.com'] } : c.name === Activities.pointDnsBack ? { ok: true, moved: ['www.example.com'] } : allFine(c)));
+    expect(calls.find((c) => c.name === Activities.pointDnsBack)?.input).toEqual({ zone: 'example.com', hostnames: ['www.example.com'], from: 'maint.example.net', to: 'origin.example.com' });
+    const warning = calls.find((c) => c.name === Activities.notify && String(c.input.text).includes('had no saved value'));
+    expect(warning?.input.text).toContain('origin.example.com');
+    expect(announced(calls)).toBe(true);
+  });
+
+  it('fails when the fallback cannot point it back either, never saying it is down', () => {
+    const calls = drive(runPage, down, (c) => (c.name === Activities.dnsStillAt ? { ok: true, still: ['www.example.com'] } : c.name === Activities.pointDnsBack ? { ok: false, message: 'zone locked' } : allFine(c)));
+    expect(calls.some((c) => c.name === Activities.pointDnsBack)).toBe(true);
     expect(announced(calls)).toBe(false);
+  });
+
+  it('points back only the records still at the maintenance target', async () => {
+    const records: Record<string, string> = { 'www.example.com': 'maint.example.net', 'my.example.com': 'elsewhere.example.com' };
+    const set: string[] = [];
+    const dns = {
+      findZoneId: async () => 'z1',
+      findRecord: async (_z: string, h: string) => (records[h] ? { id: h, name: h, content: records[h] } : undefined),
+      setRecordContent: async (_z: string, id: string, content: string) => void (set.push(`${id}=${content}`), (records[id] = content)),
+    };
+    const deps = { ports: { dns }, store: {} } as unknown as ActivityDeps;
+    const input = { zone: 'example.com', hostnames: ['www.example.com', 'my.example.com'], from: 'maint.example.net', to: 'origin.example.com' };
+    expect(await changeActivities(deps).pointDnsBack(input)).toEqual({ ok: true, moved: ['www.example.com'] });
+    // Again (a retry after a lost reply): nothing left to move.
+    expect(await changeActivities(deps).pointDnsBack(input)).toEqual({ ok: true, moved: [] });
+    expect(set).toEqual(['www.example.com=origin.example.com']);
   });
 
   it('reads each record: the hostnames still at the target', async () => {
