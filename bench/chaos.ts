@@ -36,7 +36,12 @@ export function sideEffects(report: Doc): Record<string, number> {
   const e = report.estate;
   const counts: Record<string, number> = {};
   const add = (key: string, n: number) => (counts[key] = (counts[key] ?? 0) + n);
-  for (const [name, vm] of Object.entries<Doc>(e.arm.virtualMachines ?? {})) add(`patch installs on ${name}`, (vm.patchHistory ?? []).length);
+  for (const [name, vm] of Object.entries<Doc>(e.arm.virtualMachines ?? {})) {
+    add(`patch installs on ${name}`, (vm.patchHistory ?? []).length);
+    // A Run Command script run again after a lost reply: the state-setting scripts (services,
+    // start types, scheduled tasks) leave the same state, but an IIS recycle recycles again.
+    add(`IIS recycles on ${name}`, (vm.commands ?? []).filter((c: Doc) => (c.effects ?? []).some((x: string) => x === 'iis reset' || /^app pool .* recycled$/.test(x))).length);
+  }
   for (const c of e.slack.channels as Doc[]) add(`Slack messages in #${c.name}`, (c.messages ?? []).length);
   for (const run of e.devops.runs as Doc[]) add(`pipeline runs of ${run.pipelineName ?? run.pipelineId}`, 1);
   for (const [name, s] of Object.entries<Doc>(e.keyvault.secrets ?? {})) add(`Key Vault versions of ${name}`, (s.versions ?? []).length);

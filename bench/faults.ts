@@ -177,6 +177,6 @@ export function faultsDocs(f: FaultsResult): string[] {
     if (failed.length > 0) out.push('', `${c.name}: checks that do not hold: ${failed.map((x) => `${x.name} (${x.detail.slice(0, 160)})`).join('; ')}.`);
     if (c.missing.length > 0) out.push('', `${c.name}: side effects made less often than undisturbed: ${c.missing.slice(0, 8).join('; ')}.`);
   }
-  out.push('', 'Duplicate side effects count patch installs per VM, Slack messages per channel, pipeline runs, Key Vault versions, Mailgun keys created and deleted, Cloudflare changes and purges, Pingdom and Opsgenie maintenance (bench/chaos.ts). What each activity does about a lost reply: docs/idempotency.md.');
+  out.push('', 'Duplicate side effects count patch installs and IIS recycles (Run Command) per VM, Slack messages per channel, pipeline runs, Key Vault versions, Mailgun keys created and deleted, Cloudflare changes and purges, Pingdom and Opsgenie maintenance (bench/chaos.ts). What each activity does about a lost reply: docs/idempotency.md.');
   return out;
 }

@@ -106,7 +106,7 @@ export async function outagesRun(workDir: string, referenceReport: string, seed:
   const estateBack = (out: string, _dir: string, n: number) => (out.match(/the estate is back/g) ?? []).length >= n;
   // Each rehearsal runs an Azurite of its own on free ports (the host starts it: the rehearsal
   // process's only child), so a kill never hits another run's.
-  runs.push(await outageRun('estate SIGKILL', workDir, reference, ['--estate-process'], moments(random, estateKills), estatePid, estateBack, limitMs));
+  if (estateKills > 0) runs.push(await outageRun('estate SIGKILL', workDir, reference, ['--estate-process'], moments(random, estateKills), estatePid, estateBack, limitMs));
   const azuritePid = (pid: number) => descendants(pid)[0];
   const azuriteBack = (_out: string, dir: string) => {
     try {

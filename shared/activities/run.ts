@@ -72,7 +72,10 @@ export function runActivities({ store, windows, ports }: ActivityDeps) {
           // Look before posting: an earlier attempt whose answer was lost (a connection reset after
           // Slack stored the message) left it in the channel after the baseline it recorded.
           const tried = await store.getMark(input.windowId, `try:${mark}`);
-          const found = tried === undefined ? undefined : await ports.chat.findPosted(channel, text, tried);
+          let found = tried === undefined ? undefined : await ports.chat.findPosted(channel, text, tried);
+          // A notice several steps may post (a phase's) is looked for since the run began: another
+          // step's post whose records storage lost must not be posted twice.
+          if (!found && tried === undefined && input.adopt) found = await ports.chat.findPosted(channel, { prefix: await forPeople(input.windowId, input.adopt.prefix) }, slackTsOf(input.adopt.since));
           if (tried === undefined) await store.setMark(input.windowId, `try:${mark}`, await ports.chat.latestTs(channel));
           message = found ?? (await ports.chat.postMessage(channel, text, { ...(input.buttons ? { buttons: input.buttons } : {}), ...(sections ? { sections } : {}) }));
         } catch (error) {
@@ -111,4 +114,9 @@ export function runActivities({ store, windows, ports }: ActivityDeps) {
       return null;
     },
   };
+}
+
+/** A Slack ts a second before `iso` (conversations.history's `oldest` is exclusive). */
+function slackTsOf(iso: string): string {
+  return `${Math.floor(Date.parse(iso) / 1000) - 1}.000000`;
 }

@@ -37,7 +37,7 @@ export interface StepInput {
   /** Where milestones go (the window's channels): deferrals are announced there. */
   milestoneChannels?: string[];
   /** Its phase's "has begun" notice: posted once, by the first of the phase's steps to begin work. */
-  phaseNotice?: { key: string; channels: string[]; text: string };
+  phaseNotice?: { key: string; channels: string[]; text: string; since: string };
   /** The window's hard end and what this step needs of it; absent when the window has no budget. */
   budget?: StepBudget;
   /** Poll interval of monitor loops (minutes of orchestration time). */
@@ -169,6 +169,11 @@ export interface NotifyInput {
   buttons?: ChatButton[];
   /** Several steps may post it at once (a phase's first steps): only the one that claims it first posts. */
   once?: boolean;
+  /**
+   * A post of this key whose records were lost (storage that lost acknowledged writes) is found in the
+   * channel: a message starting with `prefix` posted since `since` (ISO) is adopted, never posted again.
+   */
+  adopt?: { prefix: string; since: string };
   /** The message laid out as Block Kit sections (results, summaries); `text` is the fallback. */
   sections?: string[];
 }

@@ -37,7 +37,7 @@ export function* stepOrchestrator(context: OrchestrationContext): Generator<Task
   const startedAt = nowIso(context);
   if (input.phaseNotice) {
     const n = input.phaseNotice;
-    yield context.df.callActivityWithRetry(Activities.notify, RetryPolicies.chat(), { windowId: input.windowId, key: n.key, channels: n.channels, text: `${n.text} at ${startedAt} (${step.id} first).`, once: true });
+    yield context.df.callActivityWithRetry(Activities.notify, RetryPolicies.chat(), { windowId: input.windowId, key: n.key, channels: n.channels, text: `${n.text} at ${startedAt} (${step.id} first).`, once: true, adopt: { prefix: `${n.text} at `, since: n.since } });
   }
   yield* sc.record('doing');
 

@@ -139,7 +139,7 @@ export function* windowOrchestrator(context: OrchestrationContext): Generator<Ta
             pollMinutes: POLL_MINUTES,
             // The phase is announced by whichever of its steps begins work first, not when steps are scheduled.
             ...(runbook.channels.milestones.length > 0
-              ? { phaseNotice: { key: `${runId}:phase:${step.phaseId}`, channels: runbook.channels.milestones, text: `:arrow_forward: ${runbook.title}: phase "${runbook.phases.find((p) => p.id === step.phaseId)?.title ?? step.phaseId}" has begun` } }
+              ? { phaseNotice: { key: `${runId}:phase:${step.phaseId}`, channels: runbook.channels.milestones, text: `:arrow_forward: ${runbook.title}: phase "${runbook.phases.find((p) => p.id === step.phaseId)?.title ?? step.phaseId}" has begun`, since: startedAt } }
               : {}),
             ...(runbook.budgetEndsAt && heldToBudget(step) ? { budget: budgetOf(runbook, step, context.df.currentUtcDateTime.getTime(), took, settled) } : {}),
           },

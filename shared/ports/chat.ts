@@ -9,10 +9,11 @@ export interface ChatClient {
   /** The ts of the channel's newest message ('0' when it has none): the baseline {@link findPosted} looks past. Read-only. */
   latestTs(channel: string): Promise<string>;
   /**
-   * A message this bot posted in the channel after `afterTs` with exactly this text (one whose post
-   * answer was lost), or undefined. Read-only (Slack conversations.history).
+   * A message this bot posted in the channel after `afterTs` with exactly this text, or starting with
+   * `{ prefix }` (one whose post answer, or whose record, was lost), or undefined. Read-only (Slack
+   * conversations.history).
    */
-  findPosted(channel: string, text: string, afterTs: string): Promise<{ channel: string; ts: string } | undefined>;
+  findPosted(channel: string, text: string | { prefix: string }, afterTs: string): Promise<{ channel: string; ts: string } | undefined>;
   /** Replaces a message's text; any buttons under it go (an updated notice is a closed question). */
   updateMessage(channel: string, ts: string, text: string): Promise<void>;
   /** Who the token is (Slack auth.test): fails when the token is missing, revoked or expired. Read-only. */

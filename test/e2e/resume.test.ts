@@ -5,8 +5,8 @@ import { join } from 'path';
 import { poolsAtEndAndStart, type Report } from './harness';
 
 /**
- * `npm start -- --resume`: a rehearsal whose whole process group is killed (SIGKILL, twice,
- * at different points) continues from its folder (task hub, estate, keys) and ends as an
+ * `npm start -- --resume`: a rehearsal whose whole process group is killed (SIGKILL, three
+ * times, at different points) continues from its folder (task hub, estate, keys) and ends as an
  * uninterrupted one does: succeeded, every pool whole, the page down, each secret rotated
  * exactly once, and the folder gone.
  */
@@ -72,7 +72,8 @@ beforeAll(async () => {
   const refused = start([...ports, ...storage, '--quiet']);
   expect(await refused.exit).toBe(2);
   expect(refused.output()).toMatch(/an unfinished rehearsal of 2025-06-22-monthly is in .*--resume/);
-  await killWhenDone(start(['--resume']), 18);
+  await killWhenDone(start(['--resume']), 12);
+  await killWhenDone(start(['--resume']), 24);
   const last = start(['--resume', '--report', reportFile]);
   const code = await last.exit;
   final = last.output();

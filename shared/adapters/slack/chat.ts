@@ -109,7 +109,8 @@ export class SlackChatClient implements ChatClient {
    * a person would: in the channel's history since the baseline, by this bot (auth.test's
    * user_id) with the same text.
    */
-  async findPosted(channel: string, text: string, afterTs: string): Promise<{ channel: string; ts: string } | undefined> {
+  async findPosted(channel: string, text: string | { prefix: string }, afterTs: string): Promise<{ channel: string; ts: string } | undefined> {
+    const matches = (t: string | undefined) => t !== undefined && (typeof text === 'string' ? t === text : t.startsWith(text.prefix));
     const target = normalise(channel);
     const id = await this.channelId(target);
     this.self ??= this.call('identify the bot', display(target), () => this.web.auth.test()).then((r) => r.user_id ?? '');
@@ -119,7 +120,7 @@ export class SlackChatClient implements ChatClient {
     });
     return this.call('read the channel history', display(target), async () => {
       for await (const page of this.web.paginate('conversations.history', { channel: id, oldest: afterTs, limit: 200 })) {
-        const found = ((page as { messages?: { ts?: string; text?: string; user?: string }[] }).messages ?? []).find((m) => m.user === self && m.text === text && m.ts);
+        const found = ((page as { messages?: { ts?: string; text?: string; user?: string }[] }).messages ?? []).find((m) => m.user === self && matches(m.text) && m.ts);
         if (found?.ts) return { channel: id, ts: found.ts };
       }
       return undefined;

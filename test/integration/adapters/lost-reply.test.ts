@@ -71,4 +71,25 @@ describe('activities under a lost reply (the change applied, its answer lost)', 
     await notify({ windowId: 'w-lost', key: 'batch-1', channels: ['#dailyopsissues'], text });
     expect((await env.calls({ listener: 'slack' })).length).toBe(calls);
   });
+
+  it('notify once: a phase notice whose records storage lost is found in the channel, not posted again by the next step', async () => {
+    const chat = new SlackChatClient(createSlackClient({ token: 'xoxb-sandbox-0001-maintenance-bot', apiUrl: `${env.sandbox.urls.slack}/api/`, caPem: env.sandbox.caPem }));
+    const prefix = ':arrow_forward: Lost-records test: phase "Changes" has begun at ';
+    const posted = async () => ((await env.state<SlackSnapshot>('slack')).channels.find((c) => c.name === 'dailyopsissues')?.messages ?? []).filter((m) => m.text.startsWith(prefix));
+    const phaseNotice = (step: string, since: string) => ({ windowId: 'w-lost', key: 'run-1:phase:changes', channels: ['#dailyopsissues'], text: `${prefix}Sun 05:20 (${step} first).`, once: true, adopt: { prefix, since } });
+
+    // The first step posts; then storage loses every mark it wrote (a fresh store).
+    expect(await runActivities(deps({ chat })).notify(phaseNotice('internalnetwork-script', '2000-01-01T00:00:00Z'))).toEqual({ posted: ['#dailyopsissues'] });
+    const first = await posted();
+    expect(first).toHaveLength(1);
+    const postedAt = Number(first[0]!.ts.split('.')[0]) * 1000;
+
+    // A later step of the phase claims the notice again and finds that post since the run began.
+    expect(await runActivities(deps({ chat })).notify(phaseNotice('myiis-redeploy', new Date(postedAt - 60_000).toISOString()))).toEqual({ posted: ['#dailyopsissues'] });
+    expect(await posted()).toHaveLength(1);
+
+    // A post from before the run began (an earlier run's) is not this run's: it posts.
+    expect(await runActivities(deps({ chat })).notify(phaseNotice('myiis-redeploy', new Date(postedAt + 2_000).toISOString()))).toEqual({ posted: ['#dailyopsissues'] });
+    expect(await posted()).toHaveLength(2);
+  });
 });
