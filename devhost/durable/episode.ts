@@ -13,16 +13,23 @@ import { type ReplayResult, type SdkAction, replayEpisode } from './replay';
 
 const DAY_MS = 24 * 3600 * 1000;
 
-/** JSON text of events already played (IsPlayed never goes back to false). */
-const playedText = new WeakMap<HistoryEvent, string>();
+/**
+ * The joined JSON text of a history's played events, by history array: a history only grows
+ * between episodes (the hub appends; continue-as-new, control and rewind start a new array), so
+ * each episode joins only what was added since the last one instead of the whole history.
+ */
+const playedPrefix = new WeakMap<HistoryEvent[], { count: number; last: HistoryEvent; text: string }>();
 
-function playedJson(e: HistoryEvent): string {
-  let text = playedText.get(e);
-  if (text === undefined) {
-    text = JSON.stringify(e);
-    if (e.IsPlayed) playedText.set(e, text);
-  }
-  return text;
+function pastJson(past: HistoryEvent[]): string {
+  const known = playedPrefix.get(past);
+  const reuse = known !== undefined && known.count <= past.length && past[known.count - 1] === known.last;
+  let count = reuse ? known.count : 0;
+  let text = reuse ? known.text : '';
+  // Only played events are kept: they never change again, unplayed ones still may (IsPlayed).
+  while (count < past.length && past[count]!.IsPlayed) text += (count > 0 ? ',' : '') + JSON.stringify(past[count++]);
+  if (count > 0) playedPrefix.set(past, { count, last: past[count - 1]!, text });
+  const rest = past.slice(count).map((e) => JSON.stringify(e)).join(',');
+  return text && rest ? `${text},${rest}` : text || rest;
 }
 
 /** An episode record without what the hub adds (id, at, consumed). */
@@ -47,7 +54,11 @@ export interface EpisodeOutcome {
 export async function decideEpisode(host: EpisodeHost, inst: InstanceData, past: HistoryEvent[], fresh: HistoryEvent[], now: number): Promise<EpisodeOutcome> {
   // Set once the replay is accepted; every outcome after that carries it.
   const accepted: { effects?: EpisodeOutcome['effects'] } = {};
-  const done = (decision: EpisodeDecision): EpisodeOutcome => ({ decision, ...(accepted.effects ? { effects: accepted.effects } : {}) });
+  const done = (decision: EpisodeDecision): EpisodeOutcome => {
+    // A finished (or continued) execution's history is never replayed again: its text can go.
+    if (decision.status !== 'Running' || decision.continueAsNew) playedPrefix.delete(past);
+    return { decision, ...(accepted.effects ? { effects: accepted.effects } : {}) };
+  };
   const fail = (message: string): EpisodeOutcome => {
     const events = [...fresh, makeEvent(EventType.ExecutionCompleted, now, { OrchestrationStatus: 'Failed', Result: message }), makeEvent(EventType.OrchestratorCompleted, now)];
     return done({ events, status: 'Failed', output: toJsonText(message), customStatus: inst.customStatus, out: reportToParent(inst, 'Failed', message, now) });
@@ -68,7 +79,7 @@ export async function decideEpisode(host: EpisodeHost, inst: InstanceData, past:
     maximumShortTimerDuration: '6.00:00:00',
     defaultHttpAsyncRequestSleepTimeMillseconds: 30000,
   };
-  const history = [...past.map(playedJson), ...fresh.map((e) => JSON.stringify(e))].join(',');
+  const history = [pastJson(past), ...fresh.map((e) => JSON.stringify(e))].filter((t) => t).join(',');
   const binding = `{"history":[${history}],"input":${inst.input ?? 'null'},${JSON.stringify(rest).slice(1)}`;
   const result = await invokeFunction(host.registry, fn, { string: binding }, { log: host.log });
   const state = orchestratorState(result.returnValue, result.error);

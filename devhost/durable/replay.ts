@@ -187,7 +187,18 @@ export function replayEpisode(past: readonly HistoryEvent[], fresh: readonly His
   const activity = (action: SdkAction): HostTask => {
     const task = new HostTask();
     const name = action.functionName ?? '';
-    alloc((id) => ({ kind: 'ScheduleTask', id, name, input: actionInputToJson(action.input, true) }), task);
+    // The input's text is only needed for a task not yet in history: replay checks names, not inputs.
+    alloc((id) => {
+      let input: string | undefined;
+      return {
+        kind: 'ScheduleTask',
+        id,
+        name,
+        get input(): string {
+          return (input ??= actionInputToJson(action.input, true));
+        },
+      };
+    }, task);
     return task;
   };
 

@@ -34,6 +34,8 @@ export function applyRewind(instances: Map<string, InstanceData>, id: string, re
     const inst = instances.get(instanceId);
     if (!inst || outcome.touched.includes(instanceId)) return;
     outcome.touched.push(instanceId);
+    // A new array: events are rewritten in place below, and an episode's text of the history is kept by array.
+    inst.history = [...inst.history];
     let hasFailedChildren = false;
     const scheduled = (type: number, eventId: number | undefined): HistoryEvent | undefined =>
       inst.history.find((h) => h.EventType === type && h.EventId === eventId);

@@ -96,6 +96,7 @@ export function createArmService(ctx: ServiceContext): SandboxService & FaultTar
     },
     snapshot: () => armSnapshot(model),
     save: () => model.save(),
+    saveJson: () => model.saveJson(),
     load: (saved) => model.load(saved),
     addFault: (spec) => model.addVmFault(spec),
     removeFault: (id) => model.removeVmFault(id),

@@ -76,14 +76,16 @@ export class CallLog {
   add(record: Omit<CallRecord, 'seq'>): CallRecord {
     const full = { seq: ++this.seq, ...record };
     this.records.push(full);
-    if (this.records.length > this.limit) this.records.splice(0, this.records.length - this.limit);
+    // Trimmed a tenth at a time: trimming one record per call moved the whole array on every call.
+    if (this.records.length > this.limit + Math.ceil(this.limit / 10)) this.records.splice(0, this.records.length - this.limit);
     return full;
   }
 
   /** Records matching `filter`, oldest first. */
   list(filter: CallFilter = {}): CallRecord[] {
     const pathRe = filter.path === undefined ? undefined : filter.path.includes('*') ? globToRegExp(filter.path) : undefined;
-    return this.records.filter(
+    const kept = this.records.length > this.limit ? this.records.slice(-this.limit) : this.records;
+    return kept.filter(
       (r) =>
         (filter.listener === undefined || r.listener === filter.listener) &&
         (filter.method === undefined || r.method.toUpperCase() === filter.method.toUpperCase()) &&

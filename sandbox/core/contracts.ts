@@ -222,6 +222,24 @@ interface LoadedSpec {
   source: SpecSource;
   /** Declared query parameters per operationId (path and operation level). */
   query: Map<string, Set<string>>;
+  /**
+   * Operations matched so far by `METHOD path`: openapi-backend rebuilds its operation list and a
+   * regular expression per path template on every match, which was a tenth of a rehearsal's CPU.
+   */
+  matched: Map<string, OasOperation | null>;
+}
+
+/** Enough distinct paths for a large estate; past it the memo starts again rather than grow. */
+const MAX_MATCHED = 50_000;
+
+function matchOperation(spec: LoadedSpec, method: string, relative: string, headers: Record<string, string>): OasOperation | undefined {
+  const key = `${method} ${relative}`;
+  const known = spec.matched.get(key);
+  if (known !== undefined) return known ?? undefined;
+  const operation = spec.api.matchOperation({ method, path: relative, headers });
+  if (spec.matched.size >= MAX_MATCHED) spec.matched.clear();
+  spec.matched.set(key, operation ?? null);
+  return operation;
 }
 
 function short(value: unknown): string {
@@ -283,6 +301,7 @@ export class ContractBook {
           ...(basePattern(definition) ? { base: basePattern(definition)! } : {}),
           source: { file, title: String(info.title ?? file), version: String(info.version ?? ''), source: (info['x-source'] ?? {}) as Json, operations },
           query,
+          matched: new Map(),
         });
       }
       out.set(listener, loaded);
@@ -320,7 +339,7 @@ export class ContractBook {
         .split('/')
         .map((seg) => spec.literals.get(seg.toLowerCase()) ?? seg)
         .join('/');
-      const operation = spec.api.matchOperation({ method: req.method.toLowerCase(), path: relative, headers });
+      const operation = matchOperation(spec, req.method.toLowerCase(), relative, headers);
       if (!operation) continue;
       const id = operation.operationId ?? `${req.method} ${operation.path}`;
       const violations: ContractViolation[] = [];

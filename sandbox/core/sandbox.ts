@@ -255,11 +255,16 @@ export async function startSandbox(options: StartSandboxOptions = {}): Promise<R
 
   const statePath = path.join(stateDir, STATE_FILE);
   const save = async (): Promise<void> => {
-    const saved: Record<string, unknown> = {};
-    for (const s of services) if (s.save) saved[s.name] = s.save();
-    const doc = { version: 1, savedAt: new Date(clock.now()).toISOString(), ids, services: saved };
+    // The document is assembled from each service's text: JSON.stringify({ version, savedAt, ids, services }).
+    const saved = new Map<string, string>();
+    for (const s of services) {
+      const text = s.saveJson ? s.saveJson() : s.save ? JSON.stringify(s.save()) : undefined;
+      if (text !== undefined) saved.set(s.name, text);
+    }
+    const servicesText = [...saved].map(([name, text]) => `${JSON.stringify(name)}:${text}`).join(',');
+    const doc = `{"version":1,"savedAt":${JSON.stringify(new Date(clock.now()).toISOString())},"ids":${JSON.stringify(ids)},"services":{${servicesText}}}`;
     const tmp = `${statePath}.${process.pid}.tmp`;
-    await fs.writeFile(tmp, JSON.stringify(doc), { mode: 0o600 });
+    await fs.writeFile(tmp, doc, { mode: 0o600 });
     await fs.rename(tmp, statePath);
   };
 

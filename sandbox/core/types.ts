@@ -66,6 +66,11 @@ export interface SandboxService {
   snapshot(): unknown;
   /** Optional: full state for persistence across a restart, and its restore. */
   save?(): unknown;
+  /**
+   * Optional: the same state as save(), as JSON text. The estate saves before it answers every
+   * write, so a service whose state is mostly parts that no longer change keeps their text.
+   */
+  saveJson?(): string;
   load?(saved: unknown): void;
 }
 
