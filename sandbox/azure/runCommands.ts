@@ -12,22 +12,40 @@ import type { ArmWire } from './wire';
  * sandbox/specs/azure-compute.yaml): a named child resource of the VM whose PUT runs a script and
  * whose GET with `$expand=instanceView` reports the run. A PUT of a name that exists runs the
  * script again here: the REST reference does not say it does not, so the app must never do it.
+ * Checked against Azure/azure-rest-api-specs specification/compute/resource-manager/Microsoft.Compute/
+ * Compute/stable/2026-03-01/ComputeRP.json @ 592911f3 (api-version 2026-03-01, MIT): paths, 200/201
+ * and 200 responses, every body field, ExecutionState values.
  */
 
 type RunCommandWire = ArmWire<VirtualMachineRunCommand, 'id' | 'name' | 'type' | 'location' | 'tags'>;
 
+// Every field ComputeRP.json 2026-03-01 gives the PUT body, and no other: unknown fields are dropped, never echoed.
 const Parameter = z.object({ name: z.string(), value: z.string() });
+const ManagedIdentity = z.object({ clientId: z.string().optional(), objectId: z.string().optional() });
 const RunCommandPut = z.object({
   location: z.string().min(1),
   tags: z.record(z.string(), z.string()).optional(),
   properties: z.object({
-    source: z.object({ script: z.string().optional(), scriptUri: z.string().optional(), commandId: z.string().optional(), scriptShell: z.string().optional() }).passthrough(),
+    source: z.object({
+      script: z.string().optional(),
+      scriptUri: z.string().optional(),
+      commandId: z.string().optional(),
+      scriptUriManagedIdentity: ManagedIdentity.optional(),
+      scriptShell: z.enum(['Default', 'Powershell7']).optional(),
+      galleryScriptReferenceId: z.string().optional(),
+    }),
     parameters: z.array(Parameter).optional(),
     protectedParameters: z.array(Parameter).optional(),
     asyncExecution: z.boolean().optional(),
+    runAsUser: z.string().optional(),
+    runAsPassword: z.string().optional(),
     timeoutInSeconds: z.number().int().nonnegative().optional(),
+    outputBlobUri: z.string().optional(),
+    errorBlobUri: z.string().optional(),
+    outputBlobManagedIdentity: ManagedIdentity.optional(),
+    errorBlobManagedIdentity: ManagedIdentity.optional(),
     treatFailureAsDeploymentFailure: z.boolean().optional(),
-  }).passthrough(),
+  }),
 });
 type RunCommandPut = z.infer<typeof RunCommandPut>;
 
@@ -54,6 +72,15 @@ function invalid(error: z.ZodError): SandboxResponse {
   return { status: 400, body: { error: { code: 'InvalidParameter', message: `Parameter '${target}' is invalid: ${issue?.message ?? 'invalid'}`, target } } };
 }
 
+/**
+ * The spec's provisioningState: Succeeded once the run is over (at once with asyncExecution), and
+ * Failed for a failed script only when treatFailureAsDeploymentFailure is set.
+ */
+function provisioningStateOf(run: ManagedRunCommandState, asyncExecution: boolean, done: boolean, executionState: string): string {
+  if (done && executionState === 'Failed' && run.properties.treatFailureAsDeploymentFailure === true) return 'Failed';
+  return asyncExecution || done ? 'Succeeded' : 'Creating';
+}
+
 /** executionState as Azure reports it: Running while the operation runs, then Succeeded, or Failed for a non-zero exit. */
 function runWire(model: AzureModel, vm: VmState, run: ManagedRunCommandState, vmResourceId: string, withInstanceView: boolean): RunCommandWire {
   const op = model.operations.get(run.operationId);
@@ -71,7 +98,7 @@ function runWire(model: AzureModel, vm: VmState, run: ManagedRunCommandState, vm
     ...(run.tags ? { tags: run.tags } : {}),
     properties: {
       ...(shown as NonNullable<RunCommandWire['properties']>),
-      provisioningState: asyncExecution || done ? 'Succeeded' : 'Creating',
+      provisioningState: provisioningStateOf(run, asyncExecution, done, executionState),
       ...(withInstanceView && op
         ? {
             instanceView: {
