@@ -128,6 +128,31 @@ describe('sandbox ARM compute through @azure/arm-compute', () => {
     expect(unknown.value?.[1]?.message).toContain("Cannot find any service with service name 'NoSuchService'");
   });
 
+  test('managed run command: the instance view reports the run; treatFailureAsDeploymentFailure fails provisioning; a missing name is a 404', async () => {
+    const { compute } = h.clients();
+    const body = { location: 'eastus', source: { script: 'Write-Output "checking"\nexit 3' }, treatFailureAsDeploymentFailure: true };
+    const poller = compute.virtualMachineRunCommands.createOrUpdate('RG-APP-PRD', 'IC-App1', 'mw-spec-1', body, { updateIntervalInMs: 10 });
+    await poller.submitted();
+    const running = await compute.virtualMachineRunCommands.getByVirtualMachine('RG-APP-PRD', 'IC-App1', 'mw-spec-1', { expand: 'instanceView' });
+    expect(running.provisioningState).toBe('Creating');
+    expect(running.instanceView).toMatchObject({ executionState: 'Running' });
+    expect(running.instanceView?.endTime).toBeUndefined();
+    h.clock.advance(60_000);
+    const run = await compute.virtualMachineRunCommands.getByVirtualMachine('RG-APP-PRD', 'IC-App1', 'mw-spec-1', { expand: 'instanceView' });
+    // ComputeRP.json: with treatFailureAsDeploymentFailure a failing script marks provisioningState Failed.
+    expect(run.provisioningState).toBe('Failed');
+    expect(run.treatFailureAsDeploymentFailure).toBe(true);
+    expect(run.instanceView).toMatchObject({ executionState: 'Failed', exitCode: 3, output: 'checking' });
+    expect(run.instanceView?.endTime).toBeInstanceOf(Date);
+    // Without $expand there is no instance view.
+    expect((await compute.virtualMachineRunCommands.getByVirtualMachine('RG-APP-PRD', 'IC-App1', 'mw-spec-1')).instanceView).toBeUndefined();
+    await expect(compute.virtualMachineRunCommands.getByVirtualMachine('RG-APP-PRD', 'IC-App1', 'mw-spec-none', { expand: 'instanceView' })).rejects.toMatchObject({ statusCode: 404, code: 'ResourceNotFound' });
+    // Every request and answer kept to ComputeRP.json's run-command schemas (sandbox/specs/azure-compute.yaml).
+    const calls = h.sandbox.calls({ listener: 'arm', path: '*/IC-App1/runCommands/*' });
+    expect(calls.length).toBeGreaterThanOrEqual(5);
+    expect(calls.flatMap((c) => c.violations ?? [])).toEqual([]);
+  });
+
   test('restart makes the VM unhealthy until it is back', async () => {
     const { compute } = h.clients();
     const p = compute.virtualMachines.restart(RG_WEB, 'IC-Web6', { updateIntervalInMs: 10 });
