@@ -64,7 +64,8 @@ export interface VmRouteHelpers {
   vmId: (vm: VmState) => string;
 }
 
-const RUN_COMMANDS = '/subscriptions/:sub/resourceGroups/:rg/providers/Microsoft.Compute/virtualMachines/:vm/runCommands/:runCommand';
+const RUN_COMMAND_LIST = '/subscriptions/:sub/resourceGroups/:rg/providers/Microsoft.Compute/virtualMachines/:vm/runCommands';
+const RUN_COMMANDS = `${RUN_COMMAND_LIST}/:runCommand`;
 
 function invalid(error: z.ZodError): SandboxResponse {
   const issue = error.issues[0];
@@ -131,7 +132,12 @@ function installFinisher(model: AzureModel): void {
   });
 }
 
-/** Registers `PUT` and `GET .../virtualMachines/{vm}/runCommands/{runCommandName}`. */
+/**
+ * Registers `PUT`, `GET` and `DELETE .../virtualMachines/{vm}/runCommands/{runCommandName}` and the
+ * list `GET .../runCommands` (VirtualMachineRunCommands_ListByVirtualMachine: `value`, one page).
+ * DELETE answers 200 and the run is gone at once (the spec also allows 202 with a Location to
+ * follow), 204 when there was none, as ARM deletes do.
+ */
 export function registerRunCommands(router: Router, model: AzureModel, h: VmRouteHelpers): void {
   installFinisher(model);
   armRoute(router, model, 'PUT', RUN_COMMANDS, (req) => {
@@ -154,5 +160,19 @@ export function registerRunCommands(router: Router, model: AzureModel, h: VmRout
     const run = vm.runCommands[(req.params.runCommand ?? '').toLowerCase()];
     if (!run) return ArmErrors.resourceNotFound(`Microsoft.Compute/virtualMachines/${vm.name}/runCommands`, req.params.runCommand ?? '', vm.resourceGroup);
     return { status: 200, body: runWire(model, vm, run, h.vmId(vm), (req.query.get('$expand') ?? '').toLowerCase() === 'instanceview') };
+  });
+  armRoute(router, model, 'GET', RUN_COMMAND_LIST, (req) => {
+    const vm = h.findVm(req);
+    if (!h.isVm(vm)) return vm;
+    const expand = (req.query.get('$expand') ?? '').toLowerCase() === 'instanceview';
+    return { status: 200, body: { value: Object.values(vm.runCommands).map((run) => runWire(model, vm, run, h.vmId(vm), expand)) } };
+  });
+  armRoute(router, model, 'DELETE', RUN_COMMANDS, (req) => {
+    const vm = h.findVm(req);
+    if (!h.isVm(vm)) return vm;
+    const key = (req.params.runCommand ?? '').toLowerCase();
+    if (!vm.runCommands[key]) return { status: 204 };
+    delete vm.runCommands[key];
+    return { status: 200 };
   });
 }

@@ -1,8 +1,8 @@
-import type { HttpCheck, PatchBeginInput, PoolWriteInput, ProbeOutcome, Progress, ResolvedPool, Server } from '../orchestrations/contracts';
+import type { HttpCheck, Outcome, PatchBeginInput, PoolWriteInput, ProbeOutcome, Progress, ResolvedPool, Server } from '../orchestrations/contracts';
 import type { PoolMember, PoolRef, RunCommandRequest } from '../ports';
-import { runCommandName } from './runNames';
+import { runCommandName, runCommandPrefix } from './runNames';
 import type { ActivityDeps } from './types';
-import { outcome } from './outcome';
+import { failure, outcome } from './outcome';
 
 const poolRef = (pool: ResolvedPool): PoolRef => ({ kind: pool.kind, resourceId: pool.resourceId, backendPool: pool.backendPool });
 const addressOf = (m: { ipAddress?: string; fqdn?: string }): string => m.ipAddress ?? m.fqdn ?? '';
@@ -23,6 +23,9 @@ export function expandUrl(url: string, server?: Server): string {
   if (!server) return url;
   return url.replace(/\{host\}/g, server.host).replace(/\{name\}/g, server.name);
 }
+
+/** A run command's executionState once it has ended (ComputeRP.json ExecutionState). */
+const ENDED = new Set(['Succeeded', 'Failed', 'TimedOut', 'Canceled']);
 
 /** How many operation checks one poll activity has in flight at once. */
 const POLL_CONCURRENCY = 8;
@@ -118,6 +121,28 @@ export function estateActivities({ ports, store }: ActivityDeps) {
       }),
 
     pollRunCommands: (input: { tokens: Record<string, string> }) => pollEach(input.tokens, (token) => ports.compute.pollRunCommand(token)),
+
+    /**
+     * Deletes this window's finished run commands on one VM (name from runCommandPrefix, execution
+     * ended), never a running one or one the window did not name. Idempotent: a retry lists fewer.
+     * Never throws: a tidy-up that fails is a warning in the window's summary, not a failure.
+     */
+    tidyRunCommands: async (input: { windowId: string; vmId: string }): Promise<Outcome<{ deleted: string[]; running: number }>> => {
+      const prefix = runCommandPrefix(input.windowId).toLowerCase();
+      const deleted: string[] = [];
+      try {
+        const ours = (await ports.compute.listRunCommands(input.vmId)).filter((r) => r.name.toLowerCase().startsWith(prefix));
+        const ended = ours.filter((r) => ENDED.has(r.executionState));
+        for (const run of ended) {
+          await ports.compute.beginDeleteRunCommand(input.vmId, run.name);
+          deleted.push(run.name);
+        }
+        return { ok: true, deleted, running: ours.length - ended.length };
+      } catch (error) {
+        const f = failure(error);
+        return { ...f, message: `${deleted.length > 0 ? `deleted ${deleted.length}, then ` : ''}${f.message}` };
+      }
+    },
 
     /** HTTP checks, each retried `attempts` times (servers warm up after a reboot). */
     runProbes: async (input: { server?: Server; checks: HttpCheck[] }): Promise<ProbeOutcome> => {

@@ -38,6 +38,8 @@ export const Activities = {
   runProbes: 'runProbes',
   beginRunCommand: 'beginRunCommand',
   pollRunCommands: 'pollRunCommands',
+  /** Deletes the window's finished run commands on one VM, after the restore walk. */
+  tidyRunCommands: 'tidyRunCommands',
   // pipelines
   startPipeline: 'startPipeline',
   getPipelineRun: 'getPipelineRun',

@@ -5,6 +5,7 @@ import { settleRetirements, type Retirement } from './retire';
 import { Activities, Events, InstanceIds, Orchestrations, runIdOf } from './names';
 import { RetryPolicies } from './retry';
 import type { RestoreInput } from './restore';
+import { tidyRunCommands, type TidyWarning } from './tidy';
 import { nowIso } from './waits';
 
 /** Custom status of a window run: small, no secrets, read by the status API and page. */
@@ -215,12 +216,14 @@ export function* windowOrchestrator(context: OrchestrationContext): Generator<Ta
     } satisfies RestoreInput,
     InstanceIds.restore(runbook.windowId, runId),
   )) as RestoreResult;
+  // The window's finished run commands, deleted from its VMs; a failure here is only a warning.
+  const tidy = yield* tidyRunCommands(context, runbook);
 
   const failed = [...states].filter(([, s]) => s === 'failed').map(([id]) => id);
   const notDone = [...states].filter(([, s]) => s === 'blocked' || s === 'aborted').map(([id]) => id);
   const aborted = stopping?.startsWith('aborted') ?? false;
   const outcome: WindowResult['state'] = aborted ? 'aborted' : failed.some((id) => !byId.get(id)!.continueOnFailure) || restore.failed.length > 0 ? 'failed' : 'succeeded';
-  const summary = summarise(runbook, states, results, restore, outcome, stopping, retirements);
+  const summary = summarise(runbook, states, results, restore, outcome, stopping, retirements, tidy);
 
   status.state = outcome;
   if (stopping) status.stopReason = stopping;
@@ -300,6 +303,7 @@ function summarise(
   outcome: WindowResult['state'],
   stopping: string | undefined,
   retirements: Retirement[],
+  tidy: TidyWarning[],
 ): string {
   const count = (s: StepState) => [...states.values()].filter((x) => x === s).length;
   const icon = outcome === 'succeeded' ? ':white_check_mark:' : outcome === 'aborted' ? ':octagonal_sign:' : ':x:';
@@ -314,5 +318,6 @@ function summarise(
   for (const r of retirements) if (r.outcome && !r.outcome.deleted) lines.push(`OLD KEY KEPT (${r.stepId}): ${r.outcome.note}`);
   for (const k of restore.kept) lines.push(`LEFT AS IS (not undone: ${k.description}): ${k.note}`);
   for (const f of restore.failed) lines.push(`RESTORE FAILED ${f.description}: ${f.error} — needs a human now`);
+  for (const t of tidy) lines.push(`WARNING run commands not tidied on ${t.vm} (they stay on the VM; the next window retries): ${t.message}`);
   return lines.join('\n');
 }

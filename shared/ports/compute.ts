@@ -30,6 +30,13 @@ export interface RunCommandOutcome {
   stderr: string;
 }
 
+/** One managed run command on a VM, as the list reports it. */
+export interface RunCommandSummary {
+  name: string;
+  /** The instance view's executionState: Unknown, Pending, Running, Failed, Succeeded, TimedOut or Canceled. */
+  executionState: string;
+}
+
 export interface VmSummary {
   id: string;
   name: string;
@@ -50,4 +57,8 @@ export interface ComputeClient {
    */
   beginRunCommand(vmId: string, request: RunCommandRequest, runName: string): Promise<string>;
   pollRunCommand(resumeToken: string): Promise<OperationProgress<RunCommandOutcome>>;
+  /** Every managed run command on the VM with its execution state (one list, all pages). */
+  listRunCommands(vmId: string): Promise<RunCommandSummary[]>;
+  /** Starts deleting a managed run command (the DELETE only, not waited for); one already gone is no error. */
+  beginDeleteRunCommand(vmId: string, runName: string): Promise<void>;
 }

@@ -2,7 +2,7 @@ import { restorePoller, type ComputeManagementClient, type LastPatchInstallation
 import type { NetworkManagementClient } from '@azure/arm-network';
 import type { OperationState, PollerLike } from '@azure/core-lro';
 import { z } from 'zod';
-import type { ComputeClient, PatchOutcome, PatchRequest, RunCommandOutcome, RunCommandRequest, VmSummary } from '../../ports/compute';
+import type { ComputeClient, PatchOutcome, PatchRequest, RunCommandOutcome, RunCommandRequest, RunCommandSummary, VmSummary } from '../../ports/compute';
 import type { OperationProgress } from '../../ports/operations';
 import { createComputeClient, createNetworkClient, type AzureClientOptions } from './client';
 import { callAzure, isHttpError, toAzurePortError } from './errors';
@@ -264,6 +264,34 @@ export class AzureComputeClient implements ComputeClient {
     const run = await this.findRun(this.compute.get(id.subscriptionId), id, runName);
     if (!run) return { state: 'failed', code: 'RunCommandNotFound', message: `run command ${runName} on ${id.name} no longer exists` };
     return runProgress(run, id.name, runName, resumeToken);
+  }
+
+  /** Every run command on the VM (VirtualMachineRunCommands_ListByVirtualMachine, `$expand=instanceView`, all pages). */
+  async listRunCommands(vmId: string): Promise<RunCommandSummary[]> {
+    const id = parseResourceId(vmId, 'Microsoft.Compute', 'virtualMachines', 'vmId');
+    return callAzure(`list run commands on ${id.name}`, async () => {
+      const runs: RunCommandSummary[] = [];
+      for await (const run of this.compute.get(id.subscriptionId).virtualMachineRunCommands.listByVirtualMachine(id.resourceGroup, id.name, { expand: 'instanceView' })) {
+        if (run.name) runs.push({ name: run.name, executionState: run.instanceView?.executionState ?? 'Unknown' });
+      }
+      return runs;
+    });
+  }
+
+  /**
+   * Sends the DELETE of one run command (200, 202 or 204) and does not wait for a 202 to finish:
+   * the next tidy-up lists what is left. Without the pipeline's retries, as the PUT, so an attempt
+   * is one request; a 404 is a run already gone.
+   */
+  async beginDeleteRunCommand(vmId: string, runName: string): Promise<void> {
+    const id = parseResourceId(vmId, 'Microsoft.Compute', 'virtualMachines', 'vmId');
+    if (!RUN_NAME.test(runName)) throw new TypeError(`runName must be 1-80 letters, digits, '-', '_' or '.', starting with a letter or digit: got '${runName.slice(0, 100)}'`);
+    try {
+      await this.computeOnce.get(id.subscriptionId).virtualMachineRunCommands.delete(id.resourceGroup, id.name, runName).submitted();
+    } catch (e) {
+      if ((e as { statusCode?: number }).statusCode === 404) return;
+      throw toAzurePortError(`delete run command ${runName} on ${id.name}`, e);
+    }
   }
 
   /** The named run command with its instance view, or undefined when there is none (404). */

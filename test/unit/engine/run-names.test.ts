@@ -1,4 +1,4 @@
-import { runCommandName } from '../../../shared/activities/runNames';
+import { runCommandName, runCommandPrefix } from '../../../shared/activities/runNames';
 
 /** A managed run command name the adapter accepts (shared/adapters/azure/compute.ts). */
 const RESOURCE_NAME = /^[A-Za-z0-9][A-Za-z0-9_.-]{0,79}$/;
@@ -28,5 +28,15 @@ describe('runCommandName: one deterministic name per window, step, server and pu
       expect(name).toMatch(RESOURCE_NAME);
       expect(name.length).toBeLessThanOrEqual(64);
     }
+  });
+});
+
+describe('runCommandPrefix: what the tidy-up matches', () => {
+  it('starts every name the window makes, and no name another window makes', () => {
+    const long = 'a-window-id-that-is-much-longer-than-the-readable-room-of-a-name';
+    for (const [windowId, ...parts] of [['2025-06-22-monthly', 'run-1:step:IC-Web1'], ['w!', 'k'], [long, 'x', 'undo', 'recycle', 'IC-Web10'], ['w'.repeat(43), 'k'], ['w'.repeat(44), 'k']]) {
+      expect(runCommandName(windowId!, ...parts)).toMatch(new RegExp(`^${runCommandPrefix(windowId!)}`));
+    }
+    expect(runCommandName('w10', 'k').startsWith(runCommandPrefix('w1'))).toBe(false);
   });
 });

@@ -1,0 +1,47 @@
+import type { OrchestrationContext, Task } from 'durable-functions';
+import type { Outcome, Runbook } from './contracts';
+import { Activities } from './names';
+import { RetryPolicies } from './retry';
+
+/** A run command tidy-up that did not finish on one VM: a warning for the summary, never a failure. */
+export interface TidyWarning {
+  vm: string;
+  message: string;
+}
+
+const VM_ID = /\/providers\/Microsoft\.Compute\/virtualMachines\/[^/]+$/i;
+
+/** Every VM id the runbook's steps name (servers to patch, script, recycle or validate on), once each. */
+export function runbookVms(runbook: Runbook): string[] {
+  const found = new Map<string, string>();
+  const walk = (value: unknown): void => {
+    if (Array.isArray(value)) value.forEach(walk);
+    else if (value && typeof value === 'object') {
+      for (const [key, v] of Object.entries(value)) {
+        if (key === 'vmId' && typeof v === 'string' && VM_ID.test(v)) found.set(v.toLowerCase(), v);
+        else walk(v);
+      }
+    }
+  };
+  for (const step of runbook.steps) walk(step.spec);
+  return [...found.values()];
+}
+
+/**
+ * After the restore walk: one activity per VM deletes the window's finished run commands (managed
+ * run commands stay on the VM until deleted; docs/idempotency.md). Run on every VM server of the
+ * runbook, whether or not a step ran a script there (a list is cheap; a leftover from an earlier
+ * run of the window goes too). Whatever goes wrong comes back as warnings naming the VM.
+ */
+export function* tidyRunCommands(context: OrchestrationContext, runbook: Runbook): Generator<Task, TidyWarning[], unknown> {
+  const vms = runbookVms(runbook);
+  if (vms.length === 0) return [];
+  const nameOf = (vmId: string): string => vmId.split('/').pop() ?? vmId;
+  try {
+    const outcomes = (yield context.df.Task.all(vms.map((vmId) => context.df.callActivityWithRetry(Activities.tidyRunCommands, RetryPolicies.vendorRead(), { windowId: runbook.windowId, vmId })))) as Outcome<object>[];
+    return outcomes.flatMap((o, i) => (o.ok ? [] : [{ vm: nameOf(vms[i]!), message: o.message }]));
+  } catch (error) {
+    const message = String((error as Error).message ?? error).split('\n')[0]!.slice(0, 200);
+    return vms.map((vmId) => ({ vm: nameOf(vmId), message }));
+  }
+}
