@@ -11,8 +11,8 @@ import type { PermissionGrant } from '../ports/access';
 export const ACTIONS = {
   /** Read to resolve its address, patch through Azure Update Manager. */
   patchedVm: ['Microsoft.Compute/virtualMachines/read', 'Microsoft.Compute/virtualMachines/installPatches/action'],
-  /** Scripts, IIS recycles, machineKey roll-outs: Run Command. */
-  scriptedVm: ['Microsoft.Compute/virtualMachines/read', 'Microsoft.Compute/virtualMachines/runCommands/read', 'Microsoft.Compute/virtualMachines/runCommands/write'],
+  /** Scripts, IIS recycles, machineKey roll-outs: Run Command (and deleting the window's finished runs after it). */
+  scriptedVm: ['Microsoft.Compute/virtualMachines/read', 'Microsoft.Compute/virtualMachines/runCommands/read', 'Microsoft.Compute/virtualMachines/runCommands/write', 'Microsoft.Compute/virtualMachines/runCommands/delete'],
   /** Only read (a canary's address). */
   readVm: ['Microsoft.Compute/virtualMachines/read'],
   /** Whole-gateway PUTs keep the gateway's subnet, public IP and WAF policy references, which ARM checks as joins. */
