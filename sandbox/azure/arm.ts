@@ -38,6 +38,8 @@ export function armSnapshot(model: AzureModel): unknown {
           scheduledTasks: vm.scheduledTasks,
           appPools: vm.appPools,
           commands: vm.commands,
+          /** Names of the managed run commands the VM holds (they stay until deleted). */
+          runCommands: Object.values(vm.runCommands).map((r) => r.name),
         },
       ]),
     ),

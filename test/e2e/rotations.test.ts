@@ -1,3 +1,4 @@
+import { runCommandPrefix } from '../../shared/activities/runNames';
 import { rehearse, slackTexts, type Report } from './harness';
 
 /**
@@ -45,6 +46,14 @@ describe('a Mailgun rotation aborted mid-roll (rolled to IC-Web1-5, waiting for 
     expect(rollback.tags.mailgunKeyId).toBe(OLD_KEY);
     expect(keyIds(r)).toContain(OLD_KEY);
     expect(keyIds(r)).not.toContain(rotated.tags.mailgunKeyId);
+  });
+
+  it("deletes the window's finished run commands from its servers after the restore walk (none of them is left)", () => {
+    const deleted = r.calls.filter((c) => c.listener === 'arm' && c.method === 'DELETE' && /\/runCommands\/mw-/.test(c.path));
+    expect(deleted.length).toBeGreaterThan(0);
+    expect(deleted.every((c) => c.status === 200 || c.status === 204)).toBe(true);
+    const held = Object.values(r.estate.arm.virtualMachines as Record<string, { runCommands: string[] }>).flatMap((v) => v.runCommands);
+    expect(held.filter((n) => n.startsWith(runCommandPrefix(r.windowId)))).toEqual([]);
   });
 
   it('leaves every server on one version: each that read the new key since it was created has read the old one again', () => {
