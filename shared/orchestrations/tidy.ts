@@ -18,8 +18,8 @@ export function runbookVms(runbook: Runbook): string[] {
     if (Array.isArray(value)) value.forEach(walk);
     else if (value && typeof value === 'object') {
       for (const [key, v] of Object.entries(value)) {
-        if (key === 'vmId' && typeof v === 'string' && VM_ID.test(v)) found.set(v.toLowerCase(), v);
-        else walk(v);
+        if (key !== 'vmId') walk(v);
+        else if (typeof v === 'string' && VM_ID.test(v) && !found.has(v.toLowerCase())) found.set(v.toLowerCase(), v);
       }
     }
   };

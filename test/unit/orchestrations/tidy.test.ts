@@ -1,0 +1,66 @@
+import type { OrchestrationContext } from 'durable-functions';
+import type { Runbook } from '../../../shared/orchestrations/contracts';
+import { Activities } from '../../../shared/orchestrations/names';
+import { runbookVms, tidyRunCommands } from '../../../shared/orchestrations/tidy';
+
+const vm = (name: string) => `/subscriptions/s/resourceGroups/RG-WEB-PRD/providers/Microsoft.Compute/virtualMachines/${name}`;
+const server = (name: string) => ({ name, vmId: vm(name), host: name.toLowerCase() });
+const runbook = {
+  windowId: 'w',
+  steps: [
+    { id: 'a', spec: { kind: 'rotate-secret', validateOn: server('IC-Web1'), batches: [{ members: [server('IC-Web1'), server('IC-Web2')], after: [] }] } },
+    { id: 'b', spec: { kind: 'canary', server: { ...server('IC-WEB2'), vmId: vm('IC-WEB2') } } },
+    { id: 'c', spec: { kind: 'notify', channels: [], message: 'no servers; vmId: not an id' } },
+  ],
+} as unknown as Runbook;
+
+type Call = { name: string; input: { windowId: string; vmId: string } };
+
+/** Drives the tidy-up with a fake durable context whose Task.all answers `answer`. */
+function drive(answer: (calls: Call[]) => unknown) {
+  const calls: Call[] = [];
+  const context = {
+    df: {
+      callActivityWithRetry: (name: string, _p: unknown, input: Call['input']) => (calls.push({ name, input }), { name, input }),
+      Task: { all: (tasks: unknown[]) => ({ all: tasks }) },
+    },
+  } as unknown as OrchestrationContext;
+  const gen = tidyRunCommands(context, runbook);
+  let next = gen.next();
+  while (!next.done) {
+    let value: unknown;
+    try {
+      value = answer(calls);
+    } catch (error) {
+      next = gen.throw(error);
+      continue;
+    }
+    next = gen.next(value);
+  }
+  return { calls, warnings: next.value };
+}
+
+describe('run command tidy-up after the restore walk', () => {
+  it('takes every VM the runbook names once (ids compared as ARM does, without case)', () => {
+    expect(runbookVms(runbook)).toEqual([vm('IC-Web1'), vm('IC-Web2')]);
+  });
+
+  it('one activity per VM; a VM whose tidy failed is a warning naming it, the others are not', () => {
+    const { calls, warnings } = drive(() => [{ ok: true, deleted: ['mw-w-x'], running: 0 }, { ok: false, code: 'Status403', message: 'azure: could not list run commands on IC-Web2: 403' }]);
+    expect(calls).toEqual([
+      { name: Activities.tidyRunCommands, input: { windowId: 'w', vmId: vm('IC-Web1') } },
+      { name: Activities.tidyRunCommands, input: { windowId: 'w', vmId: vm('IC-Web2') } },
+    ]);
+    expect(warnings).toEqual([{ vm: 'IC-Web2', message: 'azure: could not list run commands on IC-Web2: 403' }]);
+  });
+
+  it('an activity that failed outright is a warning for every VM, never a throw out of the window', () => {
+    const { warnings } = drive(() => {
+      throw new Error('Activity function tidyRunCommands failed: boom\nstack');
+    });
+    expect(warnings).toEqual([
+      { vm: 'IC-Web1', message: 'Activity function tidyRunCommands failed: boom' },
+      { vm: 'IC-Web2', message: 'Activity function tidyRunCommands failed: boom' },
+    ]);
+  });
+});
