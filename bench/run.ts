@@ -115,7 +115,7 @@ async function main(argv: string[]): Promise<number> {
     }
     if (parts.has('outages') && reference) {
       log('outages: 2025-06-22 with its estate SIGKILLed and restarted, then with Azurite SIGKILLed and restarted');
-      results.outages = await outagesRun(work, reference, o.seed, 10 * 60_000, quick ? 2 : 5, quick ? 1 : 3);
+      results.outages = await outagesRun(work, reference, o.seed, 10 * 60_000, quick ? 2 : 5, quick ? 1 : 5);
       for (const r of results.outages.runs) log(`  ${r.name}: ${r.kills} kills, ${r.state}, checks ${r.checks.filter((c) => c.ok).length}/${r.checks.length}, duplicates ${r.duplicates.length}`);
     }
     if (parts.has('fuzz')) {
