@@ -7,8 +7,10 @@ export const RUN_COMMAND_PREFIX = 'mw-';
 const MAX_NAME = 64;
 /** Length of the hash at the end of every name. */
 const HASH = 16;
-/** Room for the readable part between the prefix and `-<hash>`. */
-const READABLE = MAX_NAME - RUN_COMMAND_PREFIX.length - 1 - HASH;
+/** Room for the window id: the rest of the readable part names the step and server. */
+const ID_ROOM = 24;
+/** Between the window id and the rest: never inside a readable id, whose runs of '-' collapse to one. */
+const SEPARATOR = '--';
 
 const readableOf = (text: string): string =>
   text
@@ -16,24 +18,27 @@ const readableOf = (text: string): string =>
     .replace(/-+/g, '-')
     .replace(/^-|-$/g, '');
 
+const idOf = (windowId: string): string => readableOf(windowId).slice(0, ID_ROOM).replace(/-$/, '') || 'w';
+
 /**
  * The deterministic name of one managed run command: the same window, step, server and purpose
  * always give the same name, so a retried activity finds the run it started instead of starting
- * another (docs/idempotency.md). Readable prefix, then a hash of all the parts so long keys stay
- * distinct after trimming.
+ * another (docs/idempotency.md). The window id, `--`, a readable rest, then a hash of all the
+ * parts so long keys stay distinct after trimming.
  */
 export function runCommandName(windowId: string, ...parts: string[]): string {
   const hash = createHash('sha256').update([windowId, ...parts].join('\u0000')).digest('hex').slice(0, HASH);
-  const readable = readableOf([windowId, ...parts.slice(-2)].join('-'));
-  return `${RUN_COMMAND_PREFIX}${readable.slice(0, READABLE).replace(/-$/, '')}-${hash}`;
+  const head = `${RUN_COMMAND_PREFIX}${idOf(windowId)}${SEPARATOR}`;
+  const rest = readableOf(parts.slice(-2).join('-')).slice(0, MAX_NAME - head.length - 1 - HASH).replace(/-$/, '');
+  return `${head}${rest ? `${rest}-` : ''}${hash}`;
 }
 
 /**
  * What every name {@link runCommandName} makes for this window starts with: the tidy-up deletes
- * only runs whose name starts so, never another window's or someone else's. A window id longer than
- * the readable room is cut as the names cut it (two such ids sharing their first 44 characters share it).
+ * only runs whose name starts so, never another window's or someone else's. The `--` after the id
+ * keeps `w1` from matching `w10`'s runs; two ids that share their first 24 readable characters
+ * share it.
  */
 export function runCommandPrefix(windowId: string): string {
-  const id = readableOf(windowId);
-  return `${RUN_COMMAND_PREFIX}${(id.length < READABLE ? id : id.slice(0, READABLE).replace(/-$/, ''))}-`;
+  return `${RUN_COMMAND_PREFIX}${idOf(windowId)}${SEPARATOR}`;
 }

@@ -38,5 +38,8 @@ describe('runCommandPrefix: what the tidy-up matches', () => {
       expect(runCommandName(windowId!, ...parts)).toMatch(new RegExp(`^${runCommandPrefix(windowId!)}`));
     }
     expect(runCommandName('w10', 'k').startsWith(runCommandPrefix('w1'))).toBe(false);
+    // A window whose id starts with another's whole id, at a '-': still not the other's.
+    expect(runCommandName('2025-06-22-monthly', 'run-1:step:IC-Web1').startsWith(runCommandPrefix('2025-06-22'))).toBe(false);
+    expect(runCommandName('2025-06-22', 'run-1:step:IC-Web1').startsWith(runCommandPrefix('2025-06-22'))).toBe(true);
   });
 });
