@@ -27,6 +27,9 @@ export function expandUrl(url: string, server?: Server): string {
 /** A run command's executionState once it has ended (ComputeRP.json ExecutionState). */
 const ENDED = new Set(['Succeeded', 'Failed', 'TimedOut', 'Canceled']);
 
+/** One VM's tidy-up: what it deleted and how many of the window's runs still run, or why it stopped. */
+export type TidyOutcome = { vmId: string } & Outcome<{ deleted: string[]; running: number }>;
+
 /** How many operation checks one poll activity has in flight at once. */
 const POLL_CONCURRENCY = 8;
 
@@ -53,6 +56,28 @@ export async function pollEach<T>(tokens: Record<string, string>, poll: (token: 
 
 /** Activities that touch servers and pools: addresses, drains, patches, probes, run command. */
 export function estateActivities({ ports, store }: ActivityDeps) {
+  /**
+   * Deletes this window's finished run commands on one VM (name from runCommandPrefix, execution
+   * ended), never a running one or one the window did not name. Idempotent: a retry lists fewer.
+   * Never throws: a tidy-up that fails is a warning in the window's summary, not a failure.
+   */
+  const tidyOne = async (input: { windowId: string; vmId: string }): Promise<Outcome<{ deleted: string[]; running: number }>> => {
+    const prefix = runCommandPrefix(input.windowId).toLowerCase();
+    const deleted: string[] = [];
+    try {
+      const ours = (await ports.compute.listRunCommands(input.vmId)).filter((r) => r.name.toLowerCase().startsWith(prefix));
+      const ended = ours.filter((r) => ENDED.has(r.executionState));
+      for (const run of ended) {
+        await ports.compute.beginDeleteRunCommand(input.vmId, run.name);
+        deleted.push(run.name);
+      }
+      return { ok: true, deleted, running: ours.length - ended.length };
+    } catch (error) {
+      const f = failure(error);
+      return { ...f, message: `${deleted.length > 0 ? `deleted ${deleted.length}, then ` : ''}${f.message}` };
+    }
+  };
+
   return {
     resolveServers: (input: { servers: Server[] }) =>
       outcome(async () => {
@@ -123,25 +148,13 @@ export function estateActivities({ ports, store }: ActivityDeps) {
     pollRunCommands: (input: { tokens: Record<string, string> }) => pollEach(input.tokens, (token) => ports.compute.pollRunCommand(token)),
 
     /**
-     * Deletes this window's finished run commands on one VM (name from runCommandPrefix, execution
-     * ended), never a running one or one the window did not name. Idempotent: a retry lists fewer.
-     * Never throws: a tidy-up that fails is a warning in the window's summary, not a failure.
+     * Deletes this window's finished run commands on each VM (see tidyOne), one VM after another:
+     * several VMs a call keep a large window's history small. Never throws.
      */
-    tidyRunCommands: async (input: { windowId: string; vmId: string }): Promise<Outcome<{ deleted: string[]; running: number }>> => {
-      const prefix = runCommandPrefix(input.windowId).toLowerCase();
-      const deleted: string[] = [];
-      try {
-        const ours = (await ports.compute.listRunCommands(input.vmId)).filter((r) => r.name.toLowerCase().startsWith(prefix));
-        const ended = ours.filter((r) => ENDED.has(r.executionState));
-        for (const run of ended) {
-          await ports.compute.beginDeleteRunCommand(input.vmId, run.name);
-          deleted.push(run.name);
-        }
-        return { ok: true, deleted, running: ours.length - ended.length };
-      } catch (error) {
-        const f = failure(error);
-        return { ...f, message: `${deleted.length > 0 ? `deleted ${deleted.length}, then ` : ''}${f.message}` };
-      }
+    tidyRunCommands: async (input: { windowId: string; vmIds: string[] }): Promise<{ ok: true; vms: TidyOutcome[] }> => {
+      const vms: TidyOutcome[] = [];
+      for (const vmId of input.vmIds) vms.push({ vmId, ...(await tidyOne({ windowId: input.windowId, vmId })) });
+      return { ok: true, vms };
     },
 
     /** HTTP checks, each retried `attempts` times (servers warm up after a reboot). */

@@ -27,8 +27,14 @@ export function runbookVms(runbook: Runbook): string[] {
   return [...found.values()];
 }
 
+/** VMs one tidy activity takes, one after another: a 1,000-server window adds 40 activities to its history, not 1,000. */
+export const TIDY_CHUNK = 25;
+
+/** One tidy activity's answer: each VM's outcome (shared/activities/estate.ts). */
+type TidyAnswer = { ok: true; vms: ({ vmId: string } & Outcome<object>)[] };
+
 /**
- * After the restore walk: one activity per VM deletes the window's finished run commands (managed
+ * After the restore walk: activities of up to {@link TIDY_CHUNK} VMs each delete the window's finished run commands (managed
  * run commands stay on the VM until deleted; docs/idempotency.md). Run on every VM server of the
  * runbook, whether or not a step ran a script there (a list is cheap; a leftover from an earlier
  * run of the window goes too). Whatever goes wrong comes back as warnings naming the VM.
@@ -38,8 +44,10 @@ export function* tidyRunCommands(context: OrchestrationContext, runbook: Runbook
   if (vms.length === 0) return [];
   const nameOf = (vmId: string): string => vmId.split('/').pop() ?? vmId;
   try {
-    const outcomes = (yield context.df.Task.all(vms.map((vmId) => context.df.callActivityWithRetry(Activities.tidyRunCommands, RetryPolicies.vendorRead(), { windowId: runbook.windowId, vmId })))) as Outcome<object>[];
-    return outcomes.flatMap((o, i) => (o.ok ? [] : [{ vm: nameOf(vms[i]!), message: o.message }]));
+    const chunks: string[][] = [];
+    for (let i = 0; i < vms.length; i += TIDY_CHUNK) chunks.push(vms.slice(i, i + TIDY_CHUNK));
+    const answers = (yield context.df.Task.all(chunks.map((vmIds) => context.df.callActivityWithRetry(Activities.tidyRunCommands, RetryPolicies.vendorRead(), { windowId: runbook.windowId, vmIds })))) as TidyAnswer[];
+    return answers.flatMap((a) => a.vms.flatMap((o) => (o.ok ? [] : [{ vm: nameOf(o.vmId), message: o.message }])));
   } catch (error) {
     const message = String((error as Error).message ?? error).split('\n')[0]!.slice(0, 200);
     return vms.map((vmId) => ({ vm: nameOf(vmId), message }));

@@ -40,24 +40,25 @@ describe('tidyRunCommands: the window deletes its own finished run commands, thr
     });
 
     const { tidyRunCommands } = activities();
-    expect(await tidyRunCommands({ windowId: 'w-tidy', vmId: vm })).toEqual({ ok: true, deleted: [finished, failed], running: 1 });
+    expect(await tidyRunCommands({ windowId: 'w-tidy', vmIds: [vm] })).toEqual({ ok: true, vms: [{ vmId: vm, ok: true, deleted: [finished, failed], running: 1 }] });
     expect((await c.listRunCommands(vm)).map((r) => r.name).sort()).toEqual([otherWindow, 'ops-hotfix-1', running].sort());
     const deletes = await env.calls({ listener: 'arm', method: 'DELETE', path: '*/IC-Web7/runCommands/*' });
     expect(deletes.map((d) => d.status)).toEqual([200, 200]);
 
     // Run again (a retry, or the next window): nothing more to delete while the run is still going.
-    expect(await tidyRunCommands({ windowId: 'w-tidy', vmId: vm })).toEqual({ ok: true, deleted: [], running: 1 });
+    expect(await tidyRunCommands({ windowId: 'w-tidy', vmIds: [vm] })).toEqual({ ok: true, vms: [{ vmId: vm, ok: true, deleted: [], running: 1 }] });
     expect(await env.calls({ listener: 'arm', method: 'DELETE', path: '*/IC-Web7/runCommands/*' })).toHaveLength(2);
 
     // Once it ends, the next tidy takes it too.
     env.clock.advance(60_000);
-    expect(await tidyRunCommands({ windowId: 'w-tidy', vmId: vm })).toEqual({ ok: true, deleted: [running], running: 0 });
+    expect(await tidyRunCommands({ windowId: 'w-tidy', vmIds: [vm] })).toEqual({ ok: true, vms: [{ vmId: vm, ok: true, deleted: [running], running: 0 }] });
   });
 
   it('a run already gone is no error, and a VM that cannot be listed is a failure naming it, never a throw', async () => {
     await expect(compute().beginDeleteRunCommand(vmId('IC-Web7'), 'mw-never-was')).resolves.toBeUndefined();
     expect(await env.calls({ listener: 'arm', method: 'DELETE', path: '*/runCommands/mw-never-was' })).toMatchObject([{ status: 204 }]);
-    const result = await activities().tidyRunCommands({ windowId: 'w-tidy', vmId: vmId('IC-Web99') });
-    expect(result).toMatchObject({ ok: false, message: expect.stringContaining('IC-Web99') });
+    // The VM that cannot be listed fails alone; the one after it in the same call is still tidied.
+    const result = await activities().tidyRunCommands({ windowId: 'w-tidy', vmIds: [vmId('IC-Web99'), vmId('IC-Web7')] });
+    expect(result.vms).toMatchObject([{ vmId: vmId('IC-Web99'), ok: false, message: expect.stringContaining('IC-Web99') }, { vmId: vmId('IC-Web7'), ok: true }]);
   });
 });

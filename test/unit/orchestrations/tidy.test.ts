@@ -1,7 +1,7 @@
 import type { OrchestrationContext } from 'durable-functions';
 import type { Runbook } from '../../../shared/orchestrations/contracts';
 import { Activities } from '../../../shared/orchestrations/names';
-import { runbookVms, tidyRunCommands } from '../../../shared/orchestrations/tidy';
+import { TIDY_CHUNK, runbookVms, tidyRunCommands } from '../../../shared/orchestrations/tidy';
 
 const vm = (name: string) => `/subscriptions/s/resourceGroups/RG-WEB-PRD/providers/Microsoft.Compute/virtualMachines/${name}`;
 const server = (name: string) => ({ name, vmId: vm(name), host: name.toLowerCase() });
@@ -14,10 +14,10 @@ const runbook = {
   ],
 } as unknown as Runbook;
 
-type Call = { name: string; input: { windowId: string; vmId: string } };
+type Call = { name: string; input: { windowId: string; vmIds: string[] } };
 
 /** Drives the tidy-up with a fake durable context whose Task.all answers `answer`. */
-function drive(answer: (calls: Call[]) => unknown) {
+function drive(answer: (calls: Call[]) => unknown, book: Runbook = runbook) {
   const calls: Call[] = [];
   const context = {
     df: {
@@ -25,7 +25,7 @@ function drive(answer: (calls: Call[]) => unknown) {
       Task: { all: (tasks: unknown[]) => ({ all: tasks }) },
     },
   } as unknown as OrchestrationContext;
-  const gen = tidyRunCommands(context, runbook);
+  const gen = tidyRunCommands(context, book);
   let next = gen.next();
   while (!next.done) {
     let value: unknown;
@@ -45,13 +45,19 @@ describe('run command tidy-up after the restore walk', () => {
     expect(runbookVms(runbook)).toEqual([vm('IC-Web1'), vm('IC-Web2')]);
   });
 
-  it('one activity per VM; a VM whose tidy failed is a warning naming it, the others are not', () => {
-    const { calls, warnings } = drive(() => [{ ok: true, deleted: ['mw-w-x'], running: 0 }, { ok: false, code: 'Status403', message: 'azure: could not list run commands on IC-Web2: 403' }]);
-    expect(calls).toEqual([
-      { name: Activities.tidyRunCommands, input: { windowId: 'w', vmId: vm('IC-Web1') } },
-      { name: Activities.tidyRunCommands, input: { windowId: 'w', vmId: vm('IC-Web2') } },
-    ]);
+  it('the VMs in calls of up to TIDY_CHUNK; a VM whose tidy failed is a warning naming it, the others are not', () => {
+    const { calls, warnings } = drive(() => [{ ok: true, vms: [{ vmId: vm('IC-Web1'), ok: true, deleted: ['mw-w--x'], running: 0 }, { vmId: vm('IC-Web2'), ok: false, code: 'Status403', message: 'azure: could not list run commands on IC-Web2: 403' }] }]);
+    expect(calls).toEqual([{ name: Activities.tidyRunCommands, input: { windowId: 'w', vmIds: [vm('IC-Web1'), vm('IC-Web2')] } }]);
     expect(warnings).toEqual([{ vm: 'IC-Web2', message: 'azure: could not list run commands on IC-Web2: 403' }]);
+  });
+
+  it('a large window: a few calls of TIDY_CHUNK VMs each, not one per VM, every VM once', () => {
+    const names = Array.from({ length: 2 * TIDY_CHUNK + 10 }, (_, i) => `IC-Web${i + 1}`);
+    const big = { windowId: 'w', steps: [{ id: 'p', spec: { kind: 'patch', servers: names.map(server) } }] } as unknown as Runbook;
+    const { calls, warnings } = drive((cs) => cs.map((c) => ({ ok: true, vms: c.input.vmIds.map((vmId) => ({ vmId, ok: true, deleted: [], running: 0 })) })), big);
+    expect(calls.map((c) => c.input.vmIds.length)).toEqual([TIDY_CHUNK, TIDY_CHUNK, 10]);
+    expect(calls.flatMap((c) => c.input.vmIds)).toEqual(names.map(vm));
+    expect(warnings).toEqual([]);
   });
 
   it('an activity that failed outright is a warning for every VM, never a throw out of the window', () => {
