@@ -73,9 +73,10 @@ export function runActivities({ store, windows, ports }: ActivityDeps) {
           // Slack stored the message) left it in the channel after the baseline it recorded.
           const tried = await store.getMark(input.windowId, `try:${mark}`);
           let found = tried === undefined ? undefined : await ports.chat.findPosted(channel, text, tried);
-          // A notice several steps may post (a phase's) is looked for since the run began: another
-          // step's post whose records storage lost must not be posted twice.
-          if (!found && tried === undefined && input.adopt) found = await ports.chat.findPosted(channel, { prefix: await forPeople(input.windowId, input.adopt.prefix) }, slackTsOf(input.adopt.since));
+          // A notice several steps may post (a phase's) is looked for by its prefix: another step's
+          // post, whose reply was lost (since the baseline it recorded) or whose records storage
+          // lost (since the run began), carries other words after it and must not be posted twice.
+          if (!found && input.adopt) found = await ports.chat.findPosted(channel, { prefix: await forPeople(input.windowId, input.adopt.prefix) }, tried ?? slackTsOf(input.adopt.since));
           if (tried === undefined) await store.setMark(input.windowId, `try:${mark}`, await ports.chat.latestTs(channel));
           message = found ?? (await ports.chat.postMessage(channel, text, { ...(input.buttons ? { buttons: input.buttons } : {}), ...(sections ? { sections } : {}) }));
         } catch (error) {

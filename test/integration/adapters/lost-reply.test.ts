@@ -120,4 +120,21 @@ describe('activities under a lost reply (the change applied, its answer lost)', 
     expect(await runActivities(deps({ chat })).notify(phaseNotice('myiis-redeploy', new Date(postedAt + 2_000).toISOString()))).toEqual({ posted: ['#dailyopsissues'] });
     expect(await posted()).toHaveLength(2);
   });
+
+  it('notify once: a phase notice whose reply was lost is found by the next step of the phase, whose words differ', async () => {
+    const slack = (retries: number) => createSlackClient({ token: 'xoxb-sandbox-0001-maintenance-bot', apiUrl: `${env.sandbox.urls.slack}/api/`, caPem: env.sandbox.caPem, retryConfig: { retries, minTimeout: 1, maxTimeout: 5 } });
+    const chat = new SlackChatClient(slack(2), { poster: slack(0) });
+    const { notify } = runActivities(deps({ chat }));
+    const prefix = ':arrow_forward: Lost-reply test: phase "Testing" has begun at ';
+    const posted = async () => ((await env.state<SlackSnapshot>('slack')).channels.find((c) => c.name === 'dailyopsissues')?.messages ?? []).filter((m) => m.text.startsWith(prefix));
+    const phaseNotice = (step: string) => ({ windowId: 'w-lost-2', key: 'run-2:phase:testing', channels: ['#dailyopsissues'], text: `${prefix}Sun 08:48 (${step} first).`, once: true, adopt: { prefix, since: '2000-01-01T00:00:00Z' } });
+    await env.addFaults(lostReply('slack', 'POST', '/api/chat.postMessage'));
+
+    // The first step's post is stored but its reply lost: its claim is given back for a retry.
+    await rejectionOf(notify(phaseNotice('page-down')));
+    expect(await posted()).toHaveLength(1);
+    // The phase's next step claims it, with its own words: it finds that post instead of posting.
+    expect(await notify(phaseNotice('smoke-tests'))).toEqual({ posted: ['#dailyopsissues'] });
+    expect(await posted()).toHaveLength(1);
+  });
 });
