@@ -318,6 +318,6 @@ function summarise(
   for (const r of retirements) if (r.outcome && !r.outcome.deleted) lines.push(`OLD KEY KEPT (${r.stepId}): ${r.outcome.note}`);
   for (const k of restore.kept) lines.push(`LEFT AS IS (not undone: ${k.description}): ${k.note}`);
   for (const f of restore.failed) lines.push(`RESTORE FAILED ${f.description}: ${f.error} — needs a human now`);
-  for (const t of tidy) lines.push(`WARNING run commands not tidied on ${t.vm} (they stay on the VM; the next window retries): ${t.message}`);
+  for (const t of tidy) lines.push(`WARNING run commands not tidied on ${t.vm} (they stay on the VM until deleted; a re-run of this window retries): ${t.message}`);
   return lines.join('\n');
 }

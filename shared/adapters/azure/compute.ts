@@ -5,7 +5,7 @@ import { z } from 'zod';
 import type { ComputeClient, PatchOutcome, PatchRequest, RunCommandOutcome, RunCommandRequest, RunCommandSummary, VmSummary } from '../../ports/compute';
 import type { OperationProgress } from '../../ports/operations';
 import { createComputeClient, createNetworkClient, type AzureClientOptions } from './client';
-import { callAzure, isHttpError, toAzurePortError } from './errors';
+import { callAzure, isHttpError, isNotFound, toAzurePortError } from './errors';
 import { parseResourceId, PerSubscription } from './ids';
 
 /** Options for {@link AzureComputeClient}: the same as the client factories'. */
@@ -68,6 +68,10 @@ function operationFailure(e: unknown, fallbackCode: string): { state: 'failed'; 
 
 /** A managed run command's name: a resource name, as runCommandName (shared/activities/runNames.ts) makes them. */
 const RUN_NAME = /^[A-Za-z0-9][A-Za-z0-9_.-]{0,79}$/;
+
+function checkRunName(runName: string): void {
+  if (!RUN_NAME.test(runName)) throw new TypeError(`runName must be 1-80 letters, digits, '-', '_' or '.', starting with a letter or digit: got '${runName.slice(0, 100)}'`);
+}
 
 /**
  * Where a managed run command stands, from its instance view. Failed with an exit code is a
@@ -235,7 +239,7 @@ export class AzureComputeClient implements ComputeClient {
   async beginRunCommand(vmId: string, request: RunCommandRequest, runName: string): Promise<string> {
     const id = parseResourceId(vmId, 'Microsoft.Compute', 'virtualMachines', 'vmId');
     if (request.script.length === 0) throw new TypeError('script must have at least one line');
-    if (!RUN_NAME.test(runName)) throw new TypeError(`runName must be 1-80 letters, digits, '-', '_' or '.', starting with a letter or digit: got '${runName.slice(0, 100)}'`);
+    checkRunName(runName);
     const client = this.compute.get(id.subscriptionId);
     const token = encodeToken('runCommand', vmId, runName);
     if (await this.findRun(client, id, runName)) return token;
@@ -285,11 +289,11 @@ export class AzureComputeClient implements ComputeClient {
    */
   async beginDeleteRunCommand(vmId: string, runName: string): Promise<void> {
     const id = parseResourceId(vmId, 'Microsoft.Compute', 'virtualMachines', 'vmId');
-    if (!RUN_NAME.test(runName)) throw new TypeError(`runName must be 1-80 letters, digits, '-', '_' or '.', starting with a letter or digit: got '${runName.slice(0, 100)}'`);
+    checkRunName(runName);
     try {
       await this.computeOnce.get(id.subscriptionId).virtualMachineRunCommands.delete(id.resourceGroup, id.name, runName).submitted();
     } catch (e) {
-      if ((e as { statusCode?: number }).statusCode === 404) return;
+      if (isNotFound(e)) return;
       throw toAzurePortError(`delete run command ${runName} on ${id.name}`, e);
     }
   }
@@ -299,7 +303,7 @@ export class AzureComputeClient implements ComputeClient {
     try {
       return await client.virtualMachineRunCommands.getByVirtualMachine(id.resourceGroup, id.name, runName, { expand: 'instanceView' });
     } catch (e) {
-      if ((e as { statusCode?: number }).statusCode === 404) return undefined;
+      if (isNotFound(e)) return undefined;
       throw toAzurePortError(`read run command ${runName} on ${id.name}`, e);
     }
   }
