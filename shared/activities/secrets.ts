@@ -1,3 +1,4 @@
+import type { SecretVersionInfo } from '../ports/secrets';
 import { randomBytes } from 'crypto';
 import type { ActivityDeps } from './types';
 import { outcome } from './outcome';
@@ -98,23 +99,29 @@ export function secretActivities({ ports }: ActivityDeps) {
 export const ROLLED_OUT_TAG = 'mwRolledOut';
 
 /**
- * Whether the restore walk must leave this rotation alone, from Key Vault and Mailgun rather than
- * the ledger: the new version is tagged rolled out (the rotation finished), or rolling back would
- * put a Mailgun key that no longer exists back in use (an error: a person decides).
+ * The restore walk's rollback, decided from Key Vault and Mailgun rather than the ledger alone:
+ * none when the new version is tagged rolled out (the rotation finished; false), an error when
+ * rolling back would put a Mailgun key that no longer exists back in use (a person decides).
  */
-export async function rotationFinished(ports: ActivityDeps['ports'], input: { vault: string; name: string; toVersion: string; disableVersion: string }): Promise<boolean> {
+export async function rollbackUnlessFinished(ports: ActivityDeps['ports'], input: { vault: string; name: string; toVersion: string; disableVersion: string }): Promise<boolean> {
   const versions = await ports.secrets.listVersions(input.vault, input.name);
-  if (versions.find((v) => v.version === input.disableVersion)?.tags[ROLLED_OUT_TAG] === 'true') return true;
+  if (versions.find((v) => v.version === input.disableVersion)?.tags[ROLLED_OUT_TAG] === 'true') return false;
   const keyId = versions.find((v) => v.version === input.toVersion)?.tags.mailgunKeyId;
   if (keyId && !versions.some((v) => v.tags.mwRollbackOf === input.disableVersion) && !(await ports.mail.listKeys()).some((k) => k.id === keyId)) {
     throw Object.assign(new Error(`rolling ${input.name} back would bring back Mailgun key ${keyId}, which no longer exists: left on version ${input.disableVersion}; decide by hand`), { code: 'PreviousKeyGone' });
   }
-  return false;
+  await rollbackSecretVersion(ports, input, versions);
+  return true;
 }
 
 /** Idempotent: the rollback version is found by its tag, so a retry (or the restore walk after the step) adds none. */
-export async function rollbackSecretVersion(ports: ActivityDeps['ports'], input: { vault: string; name: string; toVersion: string; disableVersion: string }): Promise<void> {
-  const versions = await ports.secrets.listVersions(input.vault, input.name);
+export async function rollbackSecretVersion(
+  ports: ActivityDeps['ports'],
+  input: { vault: string; name: string; toVersion: string; disableVersion: string },
+  /** The versions when the caller has just listed them. */
+  listed?: SecretVersionInfo[],
+): Promise<void> {
+  const versions = listed ?? (await ports.secrets.listVersions(input.vault, input.name));
   if (!versions.some((v) => v.tags.mwRollbackOf === input.disableVersion)) {
     const old = await ports.secrets.getSecretValue(input.vault, input.name, input.toVersion);
     if (!old) throw Object.assign(new Error(`version ${input.toVersion} of ${input.name} not found`), { code: 'SecretNotFound' });

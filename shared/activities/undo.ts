@@ -1,5 +1,5 @@
 import { RECYCLE_IIS, type LedgerAction } from '../orchestrations/contracts';
-import { rollbackSecretVersion, rotationFinished } from './secrets';
+import { rollbackUnlessFinished } from './secrets';
 import type { PoolRef } from '../ports';
 import type { ActivityDeps } from './types';
 import { nextMembers } from './estate';
@@ -103,8 +103,7 @@ async function applyInverse(
       let index = 0;
       let token: string | undefined;
       if (resume?.phase === 'recycle') ({ index, token } = resume);
-      else if (await rotationFinished(ports, action)) return undefined;
-      else await rollbackSecretVersion(ports, action);
+      else if (!(await rollbackUnlessFinished(ports, action))) return undefined;
       // Each server that took the new value reads the old one again, one at a time; the ones not
       // reached never changed. Each recycle is checked on later calls, never waited for here.
       for (; index < action.recycle.length; index++, token = undefined) {
