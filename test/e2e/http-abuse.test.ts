@@ -24,7 +24,9 @@ afterAll(async () => {
 describe('HTTP abuse of every route', () => {
   it('answers each with a clear 4xx, never a 500 or a hang, and changes nothing', async () => {
     const before = await live.glance();
-    const outcome = await runAbuse(live.hostUrl, live.masterKey, { windowId: live.windowId, gate: 'go-ahead', step: 'page-up' });
+    // Three minutes without an answer is a hang; 30 s (the bench's figure) is a timing check that
+    // a loaded machine once missed, and timing belongs in bench/fuzz.ts.
+    const outcome = await runAbuse(live.hostUrl, live.masterKey, { windowId: live.windowId, gate: 'go-ahead', step: 'page-up' }, 3 * 60_000);
     expect(outcome.problems).toEqual([]);
     expect(outcome.requests).toBeGreaterThan(100);
     expect(await live.glance()).toEqual(before);
