@@ -66,7 +66,9 @@ export class HttpHost {
         res.end(JSON.stringify({ Message: 'The local host failed to process the request.' }));
       });
     });
-    this.server.keepAliveTimeout = 5000;
+    // Idle kept-alive connections are left to the client to close (undici after 4 s): a server-side
+    // idle close races a client reusing the socket, and the request is lost for a real-time reason.
+    this.server.keepAliveTimeout = 0;
   }
 
   /** The routes served, for the startup banner. */

@@ -488,7 +488,11 @@ export async function startSandbox(options: StartSandboxOptions = {}): Promise<R
           else res.destroy();
         });
       });
-      server.keepAliveTimeout = 5000;
+      // The estate never closes an idle kept-alive connection; its clients close theirs (after 4 s,
+      // shared/adapters/http/https.ts). A server's idle close races a client reusing the socket
+      // ("socket hang up" on a request that never arrived), a real-time accident that would move
+      // a rehearsal's virtual time by a retry (docs/virtual-clock.md).
+      server.keepAliveTimeout = 0;
       server.once('error', reject);
       server.listen(basePort === 0 ? 0 : basePort + LISTENERS[name], '127.0.0.1', () => {
         const port = (server.address() as AddressInfo).port;

@@ -16,13 +16,19 @@ export interface HttpsFetchOptions {
   connectTo?: string;
 }
 
+/** How long a kept-alive socket may sit idle before the client closes it: undici's default keepAliveTimeout. */
+export const IDLE_SOCKET_MS = 4_000;
+
 /**
  * A WHATWG `fetch` built on Node's `https` module, trusting an explicit CA. The SDKs that take a
  * `fetch` (cloudflare, @slack/web-api) need it because Node's global fetch accepts a CA only
  * through an undici dispatcher, and undici is not a dependency of this project.
  */
 export function createHttpsFetch(options: HttpsFetchOptions = {}): typeof fetch {
-  const agent = new https.Agent({ keepAlive: true, ...(options.caPem ? { ca: options.caPem } : {}) });
+  // An idle socket is closed after IDLE_SOCKET_MS, and sooner when the server's Keep-Alive hint says
+  // so (Node honours the hint only when the agent has a timeout): reusing a socket the server is
+  // closing loses the request as "socket hang up".
+  const agent = new https.Agent({ keepAlive: true, timeout: IDLE_SOCKET_MS, ...(options.caPem ? { ca: options.caPem } : {}) });
   const connectTo = options.connectTo ? new URL(options.connectTo) : undefined;
   if (connectTo && connectTo.protocol !== 'https:' && connectTo.protocol !== 'http:') throw new TypeError(`connectTo must be http(s), not ${connectTo.protocol}`);
   const fetchImpl = async (input: string | URL | Request, init?: RequestInit): Promise<Response> => {

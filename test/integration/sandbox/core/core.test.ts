@@ -72,6 +72,28 @@ describe('sandbox core over HTTPS', () => {
     expect((await call(sb.caPem, 'GET', `${sb.urls.pingdom}/nope`)).status).toBe(404);
   });
 
+  test('keeps an idle kept-alive connection open: a client reusing it never races the estate closing it', async () => {
+    // An agent without an idle timeout keeps its socket until the server closes it (Node's keepSocketAlive).
+    const agent = new https.Agent({ keepAlive: true, ca: sb.caPem });
+    const get = () =>
+      new Promise<boolean>((resolve, reject) => {
+        const req = https.request(`${sb.urls.pingdom}/api/3.1/text`, { agent }, (res) => {
+          res.resume();
+          res.on('end', () => resolve(req.reusedSocket));
+        });
+        req.on('error', reject);
+        req.end();
+      });
+    try {
+      expect(await get()).toBe(false);
+      // Longer than Node's default server keepAliveTimeout (5 s), which closed it before.
+      await new Promise((r) => setTimeout(r, 6_000));
+      expect(await get()).toBe(true);
+    } finally {
+      agent.destroy();
+    }
+  }, 20_000);
+
   test('the control API filters calls and validates its query', async () => {
     const ok = await call(sb.caPem, 'GET', `${sb.urls.control}/_sandbox/calls?listener=pingdom&path=/api/3.1/echo/*`);
     expect((JSON.parse(ok.text) as { value: unknown[] }).value).toHaveLength(1);
