@@ -7,8 +7,10 @@ export const RUN_COMMAND_PREFIX = 'mw-';
 const MAX_NAME = 64;
 /** Length of the hash at the end of every name. */
 const HASH = 16;
-/** Room for the window id: the rest of the readable part names the step and server. */
-const ID_ROOM = 24;
+/** Room for the readable window id: the rest of the name names the step and server. */
+const ID_ROOM = 16;
+/** Length of the hash of the whole window id after its readable part. */
+const ID_HASH = 8;
 /** Between the window id and the rest: never inside a readable id, whose runs of '-' collapse to one. */
 const SEPARATOR = '--';
 
@@ -18,7 +20,13 @@ const readableOf = (text: string): string =>
     .replace(/-+/g, '-')
     .replace(/^-|-$/g, '');
 
-const idOf = (windowId: string): string => readableOf(windowId).slice(0, ID_ROOM).replace(/-$/, '') || 'w';
+const sha256 = (text: string): string => createHash('sha256').update(text).digest('hex');
+
+/**
+ * The window's part of every name: its readable id, trimmed, and a hash of the whole id, so two
+ * windows whose ids read alike once trimmed or cleaned ('a_b', 'a-b') never share it.
+ */
+const idOf = (windowId: string): string => `${readableOf(windowId).slice(0, ID_ROOM).replace(/-$/, '') || 'w'}-${sha256(windowId).slice(0, ID_HASH)}`;
 
 /**
  * The deterministic name of one managed run command: the same window, step, server and purpose
@@ -27,7 +35,7 @@ const idOf = (windowId: string): string => readableOf(windowId).slice(0, ID_ROOM
  * parts so long keys stay distinct after trimming.
  */
 export function runCommandName(windowId: string, ...parts: string[]): string {
-  const hash = createHash('sha256').update([windowId, ...parts].join('\u0000')).digest('hex').slice(0, HASH);
+  const hash = sha256([windowId, ...parts].join('\u0000')).slice(0, HASH);
   const head = `${RUN_COMMAND_PREFIX}${idOf(windowId)}${SEPARATOR}`;
   const rest = readableOf(parts.slice(-2).join('-')).slice(0, MAX_NAME - head.length - 1 - HASH).replace(/-$/, '');
   return `${head}${rest ? `${rest}-` : ''}${hash}`;
@@ -35,9 +43,8 @@ export function runCommandName(windowId: string, ...parts: string[]): string {
 
 /**
  * What every name {@link runCommandName} makes for this window starts with: the tidy-up deletes
- * only runs whose name starts so, never another window's or someone else's. The `--` after the id
- * keeps `w1` from matching `w10`'s runs; two ids that share their first 24 readable characters
- * share it.
+ * only runs whose name starts so, never another window's or someone else's. The hash of the whole
+ * id keeps two windows apart however alike their ids read; the `--` after it ends the prefix.
  */
 export function runCommandPrefix(windowId: string): string {
   return `${RUN_COMMAND_PREFIX}${idOf(windowId)}${SEPARATOR}`;

@@ -41,5 +41,9 @@ describe('runCommandPrefix: what the tidy-up matches', () => {
     // A window whose id starts with another's whole id, at a '-': still not the other's.
     expect(runCommandName('2025-06-22-monthly', 'run-1:step:IC-Web1').startsWith(runCommandPrefix('2025-06-22'))).toBe(false);
     expect(runCommandName('2025-06-22', 'run-1:step:IC-Web1').startsWith(runCommandPrefix('2025-06-22'))).toBe(true);
+    // Ids that read the same once trimmed or cleaned: still apart (session 6 left this open).
+    const sameStart = ['2025-06-22-monthly-web-estate-east', '2025-06-22-monthly-web-estate-west'];
+    expect(runCommandName(sameStart[0]!, 'k').startsWith(runCommandPrefix(sameStart[1]!))).toBe(false);
+    expect(runCommandName('a_b', 'k').startsWith(runCommandPrefix('a-b'))).toBe(false);
   });
 });
