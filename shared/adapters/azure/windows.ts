@@ -106,17 +106,37 @@ export class RunCommandWindowsHosts implements WindowsHostClient {
     return (await this.run({ op: 'setTask', node, task, enabled })) as { enabled: boolean };
   }
 
-  /** Runs one request to its end, polling in place. */
+  /**
+   * Runs one request to its end, polling in place, then deletes its run command: a managed run
+   * command stays on the VM until deleted, and no window's tidy-up owns this one.
+   */
   private async run(request: HostRequest): Promise<HostResult> {
     // Waited for in place, never retried by a durable host: a fresh name each time.
-    let step = await this.begin(request, `mw-tool-${request.op}-${randomUUID()}`);
+    const runName = `mw-tool-${request.op}-${randomUUID()}`;
+    const vmId = this.options.vmIdOf(requireName('node', request.node));
+    let step = await this.begin(request, runName);
     const interval = this.options.pollIntervalInMs ?? 5000;
     const deadline = this.options.timeoutInMs ?? 180_000;
-    for (let waited = 0; step.state === 'running'; waited += interval) {
-      if (waited >= deadline) throw new TransientVendorError(AZURE, `could not ${scriptOf(request).what} on ${request.node}: run command still running after ${Math.round(deadline / 1000)} s`);
-      await this.sleep(interval);
-      step = await this.check(step.token);
+    try {
+      for (let waited = 0; step.state === 'running'; waited += interval) {
+        // Still running: it is left alone, and the error names it.
+        if (waited >= deadline) throw new TransientVendorError(AZURE, `could not ${scriptOf(request).what} on ${request.node}: run command ${runName} still running after ${Math.round(deadline / 1000)} s`);
+        await this.sleep(interval);
+        step = await this.check(step.token);
+      }
+    } catch (error) {
+      // A script that failed has ended too: its run command goes, and its error is the answer.
+      if (!(error instanceof TransientVendorError) && error instanceof Error) {
+        await this.options.compute.beginDeleteRunCommand(vmId, runName).catch(() => {
+          error.message += `; its run command ${runName} could not be deleted and stays on the VM`;
+        });
+      }
+      throw error;
     }
+    // Said, not swallowed: repeating the request is safe (the scripts read or set a state).
+    await this.options.compute.beginDeleteRunCommand(vmId, runName).catch((e: unknown) => {
+      throw new TransientVendorError(AZURE, `${scriptOf(request).what} on ${request.node} ran, but its run command ${runName} could not be deleted and stays on the VM: ${e instanceof Error ? e.message : String(e)}`);
+    });
     return step.result;
   }
 }

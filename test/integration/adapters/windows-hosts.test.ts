@@ -51,6 +51,11 @@ describe('RunCommandWindowsHosts: worker services and scheduled tasks through Az
       'Get-Service -Name $Name | Select-Object -Property Name, Status, StartType | ConvertTo-Json -Compress',
     ]);
     expect(disable.source.script).not.toContain('BillPay');
+
+    // Each in-place call deletes its run command once it has its answer: none is left on the VM.
+    const deletes = await env.calls({ listener: 'arm', method: 'DELETE', path: '*/virtualMachines/bp-worker-02/runCommands/*' });
+    expect(deletes.map((c) => c.path).sort()).toEqual(puts.map((c) => c.path).sort());
+    expect(((await vm('bp-worker-02')) as unknown as { runCommands: string[] }).runCommands).toEqual([]);
   });
 
   it('disables and re-enables scheduled tasks by name or folder path, and leaves an already-disabled one alone when told', async () => {
