@@ -151,9 +151,20 @@ export function estateActivities({ ports, store }: ActivityDeps) {
      * Deletes this window's finished run commands on each VM (see tidyOne), one VM after another:
      * several VMs a call keep a large window's history small. Never throws.
      */
-    tidyRunCommands: async (input: { windowId: string; vmIds: string[] }): Promise<{ ok: true; vms: TidyOutcome[] }> => {
+    tidyRunCommands: async (input: { windowId: string; vmIds: string[]; nodes?: string[] }): Promise<{ ok: true; vms: TidyOutcome[] }> => {
       const vms: TidyOutcome[] = [];
       for (const vmId of input.vmIds) vms.push({ vmId, ...(await tidyOne({ windowId: input.windowId, vmId })) });
+      // Machines a take-down names (workers, the scheduled-task box): their VM comes from configuration.
+      for (const node of input.nodes ?? []) {
+        let vmId: string;
+        try {
+          vmId = ports.hosts.vmIdOf(node);
+        } catch (error) {
+          vms.push({ vmId: node, ...failure(error) });
+          continue;
+        }
+        if (!input.vmIds.some((id) => id.toLowerCase() === vmId.toLowerCase())) vms.push({ vmId, ...(await tidyOne({ windowId: input.windowId, vmId })) });
+      }
       return { ok: true, vms };
     },
 

@@ -34,4 +34,6 @@ export interface WindowsHostClient {
   begin(request: HostRequest, runName: string): Promise<HostStep>;
   /** Checks a running request once. */
   check(token: string): Promise<HostStep>;
+  /** The Azure VM a machine name runs on (configuration), where its run commands live; throws naming the machine when none is configured. */
+  vmIdOf(node: string): string;
 }

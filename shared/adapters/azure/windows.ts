@@ -70,6 +70,10 @@ export class RunCommandWindowsHosts implements WindowsHostClient {
     this.sleep = options.sleep ?? ((ms) => new Promise((r) => setTimeout(r, ms)));
   }
 
+  vmIdOf(node: string): string {
+    return this.options.vmIdOf(requireName('node', node));
+  }
+
   async begin(request: HostRequest, runName: string): Promise<HostStep> {
     const script = scriptOf(request);
     const machine = requireName('node', request.node);

@@ -61,4 +61,25 @@ describe('tidyRunCommands: the window deletes its own finished run commands, thr
     const result = await activities().tidyRunCommands({ windowId: 'w-tidy', vmIds: [vmId('IC-Web99'), vmId('IC-Web7')] });
     expect(result.vms).toMatchObject([{ vmId: vmId('IC-Web99'), ok: false, message: expect.stringContaining('IC-Web99') }, { vmId: vmId('IC-Web7'), ok: true }]);
   });
+
+  it("a take-down's machines by name: their VMs from configuration, an unconfigured one a failure naming it", async () => {
+    const c = compute();
+    const vm = vmId('IC-Web8');
+    const ours = runCommandName('w-hosts', 'run-1:svc:worker-a');
+    await c.beginRunCommand(vm, { script: ['Write-Output "ok"'], shell: 'powershell', parameters: {} }, ours);
+    env.clock.advance(60_000);
+    const hosts = {
+      vmIdOf: (node: string) => {
+        if (node === 'worker-a') return vm;
+        throw Object.assign(new Error(`no Azure VM configured for ${node}: set MW_WINDOWS_VM_ID_TEMPLATE or MW_WINDOWS_VMS`), { code: 'NotConfigured' });
+      },
+    };
+    const { tidyRunCommands } = estateActivities({ ports: { compute: c, hosts } as unknown as ActivityDeps['ports'], store: {} as ActivityDeps['store'], windows: {} as ActivityDeps['windows'] });
+    const result = await tidyRunCommands({ windowId: 'w-hosts', vmIds: [], nodes: ['worker-a', 'worker-z'] });
+    expect(result.vms).toMatchObject([
+      { vmId: vm, ok: true, deleted: [ours], running: 0 },
+      { vmId: 'worker-z', ok: false, message: expect.stringContaining('worker-z') },
+    ]);
+    expect((await c.listRunCommands(vm)).map((r) => r.name)).not.toContain(ours);
+  });
 });

@@ -1,7 +1,7 @@
 import type { OrchestrationContext } from 'durable-functions';
 import type { Runbook } from '../../../shared/orchestrations/contracts';
 import { Activities } from '../../../shared/orchestrations/names';
-import { TIDY_CHUNK, runbookVms, tidyRunCommands } from '../../../shared/orchestrations/tidy';
+import { TIDY_CHUNK, runbookHosts, runbookVms, tidyRunCommands } from '../../../shared/orchestrations/tidy';
 
 const vm = (name: string) => `/subscriptions/s/resourceGroups/RG-WEB-PRD/providers/Microsoft.Compute/virtualMachines/${name}`;
 const server = (name: string) => ({ name, vmId: vm(name), host: name.toLowerCase() });
@@ -14,7 +14,7 @@ const runbook = {
   ],
 } as unknown as Runbook;
 
-type Call = { name: string; input: { windowId: string; vmIds: string[] } };
+type Call = { name: string; input: { windowId: string; vmIds: string[]; nodes?: string[] } };
 
 /** Drives the tidy-up with a fake durable context whose Task.all answers `answer`. */
 function drive(answer: (calls: Call[]) => unknown, book: Runbook = runbook) {
@@ -58,6 +58,14 @@ describe('run command tidy-up after the restore walk', () => {
     expect(calls.map((c) => c.input.vmIds.length)).toEqual([TIDY_CHUNK, TIDY_CHUNK, 10]);
     expect(calls.flatMap((c) => c.input.vmIds)).toEqual(names.map(vm));
     expect(warnings).toEqual([]);
+  });
+
+  it("a take-down's machines, named as configuration maps them to VMs, go to the same calls by name", () => {
+    const estate = { id: 'bp', workers: [{ node: 'bp-worker-01', services: ['A'] }, { node: 'BP-WORKER-01', services: ['B'] }, { node: 'bp-worker-02', services: ['A'] }], scheduledTasks: { node: 'bp-sched-01', tasks: ['T'] } };
+    const book = { windowId: 'w', steps: [...runbook.steps, { id: 'd', spec: { kind: 'takedown', action: 'down', estate } }, { id: 'r', spec: { kind: 'takedown', action: 'restore', estate } }] } as unknown as Runbook;
+    expect(runbookHosts(book)).toEqual(['bp-worker-01', 'bp-worker-02', 'bp-sched-01']);
+    const { calls } = drive((cs) => cs.map(() => ({ ok: true, vms: [] })), book);
+    expect(calls.map((c) => c.input)).toEqual([{ windowId: 'w', vmIds: [vm('IC-Web1'), vm('IC-Web2')], nodes: ['bp-worker-01', 'bp-worker-02', 'bp-sched-01'] }]);
   });
 
   it('an activity that failed outright is a warning for every VM, never a throw out of the window', () => {
