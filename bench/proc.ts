@@ -5,6 +5,7 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
+import { REHEARSAL_NODE_FLAGS } from '../devhost/heap';
 
 export const ROOT = path.resolve(__dirname, '..', '..');
 export const REHEARSE = path.join(ROOT, 'dist', 'devhost', 'rehearse.js');
@@ -19,9 +20,9 @@ export interface Rehearsing {
   kill(signal?: NodeJS.Signals): void;
 }
 
-/** Starts `node dist/devhost/rehearse.js <args>` in its own process group. */
+/** Starts `node dist/devhost/rehearse.js <args>` in its own process group, with `npm start`'s node flags. */
 export function startRehearse(args: string[]): Rehearsing {
-  const child = spawn(process.execPath, [REHEARSE, ...args], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'], detached: true });
+  const child = spawn(process.execPath, [...REHEARSAL_NODE_FLAGS, REHEARSE, ...args], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'], detached: true });
   let out = '';
   child.stdout?.on('data', (d: Buffer) => (out += d.toString()));
   child.stderr?.on('data', (d: Buffer) => (out += d.toString()));

@@ -25,6 +25,7 @@ import type { ClockParticipant } from './durable/timeKeeper';
 import { azuriteConnectionString } from './azurite';
 import { startHost, type RunningHost } from './host';
 import { startEstateProcess } from './estateProcess';
+import { watchHeap } from './heap';
 import { RehearsalFolder, type RehearsalRecord } from './rehearsalFolder';
 import { answerPending, controlRequest, STARTER } from './rehearsalPeople';
 
@@ -628,6 +629,7 @@ async function main(argv: string[]): Promise<number> {
   const windowFile = path.resolve(program.args[0] ?? DEFAULT_WINDOW);
   if (options.estate) options.estate = path.resolve(options.estate);
   const log = (line: string) => process.stdout.write(`${line}\n`);
+  const stopWatchingHeap = watchHeap((line) => log(`WARNING ${line}`));
 
   const given = options.scenario ? (JSON.parse(readFileSync(options.scenario, 'utf8')) as Scenario) : undefined;
   // Started by the timer, the clock begins inside the scheduler's lead time (it starts windows 30 minutes early).
@@ -712,6 +714,7 @@ async function main(argv: string[]): Promise<number> {
     if (started) log(`the rehearsal stopped: ${error instanceof Error ? error.message : String(error)}; ${resumeHint}`);
     throw error;
   } finally {
+    stopWatchingHeap();
     turns.leave();
     rl?.close();
     // Over: nothing to resume, the folder goes (unless --keep). Stopped early: it stays.

@@ -5,6 +5,7 @@ import { join } from 'path';
 import { parse as parseYaml } from 'yaml';
 import type { WindowStatusView } from '../../shared/api/windows';
 import type { Scenario } from '../../devhost/rehearse';
+import { REHEARSAL_NODE_FLAGS } from '../../devhost/heap';
 
 /**
  * Rehearses a window as `npm start` does (a child process: the local host needs a real
@@ -64,7 +65,7 @@ export async function rehearse(windowFile: string, scenario?: Scenario, options:
   const report = join(dir, 'report.json');
   // Ports the system picks: rehearsals of other test workers, or other checkouts, never collide.
   // Each rehearsal in its own folder: two workers may rehearse the same window at once.
-  const args = [script, join(root, windowFile), '--quiet', '--report', report, '--port', '0', '--base-port', '0', '--dir', join(dir, 'rehearsal'), ...(options.args ?? [])];
+  const args = [...REHEARSAL_NODE_FLAGS, script, join(root, windowFile), '--quiet', '--report', report, '--port', '0', '--base-port', '0', '--dir', join(dir, 'rehearsal'), ...(options.args ?? [])];
   if (process.env.DEVHOST_TEST_STORAGE) args.push('--storage', process.env.DEVHOST_TEST_STORAGE);
   if (scenario) {
     writeFileSync(join(dir, 'scenario.json'), JSON.stringify(scenario));

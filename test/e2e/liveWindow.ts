@@ -3,6 +3,7 @@ import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'fs
 import { get as httpsGet } from 'https';
 import { tmpdir } from 'os';
 import { dirname, join } from 'path';
+import { REHEARSAL_NODE_FLAGS } from '../../devhost/heap';
 
 /**
  * A window kept running for a test: a rehearsal with `--serve --speed 1` whose approval gate
@@ -52,7 +53,7 @@ export async function startLiveWindow(windowFile = 'test/fixtures/windows/e2e-mi
 async function start(windowFile: string, gate: string, children: ChildProcess[]): Promise<LiveWindow> {
   const dir = mkdtempSync(join(tmpdir(), 'mw-live-'));
   writeFileSync(join(dir, 'scenario.json'), JSON.stringify({ approvals: { [gate]: 'ignore' } }));
-  const args = [join(root, 'dist/devhost/rehearse.js'), join(root, windowFile), '--serve', '--keep', '--quiet', '--speed', '1', '--scenario', join(dir, 'scenario.json'), '--dir', join(dir, 'rehearsal')];
+  const args = [...REHEARSAL_NODE_FLAGS, join(root, 'dist/devhost/rehearse.js'), join(root, windowFile), '--serve', '--keep', '--quiet', '--speed', '1', '--scenario', join(dir, 'scenario.json'), '--dir', join(dir, 'rehearsal')];
   // Ports the system picks: nothing else running on the machine can collide with them.
   args.push('--port', '0', '--base-port', '0');
   if (process.env.DEVHOST_TEST_STORAGE) args.push('--storage', process.env.DEVHOST_TEST_STORAGE);

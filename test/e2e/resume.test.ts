@@ -3,6 +3,7 @@ import { existsSync, mkdtempSync, readFileSync, rmSync } from 'fs';
 import { tmpdir } from 'os';
 import { join } from 'path';
 import { poolsAtEndAndStart, type Report } from './harness';
+import { REHEARSAL_NODE_FLAGS } from '../../devhost/heap';
 
 /**
  * `npm start -- --resume`: a rehearsal whose whole process group is killed (SIGKILL, three
@@ -34,7 +35,7 @@ afterAll(() => {
 
 /** Starts `npm start`'s process in its own process group and collects what it prints. */
 function start(args: string[]): { child: ChildProcess; output: () => string; exit: Promise<number | null> } {
-  const child = spawn(process.execPath, [join(root, 'dist/devhost/rehearse.js'), WINDOW, '--dir', dir, ...args], { cwd: root, stdio: ['ignore', 'pipe', 'pipe'], detached: true });
+  const child = spawn(process.execPath, [...REHEARSAL_NODE_FLAGS, join(root, 'dist/devhost/rehearse.js'), WINDOW, '--dir', dir, ...args], { cwd: root, stdio: ['ignore', 'pipe', 'pipe'], detached: true });
   children.push(child);
   let out = '';
   child.stdout?.on('data', (d: Buffer) => (out += d.toString()));
