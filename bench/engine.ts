@@ -25,6 +25,8 @@ export interface EngineResult {
   instances: number;
   historyTotal: number;
   historyLargest: number;
+  /** Peak RSS of the rehearsal process up to the window's summary line. */
+  windowPeakMb?: number;
   mainPeakMb: number;
   treePeakMb: number;
 }
@@ -74,6 +76,10 @@ export async function engineRun(servers: number, workDir: string, capMs: number)
   // The summary line ends the window; writing the report (every history) comes after it.
   const summary = await run.waitFor(/^Done \d+, not doing/m, Math.max(0, capMs - (windowStarted - started)));
   const summaryAt = performance.now();
+  // The window's own peak: what comes after (the --report file with every history, the host log
+  // and the call log, built in memory) is the bench's tooling, not the rehearsal.
+  rss.sample();
+  const windowPeakMb = rss.mainPeakMb;
   const capped = !summary && run.child.exitCode === null && run.child.signalCode === null;
   if (!capped) await run.exit;
   rss.sample();
@@ -112,6 +118,7 @@ export async function engineRun(servers: number, workDir: string, capMs: number)
     instances: instances.length,
     historyTotal: sizes.reduce((s, n) => s + n, 0),
     historyLargest: Math.max(0, ...sizes),
+    windowPeakMb,
     mainPeakMb: rss.mainPeakMb,
     treePeakMb: rss.treePeakMb,
   };

@@ -177,8 +177,11 @@ function writeSection(file: string, body: string, heading: string | undefined): 
 function engineGoal(r: EngineResult[]): { met: boolean; text: string } {
   const big = r.find((x) => x.servers === 1000);
   if (!big) return { met: false, text: 'not measured' };
-  const met = big.finished && big.windowSeconds < 60 && big.mainPeakMb < 1024;
-  return { met, text: big.finished ? `${fmt(big.windowSeconds)} s, ${fmt(big.mainPeakMb)} MB` : `not finished in its ${fmt(big.windowSeconds)} s cap (${fmt(big.activities)} activities done), ${fmt(big.mainPeakMb)} MB` };
+  // The window's own peak (older results have only the whole process's, report writing included).
+  const peak = big.windowPeakMb ?? big.mainPeakMb;
+  const memory = big.windowPeakMb !== undefined ? `${fmt(peak)} MB during the window (${fmt(big.mainPeakMb)} MB with the --report file built afterwards)` : `${fmt(peak)} MB`;
+  const met = big.finished && big.windowSeconds < 60 && peak < 1024;
+  return { met, text: big.finished ? `${fmt(big.windowSeconds)} s, ${memory}` : `not finished in its ${fmt(big.windowSeconds)} s cap (${fmt(big.activities)} activities done), ${memory}` };
 }
 
 /**
@@ -237,8 +240,8 @@ function docsSection(r: Results): string {
 
   out.push('', '### Engine cost (synthetic estates)', '');
   out.push('bench/synthetic/estate.ts writes a seeded window and estate: N servers in groups of 25 (one patch step per group), every fifth group app-like (90-150 min patches, no pool), the others web-like (200-224 min, AUM cap 235 min, seed 001) sharing an App Gateway pool and an internal load-balancer pool two groups at a time, each pool at a 75% floor; then N/10 pipeline changes, each waiting for up to two earlier ones. Rehearsed as `npm start -- --estate FILE` does (one process: host, app and estate; its Azurite beside it).');
-  out.push('', '| servers | groups | changes | outcome | window real time (s) | process real time (s) | activities | orchestrator episodes | instances | history events, largest instance | history events, total | peak RSS, host process (MB) | peak RSS with Azurite (MB) |', '|---|---|---|---|---|---|---|---|---|---|---|---|---|');
-  for (const x of r.engine) out.push(`| ${fmt(x.servers)} | ${x.groups} | ${x.changes} | ${x.finished ? x.state : `stopped at the ${fmt(x.windowSeconds)} s cap`} | ${fmt(x.windowSeconds, 1)} | ${fmt(x.processSeconds, 1)} | ${fmt(x.activities)} | ${fmt(x.orchestratorEpisodes)} | ${fmt(x.instances)} | ${fmt(x.historyLargest)} | ${fmt(x.historyTotal)} | ${fmt(x.mainPeakMb)} | ${fmt(x.treePeakMb)} |`);
+  out.push('', '| servers | groups | changes | outcome | window real time (s) | process real time (s) | activities | orchestrator episodes | instances | history events, largest instance | history events, total | peak RSS during the window, host process (MB) | peak RSS with the report, host process (MB) | peak RSS with Azurite (MB) |', '|---|---|---|---|---|---|---|---|---|---|---|---|---|---|');
+  for (const x of r.engine) out.push(`| ${fmt(x.servers)} | ${x.groups} | ${x.changes} | ${x.finished ? x.state : `stopped at the ${fmt(x.windowSeconds)} s cap`} | ${fmt(x.windowSeconds, 1)} | ${fmt(x.processSeconds, 1)} | ${fmt(x.activities)} | ${fmt(x.orchestratorEpisodes)} | ${fmt(x.instances)} | ${fmt(x.historyLargest)} | ${fmt(x.historyTotal)} | ${x.windowPeakMb !== undefined ? fmt(x.windowPeakMb) : '-'} | ${fmt(x.mainPeakMb)} | ${fmt(x.treePeakMb)} |`);
   const base = r.engine.find((x) => x.finished);
   if (base) {
     out.push('', '**Growth with N** (per server, against the smallest finished run):', '');
