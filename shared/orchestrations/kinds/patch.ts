@@ -37,6 +37,8 @@ export const runPatch: KindRunner<'patch'> = function* (sc, spec) {
   let failures = 0;
   let stoppedBy: string | undefined;
   let chunkNo = 0;
+  // The shortest patch seen so far in this step: later chunks poll sparsely until near it.
+  let expectMinutes: number | undefined;
   for (const batch of spec.batches) {
     let queue = [...batch.members];
     while (queue.length > 0) {
@@ -62,7 +64,8 @@ export const runPatch: KindRunner<'patch'> = function* (sc, spec) {
       }
       queue = queue.filter((m) => !fit.chunk.includes(m));
       chunkNo++;
-      const result = yield* runChunk(sc, chunkNo, `${batch.id}.${chunkNo}`, fit.chunk, addresses);
+      const result = yield* runChunk(sc, chunkNo, `${batch.id}.${chunkNo}`, fit.chunk, addresses, expectMinutes);
+      if (result.patchMinutes !== undefined) expectMinutes = Math.min(expectMinutes ?? Infinity, result.patchMinutes);
       for (const [name, outcome] of Object.entries(result.servers)) servers[name] = outcome;
       keptOut.push(...result.keptOut);
       failures += result.keptOut.length;
@@ -117,9 +120,17 @@ interface ChunkInput {
   chunkId: string;
   members: Server[];
   addresses: Record<string, string>;
+  /** The shortest patch an earlier chunk of the step saw, in minutes: polls are sparse until near it. */
+  expectMinutes?: number;
 }
 
-type ChunkResult = { servers: Record<string, ServerOutcome>; keptOut: NonNullable<StepResult['keptOut']>; fatal?: string };
+type ChunkResult = {
+  servers: Record<string, ServerOutcome>;
+  keptOut: NonNullable<StepResult['keptOut']>;
+  fatal?: string;
+  /** When the first member was seen patched without a failure, in minutes from the patch start. */
+  patchMinutes?: number;
+};
 
 /**
  * Runs one chunk as a sub-orchestration, so the step's history grows by a few events per chunk
@@ -128,9 +139,9 @@ type ChunkResult = { servers: Record<string, ServerOutcome>; keptOut: NonNullabl
  * the group). An abort meanwhile is noted, as inside the chunk before: work started on servers is
  * watched to its end and the loop starts nothing new.
  */
-function* runChunk(sc: StepContext, chunkNo: number, chunkId: string, members: Server[], addresses: Record<string, string>): Generator<Task, ChunkResult, unknown> {
+function* runChunk(sc: StepContext, chunkNo: number, chunkId: string, members: Server[], addresses: Record<string, string>, expectMinutes: number | undefined): Generator<Task, ChunkResult, unknown> {
   const own = Object.fromEntries(members.map((m) => [m.name, addresses[m.name]!]));
-  const input: ChunkInput = { step: sc.input, chunkId, members, addresses: own };
+  const input: ChunkInput = { step: sc.input, chunkId, members, addresses: own, ...(expectMinutes !== undefined ? { expectMinutes } : {}) };
   const chunk = sc.context.df.callSubOrchestrator(Orchestrations.patchChunk, input, InstanceIds.patchChunk(sc.context.df.instanceId, chunkNo));
   yield* throughAbort(sc, chunk);
   return chunk.result as ChunkResult;
@@ -141,7 +152,7 @@ export function* patchChunkOrchestrator(context: OrchestrationContext): Generato
   const input = context.df.getInput() as ChunkInput;
   // Nobody raises abort here (the step instance gets it); the chunk never starts new servers anyway.
   const sc = stepContext(context, input.step, abortSignal(context));
-  return yield* patchChunk(sc, sc.spec as PatchSpec, input.chunkId, input.members, input.addresses);
+  return yield* patchChunk(sc, sc.spec as PatchSpec, input.chunkId, input.members, input.addresses, input.expectMinutes);
 }
 
 function* patchChunk(
@@ -150,6 +161,7 @@ function* patchChunk(
   chunkId: string,
   members: Server[],
   addresses: Record<string, string>,
+  expectMinutes: number | undefined,
 ): Generator<Task, ChunkResult, unknown> {
   const { context } = sc;
   const servers: Record<string, ServerOutcome> = {};
@@ -190,7 +202,10 @@ function* patchChunk(
     else servers[m.name] = { state: 'failed', detail: `patch did not start: ${s.message}` };
   });
   const deadline = new Date(context.df.currentUtcDateTime.getTime() + (spec.patch.maximumDurationInMinutes + 30) * 60_000);
-  const watched = yield* monitor<PatchOutcome>(sc, Activities.pollPatches, tokens, deadline, { interruptible: false });
+  const watched = yield* monitor<PatchOutcome>(sc, Activities.pollPatches, tokens, deadline, { interruptible: false, ...(expectMinutes !== undefined ? { expectMinutes } : {}) });
+  // A clean install's time, for the next chunks' polls (a failure's time says nothing of a patch's).
+  const clean = Object.entries(watched.outcomes).filter(([, p]) => p.state === 'succeeded' && p.result.failedPatchCount === 0 && !p.result.maintenanceWindowExceeded);
+  const patchMinutes = clean.length > 0 ? Math.min(...clean.map(([name]) => watched.doneAt[name]!)) : undefined;
   for (const name of watched.timedOut) servers[name] = { state: 'failed', detail: `patching still running after ${spec.patch.maximumDurationInMinutes + 30}m` };
   for (const [name, progress] of Object.entries(watched.outcomes)) {
     if (progress.state === 'failed') servers[name] = { state: 'failed', detail: `patch failed: ${progress.code} ${progress.message}` };
@@ -218,7 +233,7 @@ function* patchChunk(
   if (healthy.length > 0) {
     yield* notify(sc, milestones(sc), `:white_check_mark: ${healthy.map((m) => m.name).join(', ')} patched and back in ${drained.map((p) => p.id).join(', ') || 'service'}.`, chunkId, 'back');
   }
-  return { servers, keptOut, ...(restoreError ? { fatal: restoreError } : {}) };
+  return { servers, keptOut, ...(restoreError ? { fatal: restoreError } : {}), ...(patchMinutes !== undefined ? { patchMinutes } : {}) };
 }
 
 function* liftAlerts(sc: StepContext, ruleName: string, key: string): Generator<Task, void, unknown> {
