@@ -166,7 +166,7 @@ export async function getStatus(host: HostProcess, id: string, history = false):
 }
 
 /** Poll until the instance satisfies `until` (default: terminal), or fail after `timeoutInMs`. */
-export async function waitFor(host: HostProcess, id: string, until: (s: Status) => boolean = isDone, timeoutInMs = 20_000, history = true): Promise<Status> {
+export async function waitFor(host: HostProcess, id: string, until: (s: Status) => boolean = isDone, timeoutInMs = 120_000, history = true): Promise<Status> {
   const deadline = Date.now() + timeoutInMs;
   for (;;) {
     const res = await host.get(`${WEBHOOKS}/instances/${id}${history ? '?showHistory=true&showHistoryOutput=true' : ''}`);

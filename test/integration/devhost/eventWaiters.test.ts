@@ -21,12 +21,12 @@ test('a waiter raced in every turn of a loop wins when its event comes, and the 
   const id = await startOrchestration(host, 'EventLoop');
   for (const n of [1, 2, 3]) {
     expect(await raiseEvent(host, id, 'Tick', n)).toBe(202);
-    await waitFor(host, id, (s) => custom(s).ticks === n, 5000, false);
+    await waitFor(host, id, (s) => custom(s).ticks === n, undefined, false);
   }
   expect(await raiseEvent(host, id, 'Stop', 'ops')).toBe(202);
   // Stop completes the WhenAny of the fourth turn (not one of the three already left behind),
   // so the activity after the loop is scheduled in the same episode.
-  const stopped = await waitFor(host, id, (s) => custom(s).stopped === true || s.runtimeStatus !== 'Running', 5000);
+  const stopped = await waitFor(host, id, (s) => custom(s).stopped === true || s.runtimeStatus !== 'Running');
   expect(stopped.runtimeStatus).toBe('Running');
   const events = (stopped.historyEvents ?? []).map((e) => `${e.EventType}${(e.Name ?? e.FunctionName) ? `:${e.Name ?? e.FunctionName ?? ''}` : ''}`);
   const raised = events.indexOf('EventRaised:Stop');
@@ -36,7 +36,7 @@ test('a waiter raced in every turn of a loop wins when its event comes, and the 
 
   // The Tick waiter that lost to Stop, awaited again, takes the next Tick.
   expect(await raiseEvent(host, id, 'Tick', 4)).toBe(202);
-  const done = await waitFor(host, id, undefined, 5000);
+  const done = await waitFor(host, id);
   expect(done.runtimeStatus).toBe('Completed');
   expect(done.output).toEqual({ ticks: [1, 2, 3], stoppedBy: 'ops', reported: 'Hello stopped', late: 4 });
 });

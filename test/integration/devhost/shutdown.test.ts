@@ -11,8 +11,6 @@ import path from 'node:path';
 import { azuriteConnectionString, freePort, isListening } from '../../../devhost/azurite';
 import { CONFORMANCE_APP, uniqueHub } from '../../support/devhostProcess';
 
-jest.setTimeout(60_000);
-
 const MAIN = path.resolve(__dirname, '..', '..', '..', 'dist', 'devhost', 'main.js');
 const work = mkdtempSync(path.join(os.tmpdir(), 'devhost-shutdown-'));
 

@@ -42,4 +42,4 @@ it('reuses a socket between close calls and opens a new one after it sat idle', 
   await new Promise((r) => setTimeout(r, IDLE_SOCKET_MS + 1_500));
   expect(await (await f(url, { method: 'POST', body: 'x' })).text()).toBe('ok');
   expect(connections).toBe(2);
-}, 20_000);
+});

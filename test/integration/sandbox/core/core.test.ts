@@ -92,7 +92,7 @@ describe('sandbox core over HTTPS', () => {
     } finally {
       agent.destroy();
     }
-  }, 20_000);
+  });
 
   test('the control API filters calls and validates its query', async () => {
     const ok = await call(sb.caPem, 'GET', `${sb.urls.control}/_sandbox/calls?listener=pingdom&path=/api/3.1/echo/*`);
