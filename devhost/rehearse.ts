@@ -604,6 +604,24 @@ async function followRun(
   }
 }
 
+/**
+ * A fresh rehearsal on ports it picked (`--port 0`, `--base-port 0`) starts again on other ports
+ * when one was taken between the pick and the listen (another rehearsal picking at that moment),
+ * up to three times; anything else is the caller's to see.
+ */
+async function startOnFreePorts(windowFile: string, options: StartRehearsalOptions): Promise<Rehearsal> {
+  const picked = !options.resume && (options.port === 0 || options.basePort === 0);
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await startRehearsal(windowFile, attempt > 1 ? { ...options, fresh: true } : options);
+    } catch (error) {
+      const taken = (error as NodeJS.ErrnoException).code === 'EADDRINUSE' || /EADDRINUSE/.test(String((error as Error).message));
+      if (!picked || !taken || attempt >= 3) throw error;
+      options.log?.(`a port picked for the rehearsal was taken meanwhile (${(error as Error).message}); picking others`);
+    }
+  }
+}
+
 async function main(argv: string[]): Promise<number> {
   const program = new Command('rehearse')
     .description('rehearse a window on the virtual clock against the simulated estate')
@@ -633,7 +651,7 @@ async function main(argv: string[]): Promise<number> {
 
   const given = options.scenario ? (JSON.parse(readFileSync(options.scenario, 'utf8')) as Scenario) : undefined;
   // Started by the timer, the clock begins inside the scheduler's lead time (it starts windows 30 minutes early).
-  const rehearsal = await startRehearsal(windowFile, { ...options, scenario: given, log, ...(given?.startViaTimer ? { leadMinutes: 20 } : {}) });
+  const rehearsal = await startOnFreePorts(windowFile, { ...options, scenario: given, log, ...(given?.startViaTimer ? { leadMinutes: 20 } : {}) });
   // A resumed rehearsal behaves as it was started to.
   const scenario = ((options.resume ? rehearsal.record.scenario : given) as Scenario | undefined) ?? {};
   const windowRun = () => rehearsal.host.hub.getStatus(InstanceIds.window(rehearsal.windowId), { showInput: false });
