@@ -1,9 +1,9 @@
 /** HTTP triggers of the conformance app, served by the local host in a child process. */
 import fs from 'node:fs';
-import http from 'node:http';
 import os from 'node:os';
 import path from 'node:path';
 import { type HostProcess, spawnHost, uniqueHub } from '../../support/devhostProcess';
+import { reusedAfterIdle } from '../../support/keepAlive';
 
 let host: HostProcess;
 
@@ -59,23 +59,6 @@ test('the virtual clock is readable over HTTP in the documented shape', async ()
 });
 
 test('an idle kept-alive connection stays open until the client closes it (no race with a server-side idle close)', async () => {
-  // An agent without an idle timeout keeps its socket until the server closes it (Node's keepSocketAlive).
-  const agent = new http.Agent({ keepAlive: true });
-  const get = () =>
-    new Promise<boolean>((resolve, reject) => {
-      const req = http.request(`${host.url}/api/hello/World`, { agent }, (res) => {
-        res.resume();
-        res.on('end', () => resolve(req.reusedSocket));
-      });
-      req.on('error', reject);
-      req.end();
-    });
-  try {
-    expect(await get()).toBe(false);
-    // Longer than Node's default server keepAliveTimeout (5 s), which closed it before.
-    await new Promise((r) => setTimeout(r, 6_000));
-    expect(await get()).toBe(true);
-  } finally {
-    agent.destroy();
-  }
+  // Longer than Node's default server keepAliveTimeout (5 s), which closed it before.
+  expect(await reusedAfterIdle(`${host.url}/api/hello/World`, 6_000)).toEqual([false, true]);
 });

@@ -10,6 +10,7 @@ import { PathRouter } from '../../../../sandbox/core/router';
 import { startSandbox, type RunningSandbox } from '../../../../sandbox/core/sandbox';
 import type { SandboxService } from '../../../../sandbox/core/types';
 import { EstateError, loadEstateFile } from '../../../../sandbox/estate/load';
+import { reusedAfterIdle } from '../../../support/keepAlive';
 
 function call(ca: string, method: string, url: string, body?: string, headers: Record<string, string> = {}): Promise<{ status: number; text: string; headers: http.IncomingHttpHeaders }> {
   return new Promise((resolve, reject) => {
@@ -73,25 +74,8 @@ describe('sandbox core over HTTPS', () => {
   });
 
   test('keeps an idle kept-alive connection open: a client reusing it never races the estate closing it', async () => {
-    // An agent without an idle timeout keeps its socket until the server closes it (Node's keepSocketAlive).
-    const agent = new https.Agent({ keepAlive: true, ca: sb.caPem });
-    const get = () =>
-      new Promise<boolean>((resolve, reject) => {
-        const req = https.request(`${sb.urls.pingdom}/api/3.1/text`, { agent }, (res) => {
-          res.resume();
-          res.on('end', () => resolve(req.reusedSocket));
-        });
-        req.on('error', reject);
-        req.end();
-      });
-    try {
-      expect(await get()).toBe(false);
-      // Longer than Node's default server keepAliveTimeout (5 s), which closed it before.
-      await new Promise((r) => setTimeout(r, 6_000));
-      expect(await get()).toBe(true);
-    } finally {
-      agent.destroy();
-    }
+    // Longer than Node's default server keepAliveTimeout (5 s), which closed it before.
+    expect(await reusedAfterIdle(`${sb.urls.pingdom}/api/3.1/text`, 6_000, sb.caPem)).toEqual([false, true]);
   });
 
   test('the control API filters calls and validates its query', async () => {
