@@ -1,5 +1,5 @@
-import type { SecretVersionInfo } from '../ports/secrets';
 import { randomBytes } from 'crypto';
+import type { SecretVersionInfo } from '../ports/secrets';
 import type { ActivityDeps } from './types';
 import { outcome } from './outcome';
 
@@ -99,9 +99,10 @@ export function secretActivities({ ports }: ActivityDeps) {
 export const ROLLED_OUT_TAG = 'mwRolledOut';
 
 /**
- * The restore walk's rollback, decided from Key Vault and Mailgun rather than the ledger alone:
- * none when the new version is tagged rolled out (the rotation finished; false), an error when
- * rolling back would put a Mailgun key that no longer exists back in use (a person decides).
+ * The restore walk's rollback, decided from Key Vault and Mailgun rather than the ledger alone.
+ * Answers whether it rolled back: not when the new version is tagged rolled out (the rotation
+ * finished); an error when rolling back would put a Mailgun key that no longer exists back in use
+ * (a person decides). One list of the versions serves both the decision and the rollback.
  */
 export async function rollbackUnlessFinished(ports: ActivityDeps['ports'], input: { vault: string; name: string; toVersion: string; disableVersion: string }): Promise<boolean> {
   const versions = await ports.secrets.listVersions(input.vault, input.name);

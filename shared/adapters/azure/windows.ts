@@ -117,7 +117,7 @@ export class RunCommandWindowsHosts implements WindowsHostClient {
   private async run(request: HostRequest): Promise<HostResult> {
     // Waited for in place, never retried by a durable host: a fresh name each time.
     const runName = `mw-tool-${request.op}-${randomUUID()}`;
-    const vmId = this.options.vmIdOf(requireName('node', request.node));
+    const vmId = this.vmIdOf(request.node);
     let step = await this.begin(request, runName);
     const interval = this.options.pollIntervalInMs ?? 5000;
     const deadline = this.options.timeoutInMs ?? 180_000;

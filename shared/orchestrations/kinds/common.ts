@@ -194,9 +194,10 @@ export function* monitor<T>(
     if (now >= deadline.getTime()) {
       return { aborted: false, timedOut: Object.keys(pending), outcomes, doneAt };
     }
-    // Never a sparse gap past the deadline: the plain schedule's first poll after it comes as before.
     const every = sc.input.pollMinutes;
-    const next = Math.min(nextPollMinutes(at, every, options.expectMinutes), Math.max(at + every, at + Math.ceil((deadline.getTime() - now) / 60_000 / every) * every));
+    // Never a sparse gap past the deadline: the plain schedule's first poll after it comes as before.
+    const firstAfterDeadline = at + Math.max(1, Math.ceil((deadline.getTime() - now) / 60_000 / every)) * every;
+    const next = Math.min(nextPollMinutes(at, every, options.expectMinutes), firstAfterDeadline);
     // The gap from now, as before: a poll whose retries took time moves the rest of the schedule.
     const gap = next - at;
     if (options.interruptible) {
