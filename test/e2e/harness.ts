@@ -56,6 +56,8 @@ export interface RehearseOptions {
   args?: string[];
   /** Real ms before a hung rehearsal is killed (default 400 s: a loaded 2-core machine is slow). */
   limitMs?: number;
+  /** An Azurite of its own (as `npm start` has), not the suite's: a heavy rehearsal then never starves the other tests' hosts of storage. */
+  ownStorage?: boolean;
 }
 
 export async function rehearse(windowFile: string, scenario?: Scenario, options: RehearseOptions = {}): Promise<Report> {
@@ -66,7 +68,7 @@ export async function rehearse(windowFile: string, scenario?: Scenario, options:
   // Ports the system picks: rehearsals of other test workers, or other checkouts, never collide.
   // Each rehearsal in its own folder: two workers may rehearse the same window at once.
   const args = [...REHEARSAL_NODE_FLAGS, script, join(root, windowFile), '--quiet', '--report', report, '--port', '0', '--base-port', '0', '--dir', join(dir, 'rehearsal'), ...(options.args ?? [])];
-  if (process.env.DEVHOST_TEST_STORAGE) args.push('--storage', process.env.DEVHOST_TEST_STORAGE);
+  if (process.env.DEVHOST_TEST_STORAGE && !options.ownStorage) args.push('--storage', process.env.DEVHOST_TEST_STORAGE);
   if (scenario) {
     writeFileSync(join(dir, 'scenario.json'), JSON.stringify(scenario));
     args.push('--scenario', join(dir, 'scenario.json'));

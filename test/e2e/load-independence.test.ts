@@ -27,10 +27,12 @@ let loaded: Report[];
 
 beforeAll(async () => {
   // The two windows run side by side (each rehearsal picks its own ports).
-  quiet = await Promise.all(WINDOWS.map((w) => rehearse(w)));
+  // Each on an Azurite of its own: two jittered rehearsals beside eight burners left the suite's
+  // shared Azurite so slow that other test files' hosts took minutes to start.
+  quiet = await Promise.all(WINDOWS.map((w) => rehearse(w, undefined, { ownStorage: true })));
   for (let i = 0; i < BURNERS; i++) burners.push(spawn(process.execPath, ['-e', 'for(;;){}'], { stdio: 'ignore' }));
   try {
-    loaded = await Promise.all(WINDOWS.map((w) => rehearse(w, undefined, { args: ['--activity-jitter-ms', String(JITTER_MS)], limitMs: 18 * 60_000 })));
+    loaded = await Promise.all(WINDOWS.map((w) => rehearse(w, undefined, { args: ['--activity-jitter-ms', String(JITTER_MS)], limitMs: 18 * 60_000, ownStorage: true })));
   } finally {
     stopBurners();
   }

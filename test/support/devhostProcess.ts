@@ -64,6 +64,10 @@ export async function spawnHost(options: SpawnHostOptions): Promise<HostProcess>
     env: { ...process.env, CONFORMANCE_HUB: options.taskHub, ...options.env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
+  // A test whose setup timed out never stops its host: it goes with the test worker, not on retrying a storage that is gone.
+  const reap = () => child.kill('SIGKILL');
+  process.once('exit', reap);
+  child.once('exit', () => process.off('exit', reap));
   let stderr = '';
   child.stderr?.on('data', (d: Buffer) => {
     stderr += d.toString();
