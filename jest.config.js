@@ -15,4 +15,5 @@ module.exports = {
   // One Azurite for the run: task hubs (Blob) and window records (Table) of every test live in it.
   globalSetup: '<rootDir>/test/support/azuriteGlobal.ts',
   globalTeardown: '<rootDir>/test/support/azuriteGlobalTeardown.ts',
+  setupFiles: ['<rootDir>/test/support/env.ts'],
 };

@@ -97,9 +97,7 @@ export function createArmService(ctx: ServiceContext): SandboxService & FaultTar
       registerPoolControl(router, model);
     },
     snapshot: () => armSnapshot(model),
-    save: () => model.save(),
-    saveJson: () => model.saveJson(),
-    load: (saved) => model.load(saved),
+    parts: model.parts,
     addFault: (spec) => model.addVmFault(spec),
     removeFault: (id) => model.removeVmFault(id),
     clearFaults: () => model.clearVmFaults(),

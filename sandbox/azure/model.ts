@@ -1,6 +1,7 @@
 import { createHash } from 'crypto';
 import { z } from 'zod';
-import type { ClockSource, ServiceContext } from '../core/types';
+import { TrackedMap } from '../core/trackedMap';
+import type { ClockSource, PartedState, ServiceContext } from '../core/types';
 import { AzureEstateSchema, type AzureEstate } from '../estate/schema';
 import { TokenIssuer } from './tokens';
 
@@ -160,12 +161,13 @@ const ISO = (ms: number): string => new Date(ms).toISOString();
 export class AzureModel {
   readonly estate: AzureEstate | undefined;
   tokens: TokenIssuer;
-  vms = new Map<string, VmState>();
-  operations = new Map<string, OperationState>();
+  // Tracked: the estate's journal saves only the entities a request reached (sandbox/core/trackedMap.ts).
+  vms = new TrackedMap<VmState>();
+  operations = new TrackedMap<OperationState>();
   /** Operations that may still be in progress: advance() looks at these, not at every operation ever started. */
   private unfinished = new Set<OperationState>();
-  gateways = new Map<string, GatewayState>();
-  loadBalancers = new Map<string, LoadBalancerState>();
+  gateways = new TrackedMap<GatewayState>();
+  loadBalancers = new TrackedMap<LoadBalancerState>();
   /** Alert processing rules by lower-cased resource id: the wire JSON. */
   alertRules = new Map<string, Record<string, unknown>>();
   vmFaults: VmFault[] = [];
@@ -375,22 +377,29 @@ export class AzureModel {
   /** Applies every transition due at the current (virtual) time, in time order. */
   advance(): void {
     const now = this.now();
-    for (const o of this.unfinished) if (o.status !== 'InProgress' || this.operations.get(o.id) !== o) this.unfinished.delete(o);
+    for (const o of this.unfinished) if (o.status !== 'InProgress' || this.operations.peek(o.id) !== o) this.unfinished.delete(o);
     const due = [...this.unfinished].filter((o) => o.endsAt <= now).sort(byTimeThenResource((o) => o.endsAt));
     for (const op of due) {
       const finish = this.finishers.get(op.kind);
       op.status = 'Succeeded';
+      this.operations.touch(op.id);
       if (finish) finish(op);
       if (op.vm) {
         const vm = this.vm(op.vm);
         if (vm && vm.busyOperationId === op.id) delete vm.busyOperationId;
       }
     }
-    for (const g of this.gateways.values()) {
-      if (g.updatingUntil !== undefined && g.updatingUntil <= now) delete g.updatingUntil;
+    for (const [key, g] of this.gateways) {
+      if (g.updatingUntil !== undefined && g.updatingUntil <= now) {
+        delete g.updatingUntil;
+        this.gateways.touch(key);
+      }
     }
-    for (const vm of this.vms.values()) {
-      if (vm.rebootingUntil !== undefined && vm.rebootingUntil <= now) delete vm.rebootingUntil;
+    for (const [key, vm] of this.vms) {
+      if (vm.rebootingUntil !== undefined && vm.rebootingUntil <= now) {
+        delete vm.rebootingUntil;
+        this.vms.touch(key);
+      }
     }
   }
 
@@ -426,61 +435,77 @@ export class AzureModel {
     return this.vmFaults.find((f) => f.fault === 'patchFailure' && f.vm.toLowerCase() === vmName.toLowerCase());
   }
 
-  /** Full state for persistence. */
-  save(): unknown {
-    return this.saved(this.operationList());
-  }
-
   /**
-   * save() as JSON text, reusing the text of finished operations: they never change again, and
-   * they are half the state of a large estate, which is saved before every write is answered.
+   * The state in parts for the estate's journal: one per VM, operation, gateway and load balancer,
+   * and one for the rest. A finished operation never changes again, so its text is kept.
    */
-  saveJson(): string {
-    const ops = this.operationList().map((o) => {
-      if (o.status === 'InProgress') return JSON.stringify(o);
-      let text = this.finishedText.get(o);
-      if (text === undefined) this.finishedText.set(o, (text = JSON.stringify(o)));
-      return text;
-    });
-    const parts = Object.entries(this.saved([]))
-      .filter(([, v]) => v !== undefined)
-      .map(([k, v]) => `${JSON.stringify(k)}:${k === 'operations' ? `[${ops.join(',')}]` : JSON.stringify(v)}`);
-    return `{${parts.join(',')}}`;
-  }
+  readonly parts: PartedState = {
+    all: () => {
+      const out = new Map<string, string>();
+      for (const [key, vm] of this.vms) out.set(`vm/${key}`, JSON.stringify(vm));
+      for (const [id, op] of this.operations) out.set(`op/${id}`, this.operationText(op));
+      for (const [key, g] of this.gateways) out.set(`gw/${key}`, JSON.stringify(g));
+      for (const [key, lb] of this.loadBalancers) out.set(`lb/${key}`, JSON.stringify(lb));
+      out.set('rest', this.restText());
+      return out;
+    },
+    changed: () => {
+      const out = new Map<string, string | null>();
+      const from = <V>(prefix: string, map: TrackedMap<V>, text: (v: V) => string): void => {
+        for (const key of map.drain()) {
+          const v = map.peek(key);
+          out.set(`${prefix}/${key}`, v === undefined ? null : text(v));
+        }
+      };
+      from('vm', this.vms, (v) => JSON.stringify(v));
+      from('op', this.operations, (o) => this.operationText(o));
+      from('gw', this.gateways, (g) => JSON.stringify(g));
+      from('lb', this.loadBalancers, (l) => JSON.stringify(l));
+      out.set('rest', this.restText());
+      return out;
+    },
+    load: (parts) => {
+      this.vms.clear();
+      this.operations.clear();
+      this.gateways.clear();
+      this.loadBalancers.clear();
+      this.unfinished.clear();
+      for (const [key, value] of parts) this.parts.loadPart(key, value);
+    },
+    loadPart: (key, value) => {
+      const slash = key.indexOf('/');
+      const kind = slash < 0 ? key : key.slice(0, slash);
+      const id = key.slice(slash + 1);
+      if (kind === 'rest') {
+        const rest = value as { alertRules: [string, Record<string, unknown>][]; vmFaults: VmFault[]; faultCounter: number };
+        this.alertRules = new Map(rest.alertRules);
+        this.vmFaults = rest.vmFaults;
+        this.faultCounter = rest.faultCounter;
+        return;
+      }
+      const map = { vm: this.vms, op: this.operations, gw: this.gateways, lb: this.loadBalancers }[kind] as TrackedMap<unknown> | undefined;
+      if (!map) throw new RangeError(`unknown part '${key}'`);
+      if (value === null) map.delete(id);
+      else map.set(id, value);
+      if (kind === 'op') {
+        const op = value as OperationState | null;
+        for (const o of this.unfinished) if (o.id === id) this.unfinished.delete(o);
+        if (op && op.status === 'InProgress') this.unfinished.add(op);
+      }
+    },
+  };
 
   private readonly finishedText = new WeakMap<OperationState, string>();
 
-  private saved(operations: OperationState[]): Record<string, unknown> {
-    return {
-      vms: [...this.vms.values()],
-      operations,
-      gateways: [...this.gateways.values()],
-      loadBalancers: [...this.loadBalancers.values()],
-      alertRules: [...this.alertRules.entries()],
-      vmFaults: this.vmFaults,
-      faultCounter: this.faultCounter,
-    };
+  private operationText(o: OperationState): string {
+    if (o.status === 'InProgress') return JSON.stringify(o);
+    let text = this.finishedText.get(o);
+    if (text === undefined) this.finishedText.set(o, (text = JSON.stringify(o)));
+    return text;
   }
 
-  /** Restores what {@link save} wrote (same sandbox version; trusted local file). */
-  load(saved: unknown): void {
-    const s = saved as {
-      vms: VmState[];
-      operations: OperationState[];
-      gateways: GatewayState[];
-      loadBalancers: LoadBalancerState[];
-      alertRules: [string, Record<string, unknown>][];
-      vmFaults: VmFault[];
-      faultCounter: number;
-    };
-    this.vms = new Map(s.vms.map((v) => [v.name.toLowerCase(), { ...v, startTypes: v.startTypes ?? {}, nicPools: v.nicPools ?? [] }]));
-    this.operations = new Map(s.operations.map((o) => [o.id, o]));
-    this.unfinished = new Set(s.operations.filter((o) => o.status === 'InProgress'));
-    this.gateways = new Map(s.gateways.map((g) => [g.name.toLowerCase(), g]));
-    this.loadBalancers = new Map(s.loadBalancers.map((l) => [l.name.toLowerCase(), l]));
-    this.alertRules = new Map(s.alertRules);
-    this.vmFaults = s.vmFaults;
-    this.faultCounter = s.faultCounter;
+  private restText(): string {
+    return JSON.stringify({ alertRules: [...this.alertRules.entries()], vmFaults: this.vmFaults, faultCounter: this.faultCounter });
   }
 }
 

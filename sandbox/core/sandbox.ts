@@ -1,4 +1,3 @@
-import { promises as fs } from 'fs';
 import https from 'https';
 import type { IncomingMessage, ServerResponse } from 'http';
 import type { AddressInfo, Socket } from 'net';
@@ -13,6 +12,7 @@ import { badRequest } from './control';
 import { HttpClockFollower, systemClock } from './clock';
 import { isControlTarget, isFaultTarget, type FaultTarget } from './extensions';
 import { FaultTable, HttpFaultSpec, defaultFaultBody } from './faults';
+import { createPersistence } from './persistence';
 import { DEFAULT_BASE_PORT, LISTENERS, LISTENER_NAMES, isListenerName, type ListenerName } from './ports';
 import { PathRouter } from './router';
 import { ensureTls } from './tls';
@@ -68,17 +68,9 @@ export interface RunningSandbox {
   stop(): Promise<void>;
 }
 
-const STATE_FILE = 'state.json';
 const MAX_BODY_BYTES = 16 * 1024 * 1024;
 const CONTROL_PREFIX = '/_sandbox/';
 
-/** What the persisted state.json holds. */
-const PersistedState = z.object({
-  version: z.literal(1),
-  savedAt: z.string(),
-  ids: z.record(z.string(), z.number()),
-  services: z.record(z.string(), z.unknown()),
-});
 
 function parseBody(raw: Buffer, contentType: string | undefined): unknown {
   if (raw.length === 0) return undefined;
@@ -253,50 +245,46 @@ export async function startSandbox(options: StartSandboxOptions = {}): Promise<R
     }
   };
 
-  const statePath = path.join(stateDir, STATE_FILE);
-  const save = async (): Promise<void> => {
-    // The document is assembled from each service's text: JSON.stringify({ version, savedAt, ids, services }).
-    const saved = new Map<string, string>();
-    for (const s of services) {
-      const text = s.saveJson ? s.saveJson() : s.save ? JSON.stringify(s.save()) : undefined;
-      if (text !== undefined) saved.set(s.name, text);
-    }
-    const servicesText = [...saved].map(([name, text]) => `${JSON.stringify(name)}:${text}`).join(',');
-    const doc = `{"version":1,"savedAt":${JSON.stringify(new Date(clock.now()).toISOString())},"ids":${JSON.stringify(ids)},"services":{${servicesText}}}`;
-    const tmp = `${statePath}.${process.pid}.tmp`;
-    await fs.writeFile(tmp, doc, { mode: 0o600 });
-    await fs.rename(tmp, statePath);
-  };
+  const persistence = createPersistence({
+    stateDir,
+    services: () => services,
+    ids: () => ids,
+    setIds: (saved) => (ids = saved),
+    now: () => clock.now(),
+    check: process.env.MW_SANDBOX_CHECK_PARTS === '1',
+  });
+  const save = (): Promise<void> => persistence.snapshot();
 
   // Saves are chained so two never interleave. A write waits for a save that starts after it
-  // changed the state; writes arriving while one is queued share it (one snapshot, not one each).
+  // changed the state; writes arriving while one is queued share it (one save, not one each).
+  // A save that fails fails the writes waiting for it: nothing is answered that was not saved.
   let saving: Promise<void> = Promise.resolve();
   let queued: Promise<void> | undefined;
   const persisted = (): Promise<void> => {
     if (!queued) {
       const next = saving.then(() => {
         queued = undefined;
-        return save();
+        return persistence.save();
       });
-      queued = saving = next.catch((e: unknown) => console.error('sandbox: could not save state:', e));
+      saving = next.catch((e: unknown) => console.error('sandbox: could not save state:', e));
+      queued = next;
     }
     return queued;
   };
 
-  const restore = async (): Promise<void> => {
-    let text: string;
+  /** The answer once its change is saved, or a 500 saying the estate could not save it. */
+  const savedThen = async (out: SandboxResponse): Promise<SandboxResponse> => {
     try {
-      text = await fs.readFile(statePath, 'utf8');
-    } catch {
-      return;
+      await persisted();
+      return out;
+    } catch (e) {
+      return { status: 500, body: { error: { code: 'InternalServerError', message: `the simulated estate could not save its state: ${e instanceof Error ? e.message : String(e)}` } } };
     }
-    const parsed = PersistedState.safeParse(JSON.parse(text));
-    if (!parsed.success) return;
-    ids = { ...parsed.data.ids };
-    for (const s of services) {
-      const saved = parsed.data.services[s.name];
-      if (saved !== undefined && s.load) s.load(saved);
-    }
+  };
+
+  const restore = async (): Promise<void> => {
+    // A fresh snapshot right away: the journal then starts from exactly what was loaded.
+    if (await persistence.restore()) await save();
   };
 
   build();
@@ -410,8 +398,7 @@ export async function startSandbox(options: StartSandboxOptions = {}): Promise<R
       const m = core ?? own;
       const out = m ? await m.handler({ ...base, params: m.params }) : { status: 404, body: { error: { code: 'NotFound', message: `no control route ${method} ${url.pathname}` } } };
       // A service's control route changes its state (e.g. a Slack click), so it is saved like a vendor call.
-      if (own && method !== 'GET' && method !== 'HEAD') await persisted();
-      send(res, out);
+      send(res, own && method !== 'GET' && method !== 'HEAD' ? await savedThen(out) : out);
       return;
     }
 
@@ -474,7 +461,7 @@ export async function startSandbox(options: StartSandboxOptions = {}): Promise<R
       ...(contract && contract.violations.length > 0 ? { violations: contract.violations } : {}),
     });
     // Saved before the answer: a client told "done" finds it done after the estate is killed.
-    if ((!faultId || resetAfter) && method !== 'GET' && method !== 'HEAD' && method !== 'OPTIONS') await persisted();
+    if ((!faultId || resetAfter) && method !== 'GET' && method !== 'HEAD' && method !== 'OPTIONS') out = await savedThen(out);
     if (resetAfter || (faultId && out.status === 0)) resetConnection(res);
     else send(res, out);
   };

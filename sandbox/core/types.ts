@@ -66,12 +66,28 @@ export interface SandboxService {
   snapshot(): unknown;
   /** Optional: full state for persistence across a restart, and its restore. */
   save?(): unknown;
-  /**
-   * Optional: the same state as save(), as JSON text. The estate saves before it answers every
-   * write, so a service whose state is mostly parts that no longer change keeps their text.
-   */
-  saveJson?(): string;
   load?(saved: unknown): void;
+  /**
+   * Optional, instead of save/load: the state in parts (a VM, an operation...), for a service
+   * whose state is large and of which a write changes little. The estate saves before it answers
+   * every write, and writes only the parts that changed (sandbox/core/persistence.ts).
+   */
+  parts?: PartedState;
+}
+
+/** A service's state as parts, each JSON text under a stable key. */
+export interface PartedState {
+  /** Every part. */
+  all(): Map<string, string>;
+  /**
+   * Every part that may have changed since the last all()-and-changed() or changed() call, with
+   * its text now (null: removed). It may list parts that did not change; it must not miss one.
+   */
+  changed(): Map<string, string | null>;
+  /** Replaces the whole state with these parts (parsed). */
+  load(parts: Map<string, unknown>): void;
+  /** Applies one part over the loaded state (null removes it). */
+  loadPart(key: string, value: unknown): void;
 }
 
 /** Builds a service from the shared context. */
