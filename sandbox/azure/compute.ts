@@ -389,7 +389,7 @@ export function registerCompute(router: Router, model: AzureModel): void {
     if (conflict) return conflict;
     const ms = (model.estate?.actionSeconds.restart ?? 120) * 1000;
     const op = model.startOperation({ kind: 'restart', provider: 'Microsoft.Compute', resourceId: vmId(model, vm), vm: vm.name }, ms);
-    vm.rebootingUntil = model.now() + ms;
+    model.rebootUntil(vm, model.now() + ms);
     return accepted(model, req, op);
   });
 

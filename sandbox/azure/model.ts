@@ -389,19 +389,37 @@ export class AzureModel {
         if (vm && vm.busyOperationId === op.id) delete vm.busyOperationId;
       }
     }
-    for (const [key, g] of this.gateways) {
-      if (g.updatingUntil !== undefined && g.updatingUntil <= now) {
-        delete g.updatingUntil;
-        this.gateways.touch(key);
-      }
+    for (const key of this.updating) {
+      const g = this.gateways.peek(key);
+      if (g?.updatingUntil !== undefined && g.updatingUntil > now) continue;
+      if (g) delete g.updatingUntil;
+      this.gateways.touch(key);
+      this.updating.delete(key);
     }
-    for (const [key, vm] of this.vms) {
-      if (vm.rebootingUntil !== undefined && vm.rebootingUntil <= now) {
-        delete vm.rebootingUntil;
-        this.vms.touch(key);
-      }
+    for (const key of this.rebooting) {
+      const vm = this.vms.peek(key);
+      if (vm?.rebootingUntil !== undefined && vm.rebootingUntil > now) continue;
+      if (vm) delete vm.rebootingUntil;
+      this.vms.touch(key);
+      this.rebooting.delete(key);
     }
   }
+
+  /** Marks a VM rebooting until `until`; advance() clears it then (without a walk over every VM). */
+  rebootUntil(vm: VmState, until: number): void {
+    vm.rebootingUntil = until;
+    this.rebooting.add(vm.name.toLowerCase());
+  }
+
+  /** Marks a gateway updating until `until`; advance() clears it then. */
+  updateUntil(g: GatewayState, until: number): void {
+    g.updatingUntil = until;
+    this.updating.add(g.name.toLowerCase());
+  }
+
+  /** Keys of VMs rebooting and gateways updating: all advance() has to look at besides operations. */
+  private readonly rebooting = new Set<string>();
+  private readonly updating = new Set<string>();
 
   /** Applies a VM fault; throws ZodError on bad input (the control API turns it into a 400). */
   addVmFault(raw: unknown): VmFault {
@@ -470,6 +488,8 @@ export class AzureModel {
       this.gateways.clear();
       this.loadBalancers.clear();
       this.unfinished.clear();
+      this.rebooting.clear();
+      this.updating.clear();
       for (const [key, value] of parts) this.parts.loadPart(key, value);
     },
     loadPart: (key, value) => {
@@ -487,6 +507,8 @@ export class AzureModel {
       if (!map) throw new RangeError(`unknown part '${key}'`);
       if (value === null) map.delete(id);
       else map.set(id, value);
+      if (kind === 'vm' && (value as VmState | null)?.rebootingUntil !== undefined) this.rebooting.add(id);
+      if (kind === 'gw' && (value as GatewayState | null)?.updatingUntil !== undefined) this.updating.add(id);
       if (kind === 'op') {
         const op = value as OperationState | null;
         for (const o of this.unfinished) if (o.id === id) this.unfinished.delete(o);

@@ -320,7 +320,7 @@ export function registerNetwork(router: Router, model: AzureModel): void {
     g.revision++;
     g.updates++;
     const op = model.startOperation({ kind: 'applicationGatewayUpdate', provider: 'Microsoft.Network', resourceId: id }, g.updateSeconds * 1000);
-    g.updatingUntil = op.endsAt;
+    model.updateUntil(g, op.endsAt);
     g.operationId = op.id;
     const asyncUrl = armUrl(model, `/subscriptions/${model.subscriptionId}/providers/Microsoft.Network/locations/${model.location}/operations/${op.id}`, { 'api-version': req.apiVersion });
     // Network answers a PUT with the resource (Updating) and an Azure-AsyncOperation to poll.

@@ -28,6 +28,14 @@ test('the ARM model reports as changed every part a start, a finish or a reboot 
   // The operation finished and the VM is no longer busy, though nothing asked for either by name.
   expect(changedKeys()).toEqual(expect.arrayContaining([`op/${op.id}`, `vm/${a.name.toLowerCase()}`]));
   expect(m.parts.all().get(`vm/${b.name.toLowerCase()}`)).toBe(all.get(`vm/${b.name.toLowerCase()}`));
+
+  // A reboot's end is cleared by advance() alone, with no request naming the VM.
+  m.rebootUntil(b, clock.now() + 1000);
+  m.parts.changed();
+  clock.advance(2000);
+  m.advance();
+  expect(changedKeys()).toEqual([`vm/${b.name.toLowerCase()}`]);
+  expect(m.parts.all().get(`vm/${b.name.toLowerCase()}`)).toBe(all.get(`vm/${b.name.toLowerCase()}`));
 });
 
 test('parts loaded back, whole or one by one over an older state, give the same state', async () => {
