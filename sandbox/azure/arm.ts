@@ -2,7 +2,7 @@ import type { ControlTarget, FaultTarget } from '../core/extensions';
 import type { SandboxService, ServiceContext } from '../core/types';
 import { registerAlertRules } from './alerts';
 import { registerCompute } from './compute';
-import { isoOf, azureModelFor, type AzureModel } from './model';
+import { isoOf, azureModelFor, partsOfWholeState, type AzureModel } from './model';
 import { registerNetwork } from './network';
 import { registerPermissions, registerPermissionsControl } from './permissions';
 import { registerPoolControl } from './poolControl';
@@ -98,6 +98,8 @@ export function createArmService(ctx: ServiceContext): SandboxService & FaultTar
     },
     snapshot: () => armSnapshot(model),
     parts: model.parts,
+    // A rehearsal folder saved before the estate kept parts (resumed after an upgrade).
+    load: (saved) => model.parts.load(partsOfWholeState(saved)),
     addFault: (spec) => model.addVmFault(spec),
     removeFault: (id) => model.removeVmFault(id),
     clearFaults: () => model.clearVmFaults(),

@@ -531,6 +531,18 @@ export class AzureModel {
   }
 }
 
+/** The parts of a whole ARM state as state.json held it before parts (a folder saved by an older version). */
+export function partsOfWholeState(saved: unknown): Map<string, unknown> {
+  const s = saved as { vms: VmState[]; operations: OperationState[]; gateways: GatewayState[]; loadBalancers: LoadBalancerState[]; alertRules: [string, Record<string, unknown>][]; vmFaults: VmFault[]; faultCounter: number };
+  return new Map<string, unknown>([
+    ...s.vms.map((v): [string, unknown] => [`vm/${v.name.toLowerCase()}`, { ...v, startTypes: v.startTypes ?? {}, nicPools: v.nicPools ?? [] }]),
+    ...s.operations.map((o): [string, unknown] => [`op/${o.id}`, o]),
+    ...s.gateways.map((g): [string, unknown] => [`gw/${g.name.toLowerCase()}`, g]),
+    ...s.loadBalancers.map((l): [string, unknown] => [`lb/${l.name.toLowerCase()}`, l]),
+    ['rest', { alertRules: s.alertRules, vmFaults: s.vmFaults, faultCounter: s.faultCounter }],
+  ]);
+}
+
 const models = new WeakMap<ServiceContext, AzureModel>();
 
 /** The one AzureModel per sandbox build: every Azure service built from `ctx` shares it. */

@@ -59,7 +59,7 @@ export interface Persistence {
   restore(): Promise<boolean>;
 }
 
-/** One service's parts as text: a parted service's own, or its whole state as the one part ''. */
+/** A service without parts: its whole state as text, journaled as the one part ''. */
 function textOf(s: SandboxService): string | undefined {
   return s.save ? JSON.stringify(s.save()) : undefined;
 }
@@ -144,6 +144,7 @@ export function createPersistence(options: PersistenceOptions): Persistence {
     if (!s) return;
     if (part !== undefined && s.parts) s.parts.loadPart(part, value);
     else if (part === undefined && s.parts && value && typeof value === 'object' && PARTS_KEY in value) s.parts.load(new Map(Object.entries((value as Record<string, Record<string, unknown>>)[PARTS_KEY]!)));
+    // A service without parts, or a parted one's state.json from before parts (its load converts it).
     else if (s.load && value !== null) s.load(value);
   };
 

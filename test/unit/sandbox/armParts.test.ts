@@ -1,4 +1,4 @@
-import { AzureModel, type VmState } from '../../../sandbox/azure/model';
+import { AzureModel, partsOfWholeState, type VmState } from '../../../sandbox/azure/model';
 import { defaultEstateFile, loadEstateFile } from '../../../sandbox/estate/load';
 import { ManualClock } from '../../integration/sandbox/common';
 
@@ -64,4 +64,16 @@ test('parts loaded back, whole or one by one over an older state, give the same 
   replayed.advance();
   m.advance();
   expect(replayed.parts.all()).toEqual(m.parts.all());
+});
+
+test('a whole ARM state saved before parts (an older rehearsal folder) loads to the same state', async () => {
+  const clock = new ManualClock();
+  const m = await model(clock);
+  restart(m, [...m.vms.values()][0]!, 60_000);
+  const whole = JSON.parse(
+    JSON.stringify({ vms: [...m.vms.values()], operations: m.operationList(), gateways: [...m.gateways.values()], loadBalancers: [...m.loadBalancers.values()], alertRules: [...m.alertRules.entries()], vmFaults: [], faultCounter: 0 }),
+  ) as unknown;
+  const loaded = await model(clock);
+  loaded.parts.load(partsOfWholeState(whole));
+  expect(loaded.parts.all()).toEqual(m.parts.all());
 });
