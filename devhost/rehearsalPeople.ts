@@ -10,6 +10,20 @@ import type { Rehearsal, Scenario } from './rehearse';
 /** Who starts rehearsal runs (a platform engineer in the rehearsal's settings). */
 export const STARTER = 'rehearsal-runner';
 
+/**
+ * What the people make of a fresh read of the window's status: it ended (its record says so and
+ * its orchestration has ended: the orchestration publishes its outcome before its last activity,
+ * the finish notice, which a lost reply can send back for a retry); its record was lost (the
+ * orchestration ended, so every record it writes was written and acknowledged, yet the record does
+ * not say so, and nothing will change it any more); or it is still going.
+ */
+export function windowEnd(status: Pick<WindowStatusView, 'state' | 'summary' | 'stopReason'>, runtimeStatus: string | undefined): 'ended' | 'recordLost' | 'going' {
+  const recordEnded = ['succeeded', 'failed', 'aborted'].includes(status.state) && Boolean(status.summary || status.stopReason);
+  if (recordEnded && !['Running', 'Pending'].includes(runtimeStatus ?? 'Completed')) return 'ended';
+  if (['Completed', 'Failed', 'Terminated'].includes(runtimeStatus ?? 'Running')) return 'recordLost';
+  return 'going';
+}
+
 /** A request to the estate's control API (its own CA). */
 export function controlRequest(sandbox: RunningSandbox, method: string, route: string, body?: unknown): Promise<{ status: number; body: string }> {
   return new Promise((resolve, reject) => {

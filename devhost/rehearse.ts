@@ -27,7 +27,7 @@ import { startHost, type RunningHost } from './host';
 import { startEstateProcess } from './estateProcess';
 import { watchHeap } from './heap';
 import { RehearsalFolder, type RehearsalRecord } from './rehearsalFolder';
-import { answerPending, controlRequest, STARTER } from './rehearsalPeople';
+import { answerPending, controlRequest, STARTER, windowEnd } from './rehearsalPeople';
 
 const ROOT = path.resolve(__dirname, '..', '..');
 const DEFAULT_WINDOW = path.join(ROOT, 'windows', '2025-06-22-monthly.yaml');
@@ -531,9 +531,6 @@ async function followRun(
   const { log, answered } = o;
   const turns = rehearsal.turns;
   const windowRun = () => rehearsal.host.hub.getStatus(InstanceIds.window(rehearsal.windowId), { showInput: false });
-  // The window's orchestration publishes its outcome before its last activity (the finish notice,
-  // which a lost reply can send back for a retry), so the rehearsal ends once it has ended.
-  const runEnded = () => !['Running', 'Pending'].includes(windowRun()?.runtimeStatus ?? 'Completed');
   let aborted = false;
   let last = '';
   let thisRun: Set<string> | undefined;
@@ -581,7 +578,8 @@ async function followRun(
       const key = line.replace(/^\[[^\]]*\] /, '');
       if (!o.quiet && key !== last) log(line);
       last = key;
-      if (['succeeded', 'failed', 'aborted'].includes(status.state) && (status.summary || status.stopReason) && runEnded()) {
+      const end = windowEnd(status, windowRun()?.runtimeStatus);
+      if (end === 'ended') {
         log('');
         // For people: every instant in the window's zones, never raw UTC.
         const human = (text: string) => humanizeTimes(text, zonesOf(status.details ?? {}));
@@ -597,6 +595,13 @@ async function followRun(
         // The turn stays unacknowledged: time stands still until whoever acts next (another
         // run's start, an emergency page) has changed the hub, so what follows starts at the same
         // virtual moment on a quiet or a loaded machine.
+        return status;
+      }
+      if (end === 'recordLost') {
+        // The store lost a write (Azurite keeps its metadata in memory for up to 5 s,
+        // docs/idempotency.md). Waiting would hang, so the rehearsal ends here and says so.
+        log('');
+        log(`FAILED to confirm the window's end: its orchestration is ${windowRun()?.runtimeStatus}, but the window's record says '${status.state}'. The window's records are wrong (a write was lost); check the estate before trusting them.`);
         return status;
       }
     }
