@@ -72,7 +72,7 @@ async function outageRun(name: string, workDir: string, reference: Doc, args: st
     run.kill();
   }
   const out = run.output();
-  notes.push(...out.split('\n').filter((l) => /the estate .*(ended|is back|did not start)|^FAILED /.test(l)).slice(0, 12));
+  notes.push(...out.split('\n').filter((l) => /the estate .*(ended|is back|did not start)|^FAILED |^NOT CONFIRMED: /.test(l)).slice(0, 12));
   const seconds = (performance.now() - started) / 1000;
   const finished = existsSync(report);
   const base = { name, kills: done.length, asked: kills.length, moments: done, finished, notes, tail: out.slice(-3000), seconds };
@@ -133,5 +133,7 @@ export function outagesSection(o: OutagesResult, out: string[]): void {
     if (failed.length > 0) out.push('', `${r.name}, checks that do not hold: ${failed.map((c) => `${c.name} (${c.detail.replace(/\|/g, '\\|').slice(0, 200)})`).join('; ')}.`);
     const steps = r.notes.filter((n) => n.startsWith('FAILED '));
     if (steps.length > 0) out.push('', `${r.name}, the failed step${steps.length > 1 ? 's' : ''}: ${steps.map((n) => n.slice('FAILED '.length)).join('; ')}.`);
+    const unconfirmed = r.notes.find((n) => n.startsWith('NOT CONFIRMED: '));
+    if (unconfirmed) out.push('', `${r.name}, the rehearsal's end: ${unconfirmed.slice('NOT CONFIRMED: '.length)} (devhost/rehearse.ts ends loudly instead of waiting for a record that can no longer change).`);
   }
 }

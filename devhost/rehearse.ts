@@ -600,7 +600,7 @@ async function followRun(
       if (end === 'recordLost') {
         // The store lost a write (Azurite keeps its metadata in memory for up to 5 s,
         // docs/idempotency.md). Waiting would hang, so the rehearsal ends here and says so.
-        const reason = `FAILED to confirm the window's end: its orchestration is ${windowRun()?.runtimeStatus}, but the window's record says '${status.state}'. The window's records are wrong (a write was lost); check the estate before trusting them.`;
+        const reason = `NOT CONFIRMED: the window's orchestration is ${windowRun()?.runtimeStatus}, but the window's record says '${status.state}'. The window's records are wrong (a write was lost); check the estate before trusting them`;
         log('');
         log(reason);
         // Not the record's word: the rehearsal could not confirm the window, so it fails.
