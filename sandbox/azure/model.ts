@@ -389,20 +389,8 @@ export class AzureModel {
         if (vm && vm.busyOperationId === op.id) delete vm.busyOperationId;
       }
     }
-    for (const key of this.updating) {
-      const g = this.gateways.peek(key);
-      if (g?.updatingUntil !== undefined && g.updatingUntil > now) continue;
-      if (g) delete g.updatingUntil;
-      this.gateways.touch(key);
-      this.updating.delete(key);
-    }
-    for (const key of this.rebooting) {
-      const vm = this.vms.peek(key);
-      if (vm?.rebootingUntil !== undefined && vm.rebootingUntil > now) continue;
-      if (vm) delete vm.rebootingUntil;
-      this.vms.touch(key);
-      this.rebooting.delete(key);
-    }
+    expire(this.updating, this.gateways, now, (g) => g.updatingUntil, (g) => delete g.updatingUntil);
+    expire(this.rebooting, this.vms, now, (vm) => vm.rebootingUntil, (vm) => delete vm.rebootingUntil);
   }
 
   /** Marks a VM rebooting until `until`; advance() clears it then (without a walk over every VM). */
@@ -528,6 +516,17 @@ export class AzureModel {
 
   private restText(): string {
     return JSON.stringify({ alertRules: [...this.alertRules.entries()], vmFaults: this.vmFaults, faultCounter: this.faultCounter });
+  }
+}
+
+/** Clears, and reports as changed, each entity in `keys` whose time (`until`) has come; keeps the rest in `keys`. */
+function expire<V>(keys: Set<string>, map: TrackedMap<V>, now: number, until: (v: V) => number | undefined, clear: (v: V) => void): void {
+  for (const key of keys) {
+    const v = map.peek(key);
+    if (v && (until(v) ?? now) > now) continue;
+    if (v) clear(v);
+    map.touch(key);
+    keys.delete(key);
   }
 }
 
