@@ -5,6 +5,7 @@
 import { request as httpsRequest } from 'node:https';
 import type { RunningSandbox } from '../sandbox/core/sandbox';
 import type { WindowStatusView } from '../shared/api/windows';
+import { isTerminal, type RuntimeStatus } from './durable/history';
 import type { Rehearsal, Scenario } from './rehearse';
 
 /** Who starts rehearsal runs (a platform engineer in the rehearsal's settings). */
@@ -17,10 +18,10 @@ export const STARTER = 'rehearsal-runner';
  * orchestration ended, so every record it writes was written and acknowledged, yet the record does
  * not say so, and nothing will change it any more); or it is still going.
  */
-export function windowEnd(status: Pick<WindowStatusView, 'state' | 'summary' | 'stopReason'>, runtimeStatus: string | undefined): 'ended' | 'recordLost' | 'going' {
+export function windowEnd(status: Pick<WindowStatusView, 'state' | 'summary' | 'stopReason'>, runtimeStatus: RuntimeStatus | undefined): 'ended' | 'recordLost' | 'going' {
   const recordEnded = ['succeeded', 'failed', 'aborted'].includes(status.state) && Boolean(status.summary || status.stopReason);
   if (recordEnded && !['Running', 'Pending'].includes(runtimeStatus ?? 'Completed')) return 'ended';
-  if (['Completed', 'Failed', 'Terminated'].includes(runtimeStatus ?? 'Running')) return 'recordLost';
+  if (runtimeStatus !== undefined && isTerminal(runtimeStatus)) return 'recordLost';
   return 'going';
 }
 
