@@ -165,7 +165,14 @@ export async function startHost(options: StartHostOptions = {}): Promise<Running
       await timersRef.current?.invokeNow(name);
     },
   });
-  const url = await http.listen(port);
+  let url: string;
+  try {
+    url = await http.listen(port);
+  } catch (error) {
+    // A port taken: the Azurite this host started must not outlive the failed start.
+    if (azurite) await azurite.stop();
+    throw error;
+  }
   // The SDK rewrites client URLs to localhost:7071 unless WEBSITE_HOSTNAME is set.
   process.env.WEBSITE_HOSTNAME = new URL(url).host;
   const clientInputs = (fn: RegisteredFunction): Record<string, RpcTypedData> => {

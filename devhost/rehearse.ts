@@ -7,6 +7,7 @@
  * progress and ends with the summary. Exit code 0 when the window succeeded.
  */
 import { randomBytes } from 'node:crypto';
+import { spawn } from 'node:child_process';
 import { copyFileSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { createServer } from 'node:net';
@@ -611,22 +612,23 @@ async function followRun(
   }
 }
 
+/** Which start of this rehearsal the process is (set for a start again after a taken port). */
+const ATTEMPT_ENV = 'MW_REHEARSE_ATTEMPT';
+
+function portTaken(error: unknown): boolean {
+  return (error as NodeJS.ErrnoException).code === 'EADDRINUSE' || /EADDRINUSE/.test(String((error as Error).message));
+}
+
 /**
  * A fresh rehearsal on ports it picked (`--port 0`, `--base-port 0`) starts again on other ports
  * when one was taken between the pick and the listen (another rehearsal picking at that moment),
- * up to three times; anything else is the caller's to see.
+ * up to three starts in all. In a new process, with --fresh: the host is one per process
+ * (`@azure/functions-core` is process-wide, devhost/core/functionsCore.ts), and a start that
+ * failed at the host's listen has already loaded the app, so a second host here would be refused.
  */
-async function startOnFreePorts(windowFile: string, options: StartRehearsalOptions): Promise<Rehearsal> {
-  const picked = !options.resume && (options.port === 0 || options.basePort === 0);
-  for (let attempt = 1; ; attempt++) {
-    try {
-      return await startRehearsal(windowFile, attempt > 1 ? { ...options, fresh: true } : options);
-    } catch (error) {
-      const taken = (error as NodeJS.ErrnoException).code === 'EADDRINUSE' || /EADDRINUSE/.test(String((error as Error).message));
-      if (!picked || !taken || attempt >= 3) throw error;
-      options.log?.(`a port picked for the rehearsal was taken meanwhile (${(error as Error).message}); picking others`);
-    }
-  }
+function startAgainInNewProcess(argv: string[], attempt: number): Promise<number> {
+  const child = spawn(process.execPath, [...process.execArgv, ...argv.slice(1), '--fresh'], { stdio: 'inherit', env: { ...process.env, [ATTEMPT_ENV]: String(attempt) } });
+  return new Promise((resolve) => child.on('exit', (code, signal) => resolve(code ?? (signal ? 1 : 0))));
 }
 
 async function main(argv: string[]): Promise<number> {
@@ -658,7 +660,17 @@ async function main(argv: string[]): Promise<number> {
 
   const given = options.scenario ? (JSON.parse(readFileSync(options.scenario, 'utf8')) as Scenario) : undefined;
   // Started by the timer, the clock begins inside the scheduler's lead time (it starts windows 30 minutes early).
-  const rehearsal = await startOnFreePorts(windowFile, { ...options, scenario: given, log, ...(given?.startViaTimer ? { leadMinutes: 20 } : {}) });
+  let rehearsal: Rehearsal;
+  try {
+    rehearsal = await startRehearsal(windowFile, { ...options, scenario: given, log, ...(given?.startViaTimer ? { leadMinutes: 20 } : {}) });
+  } catch (error) {
+    const attempt = Number(process.env[ATTEMPT_ENV] ?? '1');
+    const picked = !options.resume && (options.port === 0 || options.basePort === 0);
+    if (!picked || !portTaken(error) || attempt >= 3) throw error;
+    stopWatchingHeap();
+    log(`a port was taken when the rehearsal listened (${(error as Error).message}); starting again on freshly picked ports`);
+    return startAgainInNewProcess(argv, attempt + 1);
+  }
   // A resumed rehearsal behaves as it was started to.
   const scenario = ((options.resume ? rehearsal.record.scenario : given) as Scenario | undefined) ?? {};
   const windowRun = () => rehearsal.host.hub.getStatus(InstanceIds.window(rehearsal.windowId), { showInput: false });
