@@ -7,6 +7,7 @@ import type { OperationProgress } from '../../ports/operations';
 import { createComputeClient, createNetworkClient, type AzureClientOptions } from './client';
 import { callAzure, isHttpError, isNotFound, toAzurePortError } from './errors';
 import { parseResourceId, PerSubscription } from './ids';
+import { packToken, readToken } from './resumeToken';
 
 /** Options for {@link AzureComputeClient}: the same as the client factories'. */
 export interface AzureComputeClientOptions extends AzureClientOptions {
@@ -39,21 +40,14 @@ type ComputeToken = z.infer<typeof ComputeToken>;
 
 function encodeToken(op: ComputeOperation, vmId: string, state: string): string {
   const token: ComputeToken = { v: 1, op, vmId, state };
-  return JSON.stringify(token);
+  return packToken(token);
 }
 
 function decodeToken(resumeToken: string, op: ComputeOperation | ComputeOperation[]): ComputeToken {
-  let raw: unknown;
-  try {
-    raw = JSON.parse(resumeToken);
-  } catch {
-    throw new TypeError('resumeToken is not a compute resume token (not JSON)');
-  }
-  const parsed = ComputeToken.safeParse(raw);
-  if (!parsed.success) throw new TypeError(`resumeToken is not a compute resume token (${parsed.error.issues[0]?.path.join('.') ?? ''}: ${parsed.error.issues[0]?.message ?? 'invalid'})`);
+  const token = readToken(resumeToken, ComputeToken, 'compute');
   const ops = Array.isArray(op) ? op : [op];
-  if (!ops.includes(parsed.data.op)) throw new TypeError(`resumeToken belongs to a ${parsed.data.op} operation, not ${ops.join(' or ')}`);
-  return parsed.data;
+  if (!ops.includes(token.op)) throw new TypeError(`resumeToken belongs to a ${token.op} operation, not ${ops.join(' or ')}`);
+  return token;
 }
 
 /** What core-lro throws when the operation itself ends Failed: "The long-running operation has failed. <code>. <message>". */

@@ -5,6 +5,7 @@ import type { PoolClient, PoolMember, PoolRef } from '../../ports/pools';
 import { createNetworkClient, type AzureClientOptions } from './client';
 import { callAzure, isHttpError, toAzurePortError } from './errors';
 import { parseResourceId, PerSubscription, type ResourceIdParts } from './ids';
+import { packToken, readToken } from './resumeToken';
 
 /** Options for {@link AzurePoolClient}. */
 export interface AzurePoolClientOptions extends AzureClientOptions {
@@ -214,7 +215,7 @@ export class AzurePoolClient implements PoolClient {
         if (sameMembers((await this.nicMembers(id, configs)).map((m) => ({ ipAddress: m.ip })), desired)) return undefined;
         const nics = await this.beginSetNicMembers(id, pool, existing, configs, desired);
         const token: PoolToken = { v: 1, kind: pool.kind, resourceId: pool.resourceId, backendPool: pool.backendPool, ...(nics.length > 0 ? { nics } : {}) };
-        return JSON.stringify(token);
+        return packToken(token);
       }
       const current = existing.loadBalancerBackendAddresses ?? [];
       const currentMembers = lbMembers(existing, pool, id);
@@ -231,7 +232,7 @@ export class AzurePoolClient implements PoolClient {
       poller = await callAzure(`update ${what}`, () => client.loadBalancerBackendAddressPools.beginCreateOrUpdate(id.resourceGroup, id.name, pool.backendPool, body));
     }
     const token: PoolToken = { v: 1, kind: pool.kind, resourceId: pool.resourceId, backendPool: pool.backendPool, ...(poller.isDone() ? {} : { state: poller.toString() }) };
-    return JSON.stringify(token);
+    return packToken(token);
   }
 
   /** One status check of the write; succeeded carries the pool's members after it. */
@@ -255,7 +256,7 @@ export class AzurePoolClient implements PoolClient {
       const m = /has failed\. ([^.\s]+)\. (.*)/.exec(e instanceof Error ? e.message : '');
       return { state: 'failed', code: m?.[1] ?? 'PoolUpdateFailed', message: (m?.[2] ?? `the update of ${what} failed`).slice(0, 500) };
     }
-    if (!poller.isDone()) return { state: 'running', resumeToken: JSON.stringify({ ...token, state: poller.toString() }) };
+    if (!poller.isDone()) return { state: 'running', resumeToken: packToken({ ...token, state: poller.toString() }) };
     const result = poller.getResult();
     if (!result) return { state: 'succeeded', result: { members: await this.listMembers(pool) } };
     if (token.kind === 'application-gateway') return { state: 'succeeded', result: { members: (this.gatewayPool(result as ApplicationGateway, pool, id).backendAddresses ?? []).map(memberOf) } };
@@ -275,7 +276,7 @@ export class AzurePoolClient implements PoolClient {
         return { state: 'failed', code: 'NetworkInterfaceUpdateFailed', message: `the update of network interface ${ref.name} for ${what} failed` };
       }
     }
-    if (still.length > 0) return { state: 'running', resumeToken: JSON.stringify({ ...token, nics: still }) };
+    if (still.length > 0) return { state: 'running', resumeToken: packToken({ ...token, nics: still }) };
     return { state: 'succeeded', result: { members: await this.listMembers(pool) } };
   }
 
@@ -313,13 +314,5 @@ function lbMembers(pool: BackendAddressPool, ref: PoolRef, id: ResourceIdParts):
 }
 
 function decodeToken(resumeToken: string): PoolToken {
-  let raw: unknown;
-  try {
-    raw = JSON.parse(resumeToken);
-  } catch {
-    throw new TypeError('resumeToken is not a pool resume token (not JSON)');
-  }
-  const parsed = PoolToken.safeParse(raw);
-  if (!parsed.success) throw new TypeError(`resumeToken is not a pool resume token (${parsed.error.issues[0]?.path.join('.') ?? ''}: ${parsed.error.issues[0]?.message ?? 'invalid'})`);
-  return parsed.data;
+  return readToken(resumeToken, PoolToken, 'pool');
 }

@@ -1,4 +1,5 @@
 import { AzureComputeClient } from '../../../shared/adapters/azure/compute';
+import { unpackToken } from '../../../shared/adapters/azure/resumeToken';
 import { createNetworkClient } from '../../../shared/adapters/azure/client';
 import type { PatchRequest } from '../../../shared/ports/compute';
 import type { OperationProgress } from '../../../shared/ports/operations';
@@ -49,14 +50,20 @@ describe('AzureComputeClient against the simulated ARM', () => {
     expect(posts[0]?.body).toEqual({ maximumDuration: 'PT235M', rebootSetting: 'IfRequired', windowsParameters: { classificationsToInclude: ['Critical', 'Security'] } });
     // Only the POST: no status request yet.
     expect(await env.calls({ listener: 'arm', path: '*/operations/*' })).toHaveLength(0);
-    expect(JSON.parse(token)).toMatchObject({ v: 1, op: 'installPatches', vmId: vmId('IC-Web1') });
+    expect(unpackToken(token)).toMatchObject({ v: 1, op: 'installPatches', vmId: vmId('IC-Web1') });
     expect((await arm()).virtualMachines['IC-Web1']?.healthy).toBe(false);
+
+    // Packed: about half the JSON's length before any escaping (docs/benchmarks.md, "Engine cost").
+    expect(token.length).toBeLessThan(JSON.stringify(unpackToken(token)).length / 1.5);
+    expect(token).not.toContain('"');
 
     const checker = newCompute();
     const first = await checker.pollInstallPatches(token);
     expect(first.state).toBe('running');
     if (first.state !== 'running') return;
     expect(await env.calls({ listener: 'arm', path: '*/operations/*' })).toHaveLength(1);
+    // The same token as plain JSON (as written before tokens were packed) polls the same operation.
+    expect((await newCompute().pollInstallPatches(JSON.stringify(unpackToken(first.resumeToken)))).state).toBe('running');
 
     // IC-Web1 takes 206 virtual minutes.
     env.clock.advance(206 * MINUTE);
@@ -75,7 +82,7 @@ describe('AzureComputeClient against the simulated ARM', () => {
     const first = await newCompute().beginInstallPatches(vmId('IC-Web6'), PATCH);
     // The activity is retried (its reply never arrived): Azure refuses a second install with 409 OperationNotAllowed.
     const again = await newCompute().beginInstallPatches(vmId('IC-Web6'), PATCH);
-    expect(JSON.parse(again)).toMatchObject({ v: 1, op: 'installPatchesRunning', vmId: vmId('IC-Web6') });
+    expect(unpackToken(again)).toMatchObject({ v: 1, op: 'installPatchesRunning', vmId: vmId('IC-Web6') });
     expect((await env.calls({ listener: 'arm', method: 'POST', path: '*/IC-Web6/installPatches' })).map((c) => c.status)).toEqual([202, 409]);
     expect((await newCompute().pollInstallPatches(again)).state).toBe('running');
     env.clock.advance(235 * MINUTE);
@@ -159,7 +166,8 @@ describe('AzureComputeClient against the simulated ARM', () => {
     expect((await arm()).virtualMachines['IC-Web5']?.appPools.MyIIS?.recycles).toBe(1);
     expect(await env.calls({ listener: 'arm', method: 'PUT', path: '*/IC-Web5/runCommands/*' })).toHaveLength(1);
 
-    // A run that vanished is a failure naming it, not a success.
+    // A run that vanished is a failure naming it, not a success. (A plain-JSON token, as written
+    // before tokens were packed, is still read: an orchestration in flight across a deploy keeps polling.)
     const gone = JSON.stringify({ v: 1, op: 'runCommand', vmId: vmId('IC-Web5'), state: 'mw-test-never' });
     expect(await compute.pollRunCommand(gone)).toMatchObject({ state: 'failed', code: 'RunCommandNotFound' });
   });

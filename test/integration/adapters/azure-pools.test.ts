@@ -1,3 +1,4 @@
+import { unpackToken } from '../../../shared/adapters/azure/resumeToken';
 import { AzurePoolClient } from '../../../shared/adapters/azure/pools';
 import { createNetworkClient } from '../../../shared/adapters/azure/client';
 import type { OperationProgress } from '../../../shared/ports/operations';
@@ -49,7 +50,7 @@ describe('AzurePoolClient: Application Gateway backend pool', () => {
     const drain = await pools.beginSetMembers(AGW, without('10.20.1.13', '10.20.1.14'));
     expect(drain).toBeDefined();
     // The token goes into orchestration history: operation URLs, not the gateway.
-    expect(JSON.parse(drain ?? '')).toMatchObject({ v: 1, kind: 'application-gateway', resourceId: AGW.resourceId, backendPool: AGW.backendPool, state: expect.any(String) });
+    expect(unpackToken(drain ?? '')).toMatchObject({ v: 1, kind: 'application-gateway', resourceId: AGW.resourceId, backendPool: AGW.backendPool, state: expect.any(String) });
     expect(drain).not.toContain('backendAddresses');
     expect(drain?.length).toBeLessThan(2000);
     const puts = await putsSince(before, '*/applicationGateways/agw-pri-appgateway0-prd');
