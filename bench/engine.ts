@@ -25,6 +25,9 @@ export interface EngineResult {
   instances: number;
   historyTotal: number;
   historyLargest: number;
+  /** The history text sent to orchestrators, summed over every episode (MB), and the largest one episode was sent (KB). */
+  replayedMb?: number;
+  largestEpisodeKb?: number;
   /** Peak RSS of the rehearsal process up to the window's summary line. */
   windowPeakMb?: number;
   mainPeakMb: number;
@@ -51,14 +54,21 @@ async function instancesOf(hostUrl: string): Promise<Instance[]> {
   return out;
 }
 
-function countLog(hostLog: string): { activities: number; episodes: number } {
+function countLog(hostLog: string): { activities: number; episodes: number; replayedChars: number; largestChars: number } {
   let activities = 0;
   let episodes = 0;
+  let replayedChars = 0;
+  let largestChars = 0;
   for (const line of hostLog.split('\n')) {
     if (line.includes('"kind":"activity"')) activities++;
-    else if (line.includes('"kind":"orchestrator"')) episodes++;
+    else if (line.includes('"kind":"orchestrator"')) {
+      episodes++;
+      const chars = Number(/"historyChars":(\d+)/.exec(line)?.[1] ?? 0);
+      replayedChars += chars;
+      largestChars = Math.max(largestChars, chars);
+    }
   }
-  return { activities, episodes };
+  return { activities, episodes, replayedChars, largestChars };
 }
 
 export async function engineRun(servers: number, workDir: string, capMs: number): Promise<EngineResult> {
@@ -118,6 +128,8 @@ export async function engineRun(servers: number, workDir: string, capMs: number)
     instances: instances.length,
     historyTotal: sizes.reduce((s, n) => s + n, 0),
     historyLargest: Math.max(0, ...sizes),
+    replayedMb: counts.replayedChars / 1e6,
+    largestEpisodeKb: counts.largestChars / 1e3,
     windowPeakMb,
     mainPeakMb: rss.mainPeakMb,
     treePeakMb: rss.treePeakMb,

@@ -58,7 +58,7 @@ export class HubEngine {
   readonly time: TimeKeeper;
   protected idleWaiters: (() => void)[] = [];
   protected lastClockRecorded = 0;
-  protected readonly stats = { activitiesDone: 0, episodes: 0, replayedEvents: 0 };
+  protected readonly stats = { activitiesDone: 0, episodes: 0, replayedEvents: 0, replayedChars: 0 };
 
   constructor(protected options: TaskHubOptions) {
     this.name = options.name;
@@ -597,8 +597,10 @@ export class HubEngine {
     const executionId = inst.executionId;
     let outcome: 'succeeded' | 'failed' = 'succeeded';
     let errorText: string | undefined;
+    let historyChars: number | undefined;
     try {
-      const { decision, effects } = await decideEpisode({ registry: this.options.registry, log: this.userLog(inst.name, inst.id), statusOf: (id) => this.instances.get(id)?.status }, inst, past, fresh, now);
+      const { decision, effects, bindingChars } = await decideEpisode({ registry: this.options.registry, log: this.userLog(inst.name, inst.id), statusOf: (id) => this.instances.get(id)?.status }, inst, past, fresh, now);
+      historyChars = bindingChars;
       if (effects) {
         this.waitingEvents.set(inst.id, effects.waitingFor);
         for (const id of effects.canceledTimerIds) this.dropTimer(inst.id, inst.executionId, id);
@@ -619,7 +621,8 @@ export class HubEngine {
       this.running.delete(inst.id);
       this.stats.episodes++;
       this.stats.replayedEvents += past.length + fresh.length;
-      this.options.logger.invocation({ function: inst.name, kind: 'orchestrator', instanceId: inst.id, durationMs: round(performance.now() - started), outcome, error: errorText });
+      this.stats.replayedChars += historyChars ?? 0;
+      this.options.logger.invocation({ function: inst.name, kind: 'orchestrator', instanceId: inst.id, durationMs: round(performance.now() - started), outcome, error: errorText, ...(historyChars !== undefined ? { historyChars } : {}) });
       if (inst.inbox.length > 0 && !isTerminal(inst.status)) this.markRunnable(inst.id);
       this.pump();
     }

@@ -16,6 +16,8 @@ export interface SpawnHostOptions {
   taskHub: string;
   /** Extra CLI flags. */
   args?: string[];
+  /** Log every invocation, not only failed ones (no `--quiet`). */
+  logInvocations?: boolean;
   env?: Record<string, string>;
   /** Use in-memory storage instead of the shared Azurite. */
   memory?: boolean;
@@ -55,7 +57,7 @@ export async function spawnHost(options: SpawnHostOptions): Promise<HostProcess>
   if (!fs.existsSync(MAIN)) throw new Error(`${MAIN} is missing: run \`npm run build\` first.`);
   const logFile = path.join(os.tmpdir(), `devhost-${options.taskHub}-${process.pid}-${Date.now()}.log`);
   const app = options.app ?? CONFORMANCE_APP;
-  const args = [MAIN, '--app', app, '--port', '0', '--task-hub', options.taskHub, '--log-file', logFile, '--quiet'];
+  const args = [MAIN, '--app', app, '--port', '0', '--task-hub', options.taskHub, '--log-file', logFile, ...(options.logInvocations ? [] : ['--quiet'])];
   if (options.memory) args.push('--storage', 'memory');
   else args.push('--connection', testStorage(), '--no-start-azurite');
   args.push(...(options.args ?? []));
