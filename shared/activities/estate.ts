@@ -30,8 +30,33 @@ const ENDED = new Set(['Succeeded', 'Failed', 'TimedOut', 'Canceled']);
 /** One VM's tidy-up: what it deleted and how many of the window's runs still run, or why it stopped. */
 export type TidyOutcome = { vmId: string } & Outcome<{ deleted: string[]; running: number }>;
 
-/** How many operation checks one poll activity has in flight at once. */
-const POLL_CONCURRENCY = 8;
+/** How many reads (operation checks, VM reads) one activity has in flight at once. */
+const READ_CONCURRENCY = 8;
+
+/**
+ * `fn` over every item, a few at a time, results in the order of the items. Every item runs even
+ * when one fails; the first failure in item order is thrown, so which error a caller sees never
+ * depends on which answer came first.
+ */
+export async function eachLimited<I, O>(items: readonly I[], fn: (item: I) => Promise<O>, limit = READ_CONCURRENCY): Promise<O[]> {
+  const settled: PromiseSettledResult<O>[] = new Array(items.length);
+  let next = 0;
+  const worker = async (): Promise<void> => {
+    while (next < items.length) {
+      const i = next++;
+      try {
+        settled[i] = { status: 'fulfilled', value: await fn(items[i]!) };
+      } catch (reason) {
+        settled[i] = { status: 'rejected', reason };
+      }
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
+  return settled.map((r) => {
+    if (r.status === 'rejected') throw r.reason;
+    return r.value;
+  });
+}
 
 /**
  * One check of each operation, a few at a time (one GET per operation, so every resource still
@@ -40,18 +65,11 @@ const POLL_CONCURRENCY = 8;
  */
 export async function pollEach<T>(tokens: Record<string, string>, poll: (token: string) => Promise<Progress<T>>): Promise<Record<string, Progress<T>>> {
   const entries = Object.entries(tokens);
-  const out: Record<string, Progress<T>> = {};
-  let next = 0;
-  const worker = async (): Promise<void> => {
-    while (next < entries.length) {
-      const [name, token] = entries[next++]!;
-      const progress = await poll(token);
-      out[name] = progress.state === 'running' && progress.resumeToken === token ? { state: 'running' } : progress;
-    }
-  };
-  await Promise.all(Array.from({ length: Math.min(POLL_CONCURRENCY, entries.length) }, worker));
-  // Answer in the order asked, whatever order the checks ended in.
-  return Object.fromEntries(entries.map(([name]) => [name, out[name]!]));
+  const checked = await eachLimited(entries, async ([, token]) => {
+    const progress = await poll(token);
+    return progress.state === 'running' && progress.resumeToken === token ? ({ state: 'running' } as Progress<T>) : progress;
+  });
+  return Object.fromEntries(entries.map(([name], i) => [name, checked[i]!]));
 }
 
 /** Activities that touch servers and pools: addresses, drains, patches, probes, run command. */
@@ -81,12 +99,14 @@ export function estateActivities({ ports, store }: ActivityDeps) {
   return {
     resolveServers: (input: { servers: Server[] }) =>
       outcome(async () => {
+        // Reads only, a few at a time: a 25-server group is 25 VM reads.
+        const vms = await eachLimited(input.servers, (server) => ports.compute.getVm(server.vmId));
         const addresses: Record<string, string> = {};
-        for (const server of input.servers) {
-          const vm = await ports.compute.getVm(server.vmId);
-          if (!vm.privateIp) throw Object.assign(new Error(`${server.name} has no private IP address`), { code: 'NoAddress' });
-          addresses[server.name] = vm.privateIp;
-        }
+        input.servers.forEach((server, i) => {
+          const ip = vms[i]!.privateIp;
+          if (!ip) throw Object.assign(new Error(`${server.name} has no private IP address`), { code: 'NoAddress' });
+          addresses[server.name] = ip;
+        });
         return { addresses };
       }),
 

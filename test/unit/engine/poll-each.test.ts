@@ -1,4 +1,4 @@
-import { pollEach } from '../../../shared/activities/estate';
+import { eachLimited, pollEach } from '../../../shared/activities/estate';
 import type { Progress } from '../../../shared/orchestrations/contracts';
 
 /** A poll that answers after the given number of microtask turns, so checks end out of order. */
@@ -56,5 +56,20 @@ describe('pollEach (one check of each long operation in a poll activity)', () =>
         throw new Error('azure: check installPatches on vm1 failed: 503');
       }),
     ).rejects.toThrow('503');
+  });
+
+  it('throws the first failure in the order asked, after every check ran, whichever failed first', async () => {
+    const ran: string[] = [];
+    const check = async (t: string): Promise<string> => {
+      ran.push(t);
+      // b fails late, d fails at once.
+      for (let i = 0; i < (t === 'b' ? 10 : 0); i++) await Promise.resolve();
+      if (t === 'b' || t === 'd') throw new Error(`${t} failed`);
+      return t;
+    };
+    await expect(eachLimited(['a', 'b', 'c', 'd', 'e'], check, 2)).rejects.toThrow('b failed');
+    expect(ran.sort()).toEqual(['a', 'b', 'c', 'd', 'e']);
+    await expect(eachLimited(['a', 'c', 'e'], check, 2)).resolves.toEqual(['a', 'c', 'e']);
+    await expect(eachLimited([], check)).resolves.toEqual([]);
   });
 });
