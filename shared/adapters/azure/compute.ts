@@ -188,7 +188,7 @@ export class AzureComputeClient implements ComputeClient {
   async pollInstallPatches(resumeToken: string): Promise<OperationProgress<PatchOutcome>> {
     const token = decodeToken(resumeToken, ['installPatches', 'installPatchesRunning']);
     if (token.op === 'installPatchesRunning') return this.pollRunningInstall(token, resumeToken);
-    const progress = await this.pollOnce(token, (c, state) => restorePoller(c, state, c.virtualMachines.installPatches));
+    const progress = await this.pollOnce(token, resumeToken, (c, state) => restorePoller(c, state, c.virtualMachines.installPatches));
     if (progress.state !== 'succeeded') return progress;
     const result = progress.result;
     if (result.status === 'Failed') {
@@ -303,7 +303,7 @@ export class AzureComputeClient implements ComputeClient {
   }
 
   /** Restores the poller from the token, sends one poll and reports where the operation stands. */
-  private async pollOnce<T>(token: ComputeToken, restore: (client: ComputeManagementClient, state: string) => PollerLike<OperationState<T>, T>): Promise<OperationProgress<T>> {
+  private async pollOnce<T>(token: ComputeToken, resumeToken: string, restore: (client: ComputeManagementClient, state: string) => PollerLike<OperationState<T>, T>): Promise<OperationProgress<T>> {
     const id = parseResourceId(token.vmId, 'Microsoft.Compute', 'virtualMachines', 'vmId');
     const action = `check ${token.op} on ${id.name}`;
     let poller: PollerLike<OperationState<T>, T>;
@@ -325,6 +325,10 @@ export class AzureComputeClient implements ComputeClient {
       if (result === undefined) throw new Error(`azure: ${token.op} on ${id.name} finished without a result`);
       return { state: 'succeeded', result };
     }
-    return callAzure(action, async () => ({ state: 'running', resumeToken: encodeToken(token.op, token.vmId, await poller.serialize()) }));
+    return callAzure(action, async () => {
+      const state = await poller.serialize();
+      // Unchanged (the usual case while an install runs): the same token, not packed again.
+      return { state: 'running', resumeToken: state === token.state ? resumeToken : encodeToken(token.op, token.vmId, state) };
+    });
   }
 }
