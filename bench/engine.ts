@@ -63,7 +63,7 @@ function countLog(hostLog: string): { activities: number; episodes: number; repl
     if (line.includes('"kind":"activity"')) activities++;
     else if (line.includes('"kind":"orchestrator"')) {
       episodes++;
-      const chars = Number(/"historyChars":(\d+)/.exec(line)?.[1] ?? 0);
+      const chars = Number(/"bindingChars":(\d+)/.exec(line)?.[1] ?? 0);
       replayedChars += chars;
       largestChars = Math.max(largestChars, chars);
     }

@@ -16,7 +16,7 @@ export interface LogEntry {
 export interface HostLogger {
   log(entry: LogEntry): void;
   /** One finished invocation. */
-  invocation(entry: { function: string; kind: string; instanceId?: string; durationMs: number; outcome: 'succeeded' | 'failed'; error?: string; invocationId?: string; historyChars?: number }): void;
+  invocation(entry: { function: string; kind: string; instanceId?: string; durationMs: number; outcome: 'succeeded' | 'failed'; error?: string; invocationId?: string; bindingChars?: number }): void;
   close(): void;
 }
 

@@ -597,10 +597,10 @@ export class HubEngine {
     const executionId = inst.executionId;
     let outcome: 'succeeded' | 'failed' = 'succeeded';
     let errorText: string | undefined;
-    let historyChars: number | undefined;
+    let bindingChars: number | undefined;
     try {
-      const { decision, effects, bindingChars } = await decideEpisode({ registry: this.options.registry, log: this.userLog(inst.name, inst.id), statusOf: (id) => this.instances.get(id)?.status }, inst, past, fresh, now);
-      historyChars = bindingChars;
+      const { decision, effects, ...sent } = await decideEpisode({ registry: this.options.registry, log: this.userLog(inst.name, inst.id), statusOf: (id) => this.instances.get(id)?.status }, inst, past, fresh, now);
+      bindingChars = sent.bindingChars;
       if (effects) {
         this.waitingEvents.set(inst.id, effects.waitingFor);
         for (const id of effects.canceledTimerIds) this.dropTimer(inst.id, inst.executionId, id);
@@ -621,8 +621,8 @@ export class HubEngine {
       this.running.delete(inst.id);
       this.stats.episodes++;
       this.stats.replayedEvents += past.length + fresh.length;
-      this.stats.replayedChars += historyChars ?? 0;
-      this.options.logger.invocation({ function: inst.name, kind: 'orchestrator', instanceId: inst.id, durationMs: round(performance.now() - started), outcome, error: errorText, ...(historyChars !== undefined ? { historyChars } : {}) });
+      this.stats.replayedChars += bindingChars ?? 0;
+      this.options.logger.invocation({ function: inst.name, kind: 'orchestrator', instanceId: inst.id, durationMs: round(performance.now() - started), outcome, error: errorText, ...(bindingChars !== undefined ? { bindingChars } : {}) });
       if (inst.inbox.length > 0 && !isTerminal(inst.status)) this.markRunnable(inst.id);
       this.pump();
     }

@@ -45,15 +45,15 @@ describe('ordered dispatch', () => {
   it('logs how much history text each orchestrator episode was sent, growing with the history', async () => {
     const id = await startOrchestration(ordered, 'OverlapFanOut', { width: 3 });
     expect((await waitFor(ordered, id)).runtimeStatus).toBe('Completed');
-    type Line = { msg?: string; kind?: string; instanceId?: string; historyChars?: number };
+    type Line = { msg?: string; kind?: string; instanceId?: string; bindingChars?: number };
     const lines = (): Line[] => readFileSync(ordered.logFile, 'utf8').split('\n').filter((l) => l.startsWith('{')).map((l) => JSON.parse(l) as Line);
     // The last line is written just after the episode's commit: wait for the log, not the clock.
     for (let i = 0; i < 100 && lines().filter((l) => l.instanceId === id && l.kind === 'orchestrator').length < 3; i++) await new Promise((r) => setTimeout(r, 100));
     const mine = lines().filter((l) => l.msg === 'invocation' && l.instanceId === id);
-    const episodes = mine.filter((l) => l.kind === 'orchestrator').map((l) => l.historyChars ?? 0);
+    const episodes = mine.filter((l) => l.kind === 'orchestrator').map((l) => l.bindingChars ?? 0);
     expect(episodes.length).toBeGreaterThanOrEqual(3);
     expect(episodes[0]).toBeGreaterThan(0);
     for (let i = 1; i < episodes.length; i++) expect(episodes[i]).toBeGreaterThan(episodes[i - 1]!);
-    expect(mine.filter((l) => l.kind === 'activity').every((l) => l.historyChars === undefined)).toBe(true);
+    expect(mine.filter((l) => l.kind === 'activity').every((l) => l.bindingChars === undefined)).toBe(true);
   });
 });
