@@ -1,4 +1,4 @@
-import { restorePoller, type ComputeManagementClient, type LastPatchInstallationSummary, type VirtualMachineInstallPatchesParameters, type VirtualMachineRunCommand, type VirtualMachineInstallPatchesResult } from '@azure/arm-compute';
+import { restorePoller, type ComputeManagementClient, type LastPatchInstallationSummary, type RunCommandResult, type VirtualMachineInstallPatchesParameters, type VirtualMachineRunCommand, type VirtualMachineInstallPatchesResult } from '@azure/arm-compute';
 import type { NetworkManagementClient } from '@azure/arm-network';
 import type { OperationState, PollerLike } from '@azure/core-lro';
 import { z } from 'zod';
@@ -81,6 +81,24 @@ function runProgress(run: VirtualMachineRunCommand, vm: string, runName: string,
     return { state: 'failed', code: `RunCommand${state}`, message: `run command ${runName} on ${vm} ended ${state}${view?.executionMessage ? `: ${view.executionMessage.slice(0, 300)}` : ''}` };
   }
   return { state: 'running', resumeToken };
+}
+
+/** "Script exited with code N." is how the action API's RunPowerShellScript reports a non-zero exit on StdErr. */
+const EXIT_LINE = /Script exited with code (-?\d+)\./;
+
+/**
+ * The outcome of a run started through the action API (`POST .../runCommand`), as run commands
+ * were before they were named: only a token written then, and still being polled, gets here.
+ */
+function actionRunOutcome(result: RunCommandResult): RunCommandOutcome {
+  const text = (kind: string): string =>
+    (result.value ?? [])
+      .filter((s) => (s.code ?? '').split('/')[1]?.toLowerCase() === kind)
+      .map((s) => s.message ?? '')
+      .join('\n');
+  const stderr = text('stderr');
+  const exit = EXIT_LINE.exec(stderr);
+  return { exitCode: exit ? Number(exit[1]) : 0, stdout: text('stdout'), stderr };
 }
 
 function toPatchOutcome(r: VirtualMachineInstallPatchesResult): PatchOutcome {
@@ -256,6 +274,12 @@ export class AzureComputeClient implements ComputeClient {
   /** One read of the named run command with its instance view (`executionState`, `exitCode`, `output`, `error`). */
   async pollRunCommand(resumeToken: string): Promise<OperationProgress<RunCommandOutcome>> {
     const token = decodeToken(resumeToken, 'runCommand');
+    // Written before run commands were named: the action API's poller state, followed to its end
+    // so that a window in flight across that deploy does not lose its run.
+    if (token.state.startsWith('{')) {
+      const progress = await this.pollOnce(token, resumeToken, (c, state) => restorePoller(c, state, c.virtualMachines.runCommand));
+      return progress.state === 'succeeded' ? { state: 'succeeded', result: actionRunOutcome(progress.result) } : progress;
+    }
     const runName = token.state;
     if (!RUN_NAME.test(runName)) throw new TypeError('resumeToken holds no run command name');
     const id = parseResourceId(token.vmId, 'Microsoft.Compute', 'virtualMachines', 'vmId');

@@ -1,6 +1,6 @@
 import { AzureComputeClient } from '../../../shared/adapters/azure/compute';
 import { unpackToken } from '../../../shared/adapters/azure/resumeToken';
-import { createNetworkClient } from '../../../shared/adapters/azure/client';
+import { createComputeClient, createNetworkClient } from '../../../shared/adapters/azure/client';
 import type { PatchRequest } from '../../../shared/ports/compute';
 import type { OperationProgress } from '../../../shared/ports/operations';
 import { estate, type ArmStateView } from '../sandbox/azure/harness';
@@ -136,6 +136,20 @@ describe('AzureComputeClient against the simulated ARM', () => {
     await env.clearFaults();
     env.clock.advance(224 * MINUTE);
     expect(succeeded(await newCompute().pollInstallPatches(token)).status).toBe('Succeeded');
+  });
+
+  it('follows a run started through the action API before run commands were named, from its old token', async () => {
+    // The token an activity wrote before the change (the action API's poller state), still in a
+    // window's history when the new code is deployed.
+    const sdk = createComputeClient(SUB, { credential: env.armCredential(), endpoint: env.sandbox.urls.arm, caPem: env.sandbox.caPem, retry: { maxRetries: 0 } });
+    const poller = sdk.virtualMachines.runCommand('RG-WEB-PRD', 'IC-Web8', { commandId: 'RunPowerShellScript', script: ['Write-Output "from before"'] });
+    await poller.submitted();
+    const old = JSON.stringify({ v: 1, op: 'runCommand', vmId: vmId('IC-Web8'), state: await poller.serialize() });
+    const running = await newCompute().pollRunCommand(old);
+    expect(running.state).toBe('running');
+    env.clock.advance(MINUTE);
+    expect(succeeded(await newCompute().pollRunCommand(running.state === 'running' ? running.resumeToken : old))).toEqual({ exitCode: 0, stdout: 'from before', stderr: '' });
+    expect(await env.calls({ listener: 'arm', method: 'POST', path: '*/IC-Web8/runCommand' })).toHaveLength(1);
   });
 
   it('runs commands as named managed run commands: output, error and exit code from the instance view, parameters protected', async () => {
