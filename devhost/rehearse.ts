@@ -11,6 +11,7 @@ import { spawn } from 'node:child_process';
 import { copyFileSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { createServer } from 'node:net';
+import { constants } from 'node:os';
 import { createInterface } from 'node:readline/promises';
 import { Command } from 'commander';
 import { parse } from 'yaml';
@@ -628,7 +629,19 @@ function portTaken(error: unknown): boolean {
  */
 function startAgainInNewProcess(argv: string[], attempt: number): Promise<number> {
   const child = spawn(process.execPath, [...process.execArgv, ...argv.slice(1), '--fresh'], { stdio: 'inherit', env: { ...process.env, [ATTEMPT_ENV]: String(attempt) } });
-  return new Promise((resolve) => child.on('exit', (code, signal) => resolve(code ?? (signal ? 1 : 0))));
+  // Whoever started the rehearsal holds this process: its Ctrl-C or SIGTERM goes on to the new
+  // start, which stops its host, Azurite and estate, instead of ending this one and orphaning it.
+  const forward = (signal: NodeJS.Signals) => child.kill(signal);
+  process.on('SIGINT', forward);
+  process.on('SIGTERM', forward);
+  return new Promise((resolve) =>
+    child.on('exit', (code, signal) => {
+      process.off('SIGINT', forward);
+      process.off('SIGTERM', forward);
+      // Ended by the signal itself (before its own handler was set): the shell's 128 + its number.
+      resolve(code ?? (signal ? 128 + (constants.signals[signal] ?? 0) : 0));
+    }),
+  );
 }
 
 async function main(argv: string[]): Promise<number> {

@@ -1,5 +1,5 @@
-import { spawnSync } from 'child_process';
-import { mkdtempSync } from 'fs';
+import { spawn, spawnSync } from 'child_process';
+import { mkdtempSync, readdirSync, readFileSync } from 'fs';
 import { createServer, type Server } from 'net';
 import { tmpdir } from 'os';
 import { join } from 'path';
@@ -35,3 +35,55 @@ test('a taken port starts the rehearsal again in a new process, three starts in 
   expect(out).toContain(`rehearse: listen EADDRINUSE: address already in use 127.0.0.1:${port}`);
   expect(run.status).toBe(2);
 });
+
+/** Processes whose command line names `text` (the rehearsal's folder: the rehearsal and its Azurite). */
+function processesNaming(text: string): number[] {
+  const pids: number[] = [];
+  for (const entry of readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    try {
+      if (readFileSync(`/proc/${entry}/cmdline`, 'utf8').includes(text)) pids.push(Number(entry));
+    } catch {
+      // Gone meanwhile.
+    }
+  }
+  return pids;
+}
+
+async function until(what: string, test: () => boolean): Promise<void> {
+  // A hang guard, not a timing check.
+  for (let i = 0; i < 1500; i++) {
+    if (test()) return;
+    await new Promise((r) => setTimeout(r, 200));
+  }
+  throw new Error(`gave up waiting for ${what}`);
+}
+
+test('a rehearsal started again stops with its caller: a SIGTERM to the first process stops the new one, its host and its Azurite', async () => {
+  const holder = createServer();
+  await new Promise<void>((resolve) => holder.listen(0, '127.0.0.1', resolve));
+  const hostPort = (holder.address() as { port: number }).port;
+  const dir = join(mkdtempSync(join(tmpdir(), 'mw-port-again-')), 'rehearsal');
+  const script = join(__dirname, '../../dist/devhost/rehearse.js');
+  const first = spawn(process.execPath, [...REHEARSAL_NODE_FLAGS, script, join(__dirname, '../fixtures/windows/e2e-mini.yaml'), '--serve', '--quiet', '--port', String(hostPort), '--base-port', '0', '--dir', dir], { stdio: ['ignore', 'pipe', 'pipe'] });
+  let out = '';
+  first.stdout?.on('data', (d: Buffer) => (out += d.toString()));
+  first.stderr?.on('data', (d: Buffer) => (out += d.toString()));
+  const exited = new Promise<number | null>((resolve) => first.on('exit', (code) => resolve(code)));
+  try {
+    await until('the first start to give up its port', () => /starting again on freshly picked ports/.test(out) || first.exitCode !== null);
+    // Freed for the next start, which takes the same port.
+    await new Promise<void>((resolve) => holder.close(() => resolve()));
+    await until('the new start to serve', () => new RegExp(`^host http://127\\.0\\.0\\.1:${hostPort}`, 'm').test(out) || first.exitCode !== null);
+    expect(first.exitCode).toBeNull();
+    expect(processesNaming(dir).length).toBeGreaterThanOrEqual(2);
+    first.kill('SIGTERM');
+    expect(await exited).toBe(143);
+    await until('every process of the rehearsal to end', () => processesNaming(dir).length === 0);
+  } finally {
+    for (const pid of processesNaming(dir)) process.kill(pid, 'SIGKILL');
+    if (first.exitCode === null) first.kill('SIGKILL');
+  }
+  expect(out).not.toContain('already provided by another registry');
+});
+
