@@ -55,11 +55,12 @@ export interface EpisodeOutcome {
 /** Invoke the orchestrator and turn its answer into an episode record (without id/at/consumed). */
 export async function decideEpisode(host: EpisodeHost, inst: InstanceData, past: HistoryEvent[], fresh: HistoryEvent[], now: number): Promise<EpisodeOutcome> {
   // Set once the replay is accepted; every outcome after that carries it.
-  const accepted: { effects?: EpisodeOutcome['effects']; bindingChars: number } = { bindingChars: 0 };
+  const accepted: { effects?: EpisodeOutcome['effects'] } = {};
+  let bindingChars = 0;
   const done = (decision: EpisodeDecision): EpisodeOutcome => {
     // A finished (or continued) execution's history is never replayed again: its text can go.
     if (decision.status !== 'Running' || decision.continueAsNew) playedPrefix.delete(past);
-    return { decision, bindingChars: accepted.bindingChars, ...(accepted.effects ? { effects: accepted.effects } : {}) };
+    return { decision, bindingChars, ...(accepted.effects ? { effects: accepted.effects } : {}) };
   };
   const fail = (message: string): EpisodeOutcome => {
     const events = [...fresh, makeEvent(EventType.ExecutionCompleted, now, { OrchestrationStatus: 'Failed', Result: message }), makeEvent(EventType.OrchestratorCompleted, now)];
@@ -83,7 +84,7 @@ export async function decideEpisode(host: EpisodeHost, inst: InstanceData, past:
   };
   const history = [pastJson(past), ...fresh.map((e) => JSON.stringify(e))].filter((t) => t).join(',');
   const binding = `{"history":[${history}],"input":${inst.input ?? 'null'},${JSON.stringify(rest).slice(1)}`;
-  accepted.bindingChars = binding.length;
+  bindingChars = binding.length;
   const result = await invokeFunction(host.registry, fn, { string: binding }, { log: host.log });
   const state = orchestratorState(result.returnValue, result.error);
   const actions = flattenTopLevel(state.actions);

@@ -58,7 +58,7 @@ export class HubEngine {
   readonly time: TimeKeeper;
   protected idleWaiters: (() => void)[] = [];
   protected lastClockRecorded = 0;
-  protected readonly stats = { activitiesDone: 0, episodes: 0, replayedEvents: 0, replayedChars: 0 };
+  protected readonly stats = { activitiesDone: 0, episodes: 0, replayedEvents: 0 };
 
   constructor(protected options: TaskHubOptions) {
     this.name = options.name;
@@ -599,8 +599,9 @@ export class HubEngine {
     let errorText: string | undefined;
     let bindingChars: number | undefined;
     try {
-      const { decision, effects, ...sent } = await decideEpisode({ registry: this.options.registry, log: this.userLog(inst.name, inst.id), statusOf: (id) => this.instances.get(id)?.status }, inst, past, fresh, now);
-      bindingChars = sent.bindingChars;
+      const episode = await decideEpisode({ registry: this.options.registry, log: this.userLog(inst.name, inst.id), statusOf: (id) => this.instances.get(id)?.status }, inst, past, fresh, now);
+      const { decision, effects } = episode;
+      bindingChars = episode.bindingChars;
       if (effects) {
         this.waitingEvents.set(inst.id, effects.waitingFor);
         for (const id of effects.canceledTimerIds) this.dropTimer(inst.id, inst.executionId, id);
@@ -621,7 +622,6 @@ export class HubEngine {
       this.running.delete(inst.id);
       this.stats.episodes++;
       this.stats.replayedEvents += past.length + fresh.length;
-      this.stats.replayedChars += bindingChars ?? 0;
       this.options.logger.invocation({ function: inst.name, kind: 'orchestrator', instanceId: inst.id, durationMs: round(performance.now() - started), outcome, error: errorText, ...(bindingChars !== undefined ? { bindingChars } : {}) });
       if (inst.inbox.length > 0 && !isTerminal(inst.status)) this.markRunnable(inst.id);
       this.pump();

@@ -200,7 +200,7 @@ export class TaskHub extends HubEngine {
   }
 
   /** Counters for the progress line and benchmarks. */
-  progress(): { running: number; completed: number; failed: number; activitiesDone: number; activitiesQueued: number; virtualNow: number; episodes: number; replayedEvents: number; replayedChars: number } {
+  progress(): { running: number; completed: number; failed: number; activitiesDone: number; activitiesQueued: number; virtualNow: number; episodes: number; replayedEvents: number } {
     let running = 0;
     let completed = 0;
     let failed = 0;
@@ -209,7 +209,7 @@ export class TaskHub extends HubEngine {
       else if (inst.status === 'Failed') failed++;
       else if (!isTerminal(inst.status)) running++;
     }
-    return { running, completed, failed, activitiesDone: this.stats.activitiesDone, activitiesQueued: this.activityQueue.length, virtualNow: this.now(), episodes: this.stats.episodes, replayedEvents: this.stats.replayedEvents, replayedChars: this.stats.replayedChars };
+    return { running, completed, failed, activitiesDone: this.stats.activitiesDone, activitiesQueued: this.activityQueue.length, virtualNow: this.now(), episodes: this.stats.episodes, replayedEvents: this.stats.replayedEvents };
   }
 
   protected toStatus(inst: InstanceData, opts: { showHistory?: boolean; showHistoryOutput?: boolean; showInput?: boolean }): InstanceStatus {
