@@ -4,6 +4,7 @@ import { createServer, type Server } from 'net';
 import { tmpdir } from 'os';
 import { join } from 'path';
 import { REHEARSAL_NODE_FLAGS } from '../../devhost/heap';
+import { until } from './liveWindow';
 
 /**
  * A rehearsal whose listen finds its port taken starts again in a new process (the local host is
@@ -50,15 +51,6 @@ function processesNaming(text: string): number[] {
   return pids;
 }
 
-async function until(what: string, test: () => boolean): Promise<void> {
-  // A hang guard, not a timing check.
-  for (let i = 0; i < 1500; i++) {
-    if (test()) return;
-    await new Promise((r) => setTimeout(r, 200));
-  }
-  throw new Error(`gave up waiting for ${what}`);
-}
-
 test('a rehearsal started again stops with its caller: a SIGTERM to the first process stops the new one, its host and its Azurite', async () => {
   const holder = createServer();
   await new Promise<void>((resolve) => holder.listen(0, '127.0.0.1', resolve));
@@ -71,15 +63,15 @@ test('a rehearsal started again stops with its caller: a SIGTERM to the first pr
   first.stderr?.on('data', (d: Buffer) => (out += d.toString()));
   const exited = new Promise<number | null>((resolve) => first.on('exit', (code) => resolve(code)));
   try {
-    await until('the first start to give up its port', () => /starting again on freshly picked ports/.test(out) || first.exitCode !== null);
+    await until('the first start to give up its port', async () => /starting again on freshly picked ports/.test(out) || first.exitCode !== null || undefined);
     // Freed for the next start, which takes the same port.
     await new Promise<void>((resolve) => holder.close(() => resolve()));
-    await until('the new start to serve', () => new RegExp(`^host http://127\\.0\\.0\\.1:${hostPort}`, 'm').test(out) || first.exitCode !== null);
+    await until('the new start to serve', async () => new RegExp(`^host http://127\\.0\\.0\\.1:${hostPort}`, 'm').test(out) || first.exitCode !== null || undefined);
     expect(first.exitCode).toBeNull();
     expect(processesNaming(dir).length).toBeGreaterThanOrEqual(2);
     first.kill('SIGTERM');
     expect(await exited).toBe(143);
-    await until('every process of the rehearsal to end', () => processesNaming(dir).length === 0);
+    await until('every process of the rehearsal to end', async () => processesNaming(dir).length === 0 || undefined);
   } finally {
     for (const pid of processesNaming(dir)) process.kill(pid, 'SIGKILL');
     if (first.exitCode === null) first.kill('SIGKILL');
