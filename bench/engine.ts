@@ -5,8 +5,9 @@
  * it had done by then, with the share of the expected activities.
  */
 import { existsSync, readFileSync, rmSync } from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
-import { RssSampler, startRehearse } from './proc';
+import { RssSampler, cpuSeconds, descendants, startRehearse } from './proc';
 import { writeSyntheticFiles } from './synthetic/estate';
 
 export interface EngineResult {
@@ -32,6 +33,17 @@ export interface EngineResult {
   windowPeakMb?: number;
   mainPeakMb: number;
   treePeakMb: number;
+  /**
+   * CPU seconds (user + system) spent during the window by the rehearsal process (host, app and
+   * estate) and by its Azurite: what the window costs whatever the real time, and so the least
+   * real time it could take on this machine's cores even if all of it ran in parallel.
+   */
+  windowCpu?: { host: number; azurite: number; cores: number };
+}
+
+/** CPU seconds so far of the rehearsal process and of its descendants (Azurite). */
+function treeCpu(pid: number): { host: number; azurite: number } {
+  return { host: cpuSeconds(pid), azurite: descendants(pid).reduce((s, p) => s + cpuSeconds(p), 0) };
 }
 
 interface Instance {
@@ -83,9 +95,11 @@ export async function engineRun(servers: number, workDir: string, capMs: number)
   const host = await run.waitFor(/^host (http:\/\/\S+)/m, capMs);
   await run.waitFor(/^rehearsing /m, capMs);
   const windowStarted = performance.now();
+  const cpuAtStart = treeCpu(run.child.pid!);
   // The summary line ends the window; writing the report (every history) comes after it.
   const summary = await run.waitFor(/^Done \d+, not doing/m, Math.max(0, capMs - (windowStarted - started)));
   const summaryAt = performance.now();
+  const cpuAtEnd = treeCpu(run.child.pid!);
   // The window's own peak: what comes after (the --report file with every history, the host log
   // and the call log, built in memory) is the bench's tooling, not the rehearsal.
   rss.sample();
@@ -133,5 +147,6 @@ export async function engineRun(servers: number, workDir: string, capMs: number)
     windowPeakMb,
     mainPeakMb: rss.mainPeakMb,
     treePeakMb: rss.treePeakMb,
+    windowCpu: { host: cpuAtEnd.host - cpuAtStart.host, azurite: cpuAtEnd.azurite - cpuAtStart.azurite, cores: os.availableParallelism() },
   };
 }

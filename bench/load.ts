@@ -13,7 +13,7 @@ import { readFileSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import autocannon from 'autocannon';
-import { ROOT, RssSampler, sleep, startRehearse } from './proc';
+import { ROOT, RssSampler, cpuSeconds, sleep, startRehearse } from './proc';
 
 export const WINDOW_0622 = path.join(ROOT, 'windows', '2025-06-22-monthly.yaml');
 const WINDOW_ID = '2025-06-22-monthly';
@@ -82,16 +82,6 @@ async function paced(opts: autocannon.Options, connections: number, groups: numb
     }),
   );
   return aggregate(results, { ...opts, connections });
-}
-
-/** User + system CPU seconds of a process (/proc/PID/stat fields 14 and 15, in USER_HZ = 100 ticks a second on Linux). */
-function cpuSeconds(pid: number): number {
-  try {
-    const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').replace(/^.*\) /s, '').split(' ');
-    return (Number(fields[11]) + Number(fields[12])) / 100;
-  } catch {
-    return 0;
-  }
 }
 
 function rssMb(pid: number): number {

@@ -93,6 +93,16 @@ export async function gone(pids: number[], timeoutMs: number): Promise<boolean> 
   return true;
 }
 
+/** User + system CPU seconds of a process (/proc/PID/stat fields 14 and 15, in USER_HZ = 100 ticks a second on Linux); 0 once it is gone. */
+export function cpuSeconds(pid: number): number {
+  try {
+    const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').replace(/^.*\) /s, '').split(' ');
+    return (Number(fields[11]) + Number(fields[12])) / 100;
+  } catch {
+    return 0;
+  }
+}
+
 /**
  * Samples a process and its descendants (Azurite) every 250 ms: the main process's peak
  * (VmHWM, the kernel's own high-water mark) and the largest sum of the tree's resident sets.
