@@ -59,9 +59,13 @@ export interface LoadResult {
   referenceReport: string;
 }
 
-function part(name: string, mode: 'closed' | 'paced', connections: number, r: autocannon.Result): LoadPart {
+/** One round of one kind of client, as the report shows it. */
+export function loadPart(name: string, mode: 'closed' | 'paced', connections: number, r: autocannon.Result, seconds: number): LoadPart {
   const statuses: Record<string, number> = { '2xx': r['2xx'], '4xx': r['4xx'], '5xx': r['5xx'] };
-  return { name, mode, connections, requests: r.requests.total, perSecond: r.requests.average, p50: r.latency.p50, p99: r.latency.p99, errors: r.errors + r['5xx'], statuses };
+  // autocannon's aggregateResult merges latencies but not the per-second request counts, so a
+  // paced round (several instances merged) has no average of its own: it is its total over the round.
+  const perSecond = mode === 'paced' ? r.requests.total / seconds : r.requests.average;
+  return { name, mode, connections, requests: r.requests.total, perSecond, p50: r.latency.p50, p99: r.latency.p99, errors: r.errors + r['5xx'], statuses };
 }
 
 /** autocannon's merge of instances run with `skipAggregateResult` (in the library, not in its types). */
@@ -135,7 +139,7 @@ export async function loadRun(workDir: string, seconds: number): Promise<LoadRes
     const counts = [150, 50, 20];
     return {
       seconds,
-      parts: [...closed.map((r, i) => part(names[i]!, 'closed', counts[i]!, r)), ...pacedRound.map((r, i) => part(names[i]!, 'paced', counts[i]!, r))],
+      parts: [...closed.map((r, i) => loadPart(names[i]!, 'closed', counts[i]!, r, seconds)), ...pacedRound.map((r, i) => loadPart(names[i]!, 'paced', counts[i]!, r, seconds))],
       hostRssBeforeMb: before,
       hostRssAfterMb: after,
       hostRssAfterPacedMb: afterPaced,
