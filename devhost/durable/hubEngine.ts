@@ -274,6 +274,9 @@ export class HubEngine {
   protected commit(rec: JournalRecord): void {
     if (rec.k !== 'clock' && rec.k !== 'timerTrigger') this.time.changed();
     this.apply(rec);
+    // Time that flowed and was frozen by work, not landed on a timer, is journaled before the
+    // work's record: a restart never puts the clock back before anything it reads.
+    if (rec.k !== 'clock') this.recordClock();
     this.journal.record(rec);
     this.react(rec);
   }

@@ -120,6 +120,7 @@ export class TaskHub extends HubEngine {
     }
     const rec: JournalRecord = { k: 'rewind', id: instanceId, reason, at: this.now() };
     const { touched } = applyRewind(this.instances, instanceId, reason, rec.at);
+    this.recordClock();
     this.journal.record(rec);
     for (const id of touched) {
       const rewound = this.instances.get(id);

@@ -227,8 +227,11 @@ export class TimeKeeper {
     const skipTarget = minOf(durable, wake);
     const next = minOf(skipTarget, other);
     if (next !== undefined && next <= clock.now()) {
-      // Time already stands on a timer (it flowed there): fire it rather than move.
+      // Time already stands on a timer (it flowed there, and work froze it there before the flow's
+      // own landing ran): fire it rather than move. It is still a move, and must be persisted, or a
+      // restart would put the clock back before the timers that fired here.
       clock.freeze();
+      this.options.moved?.(clock.now(), 'flow');
       clock.notify();
       return;
     }

@@ -10,7 +10,7 @@ import { TimeKeeper } from '../../../devhost/durable/timeKeeper';
 const T0 = Date.UTC(2025, 5, 21, 23, 0);
 const MIN = 60_000;
 
-function world(options: { speed?: number; skipping?: boolean; skipAllowed?: () => boolean; other?: () => number | undefined } = {}) {
+function world(options: { speed?: number; skipping?: boolean; skipAllowed?: () => boolean; other?: () => number | undefined; moved?: (to: number, how: 'skip' | 'flow') => void } = {}) {
   const clock = new VirtualClock({ startMs: T0, speed: options.speed ?? 0, skipping: options.skipping ?? true });
   const timers = new VirtualTimerQueue(clock);
   const fired: string[] = [];
@@ -21,6 +21,7 @@ function world(options: { speed?: number; skipping?: boolean; skipAllowed?: () =
     nextDurableDue: () => timers.nextDue(),
     nextOtherDue: options.other ?? (() => undefined),
     skipAllowed: options.skipAllowed ?? (() => true),
+    ...(options.moved ? { moved: options.moved } : {}),
   });
   const timer = (name: string, atMs: number) => timers.set(name, atMs, () => fired.push(`${name}@${(clock.now() - T0) / MIN}m`));
   return { clock, timers, fired, state, keeper, timer };
@@ -119,6 +120,28 @@ test('paced: with skipping refused, time flows at speed and stops exactly on the
   await new Promise((r) => setTimeout(r, 50));
   expect(fired).toEqual(['t@10m']);
   expect(clock.now()).toBe(T0 + 10 * MIN);
+});
+
+test('a timer reached by flowing is reported as a move even when work froze the clock on it before the flow landed', async () => {
+  const moves: string[] = [];
+  const { clock, keeper, timer, fired, state } = world({ speed: 60_000, skipAllowed: () => false, moved: (to, how) => moves.push(`${how}@${(to - T0) / MIN}m`) });
+  timer('t', T0 + 10 * MIN);
+  keeper.settle();
+  expect(clock.isFlowing).toBe(true);
+  // The flow reaches the timer (10 ms of real time at this speed) while the event loop is busy, so
+  // the flow's own landing has not run when a request opens and freezes time where it stands.
+  const until = performance.now() + 50;
+  while (performance.now() < until);
+  state.busy = 1;
+  keeper.busy();
+  expect(clock.now()).toBe(T0 + 10 * MIN);
+  expect(fired).toEqual([]);
+  state.busy = 0;
+  keeper.settle();
+  await tick();
+  // The timer fires where time stands, and that time is reported, so the hub persists it.
+  expect(fired).toEqual(['t@10m']);
+  expect(moves).toEqual(['flow@10m']);
 });
 
 test('time never moves backwards and speed must not be negative', () => {
